@@ -1,0 +1,1 @@
+"""The ``mipr`` command line (click)."""

@@ -1,0 +1,62 @@
+"""The adapter protocol and the read context adapters report problems through."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from mipr_rules.errors import InputError
+from mipr_rules.model import Location
+from mipr_rules.privacy import pseudonym_key, pseudonymise
+
+log = logging.getLogger("mipr_rules.adapters")
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """Reads one kind of care-record source into canonical ``Location`` objects."""
+
+    name: str
+    """Short name used on the command line: ``mipr readiness --adapter NAME``."""
+    version: str
+    """Version of the distribution that provides the adapter."""
+    description: str
+    """One line for ``mipr adapters``."""
+    accepts: tuple[str, ...]
+    """Human-readable list of the sources it accepts, e.g. ``("*.json", "https://… FHIR base URL")``."""
+
+    def read(self, source: str, context: ReadContext) -> Iterable[Location]:
+        """Yield every location found in ``source``; report bad records through ``context.problem``."""
+        ...
+
+
+@attrs.define
+class ReadContext:
+    """Options of one read and the record of what was skipped.
+
+    In strict mode (the default) the first bad record raises ``InputError`` naming the record and field.
+    In lenient mode the record is skipped, logged without its values, and counted; nothing is dropped
+    silently.
+    """
+
+    lenient: bool = False
+    """Skip bad records (logged and counted) instead of failing."""
+    key: bytes = attrs.field(factory=pseudonym_key)
+    """Pseudonymisation key for identifiers such as NHS numbers."""
+    skipped: list[str] = attrs.field(factory=list)
+    """One line per skipped record: where it was and why (never its content)."""
+
+    def problem(self, where: str, why: str) -> None:
+        """Report a bad record: raise in strict mode, log and count in lenient mode."""
+        line = f"{where}: {why}"
+        if not self.lenient:
+            raise InputError(line)
+        self.skipped.append(line)
+        log.warning("skipped record %s", line)
+
+    def pseudonym(self, value: str, prefix: str = "P") -> str:
+        """Pseudonymous id for an identifier under this read's key."""
+        return pseudonymise(value, prefix, self.key)

@@ -1,0 +1,1 @@
+"""Output formats and notifiers for results."""

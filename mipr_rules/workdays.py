@@ -1,0 +1,68 @@
+"""Working-day arithmetic on the UK bank-holiday calendars of the ``holidays`` package.
+
+A working day is Monday to Friday and not a bank or public holiday of the chosen region (Christmas Day
+and Good Friday included, as common-law holidays: cqc-reference.md §2 notes). The trigger day is day 0:
+``add(d, 10)`` is the tenth working day after ``d``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+
+from mipr_rules.errors import InputError
+
+REGIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
+"""Region names (as in the gov.uk bank-holidays feed) mapped to ``holidays`` subdivisions."""
+
+DEFAULT_REGION = "england-and-wales"
+
+
+class WorkingDays:
+    """Working-day calendar for one UK region."""
+
+    def __init__(self, region: str = DEFAULT_REGION) -> None:
+        if region not in REGIONS:
+            raise InputError(f"unknown region {region!r}: expected one of {', '.join(REGIONS)}")
+        self.region = region
+        self._holidays = holidays.country_holidays("GB", subdiv=REGIONS[region])
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """True if ``day`` is neither a weekend nor a bank holiday of the region."""
+        return day.weekday() < 5 and day not in self._holidays
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The bank holiday's name on ``day``, if it is one."""
+        name = self._holidays.get(day)
+        return str(name) if name else None
+
+    def add(self, start: dt.date, days: int) -> dt.date:
+        """The ``days``-th working day after ``start`` (before it, if negative); ``start`` is day 0."""
+        step = 1 if days >= 0 else -1
+        remaining = abs(days)
+        day = start
+        while remaining:
+            day += dt.timedelta(days=step)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+        if end < start:
+            return -self.between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+
+@lru_cache(maxsize=8)
+def calendar(region: str = DEFAULT_REGION) -> WorkingDays:
+    """Shared calendar per region."""
+    return WorkingDays(region)

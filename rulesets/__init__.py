@@ -1,0 +1,1 @@
+"""The rulesets shipped with mipr-rules (YAML data files; installed as ``mipr_rules.rulesets``)."""
