@@ -114,6 +114,7 @@ def register_enum(cls: type[Enum]) -> None:
     take it first.
     """
     converter.register_structure_hook(cls, _structure_enum)
+    converter.register_unstructure_hook(cls, lambda member: member.value)
 
 
 for _enum in vocabulary.__dict__.values():

@@ -1,0 +1,94 @@
+"""The documented CSV export layout: one file per record type, and which column feeds which field.
+
+Every file has a header row. Empty cells are "not recorded". Booleans are ``true``/``false`` (also
+``yes``/``no``, ``y``/``n``, ``1``/``0``); dates are ``YYYY-MM-DD``; date-times ``YYYY-MM-DDTHH:MM``;
+lists (``service_types``) are separated by ``;``. Rows that belong to a person or a member of staff
+carry its pseudonymous ``person_id`` or ``staff_id``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+INT, BOOL, TEXT, LIST = "int", "bool", "text", "list"
+
+
+@attrs.frozen
+class CsvFile:
+    """One CSV file of the export."""
+
+    name: str
+    """File name inside the export folder."""
+    columns: dict[str, str]
+    """Column name → kind (``text`` unless said otherwise)."""
+    parent: str | None = None
+    """Key column linking a row to a person or a member of staff."""
+    required: bool = False
+    """Whether the file must be present."""
+
+
+def _cols(*names: str, **kinds: str) -> dict[str, str]:
+    return {n: kinds.get(n, TEXT) for n in names}
+
+
+LOCATION = CsvFile(
+    "location.csv",
+    _cols(
+        "location_id", "name", "provider_id", "provider_name", "service_types", "care_home",
+        "registration_status", "registration_date", "beds", "registered_manager_required",
+        "registered_manager_id", "manager_recruitment_started", "pir_requested", "pir_returned",
+        "rating_displayed_premises", "rating_displayed_website", "has_website",
+        service_types=LIST, care_home=BOOL, beds=INT, registered_manager_required=BOOL, has_website=BOOL,
+    ),
+    required=True,
+)
+RATINGS = CsvFile(
+    "ratings.csv", _cols("status", "overall", "published", "report_id", "safe", "effective", "caring",
+                         "responsive", "well_led")
+)
+PEOPLE = CsvFile("people.csv", _cols("person_id", "admitted", "discharged"))
+CARE_PLANS = CsvFile(
+    "care_plans.csv", _cols("person_id", "plan_id", "created", "last_reviewed", "needs_changed", "active",
+                            active=BOOL), parent="person_id"
+)
+RISK_ASSESSMENTS = CsvFile(
+    "risk_assessments.csv", _cols("person_id", "assessment_id", "kind", "last_reviewed"), parent="person_id"
+)
+STAFF = CsvFile(
+    "staff.csv",
+    _cols(
+        "staff_id", "role", "started", "left", "dbs_issued", "dbs_level", "dbs_update_service",
+        "dbs_update_service_checked", "administers_medication", "medication_competency_assessed",
+        dbs_update_service=BOOL, administers_medication=BOOL,
+    ),
+)
+TRAINING = CsvFile("training.csv", _cols("staff_id", "course", "completed", "expires"), parent="staff_id")
+SUPERVISIONS = CsvFile("supervisions.csv", _cols("staff_id", "held", "kind"), parent="staff_id")
+INCIDENTS = CsvFile(
+    "incidents.csv",
+    _cols("incident_id", "category", "occurred", "person_id", "cqc_notified", "reported_to_police", "severity",
+          reported_to_police=BOOL),
+)
+SAFEGUARDING = CsvFile(
+    "safeguarding.csv",
+    _cols("concern_id", "raised", "person_id", "referred_to_la", "referral_not_required_reason"),
+)
+COMPLAINTS = CsvFile("complaints.csv", _cols("complaint_id", "received", "acknowledged", "responded"))
+AUDITS = CsvFile("audits.csv", _cols("kind", "completed", "actions_open", actions_open=INT))
+FEEDBACK = CsvFile("feedback.csv", _cols("received", "source", "channel"))
+EVIDENCE = CsvFile("evidence.csv", _cols("category", "collected", "description"))
+MANAGER_ABSENCES = CsvFile(
+    "manager_absences.csv", _cols("start", "expected_days", "planned", "notified", expected_days=INT, planned=BOOL)
+)
+CONDITIONS = CsvFile("conditions.csv", _cols("description", "met", "reason", met=BOOL))
+
+FILES = (
+    LOCATION, RATINGS, PEOPLE, CARE_PLANS, RISK_ASSESSMENTS, STAFF, TRAINING, SUPERVISIONS, INCIDENTS,
+    SAFEGUARDING, COMPLAINTS, AUDITS, FEEDBACK, EVIDENCE, MANAGER_ABSENCES, CONDITIONS,
+)
+"""Every file of the layout, in reading order."""
+
+KEY_QUESTION_COLUMNS = {
+    "safe": "Safe", "effective": "Effective", "caring": "Caring", "responsive": "Responsive",
+    "well_led": "Well-led",
+}

@@ -1,0 +1,107 @@
+"""The adapter contract suite: any adapter, a vendor's own included, runs it against its fixtures.
+
+The same sample care home (``mipr_rules/samples/sunrise-house``) is shipped in every supported format.
+An adapter passes the contract when reading its rendering of that home yields exactly the canonical
+model the built-in file adapter reads from ``location.json``, and when bad records fail loudly in strict
+mode and are skipped, logged and counted in lenient mode.
+
+Use it by subclassing in your adapter's tests::
+
+    from mipr_rules.testing.contract import AdapterContract
+
+    class TestMyAdapter(AdapterContract):
+        @pytest.fixture
+        def adapter(self): return MyAdapter()
+        @pytest.fixture
+        def sample_source(self): return str(FIXTURES / "sunrise-house.json")
+        @pytest.fixture
+        def bad_source(self): return str(FIXTURES / "bad-record.json")
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mipr_rules.adapters.base import Adapter, ReadContext
+from mipr_rules.convert import unstructure
+from mipr_rules.errors import InputError
+from mipr_rules.model import Location
+
+SAMPLE_HOME = "sunrise-house"
+
+
+def sample_path(name: str = "location.json") -> Path:
+    """Path of a file of the bundled sample home (``location.json``, ``csv/``...)."""
+    return Path(str(resources.files("mipr_rules") / "samples" / SAMPLE_HOME / name))
+
+
+def sample_location() -> Location:
+    """The sample home as the canonical model, read by the built-in file adapter."""
+    from mipr_rules.adapters.file_adapter import FileAdapter
+
+    (location,) = FileAdapter().read(str(sample_path()), ReadContext())
+    return location
+
+
+def _diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out = []
+        for key in sorted(set(expected) | set(actual)):
+            out += _diff(expected.get(key), actual.get(key), f"{path}.{key}")
+        return out
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return [f"{path}: expected {len(expected)} items, got {len(actual)}"]
+        return [line for i, (e, a) in enumerate(zip(expected, actual)) for line in _diff(e, a, f"{path}[{i}]")]
+    return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
+
+
+def model_differences(expected: Location, actual: Location) -> list[str]:
+    """Where two locations differ, as ``$.path: expected …, got …`` lines (empty when equal)."""
+    return _diff(unstructure(expected), unstructure(actual))
+
+
+class AdapterContract:
+    """Tests every adapter must pass. Provide fixtures ``adapter``, ``sample_source`` and ``bad_source``."""
+
+    def test_adapter_is_described(self, adapter: Adapter) -> None:
+        assert isinstance(adapter, Adapter)
+        assert adapter.name and adapter.version and adapter.description and adapter.accepts
+
+    def test_reads_the_sample_home_as_the_canonical_model(self, adapter: Adapter, sample_source: str) -> None:
+        locations = list(adapter.read(sample_source, ReadContext()))
+        assert len(locations) == 1
+        differences = model_differences(sample_location(), locations[0])
+        assert not differences, "\n".join(differences[:20])
+
+    def test_same_readiness_alerts_as_the_canonical_sample(self, adapter: Adapter, sample_source: str) -> None:
+        from mipr_rules.readiness import run_readiness
+
+        (location,) = adapter.read(sample_source, ReadContext())
+        as_of = sample_as_of()
+        expected = run_readiness([sample_location()], as_of=as_of).alert_keys()
+        assert run_readiness([location], as_of=as_of).alert_keys() == expected
+
+    def test_bad_record_fails_in_strict_mode_naming_the_place(self, adapter: Adapter, bad_source: str) -> None:
+        with pytest.raises(InputError) as info:
+            list(adapter.read(bad_source, ReadContext()))
+        message = str(info.value)
+        assert "\n" not in message and message.strip()
+
+    def test_bad_record_is_skipped_and_counted_in_lenient_mode(self, adapter: Adapter, bad_source: str) -> None:
+        context = ReadContext(lenient=True)
+        list(adapter.read(bad_source, context))
+        assert len(context.skipped) >= 1
+
+
+def sample_as_of() -> Any:
+    """The as-of date the sample home is written for (its planted gaps are relative to it)."""
+    import datetime as dt
+    import json
+
+    meta = json.loads(sample_path("meta.json").read_text())
+    return dt.date.fromisoformat(meta["as_of"])
