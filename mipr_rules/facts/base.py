@@ -12,9 +12,9 @@ from mipr_rules.workdays import WorkingDays, calendar
 
 FactValue = str | int | float | bool | None
 Fact = dict[str, Any]
-"""A flat fact: ``type`` (its fact type), ``subject`` (pseudonymous record key) and scalar fields."""
+"""A flat fact: ``type`` (its fact type), ``subject`` (pseudonymous record key) and scalar fields; no ``None``."""
 
-RESERVED_FIELDS = frozenset({"sid", "id", "t"})
+RESERVED_FIELDS = frozenset({"sid", "id"})
 """Field names the engine owns; calculators must not produce them."""
 
 

@@ -154,7 +154,7 @@ def generate_home(
         {"received": recent(60), "source": "person", "channel": "residents_meeting"},
         {"received": recent(90), "source": "relative", "channel": "survey"},
         {"received": recent(60), "source": "staff", "channel": "survey"},
-        {"received": recent(120), "source": "partner", "channel": "review"},
+        {"received": recent(60), "source": "partner", "channel": "review"},
     ]
     evidence = [
         {"category": "observation", "collected": recent(30), "description": "SOFI observation, lounge"},

@@ -1,0 +1,76 @@
+"""Every URI the adapter reads: identifier systems, code systems and extension URLs (README.md lists them).
+
+Systems defined by others (NHS number, HL7 code systems) are used as published. Where no published system
+exists (CQC ids, care-home records FHIR has no element for), the adapter defines its own under ``BASE``.
+"""
+
+from __future__ import annotations
+
+NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+"""NHS number identifier system (UK Core)."""
+
+CQC_LOCATION_ID = "https://cqc.org.uk/location-id"
+"""CQC location id, e.g. ``1-125856395`` (no NamingSystem is published; chosen by this adapter)."""
+CQC_PROVIDER_ID = "https://cqc.org.uk/provider-id"
+"""CQC provider id, e.g. ``1-102642955`` (no NamingSystem is published; chosen by this adapter)."""
+
+BASE = "https://mipr-rules.org/fhir"
+"""Namespace of the systems and extensions this adapter defines."""
+
+PSEUDONYM = f"{BASE}/Id/pseudonym"
+"""Identifier system of an id the source has already pseudonymised; used as the canonical id unchanged."""
+
+ADVERSE_EVENT_CATEGORY_HL7 = "http://terminology.hl7.org/CodeSystem/adverse-event-category"
+"""HL7's R4 AdverseEvent category code system."""
+
+
+def code_system(name: str) -> str:
+    """URI of one of this adapter's code systems."""
+    return f"{BASE}/CodeSystem/{name}"
+
+
+def extension(name: str) -> str:
+    """URL of one of this adapter's extensions."""
+    return f"{BASE}/StructureDefinition/{name}"
+
+
+CS_SERVICE_TYPE = code_system("cqc-service-type")
+"""Location.type: CQC service type, coded with CQC's own name (``Residential homes``)."""
+CS_STAFF_ROLE = code_system("staff-role")
+"""PractitionerRole.code: the staff role (``care_worker``, ``nurse``, ``registered_manager``...)."""
+CS_TRAINING_COURSE = code_system("training-course")
+"""Practitioner.qualification.code: a training course key (``moving_and_handling``...)."""
+CS_COMPETENCY = code_system("competency")
+"""Practitioner.qualification.code: an assessed competency (``medication-administration``)."""
+CS_RECORD_TYPE = code_system("record-type")
+"""Basic.code: what a Basic resource records (``dbs-check``, ``supervision``, ``appraisal``, ``audit``...)."""
+CS_RISK_KIND = code_system("risk-kind")
+"""RiskAssessment.code: what risk is assessed (``falls``, ``nutrition``, ``pressure_ulcer``...)."""
+CS_INCIDENT_CATEGORY = code_system("incident-category")
+"""AdverseEvent.category: the canonical incident category (``fall``, ``death``, ``medication_error``...)."""
+CS_FLAG_TYPE = code_system("flag-type")
+"""Flag.code: ``safeguarding-concern``."""
+CS_COMMUNICATION = code_system("communication-category")
+"""Communication.category: notifications, referrals and complaint correspondence."""
+
+MEDICATION_COMPETENCY = "medication-administration"
+"""Competency code of the observed medication competency assessment."""
+
+EXT_REGISTRATION = extension("cqc-registration")
+EXT_PIR = extension("cqc-pir")
+EXT_CURRENT_RATING = extension("cqc-current-rating")
+EXT_PAST_RATING = extension("cqc-past-rating")
+EXT_RATING_DISPLAY = extension("cqc-rating-display")
+EXT_CONDITION = extension("cqc-registration-condition")
+EXT_MANAGER_ABSENCE = extension("registered-manager-absence")
+EXT_LAST_REVIEWED = extension("last-reviewed")
+EXT_NEEDS_CHANGED = extension("needs-changed")
+EXT_ADMINISTERS_MEDICATION = extension("administers-medication")
+EXT_DBS_LEVEL = extension("dbs-level")
+EXT_DBS_UPDATE_SERVICE = extension("dbs-update-service")
+EXT_DBS_UPDATE_SERVICE_CHECKED = extension("dbs-update-service-checked")
+EXT_AUDIT_KIND = extension("audit-kind")
+EXT_AUDIT_ACTIONS_OPEN = extension("audit-actions-open")
+EXT_EVIDENCE_CATEGORY = extension("evidence-category")
+EXT_EVIDENCE_DESCRIPTION = extension("evidence-description")
+EXT_FEEDBACK_CHANNEL = extension("feedback-channel")

@@ -1,0 +1,309 @@
+"""The entities an SQL source maps onto: one per table of the reference schema, fields taken from the model.
+
+Each entity is a kind of row (a care plan, a DBS check...). Its fields are the attributes of the canonical
+model class it builds, minus the nested collections other entities fill, plus the link fields that place a
+row in its location (``location_id``) and under its parent (``person_id``, ``staff_id``, ``rating_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+from enum import Enum
+from typing import Any, Union, get_args, get_origin
+
+import attrs
+
+from mipr_rules.model import (
+    Audit,
+    CarePlan,
+    Complaint,
+    DbsCheck,
+    EvidenceItem,
+    Feedback,
+    Incident,
+    KeyQuestionRating,
+    Location,
+    ManagerAbsence,
+    Person,
+    Rating,
+    RatingDisplay,
+    RegistrationCondition,
+    RiskAssessment,
+    SafeguardingConcern,
+    StaffMember,
+    Supervision,
+    TrainingRecord,
+)
+
+SCALARS: tuple[type, ...] = (str, int, bool, dt.date, dt.datetime)
+"""Field types a column can hold (plus the model's enums, stored as their text value)."""
+
+RENAMED_COLUMNS = {("staff", "left"): "left_on", ("ratings", "current"): "is_current"}
+"""Reference-schema columns not named after their field (``left`` and ``current`` are SQL keywords)."""
+
+IDENTITY_GROUPS = {
+    "person": (
+        ("people", "person_id"),
+        ("care_plans", "person_id"),
+        ("risk_assessments", "person_id"),
+        ("incidents", "person_id"),
+        ("safeguarding", "person_id"),
+    ),
+    "staff": (
+        ("staff", "staff_id"),
+        ("dbs_checks", "staff_id"),
+        ("training", "staff_id"),
+        ("supervisions", "staff_id"),
+        ("locations", "registered_manager_id"),
+    ),
+}
+"""Fields holding the same kind of identifier: pseudonymised all alike or not at all."""
+
+PSEUDONYM_PREFIXES = {"person": "P", "staff": "S"}
+"""Default prefix of pseudonyms per identity group (``P-…`` people, ``S-…`` staff)."""
+
+
+@attrs.frozen
+class FieldDef:
+    """One field of an entity."""
+
+    name: str
+    """Field name: the model attribute's name, or a link field's name."""
+    type: Any
+    """Value type: ``str``, ``int``, ``bool``, ``datetime.date``, ``datetime.datetime`` or a model enum."""
+    optional: bool
+    """Whether ``None`` (a NULL column) is an allowed value."""
+    required: bool
+    """Whether a mapping must map it (the model gives it no default)."""
+    column: str
+    """Its column in the reference schema."""
+    link: bool = False
+    """Whether it links the row to its location or parent instead of filling a model attribute."""
+    default: Any = None
+    """The model's default, used when the column is NULL and the field is not optional."""
+
+    @property
+    def kind(self) -> str:
+        """The value type as a user reads it in a message: ``date``, ``date-time``, ``text``..."""
+        if isinstance(self.type, type) and issubclass(self.type, Enum):
+            return "value"
+        return {
+            str: "text",
+            int: "integer",
+            bool: "true/false",
+            dt.date: "date",
+            dt.datetime: "date-time",
+        }[self.type]
+
+
+@attrs.frozen
+class EntityDef:
+    """A kind of row: its reference table, the model class it builds, its fields and its parent."""
+
+    name: str
+    """Entity name, also the reference table's name."""
+    model: type | None
+    """The model class each row becomes (``None`` for service types, which are plain text)."""
+    fields: tuple[FieldDef, ...]
+    """Its fields, link fields first."""
+    parent: str | None = None
+    """The entity a row belongs to besides its location (``people`` for care plans)."""
+    parent_link: str | None = None
+    """The field naming that parent row (``person_id``)."""
+    description: str = ""
+    """What the table holds, for the documentation."""
+
+    def field(self, name: str) -> FieldDef:
+        """The field called ``name`` (``KeyError`` if it has none)."""
+        for field in self.fields:
+            if field.name == name:
+                return field
+        raise KeyError(name)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Names of its fields, in order."""
+        return tuple(field.name for field in self.fields)
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """``(type, optional)`` of a resolved annotation such as ``datetime.date | None``."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _model_fields(entity: str, model: type, exclude: frozenset[str] = frozenset()) -> list[FieldDef]:
+    out = []
+    for attribute in attrs.fields(attrs.resolve_types(model)):
+        if attribute.name in exclude:
+            continue
+        value_type, optional = _unwrap(attribute.type)
+        if not (value_type in SCALARS or (isinstance(value_type, type) and issubclass(value_type, Enum))):
+            raise TypeError(f"{model.__name__}.{attribute.name} is not a column type; exclude it")
+        out.append(
+            FieldDef(
+                name=attribute.name,
+                type=value_type,
+                optional=optional,
+                required=attribute.default is attrs.NOTHING,
+                column=RENAMED_COLUMNS.get((entity, attribute.name), attribute.name),
+                default=None if attribute.default is attrs.NOTHING else attribute.default,
+            )
+        )
+    return out
+
+
+def _link(name: str, value_type: type = str, optional: bool = False, required: bool = True) -> FieldDef:
+    return FieldDef(name=name, type=value_type, optional=optional, required=required, column=name, link=True)
+
+
+def _entity(
+    name: str,
+    model: type | None,
+    *,
+    links: tuple[FieldDef, ...] = (),
+    exclude: frozenset[str] = frozenset(),
+    extra: tuple[FieldDef, ...] = (),
+    parent: str | None = None,
+    parent_link: str | None = None,
+    description: str = "",
+) -> EntityDef:
+    fields = [_link("location_id"), *links]
+    if model is not None:
+        fields += _model_fields(name, model, exclude)
+    fields += extra
+    return EntityDef(name, model, tuple(fields), parent, parent_link, description)
+
+
+_LOCATION_COLLECTIONS = frozenset(
+    {
+        "provider",
+        "service_types",
+        "manager_absences",
+        "current_rating",
+        "past_ratings",
+        "rating_display",
+        "conditions",
+        "people",
+        "staff",
+        "incidents",
+        "safeguarding",
+        "complaints",
+        "audits",
+        "feedback",
+        "evidence",
+    }
+)
+
+ENTITIES: dict[str, EntityDef] = {
+    entity.name: entity
+    for entity in (
+        EntityDef(
+            "locations",
+            Location,
+            (
+                *_model_fields("locations", Location, _LOCATION_COLLECTIONS),
+                _link("provider_id"),
+                _link("provider_name", optional=True, required=False),
+            ),
+            description="One row per CQC location (care home or agency), with its provider.",
+        ),
+        _entity(
+            "service_types",
+            None,
+            extra=(_link("service_type"),),
+            description="CQC service types of a location, one row each.",
+        ),
+        _entity("rating_displays", RatingDisplay, description="How a location displays its rating (at most one row)."),
+        _entity(
+            "ratings",
+            Rating,
+            exclude=frozenset({"key_questions"}),
+            extra=(
+                FieldDef("current", bool, optional=True, required=False, column="is_current"),
+            ),
+            description="Published CQC ratings; the current one is flagged (else the newest is current).",
+        ),
+        _entity(
+            "key_question_ratings",
+            KeyQuestionRating,
+            links=(_link("rating_id"),),
+            parent="ratings",
+            parent_link="rating_id",
+            description="Key question ratings of a published rating (rating_id: the ratings row's key).",
+        ),
+        _entity("manager_absences", ManagerAbsence, description="Absences of the registered manager."),
+        _entity("registration_conditions", RegistrationCondition, description="Conditions of registration."),
+        _entity(
+            "people",
+            Person,
+            exclude=frozenset({"care_plans", "risk_assessments"}),
+            description="People using the service, by pseudonymous id.",
+        ),
+        _entity(
+            "care_plans",
+            CarePlan,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="Care plans, linked to their person.",
+        ),
+        _entity(
+            "risk_assessments",
+            RiskAssessment,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="Risk assessments, linked to their person.",
+        ),
+        _entity(
+            "staff",
+            StaffMember,
+            exclude=frozenset({"dbs", "training", "supervisions"}),
+            description="Staff, by pseudonymous id.",
+        ),
+        _entity(
+            "dbs_checks",
+            DbsCheck,
+            links=(_link("staff_id"),),
+            parent="staff",
+            parent_link="staff_id",
+            description="DBS checks; the most recently issued one per worker is used.",
+        ),
+        _entity(
+            "training",
+            TrainingRecord,
+            links=(_link("staff_id"),),
+            parent="staff",
+            parent_link="staff_id",
+            description="Completed training.",
+        ),
+        _entity(
+            "supervisions",
+            Supervision,
+            links=(_link("staff_id"),),
+            parent="staff",
+            parent_link="staff_id",
+            description="Supervisions and appraisals.",
+        ),
+        _entity("incidents", Incident, description="Incidents and their CQC notifications."),
+        _entity("safeguarding", SafeguardingConcern, description="Safeguarding concerns and referrals."),
+        _entity("complaints", Complaint, description="Complaints and their handling."),
+        _entity("audits", Audit, description="Internal audits."),
+        _entity("feedback", Feedback, description="Feedback from people, relatives, staff and partners."),
+        _entity("evidence", EvidenceItem, description="Other evidence, tagged with its SAF evidence category."),
+    )
+}
+"""Every entity, in the order a location is assembled (parents before children)."""
+
+
+def identity_group(entity: str, field: str) -> str | None:
+    """``person`` or ``staff`` if the field holds that kind of identifier."""
+    for group, members in IDENTITY_GROUPS.items():
+        if (entity, field) in members:
+            return group
+    return None

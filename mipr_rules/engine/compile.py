@@ -1,0 +1,225 @@
+"""Compile a ruleset's declarative conditions into a durable-rules ruleset definition.
+
+Conditions (docs/rulesets.md)::
+
+    when:
+      - days_since_review: {gt: $care_plan_review_days}   # $name is a parameter
+      - active: true                                      # shorthand for eq
+      - any:                                              # alternatives
+          - status: {in: [open, escalated]}
+          - notified: {exists: false}
+
+Every rule compiles to exactly one pattern (``type == rule.fact`` and its conditions): durable-rules'
+join rules crash the process (#381), so the language has no joins. The shapes that crash or hang
+durable-rules are refused here, at load time, with the rule named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from difflib import get_close_matches
+from typing import Any
+
+import attrs
+
+from mipr_rules.errors import RulesetError
+from mipr_rules.ruleset.schema import Rule, Ruleset
+
+OPERATORS = {"eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists", "matches"}
+_DURABLE_OP = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+MAX_RULES = 480
+"""Most rules in one ruleset: 513 rules whose first test is equality on one property hang the engine."""
+MAX_MATCHES_PER_FACT = 64
+"""Most rule branches that can match one fact type: a fact matching more raises error 303."""
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BAD_REGEX = re.compile(r"\\[dDwWsSbB]")
+
+
+@attrs.frozen
+class CompiledRuleset:
+    """A ruleset bound to its parameter values and compiled for durable-rules."""
+
+    ruleset: Ruleset
+    """The source ruleset."""
+    parameters: Mapping[str, Any]
+    """Parameter values used (defaults with overrides)."""
+    name: str
+    """Engine-side name: id, version and a digest of the definition (rulesets are never freed)."""
+    definition_json: str
+    """The durable-rules definition."""
+    rule_by_key: Mapping[str, Rule]
+    """Engine rule key (``r0``, ``r1``…) → rule."""
+
+
+def _where(ruleset: Ruleset, rule: Rule, path: str) -> str:
+    return f"{ruleset.path or ruleset.id}: rule {rule.id}: {path}"
+
+
+def _value(raw: Any, params: Mapping[str, Any], where: str) -> Any:
+    if isinstance(raw, str) and raw.startswith("$"):
+        if raw.startswith("$$"):
+            return raw[1:]
+        name = raw[1:]
+        if name not in params:
+            raise RulesetError(f"{where}: unknown parameter {name!r}")
+        return params[name]
+    return raw
+
+
+def _scalar(value: Any, where: str) -> Any:
+    if isinstance(value, (bool, int, str)) or (isinstance(value, float) and value == value):
+        return value
+    raise RulesetError(f"{where}: expected a number, text or true/false, got {type(value).__name__}")
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    close = get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_field(field: str, fields: Mapping[str, str] | None, where: str) -> None:
+    if fields is not None and field not in fields:
+        raise RulesetError(f"{where}: the fact has no field {field!r}{_did_you_mean(field, fields)}")
+
+
+def _check_type(field: str, value: Any, fields: Mapping[str, str] | None, where: str) -> None:
+    """Refuse comparisons durable-rules would make loosely (``true`` matches ``1``, ``"1"`` matches ``1``)."""
+    _check_field(field, fields, where)
+    if fields is None:
+        return
+    kind = fields[field]
+    ok = {
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "string": isinstance(value, str),
+        "date": isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None,
+    }.get(kind, True)
+    if not ok:
+        raise RulesetError(f"{where}: field {field!r} is {kind}, compared with {type(value).__name__} {value!r}")
+
+
+def _atom(field: str, op: str, raw: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None,
+          where: str) -> dict[str, Any]:
+    if op not in OPERATORS:
+        raise RulesetError(f"{where}: unknown operator {op!r}; expected one of {', '.join(sorted(OPERATORS))}")
+    value = _value(raw, params, where)
+    if op == "exists":
+        if not isinstance(value, bool):
+            raise RulesetError(f"{where}: exists takes true or false")
+        _check_field(field, fields, where)
+        return {"$ex" if value else "$nex": {field: 1}}
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise RulesetError(f"{where}: {op} takes a non-empty list")
+        items = [_scalar(_value(v, params, where), where) for v in value]
+        for item in items:
+            _check_type(field, item, fields, where)
+        if op == "in":
+            return {"$or": [{field: item} for item in items]} if len(items) > 1 else {field: items[0]}
+        return {"$and": [{"$neq": {field: item}} for item in items]} if len(items) > 1 else {"$neq": {field: items[0]}}
+    value = _scalar(value, where)
+    _check_type(field, value, fields, where)
+    if op == "matches":
+        if not isinstance(value, str):
+            raise RulesetError(f"{where}: matches takes a pattern")
+        if _BAD_REGEX.search(value):
+            raise RulesetError(
+                f"{where}: durable-rules regexes use Lua-style classes (%d, %a, %s); {value!r} would never match"
+            )
+        return {"$mt": {field: value}}
+    if op == "eq":
+        return {field: value}
+    return {_DURABLE_OP[op]: {field: value}}
+
+
+def _branches(expr: dict[str, Any]) -> int:
+    """How many alternative paths (``$or`` leaves) an expression has: a proxy for matches per fact."""
+    if "$or" in expr:
+        return sum(_branches(e) for e in expr["$or"])
+    if "$and" in expr:
+        total = 1
+        for e in expr["$and"]:
+            total *= _branches(e)
+        return total
+    return 1
+
+
+def compile_conditions(
+    items: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None, where: str
+) -> list[dict[str, Any]]:
+    """Compile a ``when`` list (all must hold) to durable-rules expressions."""
+    if not isinstance(items, (list, tuple)) or not items:
+        raise RulesetError(f"{where}: expected a non-empty list of conditions")
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        here = f"{where}[{index}]"
+        if not isinstance(item, Mapping) or len(item) != 1:
+            raise RulesetError(f"{here}: each condition is a mapping with one key (a field, any or all)")
+        ((key, body),) = item.items()
+        if key in ("any", "all"):
+            parts = compile_conditions(body, params, fields, f"{here}.{key}")
+            out.append({"$or" if key == "any" else "$and": parts} if len(parts) > 1 else parts[0])
+            continue
+        if not isinstance(key, str) or not _FIELD.match(key) or key in ("sid", "id"):
+            raise RulesetError(f"{here}: {key!r} is not a usable field name")
+        if isinstance(body, Mapping):
+            if not body:
+                raise RulesetError(f"{here}.{key}: empty condition")
+            out += [_atom(key, str(op), raw, params, fields, f"{here}.{key}.{op}") for op, raw in body.items()]
+        else:
+            out.append(_atom(key, "eq", body, params, fields, f"{here}.{key}"))
+    return out
+
+
+def compile_rule(ruleset: Ruleset, rule: Rule, params: Mapping[str, Any],
+                 fact_fields: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+    """The single-pattern durable-rules expression for ``rule``."""
+    fields = None
+    if fact_fields is not None:
+        if rule.fact not in fact_fields:
+            hint = _did_you_mean(rule.fact, fact_fields)
+            raise RulesetError(f"{_where(ruleset, rule, 'fact')}: unknown fact type {rule.fact!r}{hint}")
+        fields = fact_fields[rule.fact]
+    parts = compile_conditions(rule.when, params, fields, _where(ruleset, rule, "when"))
+    # The type test comes first, so no rule is ever absence-only (an absence-only rule re-fires forever).
+    return {"$and": [{"type": rule.fact}, *parts]}
+
+
+def compile_ruleset(
+    ruleset: Ruleset,
+    overrides: Mapping[str, Any] | None = None,
+    fact_fields: Mapping[str, Mapping[str, str]] | None = None,
+) -> CompiledRuleset:
+    """Bind parameters and compile every rule; refuse shapes that crash or hang durable-rules."""
+    params = ruleset.defaults() | dict(overrides or {})
+    if len(ruleset.rules) > MAX_RULES:
+        raise RulesetError(f"{ruleset.path or ruleset.id}: {len(ruleset.rules)} rules, more than {MAX_RULES}")
+    definition: dict[str, Any] = {}
+    by_key: dict[str, Rule] = {}
+    branches: Counter[str] = Counter()
+    for index, rule in enumerate(ruleset.rules):
+        expr = compile_rule(ruleset, rule, params, fact_fields)
+        branches[rule.fact] += _branches(expr)
+        key = f"r{index}"
+        definition[key] = {"all": [{"m": expr}]}
+        by_key[key] = rule
+    for fact_type, count in branches.items():
+        if count > MAX_MATCHES_PER_FACT:
+            raise RulesetError(
+                f"{ruleset.path or ruleset.id}: {count} rule branches on fact type {fact_type!r}; durable-rules "
+                f"fails when one fact matches more than {MAX_MATCHES_PER_FACT} (split the ruleset)"
+            )
+    definition_json = json.dumps(definition, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(definition_json.encode()).hexdigest()[:16]
+    return CompiledRuleset(
+        ruleset=ruleset,
+        parameters=params,
+        name=f"{ruleset.id}@{ruleset.version}#{digest}",
+        definition_json=definition_json,
+        rule_by_key=by_key,
+    )

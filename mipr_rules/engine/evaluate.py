@@ -1,0 +1,166 @@
+"""Evaluate compiled rulesets over subjects: measure facts, run them in the engine, explain the hits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+import pluggy
+
+from mipr_rules import plugins
+from mipr_rules.engine.compile import CompiledRuleset, compile_ruleset
+from mipr_rules.engine.ids import fact_ids
+from mipr_rules.engine.worker import EnginePool, Job, default_processes
+from mipr_rules.errors import EngineError, MiprRulesError
+from mipr_rules.facts.base import Fact, FactCalculator, FactContext
+from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.schema import Rule, Ruleset, Source
+from mipr_rules.workdays import DEFAULT_REGION, calendar
+
+_PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@attrs.frozen
+class Evaluation:
+    """The outcome of evaluating one subject (a location, a report…) against one ruleset."""
+
+    key: str
+    """Partition key of the subject."""
+    hits: tuple[RuleHit, ...] = ()
+    """Every rule that fired, on every fact it fired on."""
+    facts: tuple[Fact, ...] = ()
+    """The facts that were asserted."""
+    error: MiprRulesError | None = None
+    """Set when the subject could not be evaluated (nothing else is lost)."""
+
+
+class _Template(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "(none)"
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """Fill ``{name}`` placeholders; unknown names read ``(none)``."""
+    try:
+        return string.Formatter().vformat(template, (), _Template(values))
+    except (ValueError, IndexError) as exc:
+        raise EngineError(f"message template {template!r} is malformed: {exc}") from None
+
+
+def _rule_parameters(rule: Rule, params: Mapping[str, Any]) -> dict[str, Any]:
+    names = set(_PARAM_REF.findall(repr(rule.when)))
+    names |= {f for _, f, _, _ in string.Formatter().parse(rule.message) if f} & set(params)
+    return {n: params[n] for n in sorted(names) if n in params}
+
+
+class Evaluator:
+    """Runs rulesets in supervised engine workers. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, pm: pluggy.PluginManager | None = None, processes: int | None = None,
+                 timeout: float = 120.0) -> None:
+        self.pm = pm or plugins.plugin_manager()
+        self.calculators: dict[str, FactCalculator] = plugins.fact_calculators(self.pm)
+        self.pool = EnginePool(processes or default_processes(), timeout=timeout)
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the engine workers."""
+        self.pool.close()
+
+    def fact_fields(self, subject_type: type | None = None) -> dict[str, dict[str, str]]:
+        """Declared fields of every fact type (of calculators for ``subject_type``, if given)."""
+        out: dict[str, dict[str, str]] = {}
+        for calc in self.calculators.values():
+            if subject_type is None or issubclass(subject_type, calc.subject_type):
+                for fact_type in calc.fact_types:
+                    out.setdefault(fact_type.name, {"type": "string", "subject": "string"}).update(fact_type.fields)
+        return out
+
+    def compile(self, ruleset: Ruleset, overrides: Mapping[str, Any] | None = None,
+                subject_type: type | None = None) -> CompiledRuleset:
+        """Compile ``ruleset`` with provider overrides, checking conditions against the declared facts."""
+        return compile_ruleset(ruleset, overrides, self.fact_fields(subject_type))
+
+    def facts(self, subject: Any, context: FactContext) -> list[Fact]:
+        """Every fact the installed calculators measure for ``subject``."""
+        found: list[Fact] = []
+        for calc in self.calculators.values():
+            if isinstance(subject, calc.subject_type):
+                found.extend(calc.calculate(subject, context))
+        return found
+
+    def run(
+        self,
+        compiled: CompiledRuleset,
+        subjects: Iterable[tuple[str, Any]],
+        as_of: dt.date,
+        region: str = DEFAULT_REGION,
+    ) -> Iterator[Evaluation]:
+        """Evaluate each ``(key, subject)``; yields one ``Evaluation`` per subject, in input order."""
+        context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(region))
+        prepared: dict[str, list[Fact]] = {}
+        order: list[str] = []
+        errors: dict[str, MiprRulesError] = {}
+
+        def jobs() -> Iterator[Job]:
+            for key, subject in subjects:
+                if key in prepared or key in errors:
+                    raise EngineError(f"{key}: evaluated twice in one run")
+                order.append(key)
+                try:
+                    facts = self.facts(subject, context)
+                    for fid, fact in zip(fact_ids(len(facts)), facts):
+                        fact["id"] = fid
+                except MiprRulesError as exc:
+                    errors[key] = exc
+                    continue
+                prepared[key] = facts
+                yield Job(key, compiled.name, compiled.definition_json, facts)
+
+        done: dict[str, Evaluation] = {}
+        emitted = 0
+        for result in self.pool.run(jobs()):
+            facts = prepared.pop(result.key)
+            if result.error is not None:
+                done[result.key] = Evaluation(result.key, error=result.error)
+            else:
+                done[result.key] = Evaluation(result.key, self._hits(compiled, result.key, facts, result.matches, as_of),
+                                              tuple(facts))
+            while emitted < len(order) and (order[emitted] in done or order[emitted] in errors):
+                key = order[emitted]
+                yield done.pop(key) if key in done else Evaluation(key, error=errors.pop(key))
+                emitted += 1
+        for key in order[emitted:]:
+            yield done.pop(key) if key in done else Evaluation(key, error=errors.pop(key))
+
+    @staticmethod
+    def _hits(compiled: CompiledRuleset, key: str, facts: list[Fact], matches: list[tuple[str, str]],
+              as_of: dt.date) -> tuple[RuleHit, ...]:
+        by_id = {fact["id"]: fact for fact in facts}
+        ruleset, params = compiled.ruleset, compiled.parameters
+        hits = []
+        for rule_key, fact_id in matches:
+            rule = compiled.rule_by_key[rule_key]
+            fact = {k: v for k, v in by_id[fact_id].items() if k not in ("id", "sid")}
+            values = {**params, **fact}
+            source = ruleset.source(rule.source) or Source(id=rule.source, title=rule.source)
+            hits.append(
+                RuleHit(
+                    ruleset_id=ruleset.id, ruleset_version=ruleset.version, rule_id=rule.id, title=rule.title,
+                    severity=rule.severity, subject=str(fact.get("subject", "")),
+                    message=render(rule.message or rule.title, values), maps_to=rule.maps_to, source=source,
+                    facts=fact, parameters=_rule_parameters(rule, params), partition=key, as_of=as_of,
+                    emit={k: render(v, values) if isinstance(v, str) else v for k, v in rule.emit.items()},
+                    citation=rule.citation,
+                )
+            )
+        return tuple(sorted(hits, key=lambda h: h.sort_key))

@@ -1,0 +1,217 @@
+"""Supervised engine worker processes.
+
+durable-rules' C core can crash the process it runs in, never releases the GIL and never frees a
+ruleset. So evaluation happens in worker processes (``spawn``, so no state is inherited) that this
+module starts, feeds, watches and replaces:
+- a worker that dies (segfault, abort, kill) is replaced; the job it was running is reported as an
+  ``EngineCrash`` naming the job's key, and its queued jobs go to the new worker;
+- a job that runs longer than ``timeout`` seconds (a hang) has its worker killed and is reported;
+- a worker is recycled after ``max_jobs`` jobs or when its ruleset count nears the engine's limit;
+- several workers evaluate different partitions (locations) in parallel.
+The calling process never imports durable-rules.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import multiprocessing.connection as mpc
+import os
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+import attrs
+
+from mipr_rules.errors import EngineCrash, EngineError, MiprRulesError
+
+PIPELINE = 8
+"""Jobs sent ahead to each worker, so that workers never wait for the parent."""
+
+
+@attrs.frozen
+class Job:
+    """One evaluation: facts of one partition against one compiled ruleset."""
+
+    key: str
+    """Partition key (a pseudonymous location or report key); named in errors, never the facts."""
+    ruleset_name: str
+    """Engine-side ruleset name."""
+    definition_json: str
+    """The durable-rules definition (loaded once per worker)."""
+    facts: list[dict[str, Any]]
+    """Facts with collision-free ids."""
+
+
+@attrs.frozen
+class JobResult:
+    """The outcome of a job: matches, or the error that stopped it."""
+
+    key: str
+    matches: list[tuple[str, str]] = attrs.field(factory=list)
+    """(engine rule key, fact id) pairs."""
+    error: MiprRulesError | None = None
+
+
+def _worker_main(conn: Connection) -> None:  # pragma: no cover - runs in the child process
+    from mipr_rules.engine.durable_core import Core
+
+    core = Core()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if message[0] == "stop":
+            return
+        _, name, definition_json, sid, facts = message
+        try:
+            core.load(name, definition_json)
+            conn.send(("ok", core.evaluate(name, sid, facts), core.needs_recycling()))
+        except MiprRulesError as exc:
+            conn.send(("error", str(exc), core.needs_recycling()))
+        except Exception as exc:  # surfaced, never swallowed
+            conn.send(("error", f"{type(exc).__name__}: {exc}", True))
+
+
+class _Worker:
+    def __init__(self, context: Any) -> None:
+        parent, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.conn: Connection = parent
+        self.pending: deque[Job] = deque()
+        self.jobs_done = 0
+        self.retire = False
+
+    def send(self, job: Job, sid: str) -> None:
+        self.pending.append(job)
+        self.conn.send(("eval", job.ruleset_name, job.definition_json, sid, job.facts))
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(("stop",))
+        except OSError:
+            pass
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+    def death_cause(self) -> str:
+        self.process.join(timeout=2)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            try:
+                return f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"signal {-code}"
+        return f"exit code {code}"
+
+
+class EnginePool:
+    """A small pool of supervised engine workers. Use as a context manager."""
+
+    def __init__(self, processes: int = 1, *, timeout: float = 120.0, max_jobs: int = 200_000) -> None:
+        self.processes = max(1, processes)
+        self.timeout = timeout
+        self.max_jobs = max_jobs
+        self._context = mp.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._sequence = 0
+        self.crashes = 0
+        """Workers lost to crashes or hangs since the pool started."""
+
+    def __enter__(self) -> EnginePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for supervision tests and monitoring)."""
+        return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._context)
+        self._workers.append(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        self._workers.remove(worker)
+        try:
+            worker.conn.close()
+        except OSError:
+            pass
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+        """Evaluate ``jobs``, yielding results as they complete (not necessarily in order)."""
+        queue = deque(jobs)
+        while len(self._workers) < min(self.processes, max(1, len(queue))):
+            self._spawn()
+        while queue or any(w.pending for w in self._workers):
+            for worker in list(self._workers):
+                while queue and len(worker.pending) < PIPELINE and not worker.retire:
+                    self._sequence += 1
+                    worker.send(queue.popleft(), f"s{self._sequence}")
+            busy = {w.conn: w for w in self._workers if w.pending}
+            ready = mpc.wait(list(busy), timeout=self.timeout)
+            if not ready:
+                yield from self._kill_hung(busy.values(), queue)
+                continue
+            for conn in ready:
+                yield from self._receive(busy[conn], queue)  # type: ignore[index]
+            while len(self._workers) < self.processes and queue:
+                self._spawn()
+
+    def _receive(self, worker: _Worker, queue: deque[Job]) -> Iterator[JobResult]:
+        try:
+            status, payload, recycle = worker.conn.recv()
+        except (EOFError, OSError):
+            yield from self._crashed(worker, queue, worker.death_cause())
+            return
+        job = worker.pending.popleft()
+        worker.jobs_done += 1
+        if status == "ok":
+            yield JobResult(job.key, matches=[tuple(m) for m in payload])  # type: ignore[misc]
+        else:
+            yield JobResult(job.key, error=EngineError(f"{job.key}: {payload}"))
+        if recycle or worker.jobs_done >= self.max_jobs:
+            worker.retire = True
+        if worker.retire and not worker.pending:
+            worker.stop()
+            self._workers.remove(worker)
+
+    def _crashed(self, worker: _Worker, queue: deque[Job], cause: str) -> Iterator[JobResult]:
+        self.crashes += 1
+        failed = worker.pending.popleft()
+        queue.extendleft(reversed(worker.pending))
+        worker.pending.clear()
+        self._replace(worker)
+        yield JobResult(
+            failed.key,
+            error=EngineCrash(
+                f"the rules engine crashed ({cause}) while evaluating {failed.key}; that input was not "
+                "evaluated, the engine was restarted and the other inputs were"
+            ),
+        )
+
+    def _kill_hung(self, workers: Iterable[_Worker], queue: deque[Job]) -> Iterator[JobResult]:
+        for worker in list(workers):
+            worker.process.kill()
+            yield from self._crashed(worker, queue, f"no answer within {self.timeout:g} s")
+
+
+def default_processes() -> int:
+    """Workers to use: ``MIPR_RULES_WORKERS`` or the number of cores."""
+    value = os.environ.get("MIPR_RULES_WORKERS")
+    return max(1, int(value)) if value and value.isdigit() else max(1, os.cpu_count() or 1)

@@ -1,0 +1,36 @@
+"""HTML output: ``--format html``, a self-contained readable report for managers (jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import jinja2
+
+from mipr_rules import hookimpl
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("mipr_rules.outputs", "templates"),
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@attrs.frozen
+class HtmlOutput:
+    name: str = "html"
+    description: str = "Self-contained HTML report"
+
+    def render(self, report: Any) -> str:
+        data = report.as_dict()
+        kind = data.get("kind", "report")
+        try:
+            template = _ENV.get_template(f"{kind}.html.j2")
+        except jinja2.TemplateNotFound:
+            template = _ENV.get_template("generic.html.j2")
+        return template.render(report=data)
+
+
+@hookimpl
+def mipr_register_outputs(register: Any) -> None:
+    register(HtmlOutput())

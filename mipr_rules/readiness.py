@@ -1,0 +1,196 @@
+"""Readiness: the ``cqc-readiness`` ruleset over locations, grouped for a registered manager."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from rich.console import Console
+
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.errors import MiprRulesError
+from mipr_rules.model import Location
+from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
+from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.saf import statement_name
+from mipr_rules.workdays import DEFAULT_REGION
+
+DEFAULT_RULESET = "cqc-readiness"
+
+
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def ruleset_ref(ruleset: Ruleset) -> dict[str, str]:
+    """``{"id", "version", "framework"}`` of a ruleset, as every JSON result carries it."""
+    return {"id": ruleset.id, "version": ruleset.version, "framework": ruleset.framework}
+
+
+def alert_dict(alert: RuleHit) -> dict[str, Any]:
+    """One alert in the JSON contract."""
+    return {
+        "rule": alert.rule_id,
+        "title": alert.title,
+        "severity": alert.severity,
+        "key_question": alert.maps_to.key_question,
+        "quality_statement": alert.maps_to.quality_statement,
+        "evidence_category": alert.emit.get("evidence_category") or alert.maps_to.evidence_category,
+        "regulation": alert.maps_to.regulation,
+        "limiter": alert.maps_to.limiter,
+        "subject": alert.subject,
+        "message": alert.message,
+        "ruleset": {"id": alert.ruleset_id, "version": alert.ruleset_version},
+        "source": {"id": alert.source.id, "title": alert.source.title, "url": alert.source.url,
+                   "confidence": alert.source.confidence},
+        "facts": alert.facts,
+        "parameters": alert.parameters,
+        "location_id": alert.partition,
+        "as_of": alert.as_of.isoformat(),
+    }
+
+
+@attrs.frozen
+class LocationReadiness:
+    """Readiness of one location."""
+
+    location_id: str
+    name: str
+    alerts: tuple[RuleHit, ...] = ()
+    error: str | None = None
+    """Why the location could not be evaluated, if it could not (the others still were)."""
+
+    def by_quality_statement(self) -> dict[tuple[str, str], list[RuleHit]]:
+        """Alerts grouped by (key question, quality statement)."""
+        groups: dict[tuple[str, str], list[RuleHit]] = {}
+        for alert in self.alerts:
+            key = (alert.maps_to.key_question or "Other", alert.maps_to.quality_statement or "-")
+            groups.setdefault(key, []).append(alert)
+        order = ["Safe", "Effective", "Caring", "Responsive", "Well-led", "Other"]
+        return dict(sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]) if kv[0][0] in order else 9, kv[0][1])))
+
+    def evidence_gaps(self) -> list[str]:
+        """Evidence categories with no recent evidence (titles as CQC writes them)."""
+        gaps = {a.emit.get("evidence_category") for a in self.alerts if a.emit.get("evidence_category")}
+        return [EVIDENCE_CATEGORY_TITLES[c] for c in EvidenceCategory if c.value in gaps]
+
+
+@attrs.frozen
+class ReadinessReport:
+    """Readiness of every location read from a source."""
+
+    as_of: dt.date
+    ruleset: Ruleset
+    parameters: Mapping[str, Any]
+    locations: tuple[LocationReadiness, ...]
+    region: str = DEFAULT_REGION
+    skipped: tuple[str, ...] = ()
+    """Records the adapter skipped in lenient mode."""
+
+    def alerts(self) -> list[RuleHit]:
+        """Every alert of every location."""
+        return [a for loc in self.locations for a in loc.alerts]
+
+    def alert_keys(self) -> set[tuple[str, str, str]]:
+        """(location, rule id, subject) of every alert: what two runs must agree on."""
+        return {(a.partition, a.rule_id, a.subject) for a in self.alerts()}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``mipr readiness --format json`` (docs/json.md)."""
+        return {
+            "kind": "readiness",
+            "as_of": self.as_of.isoformat(),
+            "region": self.region,
+            "ruleset": ruleset_ref(self.ruleset),
+            "parameters": dict(self.parameters),
+            "summary": {"locations": len(self.locations), "alerts": len(self.alerts()),
+                        "by_severity": {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)}},
+            "locations": [
+                {
+                    "location_id": loc.location_id,
+                    "name": loc.name,
+                    "error": loc.error,
+                    "alerts": [alert_dict(a) for a in loc.alerts],
+                    "groups": [
+                        {"key_question": kq, "quality_statement": qs, "quality_statement_name": statement_name(qs),
+                         "alerts": [alert_dict(a) for a in alerts]}
+                        for (kq, qs), alerts in loc.by_quality_statement().items()
+                    ],
+                    "evidence_gaps": loc.evidence_gaps(),
+                }
+                for loc in self.locations
+            ],
+            "skipped": list(self.skipped),
+        }
+
+    def render_text(self, console: Console) -> None:
+        """The readable summary for a registered manager."""
+        console.print(f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
+                      f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})")
+        for loc in self.locations:
+            console.print()
+            console.rule(f"{loc.name} ({loc.location_id})")
+            if loc.error:
+                console.print(f"[red]Not evaluated:[/red] {loc.error}")
+                continue
+            counts = ", ".join(f"{n} {s}" for s in reversed(SEVERITIES)
+                               if (n := sum(a.severity == s for a in loc.alerts)))
+            console.print(f"{len(loc.alerts)} alert(s){': ' + counts if counts else ''}")
+            for (kq, qs), alerts in loc.by_quality_statement().items():
+                console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
+                for a in alerts:
+                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {a.message}")
+                    console.print(f"           [dim]{a.rule_id} · {a.source.title}[/dim]", overflow="ellipsis",
+                                  no_wrap=True)
+            gaps = loc.evidence_gaps()
+            if gaps:
+                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {', '.join(gaps)}")
+        if self.skipped:
+            console.print(f"\n[yellow]{len(self.skipped)} record(s) skipped in lenient mode[/yellow]")
+
+    def worst_severity(self) -> str | None:
+        """Most severe alert, if any."""
+        found = [a.severity for a in self.alerts()]
+        return max(found, key=SEVERITIES.index) if found else None
+
+
+def run_readiness(
+    locations: Iterable[Location],
+    *,
+    as_of: dt.date,
+    ruleset: Ruleset | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    region: str = DEFAULT_REGION,
+    evaluator: Evaluator | None = None,
+    skipped: Iterable[str] = (),
+) -> ReadinessReport:
+    """Evaluate readiness of ``locations`` as of ``as_of``."""
+    own = evaluator is None
+    evaluator = evaluator or Evaluator()
+    try:
+        ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
+        compiled = evaluator.compile(ruleset, overrides, Location)
+        names: dict[str, str] = {}
+
+        def subjects() -> Iterable[tuple[str, Location]]:
+            for location in locations:
+                names[location.location_id] = location.name
+                yield location.location_id, location
+
+        results = []
+        for evaluation in evaluator.run(compiled, subjects(), as_of, region):
+            error = evaluation.error
+            results.append(
+                LocationReadiness(
+                    evaluation.key, names.get(evaluation.key, ""), evaluation.hits,
+                    str(error) if isinstance(error, MiprRulesError) else None,
+                )
+            )
+        return ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
+    finally:
+        if own:
+            evaluator.close()

@@ -1,0 +1,150 @@
+"""The ruleset schema as attrs classes. A ruleset is data: YAML files under ``rulesets/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+"""Severities, lowest first; ``--fail-on`` takes one of them."""
+
+PARAMETER_TYPES = ("integer", "number", "boolean", "string", "date", "list", "mapping")
+
+
+@attrs.frozen
+class Source:
+    """A document a ruleset encodes."""
+
+    id: str
+    """Short id rules cite, e.g. ``cqc-fac``."""
+    title: str
+    """Title of the document or page."""
+    url: str | None = None
+    """Where to re-check it."""
+    confidence: str | None = None
+    """``V-primary``, ``V-secondary`` or ``UNVERIFIED`` (cqc-reference.md labels)."""
+    seed: str | None = None
+    """File name of the seed document in shared/seeds/, when it came from one."""
+
+
+@attrs.frozen
+class Parameter:
+    """A figure a provider may override (policy, not law), with its default and where it comes from."""
+
+    default: Any
+    """Default value."""
+    description: str
+    """What it controls."""
+    type: str = "integer"
+    """One of ``PARAMETER_TYPES``."""
+    unit: str | None = None
+    """Unit of the value, e.g. ``days``, ``working_days``, ``months``, ``hours``."""
+    minimum: float | None = None
+    """Smallest allowed value (numbers)."""
+    maximum: float | None = None
+    """Largest allowed value (numbers)."""
+    source: str | None = None
+    """Source id the default comes from."""
+    policy: bool = True
+    """True when the figure is a provider or practice policy; False when it is set in law."""
+
+
+@attrs.frozen
+class MapsTo:
+    """What a rule maps to in CQC's and C-CAF's frameworks."""
+
+    key_question: str | None = None
+    """``Safe``, ``Effective``, ``Caring``, ``Responsive`` or ``Well-led``."""
+    quality_statement: str | None = None
+    """SAF quality statement id, ``S1`` … ``W8``."""
+    evidence_category: str | None = None
+    """One of the six evidence categories (``mipr_rules.model.vocabulary.EvidenceCategory`` values)."""
+    regulation: str | None = None
+    """The regulation the rule checks, e.g. ``Reg 18 CQC (Registration) Regulations 2009``."""
+    mipr_criterion: str | None = None
+    """MIPR review criterion id, e.g. ``methodology.evidence_based_findings``."""
+    deadline: str | None = None
+    """Deadline id (timelines), e.g. ``factual_accuracy_comments``."""
+    limiter: str | None = None
+    """Rating limiter this rule evidences, e.g. ``well_led_capped_at_requires_improvement``."""
+
+
+@attrs.frozen
+class Rule:
+    """One rule: when a fact of type ``fact`` meets every condition in ``when``, it emits a result."""
+
+    id: str
+    """Stable id, unique in the ruleset; results and test cases refer to it."""
+    title: str
+    """Short title."""
+    fact: str
+    """The fact type the rule looks at (one pattern: durable-rules join rules crash, see limits)."""
+    when: tuple[Any, ...]
+    """Conditions, all of which must hold (``any:`` groups give alternatives); see docs/rulesets.md."""
+    source: str
+    """Source id (from the ruleset's ``sources``) the rule encodes."""
+    severity: str = "medium"
+    """One of ``SEVERITIES``."""
+    message: str = ""
+    """Message template; ``{field}`` takes a field of the matched fact, ``{param}`` a parameter."""
+    maps_to: MapsTo = MapsTo()
+    """What the rule maps to."""
+    emit: dict[str, Any] = attrs.field(factory=dict)
+    """Extra result fields for the command that consumes the ruleset (templated like ``message``)."""
+    description: str = ""
+    """Longer explanation for ``mipr rules explain``."""
+    citation: str | None = None
+    """The exact clause or page section, when narrower than the source."""
+
+
+@attrs.frozen
+class Ruleset:
+    """A versioned, swappable ruleset."""
+
+    id: str
+    """Ruleset id, e.g. ``cqc-readiness``."""
+    version: str
+    """Version of this ruleset file (semantic versioning)."""
+    framework: str
+    """Assessment framework, e.g. ``SAF_2024_12``, ``KLOE_2014``, ``ASC_FRAMEWORK_2026_DRAFT``."""
+    title: str
+    """Title."""
+    kind: str
+    """What results it gives: ``readiness``, ``timelines``, ``eligibility``, ``rating`` or ``mipr``."""
+    effective_from: dt.date
+    """First date the ruleset applies to."""
+    sources: tuple[Source, ...]
+    """Documents the rules encode."""
+    rules: tuple[Rule, ...]
+    """The rules."""
+    effective_to: dt.date | None = None
+    """Last date it applies to (inclusive); ``None`` while current."""
+    jurisdiction: str = "England"
+    """Where it applies."""
+    description: str = ""
+    """What it is for."""
+    parameters: dict[str, Parameter] = attrs.field(factory=dict)
+    """Parameters by name."""
+    path: str = ""
+    """File it was loaded from (set by the loader)."""
+
+    def applies_on(self, day: dt.date) -> bool:
+        """Whether ``day`` falls within the effective dates."""
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError if absent)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def source(self, source_id: str) -> Source | None:
+        """The source with this id."""
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def defaults(self) -> dict[str, Any]:
+        """Parameter defaults."""
+        return {name: p.default for name, p in self.parameters.items()}
