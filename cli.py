@@ -1,1 +1,80 @@
-"""The ``mipr`` command line (click)."""
+"""The ``mipr`` command line (click). Installed as ``mipr_rules_cli.cli``; the entry point is ``main``.
+
+Every ``MiprRulesError`` becomes one line on standard error and exit code 2; click's usage errors
+also exit 2. Exit 1 means a check ran and found something at or above ``--fail-on``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+
+import click
+
+import mipr_rules
+from mipr_rules import plugins
+from mipr_rules import commands
+from mipr_rules.errors import MiprRulesError
+
+DEBUG_ENV = "MIPR_RULES_DEBUG"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(mipr_rules.__version__, prog_name="mipr")
+def cli() -> None:
+    """mipr: CQC inspection-readiness rules for care-record software.
+
+    \b
+    Start with:  mipr demo
+    Then:        mipr readiness --source home.json
+    """
+
+
+def _add_builtin_commands() -> None:
+    """Add every ``COMMANDS`` list found in the modules of ``mipr_rules.commands``."""
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            cli.add_command(command)
+
+
+_add_builtin_commands()
+
+
+def _load_plugin_commands() -> None:
+    try:
+        plugins.plugin_manager().hook.mipr_register_commands(cli=cli)
+    except MiprRulesError as exc:
+        click.echo(f"mipr: error: {exc}", err=True)
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map errors to exit codes without tracebacks."""
+    _load_plugin_commands()
+    try:
+        cli.main(args=argv, prog_name="mipr", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("mipr: aborted", err=True)
+        sys.exit(130)
+    except MiprRulesError as exc:
+        click.echo(f"mipr: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        click.echo(f"mipr: internal error: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details; "
+                   "please report it)", err=True)
+        sys.exit(3)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

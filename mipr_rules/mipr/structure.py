@@ -7,10 +7,8 @@ scores (1–4 or a rating word), timescales and the report's enums.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-from cattrs.errors import ClassValidationError
 
 from mipr_rules.convert import converter, error_messages, register_enum
 from mipr_rules.errors import InputError
@@ -82,7 +80,7 @@ def structure_report(data: Any, source: str, places: Places | None = None) -> mo
         raise InputError(f"{source}: expected a mapping (the report) at the top level")
     try:
         report = converter.structure(data, model.Report)
-    except (ClassValidationError, Exception) as exc:  # cattrs raises several unrelated types
+    except Exception as exc:  # cattrs raises several unrelated types
         first = error_messages(exc)[0]
         message, _, path = first.rpartition(" @ ")
         raise fail(source, message or first, path or "$", places) from None
@@ -99,15 +97,12 @@ def check_report(report: model.Report, source: str, places: Places | None = None
     _unique(source, places, [r.id for r in report.risks], "risks", "id", "duplicate risk id")
     _unique(source, places, [r.id for r in report.recommendations], "recommendations", "id",
             "duplicate recommendation id")
-    checks: list[tuple[str, Callable[[], list[str]]]] = [
-        ("risks", lambda: [r.id for r in report.risks]),
-        ("recommendations", lambda: [r.id for r in report.recommendations]),
-    ]
-    for section, ids in checks:
-        for index, value in enumerate(ids()):
-            if not value.strip():
-                raise fail(source, "empty id", f"$.{section}[{index}].id", places)
+    for index, risk in enumerate(report.risks):
+        if not risk.id.strip():
+            raise fail(source, "empty risk id", f"$.risks[{index}].id", places)
     for index, rec in enumerate(report.recommendations):
+        if not rec.id.strip():
+            raise fail(source, "empty recommendation id", f"$.recommendations[{index}].id", places)
         if not rec.action.strip():
             raise fail(source, "empty action", f"$.recommendations[{index}].action", places)
 

@@ -1,0 +1,84 @@
+"""Options and helpers shared by every command (DESIGN §5 conventions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from mipr_rules import plugins
+from mipr_rules.errors import MiprRulesError
+from mipr_rules.ruleset.schema import SEVERITIES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DateType(click.ParamType):
+    """``YYYY-MM-DD``."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+DATE = DateType()
+
+
+def as_of_option(func: F) -> F:
+    """``--as-of YYYY-MM-DD``: the date the evaluation is as of (default: today)."""
+    return click.option("--as-of", "as_of", type=DATE, default=None,
+                        help="Evaluate as of this date (default: today).")(func)
+
+
+def format_option(default: str = "text") -> Callable[[F], F]:
+    """``--format``: any installed output format."""
+
+    def decorate(func: F) -> F:
+        return click.option("--format", "fmt", default=default, show_default=True, metavar="text|json|html|…",
+                            help="Output format (any installed output plugin).")(func)
+
+    return decorate
+
+
+def fail_on_option(func: F) -> F:
+    """``--fail-on SEVERITY``: exit 1 when anything at or above it is found."""
+    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                        help="Exit 1 if any result is at or above this severity.")(func)
+
+
+def today() -> dt.date:
+    """Today's date: the one place the CLI reads the clock, only when --as-of is not given."""
+    return dt.date.today()
+
+
+def emit(report: Any, fmt: str) -> None:
+    """Render ``report`` in format ``fmt`` to standard output."""
+    click.echo(plugins.output(fmt).render(report), nl=False)
+
+
+def reached(severities: list[str], fail_on: str | None) -> bool:
+    """Whether any severity is at or above ``fail_on``."""
+    if fail_on is None:
+        return False
+    floor = SEVERITIES.index(fail_on)
+    return any(SEVERITIES.index(s) >= floor for s in severities)
+
+
+def fail(message: str) -> None:
+    """Print one line to standard error and exit 2."""
+    click.echo(f"mipr: error: {message}", err=True)
+    sys.exit(2)
+
+
+def guard(error: MiprRulesError) -> None:
+    """Report a ``MiprRulesError`` as one line and exit 2."""
+    fail(str(error).splitlines()[0] if str(error) else type(error).__name__)

@@ -1,0 +1,384 @@
+"""The report convention shared by Markdown and Word: headings, paragraphs and labelled blocks → a Report.
+
+A document is first cut into ``Block``s (a heading of level 1–3, a paragraph or a bullet, with the place
+it was written); ``read_outline`` then follows the convention of ``MARKDOWN.md`` and builds the plain data
+the core converter structures, remembering the place of every field so errors name the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from mipr_rules.errors import InputError
+from mipr_rules.mipr.quality_statements import BY_ID, ID_RANGES
+from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report
+from mipr_rules.mipr.structure import structure_report
+from mipr_rules.model.vocabulary import KeyQuestion
+
+
+class Kind(str, Enum):
+    """What a block is."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    BULLET = "bullet"
+
+
+@attrs.frozen
+class Block:
+    """One heading, paragraph or bullet of a document."""
+
+    kind: Kind
+    """Heading, paragraph or bullet."""
+    text: str
+    """Its text, without markup (``#``, ``- ``)."""
+    place: str
+    """Where it was written: ``report.md:42`` or ``report.docx: paragraph 42``."""
+    level: int = 0
+    """Heading level, 1–3 (0 for other blocks)."""
+
+
+SECTION_SCOPE = "Scope"
+SECTION_SUMMARY = "Executive summary"
+SECTION_METHODOLOGY = "Methodology"
+SECTION_RATINGS = "Proposed ratings"
+SECTION_RECOMMENDATIONS = "Recommendations"
+SECTIONS = (SECTION_SCOPE, SECTION_SUMMARY, SECTION_METHODOLOGY, *[kq.value for kq in KeyQuestion],
+            SECTION_RATINGS, SECTION_RECOMMENDATIONS)
+"""The ``##`` sections of the convention, in the order a rendered report has them."""
+
+FRONT_FIELDS = {
+    "Location ID": "location_id", "Location name": "location_name", "Consultant": "consultant",
+    "Accreditation": "accreditation", "Visit dates": "visit_dates",
+    "Factual accuracy review": "factual_accuracy_review", "Publication consent": "publication_consent",
+}
+"""Front-matter labels (before the first ``##``) → field."""
+SCOPE_FIELDS = {"Services": "services", "Quality statements": "quality_statements"}
+"""Scope labels → field."""
+RISK_FIELDS = {"Kind": "kind", "Affects": "affects", "Severity": "severity", "Description": "description"}
+"""Risk block labels → field; all required."""
+RECOMMENDATION_FIELDS = {"Action": "action", "Priority": "priority", "Owner": "owner", "Timescale": "timescale",
+                         "Findings": "findings", "Risks": "risks"}
+"""Recommendation block labels → field."""
+RECOMMENDATION_REQUIRED = ("Action", "Priority")
+LIST_FIELDS = {"visit_dates", "quality_statements", "affects", "findings", "risks"}
+
+_SOURCE_BY_LABEL = {label.lower(): source.value for source, label in EVIDENCE_SOURCE_LABELS.items()}
+_SOURCE_BY_LABEL.update({source.value: source.value for source in EvidenceSource})
+_SOURCE_BY_LABEL.update({source.value.replace("_", " "): source.value for source in EvidenceSource})
+_KQ_BY_NAME = {kq.value.lower(): kq for kq in KeyQuestion}
+_EMPHASIS = re.compile(r"^([*_]{1,2})(.+?)\1(.*)$")
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$")
+_BLOCK = re.compile(r"^(Evidence|Risk|Recommendation)(?:\s+([^\s:]+))?\s*:?$", re.IGNORECASE)
+_SCORE = re.compile(r"^Score\s*:\s*(.*)$", re.IGNORECASE)
+_STATEMENT = re.compile(r"^([A-Za-z]\d{1,2})\b[\s:.\-–—]*(.*)$")
+
+
+def _plain(text: str) -> str:
+    """A label line without bold/italic markers: ``**Score:** 3`` and ``**Risk R1**`` as plain text."""
+    text = text.strip()
+    match = _EMPHASIS.match(text)
+    if match and (match[2].endswith(":") or match[3].lstrip().startswith(":") or not match[3].strip()):
+        return (match[2] + match[3]).strip()
+    return text
+
+
+def _field(block: Block) -> tuple[str, str] | None:
+    """``(label, value)`` if the block is a ``Label: value`` line."""
+    match = _FIELD.match(_plain(block.text))
+    return (match[1].strip(), match[2].strip()) if match else None
+
+
+def _lookup(known: dict[str, str], label: str) -> str | None:
+    """The field a label names, matched without regard to case."""
+    return next((key for name, key in known.items() if name.lower() == label.lower()), None)
+
+
+def _split(value: str, separator: str = ",") -> list[str]:
+    return [part.strip() for part in value.split(separator) if part.strip()]
+
+
+def _yes_no(value: str) -> Any:
+    lowered = value.strip().lower()
+    if lowered in ("yes", "true", "y"):
+        return True
+    if lowered in ("no", "false", "n"):
+        return False
+    return value
+
+
+class _Reader:
+    """Walks the blocks once, building the report data and the place of every field."""
+
+    def __init__(self, blocks: Sequence[Block], source: str) -> None:
+        self.blocks = list(blocks)
+        self.source = source
+        self.index = 0
+        self.data: dict[str, Any] = {}
+        self.places: dict[str, str] = {}
+        self.findings: list[dict[str, Any]] = []
+        self.risks: list[dict[str, Any]] = []
+        self.recommendations: list[dict[str, Any]] = []
+        self.seen_sections: set[str] = set()
+
+    # -- navigation -------------------------------------------------------------------------------
+    def peek(self) -> Block | None:
+        return self.blocks[self.index] if self.index < len(self.blocks) else None
+
+    def take(self) -> Block:
+        block = self.blocks[self.index]
+        self.index += 1
+        return block
+
+    def body(self) -> Iterator[Block]:
+        """The blocks up to the next heading."""
+        while (block := self.peek()) is not None and block.kind is not Kind.HEADING:
+            yield self.take()
+
+    def error(self, block: Block, message: str) -> InputError:
+        return InputError(f"{block.place}: {message}")
+
+    # -- the document ------------------------------------------------------------------------------
+    def read(self) -> tuple[dict[str, Any], dict[str, str]]:
+        first = self.peek()
+        if first is None:
+            raise InputError(f"{self.source}: empty document; expected a '#' title heading")
+        if first.kind is not Kind.HEADING or first.level != 1:
+            raise self.error(first, "expected the report title as the first heading ('#' / Heading 1)")
+        title = self.take()
+        self.front_matter(title)
+        while (block := self.peek()) is not None:
+            if block.kind is not Kind.HEADING:  # pragma: no cover - body() consumes every non-heading
+                raise self.error(block, "text outside a section")
+            self.take()
+            if block.level != 2:
+                raise self.error(block, f"expected a '##' section heading ({', '.join(SECTIONS)})")
+            self.section(block)
+        self.data["findings"] = self.findings
+        self.data["risks"] = self.risks
+        self.data["recommendations"] = self.recommendations
+        return self.data, self.places
+
+    def fields(self, heading: Block, known: dict[str, str], what: str) -> dict[str, tuple[str, Block]]:
+        """The ``Label: value`` lines (bullets or paragraphs) under ``heading``."""
+        found: dict[str, tuple[str, Block]] = {}
+        for block in self.body():
+            pair = _field(block)
+            if pair is None:
+                raise self.error(block, f"expected 'Label: value' lines in {what}")
+            label, value = pair
+            key = _lookup(known, label)
+            if key is None:
+                expected = ", ".join(known)
+                raise self.error(block, f"unknown field {label!r} in {what}; expected one of {expected}")
+            if key in found:
+                raise self.error(block, f"{label!r} given twice in {what}")
+            found[key] = (value, block)
+        return found
+
+    def front_matter(self, title: Block) -> None:
+        fields = self.fields(title, FRONT_FIELDS, "the front matter")
+        for label, key in (("Location ID", "location_id"), ("Location name", "location_name"),
+                           ("Consultant", "consultant"), ("Visit dates", "visit_dates")):
+            if key not in fields:
+                raise self.error(title, f"front matter (before the first '##' heading) without '{label}:'")
+
+        def put(path: str, key: str, value: Any) -> Any:
+            self.places[path] = fields[key][1].place
+            return value
+
+        self.data["location"] = {
+            "id": put("$.location.id", "location_id", fields["location_id"][0]),
+            "name": put("$.location.name", "location_name", fields["location_name"][0]),
+        }
+        self.places["$.location"] = title.place
+        consultant: dict[str, Any] = {"name": put("$.consultant.name", "consultant", fields["consultant"][0])}
+        if "accreditation" in fields:
+            consultant["accreditation"] = put("$.consultant.accreditation", "accreditation",
+                                              fields["accreditation"][0])
+        self.data["consultant"] = consultant
+        self.data["visit_dates"] = put("$.visit_dates", "visit_dates", _split(fields["visit_dates"][0]))
+        if "factual_accuracy_review" in fields:
+            self.data["factual_accuracy_review"] = put("$.factual_accuracy_review", "factual_accuracy_review",
+                                                       fields["factual_accuracy_review"][0])
+        if "publication_consent" in fields:
+            self.data["publication_consent"] = put("$.publication_consent", "publication_consent",
+                                                   _yes_no(fields["publication_consent"][0]))
+
+    def section(self, heading: Block) -> None:
+        name = _plain(heading.text)
+        lowered = name.lower()
+        canonical = next((s for s in SECTIONS if s.lower() == lowered), None)
+        if canonical is None:
+            raise self.error(heading, f"unknown section; expected one of {', '.join(SECTIONS)}")
+        if canonical in self.seen_sections:
+            raise self.error(heading, f"second '{canonical}' section")
+        self.seen_sections.add(canonical)
+        if canonical == SECTION_SCOPE:
+            self.scope(heading)
+        elif canonical in (SECTION_SUMMARY, SECTION_METHODOLOGY):
+            key = "executive_summary" if canonical == SECTION_SUMMARY else "methodology"
+            self.data[key] = self.prose(heading)
+            self.places[f"$.{key}"] = heading.place
+        elif canonical == SECTION_RATINGS:
+            self.ratings(heading)
+        elif canonical == SECTION_RECOMMENDATIONS:
+            self.recommendations_section(heading)
+        else:
+            self.key_question(heading, _KQ_BY_NAME[lowered])
+
+    def prose(self, heading: Block) -> str:
+        paragraphs = []
+        for block in self.body():
+            if block.kind is Kind.BULLET:
+                raise self.error(block, f"bullets are not part of the '{_plain(heading.text)}' section")
+            paragraphs.append(block.text)
+        return "\n\n".join(paragraphs)
+
+    def scope(self, heading: Block) -> None:
+        fields = self.fields(heading, SCOPE_FIELDS, "the Scope section")
+        scope: dict[str, Any] = {}
+        if "services" in fields:
+            scope["services"] = _split(fields["services"][0], ";")
+            self.places["$.scope.services"] = fields["services"][1].place
+        if "quality_statements" in fields:
+            scope["quality_statements"] = _split(fields["quality_statements"][0])
+            self.places["$.scope.quality_statements"] = fields["quality_statements"][1].place
+        self.data["scope"] = scope
+        self.places["$.scope"] = heading.place
+
+    def ratings(self, heading: Block) -> None:
+        known = {kq.value: kq.value for kq in KeyQuestion} | {"Overall": "overall"}
+        fields = self.fields(heading, known, "the Proposed ratings section")
+        key_questions: dict[str, Any] = {}
+        for key, (value, block) in fields.items():
+            if key == "overall":
+                self.data.setdefault("proposed_ratings", {})["overall"] = value
+                self.places["$.proposed_ratings.overall"] = block.place
+            else:
+                key_questions[key] = value
+                self.places[f"$.proposed_ratings.key_questions['{key}']"] = block.place
+        self.data.setdefault("proposed_ratings", {})["key_questions"] = key_questions
+
+    # -- findings ------------------------------------------------------------------------------------
+    def key_question(self, heading: Block, kq: KeyQuestion) -> None:
+        for block in self.body():
+            raise self.error(block, "text under a key question must be inside a '###' quality statement section")
+        while (block := self.peek()) is not None and block.kind is Kind.HEADING and block.level == 3:
+            self.finding(self.take(), kq)
+
+    def finding(self, heading: Block, kq: KeyQuestion) -> None:
+        match = _STATEMENT.match(_plain(heading.text))
+        statement = match[1].upper() if match else ""
+        if statement not in BY_ID:
+            raise self.error(heading, f"expected a quality statement id ({ID_RANGES}) at the start of the heading")
+        if BY_ID[statement].key_question is not kq:
+            raise self.error(heading, f"quality statement {statement} belongs under "
+                                      f"'{BY_ID[statement].key_question.value}', not '{kq.value}'")
+        path = f"$.findings[{len(self.findings)}]"
+        finding: dict[str, Any] = {"statement": statement}
+        self.places[path] = heading.place
+        narrative: list[str] = []
+        evidence: list[dict[str, Any]] = []
+        for block in self.body():
+            text = _plain(block.text)
+            if block.kind is Kind.BULLET:
+                raise self.error(block, "bullet outside an Evidence or Risk block")
+            if (score := _SCORE.match(text)) is not None:
+                if "score" in finding:
+                    raise self.error(block, f"'Score:' given twice for {statement}")
+                value = score[1].strip()
+                finding["score"] = int(value) if value.isdigit() else value
+                self.places[f"{path}.score"] = block.place
+            elif (label := _BLOCK.match(text)) is not None:
+                kind = label[1].lower()
+                if kind == "evidence":
+                    self.evidence(block, evidence, f"{path}.evidence")
+                elif kind == "risk":
+                    self.risk(block, label[2], statement)
+                else:
+                    raise self.error(block, "Recommendation blocks belong in the 'Recommendations' section")
+            else:
+                narrative.append(block.text)
+        if "score" not in finding:
+            raise self.error(heading, f"{statement} section without 'Score:'")
+        finding["narrative"] = "\n\n".join(narrative)
+        finding["evidence"] = evidence
+        self.findings.append(finding)
+
+    def bullets(self) -> Iterator[Block]:
+        while (block := self.peek()) is not None and block.kind is Kind.BULLET:
+            yield self.take()
+
+    def evidence(self, label: Block, items: list[dict[str, Any]], path: str) -> None:
+        count = 0
+        for block in self.bullets():
+            pair = _field(block)
+            source = _SOURCE_BY_LABEL.get(pair[0].lower()) if pair else None
+            if pair is None or source is None:
+                labels = ", ".join(EVIDENCE_SOURCE_LABELS.values())
+                raise self.error(block, f"expected 'Source: reference' with a source of {labels}")
+            self.places[f"{path}[{len(items)}]"] = block.place
+            items.append({"source": source, "reference": pair[1]})
+            count += 1
+        if count == 0:
+            raise self.error(label, "Evidence block without items ('- Source: reference' lines)")
+
+    def block_fields(self, label: Block, what: str, known: dict[str, str]) -> dict[str, tuple[str, Block]]:
+        found: dict[str, tuple[str, Block]] = {}
+        for block in self.bullets():
+            pair = _field(block)
+            key = _lookup(known, pair[0]) if pair else None
+            if pair is None or key is None:
+                expected = ", ".join(known)
+                raise self.error(block, f"expected 'Field: value' in the {what} block ({expected})")
+            if key in found:
+                raise self.error(block, f"'{pair[0]}:' given twice in the {what} block")
+            found[key] = (pair[1], block)
+        return found
+
+    def risk(self, label: Block, risk_id: str | None, statement: str) -> None:
+        if not risk_id:
+            raise self.error(label, "Risk block without an id ('Risk R1')")
+        fields = self.block_fields(label, "Risk", RISK_FIELDS)
+        for name, key in RISK_FIELDS.items():
+            if key not in fields:
+                raise self.error(label, f"Risk block without '{name}:'")
+        path = f"$.risks[{len(self.risks)}]"
+        self.places[path] = label.place
+        risk: dict[str, Any] = {"id": risk_id, "finding": statement}
+        for key, (value, block) in fields.items():
+            risk[key] = _split(value) if key in LIST_FIELDS else value
+            self.places[f"{path}.{key}"] = block.place
+        self.risks.append(risk)
+
+    def recommendations_section(self, heading: Block) -> None:
+        for block in self.body():
+            text = _plain(block.text)
+            label = _BLOCK.match(text)
+            if block.kind is Kind.BULLET or label is None or label[1].lower() != "recommendation":
+                raise self.error(block, "expected 'Recommendation REC1' blocks in the Recommendations section")
+            if not label[2]:
+                raise self.error(block, "Recommendation block without an id ('Recommendation REC1')")
+            fields = self.block_fields(block, "Recommendation", RECOMMENDATION_FIELDS)
+            for name in RECOMMENDATION_REQUIRED:
+                if RECOMMENDATION_FIELDS[name] not in fields:
+                    raise self.error(block, f"Recommendation block without '{name}:'")
+            path = f"$.recommendations[{len(self.recommendations)}]"
+            self.places[path] = block.place
+            rec: dict[str, Any] = {"id": label[2]}
+            for key, (value, field_block) in fields.items():
+                rec[key] = _split(value) if key in LIST_FIELDS else value
+                self.places[f"{path}.{key}"] = field_block.place
+            self.recommendations.append(rec)
+
+
+def read_outline(blocks: Sequence[Block], source: str) -> Report:
+    """Read the blocks of a Markdown or Word report into a ``Report``; one-line errors name the place."""
+    data, places = _Reader(blocks, source).read()
+    return structure_report(data, source, places)
