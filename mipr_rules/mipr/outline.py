@@ -74,8 +74,8 @@ _SOURCE_BY_LABEL.update({source.value.replace("_", " "): source.value for source
 _KQ_BY_NAME = {kq.value.lower(): kq for kq in KeyQuestion}
 _EMPHASIS = re.compile(r"^([*_]{1,2})(.+?)\1(.*)$")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$")
-_BLOCK = re.compile(r"^(Evidence|Risk|Recommendation)(?:\s+([^\s:]+))?\s*:?$", re.IGNORECASE)
-_SCORE = re.compile(r"^Score\s*:\s*(.*)$", re.IGNORECASE)
+BLOCK_LABEL = re.compile(r"^(Evidence|Risk|Recommendation)(?:\s+([^\s:]+))?\s*:?$", re.IGNORECASE)
+SCORE_LINE = re.compile(r"^Score\s*:\s*(.*)$", re.IGNORECASE)
 _STATEMENT = re.compile(r"^([A-Za-z]\d{1,2})\b[\s:.\-–—]*(.*)$")
 
 
@@ -289,13 +289,13 @@ class _Reader:
             text = _plain(block.text)
             if block.kind is Kind.BULLET:
                 raise self.error(block, "bullet outside an Evidence or Risk block")
-            if (score := _SCORE.match(text)) is not None:
+            if (score := SCORE_LINE.match(text)) is not None:
                 if "score" in finding:
                     raise self.error(block, f"'Score:' given twice for {statement}")
                 value = score[1].strip()
                 finding["score"] = int(value) if value.isdigit() else value
                 self.places[f"{path}.score"] = block.place
-            elif (label := _BLOCK.match(text)) is not None:
+            elif (label := BLOCK_LABEL.match(text)) is not None:
                 kind = label[1].lower()
                 if kind == "evidence":
                     self.evidence(block, evidence, f"{path}.evidence")
@@ -360,7 +360,7 @@ class _Reader:
     def recommendations_section(self, heading: Block) -> None:
         for block in self.body():
             text = _plain(block.text)
-            label = _BLOCK.match(text)
+            label = BLOCK_LABEL.match(text)
             if block.kind is Kind.BULLET or label is None or label[1].lower() != "recommendation":
                 raise self.error(block, "expected 'Recommendation REC1' blocks in the Recommendations section")
             if not label[2]:

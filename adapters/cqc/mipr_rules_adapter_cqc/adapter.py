@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.cqc_api import CqcInputError, CqcLocationFacts, read_cqc_location
 from mipr_rules.errors import InputError
 from mipr_rules.loading import parse_json, read_text
 from mipr_rules.model import Location
+
 from mipr_rules_adapter_cqc.api_source import ApiSource, is_api_url, parse_api_source
 from mipr_rules_adapter_cqc.client import AUTH_STATUSES, CqcApiClient, CqcApiError
 from mipr_rules_adapter_cqc.version import __version__
@@ -155,12 +155,9 @@ def _location_ids(client: CqcApiClient, api: ApiSource) -> Iterator[str | tuple[
     else:
         params = list(api.filters)
         path, items_key, id_key = "/locations", "locations", "locationId"
-    for index, item in enumerate(client.paged(path, items_key, params, per_page)):
+    for url, index, item in client.paged(path, items_key, params, per_page):
         found = _entry_id(item, id_key)
-        if found is None:
-            yield (client.url(path), f"no {id_key} @ $.{items_key}[{index}] (counted across pages)")
-        else:
-            yield found
+        yield found if found is not None else (url, f"no location id @ $.{items_key}[{index}]")
 
 
 def _entry_id(item: Any, id_key: str) -> str | None:

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import attrs
-
 from mipr_rules.errors import InputError
 from mipr_rules.loading import parse_json
 
@@ -139,20 +138,22 @@ class CqcApiClient:
         items_key: str,
         params: Sequence[tuple[str, object]],
         per_page: int,
-    ) -> Iterator[Any]:
-        """Every item of a paged list (``page`` from 1, ``perPage``), page by page as they are used.
+    ) -> Iterator[tuple[str, int, Any]]:
+        """Every item of a paged list (``page`` from 1, ``perPage``) with its page URL and index there.
 
-        Stops after ``totalPages`` when the response gives it, else when there is no ``nextPageUri`` or a
-        page comes back empty.
+        Pages are fetched as the items are used. Stops after ``totalPages`` when the response gives it,
+        else when there is no ``nextPageUri`` or a page comes back empty.
         """
         page = 1
         while True:
             query = [*params, ("page", page), ("perPage", per_page)]
+            url = self.url(path, query)
             body = self.get_json(path, query)
             items = body.get(items_key) if isinstance(body, dict) else None
             if not isinstance(items, list):
-                raise CqcApiError(self.url(path, query), f"expected a JSON array @ $.{items_key}", 200)
-            yield from items
+                raise CqcApiError(url, f"expected a JSON array @ $.{items_key}", 200)
+            for index, item in enumerate(items):
+                yield url, index, item
             total_pages = body.get("totalPages")
             if isinstance(total_pages, int) and not isinstance(total_pages, bool):
                 if page >= total_pages:

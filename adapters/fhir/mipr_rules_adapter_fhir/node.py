@@ -223,7 +223,39 @@ class Node:
         keys = [key for key in self.data if _VALUE_KEY.fullmatch(key)]
         return keys[0] if keys else None
 
-    def ext_value(self, url: str, kinds: tuple[str, ...], *, required: bool = False) -> tuple[Node, str] | None:
+    def need_child(self, key: str) -> Node:
+        """Member ``key``, which must be present."""
+        node = self.child(key, required=True)
+        assert node is not None  # required=True raised otherwise
+        return node
+
+    def need_string(self, key: str) -> str:
+        """Member ``key``, a string that must be present."""
+        value = self.string(key, required=True)
+        assert value is not None  # required=True raised otherwise
+        return value
+
+    def need_date(self, key: str) -> dt.date:
+        """Member ``key``, a date that must be present."""
+        value = self.date(key, required=True)
+        assert value is not None  # required=True raised otherwise
+        return value
+
+    def need_datetime(self, key: str) -> dt.datetime:
+        """Member ``key``, a date-time that must be present."""
+        value = self.datetime(key, required=True)
+        assert value is not None  # required=True raised otherwise
+        return value
+
+    def need_code(self, key: str, system: str, what: str) -> str:
+        """The first code of ``system`` in ``key``, which must be present."""
+        value = self.code(key, system, required=True, what=what)
+        assert value is not None  # required=True raised otherwise
+        return value
+
+    def ext_value(
+        self, url: str, kinds: tuple[str, ...], *, required: bool = False
+    ) -> tuple[Node, str] | None:
         """The extension ``url`` and the name of its ``value[x]``, which must be one of ``kinds``."""
         ext = self.extension(url, required=required)
         if ext is None:
@@ -252,7 +284,9 @@ class Node:
 
     def ext_integer(self, url: str, *, required: bool = False) -> int | None:
         """A whole number held in extension ``url``."""
-        found = self.ext_value(url, ("valueInteger", "valueUnsignedInt", "valuePositiveInt"), required=required)
+        found = self.ext_value(
+            url, ("valueInteger", "valueUnsignedInt", "valuePositiveInt"), required=required
+        )
         return found[0].integer(found[1]) if found else None
 
     def ext_string(self, url: str, *, required: bool = False) -> str | None:

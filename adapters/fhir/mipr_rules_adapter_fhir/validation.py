@@ -18,8 +18,8 @@ from mipr_rules_adapter_fhir.node import RecordProblem
 _PROPERTY = re.compile(r'(?:property|Property|entry) "(\w+)"')
 
 
-def validate(resource_type: str, resource: Mapping[str, Any]) -> None:
-    """Raise ``RecordProblem`` unless ``resource`` is a structurally valid FHIR R4 ``resource_type``."""
+def validate(resource_type: str, resource: Mapping[str, Any]) -> bool:
+    """``True``, or ``RecordProblem`` if ``resource`` is not a structurally valid FHIR R4 ``resource_type``."""
     module = importlib.import_module(f"fhirclient.models.{resource_type.lower()}")
     model = getattr(module, resource_type)
     try:
@@ -29,6 +29,7 @@ def validate(resource_type: str, resource: Mapping[str, Any]) -> None:
         raise RecordProblem(path or ".", why) from None
     except Exception:  # fhirclient raises bare Exception for some shapes
         raise RecordProblem(".", "not a valid FHIR R4 resource") from None
+    return True
 
 
 def _first(error: BaseException, path: str) -> tuple[str, str]:

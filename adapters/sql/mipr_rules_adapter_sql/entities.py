@@ -79,7 +79,7 @@ class FieldDef:
     column: str
     """Its column in the reference schema."""
     link: bool = False
-    """Whether it links the row to its location or parent instead of filling a model attribute."""
+    """Whether it places the row (its location, parent, current flag) instead of filling a model attribute."""
     default: Any = None
     """The model's default, used when the column is NULL and the field is not optional."""
 
@@ -224,7 +224,7 @@ ENTITIES: dict[str, EntityDef] = {
             Rating,
             exclude=frozenset({"key_questions"}),
             extra=(
-                FieldDef("current", bool, optional=True, required=False, column="is_current"),
+                FieldDef("current", bool, optional=True, required=False, column="is_current", link=True),
             ),
             description="Published CQC ratings; the current one is flagged (else the newest is current).",
         ),

@@ -33,7 +33,7 @@ CODE = sa.String(64)
 NAME = sa.String(255)
 """Names of organisations and locations (never of people)."""
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-"""``updated_at``: microseconds, also on MariaDB/MySQL whose plain DATETIME keeps whole seconds."""
+"""Date-times (``updated_at``, incident times): microseconds, also on MariaDB/MySQL whose DATETIME keeps seconds."""
 
 
 class now(FunctionElement[Any]):  # noqa: N801 - an SQL function name
@@ -270,9 +270,9 @@ incidents = _child(
     "Incidents and their statutory notifications.",
     _col("incident_id", ID, "The care-record system's id of the incident."),
     _col("category", CODE, "fall, medication_error, death, serious_injury, abuse_allegation..."),
-    _col("occurred", sa.DateTime, "When it happened (UK local time)."),
+    _col("occurred", TIMESTAMP, "When it happened (UK local time)."),
     _col("person_id", ID, "Pseudonymous id of the person it happened to."),
-    _col("cqc_notified", sa.DateTime, "When CQC was notified."),
+    _col("cqc_notified", TIMESTAMP, "When CQC was notified."),
     _col("reported_to_police", sa.Boolean, "Whether the police were told."),
     _col("severity", CODE, "Severity grading from the source system."),
 )

@@ -1,0 +1,217 @@
+"""AdverseEvent, Flag, Communication and QuestionnaireResponse → incidents, safeguarding, complaints, feedback.
+
+Communications carry the dates of what was sent about a record (``Communication.category`` coded in
+``CS_COMMUNICATION``): a CQC notification or police report ``about`` an AdverseEvent, a safeguarding
+referral ``about`` a Flag, a complaint itself and its acknowledgement and response (``inResponseTo`` the
+complaint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from mipr_rules.model import Complaint, Feedback, Incident, SafeguardingConcern
+from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory
+from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
+from mipr_rules_adapter_fhir.reading import Reading, enum_value, record_id
+
+CQC_NOTIFICATION = "cqc-notification"
+POLICE_REPORT = "police-report"
+SAFEGUARDING_REFERRAL = "safeguarding-referral"
+COMPLAINT = "complaint"
+COMPLAINT_ACKNOWLEDGEMENT = "complaint-acknowledgement"
+COMPLAINT_RESPONSE = "complaint-response"
+SAFEGUARDING_CONCERN = "safeguarding-concern"
+
+HL7_MEDICATION_CATEGORIES = frozenset(
+    {
+        "product-use-error",
+        "wrong-dose",
+        "incorrect-prescribing-information",
+        "wrong-technique",
+        "wrong-route-of-administration",
+        "wrong-rate",
+        "wrong-duration",
+        "wrong-time",
+        "expired-drug",
+    }
+)
+"""HL7 adverse-event-category codes read as ``medication_error``; its other codes are read as ``other``."""
+
+FEEDBACK_SOURCES = {
+    "Patient": FeedbackSource.PERSON,
+    "RelatedPerson": FeedbackSource.RELATIVE,
+    "Practitioner": FeedbackSource.STAFF,
+    "PractitionerRole": FeedbackSource.STAFF,
+    "Organization": FeedbackSource.PARTNER,
+}
+"""``QuestionnaireResponse.source`` resource type → who gave the feedback."""
+
+
+def _about(*categories: str, link: str = "about") -> Callable[[Node], Iterable[Ref]]:
+    def links(node: Node) -> Iterable[Ref]:
+        if not set(node.codes("category", systems.CS_COMMUNICATION)) & set(categories):
+            return []
+        refs = [ref.as_reference() for ref in node.children(link)]
+        if not refs:
+            raise RecordProblem(node.at(link), "required reference missing")
+        return refs
+
+    return links
+
+
+def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime | None:
+    """Earliest ``sent`` of the completed Communications of ``category`` among ``entries``."""
+    times = []
+    for entry in entries:
+        node = Node(entry.resource)
+        if (
+            category in node.codes("category", systems.CS_COMMUNICATION)
+            and node.string("status") == "completed"
+        ):
+            sent = reading.attempt(entry, lambda n=node: n.need_datetime("sent"), whole=True)
+            if sent is not None:
+                times.append(sent)
+    return min(times, default=None)
+
+
+def read_incidents(reading: Reading) -> tuple[Incident, ...]:
+    """Every AdverseEvent as an ``Incident`` with its CQC notification and police report."""
+    sent = reading.by_target("Communication", _about(CQC_NOTIFICATION, POLICE_REPORT), "AdverseEvent")
+    incidents = []
+    for entry in reading.of_type("AdverseEvent"):
+        messages = sent.get(entry.where, [])
+        incident = reading.attempt(entry, lambda e=entry, m=messages: _incident(reading, e, m), whole=True)
+        if incident is not None:
+            incidents.append(incident)
+    return tuple(incidents)
+
+
+def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident:
+    node = Node(entry.resource)
+    subject = node.reference("subject")
+    person = reading.person_of(subject) if subject is not None and subject.type == "Patient" else None
+    severity = next((c.string("code") for s in node.children("severity") for c in s.children("coding")), None)
+    return Incident(
+        incident_id=record_id(entry),
+        category=_category(node),
+        occurred=node.need_datetime("date"),
+        person_id=person,
+        cqc_notified=_sent(reading, messages, CQC_NOTIFICATION),
+        reported_to_police=_sent(reading, messages, POLICE_REPORT) is not None,
+        severity=severity,
+    )
+
+
+def _category(node: Node) -> IncidentCategory:
+    own = node.code("category", systems.CS_INCIDENT_CATEGORY)
+    if own is not None:
+        return enum_value(IncidentCategory, own, node.at("category"))
+    hl7 = node.code("category", systems.ADVERSE_EVENT_CATEGORY_HL7)
+    if hl7 is not None:
+        return (
+            IncidentCategory.MEDICATION_ERROR if hl7 in HL7_MEDICATION_CATEGORIES else IncidentCategory.OTHER
+        )
+    raise RecordProblem(node.at("category"), f"no incident category coded in {systems.CS_INCIDENT_CATEGORY}")
+
+
+def read_safeguarding(reading: Reading) -> tuple[SafeguardingConcern, ...]:
+    """Every safeguarding Flag as a ``SafeguardingConcern`` with its local-authority referral."""
+    referrals = reading.by_target("Communication", _about(SAFEGUARDING_REFERRAL), "Flag")
+    concerns = []
+    for entry in reading.of_type("Flag"):
+        if SAFEGUARDING_CONCERN not in Node(entry.resource).codes("code", systems.CS_FLAG_TYPE):
+            continue
+        messages = referrals.get(entry.where, [])
+        concern = reading.attempt(entry, lambda e=entry, m=messages: _concern(reading, e, m), whole=True)
+        if concern is not None:
+            concerns.append(concern)
+    return tuple(concerns)
+
+
+def _concern(reading: Reading, entry: Entry, messages: list[Entry]) -> SafeguardingConcern:
+    node = Node(entry.resource)
+    subject = node.reference("subject")
+    person = reading.person_of(subject) if subject is not None and subject.type == "Patient" else None
+    referred = _sent(reading, messages, SAFEGUARDING_REFERRAL)
+    reason = None
+    for message in messages:
+        mnode = Node(message.resource)
+        if mnode.string("status") == "not-done":
+            why = mnode.child("statusReason")
+            reason = reading.attempt(message, lambda w=why: _reason_text(w, ".statusReason"), whole=True)
+    return SafeguardingConcern(
+        concern_id=record_id(entry),
+        raised=node.need_child("period").need_date("start"),
+        person_id=person,
+        referred_to_la=referred.date() if referred else None,
+        referral_not_required_reason=reason,
+    )
+
+
+def _reason_text(concept: Node | None, path: str) -> str:
+    if concept is not None:
+        text = concept.string("text")
+        if text:
+            return text
+        for coding in concept.children("coding"):
+            shown = coding.string("display") or coding.string("code")
+            if shown:
+                return shown
+    raise RecordProblem(path, "a referral not done needs its reason (statusReason)")
+
+
+def read_complaints(reading: Reading) -> tuple[Complaint, ...]:
+    """Every complaint Communication as a ``Complaint`` with its acknowledgement and response dates."""
+    replies = reading.by_target(
+        "Communication",
+        _about(COMPLAINT_ACKNOWLEDGEMENT, COMPLAINT_RESPONSE, link="inResponseTo"),
+        "Communication",
+    )
+    complaints = []
+    for entry in reading.of_type("Communication"):
+        if COMPLAINT not in Node(entry.resource).codes("category", systems.CS_COMMUNICATION):
+            continue
+        messages = replies.get(entry.where, [])
+
+        def complaint(entry: Entry = entry, messages: list[Entry] = messages) -> Complaint:
+            acknowledged = _sent(reading, messages, COMPLAINT_ACKNOWLEDGEMENT)
+            responded = _sent(reading, messages, COMPLAINT_RESPONSE)
+            return Complaint(
+                complaint_id=record_id(entry),
+                received=Node(entry.resource).need_date("received"),
+                acknowledged=acknowledged.date() if acknowledged else None,
+                responded=responded.date() if responded else None,
+            )
+
+        found = reading.attempt(entry, complaint, whole=True)
+        if found is not None:
+            complaints.append(found)
+    return tuple(complaints)
+
+
+def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
+    """Every QuestionnaireResponse carrying the ``feedback-channel`` extension as ``Feedback``."""
+    feedback = []
+    for entry in reading.of_type("QuestionnaireResponse"):
+        node = Node(entry.resource)
+        if not node.extensions(systems.EXT_FEEDBACK_CHANNEL):
+            continue
+
+        def one(node: Node = node) -> Feedback:
+            source = node.reference("source", required=True)
+            assert source is not None  # required=True raised otherwise
+            if source.type not in FEEDBACK_SOURCES:
+                raise RecordProblem(source.path, f"expected a {', '.join(FEEDBACK_SOURCES)} reference")
+            channel = node.ext_string(systems.EXT_FEEDBACK_CHANNEL, required=True) or "survey"
+            return Feedback(
+                received=node.need_date("authored"), source=FEEDBACK_SOURCES[source.type], channel=channel
+            )
+
+        found = reading.attempt(entry, one, whole=True)
+        if found is not None:
+            feedback.append(found)
+    return tuple(feedback)

@@ -1,0 +1,146 @@
+"""Practitioner, PractitionerRole and Basic (DBS, supervision, appraisal) → ``StaffMember``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import attrs
+
+from mipr_rules.model import DbsCheck, StaffMember, Supervision, TrainingRecord
+from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.ids import staff_id
+from mipr_rules_adapter_fhir.node import Node, Ref
+from mipr_rules_adapter_fhir.reading import Reading
+
+DBS_CHECK = "dbs-check"
+"""Basic code of a DBS check."""
+SUPERVISION_KINDS = ("supervision", "appraisal")
+"""Basic codes of supervision meetings; the code is the canonical ``Supervision.kind``."""
+
+
+@attrs.frozen
+class _Role:
+    code: str
+    started: dt.date
+    left: dt.date | None
+    administers_medication: bool
+
+
+def give_staff_ids(reading: Reading) -> None:
+    """Give every Practitioner its pseudonymous id (the registered manager may be referred to by it)."""
+    for entry in reading.of_type("Practitioner"):
+        sid = reading.attempt(entry, lambda entry=entry: staff_id(entry, reading.context), whole=True)
+        if sid is not None:
+            reading.staff_ids[entry.where] = sid
+
+
+def read_staff(reading: Reading) -> tuple[StaffMember, ...]:
+    """Every Practitioner with a staff role (PractitionerRole coded in ``CS_STAFF_ROLE``), in source order.
+
+    Practitioners without one (visiting GPs, district nurses) are not staff of the location. When a
+    practitioner has several staff roles, the one that started last is used.
+    """
+    role_entries = reading.by_target("PractitionerRole", _practitioner_of_staff_role, "Practitioner")
+    basics = reading.by_target("Basic", _practitioner_subject, "Practitioner")
+    staff = []
+    for entry in reading.of_type("Practitioner"):
+        if entry.where not in reading.staff_ids:
+            continue
+        roles = [
+            role
+            for role_entry in role_entries.get(entry.where, [])
+            if (role := reading.attempt(role_entry, lambda e=role_entry: _role(e), whole=True)) is not None
+        ]
+        if not roles:
+            continue
+        role = max(roles, key=lambda role: role.started)
+        member = reading.attempt(
+            entry, lambda entry=entry, role=role: _member(reading, entry, role, basics.get(entry.where, []))
+        )
+        if member is not None:
+            staff.append(member)
+    return tuple(staff)
+
+
+def _practitioner_of_staff_role(node: Node) -> Iterable[Ref]:
+    if not node.codes("code", systems.CS_STAFF_ROLE):
+        return []
+    ref = node.reference("practitioner", required=True)
+    return [ref] if ref else []
+
+
+def _practitioner_subject(node: Node) -> Iterable[Ref]:
+    record_type = node.code("code", systems.CS_RECORD_TYPE)
+    if record_type != DBS_CHECK and record_type not in SUPERVISION_KINDS:
+        return []
+    ref = node.reference("subject", required=True)
+    return [ref] if ref else []
+
+
+def _role(entry: Entry) -> _Role:
+    node = Node(entry.resource)
+    period = node.need_child("period")
+    return _Role(
+        code=node.need_code("code", systems.CS_STAFF_ROLE, "staff role"),
+        started=period.need_date("start"),
+        left=period.date("end"),
+        administers_medication=bool(node.ext_boolean(systems.EXT_ADMINISTERS_MEDICATION)),
+    )
+
+
+def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) -> StaffMember:
+    node = Node(entry.resource)
+    training: list[TrainingRecord] = []
+    competency: dt.date | None = None
+    for qualification in node.children("qualification"):
+        course = qualification.code("code", systems.CS_TRAINING_COURSE)
+        if course is not None:
+            record = reading.attempt(entry, lambda q=qualification, c=course: _training(q, c))
+            if record is not None:
+                training.append(record)
+        if systems.MEDICATION_COMPETENCY in qualification.codes("code", systems.CS_COMPETENCY):
+            assessed = reading.attempt(
+                entry, lambda q=qualification: q.need_child("period").need_date("start")
+            )
+            if assessed is not None and (competency is None or assessed > competency):
+                competency = assessed
+    dbs: DbsCheck | None = None
+    supervisions: list[Supervision] = []
+    for basic in basics:
+        basic_node = Node(basic.resource)
+        kind = basic_node.code("code", systems.CS_RECORD_TYPE)
+        if kind == DBS_CHECK:
+            check = reading.attempt(basic, lambda n=basic_node: _dbs(n), whole=True)
+            if check is not None and (dbs is None or check.issued >= dbs.issued):
+                dbs = check
+        elif kind is not None:
+            held = reading.attempt(basic, lambda n=basic_node: n.need_date("created"), whole=True)
+            if held is not None:
+                supervisions.append(Supervision(held=held, kind=kind))
+    return StaffMember(
+        staff_id=reading.staff_ids[entry.where],
+        role=role.code,
+        started=role.started,
+        left=role.left,
+        dbs=dbs,
+        training=tuple(training),
+        supervisions=tuple(supervisions),
+        administers_medication=role.administers_medication,
+        medication_competency_assessed=competency,
+    )
+
+
+def _training(qualification: Node, course: str) -> TrainingRecord:
+    period = qualification.need_child("period")
+    return TrainingRecord(course=course, completed=period.need_date("start"), expires=period.date("end"))
+
+
+def _dbs(node: Node) -> DbsCheck:
+    return DbsCheck(
+        issued=node.need_date("created"),
+        level=node.ext_string(systems.EXT_DBS_LEVEL) or "enhanced_barred_adults",
+        update_service=bool(node.ext_boolean(systems.EXT_DBS_UPDATE_SERVICE)),
+        update_service_checked=node.ext_date(systems.EXT_DBS_UPDATE_SERVICE_CHECKED),
+    )

@@ -1,0 +1,68 @@
+"""From the resources of one source to the canonical ``Location``: validate, index, map, assemble."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.model import Location
+from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.map_events import (
+    read_complaints,
+    read_feedback,
+    read_incidents,
+    read_safeguarding,
+)
+from mipr_rules_adapter_fhir.map_governance import read_audits, read_evidence
+from mipr_rules_adapter_fhir.map_location import find_home, location_fields, provider_of
+from mipr_rules_adapter_fhir.map_people import read_people
+from mipr_rules_adapter_fhir.map_staff import give_staff_ids, read_staff
+from mipr_rules_adapter_fhir.reading import Reading
+from mipr_rules_adapter_fhir.server import SEARCHES
+from mipr_rules_adapter_fhir.validation import validate
+
+log = logging.getLogger("mipr_rules.adapters.fhir")
+
+MAPPED_TYPES = frozenset(SEARCHES)
+"""Resource types the adapter reads; others (Observation, Consent...) are passed over and logged."""
+
+
+def read_location(entries: list[Entry], origin: str, context: ReadContext) -> list[Location]:
+    """The one location held by ``entries`` (none if its own Location resource is bad, in lenient mode)."""
+    reading = Reading(context)
+    passed_over: Counter[str] = Counter()
+    for entry in entries:
+        if entry.resource_type not in MAPPED_TYPES:
+            passed_over[entry.resource_type] += 1
+        elif entry.resource.get("status") == "entered-in-error":
+            passed_over[f"{entry.resource_type} (entered-in-error)"] += 1
+        elif reading.attempt(entry, lambda e=entry: validate(e.resource_type, e.resource), whole=True):
+            reading.add(entry)
+    for kind, count in sorted(passed_over.items()):
+        log.info("%s: passed over %d %s resource(s) the fhir adapter does not map", origin, count, kind)
+
+    home = find_home(reading, origin)
+    if home is None:
+        return []
+    give_staff_ids(reading)
+    provider = reading.attempt(home, lambda: provider_of(reading, home), whole=True)
+    if provider is None:
+        return []
+    organization, canonical_provider = provider
+    fields = reading.attempt(home, lambda: location_fields(reading, home), whole=True)
+    if fields is None:
+        return []
+    location = Location(
+        provider=canonical_provider,
+        people=read_people(reading, home, organization),
+        staff=read_staff(reading),
+        incidents=read_incidents(reading),
+        safeguarding=read_safeguarding(reading),
+        complaints=read_complaints(reading),
+        audits=read_audits(reading),
+        feedback=read_feedback(reading),
+        evidence=read_evidence(reading),
+        **fields,
+    )
+    return [location]

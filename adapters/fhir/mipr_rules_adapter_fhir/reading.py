@@ -1,0 +1,144 @@
+"""The state of one read: the resources by type and reference, the ids given so far, and the skip rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import TypeVar
+
+import attrs
+
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
+
+T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
+
+
+@attrs.define
+class Reading:
+    """Resources of one source and what has been made of them."""
+
+    context: ReadContext
+    """Lenient or strict, the pseudonym key, the skip log."""
+    entries: list[Entry] = attrs.field(factory=list)
+    """Valid resources of mapped types, in source order."""
+    bad: set[str] = attrs.field(factory=set)
+    """``Entry.where`` of every resource skipped as a whole."""
+    person_ids: dict[str, str] = attrs.field(factory=dict)
+    """Pseudonymous person id of each Patient, by ``Entry.where``."""
+    staff_ids: dict[str, str] = attrs.field(factory=dict)
+    """Pseudonymous staff id of each Practitioner, by ``Entry.where``."""
+    _by_type: dict[str, list[Entry]] = attrs.field(factory=lambda: defaultdict(list))
+    _by_reference: dict[str, Entry] = attrs.field(factory=dict)
+
+    def add(self, entry: Entry) -> None:
+        """Index a resource (a second resource with the same ``Type/id`` or fullUrl is a problem)."""
+        keys = [key for key in (entry.key, entry.full_url) if key]
+        for key in keys:
+            if key in self._by_reference:
+                self.attempt(entry, lambda: _raise(".id", "same resource appears twice in the source"))
+                return
+        for key in keys:
+            self._by_reference[key] = entry
+        self._by_type[entry.resource_type].append(entry)
+        self.entries.append(entry)
+
+    def of_type(self, resource_type: str) -> list[Entry]:
+        """Resources of one type not skipped, in source order."""
+        return [entry for entry in self._by_type.get(resource_type, []) if entry.where not in self.bad]
+
+    def attempt(self, entry: Entry, read: Callable[[], T], *, whole: bool = False) -> T | None:
+        """``read()``, or ``None`` after reporting its ``RecordProblem`` (``whole``: the resource is skipped)."""
+        try:
+            return read()
+        except RecordProblem as problem:
+            if whole:
+                self.bad.add(entry.where)
+            self.context.problem(f"{entry.where} {problem.path}", problem.why)
+            return None
+
+    def lookup(self, ref: Ref) -> Entry | None:
+        """The resource ``ref`` points to, if it is in the source (skipped or not)."""
+        if ref.reference is None:
+            return None
+        found = self._by_reference.get(ref.reference)
+        if found is None and ref.type:
+            parts = [part for part in ref.reference.split("/_history/")[0].split("/") if part]
+            if len(parts) >= 2:
+                found = self._by_reference.get(f"{parts[-2]}/{parts[-1]}")
+        return found
+
+    def resolve(self, ref: Ref | None, *types: str, path: str = "") -> Entry:
+        """The resource ``ref`` points to, which must be one of ``types``, in the source and not skipped."""
+        wanted = " or ".join(types)
+        if ref is None:
+            raise RecordProblem(path, f"required reference to {wanted} missing")
+        if ref.type is not None and ref.type not in types:
+            raise RecordProblem(ref.path, f"expected a reference to {wanted}, got {ref.type}")
+        target = self.lookup(ref)
+        if target is None:
+            raise RecordProblem(ref.path, f"refers to a {ref.type or wanted} that is not in the source")
+        if target.resource_type not in types:
+            raise RecordProblem(ref.path, f"expected a reference to {wanted}, got {target.resource_type}")
+        if target.where in self.bad:
+            raise RecordProblem(ref.path, f"refers to a {target.resource_type} that was skipped")
+        return target
+
+    def person_of(self, ref: Ref | None, path: str = ".subject") -> str:
+        """Pseudonymous id of the Patient ``ref`` points to."""
+        target = self.resolve(ref, "Patient", path=path)
+        if target.where not in self.person_ids:
+            raise RecordProblem(ref.path if ref else path, "refers to a Patient that was skipped")
+        return self.person_ids[target.where]
+
+    def staff_of(self, ref: Ref | None, path: str) -> str:
+        """Pseudonymous id of the Practitioner ``ref`` points to."""
+        target = self.resolve(ref, "Practitioner", path=path)
+        if target.where not in self.staff_ids:
+            raise RecordProblem(ref.path if ref else path, "refers to a Practitioner that was skipped")
+        return self.staff_ids[target.where]
+
+    def by_target(
+        self, resource_type: str, link: Callable[[Node], Iterable[Ref]], *targets: str
+    ) -> dict[str, list[Entry]]:
+        """Resources of ``resource_type`` grouped by the resource each links to through ``link``.
+
+        A link that does not resolve to one of ``targets`` is a problem and the linking resource is skipped.
+        """
+        grouped: dict[str, list[Entry]] = defaultdict(list)
+        for entry in self.of_type(resource_type):
+
+            def targets_of(entry: Entry = entry) -> list[str]:
+                refs = list(link(Node(entry.resource)))
+                return [self.resolve(ref, *targets).where for ref in refs]
+
+            for where in self.attempt(entry, targets_of, whole=True) or []:
+                grouped[where].append(entry)
+        return grouped
+
+
+def _raise(path: str, why: str) -> None:
+    raise RecordProblem(path, why)
+
+
+def enum_value(cls: type[E], value: str | None, path: str) -> E:
+    """``cls(value)``; a problem listing the allowed values (never the given one) otherwise."""
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(repr(member.value) for member in cls)
+        raise RecordProblem(path, f"expected one of {allowed}") from None
+
+
+def record_id(entry: Entry) -> str:
+    """The care-record system's id of a record: the resource id, else its first identifier's value."""
+    if entry.id:
+        return entry.id
+    for identifier in Node(entry.resource).children("identifier"):
+        value = identifier.string("value")
+        if value:
+            return value
+    raise RecordProblem(".id", "no id or identifier to name the record by")

@@ -1,0 +1,61 @@
+"""The ``sql`` adapter: reads a care-record database (SQLite, PostgreSQL, MariaDB/MySQL) by SQLAlchemy URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.model import Location
+
+try:
+    __version__ = version("mipr-rules-adapter-sql")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+source"
+
+
+class SqlAdapter:
+    """Reads locations from a database in the reference schema, or in a vendor's own through a mapping file.
+
+    Source: an SQLAlchemy URL, with the adapter's options in its query string::
+
+        sqlite:///care.db
+        postgresql://reader@db.example/care?mapping=vendor.yaml
+        mariadb://reader@db.example/care?cursor=state/care.cursor   # incremental: only what changed
+        postgresql://reader@db.example/care?since=2024-06-01T09:30:00
+
+    With ``cursor=FILE`` the first read returns every location and stores the change cursor in FILE; each
+    later read returns only the locations with a row written since, and moves the cursor on. The file is
+    written only when the read has gone to its end.
+    """
+
+    name = "sql"
+    version = __version__
+    description = "SQL databases (SQLite, PostgreSQL, MariaDB/MySQL): reference schema or a mapping file"
+    accepts = (
+        "sqlite:///path.db",
+        "postgresql://user@host/db",
+        "mysql:// or mariadb://user@host/db",
+        "any SQLAlchemy URL; options ?mapping=FILE.yaml &since=DATETIME or &cursor=FILE",
+    )
+
+    def read(self, source: str, context: ReadContext) -> Iterator[Location]:
+        """Yield the locations of the database ``source``; bad rows go through ``context.problem``."""
+        from mipr_rules_adapter_sql.cursor import read_cursor_file, write_cursor_file
+        from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping
+        from mipr_rules_adapter_sql.cursor import parse_cursor
+        from mipr_rules_adapter_sql.reader import SqlReader
+        from mipr_rules_adapter_sql.source import parse_source
+
+        parsed = parse_source(source)
+        mapping = load_mapping(parsed.mapping) if parsed.mapping else reference_mapping()
+        if parsed.cursor is not None:
+            since = read_cursor_file(parsed.cursor)
+        elif parsed.since is not None:
+            since = parse_cursor(parsed.since, f"{parsed.shown}: option since")
+        else:
+            since = None
+        reader = SqlReader(parsed, mapping)
+        yield from reader.locations(context, since)
+        if parsed.cursor is not None and reader.cursor is not None:
+            write_cursor_file(parsed.cursor, reader.cursor)

@@ -1,0 +1,423 @@
+"""Reading a database into canonical locations: whole, or only the locations changed since a cursor.
+
+Everything one read sees comes from one transaction (one snapshot of the data). Locations are read in
+batches: the rows of every mapped table for a batch of location ids, one query per table, each ordered by
+its key column. A row that cannot be read is reported through ``ReadContext.problem`` as
+``<table> row <key>=<value>: <column>`` and why, never with the column's value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.errors import InputError
+from mipr_rules.model import (
+    KeyQuestionRating,
+    Location,
+    Person,
+    Provider,
+    Rating,
+    RatingDisplay,
+    StaffMember,
+)
+from mipr_rules_adapter_sql.cursor import database_time, format_cursor, latest, parse_cursor
+from mipr_rules_adapter_sql.mapping import EntityMap, Mapping, load_mapping, reference_mapping
+from mipr_rules_adapter_sql.schema import TIMESTAMP
+from mipr_rules_adapter_sql.source import SqlSource, first_line, make_engine, parse_source, snapshot
+from mipr_rules_adapter_sql.values import BadValue, field_value
+
+BATCH = 200
+"""Locations read per batch (the size of the ``location_id IN (...)`` list)."""
+
+_SIMPLE_COLLECTIONS = {
+    "manager_absences": "manager_absences",
+    "registration_conditions": "conditions",
+    "incidents": "incidents",
+    "safeguarding": "safeguarding",
+    "complaints": "complaints",
+    "audits": "audits",
+    "feedback": "feedback",
+    "evidence": "evidence",
+}
+"""Entities that are a plain tuple of model objects on the location: entity -> Location attribute."""
+
+
+@attrs.frozen
+class ChangeSet:
+    """What an incremental read returns: the locations changed and the cursor to read after next time."""
+
+    locations: tuple[Location, ...]
+    """Every location with a row written after ``since`` (every location when ``since`` was ``None``)."""
+    cursor: str | None
+    """The new high-water mark: pass it as ``since`` next time; ``None`` if no table has a change column."""
+
+
+@attrs.frozen
+class _Row:
+    """One database row read into field values."""
+
+    key: str
+    """The row's key as text (for links and messages)."""
+    where: str
+    """``<table> row <key>=<value>`` for messages."""
+    columns: dict[str, str]
+    """Field name -> column it was read from."""
+    values: dict[str, Any]
+    """Field name -> value."""
+
+    def model_values(self, entity_map: EntityMap) -> dict[str, Any]:
+        """Values of the model attributes (link fields left out)."""
+        return {name: value for name, value in self.values.items() if not entity_map.entity.field(name).link}
+
+    def place(self, field: str) -> str:
+        """``<table> row <key>=<value>: <column>`` of one field."""
+        return f"{self.where}: {self.columns.get(field, field)}"
+
+
+class SqlReader:
+    """One database and its mapping; reads locations from it."""
+
+    def __init__(self, source: SqlSource, mapping: Mapping) -> None:
+        self.source = source
+        self.mapping = mapping
+        self.cursor: dt.datetime | None = None
+        """After the read has begun: the high-water mark of ``updated_at`` in its snapshot."""
+
+    # -- the read -----------------------------------------------------------------------------------------
+
+    def locations(self, context: ReadContext, since: dt.datetime | None = None) -> Iterator[Location]:
+        """Yield every location, or only those with a row written after ``since``; sets ``self.cursor``."""
+        engine = make_engine(self.source)
+        try:
+            with snapshot(engine, self.source) as connection:
+                try:
+                    self._check_tables(connection)
+                    self.cursor = latest([self._high_water_mark(connection), since])
+                    ids = self._location_ids(connection, since)
+                except sa.exc.DBAPIError as exc:
+                    raise InputError(f"{self.source.shown}: query failed ({first_line(exc.orig)})") from None
+                for start in range(0, len(ids), BATCH):
+                    batch = ids[start : start + BATCH]
+                    try:
+                        rows = {name: self._fetch(connection, em, batch) for name, em in self._maps()}
+                    except sa.exc.DBAPIError as exc:
+                        raise InputError(f"{self.source.shown}: query failed ({first_line(exc.orig)})") from None
+                    yield from self._assemble(batch, rows, context)
+        finally:
+            engine.dispose()
+
+    # -- queries ------------------------------------------------------------------------------------------
+
+    def _maps(self) -> Iterable[tuple[str, EntityMap]]:
+        return self.mapping.entities.items()
+
+    def _table(self, entity_map: EntityMap) -> sa.TableClause:
+        columns = [sa.column(name) for name in entity_map.columns]
+        if entity_map.updated_at is not None and entity_map.updated_at not in entity_map.columns:
+            columns.append(sa.column(entity_map.updated_at, TIMESTAMP))
+        return sa.table(entity_map.table, *columns, schema=self.mapping.schema)
+
+    def _where(self, entity_map: EntityMap, key: str | None = None) -> str:
+        return f"{self.mapping.origin}: entities.{entity_map.entity.name}.{key}" if key else self.mapping.origin
+
+    def _check_tables(self, connection: sa.Connection) -> None:
+        """Every mapped table and column exists, or one line naming the mapping key that is wrong."""
+        inspector = sa.inspect(connection)
+        for _, entity_map in self._maps():
+            try:
+                found = {column["name"] for column in inspector.get_columns(entity_map.table, self.mapping.schema)}
+            except sa.exc.NoSuchTableError:
+                found = set()
+            if not found:
+                if self.mapping.origin == "reference schema":
+                    raise InputError(
+                        f"{self.source.shown}: no table {entity_map.table!r} of the reference schema "
+                        "(create it, or map your own tables with ?mapping=FILE)"
+                    )
+                raise InputError(f"{self._where(entity_map, 'table')}: no table {entity_map.table!r} in the database")
+            checks = [("key", entity_map.key)]
+            if entity_map.updated_at is not None:
+                checks.append(("updated_at", entity_map.updated_at))
+            checks += [(f"fields.{f}", m.column) for f, m in entity_map.fields.items() if m.column is not None]
+            for key, column in checks:
+                if column not in found:
+                    raise InputError(
+                        f"{self._where(entity_map, key)}: no column {column!r} in table {entity_map.table!r}"
+                    )
+
+    def _high_water_mark(self, connection: sa.Connection) -> dt.datetime | None:
+        marks = []
+        for _, entity_map in self._maps():
+            if entity_map.updated_at is None:
+                continue
+            table = self._table(entity_map)
+            value = connection.execute(sa.select(sa.func.max(table.c[entity_map.updated_at]))).scalar()
+            marks.append(database_time(value, f"{entity_map.table}.{entity_map.updated_at}"))
+        return latest(marks)
+
+    def _location_ids(self, connection: sa.Connection, since: dt.datetime | None) -> list[Any]:
+        """Raw location ids to read, in the locations table's key order."""
+        locations = self.mapping.entities["locations"]
+        location_field = locations.fields["location_id"]
+        if location_field.column is None:
+            ids: list[Any] = [location_field.constant]
+        else:
+            table = self._table(locations)
+            column = table.c[location_field.column]
+            query = sa.select(column).order_by(table.c[locations.key])
+            ids = list(dict.fromkeys(connection.execute(query).scalars()))
+        if since is None:
+            return ids
+        changed: set[str] = set()
+        for _, entity_map in self._maps():
+            if entity_map.updated_at is None:
+                continue
+            table = self._table(entity_map)
+            after = table.c[entity_map.updated_at] > sa.bindparam("since", since, type_=TIMESTAMP)
+            link = entity_map.fields["location_id"]
+            if link.column is None:
+                if connection.execute(sa.select(sa.literal(1)).where(after).limit(1)).first() is not None:
+                    changed.add(str(link.constant))
+                continue
+            query = sa.select(table.c[link.column]).where(after).distinct()
+            changed.update(str(value) for value in connection.execute(query).scalars())
+        return [value for value in ids if str(value) in changed]
+
+    def _fetch(self, connection: sa.Connection, entity_map: EntityMap, batch: Sequence[Any]) -> list[Any]:
+        table = self._table(entity_map)
+        query = sa.select(*(table.c[name] for name in entity_map.columns)).order_by(table.c[entity_map.key])
+        link = entity_map.fields["location_id"]
+        if link.column is not None:
+            query = query.where(table.c[link.column].in_(list(batch)))
+        elif str(link.constant) not in {str(value) for value in batch}:
+            return []
+        return list(connection.execute(query).mappings())
+
+    # -- rows into model objects --------------------------------------------------------------------------
+
+    def _convert(self, entity_map: EntityMap, raw: Any, context: ReadContext) -> _Row | None:
+        """A row's field values; ``None`` (after reporting it) if one of them is bad."""
+        key_value = raw[entity_map.key]
+        shown_key = str(key_value)
+        for field_map in entity_map.fields.values():
+            if field_map.pseudonymise and field_map.column == entity_map.key and key_value is not None:
+                shown_key = context.pseudonym(str(key_value), field_map.prefix)
+        where = f"{entity_map.table} row {entity_map.key}={shown_key}"
+        values: dict[str, Any] = {}
+        columns: dict[str, str] = {}
+        for name, field_map in entity_map.fields.items():
+            if field_map.column is not None:
+                columns[name] = field_map.column
+            try:
+                values[name] = field_value(field_map, raw[field_map.column] if field_map.column else None, context)
+            except BadValue as exc:
+                context.problem(f"{where}: {field_map.column or name}", str(exc))
+                return None
+        return _Row(key=str(key_value), where=where, columns=columns, values=values)
+
+    def _assemble(
+        self, batch: Sequence[Any], rows: dict[str, list[Any]], context: ReadContext
+    ) -> Iterator[Location]:
+        by_location: dict[str, dict[str, list[_Row]]] = defaultdict(lambda: defaultdict(list))
+        for name, entity_map in self._maps():
+            for raw in rows[name]:
+                row = self._convert(entity_map, raw, context)
+                if row is not None:
+                    by_location[str(row.values["location_id"])][name].append(row)
+        for location_id in batch:
+            location = self._location(by_location[str(location_id)], context)
+            if location is not None:
+                yield location
+
+    def _location(self, rows: dict[str, list[_Row]], context: ReadContext) -> Location | None:
+        maps = self.mapping.entities
+        location_rows = rows["locations"]
+        if not location_rows:
+            return None  # its locations row was bad, and has been reported
+        head, *duplicates = location_rows
+        for duplicate in duplicates:
+            context.problem(duplicate.place("location_id"), "a second locations row for this location")
+        values = head.model_values(maps["locations"])
+        provider = Provider(head.values["provider_id"], head.values.get("provider_name"))
+        collections: dict[str, Any] = {
+            attribute: tuple(self._model(maps[entity], row) for row in rows.get(entity, ()))
+            for entity, attribute in _SIMPLE_COLLECTIONS.items()
+            if entity in maps
+        }
+        collections["service_types"] = tuple(row.values["service_type"] for row in rows.get("service_types", ()))
+        collections["rating_display"] = self._rating_display(rows.get("rating_displays", []), context)
+        collections.update(self._ratings(rows, context))
+        collections["people"] = self._people(rows, context)
+        collections["staff"] = self._staff(rows, context)
+        return Location(provider=provider, **values, **collections)
+
+    @staticmethod
+    def _model(entity_map: EntityMap, row: _Row) -> Any:
+        model = entity_map.entity.model
+        assert model is not None
+        return model(**row.model_values(entity_map))
+
+    def _rating_display(self, rows: list[_Row], context: ReadContext) -> RatingDisplay | None:
+        if not rows:
+            return None
+        head, *duplicates = rows
+        for duplicate in duplicates:
+            context.problem(duplicate.place("location_id"), "a second rating_displays row for this location")
+        display: RatingDisplay = self._model(self.mapping.entities["rating_displays"], head)
+        return display
+
+    def _children(
+        self, rows: dict[str, list[_Row]], entity: str, parents: dict[str, Any], context: ReadContext
+    ) -> dict[str, list[Any]]:
+        """Model objects of ``entity`` grouped by their parent's key; orphans reported."""
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        entity_map = self.mapping.entities.get(entity)
+        if entity_map is None:
+            return grouped
+        link = entity_map.entity.parent_link
+        assert link is not None
+        for row in rows.get(entity, ()):
+            parent = str(row.values[link])
+            if parent not in parents:
+                context.problem(
+                    row.place(link), f"no {entity_map.entity.parent} row with this id (missing or skipped)"
+                )
+                continue
+            grouped[parent].append(self._model(entity_map, row))
+        return grouped
+
+    def _ratings(self, rows: dict[str, list[_Row]], context: ReadContext) -> dict[str, Any]:
+        ratings_map = self.mapping.entities.get("ratings")
+        if ratings_map is None:
+            return {}
+        rating_rows = rows.get("ratings", [])
+        by_key = {row.key: row for row in rating_rows}
+        key_questions = self._children(rows, "key_question_ratings", by_key, context)
+        built: list[tuple[_Row, Rating]] = []
+        for row in rating_rows:
+            kq: list[KeyQuestionRating] = key_questions.get(row.key, [])
+            values = row.model_values(ratings_map)
+            built.append((row, Rating(key_questions=tuple(kq), **values)))
+        current: Rating | None = None
+        past: list[Rating] = []
+        if "current" in ratings_map.fields:
+            for row, rating in built:
+                if row.values["current"] and current is None:
+                    current = rating
+                elif row.values["current"]:
+                    context.problem(row.place("current"), "a second current rating for this location")
+                else:
+                    past.append(rating)
+        else:
+            newest = sorted(built, key=lambda item: item[1].published, reverse=True)
+            if newest:
+                current = newest[0][1]
+                past = [rating for _, rating in built if rating is not current]
+        past.sort(key=lambda rating: rating.published, reverse=True)
+        return {"current_rating": current, "past_ratings": tuple(past)}
+
+    def _people(self, rows: dict[str, list[_Row]], context: ReadContext) -> tuple[Person, ...]:
+        people_map = self.mapping.entities.get("people")
+        if people_map is None:
+            return ()
+        found: dict[str, _Row] = {}
+        for row in rows.get("people", ()):
+            person_id = row.values["person_id"]
+            if person_id in found:
+                context.problem(row.place("person_id"), "a second people row for this person")
+                continue
+            found[person_id] = row
+        plans = self._children(rows, "care_plans", found, context)
+        risks = self._children(rows, "risk_assessments", found, context)
+        return tuple(
+            Person(
+                care_plans=tuple(plans.get(person_id, ())),
+                risk_assessments=tuple(risks.get(person_id, ())),
+                **row.model_values(people_map),
+            )
+            for person_id, row in found.items()
+        )
+
+    def _staff(self, rows: dict[str, list[_Row]], context: ReadContext) -> tuple[StaffMember, ...]:
+        staff_map = self.mapping.entities.get("staff")
+        if staff_map is None:
+            return ()
+        found: dict[str, _Row] = {}
+        for row in rows.get("staff", ()):
+            staff_id = row.values["staff_id"]
+            if staff_id in found:
+                context.problem(row.place("staff_id"), "a second staff row for this worker")
+                continue
+            found[staff_id] = row
+        checks = self._children(rows, "dbs_checks", found, context)
+        training = self._children(rows, "training", found, context)
+        supervisions = self._children(rows, "supervisions", found, context)
+        members = []
+        for staff_id, row in found.items():
+            dbs = max(checks.get(staff_id, ()), key=lambda check: check.issued, default=None)
+            members.append(
+                StaffMember(
+                    dbs=dbs,
+                    training=tuple(training.get(staff_id, ())),
+                    supervisions=tuple(supervisions.get(staff_id, ())),
+                    **row.model_values(staff_map),
+                )
+            )
+        return tuple(members)
+
+
+def _resolve(
+    source: str, mapping: str | Path | Mapping | None, since: str | dt.datetime | dt.date | None
+) -> tuple[SqlSource, Mapping, dt.datetime | None]:
+    parsed = parse_source(source)
+    if mapping is None:
+        mapping = parsed.mapping
+    if isinstance(mapping, (str, Path)):
+        mapping = load_mapping(mapping)
+    if since is None and parsed.since is not None:
+        since = parse_cursor(parsed.since, f"{parsed.shown}: option since")
+    elif since is not None:
+        since = parse_cursor(since, "since")
+    return parsed, mapping or reference_mapping(), since
+
+
+def read_locations(
+    source: str,
+    context: ReadContext | None = None,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    since: str | dt.datetime | dt.date | None = None,
+) -> Iterator[Location]:
+    """Yield the locations of a database (all, or those changed after ``since``).
+
+    ``source`` is an SQLAlchemy URL and may carry ``?mapping=`` and ``?since=``; the keyword arguments win
+    over them. Use ``read_changes`` to get the cursor for the next incremental read as well.
+    """
+    parsed, mapping_, since_ = _resolve(source, mapping, since)
+    yield from SqlReader(parsed, mapping_).locations(context or ReadContext(), since_)
+
+
+def read_changes(
+    source: str,
+    context: ReadContext | None = None,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    since: str | dt.datetime | dt.date | None = None,
+) -> ChangeSet:
+    """Read the locations changed after ``since`` (all when ``None``) and the cursor for the next read.
+
+    >>> first = read_changes("postgresql://db.example/care")          # everything, and a cursor
+    >>> later = read_changes("postgresql://db.example/care", since=first.cursor)  # only what changed
+    """
+    parsed, mapping_, since_ = _resolve(source, mapping, since)
+    reader = SqlReader(parsed, mapping_)
+    locations = tuple(reader.locations(context or ReadContext(), since_))
+    return ChangeSet(locations, format_cursor(reader.cursor) if reader.cursor else None)

