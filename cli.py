@@ -14,8 +14,7 @@ import sys
 import click
 
 import mipr_rules
-from mipr_rules import plugins
-from mipr_rules import commands
+from mipr_rules import commands, plugins
 from mipr_rules.errors import MiprRulesError
 
 DEBUG_ENV = "MIPR_RULES_DEBUG"
@@ -70,8 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             raise
-        click.echo(f"mipr: internal error: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details; "
-                   "please report it)", err=True)
+        click.echo(
+            f"mipr: internal error: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details; please report it)",
+            err=True,
+        )
         sys.exit(3)
     sys.exit(0)
 

@@ -46,8 +46,9 @@ class Config:
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ConfigError(f"{where}: ruleset {ruleset.id} has no parameter {name!r}{hint}")
             param = ruleset.parameters[name]
-            check_parameter_value(param.type, value, param.minimum, param.maximum,
-                                  lambda msg, where=where: ConfigError(f"{where}: {msg}"))
+            check_parameter_value(
+                param.type, value, param.minimum, param.maximum, lambda msg, where=where: ConfigError(f"{where}: {msg}")
+            )
         return dict(overrides)
 
 

@@ -208,9 +208,7 @@ _converter = core_converter.copy(forbid_extra_keys=False)
 
 
 def _object_factory(cls: type) -> Callable[[Any, type], Any]:
-    inner: Callable[[Any, type], Any] = make_dict_structure_fn(
-        cls, _converter, _cattrs_forbid_extra_keys=False
-    )
+    inner: Callable[[Any, type], Any] = make_dict_structure_fn(cls, _converter, _cattrs_forbid_extra_keys=False)
 
     def structure_object(value: Any, type_: type) -> Any:
         if not isinstance(value, Mapping):
@@ -340,9 +338,7 @@ class CqcLocationFacts:
 # --- Mapping.
 
 
-def _key_questions(
-    ratings: tuple[_KeyQuestionRating, ...], source: str, path: str
-) -> tuple[KeyQuestionRating, ...]:
+def _key_questions(ratings: tuple[_KeyQuestionRating, ...], source: str, path: str) -> tuple[KeyQuestionRating, ...]:
     seen: set[KeyQuestion] = set()
     found: dict[KeyQuestion, KeyQuestionRating] = {}
     for i, item in enumerate(ratings):
@@ -369,9 +365,7 @@ def _rating(
         return None
     if published is None:
         raise CqcInputError(source, f"required field missing @ {date_path}")
-    return Rating(
-        overall=overall.rating, published=published, key_questions=key_questions, report_id=report_id
-    )
+    return Rating(overall=overall.rating, published=published, key_questions=key_questions, report_id=report_id)
 
 
 def _current_rating(record: _CqcLocation, source: str, root: str) -> Rating | None:

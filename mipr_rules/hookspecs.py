@@ -41,7 +41,7 @@ def mipr_register_outputs(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
-def mipr_ruleset_paths() -> list[str]:
+def mipr_ruleset_paths() -> list[str]:  # type: ignore[empty-body]
     """Return paths of ruleset files, or folders of ``*.yaml`` ruleset files, this plugin contributes.
 
     Called whenever the ruleset catalogue is built. Every implementation is called and the lists are

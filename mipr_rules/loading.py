@@ -24,7 +24,7 @@ class NoAliasSafeLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases are not allowed in mipr-rules input", event.start_mark
             )
@@ -54,7 +54,7 @@ def read_text(path: Path, error: type[MiprRulesError] = InputError) -> str:
 def parse_yaml(text: str, name: str, error: type[MiprRulesError] = InputError) -> Any:
     """Parse YAML safely; errors name ``name:line:column``."""
     try:
-        return yaml.load(text, Loader=NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=NoAliasSafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name

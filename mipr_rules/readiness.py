@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
-
 from rich.console import Console
 
 from mipr_rules.engine.evaluate import Evaluator
@@ -45,8 +44,12 @@ def alert_dict(alert: RuleHit) -> dict[str, Any]:
         "subject": alert.subject,
         "message": alert.message,
         "ruleset": {"id": alert.ruleset_id, "version": alert.ruleset_version},
-        "source": {"id": alert.source.id, "title": alert.source.title, "url": alert.source.url,
-                   "confidence": alert.source.confidence},
+        "source": {
+            "id": alert.source.id,
+            "title": alert.source.title,
+            "url": alert.source.url,
+            "confidence": alert.source.confidence,
+        },
         "facts": alert.facts,
         "parameters": alert.parameters,
         "location_id": alert.partition,
@@ -71,7 +74,9 @@ class LocationReadiness:
             key = (alert.maps_to.key_question or "Other", alert.maps_to.quality_statement or "-")
             groups.setdefault(key, []).append(alert)
         order = ["Safe", "Effective", "Caring", "Responsive", "Well-led", "Other"]
-        return dict(sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]) if kv[0][0] in order else 9, kv[0][1])))
+        return dict(
+            sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]) if kv[0][0] in order else 9, kv[0][1]))
+        )
 
     def evidence_gaps(self) -> list[str]:
         """Evidence categories with no recent evidence (titles as CQC writes them)."""
@@ -107,8 +112,11 @@ class ReadinessReport:
             "region": self.region,
             "ruleset": ruleset_ref(self.ruleset),
             "parameters": dict(self.parameters),
-            "summary": {"locations": len(self.locations), "alerts": len(self.alerts()),
-                        "by_severity": {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)}},
+            "summary": {
+                "locations": len(self.locations),
+                "alerts": len(self.alerts()),
+                "by_severity": {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)},
+            },
             "locations": [
                 {
                     "location_id": loc.location_id,
@@ -116,8 +124,12 @@ class ReadinessReport:
                     "error": loc.error,
                     "alerts": [alert_dict(a) for a in loc.alerts],
                     "groups": [
-                        {"key_question": kq, "quality_statement": qs, "quality_statement_name": statement_name(qs),
-                         "alerts": [alert_dict(a) for a in alerts]}
+                        {
+                            "key_question": kq,
+                            "quality_statement": qs,
+                            "quality_statement_name": statement_name(qs),
+                            "alerts": [alert_dict(a) for a in alerts],
+                        }
                         for (kq, qs), alerts in loc.by_quality_statement().items()
                     ],
                     "evidence_gaps": loc.evidence_gaps(),
@@ -129,23 +141,27 @@ class ReadinessReport:
 
     def render_text(self, console: Console) -> None:
         """The readable summary for a registered manager."""
-        console.print(f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
-                      f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})")
+        console.print(
+            f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
+            f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})"
+        )
         for loc in self.locations:
             console.print()
             console.rule(f"{loc.name} ({loc.location_id})")
             if loc.error:
                 console.print(f"[red]Not evaluated:[/red] {loc.error}")
                 continue
-            counts = ", ".join(f"{n} {s}" for s in reversed(SEVERITIES)
-                               if (n := sum(a.severity == s for a in loc.alerts)))
+            counts = ", ".join(
+                f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(a.severity == s for a in loc.alerts))
+            )
             console.print(f"{len(loc.alerts)} alert(s){': ' + counts if counts else ''}")
             for (kq, qs), alerts in loc.by_quality_statement().items():
                 console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
                 for a in alerts:
                     console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {a.message}")
-                    console.print(f"           [dim]{a.rule_id} · {a.source.title}[/dim]", overflow="ellipsis",
-                                  no_wrap=True)
+                    console.print(
+                        f"           [dim]{a.rule_id} · {a.source.title}[/dim]", overflow="ellipsis", no_wrap=True
+                    )
             gaps = loc.evidence_gaps()
             if gaps:
                 console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {', '.join(gaps)}")
@@ -186,7 +202,9 @@ def run_readiness(
             error = evaluation.error
             results.append(
                 LocationReadiness(
-                    evaluation.key, names.get(evaluation.key, ""), evaluation.hits,
+                    evaluation.key,
+                    names.get(evaluation.key, ""),
+                    evaluation.hits,
                     str(error) if isinstance(error, MiprRulesError) else None,
                 )
             )

@@ -36,7 +36,7 @@ QUALITY_STATEMENTS: dict[str, tuple[str, str]] = {
     "W5": ("Well-led", "Governance, management and sustainability"),
     "W6": ("Well-led", "Partnerships and communities"),
     "W7": ("Well-led", "Learning, improvement and innovation"),
-    "W8": ("Well-led", "Environmental sustainability – sustainable development"),
+    "W8": ("Well-led", "Environmental sustainability – sustainable development"),  # noqa: RUF001 - CQC's dash
 }
 """Statement id → (key question, CQC's name)."""
 

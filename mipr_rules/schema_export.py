@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import types
 import typing
 from enum import Enum
@@ -23,7 +24,7 @@ def _field_doc(cls: type, name: str) -> str | None:
     except (OSError, TypeError):
         return None
     body = tree.body[0].body  # type: ignore[attr-defined]
-    for node, following in zip(body, body[1:]):
+    for node, following in itertools.pairwise(body):
         target = getattr(node, "target", None)
         if isinstance(target, ast.Name) and target.id == name and isinstance(following, ast.Expr):
             value = following.value
@@ -63,8 +64,13 @@ def _schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
                 props[field.name] = prop
                 if field.default is attrs.NOTHING:
                     required.append(field.name)
-            defs[name] = {"type": "object", "description": " ".join((tp.__doc__ or "").split()),
-                          "properties": props, "required": required, "additionalProperties": False}
+            defs[name] = {
+                "type": "object",
+                "description": " ".join((tp.__doc__ or "").split()),
+                "properties": props,
+                "required": required,
+                "additionalProperties": False,
+            }
         return {"$ref": f"#/$defs/{name}"}
     raise TypeError(f"no JSON Schema for {tp!r}")
 

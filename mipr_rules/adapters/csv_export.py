@@ -39,9 +39,13 @@ def write_csv_folder(location: Location, folder: Path) -> None:
     data = unstructure(location)
     display = data.get("rating_display") or {}
     loc = {k: v for k, v in data.items() if not isinstance(v, (list, dict)) or k == "service_types"}
-    loc.update(provider_id=data["provider"]["provider_id"], provider_name=data["provider"]["name"],
-               rating_displayed_premises=display.get("premises"), rating_displayed_website=display.get("website"),
-               has_website=display.get("has_website") if display else None)
+    loc.update(
+        provider_id=data["provider"]["provider_id"],
+        provider_name=data["provider"]["name"],
+        rating_displayed_premises=display.get("premises"),
+        rating_displayed_website=display.get("website"),
+        has_website=display.get("has_website") if display else None,
+    )
     _write(folder, layout.LOCATION, [loc])
 
     def rating_row(rating: dict[str, Any], status: str) -> dict[str, Any]:
@@ -54,9 +58,14 @@ def write_csv_folder(location: Location, folder: Path) -> None:
     ratings += [rating_row(r, "past") for r in data.get("past_ratings", [])]
     _write(folder, layout.RATINGS, ratings)
     _write(folder, layout.PEOPLE, data["people"])
-    _write(folder, layout.CARE_PLANS, (p | {"person_id": x["person_id"]} for x in data["people"] for p in x["care_plans"]))
-    _write(folder, layout.RISK_ASSESSMENTS,
-           (r | {"person_id": x["person_id"]} for x in data["people"] for r in x["risk_assessments"]))
+    _write(
+        folder, layout.CARE_PLANS, (p | {"person_id": x["person_id"]} for x in data["people"] for p in x["care_plans"])
+    )
+    _write(
+        folder,
+        layout.RISK_ASSESSMENTS,
+        (r | {"person_id": x["person_id"]} for x in data["people"] for r in x["risk_assessments"]),
+    )
     staff_rows = []
     for member in data["staff"]:
         row = dict(member)
@@ -65,11 +74,17 @@ def write_csv_folder(location: Location, folder: Path) -> None:
         staff_rows.append(row)
     _write(folder, layout.STAFF, staff_rows)
     _write(folder, layout.TRAINING, (t | {"staff_id": s["staff_id"]} for s in data["staff"] for t in s["training"]))
-    _write(folder, layout.SUPERVISIONS,
-           (v | {"staff_id": s["staff_id"]} for s in data["staff"] for v in s["supervisions"]))
+    _write(
+        folder, layout.SUPERVISIONS, (v | {"staff_id": s["staff_id"]} for s in data["staff"] for v in s["supervisions"])
+    )
     for spec, key in (
-        (layout.INCIDENTS, "incidents"), (layout.SAFEGUARDING, "safeguarding"), (layout.COMPLAINTS, "complaints"),
-        (layout.AUDITS, "audits"), (layout.FEEDBACK, "feedback"), (layout.EVIDENCE, "evidence"),
-        (layout.MANAGER_ABSENCES, "manager_absences"), (layout.CONDITIONS, "conditions"),
+        (layout.INCIDENTS, "incidents"),
+        (layout.SAFEGUARDING, "safeguarding"),
+        (layout.COMPLAINTS, "complaints"),
+        (layout.AUDITS, "audits"),
+        (layout.FEEDBACK, "feedback"),
+        (layout.EVIDENCE, "evidence"),
+        (layout.MANAGER_ABSENCES, "manager_absences"),
+        (layout.CONDITIONS, "conditions"),
     ):
         _write(folder, spec, data[key])

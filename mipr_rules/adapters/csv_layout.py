@@ -34,22 +34,40 @@ def _cols(*names: str, **kinds: str) -> dict[str, str]:
 LOCATION = CsvFile(
     "location.csv",
     _cols(
-        "location_id", "name", "provider_id", "provider_name", "service_types", "care_home",
-        "registration_status", "registration_date", "beds", "registered_manager_required",
-        "registered_manager_id", "manager_recruitment_started", "pir_requested", "pir_returned",
-        "rating_displayed_premises", "rating_displayed_website", "has_website",
-        service_types=LIST, care_home=BOOL, beds=INT, registered_manager_required=BOOL, has_website=BOOL,
+        "location_id",
+        "name",
+        "provider_id",
+        "provider_name",
+        "service_types",
+        "care_home",
+        "registration_status",
+        "registration_date",
+        "beds",
+        "registered_manager_required",
+        "registered_manager_id",
+        "manager_recruitment_started",
+        "pir_requested",
+        "pir_returned",
+        "rating_displayed_premises",
+        "rating_displayed_website",
+        "has_website",
+        service_types=LIST,
+        care_home=BOOL,
+        beds=INT,
+        registered_manager_required=BOOL,
+        has_website=BOOL,
     ),
     required=True,
 )
 RATINGS = CsvFile(
-    "ratings.csv", _cols("status", "overall", "published", "report_id", "safe", "effective", "caring",
-                         "responsive", "well_led")
+    "ratings.csv",
+    _cols("status", "overall", "published", "report_id", "safe", "effective", "caring", "responsive", "well_led"),
 )
 PEOPLE = CsvFile("people.csv", _cols("person_id", "admitted", "discharged"))
 CARE_PLANS = CsvFile(
-    "care_plans.csv", _cols("person_id", "plan_id", "created", "last_reviewed", "needs_changed", "active",
-                            active=BOOL), parent="person_id"
+    "care_plans.csv",
+    _cols("person_id", "plan_id", "created", "last_reviewed", "needs_changed", "active", active=BOOL),
+    parent="person_id",
 )
 RISK_ASSESSMENTS = CsvFile(
     "risk_assessments.csv", _cols("person_id", "assessment_id", "kind", "last_reviewed"), parent="person_id"
@@ -57,17 +75,34 @@ RISK_ASSESSMENTS = CsvFile(
 STAFF = CsvFile(
     "staff.csv",
     _cols(
-        "staff_id", "role", "started", "left", "dbs_issued", "dbs_level", "dbs_update_service",
-        "dbs_update_service_checked", "administers_medication", "medication_competency_assessed",
-        dbs_update_service=BOOL, administers_medication=BOOL,
+        "staff_id",
+        "role",
+        "started",
+        "left",
+        "dbs_issued",
+        "dbs_level",
+        "dbs_update_service",
+        "dbs_update_service_checked",
+        "administers_medication",
+        "medication_competency_assessed",
+        dbs_update_service=BOOL,
+        administers_medication=BOOL,
     ),
 )
 TRAINING = CsvFile("training.csv", _cols("staff_id", "course", "completed", "expires"), parent="staff_id")
 SUPERVISIONS = CsvFile("supervisions.csv", _cols("staff_id", "held", "kind"), parent="staff_id")
 INCIDENTS = CsvFile(
     "incidents.csv",
-    _cols("incident_id", "category", "occurred", "person_id", "cqc_notified", "reported_to_police", "severity",
-          reported_to_police=BOOL),
+    _cols(
+        "incident_id",
+        "category",
+        "occurred",
+        "person_id",
+        "cqc_notified",
+        "reported_to_police",
+        "severity",
+        reported_to_police=BOOL,
+    ),
 )
 SAFEGUARDING = CsvFile(
     "safeguarding.csv",
@@ -83,12 +118,29 @@ MANAGER_ABSENCES = CsvFile(
 CONDITIONS = CsvFile("conditions.csv", _cols("description", "met", "reason", met=BOOL))
 
 FILES = (
-    LOCATION, RATINGS, PEOPLE, CARE_PLANS, RISK_ASSESSMENTS, STAFF, TRAINING, SUPERVISIONS, INCIDENTS,
-    SAFEGUARDING, COMPLAINTS, AUDITS, FEEDBACK, EVIDENCE, MANAGER_ABSENCES, CONDITIONS,
+    LOCATION,
+    RATINGS,
+    PEOPLE,
+    CARE_PLANS,
+    RISK_ASSESSMENTS,
+    STAFF,
+    TRAINING,
+    SUPERVISIONS,
+    INCIDENTS,
+    SAFEGUARDING,
+    COMPLAINTS,
+    AUDITS,
+    FEEDBACK,
+    EVIDENCE,
+    MANAGER_ABSENCES,
+    CONDITIONS,
 )
 """Every file of the layout, in reading order."""
 
 KEY_QUESTION_COLUMNS = {
-    "safe": "Safe", "effective": "Effective", "caring": "Caring", "responsive": "Responsive",
+    "safe": "Safe",
+    "effective": "Effective",
+    "caring": "Caring",
+    "responsive": "Responsive",
     "well_led": "Well-led",
 }

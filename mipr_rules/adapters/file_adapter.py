@@ -109,7 +109,7 @@ def _rows(folder: Path, spec: layout.CsvFile, context: ReadContext) -> Iterator[
     for row in reader:
         where = f"{path}:{reader.line_num}"
         if None in row:
-            context.problem(where, f"{len(row[None])} more cell(s) than the header has columns")  # type: ignore[index]
+            context.problem(where, f"{len(row[None])} more cell(s) than the header has columns")
             continue
         typed: dict[str, Any] = {}
         try:
@@ -202,16 +202,14 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
         member = _build(StaffMember, row, row_where, context)
         if member is not None:
             sid = member.staff_id
-            staff.append(
-                attrs.evolve(member, training=tuple(training[sid]), supervisions=tuple(supervisions[sid]))
-            )
+            staff.append(attrs.evolve(member, training=tuple(training[sid]), supervisions=tuple(supervisions[sid])))
 
     current, past = _ratings(folder, context)
     record: dict[str, Any] = {
         k: v
         for k, v in loc.items()
-        if k not in {"provider_id", "provider_name", "rating_displayed_premises", "rating_displayed_website",
-                     "has_website"}
+        if k
+        not in {"provider_id", "provider_name", "rating_displayed_premises", "rating_displayed_website", "has_website"}
     }
     record["provider"] = {"provider_id": loc.get("provider_id"), "name": loc.get("provider_name")}
     if current is not None:
@@ -220,8 +218,11 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
         record["past_ratings"] = past
     display = {
         key: loc[column]
-        for key, column in (("premises", "rating_displayed_premises"), ("website", "rating_displayed_website"),
-                            ("has_website", "has_website"))
+        for key, column in (
+            ("premises", "rating_displayed_premises"),
+            ("website", "rating_displayed_website"),
+            ("has_website", "has_website"),
+        )
         if column in loc
     }
     if display:

@@ -16,7 +16,7 @@ from mipr_rules.ruleset.schema import SEVERITIES
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType):  # type: ignore[type-arg]
     """``YYYY-MM-DD``."""
 
     name = "YYYY-MM-DD"
@@ -35,24 +35,35 @@ DATE = DateType()
 
 def as_of_option(func: F) -> F:
     """``--as-of YYYY-MM-DD``: the date the evaluation is as of (default: today)."""
-    return click.option("--as-of", "as_of", type=DATE, default=None,
-                        help="Evaluate as of this date (default: today).")(func)
+    return click.option("--as-of", "as_of", type=DATE, default=None, help="Evaluate as of this date (default: today).")(
+        func
+    )
 
 
 def format_option(default: str = "text") -> Callable[[F], F]:
     """``--format``: any installed output format."""
 
     def decorate(func: F) -> F:
-        return click.option("--format", "fmt", default=default, show_default=True, metavar="text|json|html|…",
-                            help="Output format (any installed output plugin).")(func)
+        return click.option(
+            "--format",
+            "fmt",
+            default=default,
+            show_default=True,
+            metavar="text|json|html|…",
+            help="Output format (any installed output plugin).",
+        )(func)
 
     return decorate
 
 
 def fail_on_option(func: F) -> F:
     """``--fail-on SEVERITY``: exit 1 when anything at or above it is found."""
-    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-                        help="Exit 1 if any result is at or above this severity.")(func)
+    return click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default=None,
+        help="Exit 1 if any result is at or above this severity.",
+    )(func)
 
 
 def today() -> dt.date:

@@ -17,8 +17,9 @@ from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
 
-def readiness_report(adapter_name: str, source: str, as_of: dt.date, ruleset_id: str,
-                     config_path: Path | None, lenient: bool = False) -> ReadinessReport:
+def readiness_report(
+    adapter_name: str, source: str, as_of: dt.date, ruleset_id: str, config_path: Path | None, lenient: bool = False
+) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
@@ -26,8 +27,15 @@ def readiness_report(adapter_name: str, source: str, as_of: dt.date, ruleset_id:
         overrides = config.overrides_for(ruleset)
         context = ReadContext(lenient=lenient)
         locations = plugins.adapter(adapter_name, evaluator.pm).read(source, context)
-        return run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=config.region,
-                             evaluator=evaluator, skipped=context.skipped)
+        return run_readiness(
+            locations,
+            as_of=as_of,
+            ruleset=ruleset,
+            overrides=overrides,
+            region=config.region,
+            evaluator=evaluator,
+            skipped=context.skipped,
+        )
 
 
 @click.command()
@@ -35,13 +43,26 @@ def readiness_report(adapter_name: str, source: str, as_of: dt.date, ruleset_id:
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Provider configuration (parameter overrides, region).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Provider configuration (parameter overrides, region).",
+)
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
 @format_option()
 @fail_on_option
-def readiness(adapter_name: str, source: str, as_of: dt.date | None, ruleset_id: str, config_path: Path | None,
-              lenient: bool, fmt: str, fail_on: str | None) -> None:
+def readiness(
+    adapter_name: str,
+    source: str,
+    as_of: dt.date | None,
+    ruleset_id: str,
+    config_path: Path | None,
+    lenient: bool,
+    fmt: str,
+    fail_on: str | None,
+) -> None:
     """Check a location's records for CQC readiness gaps.
 
     \b
@@ -73,8 +94,10 @@ def demo(fmt: str) -> None:
     report = readiness_report("file", str(sample_path()), as_of, DEFAULT_RULESET, None)
     emit(report, fmt)
     if fmt == "text":
-        click.echo(f"\nThis was the bundled sample ({sample_path()}), evaluated as of {as_of}.\n"
-                   "Next: mipr readiness --source YOUR-HOME.json   (format: docs/data-format.md)")
+        click.echo(
+            f"\nThis was the bundled sample ({sample_path()}), evaluated as of {as_of}.\n"
+            "Next: mipr readiness --source YOUR-HOME.json   (format: docs/data-format.md)"
+        )
 
 
 COMMANDS = [readiness, demo]

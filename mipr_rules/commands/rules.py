@@ -26,9 +26,16 @@ def list_rulesets(fmt: str) -> None:
     """List installed rulesets."""
     catalogue = Catalogue.installed()
     rows = [
-        {"id": r.id, "version": r.version, "framework": r.framework, "kind": r.kind, "rules": len(r.rules),
-         "effective_from": r.effective_from.isoformat(),
-         "effective_to": r.effective_to.isoformat() if r.effective_to else None, "path": r.path}
+        {
+            "id": r.id,
+            "version": r.version,
+            "framework": r.framework,
+            "kind": r.kind,
+            "rules": len(r.rules),
+            "effective_from": r.effective_from.isoformat(),
+            "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+            "path": r.path,
+        }
         for r in sorted(catalogue.rulesets, key=lambda r: (r.id, r.version))
     ]
     if fmt == "json":
@@ -36,8 +43,10 @@ def list_rulesets(fmt: str) -> None:
         return
     for row in rows:
         until = f" to {row['effective_to']}" if row["effective_to"] else ""
-        click.echo(f"{row['id']:<32} {row['version']:<8} {row['framework']:<26} {row['rules']:>3} rules  "
-                   f"from {row['effective_from']}{until}")
+        click.echo(
+            f"{row['id']:<32} {row['version']:<8} {row['framework']:<26} {row['rules']:>3} rules  "
+            f"from {row['effective_from']}{until}"
+        )
 
 
 @rules.command("show")
@@ -53,8 +62,10 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
         click.echo(json.dumps(unstructure(ruleset), indent=2, default=str))
         return
     click.echo(f"{ruleset.id} {ruleset.version} — {ruleset.title}")
-    click.echo(f"framework {ruleset.framework}; effective {ruleset.effective_from}"
-               f"{' to ' + str(ruleset.effective_to) if ruleset.effective_to else ''}; {ruleset.jurisdiction}")
+    click.echo(
+        f"framework {ruleset.framework}; effective {ruleset.effective_from}"
+        f"{' to ' + str(ruleset.effective_to) if ruleset.effective_to else ''}; {ruleset.jurisdiction}"
+    )
     click.echo(f"file: {ruleset.path}\n\nParameters:")
     for name, param in ruleset.parameters.items():
         unit = f" {param.unit}" if param.unit else ""

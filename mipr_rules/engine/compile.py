@@ -103,8 +103,9 @@ def _check_type(field: str, value: Any, fields: Mapping[str, str] | None, where:
         raise RulesetError(f"{where}: field {field!r} is {kind}, compared with {type(value).__name__} {value!r}")
 
 
-def _atom(field: str, op: str, raw: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None,
-          where: str) -> dict[str, Any]:
+def _atom(
+    field: str, op: str, raw: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None, where: str
+) -> dict[str, Any]:
     if op not in OPERATORS:
         raise RulesetError(f"{where}: unknown operator {op!r}; expected one of {', '.join(sorted(OPERATORS))}")
     value = _value(raw, params, where)
@@ -176,8 +177,9 @@ def compile_conditions(
     return out
 
 
-def compile_rule(ruleset: Ruleset, rule: Rule, params: Mapping[str, Any],
-                 fact_fields: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+def compile_rule(
+    ruleset: Ruleset, rule: Rule, params: Mapping[str, Any], fact_fields: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, Any]:
     """The single-pattern durable-rules expression for ``rule``."""
     fields = None
     if fact_fields is not None:

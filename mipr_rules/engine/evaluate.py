@@ -60,8 +60,9 @@ def _rule_parameters(rule: Rule, params: Mapping[str, Any]) -> dict[str, Any]:
 class Evaluator:
     """Runs rulesets in supervised engine workers. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, pm: pluggy.PluginManager | None = None, processes: int | None = None,
-                 timeout: float = 120.0) -> None:
+    def __init__(
+        self, pm: pluggy.PluginManager | None = None, processes: int | None = None, timeout: float = 120.0
+    ) -> None:
         self.pm = pm or plugins.plugin_manager()
         self.calculators: dict[str, FactCalculator] = plugins.fact_calculators(self.pm)
         self.pool = EnginePool(processes or default_processes(), timeout=timeout)
@@ -85,8 +86,9 @@ class Evaluator:
                     out.setdefault(fact_type.name, {"type": "string", "subject": "string"}).update(fact_type.fields)
         return out
 
-    def compile(self, ruleset: Ruleset, overrides: Mapping[str, Any] | None = None,
-                subject_type: type | None = None) -> CompiledRuleset:
+    def compile(
+        self, ruleset: Ruleset, overrides: Mapping[str, Any] | None = None, subject_type: type | None = None
+    ) -> CompiledRuleset:
         """Compile ``ruleset`` with provider overrides, checking conditions against the declared facts."""
         return compile_ruleset(ruleset, overrides, self.fact_fields(subject_type))
 
@@ -118,7 +120,7 @@ class Evaluator:
                 order.append(key)
                 try:
                     facts = self.facts(subject, context)
-                    for fid, fact in zip(fact_ids(len(facts)), facts):
+                    for fid, fact in zip(fact_ids(len(facts)), facts, strict=True):
                         fact["id"] = fid
                 except MiprRulesError as exc:
                     errors[key] = exc
@@ -133,8 +135,9 @@ class Evaluator:
             if result.error is not None:
                 done[result.key] = Evaluation(result.key, error=result.error)
             else:
-                done[result.key] = Evaluation(result.key, self._hits(compiled, result.key, facts, result.matches, as_of),
-                                              tuple(facts))
+                done[result.key] = Evaluation(
+                    result.key, self._hits(compiled, result.key, facts, result.matches, as_of), tuple(facts)
+                )
             while emitted < len(order) and (order[emitted] in done or order[emitted] in errors):
                 key = order[emitted]
                 yield done.pop(key) if key in done else Evaluation(key, error=errors.pop(key))
@@ -143,8 +146,9 @@ class Evaluator:
             yield done.pop(key) if key in done else Evaluation(key, error=errors.pop(key))
 
     @staticmethod
-    def _hits(compiled: CompiledRuleset, key: str, facts: list[Fact], matches: list[tuple[str, str]],
-              as_of: dt.date) -> tuple[RuleHit, ...]:
+    def _hits(
+        compiled: CompiledRuleset, key: str, facts: list[Fact], matches: list[tuple[str, str]], as_of: dt.date
+    ) -> tuple[RuleHit, ...]:
         by_id = {fact["id"]: fact for fact in facts}
         ruleset, params = compiled.ruleset, compiled.parameters
         hits = []
@@ -155,10 +159,19 @@ class Evaluator:
             source = ruleset.source(rule.source) or Source(id=rule.source, title=rule.source)
             hits.append(
                 RuleHit(
-                    ruleset_id=ruleset.id, ruleset_version=ruleset.version, rule_id=rule.id, title=rule.title,
-                    severity=rule.severity, subject=str(fact.get("subject", "")),
-                    message=render(rule.message or rule.title, values), maps_to=rule.maps_to, source=source,
-                    facts=fact, parameters=_rule_parameters(rule, params), partition=key, as_of=as_of,
+                    ruleset_id=ruleset.id,
+                    ruleset_version=ruleset.version,
+                    rule_id=rule.id,
+                    title=rule.title,
+                    severity=rule.severity,
+                    subject=str(fact.get("subject", "")),
+                    message=render(rule.message or rule.title, values),
+                    maps_to=rule.maps_to,
+                    source=source,
+                    facts=fact,
+                    parameters=_rule_parameters(rule, params),
+                    partition=key,
+                    as_of=as_of,
                     emit={k: render(v, values) if isinstance(v, str) else v for k, v in rule.emit.items()},
                     citation=rule.citation,
                 )

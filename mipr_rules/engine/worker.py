@@ -13,6 +13,7 @@ The calling process never imports durable-rules.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
@@ -91,10 +92,8 @@ class _Worker:
         self.conn.send(("eval", job.ruleset_name, job.definition_json, sid, job.facts))
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send(("stop",))
-        except OSError:
-            pass
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()
@@ -148,10 +147,8 @@ class EnginePool:
 
     def _replace(self, worker: _Worker) -> None:
         self._workers.remove(worker)
-        try:
+        with contextlib.suppress(OSError):
             worker.conn.close()
-        except OSError:
-            pass
 
     def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
         """Evaluate ``jobs``, yielding results as they complete (not necessarily in order)."""
@@ -182,7 +179,7 @@ class EnginePool:
         job = worker.pending.popleft()
         worker.jobs_done += 1
         if status == "ok":
-            yield JobResult(job.key, matches=[tuple(m) for m in payload])  # type: ignore[misc]
+            yield JobResult(job.key, matches=[(str(rule), str(fid)) for rule, fid in payload])
         else:
             yield JobResult(job.key, error=EngineError(f"{job.key}: {payload}"))
         if recycle or worker.jobs_done >= self.max_jobs:

@@ -14,8 +14,14 @@ from mipr_rules import hookimpl
 
 def console_for(stream: io.StringIO) -> Console:
     """A console writing to ``stream``: colour only when asked for (``FORCE_COLOR``), width 110."""
-    return Console(file=stream, width=int(os.environ.get("COLUMNS", 110)), force_terminal=bool(os.environ.get("FORCE_COLOR")),
-                   no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=False)
+    return Console(
+        file=stream,
+        width=int(os.environ.get("COLUMNS", 110)),
+        force_terminal=bool(os.environ.get("FORCE_COLOR")),
+        no_color=bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+        soft_wrap=False,
+    )
 
 
 @attrs.frozen

@@ -28,12 +28,18 @@ class Catalogue:
         self.rulesets: list[Ruleset] = []
         origin: dict[tuple[str, str], str] = {}
         for path in paths:
-            files = sorted(p for p in path.glob("*.yaml") if not p.name.endswith(".tests.yaml")) if path.is_dir() else [path]
+            files = (
+                sorted(p for p in path.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
+                if path.is_dir()
+                else [path]
+            )
             for file in files:
                 ruleset = load_ruleset(file)
                 key = (ruleset.id, ruleset.version)
                 if key in origin:
-                    raise RulesetError(f"{file}: ruleset {ruleset.id} {ruleset.version} is also defined in {origin[key]}")
+                    raise RulesetError(
+                        f"{file}: ruleset {ruleset.id} {ruleset.version} is also defined in {origin[key]}"
+                    )
                 origin[key] = str(file)
                 self.rulesets.append(ruleset)
 

@@ -55,8 +55,13 @@ def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
         here = f"$.parameters.{pname}"
         if param.type not in PARAMETER_TYPES:
             raise _fail(name, root, here, f"parameter {pname}: type must be one of {', '.join(PARAMETER_TYPES)}")
-        check_parameter_value(param.type, param.default, param.minimum, param.maximum,
-                              lambda msg, here=here, pname=pname: _fail(name, root, here, f"parameter {pname}: {msg}"))
+        check_parameter_value(
+            param.type,
+            param.default,
+            param.minimum,
+            param.maximum,
+            lambda msg, here=here, pname=pname: _fail(name, root, here, f"parameter {pname}: {msg}"),
+        )
         if param.source and param.source not in source_ids:
             raise _fail(name, root, here, f"parameter {pname}: unknown source {param.source!r}")
     seen: set[str] = set()
@@ -68,7 +73,9 @@ def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
         if not _ID.match(rule.id):
             raise _fail(name, root, here, f"rule id {rule.id!r} must be lower-case letters, digits, '-', '_'")
         if rule.severity not in SEVERITIES:
-            raise _fail(name, root, f"{here}.severity", f"rule {rule.id}: severity must be one of {', '.join(SEVERITIES)}")
+            raise _fail(
+                name, root, f"{here}.severity", f"rule {rule.id}: severity must be one of {', '.join(SEVERITIES)}"
+            )
         if rule.source not in source_ids:
             raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source!r}")
 
@@ -119,7 +126,11 @@ def parse_ruleset(text: str, name: str) -> Ruleset:
         match = re.search(r"rule (\S+): (when\S*|fact)", text_)
         if match:
             index = next(i for i, r in enumerate(ruleset.rules) if r.id == match.group(1))
-            sub = match.group(2).replace("when", f"$.rules[{index}].when", 1) if match.group(2) != "fact" else f"$.rules[{index}].fact"
+            sub = (
+                match.group(2).replace("when", f"$.rules[{index}].when", 1)
+                if match.group(2) != "fact"
+                else f"$.rules[{index}].fact"
+            )
             line = _line_of(root, sub)
             raise RulesetError(text_.replace(f"{name}:", f"{name}:{line}:", 1) if line else text_) from None
         raise

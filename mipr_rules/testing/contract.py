@@ -56,7 +56,8 @@ def _diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
             return [f"{path}: expected {len(expected)} items, got {len(actual)}"]
-        return [line for i, (e, a) in enumerate(zip(expected, actual)) for line in _diff(e, a, f"{path}[{i}]")]
+        pairs = enumerate(zip(expected, actual, strict=True))
+        return [line for i, (e, a) in pairs for line in _diff(e, a, f"{path}[{i}]")]
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 

@@ -105,26 +105,42 @@ def generate_home(
         )
 
     incidents: list[dict[str, Any]] = [
-        {"incident_id": f"INC-01{i:02d}", "category": "fall", "occurred": f"{recent(150)}T1{i % 10}:30",
-         "person_id": f"R{(i % residents) + 1:02d}"}
+        {
+            "incident_id": f"INC-01{i:02d}",
+            "category": "fall",
+            "occurred": f"{recent(150)}T1{i % 10}:30",
+            "person_id": f"R{(i % residents) + 1:02d}",
+        }
         for i in range(6)
     ]
     incidents.append(
-        {"incident_id": "INC-0801", "category": "death", "occurred": f"{_ago(as_of, 40)}T03:10",
-         "person_id": "R40", "cqc_notified": f"{_ago(as_of, 40)}T11:00"}
+        {
+            "incident_id": "INC-0801",
+            "category": "death",
+            "occurred": f"{_ago(as_of, 40)}T03:10",
+            "person_id": "R40",
+            "cqc_notified": f"{_ago(as_of, 40)}T11:00",
+        }
     )
     medication_error_days = (3, 11, 24) if gaps else (50, 120, 200)
     incidents += [
-        {"incident_id": f"INC-05{n:02d}", "category": "medication_error", "occurred": f"{_ago(as_of, d)}T08:15",
-         "person_id": f"R{n + 2:02d}"}
+        {
+            "incident_id": f"INC-05{n:02d}",
+            "category": "medication_error",
+            "occurred": f"{_ago(as_of, d)}T08:15",
+            "person_id": f"R{n + 2:02d}",
+        }
         for n, d in enumerate(medication_error_days)
     ]
     if gaps:
         incidents += [
-            {"incident_id": "INC-0901", "category": "death", "occurred": f"{_ago(as_of, 3)}T22:40",
-             "person_id": "R33"},
-            {"incident_id": "INC-0902", "category": "abuse_allegation", "occurred": f"{_ago(as_of, 5)}T14:00",
-             "person_id": "R21"},
+            {"incident_id": "INC-0901", "category": "death", "occurred": f"{_ago(as_of, 3)}T22:40", "person_id": "R33"},
+            {
+                "incident_id": "INC-0902",
+                "category": "abuse_allegation",
+                "occurred": f"{_ago(as_of, 5)}T14:00",
+                "person_id": "R21",
+            },
         ]
 
     safeguarding = [
@@ -134,14 +150,22 @@ def generate_home(
         safeguarding.append({"concern_id": "SG-0301", "raised": _ago(as_of, 4), "person_id": "R21"})
 
     complaints = [
-        {"complaint_id": "CMP-0101", "received": _ago(as_of, 60), "acknowledged": _ago(as_of, 59),
-         "responded": _ago(as_of, 45)}
+        {
+            "complaint_id": "CMP-0101",
+            "received": _ago(as_of, 60),
+            "acknowledged": _ago(as_of, 59),
+            "responded": _ago(as_of, 45),
+        }
     ]
     complaints.append(
         {"complaint_id": "CMP-0201", "received": _ago(as_of, 35), "acknowledged": _ago(as_of, 34)}
         if gaps
-        else {"complaint_id": "CMP-0201", "received": _ago(as_of, 35), "acknowledged": _ago(as_of, 34),
-              "responded": _ago(as_of, 20)}
+        else {
+            "complaint_id": "CMP-0201",
+            "received": _ago(as_of, 35),
+            "acknowledged": _ago(as_of, 34),
+            "responded": _ago(as_of, 20),
+        }
     )
 
     audits = [

@@ -84,8 +84,8 @@ def _handler(server_state: CqcServer, records: dict[str, Any]) -> type[BaseHTTPR
             queued = server_state.failures.get(path)
             if queued:
                 status = queued.pop(0)
-                extra = {"Retry-After": server_state.retry_after} if status in (429, 503) else {}
-                extra = {k: v for k, v in extra.items() if v is not None}
+                retry_after = server_state.retry_after if status in (429, 503) else None
+                extra = {"Retry-After": retry_after} if retry_after is not None else {}
                 self._send(status, {"statusCode": status, "message": "recorded failure"}, extra)
                 return
             page = query.get("page", ["1"])[0]
@@ -93,7 +93,9 @@ def _handler(server_state: CqcServer, records: dict[str, Any]) -> type[BaseHTTPR
                 self._serve_file(FIXTURES / "api" / f"locations-page-{page}.json")
             elif path == "/changes/location":
                 if "startTimestamp" not in query or "endTimestamp" not in query:
-                    self._send(400, {"statusCode": 400, "message": "startTimestamp and endTimestamp required"})
+                    self._send(
+                        400, {"statusCode": 400, "message": "startTimestamp and endTimestamp required"}
+                    )
                     return
                 self._serve_file(FIXTURES / "api" / f"changes-location-page-{page}.json")
             elif path.startswith("/locations/"):

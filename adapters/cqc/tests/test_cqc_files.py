@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pluggy
 import pytest
-
 from mipr_rules import hookspecs, plugins
 from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model.vocabulary import RatingValue, RegistrationStatus
 from mipr_rules.privacy import pseudonymise
+
 from mipr_rules_adapter_cqc import CqcAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -86,8 +86,10 @@ def test_folder_fails_on_the_bad_record_when_strict() -> None:
 def test_bad_element_of_an_array_is_named_by_index() -> None:
     with pytest.raises(InputError) as info:
         read(FIXTURES / "bad-records.json")
-    assert str(info.value).endswith("bad-records.json: expected one of 'Outstanding', 'Good', "
-                                    "'Requires improvement', 'Inadequate' @ $[1].currentRatings.overall.rating")
+    assert str(info.value).endswith(
+        "bad-records.json: expected one of 'Outstanding', 'Good', "
+        "'Requires improvement', 'Inadequate' @ $[1].currentRatings.overall.rating"
+    )
 
     context = ReadContext(lenient=True)
     assert read(FIXTURES / "bad-records.json", context) == ["Meadowbank Lodge"]

@@ -7,10 +7,10 @@ import socket
 
 import pytest
 from conftest import API_KEY, CqcServer
-
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+
 from mipr_rules_adapter_cqc import CqcAdapter, CqcApiError
 
 ALL_FIVE = [
@@ -39,7 +39,11 @@ def test_reads_every_page_then_every_location(cqc_server: CqcServer, api_key: st
 
     assert names(locations) == ALL_FIVE
     pages = cqc_server.requests_to("/locations")
-    assert [(s.query["page"], s.query["perPage"]) for s in pages] == [(["1"], ["2"]), (["2"], ["2"]), (["3"], ["2"])]
+    assert [(s.query["page"], s.query["perPage"]) for s in pages] == [
+        (["1"], ["2"]),
+        (["2"], ["2"]),
+        (["3"], ["2"]),
+    ]
     assert len([s for s in cqc_server.seen if s.path.startswith("/locations/")]) == 5
     assert all(s.headers["Ocp-Apim-Subscription-Key"] == api_key for s in cqc_server.seen)
     assert all(s.headers["User-Agent"].startswith("mipr-rules-adapter-cqc/") for s in cqc_server.seen)
@@ -119,7 +123,10 @@ def test_changes_since_read_only_the_changed_locations(cqc_server: CqcServer, ap
 def test_changes_timestamps_are_sent_in_utc(cqc_server: CqcServer, api_key: str) -> None:
     read(f"{cqc_server.base_url}?since=2024-06-01T09:00:00%2B01:00&until=2024-06-02T00:00:00")
     query = cqc_server.requests_to("/changes/location")[0].query
-    assert (query["startTimestamp"], query["endTimestamp"]) == (["2024-06-01T08:00:00Z"], ["2024-06-02T00:00:00Z"])
+    assert (query["startTimestamp"], query["endTimestamp"]) == (
+        ["2024-06-01T08:00:00Z"],
+        ["2024-06-02T00:00:00Z"],
+    )
 
 
 def test_changes_until_now_by_default(cqc_server: CqcServer, api_key: str) -> None:
@@ -194,14 +201,17 @@ def test_plain_http_is_refused_for_anything_but_this_machine() -> None:
     with pytest.raises(InputError) as info:
         read("http://api.service.cqc.org.uk/public/v1?key=secret-key-value")
     assert str(info.value) == (
-        "http://api.service.cqc.org.uk/public/v1: use https; the subscription key must not travel in clear text"
+        "http://api.service.cqc.org.uk/public/v1: use https;"
+        " the subscription key must not travel in clear text"
     )
 
 
 # --- Bad records from the API: strict fails, lenient skips and counts.
 
 
-def test_unknown_location_fails_when_strict_and_is_skipped_when_lenient(cqc_server: CqcServer, api_key: str) -> None:
+def test_unknown_location_fails_when_strict_and_is_skipped_when_lenient(
+    cqc_server: CqcServer, api_key: str
+) -> None:
     source = f"{cqc_server.base_url}?ids=1-404,1-125856395"
     with pytest.raises(InputError, match=r"/locations/1-404: HTTP 404 Not Found$"):
         read(source)

@@ -1,4 +1,4 @@
-"""Resources as read from a source, each knowing where it came from, and the Bundle envelope they arrive in."""
+"""Resources as read from a source, each knowing where it came from, and the Bundles they arrive in."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AdverseEvent, Flag, Communication and QuestionnaireResponse → incidents, safeguarding, complaints, feedback.
+"""AdverseEvent, Flag, Communication, QuestionnaireResponse → incidents, safeguarding, complaints, feedback.
 
 Communications carry the dates of what was sent about a record (``Communication.category`` coded in
 ``CS_COMMUNICATION``): a CQC notification or police report ``about`` an AdverseEvent, a safeguarding
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from mipr_rules.model import Complaint, Feedback, Incident, SafeguardingConcern
 from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory
@@ -72,7 +73,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
             category in node.codes("category", systems.CS_COMMUNICATION)
             and node.string("status") == "completed"
         ):
-            sent = reading.attempt(entry, lambda n=node: n.need_datetime("sent"), whole=True)
+            sent = reading.attempt(entry, partial(node.need_datetime, "sent"), whole=True)
             if sent is not None:
                 times.append(sent)
     return min(times, default=None)
@@ -84,7 +85,7 @@ def read_incidents(reading: Reading) -> tuple[Incident, ...]:
     incidents = []
     for entry in reading.of_type("AdverseEvent"):
         messages = sent.get(entry.where, [])
-        incident = reading.attempt(entry, lambda e=entry, m=messages: _incident(reading, e, m), whole=True)
+        incident = reading.attempt(entry, partial(_incident, reading, entry, messages), whole=True)
         if incident is not None:
             incidents.append(incident)
     return tuple(incidents)
@@ -126,7 +127,7 @@ def read_safeguarding(reading: Reading) -> tuple[SafeguardingConcern, ...]:
         if SAFEGUARDING_CONCERN not in Node(entry.resource).codes("code", systems.CS_FLAG_TYPE):
             continue
         messages = referrals.get(entry.where, [])
-        concern = reading.attempt(entry, lambda e=entry, m=messages: _concern(reading, e, m), whole=True)
+        concern = reading.attempt(entry, partial(_concern, reading, entry, messages), whole=True)
         if concern is not None:
             concerns.append(concern)
     return tuple(concerns)
@@ -142,7 +143,7 @@ def _concern(reading: Reading, entry: Entry, messages: list[Entry]) -> Safeguard
         mnode = Node(message.resource)
         if mnode.string("status") == "not-done":
             why = mnode.child("statusReason")
-            reason = reading.attempt(message, lambda w=why: _reason_text(w, ".statusReason"), whole=True)
+            reason = reading.attempt(message, partial(_reason_text, why, ".statusReason"), whole=True)
     return SafeguardingConcern(
         concern_id=record_id(entry),
         raised=node.need_child("period").need_date("start"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 
 from mipr_rules.model import CarePlan, Person, RiskAssessment
 from mipr_rules_adapter_fhir import systems
@@ -19,19 +20,19 @@ STAY_STATUSES_IGNORED = ("planned", "cancelled")
 def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[Person, ...]:
     """Every Patient as a pseudonymous ``Person``, in source order."""
     for entry in reading.of_type("Patient"):
-        pid = reading.attempt(entry, lambda entry=entry: person_id(entry, reading.context), whole=True)
+        pid = reading.attempt(entry, partial(person_id, entry, reading.context), whole=True)
         if pid is not None:
             reading.person_ids[entry.where] = pid
 
     stays = _stays(reading, home, provider)
     plans: dict[str, list[CarePlan]] = defaultdict(list)
     for entry in reading.of_type("CarePlan"):
-        read = reading.attempt(entry, lambda entry=entry: _care_plan(reading, entry), whole=True)
+        read = reading.attempt(entry, partial(_care_plan, reading, entry), whole=True)
         if read is not None:
             plans[read[0]].append(read[1])
     risks: dict[str, list[RiskAssessment]] = defaultdict(list)
     for entry in reading.of_type("RiskAssessment"):
-        risk = reading.attempt(entry, lambda entry=entry: _risk_assessment(reading, entry), whole=True)
+        risk = reading.attempt(entry, partial(_risk_assessment, reading, entry), whole=True)
         if risk is not None:
             risks[risk[0]].append(risk[1])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 
 import attrs
 
@@ -31,7 +32,7 @@ class _Role:
 def give_staff_ids(reading: Reading) -> None:
     """Give every Practitioner its pseudonymous id (the registered manager may be referred to by it)."""
     for entry in reading.of_type("Practitioner"):
-        sid = reading.attempt(entry, lambda entry=entry: staff_id(entry, reading.context), whole=True)
+        sid = reading.attempt(entry, partial(staff_id, entry, reading.context), whole=True)
         if sid is not None:
             reading.staff_ids[entry.where] = sid
 
@@ -51,14 +52,12 @@ def read_staff(reading: Reading) -> tuple[StaffMember, ...]:
         roles = [
             role
             for role_entry in role_entries.get(entry.where, [])
-            if (role := reading.attempt(role_entry, lambda e=role_entry: _role(e), whole=True)) is not None
+            if (role := reading.attempt(role_entry, partial(_role, role_entry), whole=True)) is not None
         ]
         if not roles:
             continue
         role = max(roles, key=lambda role: role.started)
-        member = reading.attempt(
-            entry, lambda entry=entry, role=role: _member(reading, entry, role, basics.get(entry.where, []))
-        )
+        member = reading.attempt(entry, partial(_member, reading, entry, role, basics.get(entry.where, [])))
         if member is not None:
             staff.append(member)
     return tuple(staff)
@@ -97,13 +96,11 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
     for qualification in node.children("qualification"):
         course = qualification.code("code", systems.CS_TRAINING_COURSE)
         if course is not None:
-            record = reading.attempt(entry, lambda q=qualification, c=course: _training(q, c))
+            record = reading.attempt(entry, partial(_training, qualification, course))
             if record is not None:
                 training.append(record)
         if systems.MEDICATION_COMPETENCY in qualification.codes("code", systems.CS_COMPETENCY):
-            assessed = reading.attempt(
-                entry, lambda q=qualification: q.need_child("period").need_date("start")
-            )
+            assessed = reading.attempt(entry, partial(_period_start, qualification))
             if assessed is not None and (competency is None or assessed > competency):
                 competency = assessed
     dbs: DbsCheck | None = None
@@ -112,11 +109,11 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
         basic_node = Node(basic.resource)
         kind = basic_node.code("code", systems.CS_RECORD_TYPE)
         if kind == DBS_CHECK:
-            check = reading.attempt(basic, lambda n=basic_node: _dbs(n), whole=True)
+            check = reading.attempt(basic, partial(_dbs, basic_node), whole=True)
             if check is not None and (dbs is None or check.issued >= dbs.issued):
                 dbs = check
         elif kind is not None:
-            held = reading.attempt(basic, lambda n=basic_node: n.need_date("created"), whole=True)
+            held = reading.attempt(basic, partial(basic_node.need_date, "created"), whole=True)
             if held is not None:
                 supervisions.append(Supervision(held=held, kind=kind))
     return StaffMember(
@@ -130,6 +127,10 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
         administers_medication=role.administers_medication,
         medication_competency_assessed=competency,
     )
+
+
+def _period_start(node: Node) -> dt.date:
+    return node.need_child("period").need_date("start")
 
 
 def _training(qualification: Node, course: str) -> TrainingRecord:

@@ -26,7 +26,7 @@ class RecordProblem(Exception):
 
 @attrs.frozen
 class Ref:
-    """A FHIR Reference as written: ``reference`` (``Patient/abc``, a full URL or ``urn:uuid:…``) and ``type``."""
+    """A FHIR Reference as written: ``reference`` (``Patient/abc``, a URL, ``urn:uuid:…``) and ``type``."""
 
     reference: str | None
     """The literal reference, if any."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from functools import partial
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.model import Location
@@ -37,7 +38,7 @@ def read_location(entries: list[Entry], origin: str, context: ReadContext) -> li
             passed_over[entry.resource_type] += 1
         elif entry.resource.get("status") == "entered-in-error":
             passed_over[f"{entry.resource_type} (entered-in-error)"] += 1
-        elif reading.attempt(entry, lambda e=entry: validate(e.resource_type, e.resource), whole=True):
+        elif reading.attempt(entry, partial(validate, entry.resource_type, entry.resource), whole=True):
             reading.add(entry)
     for kind, count in sorted(passed_over.items()):
         log.info("%s: passed over %d %s resource(s) the fhir adapter does not map", origin, count, kind)

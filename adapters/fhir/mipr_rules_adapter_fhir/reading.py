@@ -51,7 +51,7 @@ class Reading:
         return [entry for entry in self._by_type.get(resource_type, []) if entry.where not in self.bad]
 
     def attempt(self, entry: Entry, read: Callable[[], T], *, whole: bool = False) -> T | None:
-        """``read()``, or ``None`` after reporting its ``RecordProblem`` (``whole``: the resource is skipped)."""
+        """``read()``, or ``None`` once its ``RecordProblem`` is reported (``whole``: skip the resource)."""
         try:
             return read()
         except RecordProblem as problem:

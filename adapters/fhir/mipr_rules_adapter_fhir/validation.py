@@ -19,7 +19,7 @@ _PROPERTY = re.compile(r'(?:property|Property|entry) "(\w+)"')
 
 
 def validate(resource_type: str, resource: Mapping[str, Any]) -> bool:
-    """``True``, or ``RecordProblem`` if ``resource`` is not a structurally valid FHIR R4 ``resource_type``."""
+    """``True``; ``RecordProblem`` if ``resource`` is not a structurally valid FHIR R4 ``resource_type``."""
     module = importlib.import_module(f"fhirclient.models.{resource_type.lower()}")
     model = getattr(module, resource_type)
     try:

@@ -39,10 +39,40 @@ def _dictionary_path() -> Path:
 
 @lru_cache(maxsize=1)
 def dictionary() -> Any:
-    """The en_GB dictionary, loaded once per process (about a second)."""
-    from spylls.hunspell import Dictionary
+    """The en_GB dictionary, loaded once per process (about a second).
 
-    return Dictionary.from_files(str(_dictionary_path()))
+    Read as spylls' ``Dictionary.from_files`` does, but closing the files it opens (spylls leaves them to
+    the garbage collector, which warns).
+    """
+    from spylls.hunspell import Dictionary, readers
+    from spylls.hunspell.readers.file_reader import FileReader
+
+    class ClosingReader(FileReader):  # type: ignore[misc]
+        def __init__(self, path: str, encoding: str = "Windows-1252") -> None:
+            self.opened: list[Any] = []
+            super().__init__(path, encoding)
+
+        def _open(self, path: str, encoding: str) -> Any:
+            handle = open(path, encoding=encoding, errors="surrogateescape")  # noqa: SIM115
+            self.opened.append(handle)
+            return handle
+
+        def close(self) -> None:
+            for handle in self.opened:
+                handle.close()
+
+    base = str(_dictionary_path())
+    aff_reader = ClosingReader(base + ".aff")
+    try:
+        aff, context = readers.read_aff(aff_reader)
+    finally:
+        aff_reader.close()
+    dic_reader = ClosingReader(base + ".dic", encoding=context.encoding)
+    try:
+        dic = readers.read_dic(dic_reader, aff=aff, context=context)
+    finally:
+        dic_reader.close()
+    return Dictionary(aff, dic)
 
 
 def words_to_check(text: str) -> Iterable[str]:

@@ -13,7 +13,7 @@ import yaml
 
 
 def _lines(name: str) -> tuple[str, ...]:
-    text = resources.files("mipr_rules.mipr").joinpath("data", name).read_text(encoding="utf-8")
+    text = (resources.files("mipr_rules.mipr") / "data" / name).read_text(encoding="utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
@@ -72,7 +72,7 @@ class TermRule:
 @lru_cache(maxsize=None)
 def non_cqc_terms() -> tuple[TermRule, ...]:
     """Non-CQC terminology (``non_cqc_terms.yaml``)."""
-    text = resources.files("mipr_rules.mipr").joinpath("data", "non_cqc_terms.yaml").read_text(encoding="utf-8")
+    text = (resources.files("mipr_rules.mipr") / "data" / "non_cqc_terms.yaml").read_text(encoding="utf-8")
     entries: list[dict[str, Any]] = yaml.safe_load(text)
     return tuple(
         TermRule(re.compile(e["pattern"], 0 if e.get("case_sensitive") else re.IGNORECASE), e["instead"])
