@@ -335,14 +335,12 @@ class LocationFacts:
     def _training(member: StaffMember, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         refresh: Mapping[str, int] = params.get("training_refresh_months", {})
         required = set(params.get("required_courses", ()))
-        latest: dict[str, Any] = {}
-        for record in member.training:
-            if record.completed <= as_of and (
-                record.course not in latest or record.completed > latest[record.course].completed
-            ):
-                latest[record.course] = record
+        latest: dict[str, TrainingRecord] = {}
+        for done in member.training:
+            if done.completed <= as_of and (done.course not in latest or done.completed > latest[done.course].completed):
+                latest[done.course] = done
         for course in sorted(set(latest) | required):
-            record: TrainingRecord | None = latest.get(course)
+            record = latest.get(course)
             expiry = None
             if record is not None:
                 expiry = record.expires
