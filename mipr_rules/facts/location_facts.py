@@ -337,7 +337,9 @@ class LocationFacts:
         required = set(params.get("required_courses", ()))
         latest: dict[str, TrainingRecord] = {}
         for done in member.training:
-            if done.completed <= as_of and (done.course not in latest or done.completed > latest[done.course].completed):
+            if done.completed <= as_of and (
+                done.course not in latest or done.completed > latest[done.course].completed
+            ):
                 latest[done.course] = done
         for course in sorted(set(latest) | required):
             record = latest.get(course)
