@@ -1,4 +1,4 @@
-"""Regenerate the bundled sample home (mipr_rules/samples/sunrise-house) from the generator.
+"""Regenerate the bundled sample home (mipr_rules/samples/sunrise-house) and the location JSON Schema.
 
 Run from the repository root: ``python tools/make_sample.py``.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.csv_export import write_csv_folder
 from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.schema_export import location_schema
 from mipr_rules.testing.generate import PLANTED_GAPS, generate_home
 
 AS_OF = dt.date(2026, 11, 2)
@@ -32,6 +33,8 @@ def main() -> None:
     (location,) = FileAdapter().read(str(OUT / "location.json"), ReadContext())
     shutil.rmtree(OUT / "csv", ignore_errors=True)
     write_csv_folder(location, OUT / "csv")
+    schema = OUT.parents[1] / "schemas" / "location.schema.json"
+    schema.write_text(json.dumps(location_schema(), indent=1) + "\n")
 
 
 if __name__ == "__main__":

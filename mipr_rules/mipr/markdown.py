@@ -30,7 +30,7 @@ _RULE = re.compile(r"^ {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
 def markdown_blocks(text: str, name: str) -> list[Block]:
     """Cut Markdown into headings, paragraphs (wrapped lines joined) and bullets (with continuations).
 
-    HTML comments and thematic breaks (``---``) are skipped; only ``#``-style headings of level 1–3 are
+    HTML comments and thematic breaks (``---``) are skipped; only ``#``-style headings of level 1-3 are
     part of the convention.
     """
     blocks: list[Block] = []

@@ -1,6 +1,6 @@
 """The report convention shared by Markdown and Word: headings, paragraphs and labelled blocks → a Report.
 
-A document is first cut into ``Block``s (a heading of level 1–3, a paragraph or a bullet, with the place
+A document is first cut into ``Block``s (a heading of level 1-3, a paragraph or a bullet, with the place
 it was written); ``read_outline`` then follows the convention of ``MARKDOWN.md`` and builds the plain data
 the core converter structures, remembering the place of every field so errors name the line.
 """
@@ -40,7 +40,7 @@ class Block:
     place: str
     """Where it was written: ``report.md:42`` or ``report.docx: paragraph 42``."""
     level: int = 0
-    """Heading level, 1–3 (0 for other blocks)."""
+    """Heading level, 1-3 (0 for other blocks)."""
 
 
 SECTION_SCOPE = "Scope"
@@ -76,7 +76,7 @@ _EMPHASIS = re.compile(r"^([*_]{1,2})(.+?)\1(.*)$")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$")
 BLOCK_LABEL = re.compile(r"^(Evidence|Risk|Recommendation)(?:\s+([^\s:]+))?\s*:?$", re.IGNORECASE)
 SCORE_LINE = re.compile(r"^Score\s*:\s*(.*)$", re.IGNORECASE)
-_STATEMENT = re.compile(r"^([A-Za-z]\d{1,2})\b[\s:.\-–—]*(.*)$")
+_STATEMENT = re.compile(r"^([A-Za-z]\d{1,2})\b[\s:.\-\u2013\u2014]*(.*)$")
 
 
 def _plain(text: str) -> str:
@@ -267,8 +267,8 @@ class _Reader:
 
     # -- findings ------------------------------------------------------------------------------------
     def key_question(self, heading: Block, kq: KeyQuestion) -> None:
-        for block in self.body():
-            raise self.error(block, "text under a key question must be inside a '###' quality statement section")
+        for stray in self.body():
+            raise self.error(stray, "text under a key question must be inside a '###' quality statement section")
         while (block := self.peek()) is not None and block.kind is Kind.HEADING and block.level == 3:
             self.finding(self.take(), kq)
 

@@ -77,7 +77,7 @@ _NAMES: dict[KeyQuestion, tuple[str, ...]] = {
         "Governance, management and sustainability",
         "Partnerships and communities",
         "Learning, improvement and innovation",
-        "Environmental sustainability – sustainable development",
+        "Environmental sustainability – sustainable development",  # noqa: RUF001 - CQC's dash
     ),
 }
 
@@ -91,7 +91,7 @@ QUALITY_STATEMENTS: tuple[QualityStatement, ...] = tuple(
 BY_ID: dict[str, QualityStatement] = {qs.id: qs for qs in QUALITY_STATEMENTS}
 """Statements by id."""
 
-ID_RANGES = "S1–S8, E1–E6, C1–C5, R1–R7, W1–W8"
+ID_RANGES = "S1-S8, E1-E6, C1-C5, R1-R7, W1-W8"
 """The valid ids, as said in error messages."""
 
 

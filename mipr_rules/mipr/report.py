@@ -20,7 +20,7 @@ StatementId = NewType("StatementId", str)
 """A SAF quality statement id, ``S1``…``W8`` (see ``quality_statements.py``)."""
 
 Score = int | RatingValue
-"""A quality-statement score: 1–4 (CQC's scale) or a rating word."""
+"""A quality-statement score: 1-4 (CQC's scale) or a rating word."""
 
 
 class EvidenceSource(str, Enum):
@@ -101,7 +101,7 @@ RATING_RANK: dict[RatingValue, int] = {
     RatingValue.GOOD: 3,
     RatingValue.OUTSTANDING: 4,
 }
-"""Inadequate 1 … Outstanding 4: also the 1–4 score a rating word stands for (cqc-reference.md §1.4)."""
+"""Inadequate 1 … Outstanding 4: also the 1-4 score a rating word stands for (cqc-reference.md §1.4)."""
 
 
 class TimescaleUnit(str, Enum):
@@ -198,7 +198,7 @@ class Evidence:
     source: EvidenceSource
     """The kind of source it came from."""
     reference: str
-    """What and where it is, e.g. ``Medicines administration records, 12 people, 1–14 March 2025``."""
+    """What and where it is, e.g. ``Medicines administration records, 12 people, 1 to 14 March 2025``."""
 
 
 @attrs.frozen
@@ -208,7 +208,7 @@ class Finding:
     statement: StatementId
     """The quality statement, by id."""
     score: Score
-    """1–4 on CQC's scale, or a rating word (``Good``…) that stands for the same score."""
+    """1-4 on CQC's scale, or a rating word (``Good``…) that stands for the same score."""
     narrative: str
     """What was found, as prose; paragraphs are separated by a blank line."""
     evidence: tuple[Evidence, ...] = ()
@@ -303,5 +303,5 @@ class Report:
 
 
 def score_value(score: Score) -> int:
-    """The 1–4 score a finding's score stands for."""
+    """The 1-4 score a finding's score stands for."""
     return RATING_RANK[score] if isinstance(score, RatingValue) else score

@@ -1,7 +1,7 @@
 """Structuring a report from plain data with the core converter, and the checks the types cannot express.
 
 Importing this module registers the report's hooks on ``mipr_rules.convert.converter``: statement ids,
-scores (1–4 or a rating word), timescales and the report's enums.
+scores (1-4 or a rating word), timescales and the report's enums.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import mipr_rules
-
 from mipr_rules_adapter_cqc.adapter import KEY_ENV, CqcAdapter
 from mipr_rules_adapter_cqc.client import CqcApiClient, CqcApiError
 from mipr_rules_adapter_cqc.coverage import COVERED_FIELDS, cqc_covered

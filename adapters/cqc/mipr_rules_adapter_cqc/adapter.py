@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.cqc_api import CqcInputError, CqcLocationFacts, read_cqc_location
 from mipr_rules.errors import InputError
 from mipr_rules.loading import parse_json, read_text
 from mipr_rules.model import Location
-
 from mipr_rules_adapter_cqc.api_source import ApiSource, is_api_url, parse_api_source
 from mipr_rules_adapter_cqc.client import AUTH_STATUSES, CqcApiClient, CqcApiError
 from mipr_rules_adapter_cqc.version import __version__

@@ -13,6 +13,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
+
 from mipr_rules.errors import InputError
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

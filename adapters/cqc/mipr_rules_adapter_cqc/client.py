@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import attrs
+
 from mipr_rules.errors import InputError
 from mipr_rules.loading import parse_json
 

@@ -9,6 +9,7 @@ that two locations can be compared on those fields alone.
 from __future__ import annotations
 
 import attrs
+
 from mipr_rules.model import Location, Provider, Rating
 from mipr_rules.model.vocabulary import KeyQuestion
 

@@ -141,6 +141,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def server_key() -> str:
+    """The key the server accepts (not put in the environment)."""
+    return API_KEY
+
+
+@pytest.fixture
 def api_key(clean_environment: None, monkeypatch: pytest.MonkeyPatch) -> str:
     """The server's key, set in ``MIPR_CQC_API_KEY``."""
     monkeypatch.setenv("MIPR_CQC_API_KEY", API_KEY)

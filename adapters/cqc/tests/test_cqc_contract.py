@@ -11,12 +11,12 @@ needs care records, does not apply.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import CqcServer
+
 from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.testing.contract import AdapterContract, model_differences, sample_location
-
 from mipr_rules_adapter_cqc import CqcAdapter, cqc_covered
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,6 +41,9 @@ NOT_COVERED = (
     "$.registered_manager_required",
 )
 """Where a full comparison of the CQC reading with the sample home may differ: fields CQC does not cover."""
+
+if TYPE_CHECKING:
+    from conftest import CqcServer
 
 
 class TestCqcAdapterContract(AdapterContract):

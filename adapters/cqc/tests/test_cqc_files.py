@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pluggy
 import pytest
+
 from mipr_rules import hookspecs, plugins
 from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model.vocabulary import RatingValue, RegistrationStatus
 from mipr_rules.privacy import pseudonymise
-
 from mipr_rules_adapter_cqc import CqcAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"

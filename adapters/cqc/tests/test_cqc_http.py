@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import API_KEY, CqcServer
+
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
-
 from mipr_rules_adapter_cqc import CqcAdapter, CqcApiError
 
 ALL_FIVE = [
@@ -20,6 +20,9 @@ ALL_FIVE = [
     "The Old Rectory Care Home",
     "Sunrise House",
 ]
+
+if TYPE_CHECKING:
+    from conftest import CqcServer
 
 
 def read(source: str, context: ReadContext | None = None, **options: object) -> list[Location]:
@@ -77,13 +80,14 @@ def test_chosen_locations_by_ids(cqc_server: CqcServer, api_key: str) -> None:
 # --- The subscription key.
 
 
-def test_key_from_the_url(cqc_server: CqcServer) -> None:
-    assert names(read(f"{cqc_server.base_url}/locations/1-125856395?key={API_KEY}")) == ["Lucerne House"]
+def test_key_from_the_url(cqc_server: CqcServer, server_key: str) -> None:
+    assert names(read(f"{cqc_server.base_url}/locations/1-125856395?key={server_key}")) == ["Lucerne House"]
     assert all("key" not in s.query for s in cqc_server.seen)  # it travels in the header only
 
 
-def test_key_from_the_adapter_option(cqc_server: CqcServer) -> None:
-    assert names(read(f"{cqc_server.base_url}/locations/1-125856395", api_key=API_KEY)) == ["Lucerne House"]
+def test_key_from_the_adapter_option(cqc_server: CqcServer, server_key: str) -> None:
+    source = f"{cqc_server.base_url}/locations/1-125856395"
+    assert names(read(source, api_key=server_key)) == ["Lucerne House"]
 
 
 @pytest.mark.parametrize("lenient", [False, True])

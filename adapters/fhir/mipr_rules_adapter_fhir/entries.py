@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -9,6 +10,8 @@ import attrs
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
+
+_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]{1,63}")
 
 BUNDLE_TYPES = ("searchset", "collection", "transaction", "batch", "document")
 """Bundle types read as a set of records (history and message bundles are not)."""
@@ -45,8 +48,9 @@ def bundle_entries(
     records and are passed over.
     """
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
-        kind = bundle.get("resourceType") if isinstance(bundle, Mapping) else type(bundle).__name__
-        raise InputError(f"{origin}: expected a FHIR Bundle, got {str(kind)[:40]!s}")
+        kind = bundle.get("resourceType") if isinstance(bundle, Mapping) else None
+        shown = kind if isinstance(kind, str) and _TYPE_NAME.fullmatch(kind) else "something else"
+        raise InputError(f"{origin}: expected a FHIR Bundle, got {shown}")
     bundle_type = bundle.get("type")
     if bundle_type not in BUNDLE_TYPES:
         raise InputError(f"{origin}: Bundle.type must be one of {', '.join(BUNDLE_TYPES)}")

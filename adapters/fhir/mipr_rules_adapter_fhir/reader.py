@@ -38,8 +38,8 @@ def read_location(entries: list[Entry], origin: str, context: ReadContext) -> li
             passed_over[entry.resource_type] += 1
         elif entry.resource.get("status") == "entered-in-error":
             passed_over[f"{entry.resource_type} (entered-in-error)"] += 1
-        elif reading.attempt(entry, partial(validate, entry.resource_type, entry.resource), whole=True):
-            reading.add(entry)
+        elif reading.add(entry):
+            reading.attempt(entry, partial(validate, entry.resource_type, entry.resource), whole=True)
     for kind, count in sorted(passed_over.items()):
         log.info("%s: passed over %d %s resource(s) the fhir adapter does not map", origin, count, kind)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import Enum
+from functools import partial
 from typing import TypeVar
 
 import attrs
@@ -24,7 +25,7 @@ class Reading:
     context: ReadContext
     """Lenient or strict, the pseudonym key, the skip log."""
     entries: list[Entry] = attrs.field(factory=list)
-    """Valid resources of mapped types, in source order."""
+    """Resources of mapped types, in source order (those in ``bad`` included)."""
     bad: set[str] = attrs.field(factory=set)
     """``Entry.where`` of every resource skipped as a whole."""
     person_ids: dict[str, str] = attrs.field(factory=dict)
@@ -34,17 +35,17 @@ class Reading:
     _by_type: dict[str, list[Entry]] = attrs.field(factory=lambda: defaultdict(list))
     _by_reference: dict[str, Entry] = attrs.field(factory=dict)
 
-    def add(self, entry: Entry) -> None:
-        """Index a resource (a second resource with the same ``Type/id`` or fullUrl is a problem)."""
+    def add(self, entry: Entry) -> bool:
+        """Index a resource; a second one with the same ``Type/id`` or fullUrl is a problem (``False``)."""
         keys = [key for key in (entry.key, entry.full_url) if key]
-        for key in keys:
-            if key in self._by_reference:
-                self.attempt(entry, lambda: _raise(".id", "same resource appears twice in the source"))
-                return
+        if any(key in self._by_reference for key in keys):
+            self.attempt(entry, partial(_raise, ".id", "same resource appears twice in the source"))
+            return False
         for key in keys:
             self._by_reference[key] = entry
         self._by_type[entry.resource_type].append(entry)
         self.entries.append(entry)
+        return True
 
     def of_type(self, resource_type: str) -> list[Entry]:
         """Resources of one type not skipped, in source order."""

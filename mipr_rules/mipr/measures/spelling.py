@@ -21,8 +21,8 @@ SYSTEM_DICTIONARY = Path("/usr/share/hunspell/en_GB")
 """Fallback location of the en_GB Hunspell dictionary (without the ``.dic``/``.aff`` extension)."""
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
-_TOKEN = re.compile(r"[\w'’-]+")
-_APOSTROPHES = "'’"
+_TOKEN = re.compile(r"[\w'\u2019-]+")
+_APOSTROPHES = "'\u2019"
 
 
 def _dictionary_path() -> Path:
@@ -82,7 +82,7 @@ def words_to_check(text: str) -> Iterable[str]:
     capitals (acronyms such as CQC, MAR, PRN), as word processors do by default.
     """
     for token in _TOKEN.findall(_URL.sub(" ", text)):
-        word = token.strip(_APOSTROPHES + "-").replace("’", "'")
+        word = token.strip(_APOSTROPHES + "-").replace("\u2019", "'")
         if not word or any(c.isdigit() or c == "_" for c in word):
             continue
         bare = word[:-2] if word.lower().endswith("'s") else word
@@ -107,5 +107,5 @@ def _known(word: str, extra: frozenset[str]) -> bool:
 def misspelt(text: str, extra_words: Iterable[str] = ()) -> list[str]:
     """The words of ``text`` (in order, repeats included) that are neither in the dictionary, nor in the
     care-sector list, nor in ``extra_words`` (e.g. the location's name)."""
-    extra = frozenset(w.lower().replace("’", "'") for w in extra_words)
+    extra = frozenset(w.lower().replace("\u2019", "'") for w in extra_words)
     return [word for word in words_to_check(text) if not _known(word, extra)]

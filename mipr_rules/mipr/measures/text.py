@@ -16,10 +16,12 @@ import attrs
 from mipr_rules.mipr.measures import wordlists
 from mipr_rules.mipr.measures.spelling import misspelt
 
-_QUOTES = re.compile(r"“[^”]*”|\"[^\"]*\"|‘.*?’(?![\w])|(?<![\w])'.*?'(?![\w])", re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+|\n\s*\n")
-_FIRST_PERSON = re.compile(r"(?<![\w'’-])(?:I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|I['’](?:m|ve|d|ll))(?![\w'’-])")
-_REPEATED = re.compile(r"(?<![\w'’-])([A-Za-z]+)(?:[ \t]+\1)+(?![\w'’-])", re.IGNORECASE)
+_QUOTES = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"|\u2018.*?\u2019(?![\w])|(?<![\w])'.*?'(?![\w])", re.DOTALL)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+|\n\s*\n")
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'\u2019-])(?:I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|I['\u2019](?:m|ve|d|ll))(?![\w'\u2019-])"
+)
+_REPEATED = re.compile(r"(?<![\w'\u2019-])([A-Za-z]+)(?:[ \t]+\1)+(?![\w'\u2019-])", re.IGNORECASE)
 ALLOWED_REPEATS = frozenset({"had", "that"})
 """Words whose doubling is good English ("she had had", "that that")."""
 _DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
@@ -36,7 +38,7 @@ class TextMeasures:
     sentences: int
     """Sentences (textstat's count, which ignores fragments of two words or fewer)."""
     flesch_reading_ease: float | None
-    """Flesch reading ease (higher is easier; 60–70 is plain English); None without a sentence."""
+    """Flesch reading ease (higher is easier; 60-70 is plain English); None without a sentence."""
     words_per_sentence: float | None
     """Average sentence length in words; None without a sentence."""
     emotive: tuple[str, ...]
@@ -64,7 +66,7 @@ class TextMeasures:
 
 
 def unquoted(text: str) -> str:
-    """``text`` with quoted speech (“…”, "…", ‘…’, '…') blanked out."""
+    """``text`` with quoted speech (in curly or straight, double or single quotes) blanked out."""
     return _QUOTES.sub(" ", text)
 
 

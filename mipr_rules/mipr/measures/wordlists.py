@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import attrs
 import yaml
-
 
 
 def _lines(name: str) -> tuple[str, ...]:
@@ -20,40 +19,40 @@ def _lines(name: str) -> tuple[str, ...]:
 def phrase_pattern(terms: tuple[str, ...], case_sensitive: bool = False) -> re.Pattern[str]:
     """One regex matching any of ``terms`` as whole words, longest first, with any run of spaces."""
     parts = [r"\s+".join(re.escape(w) for w in term.split()) for term in sorted(terms, key=len, reverse=True)]
-    return re.compile(r"(?<![\w'’-])(?:" + "|".join(parts) + r")(?![\w'’-])", 0 if case_sensitive else re.I)
+    return re.compile(r"(?<![\w'\u2019-])(?:" + "|".join(parts) + r")(?![\w'\u2019-])", 0 if case_sensitive else re.I)
 
 
-@lru_cache(maxsize=None)
+@cache
 def care_words() -> frozenset[str]:
     """Care-sector words the spelling check accepts (lower case)."""
     return frozenset(w.lower() for w in _lines("care_words.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def emotive() -> re.Pattern[str]:
     """Emotive words and phrases (``emotive.txt``)."""
     return phrase_pattern(_lines("emotive.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def judgemental() -> re.Pattern[str]:
     """Judgemental words and phrases (``judgemental.txt``)."""
     return phrase_pattern(_lines("judgemental.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def absolutes() -> re.Pattern[str]:
     """Absolute claims (``absolutes.txt``)."""
     return phrase_pattern(_lines("absolutes.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def opinion_phrases() -> re.Pattern[str]:
     """First-person opinion phrases (``opinion_phrases.txt``)."""
     return phrase_pattern(_lines("opinion_phrases.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def number_words() -> re.Pattern[str]:
     """Number words that quantify a claim (``number_words.txt``)."""
     return phrase_pattern(_lines("number_words.txt"))
@@ -69,7 +68,7 @@ class TermRule:
     """What CQC writes instead."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def non_cqc_terms() -> tuple[TermRule, ...]:
     """Non-CQC terminology (``non_cqc_terms.yaml``)."""
     text = (resources.files("mipr_rules.mipr") / "data" / "non_cqc_terms.yaml").read_text(encoding="utf-8")

@@ -1,0 +1,101 @@
+"""Helpers to find, change and build resources in test Bundles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE_BUNDLE = FIXTURES / "sunrise-house.bundle.json"
+
+BASE = "https://mipr-rules.org/fhir"
+PSEUDONYM = f"{BASE}/Id/pseudonym"
+NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
+
+
+def cs(name: str) -> str:
+    """One of the adapter's code systems."""
+    return f"{BASE}/CodeSystem/{name}"
+
+
+def ext_url(name: str) -> str:
+    """One of the adapter's extensions."""
+    return f"{BASE}/StructureDefinition/{name}"
+
+
+def entry_index(bundle: dict[str, Any], key: str) -> int:
+    """Index of the entry holding resource ``Type/id``."""
+    for index, entry in enumerate(bundle["entry"]):
+        resource = entry["resource"]
+        if f"{resource['resourceType']}/{resource.get('id')}" == key:
+            return index
+    raise KeyError(key)
+
+
+def resource(bundle: dict[str, Any], key: str) -> dict[str, Any]:
+    """The resource ``Type/id`` of ``bundle`` (changes to it change the bundle)."""
+    found: dict[str, Any] = bundle["entry"][entry_index(bundle, key)]["resource"]
+    return found
+
+
+def resources_of(bundle: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    """Every resource of one type, in order."""
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == resource_type]
+
+
+def add(bundle: dict[str, Any], *resources: dict[str, Any]) -> None:
+    """Append resources to ``bundle``."""
+    bundle["entry"] += [{"resource": r} for r in resources]
+
+
+def small_home(*resources: dict[str, Any]) -> dict[str, Any]:
+    """A collection Bundle of a home (Location ``home``, Organization ``provider``) and ``resources``."""
+    home = {
+        "resourceType": "Location",
+        "id": "home",
+        "identifier": [{"system": "https://cqc.org.uk/location-id", "value": "1-000000009"}],
+        "name": "Small Home",
+        "managingOrganization": {"reference": "Organization/provider"},
+    }
+    provider = {
+        "resourceType": "Organization",
+        "id": "provider",
+        "identifier": [{"system": "https://cqc.org.uk/provider-id", "value": "1-000000900"}],
+        "name": "Small Care Ltd",
+    }
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in (home, provider, *resources)],
+    }
+
+
+def patient(rid: str, nhs_number: str | None = None, pseudonym: str | None = None) -> dict[str, Any]:
+    """A UK Core Patient with a name and birth date, and the identifiers given."""
+    identifiers = []
+    if nhs_number:
+        identifiers.append({"system": NHS_NUMBER, "value": nhs_number})
+    if pseudonym:
+        identifiers.append({"system": PSEUDONYM, "value": pseudonym})
+    return {
+        "resourceType": "Patient",
+        "id": rid,
+        "identifier": identifiers,
+        "name": [{"family": "Quenby", "given": ["Winifred"]}],
+        "birthDate": "1931-02-17",
+        "address": [{"line": ["1 Lark Rise"], "postalCode": "ZZ99 3AA"}],
+    }
+
+
+def care_plan(rid: str, patient_id: str, created: str | None = "2026-04-01") -> dict[str, Any]:
+    """An active CarePlan of ``Patient/patient_id``."""
+    plan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": rid,
+        "status": "active",
+        "intent": "plan",
+        "subject": {"reference": f"Patient/{patient_id}"},
+    }
+    if created:
+        plan["created"] = created
+    return plan
