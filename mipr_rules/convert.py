@@ -143,14 +143,15 @@ def error_messages(exc: Exception, root: str = "$") -> list[str]:
     return [f"{exc} @ {root}"]
 
 
-def structure(data: Any, cls: type[T], source: str, root: str = "$") -> T:
+def structure(data: Any, cls: type[T], source: str, root: str = "$", using: cattrs.Converter | None = None) -> T:
     """Structure ``data`` into ``cls``; on failure raise ``InputError`` naming ``source`` and the path.
 
     Only the path and the expected type are reported, never the offending value, so that no personal
-    data reaches an error message or a log.
+    data reaches an error message or a log. ``using`` is another converter sharing this one's hooks, e.g.
+    ``converter.copy(forbid_extra_keys=False)`` for a source full of fields the model ignores.
     """
     try:
-        return converter.structure(data, cls)
+        return (using or converter).structure(data, cls)
     except Exception as exc:  # cattrs raises several unrelated types
         messages = error_messages(exc, root)
         extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""

@@ -19,14 +19,21 @@ log = logging.getLogger("mipr_rules.adapters")
 class Adapter(Protocol):
     """Reads one kind of care-record source into canonical ``Location`` objects."""
 
-    name: str
-    """Short name used on the command line: ``mipr readiness --adapter NAME``."""
-    version: str
-    """Version of the distribution that provides the adapter."""
-    description: str
-    """One line for ``mipr adapters``."""
-    accepts: tuple[str, ...]
-    """Human-readable list of the sources it accepts, e.g. ``("*.json", "https://… FHIR base URL")``."""
+    @property
+    def name(self) -> str:
+        """Short name used on the command line: ``mipr readiness --adapter NAME``."""
+
+    @property
+    def version(self) -> str:
+        """Version of the distribution that provides the adapter."""
+
+    @property
+    def description(self) -> str:
+        """One line for ``mipr adapters``."""
+
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        """Human-readable list of the sources it accepts, e.g. ``("*.json", "https://… FHIR base URL")``."""
 
     def read(self, source: str, context: ReadContext) -> Iterable[Location]:
         """Yield every location found in ``source``; report bad records through ``context.problem``."""
