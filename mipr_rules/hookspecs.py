@@ -41,6 +41,16 @@ def mipr_register_outputs(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def mipr_register_notifiers(register: Callable[[Any], None]) -> None:
+    """Register notifiers that deliver alert changes to people or systems (email, webhook, chat...).
+
+    Called once, when notifiers are first needed (``mipr watch --notify``). Call ``register(notifier)``
+    with an object satisfying ``mipr_rules.alerts.notify.Notifier`` (``name``, ``description``,
+    ``send(changes, target)``). Every implementation is called; duplicate names are an error.
+    """
+
+
+@hookspec
 def mipr_ruleset_paths() -> list[str]:  # type: ignore[empty-body]
     """Return paths of ruleset files, or folders of ``*.yaml`` ruleset files, this plugin contributes.
 

@@ -90,6 +90,11 @@ def outputs(pm: pluggy.PluginManager | None = None) -> dict[str, Output]:
     return _collect(pm or plugin_manager(), "mipr_register_outputs", "output")
 
 
+def notifiers(pm: pluggy.PluginManager | None = None) -> dict[str, Any]:
+    """Installed notifiers by name."""
+    return _collect(pm or plugin_manager(), "mipr_register_notifiers", "notifier")
+
+
 def fact_calculators(pm: pluggy.PluginManager | None = None) -> dict[str, FactCalculator]:
     """Installed fact calculators by name."""
     return _collect(pm or plugin_manager(), "mipr_register_fact_calculators", "fact calculator")

@@ -1,4 +1,4 @@
-"""``mipr rules``: list, show and lint rulesets."""
+"""``mipr rules``: list, show, lint, test and explain rulesets."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from pathlib import Path
 
 import click
 
+from mipr_rules import plugins
 from mipr_rules.commands.options import format_option
-from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError
+from mipr_rules.errors import RulesetError
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.loader import load_ruleset
+from mipr_rules.ruleset.schema import Ruleset
 
 
 @click.group()
 def rules() -> None:
-    """Work with rulesets: list, show, lint."""
+    """Work with rulesets: list, show, lint, test, explain."""
 
 
 @rules.command("list")
@@ -78,26 +78,150 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
 
 
 @rules.command("lint")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def lint(paths: tuple[Path, ...]) -> None:
-    """Check ruleset files: schema, sources, parameters, fields the facts have, engine-unsafe shapes.
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+    """Check ruleset files (default: every installed one), reporting every problem with its line.
 
-    Exit 0 when every file is clean, 2 (with one line per problem) otherwise.
+    \b
+    Errors: YAML keys given twice; the schema (unknown fields, parameters without defaults, rules without
+    sources, duplicate ids); conditions on fields the facts do not have (with "did you mean"); shapes that
+    crash or hang durable-rules; message templates naming unknown fields; the ruleset's test file.
+    Warnings: sources nothing cites; no test file.
+    Exit 0 when clean (warnings allowed unless --strict), 2 otherwise.
+
+    \b
+    Examples:
+      mipr rules lint rulesets/
+      mipr rules lint my-ruleset.yaml --strict --format json
     """
-    with Evaluator(processes=1) as evaluator:
-        problems = 0
-        files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
-        files = [f for f in files if not f.name.endswith(".tests.yaml")]
-        for file in files:
-            try:
-                ruleset = load_ruleset(file)
-                evaluator.compile(ruleset)
-            except MiprRulesError as exc:
-                problems += 1
-                click.echo(f"{exc}", err=True)
-                continue
-            click.echo(f"{file}: ok ({len(ruleset.rules)} rules)")
-    sys.exit(2 if problems else 0)
+    from mipr_rules.ruletest.lint import lint_file
+
+    targets = list(paths) or plugins.ruleset_paths()
+    files = [f for p in targets for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    files = [f for f in files if not f.name.endswith(".tests.yaml")]
+    pm = plugins.plugin_manager()
+    report = []
+    for file in files:
+        problems = lint_file(file, pm)
+        report.append({"file": str(file), "problems": [p.as_dict() for p in problems]})
+        if fmt == "text":
+            for problem in problems:
+                click.echo(str(problem), err=problem.level == "error")
+            if not problems:
+                click.echo(f"{file}: ok")
+    levels = [p["level"] for f in report for p in f["problems"]]
+    if fmt == "json":
+        click.echo(json.dumps({"files": report, "errors": levels.count("error"),
+                               "warnings": levels.count("warning")}, indent=2))
+    failing = "error" in levels or (strict and "warning" in levels)
+    sys.exit(2 if failing else 0)
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--ruleset", "ruleset_ids", multiple=True, metavar="ID", help="Only the test files of this ruleset.")
+@click.option("-k", "keyword", default=None, metavar="EXPR",
+              help="Only cases whose file, ruleset or name match, e.g. -k 'care_plan and not audit'.")
+@click.option("--coverage", is_flag=True, help="Report rules that never fired and conditions never false.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=None, metavar="PCT",
+              help="Exit 1 if any ruleset's rule coverage is under PCT percent (implies --coverage).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
+              help="Output format (json: docs/commands/rules-test.md).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the report to this file instead of standard output.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per case.")
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of test files and exit.")
+def test(paths: tuple[Path, ...], ruleset_ids: tuple[str, ...], keyword: str | None, coverage: bool,
+         threshold: float | None, fmt: str, output: Path | None, verbose: bool, schema: bool) -> None:
+    """Run the test cases of rulesets (<id>.tests.yaml) through the engine.
+
+    With no PATH, the test files beside every installed ruleset. Exit 0 when every case passes, 1 when one
+    fails or coverage is under --threshold, 2 when a test file is malformed (file and line named) or a case
+    cannot run.
+
+    \b
+    Examples:
+      mipr rules test
+      mipr rules test rulesets/cqc-readiness.tests.yaml -k "care_plan and not never"
+      mipr rules test --coverage --threshold 100
+      mipr rules test --format junit -o rule-tests.xml
+    """
+    from mipr_rules.ruletest.keyword import KeywordError, compile_keyword
+    from mipr_rules.ruletest.runner import Runner
+    from mipr_rules.ruletest.schema import JSON_SCHEMA
+    from mipr_rules.ruletest.session import run_tests
+
+    if schema:
+        click.echo(json.dumps(JSON_SCHEMA, indent=2))
+        return
+    try:
+        select = compile_keyword(keyword) if keyword is not None else None
+    except KeywordError as exc:
+        raise click.BadParameter(str(exc), param_hint="-k") from None
+    with Runner() as runner:
+        report = run_tests(runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage,
+                           threshold=threshold)
+    text = report.render(fmt, verbose)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        click.echo(report.text().rstrip().splitlines()[-1])
+    else:
+        click.echo(text, nl=False)
+    sys.exit(report.exit_code)
+
+
+def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Ruleset:
+    catalogue = Catalogue.installed()
+    if ruleset_id is not None:
+        return catalogue.get(ruleset_id, version=version)
+    newest = [catalogue.get(i) for i in catalogue.ids()]
+    found = [r for r in newest if any(rule.id == rule_id for rule in r.rules)]
+    if not found:
+        from mipr_rules.ruletest.suite import did_you_mean
+
+        hint = did_you_mean(rule_id, [rule.id for r in newest for rule in r.rules])
+        raise RulesetError(f"no installed ruleset has a rule {rule_id!r}{hint}")
+    if len(found) > 1:
+        raise RulesetError(f"rule {rule_id!r} is in {', '.join(r.id for r in found)}: choose one with --ruleset")
+    return found[0]
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.option("--ruleset", "ruleset_id", default=None, metavar="ID", help="The ruleset (when several have the rule).")
+@click.option("--version", "version", default=None, help="A specific version of the ruleset.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Provider configuration: explain with its parameter values.")
+@click.option("--no-example", is_flag=True, help="Do not run a test case for an example.")
+@format_option()
+def explain(rule_id: str, ruleset_id: str | None, version: str | None, config_path: Path | None,
+            no_example: bool, fmt: str) -> None:
+    """Explain a rule: what it checks in words, its parameters and their values, its source, an example.
+
+    \b
+    Examples:
+      mipr rules explain care_plan_review_overdue
+      mipr rules explain care_plan_review_overdue --config provider.yaml --format json
+    """
+    from mipr_rules.config import load_config
+    from mipr_rules.explain import RuleDescription
+    from mipr_rules.ruletest.examples import example_for
+
+    ruleset = _find_rule(rule_id, ruleset_id, version)
+    rule = ruleset.rule(rule_id)
+    params = ruleset.defaults() | load_config(config_path).overrides_for(ruleset)
+    pm = plugins.plugin_manager()
+    fact_type = next((ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types
+                      if ft.name == rule.fact), None)
+    example = None if no_example else example_for(ruleset, rule_id)
+    description = RuleDescription(ruleset, rule, params, fact_type, example)
+    if fmt == "json":
+        click.echo(json.dumps(description.as_dict(), indent=2, default=str))
+        return
+    click.echo("\n".join(description.lines()))
 
 
 COMMANDS = [rules]

@@ -20,7 +20,7 @@ from mipr_rules.errors import EngineError
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.workdays import WorkingDays
 
-I, B, S, D = "integer", "boolean", "string", "date"
+INT, BOOL, STR, DATE = "integer", "boolean", "string", "date"
 
 UNITS = {"working_days": "working", "days": "calendar", "months": "calendar"}
 """Units a deadline rule may emit, mapped to the ``day_type`` of the JSON contract."""
@@ -29,12 +29,12 @@ DIRECTIONS = ("after", "before")
 
 FACT_TYPES = (
     FactType("timeline_event", "Something that happened (or is planned) on a date", {
-        "name": S, "date": D, "days_before_as_of": I,
+        "name": STR, "date": DATE, "days_before_as_of": INT,
     }),
     FactType("timeline_deadline", "A deadline an event started, measured on the as-of date", {
-        "deadline": S, "trigger": S, "trigger_date": D, "due": D, "day_type": S, "unit": S, "days": I,
-        "direction": S, "informational": B, "completed": B, "completed_on": D, "days_until_due": I,
-        "days_completed_after_due": I, "holidays_skipped": I,
+        "deadline": STR, "trigger": STR, "trigger_date": DATE, "due": DATE, "day_type": STR, "unit": STR, "days": INT,
+        "direction": STR, "informational": BOOL, "completed": BOOL, "completed_on": DATE, "days_until_due": INT,
+        "days_completed_after_due": INT, "holidays_skipped": INT,
     }),
 )
 
@@ -153,7 +153,8 @@ class TimelineDeadlineFacts:
         for index, spec in enumerate(subject.deadlines):
             due = due_date(spec, context.calendar)
             done = spec.completed_on if spec.completed_on and spec.completed_on <= context.as_of else None
-            skipped = len(holidays_between(spec.trigger.date, due, context.calendar)) if spec.unit == "working_days" else 0
+            working = spec.unit == "working_days"
+            skipped = len(holidays_between(spec.trigger.date, due, context.calendar)) if working else 0
             yield _fact(
                 "timeline_deadline", f"deadline:{index}:{spec.deadline}", deadline=spec.deadline,
                 trigger=spec.trigger.name, trigger_date=spec.trigger.date.isoformat(), due=due.isoformat(),

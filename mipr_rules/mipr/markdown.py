@@ -61,8 +61,9 @@ def markdown_blocks(text: str, name: str) -> list[Block]:
             flush()
             level = len(heading[1])
             if level > 3:
-                raise InputError(f"{name}:{number}: heading level {level} is not part of the convention "
-                                 "(use #, ## or ###)")
+                raise InputError(
+                    f"{name}:{number}: heading level {level} is not part of the convention (use #, ## or ###)"
+                )
             blocks.append(Block(Kind.HEADING, heading[2].strip(), f"{name}:{number}", level))
             continue
         if bullet := _BULLET.match(raw):
@@ -83,8 +84,14 @@ def read_markdown(text: str, name: str) -> Report:
 
 def _check_paragraph(text: str, where: str) -> str:
     """``text`` if it reads back as a narrative paragraph, else ValueError."""
-    if (not text.strip() or BLOCK_LABEL.match(text.strip()) or SCORE_LINE.match(text.strip())
-            or _HEADING.match(text.strip()) or _BULLET.match(text) or text != text.strip()):
+    if (
+        not text.strip()
+        or BLOCK_LABEL.match(text.strip())
+        or SCORE_LINE.match(text.strip())
+        or _HEADING.match(text.strip())
+        or _BULLET.match(text)
+        or text != text.strip()
+    ):
         raise ValueError(f"{where}: a paragraph cannot be written in the Markdown convention")
     return text
 
@@ -104,8 +111,11 @@ def render_markdown(report: Report) -> str:
     (risks are written under their finding); otherwise ValueError.
     """
     out = [f"# Mock inspection report: {report.location.name}", ""]
-    out += [f"- Location ID: {report.location.id}", f"- Location name: {report.location.name}",
-            f"- Consultant: {report.consultant.name}"]
+    out += [
+        f"- Location ID: {report.location.id}",
+        f"- Location name: {report.location.name}",
+        f"- Consultant: {report.consultant.name}",
+    ]
     if report.consultant.accreditation is not None:
         out.append(f"- Accreditation: {report.consultant.accreditation}")
     out.append(f"- Visit dates: {', '.join(d.isoformat() for d in report.visit_dates)}")
@@ -168,9 +178,15 @@ def _findings(report: Report) -> list[str]:
             out.append("")
         for risk in (r for r in report.risks if r.finding == finding.statement):
             placed.append(risk)
-            out += [f"Risk {risk.id}", "", f"- Kind: {risk.kind.value}",
-                    f"- Affects: {', '.join(a.value for a in risk.affects)}",
-                    f"- Severity: {risk.severity.value}", f"- Description: {risk.description}", ""]
+            out += [
+                f"Risk {risk.id}",
+                "",
+                f"- Kind: {risk.kind.value}",
+                f"- Affects: {', '.join(a.value for a in risk.affects)}",
+                f"- Severity: {risk.severity.value}",
+                f"- Description: {risk.description}",
+                "",
+            ]
     if len(placed) != len(report.risks):
         raise ValueError("every risk must belong to a finding of the report to be written as Markdown")
     return out

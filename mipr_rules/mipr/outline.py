@@ -48,22 +48,38 @@ SECTION_SUMMARY = "Executive summary"
 SECTION_METHODOLOGY = "Methodology"
 SECTION_RATINGS = "Proposed ratings"
 SECTION_RECOMMENDATIONS = "Recommendations"
-SECTIONS = (SECTION_SCOPE, SECTION_SUMMARY, SECTION_METHODOLOGY, *[kq.value for kq in KeyQuestion],
-            SECTION_RATINGS, SECTION_RECOMMENDATIONS)
+SECTIONS = (
+    SECTION_SCOPE,
+    SECTION_SUMMARY,
+    SECTION_METHODOLOGY,
+    *[kq.value for kq in KeyQuestion],
+    SECTION_RATINGS,
+    SECTION_RECOMMENDATIONS,
+)
 """The ``##`` sections of the convention, in the order a rendered report has them."""
 
 FRONT_FIELDS = {
-    "Location ID": "location_id", "Location name": "location_name", "Consultant": "consultant",
-    "Accreditation": "accreditation", "Visit dates": "visit_dates",
-    "Factual accuracy review": "factual_accuracy_review", "Publication consent": "publication_consent",
+    "Location ID": "location_id",
+    "Location name": "location_name",
+    "Consultant": "consultant",
+    "Accreditation": "accreditation",
+    "Visit dates": "visit_dates",
+    "Factual accuracy review": "factual_accuracy_review",
+    "Publication consent": "publication_consent",
 }
 """Front-matter labels (before the first ``##``) → field."""
 SCOPE_FIELDS = {"Services": "services", "Quality statements": "quality_statements"}
 """Scope labels → field."""
 RISK_FIELDS = {"Kind": "kind", "Affects": "affects", "Severity": "severity", "Description": "description"}
 """Risk block labels → field; all required."""
-RECOMMENDATION_FIELDS = {"Action": "action", "Priority": "priority", "Owner": "owner", "Timescale": "timescale",
-                         "Findings": "findings", "Risks": "risks"}
+RECOMMENDATION_FIELDS = {
+    "Action": "action",
+    "Priority": "priority",
+    "Owner": "owner",
+    "Timescale": "timescale",
+    "Findings": "findings",
+    "Risks": "risks",
+}
 """Recommendation block labels → field."""
 RECOMMENDATION_REQUIRED = ("Action", "Priority")
 LIST_FIELDS = {"visit_dates", "quality_statements", "affects", "findings", "risks"}
@@ -73,7 +89,7 @@ _SOURCE_BY_LABEL.update({source.value: source.value for source in EvidenceSource
 _SOURCE_BY_LABEL.update({source.value.replace("_", " "): source.value for source in EvidenceSource})
 _KQ_BY_NAME = {kq.value.lower(): kq for kq in KeyQuestion}
 _EMPHASIS = re.compile(r"^([*_]{1,2})(.+?)\1(.*)$")
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$")
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z -]*?)\s*:\s*(.*)$")
 BLOCK_LABEL = re.compile(r"^(Evidence|Risk|Recommendation)(?:\s+([^\s:]+))?\s*:?$", re.IGNORECASE)
 SCORE_LINE = re.compile(r"^Score\s*:\s*(.*)$", re.IGNORECASE)
 _STATEMENT = re.compile(r"^([A-Za-z]\d{1,2})\b[\s:.\-\u2013\u2014]*(.*)$")
@@ -103,13 +119,13 @@ def _split(value: str, separator: str = ",") -> list[str]:
     return [part.strip() for part in value.split(separator) if part.strip()]
 
 
-def _yes_no(value: str) -> Any:
+def _yes_no(value: str) -> bool | None:
     lowered = value.strip().lower()
-    if lowered in ("yes", "true", "y"):
+    if lowered in ("yes", "true"):
         return True
-    if lowered in ("no", "false", "n"):
+    if lowered in ("no", "false"):
         return False
-    return value
+    return None
 
 
 class _Reader:
@@ -183,8 +199,12 @@ class _Reader:
 
     def front_matter(self, title: Block) -> None:
         fields = self.fields(title, FRONT_FIELDS, "the front matter")
-        for label, key in (("Location ID", "location_id"), ("Location name", "location_name"),
-                           ("Consultant", "consultant"), ("Visit dates", "visit_dates")):
+        for label, key in (
+            ("Location ID", "location_id"),
+            ("Location name", "location_name"),
+            ("Consultant", "consultant"),
+            ("Visit dates", "visit_dates"),
+        ):
             if key not in fields:
                 raise self.error(title, f"front matter (before the first '##' heading) without '{label}:'")
 
@@ -199,16 +219,19 @@ class _Reader:
         self.places["$.location"] = title.place
         consultant: dict[str, Any] = {"name": put("$.consultant.name", "consultant", fields["consultant"][0])}
         if "accreditation" in fields:
-            consultant["accreditation"] = put("$.consultant.accreditation", "accreditation",
-                                              fields["accreditation"][0])
+            consultant["accreditation"] = put("$.consultant.accreditation", "accreditation", fields["accreditation"][0])
         self.data["consultant"] = consultant
         self.data["visit_dates"] = put("$.visit_dates", "visit_dates", _split(fields["visit_dates"][0]))
         if "factual_accuracy_review" in fields:
-            self.data["factual_accuracy_review"] = put("$.factual_accuracy_review", "factual_accuracy_review",
-                                                       fields["factual_accuracy_review"][0])
+            self.data["factual_accuracy_review"] = put(
+                "$.factual_accuracy_review", "factual_accuracy_review", fields["factual_accuracy_review"][0]
+            )
         if "publication_consent" in fields:
-            self.data["publication_consent"] = put("$.publication_consent", "publication_consent",
-                                                   _yes_no(fields["publication_consent"][0]))
+            value, block = fields["publication_consent"]
+            consent = _yes_no(value)
+            if consent is None:
+                raise self.error(block, "expected 'yes' or 'no' for 'Publication consent:'")
+            self.data["publication_consent"] = put("$.publication_consent", "publication_consent", consent)
 
     def section(self, heading: Block) -> None:
         name = _plain(heading.text)
@@ -278,8 +301,11 @@ class _Reader:
         if statement not in BY_ID:
             raise self.error(heading, f"expected a quality statement id ({ID_RANGES}) at the start of the heading")
         if BY_ID[statement].key_question is not kq:
-            raise self.error(heading, f"quality statement {statement} belongs under "
-                                      f"'{BY_ID[statement].key_question.value}', not '{kq.value}'")
+            raise self.error(
+                heading,
+                f"quality statement {statement} belongs under "
+                f"'{BY_ID[statement].key_question.value}', not '{kq.value}'",
+            )
         path = f"$.findings[{len(self.findings)}]"
         finding: dict[str, Any] = {"statement": statement}
         self.places[path] = heading.place
@@ -333,10 +359,12 @@ class _Reader:
         found: dict[str, tuple[str, Block]] = {}
         for block in self.bullets():
             pair = _field(block)
-            key = _lookup(known, pair[0]) if pair else None
-            if pair is None or key is None:
-                expected = ", ".join(known)
+            expected = ", ".join(known)
+            if pair is None:
                 raise self.error(block, f"expected 'Field: value' in the {what} block ({expected})")
+            key = _lookup(known, pair[0])
+            if key is None:
+                raise self.error(block, f"unknown field {pair[0]!r} in the {what} block; expected one of {expected}")
             if key in found:
                 raise self.error(block, f"'{pair[0]}:' given twice in the {what} block")
             found[key] = (pair[1], block)

@@ -11,8 +11,14 @@ from mipr_rules.mipr.report import Report
 from mipr_rules.mipr.structure import structure_report
 from mipr_rules.mipr.word import read_docx
 
-FORMATS = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON", ".md": "Markdown", ".markdown": "Markdown",
-           ".docx": "Word"}
+FORMATS = {
+    ".yaml": "YAML",
+    ".yml": "YAML",
+    ".json": "JSON",
+    ".md": "Markdown",
+    ".markdown": "Markdown",
+    ".docx": "Word",
+}
 """File extensions read, and their format."""
 
 

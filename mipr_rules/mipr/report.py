@@ -115,8 +115,11 @@ class TimescaleUnit(str, Enum):
 UNIT_DAYS: dict[TimescaleUnit, int] = {TimescaleUnit.DAYS: 1, TimescaleUnit.WEEKS: 7, TimescaleUnit.MONTHS: 30}
 """Days per unit; a month counts as 30 days."""
 
-_TIMESCALE = re.compile(r"^\s*(?:(?P<now>immediately)|(?P<n>\d{1,3})\s+(?P<unit>day|week|month)s?|"
-                        r"(?:by\s+)?(?P<date>\d{4}-\d{2}-\d{2}))\s*$", re.IGNORECASE)
+_TIMESCALE = re.compile(
+    r"^\s*(?:(?P<now>immediately)|(?P<n>\d{1,3})\s+(?P<unit>day|week|month)s?|"
+    r"(?:by\s+)?(?P<date>\d{4}-\d{2}-\d{2}))\s*$",
+    re.IGNORECASE,
+)
 TIMESCALE_FORMS = "'immediately', 'N days', 'N weeks', 'N months' or a date YYYY-MM-DD"
 """The accepted timescale forms, as said in error messages."""
 
@@ -273,8 +276,8 @@ class Report:
     """Who inspected and wrote the report."""
     visit_dates: tuple[dt.date, ...]
     """The days of the visit, at least one."""
-    scope: Scope
-    """Services and quality statements covered."""
+    scope: Scope = attrs.field(factory=Scope)
+    """Services and quality statements covered; empty if the report does not define its scope."""
     executive_summary: str = ""
     """The executive summary; empty if the report has none."""
     methodology: str = ""

@@ -20,8 +20,8 @@ RATING_WORDS = ", ".join(repr(r.value) for r in RatingValue)
 
 
 def _structure_statement_id(value: Any, _: Any) -> model.StatementId:
-    if isinstance(value, str) and value.strip().upper() in BY_ID:
-        return model.StatementId(value.strip().upper())
+    if isinstance(value, str) and value in BY_ID:
+        return model.StatementId(value)
     raise ValueError(f"expected a quality statement id ({ID_RANGES})")
 
 
@@ -92,11 +92,18 @@ def check_report(report: model.Report, source: str, places: Places | None = None
     """Checks the types cannot express: a visit date, no duplicate findings or ids, non-empty texts."""
     if not report.visit_dates:
         raise fail(source, "at least one visit date expected", "$.visit_dates", places)
-    _unique(source, places, [f.statement for f in report.findings], "findings", "statement",
-            "a second finding for the same quality statement")
+    _unique(
+        source,
+        places,
+        [f.statement for f in report.findings],
+        "findings",
+        "statement",
+        "a second finding for the same quality statement",
+    )
     _unique(source, places, [r.id for r in report.risks], "risks", "id", "duplicate risk id")
-    _unique(source, places, [r.id for r in report.recommendations], "recommendations", "id",
-            "duplicate recommendation id")
+    _unique(
+        source, places, [r.id for r in report.recommendations], "recommendations", "id", "duplicate recommendation id"
+    )
     for index, risk in enumerate(report.risks):
         if not risk.id.strip():
             raise fail(source, "empty risk id", f"$.risks[{index}].id", places)

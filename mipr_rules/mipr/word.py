@@ -13,20 +13,29 @@ import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import docx
-from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
-
-from mipr_rules.errors import InputError
+from mipr_rules.errors import ConfigError, InputError
 from mipr_rules.loading import MAX_FILE_BYTES
 from mipr_rules.mipr.outline import BLOCK_LABEL, SCORE_LINE, Block, Kind, read_outline
 from mipr_rules.mipr.report import Report
 
+if TYPE_CHECKING:
+    from docx.text.paragraph import Paragraph
+
 _HEADING_STYLE = re.compile(r"^Heading ([1-9])$")
-_FIELD_LABEL = re.compile(r"^([A-Za-z][A-Za-z ]*?:)(\s.*)$")
+_FIELD_LABEL = re.compile(r"^([A-Za-z][A-Za-z -]*?:)(\s.*)$")
 FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0)
 """Timestamp written into generated documents so that the same report always gives the same bytes."""
+
+
+def _docx() -> Any:
+    """The python-docx package, or a ConfigError saying how to install it."""
+    try:
+        import docx
+    except ImportError:
+        raise ConfigError("Word reports need python-docx; install mipr-rules[mipr]") from None
+    return docx
 
 
 def _kind(paragraph: Paragraph, place: str) -> tuple[Kind, int]:
@@ -53,6 +62,10 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
         raise InputError(f"{name}: cannot read ({exc.strerror})") from None
     if size > MAX_FILE_BYTES:
         raise InputError(f"{name}: file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
+    docx = _docx()
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
     try:
         document = docx.Document(str(path))
     except Exception:  # python-docx raises PackageNotFoundError, BadZipFile, KeyError...
@@ -90,7 +103,7 @@ def write_docx(blocks: Sequence[Block]) -> bytes:
     Labels (``Score:``, ``Evidence``, ``Risk R1``, ``Action:``...) are bold. The output is byte-for-byte
     reproducible: document properties and zip entry times are fixed.
     """
-    document = docx.Document()
+    document = _docx().Document()
     for block in blocks:
         if block.kind is Kind.HEADING:
             document.add_heading(block.text, level=block.level)

@@ -12,6 +12,13 @@ from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z]{1,63}")
+_NHS_NUMBER_SHAPE = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
+
+
+def _shown_id(rid: str) -> str:
+    """A resource id as messages show it: withheld if it looks like an NHS number (some systems use them)."""
+    return "(id withheld)" if _NHS_NUMBER_SHAPE.fullmatch(rid) else rid
+
 
 BUNDLE_TYPES = ("searchset", "collection", "transaction", "batch", "document")
 """Bundle types read as a set of records (history and message bundles are not)."""
@@ -66,8 +73,9 @@ def bundle_entries(
         if resource is None:
             continue
         search = item.get("search")
-        if isinstance(search, Mapping) and search.get("mode") == "outcome":
-            continue
+        mode = search.get("mode") if isinstance(search, Mapping) else None
+        if mode == "outcome" or (expect is not None and mode == "include"):
+            continue  # outcomes are not records; a search's includes are read by their own search
         if not isinstance(resource, Mapping) or not isinstance(resource.get("resourceType"), str):
             context.problem(f"{where} .resource", "expected a FHIR resource with a resourceType")
             continue
@@ -77,7 +85,7 @@ def bundle_entries(
         rid = resource.get("id")
         rid = rid if isinstance(rid, str) and rid else None
         full_url = item.get("fullUrl") if isinstance(item.get("fullUrl"), str) else None
-        label = f"{resource_type}/{rid}" if rid else resource_type
+        label = f"{resource_type}/{_shown_id(rid)}" if rid else resource_type
         entry = Entry(f"{where} ({label})", resource_type, rid, full_url, resource)
         if expect is not None and resource_type != expect:
             context.problem(f"{entry.where} .resourceType", f"expected {expect} in a {expect} search")

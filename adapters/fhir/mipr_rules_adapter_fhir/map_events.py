@@ -93,8 +93,7 @@ def read_incidents(reading: Reading) -> tuple[Incident, ...]:
 
 def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident:
     node = Node(entry.resource)
-    subject = node.reference("subject")
-    person = reading.person_of(subject) if subject is not None and subject.type == "Patient" else None
+    person = reading.person_if_patient(node.reference("subject"))
     severity = next((c.string("code") for s in node.children("severity") for c in s.children("coding")), None)
     return Incident(
         incident_id=record_id(entry),
@@ -135,8 +134,7 @@ def read_safeguarding(reading: Reading) -> tuple[SafeguardingConcern, ...]:
 
 def _concern(reading: Reading, entry: Entry, messages: list[Entry]) -> SafeguardingConcern:
     node = Node(entry.resource)
-    subject = node.reference("subject")
-    person = reading.person_of(subject) if subject is not None and subject.type == "Patient" else None
+    person = reading.person_if_patient(node.reference("subject"))
     referred = _sent(reading, messages, SAFEGUARDING_REFERRAL)
     reason = None
     for message in messages:
@@ -203,13 +201,13 @@ def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
             continue
 
         def one(node: Node = node) -> Feedback:
-            source = node.reference("source", required=True)
-            assert source is not None  # required=True raised otherwise
-            if source.type not in FEEDBACK_SOURCES:
+            source = node.need_child("source").as_reference()
+            kind = reading.type_of(source)
+            if kind not in FEEDBACK_SOURCES:
                 raise RecordProblem(source.path, f"expected a {', '.join(FEEDBACK_SOURCES)} reference")
             channel = node.ext_string(systems.EXT_FEEDBACK_CHANNEL, required=True) or "survey"
             return Feedback(
-                received=node.need_date("authored"), source=FEEDBACK_SOURCES[source.type], channel=channel
+                received=node.need_date("authored"), source=FEEDBACK_SOURCES[kind], channel=channel
             )
 
         found = reading.attempt(entry, one, whole=True)

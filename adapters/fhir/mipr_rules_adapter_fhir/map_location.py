@@ -145,7 +145,7 @@ def _rating(ext: Node | None) -> Rating | None:
         )
     return Rating(
         overall=enum_value(RatingValue, overall, f"{ext.path}.extension[overall]") if overall else None,
-        published=_need_date(ext, "published"),
+        published=ext.need_ext_date("published"),
         key_questions=tuple(questions),
         report_id=ext.ext_string("reportId"),
     )
@@ -162,15 +162,8 @@ def _condition(ext: Node) -> RegistrationCondition:
 
 def _absence(ext: Node) -> ManagerAbsence:
     return ManagerAbsence(
-        start=_need_date(ext, "start"),
+        start=ext.need_ext_date("start"),
         expected_days=ext.ext_integer("expectedDays", required=True) or 0,
         planned=bool(ext.ext_boolean("planned", required=True)),
         notified=ext.ext_date("notified"),
     )
-
-
-def _need_date(ext: Node, name: str) -> Any:
-    value = ext.ext_date(name, required=True)
-    if value is None:  # pragma: no cover - required=True raised
-        raise RecordProblem(ext.path, "required date missing")
-    return value

@@ -225,32 +225,37 @@ class Node:
 
     def need_child(self, key: str) -> Node:
         """Member ``key``, which must be present."""
-        node = self.child(key, required=True)
-        assert node is not None  # required=True raised otherwise
+        node = self.child(key)
+        if node is None:
+            raise RecordProblem(self.at(key), "required element missing")
         return node
 
     def need_string(self, key: str) -> str:
         """Member ``key``, a string that must be present."""
-        value = self.string(key, required=True)
-        assert value is not None  # required=True raised otherwise
+        value = self.string(key)
+        if value is None:
+            raise RecordProblem(self.at(key), "required value missing")
         return value
 
     def need_date(self, key: str) -> dt.date:
         """Member ``key``, a date that must be present."""
-        value = self.date(key, required=True)
-        assert value is not None  # required=True raised otherwise
+        value = self.date(key)
+        if value is None:
+            raise RecordProblem(self.at(key), "required date missing")
         return value
 
     def need_datetime(self, key: str) -> dt.datetime:
         """Member ``key``, a date-time that must be present."""
-        value = self.datetime(key, required=True)
-        assert value is not None  # required=True raised otherwise
+        value = self.datetime(key)
+        if value is None:
+            raise RecordProblem(self.at(key), "required date missing")
         return value
 
     def need_code(self, key: str, system: str, what: str) -> str:
         """The first code of ``system`` in ``key``, which must be present."""
-        value = self.code(key, system, required=True, what=what)
-        assert value is not None  # required=True raised otherwise
+        value = self.code(key, system)
+        if value is None:
+            raise RecordProblem(self.at(key), f"no {what} coded in {system}")
         return value
 
     def ext_value(
@@ -271,6 +276,13 @@ class Node:
         """A date held in extension ``url`` (``valueDate`` or ``valueDateTime``)."""
         found = self.ext_value(url, ("valueDate", "valueDateTime"), required=required)
         return found[0].date(found[1]) if found else None
+
+    def need_ext_date(self, url: str) -> dt.date:
+        """A date held in extension ``url``, which must be present."""
+        value = self.ext_date(url)
+        if value is None:
+            raise RecordProblem(f"{self.path}.extension[{_label(url)}]", "required date missing")
+        return value
 
     def ext_datetime(self, url: str, *, required: bool = False) -> dt.datetime | None:
         """A date-time held in extension ``url``."""

@@ -88,6 +88,19 @@ class Reading:
             raise RecordProblem(ref.path, f"refers to a {target.resource_type} that was skipped")
         return target
 
+    def type_of(self, ref: Ref) -> str | None:
+        """The resource type ``ref`` points to: as written, else that of the resource it resolves to."""
+        if ref.type is not None:
+            return ref.type
+        target = self.lookup(ref)
+        return target.resource_type if target else None
+
+    def person_if_patient(self, ref: Ref | None) -> str | None:
+        """Pseudonymous id of the Patient ``ref`` points to; ``None`` if it points to anything else."""
+        if ref is None or self.type_of(ref) != "Patient":
+            return None
+        return self.person_of(ref)
+
     def person_of(self, ref: Ref | None, path: str = ".subject") -> str:
         """Pseudonymous id of the Patient ``ref`` points to."""
         target = self.resolve(ref, "Patient", path=path)

@@ -1,4 +1,4 @@
-"""Render the canonical sample home as a FHIR R4 / UK Core Bundle: ``tests/fixtures/sunrise-house.bundle.json``.
+"""Render the canonical sample home as a FHIR R4 / UK Core Bundle (``fixtures/sunrise-house.bundle.json``).
 
 Run ``python adapters/fhir/tests/make_fixture.py`` after the sample home changes and commit the result;
 the tests read the committed file, never this script. It is written from README.md's mapping table and
@@ -72,7 +72,7 @@ def nhs_number(index: int) -> str:
     seed = 999_000_000 + index * 7
     while True:
         digits = [int(d) for d in str(seed)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1))) % 11
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
         check = 0 if check == 11 else check
         if check != 10:
             return f"{seed}{check}"
@@ -118,7 +118,9 @@ def location_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
     ratings += [("cqc-past-rating", rating) for rating in home["past_ratings"]]
     for name, rating in ratings:
         questions = [
-            complex_ext("keyQuestion", [("question", "Code", kq["key_question"]), ("rating", "Code", kq["rating"])])
+            complex_ext(
+                "keyQuestion", [("question", "Code", kq["key_question"]), ("rating", "Code", kq["rating"])]
+            )
             for kq in rating["key_questions"]
         ]
         extensions.append(
@@ -226,7 +228,9 @@ def staff_resources(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
         role = {
             "resourceType": "PractitionerRole",
             "id": f"role-{sid}",
-            "extension": [ext(ext_url("administers-medication"), "Boolean", member["administers_medication"])],
+            "extension": [
+                ext(ext_url("administers-medication"), "Boolean", member["administers_medication"])
+            ],
             "active": member["left"] is None,
             "period": period,
             "practitioner": ref("Practitioner", f"staff-{sid}"),
@@ -242,7 +246,9 @@ def staff_resources(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 ext(ext_url("dbs-update-service"), "Boolean", dbs["update_service"]),
             ]
             if dbs["update_service_checked"]:
-                extensions.append(ext(ext_url("dbs-update-service-checked"), "Date", dbs["update_service_checked"]))
+                extensions.append(
+                    ext(ext_url("dbs-update-service-checked"), "Date", dbs["update_service_checked"])
+                )
             resources.append(
                 {
                     "resourceType": "Basic",
@@ -380,10 +386,16 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                 )
             )
         if incident["reported_to_police"]:
-            resources.append(message(f"{iid}-police", "police-report", about=about, sent=local_time(incident["occurred"])))
+            resources.append(
+                message(f"{iid}-police", "police-report", about=about, sent=local_time(incident["occurred"]))
+            )
     for concern in home["safeguarding"]:
         cid = concern["concern_id"]
-        subject = ref("Patient", f"resident-{concern['person_id']}") if concern["person_id"] else ref("Location", "home")
+        subject = (
+            ref("Patient", f"resident-{concern['person_id']}")
+            if concern["person_id"]
+            else ref("Location", "home")
+        )
         resources.append(
             {
                 "resourceType": "Flag",
@@ -396,7 +408,12 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
         )
         if concern["referred_to_la"]:
             resources.append(
-                message(f"{cid}-referral", "safeguarding-referral", about=[ref("Flag", cid)], sent=concern["referred_to_la"])
+                message(
+                    f"{cid}-referral",
+                    "safeguarding-referral",
+                    about=[ref("Flag", cid)],
+                    sent=concern["referred_to_la"],
+                )
             )
         elif concern["referral_not_required_reason"]:
             resources.append(
@@ -418,10 +435,18 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
             if complaint[field]:
                 resources.append(
                     message(
-                        f"{cid}-{suffix}", category, inResponseTo=[ref("Communication", cid)], sent=complaint[field]
+                        f"{cid}-{suffix}",
+                        category,
+                        inResponseTo=[ref("Communication", cid)],
+                        sent=complaint[field],
                     )
                 )
-    source_types = {"person": "Patient", "relative": "RelatedPerson", "staff": "Practitioner", "partner": "Organization"}
+    source_types = {
+        "person": "Patient",
+        "relative": "RelatedPerson",
+        "staff": "Practitioner",
+        "partner": "Organization",
+    }
     for number, item in enumerate(home["feedback"], 1):
         resources.append(
             {

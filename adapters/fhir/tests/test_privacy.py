@@ -40,7 +40,9 @@ def without_pseudonyms(bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-def test_sample_home_model_holds_no_identifying_value(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_sample_home_model_holds_no_identifying_value(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     values = identifying_values(sample_bundle)
     assert len(values) > 100  # the fixture really carries names, birth dates and NHS numbers
 
@@ -127,3 +129,16 @@ def test_messages_about_bad_patients_never_show_their_values(
 
 def test_nhs_number_system_is_the_uk_core_one() -> None:
     assert NHS_NUMBER == "https://fhir.nhs.uk/Id/nhs-number"
+
+
+def test_a_resource_id_that_looks_like_an_nhs_number_is_withheld_from_messages(write_bundle: Write) -> None:
+    person = patient("9434765919", nhs_number="9434765919")
+    person["birthDate"] = "1931-02-30T"
+    path = write_bundle(small_home(person))
+
+    with pytest.raises(InputError) as info:
+        list(FhirAdapter().read(path, ReadContext()))
+
+    assert str(info.value) == (
+        f"{path}: entry[2] (Patient/(id withheld)) .birthDate: not a valid FHIR date, dateTime or instant"
+    )

@@ -31,14 +31,17 @@ def lenient(path: str) -> tuple[Location | None, list[str]]:
     return (locations[0] if locations else None), context.skipped
 
 
-def test_missing_required_date_names_entry_record_and_field(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_missing_required_date_names_entry_record_and_field(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     plan = resource(sample_bundle, "CarePlan/CP-R07")
     del plan["created"], plan["period"]
     index = entry_index(sample_bundle, "CarePlan/CP-R07")
     path = write_bundle(sample_bundle)
 
     assert strict_error(path) == (
-        f"{path}: entry[{index}] (CarePlan/CP-R07) .created: required date missing (nor is there a .period.start)"
+        f"{path}: entry[{index}] (CarePlan/CP-R07) .created: "
+        "required date missing (nor is there a .period.start)"
     )
     location, skipped = lenient(path)
     assert location is not None
@@ -49,7 +52,9 @@ def test_missing_required_date_names_entry_record_and_field(sample_bundle: dict[
 
 
 def test_reference_to_the_wrong_resource_type(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
-    resource(sample_bundle, "RiskAssessment/RA-R01-falls")["subject"] = {"reference": "Practitioner/staff-S02"}
+    resource(sample_bundle, "RiskAssessment/RA-R01-falls")["subject"] = {
+        "reference": "Practitioner/staff-S02"
+    }
     index = entry_index(sample_bundle, "RiskAssessment/RA-R01-falls")
     path = write_bundle(sample_bundle)
 
@@ -59,13 +64,17 @@ def test_reference_to_the_wrong_resource_type(sample_bundle: dict[str, Any], wri
     )
 
 
-def test_reference_resolving_to_a_resource_of_another_type(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_reference_resolving_to_a_resource_of_another_type(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     # The reference names no type (a urn), but resolves to a Practitioner where a Patient belongs.
     sample_bundle["entry"][entry_index(sample_bundle, "Practitioner/staff-S02")]["fullUrl"] = "urn:uuid:1b2c"
     resource(sample_bundle, "CarePlan/CP-R03")["subject"] = {"reference": "urn:uuid:1b2c"}
     path = write_bundle(sample_bundle)
 
-    assert strict_error(path).endswith("(CarePlan/CP-R03) .subject: expected a reference to Patient, got Practitioner")
+    assert strict_error(path).endswith(
+        "(CarePlan/CP-R03) .subject: expected a reference to Patient, got Practitioner"
+    )
 
 
 def test_wrong_resource_type_where_a_bundle_is_expected(write_bundle: Write) -> None:
@@ -74,14 +83,20 @@ def test_wrong_resource_type_where_a_bundle_is_expected(write_bundle: Write) -> 
     assert strict_error(path) == f"{path}: expected a FHIR Bundle, got Patient"
 
 
-def test_reference_to_a_resource_not_in_the_source(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_reference_to_a_resource_not_in_the_source(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     resource(sample_bundle, "AdverseEvent/INC-0100")["subject"] = {"reference": "Patient/nobody"}
     path = write_bundle(sample_bundle)
 
-    assert strict_error(path).endswith("(AdverseEvent/INC-0100) .subject: refers to a Patient that is not in the source")
+    assert strict_error(path).endswith(
+        "(AdverseEvent/INC-0100) .subject: refers to a Patient that is not in the source"
+    )
 
 
-def test_not_valid_fhir_r4_is_a_problem_named_by_element(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_not_valid_fhir_r4_is_a_problem_named_by_element(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     del resource(sample_bundle, "CarePlan/CP-R02")["intent"]
     resource(sample_bundle, "RiskAssessment/RA-R03-falls")["occurrenceDateTime"] = "03/10/2026"
     resource(sample_bundle, "Flag/SG-0101")["colour"] = "red"
@@ -89,15 +104,22 @@ def test_not_valid_fhir_r4_is_a_problem_named_by_element(sample_bundle: dict[str
 
     assert strict_error(path).endswith("(CarePlan/CP-R02) .intent: required element missing")
     _, skipped = lenient(path)
+    at = {
+        key: f"entry[{entry_index(sample_bundle, key)}] ({key})"
+        for key in (
+            "CarePlan/CP-R02",
+            "RiskAssessment/RA-R03-falls",
+            "Flag/SG-0101",
+            "Communication/SG-0101-referral",
+        )
+    }
     assert [line.split(": ", 1)[1] for line in skipped] == [
-        f"entry[{entry_index(sample_bundle, 'CarePlan/CP-R02')}] (CarePlan/CP-R02) .intent: required element missing",
-        f"entry[{entry_index(sample_bundle, 'RiskAssessment/RA-R03-falls')}] (RiskAssessment/RA-R03-falls) "
-        ".occurrenceDateTime: not a valid FHIR date, dateTime or instant",
-        f"entry[{entry_index(sample_bundle, 'Flag/SG-0101')}] (Flag/SG-0101) .colour: "
-        "not an element of this FHIR R4 resource",
+        f"{at['CarePlan/CP-R02']} .intent: required element missing",
+        f"{at['RiskAssessment/RA-R03-falls']} .occurrenceDateTime: "
+        "not a valid FHIR date, dateTime or instant",
+        f"{at['Flag/SG-0101']} .colour: not an element of this FHIR R4 resource",
         # The referral about the skipped Flag goes with it.
-        f"entry[{entry_index(sample_bundle, 'Communication/SG-0101-referral')}] (Communication/SG-0101-referral) "
-        ".about[0]: refers to a Flag that was skipped",
+        f"{at['Communication/SG-0101-referral']} .about[0]: refers to a Flag that was skipped",
     ]
 
 
@@ -108,7 +130,9 @@ def test_date_not_precise_to_the_day(sample_bundle: dict[str, Any], write_bundle
     assert strict_error(path).endswith("(Basic/audit-3) .created: date must be precise to the day")
 
 
-def test_lenient_mode_skips_and_counts_every_bad_record(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_lenient_mode_skips_and_counts_every_bad_record(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     del resource(sample_bundle, "CarePlan/CP-R01")["created"]
     del resource(sample_bundle, "CarePlan/CP-R01")["period"]
     del resource(sample_bundle, "AdverseEvent/INC-0100")["date"]
@@ -139,10 +163,15 @@ def test_lenient_mode_skips_and_counts_every_bad_record(sample_bundle: dict[str,
 
 
 def test_a_skipped_patient_takes_its_records_with_it(write_bundle: Write) -> None:
-    bundle = small_home(patient("p1", pseudonym="9434765919"), care_plan("CP-1", "p1"), patient("p2", pseudonym="R2"))
+    bundle = small_home(
+        patient("p1", pseudonym="9434765919"), care_plan("CP-1", "p1"), patient("p2", pseudonym="R2")
+    )
     path = write_bundle(bundle)
 
-    assert strict_error(path) == f"{path}: entry[2] (Patient/p1) .identifier[0].value: a pseudonym must not be an NHS number"
+    assert (
+        strict_error(path)
+        == f"{path}: entry[2] (Patient/p1) .identifier[0].value: a pseudonym must not be an NHS number"
+    )
     location, skipped = lenient(path)
     assert location is not None
     assert [p.person_id for p in location.people] == ["R2"]
@@ -153,10 +182,14 @@ def test_same_resource_twice_is_a_problem(write_bundle: Write) -> None:
     bundle = small_home(patient("p1", pseudonym="R1"), patient("p1", pseudonym="R2"))
     path = write_bundle(bundle)
 
-    assert strict_error(path) == f"{path}: entry[3] (Patient/p1) .id: same resource appears twice in the source"
+    assert (
+        strict_error(path) == f"{path}: entry[3] (Patient/p1) .id: same resource appears twice in the source"
+    )
 
 
-def test_bad_code_lists_the_allowed_values_not_the_given_one(sample_bundle: dict[str, Any], write_bundle: Write) -> None:
+def test_bad_code_lists_the_allowed_values_not_the_given_one(
+    sample_bundle: dict[str, Any], write_bundle: Write
+) -> None:
     rating = resource(sample_bundle, "Location/home")["extension"][1]
     assert rating["url"] == ext_url("cqc-current-rating")
     rating["extension"][0]["valueCode"] = "Smashing"
@@ -195,7 +228,9 @@ def test_incident_without_a_category_this_adapter_knows(write_bundle: Write) -> 
         (small_home(), None),
     ],
 )
-def test_envelope_problems_are_input_errors(bundle: dict[str, Any], message: str | None, write_bundle: Write) -> None:
+def test_envelope_problems_are_input_errors(
+    bundle: dict[str, Any], message: str | None, write_bundle: Write
+) -> None:
     if message is None:  # a home with nothing else reads as an empty home
         (location,) = FhirAdapter().read(write_bundle(bundle), ReadContext())
         assert location.people == () and location.location_id == "1-000000009"
@@ -212,7 +247,9 @@ def test_no_cqc_location_and_two_cqc_locations(write_bundle: Write) -> None:
     two = small_home()
     second = dict(two["entry"][0]["resource"], id="home-2")
     add(two, second)
-    assert strict_error(write_bundle(two)).endswith(": holds 2 Locations with a CQC location id; read one location per source")
+    assert strict_error(write_bundle(two)).endswith(
+        ": holds 2 Locations with a CQC location id; read one location per source"
+    )
 
 
 def test_missing_file_and_broken_json(tmp_path: Path) -> None:

@@ -94,13 +94,17 @@ def test_http_error_is_one_line_naming_the_search(fhir_server: FhirServer) -> No
     serve_sample(fhir_server)
     fhir_server.status["CarePlan"] = 403
 
-    with pytest.raises(InputError, match=r"^http://127\.0\.0\.1:\d+/fhir/CarePlan page 1: HTTP 403 Forbidden$"):
+    with pytest.raises(
+        InputError, match=r"^http://127\.0\.0\.1:\d+/fhir/CarePlan page 1: HTTP 403 Forbidden$"
+    ):
         list(FhirAdapter().read(fhir_server.base, ReadContext()))
 
 
 def test_next_link_to_another_server_is_not_followed(fhir_server: FhirServer) -> None:
     serve_sample(fhir_server)
-    fhir_server.pages["Patient"][0]["link"] = [{"relation": "next", "url": "http://127.0.0.2:9/fhir/Patient?page=2"}]
+    fhir_server.pages["Patient"][0]["link"] = [
+        {"relation": "next", "url": "http://127.0.0.2:9/fhir/Patient?page=2"}
+    ]
 
     with pytest.raises(InputError, match="next link points to another server"):
         list(FhirAdapter().read(fhir_server.base, ReadContext()))

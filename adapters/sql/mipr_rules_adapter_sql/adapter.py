@@ -41,9 +41,8 @@ class SqlAdapter:
 
     def read(self, source: str, context: ReadContext) -> Iterator[Location]:
         """Yield the locations of the database ``source``; bad rows go through ``context.problem``."""
-        from mipr_rules_adapter_sql.cursor import read_cursor_file, write_cursor_file
+        from mipr_rules_adapter_sql.cursor import parse_cursor, read_cursor_file, write_cursor_file
         from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping
-        from mipr_rules_adapter_sql.cursor import parse_cursor
         from mipr_rules_adapter_sql.reader import SqlReader
         from mipr_rules_adapter_sql.source import parse_source
 

@@ -218,14 +218,16 @@ ENTITIES: dict[str, EntityDef] = {
             extra=(_link("service_type"),),
             description="CQC service types of a location, one row each.",
         ),
-        _entity("rating_displays", RatingDisplay, description="How a location displays its rating (at most one row)."),
+        _entity(
+            "rating_displays",
+            RatingDisplay,
+            description="How a location displays its rating (at most one row).",
+        ),
         _entity(
             "ratings",
             Rating,
             exclude=frozenset({"key_questions"}),
-            extra=(
-                FieldDef("current", bool, optional=True, required=False, column="is_current", link=True),
-            ),
+            extra=(FieldDef("current", bool, optional=True, required=False, column="is_current", link=True),),
             description="Published CQC ratings; the current one is flagged (else the newest is current).",
         ),
         _entity(
@@ -295,7 +297,9 @@ ENTITIES: dict[str, EntityDef] = {
         _entity("complaints", Complaint, description="Complaints and their handling."),
         _entity("audits", Audit, description="Internal audits."),
         _entity("feedback", Feedback, description="Feedback from people, relatives, staff and partners."),
-        _entity("evidence", EvidenceItem, description="Other evidence, tagged with its SAF evidence category."),
+        _entity(
+            "evidence", EvidenceItem, description="Other evidence, tagged with its SAF evidence category."
+        ),
     )
 }
 """Every entity, in the order a location is assembled (parents before children)."""

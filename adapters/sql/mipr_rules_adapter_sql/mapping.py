@@ -179,7 +179,9 @@ def _parse(data: Any, origin: str) -> Mapping:
     for name, entity_map in parsed.items():
         parent = entity_map.entity.parent
         if parent is not None and parent not in parsed:
-            raise _Invalid(f"entities.{name}", f"its rows belong to {parent}, which the mapping must also map")
+            raise _Invalid(
+                f"entities.{name}", f"its rows belong to {parent}, which the mapping must also map"
+            )
     _check_identities(parsed)
     ordered = {name: parsed[name] for name in ENTITIES if name in parsed}
     return Mapping(origin=origin, entities=ordered, schema=schema)
@@ -217,14 +219,18 @@ def _parse_entity(entity: EntityDef, spec: Any, path: str) -> EntityMap:
         for field_name, field_spec in fields_spec.items():
             if field_name not in entity.field_names:
                 known = ", ".join(entity.field_names)
-                raise _Invalid(f"{path}.fields.{field_name}", f"unknown field of {entity.name} (known: {known})")
+                raise _Invalid(
+                    f"{path}.fields.{field_name}", f"unknown field of {entity.name} (known: {known})"
+                )
             field = entity.field(field_name)
             parsed = _parse_field(entity, field, field_spec, f"{path}.fields.{field_name}")
             if parsed is not None:
                 fields[field_name] = parsed
         for field in entity.fields:
             if field.required and field.name not in fields:
-                raise _Invalid(f"{path}.fields", f"{field.name} is required (the model has no default for it)")
+                raise _Invalid(
+                    f"{path}.fields", f"{field.name} is required (the model has no default for it)"
+                )
     else:
         fields = dict(reference.fields)
     default_key = reference.key
@@ -290,11 +296,15 @@ def _parse_field(entity: EntityDef, field: FieldDef, spec: Any, path: str) -> Fi
     if not isinstance(pseudonymise, bool):
         raise _Invalid(f"{path}.pseudonymise", "expected true or false")
     if pseudonymise and (field.type is not str or values is not None):
-        raise _Invalid(f"{path}.pseudonymise", "only a text field read straight from its column can be pseudonymised")
+        raise _Invalid(
+            f"{path}.pseudonymise", "only a text field read straight from its column can be pseudonymised"
+        )
     if "prefix" in spec:
         prefix = spec["prefix"]
         if not pseudonymise or not isinstance(prefix, str) or not prefix.isalnum():
-            raise _Invalid(f"{path}.prefix", "a prefix (letters and digits) goes only with pseudonymise: true")
+            raise _Invalid(
+                f"{path}.prefix", "a prefix (letters and digits) goes only with pseudonymise: true"
+            )
     if field.link and field.name == "location_id" and values is not None:
         raise _Invalid(f"{path}.values", "location_id is read as it is; it takes no value map")
     return FieldMap(

@@ -109,7 +109,9 @@ class SqlReader:
                     try:
                         rows = {name: self._fetch(connection, em, batch) for name, em in self._maps()}
                     except sa.exc.DBAPIError as exc:
-                        raise InputError(f"{self.source.shown}: query failed ({first_line(exc.orig)})") from None
+                        raise InputError(
+                            f"{self.source.shown}: query failed ({first_line(exc.orig)})"
+                        ) from None
                     yield from self._assemble(batch, rows, context)
         finally:
             engine.dispose()
@@ -120,20 +122,24 @@ class SqlReader:
         return self.mapping.entities.items()
 
     def _table(self, entity_map: EntityMap) -> sa.TableClause:
-        columns = [sa.column(name) for name in entity_map.columns]
+        columns: list[sa.ColumnClause[Any]] = [sa.column(name) for name in entity_map.columns]
         if entity_map.updated_at is not None and entity_map.updated_at not in entity_map.columns:
             columns.append(sa.column(entity_map.updated_at, TIMESTAMP))
         return sa.table(entity_map.table, *columns, schema=self.mapping.schema)
 
     def _where(self, entity_map: EntityMap, key: str | None = None) -> str:
-        return f"{self.mapping.origin}: entities.{entity_map.entity.name}.{key}" if key else self.mapping.origin
+        return (
+            f"{self.mapping.origin}: entities.{entity_map.entity.name}.{key}" if key else self.mapping.origin
+        )
 
     def _check_tables(self, connection: sa.Connection) -> None:
         """Every mapped table and column exists, or one line naming the mapping key that is wrong."""
         inspector = sa.inspect(connection)
         for _, entity_map in self._maps():
             try:
-                found = {column["name"] for column in inspector.get_columns(entity_map.table, self.mapping.schema)}
+                found = {
+                    column["name"] for column in inspector.get_columns(entity_map.table, self.mapping.schema)
+                }
             except sa.exc.NoSuchTableError:
                 found = set()
             if not found:
@@ -142,11 +148,15 @@ class SqlReader:
                         f"{self.source.shown}: no table {entity_map.table!r} of the reference schema "
                         "(create it, or map your own tables with ?mapping=FILE)"
                     )
-                raise InputError(f"{self._where(entity_map, 'table')}: no table {entity_map.table!r} in the database")
+                raise InputError(
+                    f"{self._where(entity_map, 'table')}: no table {entity_map.table!r} in the database"
+                )
             checks = [("key", entity_map.key)]
             if entity_map.updated_at is not None:
                 checks.append(("updated_at", entity_map.updated_at))
-            checks += [(f"fields.{f}", m.column) for f, m in entity_map.fields.items() if m.column is not None]
+            checks += [
+                (f"fields.{f}", m.column) for f, m in entity_map.fields.items() if m.column is not None
+            ]
             for key, column in checks:
                 if column not in found:
                     raise InputError(
@@ -217,7 +227,9 @@ class SqlReader:
             if field_map.column is not None:
                 columns[name] = field_map.column
             try:
-                values[name] = field_value(field_map, raw[field_map.column] if field_map.column else None, context)
+                values[name] = field_value(
+                    field_map, raw[field_map.column] if field_map.column else None, context
+                )
             except BadValue as exc:
                 context.problem(f"{where}: {field_map.column or name}", str(exc))
                 return None
@@ -252,7 +264,9 @@ class SqlReader:
             for entity, attribute in _SIMPLE_COLLECTIONS.items()
             if entity in maps
         }
-        collections["service_types"] = tuple(row.values["service_type"] for row in rows.get("service_types", ()))
+        collections["service_types"] = tuple(
+            row.values["service_type"] for row in rows.get("service_types", ())
+        )
         collections["rating_display"] = self._rating_display(rows.get("rating_displays", []), context)
         collections.update(self._ratings(rows, context))
         collections["people"] = self._people(rows, context)

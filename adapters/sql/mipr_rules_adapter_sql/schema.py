@@ -33,10 +33,10 @@ CODE = sa.String(64)
 NAME = sa.String(255)
 """Names of organisations and locations (never of people)."""
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-"""Date-times (``updated_at``, incident times): microseconds, also on MariaDB/MySQL whose DATETIME keeps seconds."""
+"""Date-times (``updated_at``, incident times) to the microsecond, also on MariaDB/MySQL (DATETIME(6))."""
 
 
-class now(FunctionElement[Any]):  # noqa: N801 - an SQL function name
+class now(FunctionElement[Any]):
     """The current time at the database's finest precision (the ``updated_at`` default)."""
 
     type = sa.DateTime()
@@ -321,7 +321,7 @@ evidence = _child(
 )
 
 DIALECTS: dict[str, Any] = {
-    "postgresql": postgresql.dialect(),
+    "postgresql": postgresql.dialect(),  # type: ignore[no-untyped-call]
     "mariadb": mysql.dialect(is_mariadb=True),
     "mysql": mysql.dialect(),
     "sqlite": sqlite.dialect(),

@@ -8,7 +8,6 @@ Messages say what was expected, never what was found: a column value may be pers
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,12 @@ class BadValue(Exception):
 
 
 def _coerce(value: Any, target: Any) -> Any:
-    if target is bool and isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value in (0, 1):
+    if (
+        target is bool
+        and isinstance(value, (int, Decimal))
+        and not isinstance(value, bool)
+        and value in (0, 1)
+    ):
         return bool(value)
     if target is str and isinstance(value, (int, uuid.UUID)) and not isinstance(value, bool):
         return str(value)

@@ -1,17 +1,17 @@
-"""Fixtures: the backend chosen by ``MIPR_SQL_BACKEND`` (sqlite, postgresql, mariadb) and its databases.
+"""Fixtures: the backend chosen by ``MIPR_SQL_BACKEND`` (sqlite, postgresql, mariadb) and its database.
 
-Every database a run creates is named ``mipr_test_<run>_<n>`` and dropped when the run ends. If the
-server of the chosen backend is unreachable the tests fail (they never skip), saying how to start it.
+A run creates one database, ``mipr_test_<random>``, and drops it when it ends; tests share it one after
+another, each starting from an emptied reference schema. If the server of the chosen backend is
+unreachable the tests fail (they never skip), saying how to start it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from homes import HOMES
-from sql_fixtures import Databases, ServerUnreachable, backend, read_canonical, reference_database
+from sql_fixtures import RunDatabase, ServerUnreachable, backend, read_canonical
 
 from mipr_rules.model import Location
 from mipr_rules.testing.contract import sample_path
@@ -19,20 +19,27 @@ from mipr_rules_adapter_sql.adapter import SqlAdapter
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    """Creates fresh databases on the selected backend; drops them all at the end of the run."""
+def run_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
+    """This run's database on the selected backend; dropped at the end of the run."""
     try:
-        factory = Databases(backend(), tmp_path_factory.mktemp("sql"))
+        database = RunDatabase(backend(), tmp_path_factory.mktemp("sql"))
     except ServerUnreachable as exc:
         pytest.fail(str(exc), pytrace=False)
-    yield factory
-    factory.drop_all()
+    yield database
+    database.drop()
 
 
 @pytest.fixture
-def new_database(databases: Databases) -> str:
-    """URL of a new, empty database."""
-    return databases.new()
+def database(run_database: RunDatabase) -> RunDatabase:
+    """The run's database, emptied: only the (empty) reference schema."""
+    run_database.reset()
+    return run_database
+
+
+@pytest.fixture
+def empty_database(database: RunDatabase) -> str:
+    """URL of the run's database with the reference schema empty."""
+    return database.url
 
 
 @pytest.fixture(scope="session")
@@ -41,25 +48,19 @@ def sample_home() -> Location:
     return read_canonical(sample_path())
 
 
-@pytest.fixture(scope="session")
-def sample_database(databases: Databases, sample_home: Location) -> str:
-    """URL of a database holding the sample home in the reference schema (read-only for tests)."""
-    return reference_database(databases.new(), sample_home)
+@pytest.fixture
+def sample_database(run_database: RunDatabase, sample_home: Location) -> str:
+    """URL of the database holding just the sample home in the reference schema."""
+    return run_database.load(sample_home)
 
 
-@pytest.fixture(scope="session")
-def homes_database(databases: Databases) -> str:
-    """URL of a database holding this suite's own homes (every field of the model filled somewhere)."""
-    return reference_database(databases.new(), *HOMES)
+@pytest.fixture
+def homes_database(run_database: RunDatabase) -> str:
+    """URL of the database holding this suite's own homes (every field of the model filled somewhere)."""
+    return run_database.load(*HOMES)
 
 
 @pytest.fixture
 def adapter() -> SqlAdapter:
     """The adapter under test."""
     return SqlAdapter()
-
-
-@pytest.fixture
-def tmp_file(tmp_path: Path) -> Path:
-    """A path for a file the test writes."""
-    return tmp_path / "file"

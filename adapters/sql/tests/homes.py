@@ -68,12 +68,17 @@ MEADOW_VIEW = Location(
                     RatingValue.OUTSTANDING,
                     RatingValue.REQUIRES_IMPROVEMENT,
                 ),
+                strict=True,
             )
         ),
     ),
     past_ratings=(
-        Rating(overall=RatingValue.GOOD, published=D(2022, 6, 1), report_id="rep-1",
-               key_questions=(KeyQuestionRating(KeyQuestion.SAFE, RatingValue.GOOD),)),
+        Rating(
+            overall=RatingValue.GOOD,
+            published=D(2022, 6, 1),
+            report_id="rep-1",
+            key_questions=(KeyQuestionRating(KeyQuestion.SAFE, RatingValue.GOOD),),
+        ),
         Rating(overall=None, published=D(2019, 2, 11)),
     ),
     rating_display=RatingDisplay(premises=D(2025, 12, 12), website=D(2025, 12, 15), has_website=True),
@@ -104,8 +109,12 @@ MEADOW_VIEW = Location(
             staff_id="S-0001",
             role="nurse",
             started=D(2018, 4, 1),
-            dbs=DbsCheck(D(2023, 3, 3), level="enhanced_barred_adults", update_service=True,
-                         update_service_checked=D(2026, 3, 3)),
+            dbs=DbsCheck(
+                D(2023, 3, 3),
+                level="enhanced_barred_adults",
+                update_service=True,
+                update_service_checked=D(2026, 3, 3),
+            ),
             training=(
                 TrainingRecord("moving_and_handling", D(2025, 11, 1), expires=D(2026, 11, 1)),
                 TrainingRecord("safeguarding_adults", D(2024, 2, 2)),
@@ -114,8 +123,13 @@ MEADOW_VIEW = Location(
             administers_medication=True,
             medication_competency_assessed=D(2026, 2, 2),
         ),
-        StaffMember(staff_id="S-0002", role="care_worker", started=D(2025, 6, 1), left=D(2026, 9, 30),
-                    dbs=DbsCheck(D(2025, 5, 20), level="enhanced"),),
+        StaffMember(
+            staff_id="S-0002",
+            role="care_worker",
+            started=D(2025, 6, 1),
+            left=D(2026, 9, 30),
+            dbs=DbsCheck(D(2025, 5, 20), level="enhanced"),
+        ),
         StaffMember(staff_id="S-0003", role="senior_carer", started=D(2026, 10, 1)),
     ),
     incidents=tuple(

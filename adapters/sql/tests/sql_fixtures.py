@@ -51,71 +51,83 @@ class ServerUnreachable(Exception):
     """The database server of the selected backend cannot be reached."""
 
 
-class Databases:
-    """Creates uniquely named databases (``mipr_test_<run>_<n>``) and drops them all at the end."""
+class RunDatabase:
+    """The one database of a test run, ``mipr_test_<random>``, holding the reference schema.
+
+    Tests share it one after another: ``reset()`` empties it (and drops any table a test added) before
+    each test that uses it; ``drop()`` removes it when the run ends.
+    """
 
     def __init__(self, backend_name: str, folder: Path) -> None:
         self.backend = backend_name
-        self.folder = folder
-        self.run = secrets.token_hex(4)
-        self.created: list[str] = []
+        self.name = f"mipr_test_{secrets.token_hex(6)}"
         self._admin: sa.Engine | None = None
-        if backend_name != "sqlite":
-            url = SERVER_URLS[backend_name]
-            self._admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        if backend_name == "sqlite":
+            self.path = folder / f"{self.name}.db"
+            sa.create_engine(f"sqlite:///{self.path}", poolclass=sa.pool.NullPool).connect().close()
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self._admin = sa.create_engine(
+                SERVER_URLS[backend_name], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+            )
             try:
                 with self._admin.connect() as connection:
-                    connection.exec_driver_sql("SELECT 1")
+                    options = " CHARACTER SET utf8mb4" if backend_name == "mariadb" else " ENCODING 'UTF8'"
+                    connection.exec_driver_sql(f"CREATE DATABASE {self.name}{options}")
             except sa.exc.DBAPIError as exc:
-                shown = sa.make_url(url).render_as_string(hide_password=True)
-                first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+                shown = self._admin.url.render_as_string(hide_password=True)
+                text = str(exc.orig).strip()
+                first = text.splitlines()[0] if text else type(exc.orig).__name__
                 raise ServerUnreachable(
                     f"{backend_name} server at {shown} is not reachable ({first}). "
                     f"Start it with: {START_COMMANDS[backend_name]}"
                 ) from None
+            self.url = self._admin.url.set(database=self.name).render_as_string(hide_password=False)
+        with engine(self.url).begin() as connection:
+            schema.create_reference_schema(connection)
 
-    def new(self) -> str:
-        """The URL of a new, empty database."""
-        name = f"mipr_test_{self.run}_{len(self.created) + 1}"
-        self.created.append(name)
-        if self.backend == "sqlite":
-            path = self.folder / f"{name}.db"
-            sa.create_engine(f"sqlite:///{path}", poolclass=sa.pool.NullPool).connect().close()
-            return f"sqlite:///{path}"
-        assert self._admin is not None
-        with self._admin.connect() as connection:
-            if self.backend == "mariadb":
-                connection.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-            else:
-                connection.exec_driver_sql(f"CREATE DATABASE {name} ENCODING 'UTF8'")
-        url = self._admin.url.set(database=name)
-        return url.render_as_string(hide_password=False)
+    def reset(self) -> str:
+        """Empty the reference tables, drop every other table, recreate missing reference tables; the URL."""
+        with engine(self.url).begin() as connection:
+            extra = set(sa.inspect(connection).get_table_names()) - set(schema.metadata.tables)
+            if extra:
+                reflected = sa.MetaData()
+                reflected.reflect(connection, only=sorted(extra))
+                reflected.drop_all(connection)
+            schema.metadata.create_all(connection, checkfirst=True)
+            for table in reversed(schema.metadata.sorted_tables):
+                connection.execute(table.delete())
+        return self.url
 
-    def drop_all(self) -> None:
-        """Drop every database this run created."""
-        if self.backend == "sqlite":
-            for name in self.created:
-                (self.folder / f"{name}.db").unlink(missing_ok=True)
+    def load(self, *locations: Location, updated_at: dt.datetime | None = None) -> str:
+        """Reset, then load ``locations`` into the reference schema; the URL."""
+        self.reset()
+        with engine(self.url).begin() as connection:
+            for location in locations:
+                load_location(connection, location, updated_at)
+        return self.url
+
+    def drop(self) -> None:
+        """Drop the database."""
+        if self._admin is None:
+            self.path.unlink(missing_ok=True)
             return
-        assert self._admin is not None
         with self._admin.connect() as connection:
-            for name in self.created:
-                force = " WITH (FORCE)" if self.backend == "postgresql" else ""
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
+            force = " WITH (FORCE)" if self.backend == "postgresql" else ""
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}{force}")
         self._admin.dispose()
 
-    def existing(self) -> set[str]:
-        """Names of this run's databases that the server still has (to check the clean-up)."""
-        if self.backend == "sqlite":
-            return {name for name in self.created if (self.folder / f"{name}.db").exists()}
-        assert self._admin is not None
+    def exists(self) -> bool:
+        """Whether the server (or the disk) still has the database."""
+        if self._admin is None:
+            return self.path.exists()
         query = (
             "SELECT datname FROM pg_database"
             if self.backend == "postgresql"
             else "SELECT schema_name FROM information_schema.schemata"
         )
         with self._admin.connect() as connection:
-            return {row[0] for row in connection.exec_driver_sql(query)} & set(self.created)
+            return self.name in {row[0] for row in connection.exec_driver_sql(query)}
 
 
 def engine(url: str) -> sa.Engine:
@@ -148,10 +160,12 @@ def _row(obj: Any, skip: frozenset[str] = frozenset(), **extra: Any) -> dict[str
     return row
 
 
-def load_location(connection: sa.Connection, location: Location, updated_at: dt.datetime | None = None) -> None:
+def load_location(
+    connection: sa.Connection, location: Location, updated_at: dt.datetime | None = None
+) -> None:
     """Insert one canonical location into the reference schema (rows in model order, so ids keep it)."""
-    stamp = {"updated_at": updated_at} if updated_at is not None else {}
-    where = {"location_id": location.location_id, **stamp}
+    stamp: dict[str, Any] = {"updated_at": updated_at} if updated_at is not None else {}
+    where: dict[str, Any] = {"location_id": location.location_id, **stamp}
 
     def insert(table: sa.Table, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -193,20 +207,32 @@ def load_location(connection: sa.Connection, location: Location, updated_at: dt.
     ratings += [(False, rating) for rating in location.past_ratings]
     for current, rating in ratings:
         result = connection.execute(
-            schema.ratings.insert(), {**_row(rating, frozenset({"key_questions"}), **where), "is_current": current}
+            schema.ratings.insert(),
+            {**_row(rating, frozenset({"key_questions"}), **where), "is_current": current},
         )
         (rating_id,) = result.inserted_primary_key or (None,)
-        insert(schema.key_question_ratings, [_row(kq, **where, rating_id=rating_id) for kq in rating.key_questions])
+        insert(
+            schema.key_question_ratings,
+            [_row(kq, **where, rating_id=rating_id) for kq in rating.key_questions],
+        )
     insert(schema.manager_absences, [_row(absence, **where) for absence in location.manager_absences])
     insert(schema.registration_conditions, [_row(condition, **where) for condition in location.conditions])
-    insert(schema.people, [_row(p, frozenset({"care_plans", "risk_assessments"}), **where) for p in location.people])
+    insert(
+        schema.people,
+        [_row(p, frozenset({"care_plans", "risk_assessments"}), **where) for p in location.people],
+    )
     for person in location.people:
-        insert(schema.care_plans, [_row(plan, **where, person_id=person.person_id) for plan in person.care_plans])
+        insert(
+            schema.care_plans, [_row(plan, **where, person_id=person.person_id) for plan in person.care_plans]
+        )
         insert(
             schema.risk_assessments,
             [_row(risk, **where, person_id=person.person_id) for risk in person.risk_assessments],
         )
-    insert(schema.staff, [_row(s, frozenset({"dbs", "training", "supervisions"}), **where) for s in location.staff])
+    insert(
+        schema.staff,
+        [_row(s, frozenset({"dbs", "training", "supervisions"}), **where) for s in location.staff],
+    )
     for member in location.staff:
         link = {**where, "staff_id": member.staff_id}
         if member.dbs is not None:
@@ -219,12 +245,3 @@ def load_location(connection: sa.Connection, location: Location, updated_at: dt.
     insert(schema.audits, [_row(audit, **where) for audit in location.audits])
     insert(schema.feedback, [_row(item, **where) for item in location.feedback])
     insert(schema.evidence, [_row(item, **where) for item in location.evidence])
-
-
-def reference_database(url: str, *locations: Location, updated_at: dt.datetime | None = None) -> str:
-    """Create the reference schema in the database ``url`` and load ``locations`` into it; returns ``url``."""
-    with engine(url).begin() as connection:
-        schema.create_reference_schema(connection)
-        for location in locations:
-            load_location(connection, location, updated_at)
-    return url

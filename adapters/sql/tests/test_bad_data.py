@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from homes import BROOKSIDE, MEADOW_VIEW
-from sql_fixtures import engine, reference_database
+from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
@@ -33,8 +33,8 @@ def _bad_plan(location_id: str, person_id: str) -> Any:
 
 
 @pytest.fixture
-def null_date_database(new_database: str) -> str:
-    url = reference_database(new_database, MEADOW_VIEW, BROOKSIDE)
+def null_date_database(database: RunDatabase) -> str:
+    url = database.load(MEADOW_VIEW, BROOKSIDE)
     return _with(url, _bad_plan(MEADOW_VIEW.location_id, "P-AAAA"))
 
 
@@ -56,8 +56,8 @@ def test_null_required_date_is_skipped_and_counted_in_lenient_mode(
     assert brookside.location_id == BROOKSIDE.location_id
 
 
-def test_value_of_the_wrong_kind_is_named_but_never_shown(adapter: SqlAdapter, new_database: str) -> None:
-    url = reference_database(new_database, BROOKSIDE)
+def test_value_of_the_wrong_kind_is_named_but_never_shown(adapter: SqlAdapter, database: RunDatabase) -> None:
+    url = database.load(BROOKSIDE)
     _with(
         url,
         sa.insert(schema.incidents).values(
@@ -75,37 +75,47 @@ def test_value_of_the_wrong_kind_is_named_but_never_shown(adapter: SqlAdapter, n
     assert "Jones" not in message and "\n" not in message
 
 
-def test_a_bad_locations_row_skips_that_location_only(adapter: SqlAdapter, new_database: str) -> None:
-    url = reference_database(new_database, MEADOW_VIEW, BROOKSIDE)
+def test_a_bad_locations_row_skips_that_location_only(adapter: SqlAdapter, database: RunDatabase) -> None:
+    url = database.load(MEADOW_VIEW, BROOKSIDE)
     _with(
         url,
-        sa.update(schema.locations).where(schema.locations.c.location_id == MEADOW_VIEW.location_id).values(name=None),
+        sa.update(schema.locations)
+        .where(schema.locations.c.location_id == MEADOW_VIEW.location_id)
+        .values(name=None),
     )
     context = ReadContext(lenient=True)
     assert [loc.location_id for loc in adapter.read(url, context)] == [BROOKSIDE.location_id]
-    assert context.skipped == [f"locations row location_id={MEADOW_VIEW.location_id}: name: required text is NULL"]
+    assert context.skipped == [
+        f"locations row location_id={MEADOW_VIEW.location_id}: name: required text is NULL"
+    ]
 
 
-def test_null_in_a_field_with_a_model_default_takes_the_default(adapter: SqlAdapter, new_database: str) -> None:
-    url = reference_database(new_database, BROOKSIDE)
+def test_null_in_a_field_with_a_model_default_takes_the_default(
+    adapter: SqlAdapter, database: RunDatabase
+) -> None:
+    url = database.load(BROOKSIDE)
     _with(url, sa.update(schema.locations).values(care_home=None, registered_manager_required=None))
     (location,) = adapter.read(url, ReadContext())
     assert location.care_home is True and location.registered_manager_required is True
 
 
-def test_two_current_ratings_are_a_bad_row(adapter: SqlAdapter, new_database: str) -> None:
-    url = reference_database(new_database, MEADOW_VIEW)
+def test_two_current_ratings_are_a_bad_row(adapter: SqlAdapter, database: RunDatabase) -> None:
+    url = database.load(MEADOW_VIEW)
     _with(url, sa.update(schema.ratings).values(is_current=True))
     context = ReadContext(lenient=True)
     (location,) = adapter.read(url, context)
     assert location.current_rating == MEADOW_VIEW.current_rating
     assert len(context.skipped) == 2
-    assert all(line.endswith("is_current: a second current rating for this location") for line in context.skipped)
+    assert all(
+        line.endswith("is_current: a second current rating for this location") for line in context.skipped
+    )
 
 
-def test_the_most_recent_dbs_check_is_the_workers(adapter: SqlAdapter, new_database: str) -> None:
-    url = reference_database(new_database, MEADOW_VIEW)
-    older = dict(location_id=MEADOW_VIEW.location_id, staff_id="S-0001", issued=dt.date(2015, 1, 1), level="basic")
+def test_the_most_recent_dbs_check_is_the_workers(adapter: SqlAdapter, database: RunDatabase) -> None:
+    url = database.load(MEADOW_VIEW)
+    older = dict(
+        location_id=MEADOW_VIEW.location_id, staff_id="S-0001", issued=dt.date(2015, 1, 1), level="basic"
+    )
     _with(url, sa.insert(schema.dbs_checks).values(**older))
     (location,) = adapter.read(url, ReadContext())
     assert location.staff[0].dbs == MEADOW_VIEW.staff[0].dbs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sql_fixtures import Databases, engine, reference_database
+from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.model import Location
 from mipr_rules.testing.contract import AdapterContract
@@ -13,10 +13,10 @@ from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
 
-@pytest.fixture(scope="session")
-def bad_database(databases: Databases, sample_home: Location) -> str:
-    """The sample home plus one care plan (row id=17... see below) whose required ``created`` is NULL."""
-    url = reference_database(databases.new(), sample_home)
+@pytest.fixture
+def bad_database(run_database: RunDatabase, sample_home: Location) -> str:
+    """The sample home plus one care plan whose required ``created`` is NULL."""
+    url = run_database.load(sample_home)
     with engine(url).begin() as connection:
         connection.execute(
             sa.insert(schema.care_plans).values(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from homes import BROOKSIDE, MEADOW_VIEW
-from sql_fixtures import engine, reference_database
+from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
@@ -20,8 +20,8 @@ EDITED = dt.datetime(2020, 2, 1, 10, 0, 0, 1)
 
 
 @pytest.fixture
-def two_homes(new_database: str) -> str:
-    return reference_database(new_database, MEADOW_VIEW, BROOKSIDE, updated_at=LOADED)
+def two_homes(database: RunDatabase) -> str:
+    return database.load(MEADOW_VIEW, BROOKSIDE, updated_at=LOADED)
 
 
 def _execute(url: str, statement: sa.Executable) -> None:
@@ -33,9 +33,9 @@ def _edit_care_plan(url: str, when: dt.datetime | None = EDITED) -> None:
     stamp = {"updated_at": when} if when else {"updated_at": schema.now()}
     _execute(
         url,
-        sa.update(schema.care_plans).where(schema.care_plans.c.plan_id == "CP-1").values(
-            last_reviewed=dt.date(2026, 10, 30), **stamp
-        ),
+        sa.update(schema.care_plans)
+        .where(schema.care_plans.c.plan_id == "CP-1")
+        .values(last_reviewed=dt.date(2026, 10, 30), **stamp),
     )
 
 
@@ -66,9 +66,9 @@ def test_changes_a_microsecond_apart_are_told_apart(two_homes: str) -> None:
 def test_a_change_to_the_locations_row_itself_counts(two_homes: str) -> None:
     _execute(
         two_homes,
-        sa.update(schema.locations).where(schema.locations.c.location_id == BROOKSIDE.location_id).values(
-            beds=12, updated_at=EDITED
-        ),
+        sa.update(schema.locations)
+        .where(schema.locations.c.location_id == BROOKSIDE.location_id)
+        .values(beds=12, updated_at=EDITED),
     )
     (brookside,) = read_changes(two_homes, since=LOADED).locations
     assert brookside.beds == 12
@@ -78,7 +78,10 @@ def test_rows_stamped_by_the_database_default_are_seen(two_homes: str) -> None:
     _execute(
         two_homes,
         sa.insert(schema.training).values(
-            location_id=BROOKSIDE.location_id, staff_id="S-0101", course="fire_safety", completed=dt.date(2026, 1, 5)
+            location_id=BROOKSIDE.location_id,
+            staff_id="S-0101",
+            course="fire_safety",
+            completed=dt.date(2026, 1, 5),
         ),
     )
     changes = read_changes(two_homes, since=LOADED)
@@ -92,7 +95,9 @@ def test_since_option_of_the_source(adapter: SqlAdapter, two_homes: str) -> None
     assert [loc.location_id for loc in found] == [MEADOW_VIEW.location_id]
 
 
-def test_cursor_file_moves_on_with_each_complete_read(adapter: SqlAdapter, two_homes: str, tmp_path: Path) -> None:
+def test_cursor_file_moves_on_with_each_complete_read(
+    adapter: SqlAdapter, two_homes: str, tmp_path: Path
+) -> None:
     cursor = tmp_path / "sql.cursor"
     source = f"{two_homes}?cursor={cursor}"
     assert len(list(adapter.read(source, ReadContext()))) == 2
@@ -114,7 +119,7 @@ def test_cursor_file_stays_put_when_the_read_is_not_finished(
 
 
 def test_since_and_cursor_together_are_refused(adapter: SqlAdapter, two_homes: str, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="give since or cursor, not both$"):
+    with pytest.raises(InputError, match=r"give since or cursor, not both$"):
         list(adapter.read(f"{two_homes}?since=2020-01-01&cursor={tmp_path / 'c'}", ReadContext()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homes import BROOKSIDE, HOMES, MEADOW_VIEW
+from sql_fixtures import RunDatabase
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.convert import unstructure
@@ -15,12 +16,14 @@ from mipr_rules_adapter_sql.adapter import SqlAdapter
 def test_every_field_of_the_model_survives_the_round_trip(adapter: SqlAdapter, homes_database: str) -> None:
     locations = list(adapter.read(homes_database, ReadContext()))
     assert [location.location_id for location in locations] == [home.location_id for home in HOMES]
-    for expected, actual in zip(HOMES, locations):
+    for expected, actual in zip(HOMES, locations, strict=True):
         differences = model_differences(expected, actual)
         assert not differences, "\n".join(differences[:20])
 
 
-def test_the_sample_home_reads_back_as_loaded(adapter: SqlAdapter, sample_database: str, sample_home: Location) -> None:
+def test_the_sample_home_reads_back_as_loaded(
+    adapter: SqlAdapter, sample_database: str, sample_home: Location
+) -> None:
     (location,) = adapter.read(sample_database, ReadContext())
     assert unstructure(location) == unstructure(sample_home)
 
@@ -37,7 +40,5 @@ def test_python_api_returns_the_locations_and_a_cursor(homes_database: str) -> N
     assert changes.cursor is not None
 
 
-def test_an_empty_reference_schema_has_no_locations(adapter: SqlAdapter, new_database: str) -> None:
-    from sql_fixtures import reference_database
-
-    assert list(adapter.read(reference_database(new_database), ReadContext())) == []
+def test_an_empty_reference_schema_has_no_locations(adapter: SqlAdapter, database: RunDatabase) -> None:
+    assert list(adapter.read(database.reset(), ReadContext())) == []

@@ -15,7 +15,12 @@ from mipr_rules.mipr.measures.risks import RiskFacts
 from mipr_rules.mipr.report import Report
 
 CALCULATORS = (
-    ReportFacts(), FindingFacts(), LanguageFacts(), RiskFacts(), RecommendationFacts(), RatingFacts(),
+    ReportFacts(),
+    FindingFacts(),
+    LanguageFacts(),
+    RiskFacts(),
+    RecommendationFacts(),
+    RatingFacts(),
 )
 """Every report calculator, in the order their facts are produced."""
 

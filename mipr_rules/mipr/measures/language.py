@@ -11,14 +11,32 @@ from mipr_rules.mipr.measures.common import BOOL, INT, NUM, STR, fact, own_names
 from mipr_rules.mipr.measures.text import TextMeasures, measure_text
 from mipr_rules.mipr.report import Report
 
-FACT_TYPE = FactType("mipr_text", "One piece of report prose: a summary, the methodology, a finding's narrative "
-                     "or evidence, a risk or a recommendation", {
-    "part": STR, "owner": STR, "statement": STR, "words": INT, "sentences": INT, "flesch_reading_ease": NUM,
-    "words_per_sentence": NUM, "emotive_terms": INT, "judgemental_terms": INT, "first_person_singular": INT,
-    "opinion_phrases": INT, "absolute_terms": INT, "unsupported_absolutes": INT, "non_cqc_terms": INT,
-    "spelling_errors": INT, "repeated_words": INT, "double_spaces": INT, "space_before_punctuation": INT,
-    "has_faults": BOOL,
-})
+FACT_TYPE = FactType(
+    "mipr_text",
+    "One piece of report prose: a summary, the methodology, a finding's narrative "
+    "or evidence, a risk or a recommendation",
+    {
+        "part": STR,
+        "owner": STR,
+        "statement": STR,
+        "words": INT,
+        "sentences": INT,
+        "flesch_reading_ease": NUM,
+        "words_per_sentence": NUM,
+        "emotive_terms": INT,
+        "judgemental_terms": INT,
+        "first_person_singular": INT,
+        "opinion_phrases": INT,
+        "absolute_terms": INT,
+        "unsupported_absolutes": INT,
+        "non_cqc_terms": INT,
+        "spelling_errors": INT,
+        "repeated_words": INT,
+        "double_spaces": INT,
+        "space_before_punctuation": INT,
+        "has_faults": BOOL,
+    },
+)
 
 
 @attrs.frozen
@@ -70,20 +88,34 @@ def measured_parts(report: Report) -> Iterator[tuple[TextPart, TextMeasures]]:
         yield part, measure_text(part.text, names)
 
 
-FAULT_FIELDS = ("emotive_terms", "judgemental_terms", "first_person_singular", "opinion_phrases",
-                "unsupported_absolutes", "non_cqc_terms", "spelling_errors", "repeated_words", "double_spaces",
-                "space_before_punctuation")
+FAULT_FIELDS = (
+    "emotive_terms",
+    "judgemental_terms",
+    "first_person_singular",
+    "opinion_phrases",
+    "unsupported_absolutes",
+    "non_cqc_terms",
+    "spelling_errors",
+    "repeated_words",
+    "double_spaces",
+    "space_before_punctuation",
+)
 """The counts that a clean text has at zero (``has_faults`` is true when any is not)."""
 
 
 def counts(m: TextMeasures) -> dict[str, int]:
     """The count fields of one text's measures."""
     return {
-        "emotive_terms": len(m.emotive), "judgemental_terms": len(m.judgemental),
-        "first_person_singular": m.first_person_singular, "opinion_phrases": len(m.opinion_phrases),
-        "absolute_terms": len(m.absolutes), "unsupported_absolutes": len(m.unsupported_absolutes),
-        "non_cqc_terms": len(m.non_cqc_terms), "spelling_errors": len(m.misspelt),
-        "repeated_words": len(m.repeated_words), "double_spaces": m.double_spaces,
+        "emotive_terms": len(m.emotive),
+        "judgemental_terms": len(m.judgemental),
+        "first_person_singular": m.first_person_singular,
+        "opinion_phrases": len(m.opinion_phrases),
+        "absolute_terms": len(m.absolutes),
+        "unsupported_absolutes": len(m.unsupported_absolutes),
+        "non_cqc_terms": len(m.non_cqc_terms),
+        "spelling_errors": len(m.misspelt),
+        "repeated_words": len(m.repeated_words),
+        "double_spaces": m.double_spaces,
         "space_before_punctuation": m.space_before_punctuation,
     }
 
@@ -101,8 +133,15 @@ class LanguageFacts:
         for part, m in measured_parts(subject):
             numbers = counts(m)
             yield fact(
-                "mipr_text", part.subject, part=part.part, owner=part.owner, statement=part.statement,
-                words=m.words, sentences=m.sentences, flesch_reading_ease=m.flesch_reading_ease,
-                words_per_sentence=m.words_per_sentence, **numbers,
+                "mipr_text",
+                part.subject,
+                part=part.part,
+                owner=part.owner,
+                statement=part.statement,
+                words=m.words,
+                sentences=m.sentences,
+                flesch_reading_ease=m.flesch_reading_ease,
+                words_per_sentence=m.words_per_sentence,
+                **numbers,
                 has_faults=any(numbers[f] for f in FAULT_FIELDS),
             )

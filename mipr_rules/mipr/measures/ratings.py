@@ -27,12 +27,26 @@ BAND_PARAMETERS = {
 }
 """Ruleset parameters read for the band thresholds (lowest whole percentage of each band), with defaults."""
 
-FACT_TYPE = FactType("mipr_key_question", "A key question: SAF percentage and band of its statement scores, "
-                     "and the rating the report proposes", {
-    "key_question": STR, "statements_in_scope": INT, "statements_scored": INT, "score_sum": INT, "scores_of_1": INT,
-    "scores_of_2": INT, "percentage": NUM, "percentage_rounded": INT, "band": STR, "band_rank": INT,
-    "has_proposed_rating": BOOL, "proposed_rating": STR, "proposed_rank": INT, "proposed_band_gap": INT,
-})
+FACT_TYPE = FactType(
+    "mipr_key_question",
+    "A key question: SAF percentage and band of its statement scores, and the rating the report proposes",
+    {
+        "key_question": STR,
+        "statements_in_scope": INT,
+        "statements_scored": INT,
+        "score_sum": INT,
+        "scores_of_1": INT,
+        "scores_of_2": INT,
+        "percentage": NUM,
+        "percentage_rounded": INT,
+        "band": STR,
+        "band_rank": INT,
+        "has_proposed_rating": BOOL,
+        "proposed_rating": STR,
+        "proposed_rank": INT,
+        "proposed_band_gap": INT,
+    },
+)
 
 
 @attrs.frozen
@@ -99,12 +113,20 @@ class RatingFacts:
             band_rank = RATING_RANK[m.band] if m.band else None
             proposed_rank = RATING_RANK[m.proposed] if m.proposed else None
             yield fact(
-                "mipr_key_question", f"key_question:{m.key_question.value}", key_question=m.key_question.value,
-                statements_in_scope=m.statements_in_scope, statements_scored=len(m.scores),
-                score_sum=sum(m.scores), scores_of_1=m.scores.count(1), scores_of_2=m.scores.count(2),
+                "mipr_key_question",
+                f"key_question:{m.key_question.value}",
+                key_question=m.key_question.value,
+                statements_in_scope=m.statements_in_scope,
+                statements_scored=len(m.scores),
+                score_sum=sum(m.scores),
+                scores_of_1=m.scores.count(1),
+                scores_of_2=m.scores.count(2),
                 percentage=None if m.percentage is None else round(float(m.percentage), 2),
-                percentage_rounded=m.percentage_rounded, band=m.band.value if m.band else None,
-                band_rank=band_rank, has_proposed_rating=m.proposed is not None,
-                proposed_rating=m.proposed.value if m.proposed else None, proposed_rank=proposed_rank,
+                percentage_rounded=m.percentage_rounded,
+                band=m.band.value if m.band else None,
+                band_rank=band_rank,
+                has_proposed_rating=m.proposed is not None,
+                proposed_rating=m.proposed.value if m.proposed else None,
+                proposed_rank=proposed_rank,
                 proposed_band_gap=None if band_rank is None or proposed_rank is None else proposed_rank - band_rank,
             )

