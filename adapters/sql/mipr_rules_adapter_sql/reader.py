@@ -29,7 +29,7 @@ from mipr_rules.model import (
     StaffMember,
 )
 from mipr_rules_adapter_sql.cursor import database_time, format_cursor, latest, parse_cursor
-from mipr_rules_adapter_sql.mapping import EntityMap, Mapping, load_mapping, reference_mapping
+from mipr_rules_adapter_sql.mapping import REFERENCE, EntityMap, Mapping, load_mapping, reference_mapping
 from mipr_rules_adapter_sql.schema import TIMESTAMP
 from mipr_rules_adapter_sql.source import SqlSource, first_line, make_engine, parse_source, snapshot
 from mipr_rules_adapter_sql.values import BadValue, field_value
@@ -143,7 +143,7 @@ class SqlReader:
             except sa.exc.NoSuchTableError:
                 found = set()
             if not found:
-                if self.mapping.origin == "reference schema":
+                if self.mapping.origin == REFERENCE:
                     raise InputError(
                         f"{self.source.shown}: no table {entity_map.table!r} of the reference schema "
                         "(create it, or map your own tables with ?mapping=FILE)"
@@ -186,6 +186,8 @@ class SqlReader:
             ids = list(dict.fromkeys(connection.execute(query).scalars()))
         if since is None:
             return ids
+        if all(entity_map.updated_at is None for _, entity_map in self._maps()):
+            raise InputError(f"{self.mapping.origin}: no entity has an updated_at column to read changes since")
         changed: set[str] = set()
         for _, entity_map in self._maps():
             if entity_map.updated_at is None:

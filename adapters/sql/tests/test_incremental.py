@@ -12,7 +12,7 @@ from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules_adapter_sql import read_changes, schema
+from mipr_rules_adapter_sql import parse_mapping, read_changes, schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
 LOADED = dt.datetime(2020, 1, 1, 9, 0)
@@ -133,3 +133,10 @@ def test_a_corrupt_cursor_file(adapter: SqlAdapter, two_homes: str, tmp_path: Pa
     cursor.write_text("yesterday\n")
     with pytest.raises(InputError, match=r"sql.cursor: cursor file: expected a date-time"):
         list(adapter.read(f"{two_homes}?cursor={cursor}", ReadContext()))
+
+
+def test_changes_cannot_be_read_without_any_change_column(two_homes: str) -> None:
+    mapping = {"entities": {"locations": {"updated_at": None}}}
+    assert len(read_changes(two_homes, mapping=parse_mapping(mapping, "inline.yaml")).locations) == 2
+    with pytest.raises(InputError, match=r"^inline\.yaml: no entity has an updated_at column to read changes since$"):
+        read_changes(two_homes, mapping=parse_mapping(mapping, "inline.yaml"), since=LOADED)

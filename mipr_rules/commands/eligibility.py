@@ -1,0 +1,62 @@
+"""``mipr eligibility``: can a location be nominated for a 2023 improvement inspection?"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from mipr_rules.commands.options import as_of_option, emit, format_option, guard, today
+from mipr_rules.config import load_config
+from mipr_rules.eligibility import (
+    DEFAULT_RULESET,
+    assess_eligibility,
+    load_location,
+    load_nomination,
+    with_eligibility_facts,
+)
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.errors import MiprRulesError
+from mipr_rules.ruleset.catalogue import Catalogue
+
+
+@click.command()
+@click.argument("location_file", type=click.Path(path_type=Path))
+@click.option("--nomination", "nomination_file", type=click.Path(path_type=Path), default=None,
+              help="YAML/JSON: nominated_by, accepts_la_funded_placements, la_confirmed_staffing, "
+                   "evidence_of_improvement, rating_absence_blocks_commissioning (missing = unknown).")
+@as_of_option
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Provider configuration (parameter overrides).")
+@format_option()
+def eligibility(location_file: Path, nomination_file: Path | None, as_of: dt.date | None,
+                config_path: Path | None, fmt: str) -> None:
+    """Check a CQC location against the improvement-inspection criteria of 13 Jan 2023.
+
+    LOCATION_FILE is the location exactly as CQC's public API returns it (GET /locations/{id}).
+    The programme ran from 2023-01-13 to 2023-03-31: other --as-of dates fail the window check.
+    Exit 0 whatever the verdict; 2 on bad input.
+
+    \b
+    Examples:
+      mipr eligibility location.json --nomination nomination.yaml --as-of 2023-02-01
+      mipr eligibility location.json --nomination nomination.yaml --as-of 2023-02-01 --format json
+    """
+    try:
+        config = load_config(config_path)
+        when = as_of or today()
+        record = load_location(location_file)
+        nomination = load_nomination(nomination_file) if nomination_file else None
+        with with_eligibility_facts(Evaluator(processes=1)) as evaluator:
+            ruleset = Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, when)
+            report = assess_eligibility(record, nomination, as_of=when, source=str(location_file), ruleset=ruleset,
+                                        overrides=config.overrides_for(ruleset), evaluator=evaluator)
+    except MiprRulesError as exc:
+        guard(exc)
+    emit(report, fmt)
+    sys.exit(0)
+
+
+COMMANDS = [eligibility]

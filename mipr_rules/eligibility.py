@@ -1,0 +1,241 @@
+"""Eligibility for a 2023 improvement inspection: the ``improvement-inspections-2023`` ruleset.
+
+The location comes as CQC's public API returns it (read by ``mipr_rules.cqc_api``); the nomination carries
+what only the local authority knows. Pass 1: the check rules pass, fail, or leave unknown each criterion.
+Pass 2: the decision rules turn the counts into eligible (focused or comprehensive), ineligible or
+undetermined. Python only measures and counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import attrs
+from rich.console import Console
+
+from mipr_rules.convert import structure
+from mipr_rules.cqc_api import read_cqc_location
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.errors import EngineError, InputError
+from mipr_rules.facts.base import FactCalculator
+from mipr_rules.facts.eligibility_facts import (
+    CALCULATORS,
+    CheckOutcomes,
+    ImprovementCandidate,
+    NominatedBy,
+    Nomination,
+)
+from mipr_rules.loading import load_data_file
+from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruleset.schema import Ruleset
+
+__all__ = [
+    "DEFAULT_RULESET",
+    "Check",
+    "EligibilityReport",
+    "NominatedBy",
+    "Nomination",
+    "assess_eligibility",
+    "load_location",
+    "load_nomination",
+]
+
+DEFAULT_RULESET = "improvement-inspections-2023"
+
+
+def with_eligibility_facts(evaluator: Evaluator) -> Evaluator:
+    """Make sure ``evaluator`` has the eligibility fact calculators (a no-op once the core registers them)."""
+    for calculator in CALCULATORS:
+        evaluator.calculators.setdefault(calculator.name, cast(FactCalculator, calculator))
+    return evaluator
+
+
+def load_location(path: Path | str) -> Any:
+    """The parsed JSON (or YAML) of a CQC location file; ``assess_eligibility`` validates it."""
+    return load_data_file(Path(path))
+
+
+def nomination_from_data(data: Any, source: str) -> Nomination:
+    """A ``Nomination`` from parsed YAML/JSON; unknown keys and wrong types are one-line errors."""
+    if data is None:
+        return Nomination()
+    return structure(data, Nomination, source)
+
+
+def load_nomination(path: Path | str) -> Nomination:
+    """The nomination file (``.yaml``, ``.yml`` or ``.json``)."""
+    return nomination_from_data(load_data_file(Path(path)), str(path))
+
+
+@attrs.frozen
+class Check:
+    """One criterion and how it came out."""
+
+    id: str
+    """Check id, e.g. ``accepts_la_funded_placements``."""
+    passed: bool | None
+    """True, False, or ``None`` when the inputs do not say (unknown)."""
+    hit: RuleHit
+    """The rule that decided it."""
+
+    @property
+    def detail(self) -> str:
+        """Why, in a sentence."""
+        return self.hit.message
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract of one check."""
+        source = self.hit.source
+        return {"id": self.id, "passed": self.passed, "detail": self.detail, "rule": self.hit.rule_id,
+                "citation": self.hit.citation,
+                "source": {"id": source.id, "title": source.title, "url": source.url, "confidence": source.confidence}}
+
+
+@attrs.frozen
+class EligibilityReport:
+    """Whether a location can be nominated for an improvement inspection, and why."""
+
+    as_of: dt.date
+    """Date assessed."""
+    location_id: str
+    """CQC location id."""
+    name: str
+    """Location name."""
+    ruleset: Ruleset
+    """The ruleset used."""
+    checks: tuple[Check, ...]
+    """Every check that applies, in the ruleset's order."""
+    decision: RuleHit
+    """The decision rule that fired."""
+
+    @property
+    def eligible(self) -> bool:
+        """True only when every check passed."""
+        return self.decision.emit.get("eligible") is True
+
+    @property
+    def methodology(self) -> str | None:
+        """``focused``, ``comprehensive`` or ``None`` when not eligible."""
+        value = self.decision.emit.get("methodology")
+        return str(value) if value else None
+
+    @property
+    def outcome(self) -> str:
+        """``eligible``, ``ineligible`` or ``undetermined`` (some checks unknown, none failed)."""
+        return str(self.decision.emit.get("decision"))
+
+    def reasons(self) -> list[str]:
+        """Why: the decision, then the failed checks, then the unknown ones (or the passed route if eligible)."""
+        out = [self.decision.message]
+        if self.eligible:
+            out += [c.detail for c in self.checks if c.id in ("current_rating", "evidence_of_improvement",
+                                                               "rating_absence_blocks_commissioning")]
+        out += [c.detail for c in self.checks if c.passed is False]
+        out += [c.detail for c in self.checks if c.passed is None]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``mipr eligibility --format json`` (docs/commands/eligibility.md)."""
+        source = self.decision.source
+        return {
+            "kind": "eligibility",
+            "as_of": self.as_of.isoformat(),
+            "location_id": self.location_id,
+            "name": self.name,
+            "eligible": self.eligible,
+            "decision": self.outcome,
+            "methodology": self.methodology,
+            "announced": bool(self.decision.emit.get("announced", False)),
+            "reasons": self.reasons(),
+            "checks": [c.as_dict() for c in self.checks],
+            "rule": self.decision.rule_id,
+            "source": {"id": source.id, "title": source.title, "url": source.url, "confidence": source.confidence},
+            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version, "framework": self.ruleset.framework},
+            "note": "A screening against the published criteria: the decision to inspect rests with CQC.",
+        }
+
+    def render_text(self, console: Console) -> None:
+        """A readable verdict with every check."""
+        verdict = {"eligible": "[bold green]ELIGIBLE[/]", "ineligible": "[bold red]NOT ELIGIBLE[/]",
+                   "undetermined": "[bold yellow]UNDETERMINED[/]"}[self.outcome]
+        console.print(f"[bold]Improvement inspection (Jan-Mar 2023)[/bold]: {self.name} ({self.location_id}) "
+                      f"as of {self.as_of} (ruleset {self.ruleset.id} {self.ruleset.version})")
+        console.print(f"\n{verdict}  {self.decision.message}")
+        for check in self.checks:
+            mark = {True: "[green]pass[/]   ", False: "[red]fail[/]   ", None: "[yellow]unknown[/]"}[check.passed]
+            console.print(f"  {mark} [bold]{check.id}[/bold]")
+            console.print(f"          {check.detail}")
+        console.print("\n[dim]A screening against the published criteria: the decision to inspect rests with CQC. "
+                      f"Source: {self.decision.source.title}[/dim]")
+
+
+def _evaluate(evaluator: Evaluator, compiled: Any, key: str, subject: Any,
+              as_of: dt.date) -> tuple[RuleHit, ...]:
+    """Run one subject; its hits once each (a rule whose ``any:`` alternatives both hold matches twice)."""
+    (evaluation,) = evaluator.run(compiled, [(key, subject)], as_of)
+    if evaluation.error is not None:
+        raise evaluation.error
+    unique: dict[tuple[str, str], RuleHit] = {}
+    for hit in evaluation.hits:
+        unique.setdefault((hit.rule_id, hit.subject), hit)
+    return tuple(unique.values())
+
+
+def assess_eligibility(
+    record: Any,
+    nomination: Nomination | None = None,
+    *,
+    as_of: dt.date,
+    source: str = "CQC location",
+    ruleset: Ruleset | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    evaluator: Evaluator | None = None,
+) -> EligibilityReport:
+    """Assess one CQC location record (parsed JSON of ``GET /locations/{id}``) with its nomination.
+
+    ``source`` names the record in error messages. Malformed records raise ``InputError``.
+    """
+    if not isinstance(record, Mapping):
+        raise InputError(f"{source}: expected a JSON object (one CQC location) @ $")
+    location, cqc = read_cqc_location(record, source)
+    own = evaluator is None
+    evaluator = with_eligibility_facts(evaluator or Evaluator(processes=1))
+    try:
+        ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
+        compiled = evaluator.compile(ruleset, overrides)
+        candidate = ImprovementCandidate(
+            location=location, cqc=cqc, nomination=nomination or Nomination(),
+            programme_start=ruleset.effective_from, programme_end=ruleset.effective_to,
+            registration_known=record.get("registrationStatus") is not None,
+            service_type_known=record.get("careHome") is not None or bool(location.service_types),
+        )
+        first = _evaluate(evaluator, compiled, f"location:{location.location_id}", candidate, as_of)
+        order = [r.id for r in ruleset.rules]
+        found: dict[str, list[RuleHit]] = {}
+        for hit in sorted(first, key=lambda h: order.index(h.rule_id)):
+            if hit.emit.get("result") == "check":
+                found.setdefault(str(hit.emit["check"]), []).append(hit)
+        checks = []
+        for check_id, hits in found.items():
+            if len(hits) != 1:
+                raise EngineError(f"{ruleset.path or ruleset.id}: check {check_id} was decided by "
+                                  f"{', '.join(h.rule_id for h in hits)}; expected exactly one rule")
+            passed = hits[0].emit.get("passed")
+            checks.append(Check(check_id, passed if isinstance(passed, bool) else None, hits[0]))
+        outcomes = CheckOutcomes(
+            passed=sum(c.passed is True for c in checks), failed=sum(c.passed is False for c in checks),
+            unknown=sum(c.passed is None for c in checks), rated=cqc.rated,
+            first_rating=location.current_rating is None and not location.past_ratings,
+        )
+        second = _evaluate(evaluator, compiled, f"decision:{location.location_id}", outcomes, as_of)
+        decisions = [h for h in second if h.emit.get("result") == "decision"]
+        if len(decisions) != 1:
+            raise EngineError(f"{ruleset.path or ruleset.id}: {len(decisions)} decision rules fired; expected one")
+        return EligibilityReport(as_of, location.location_id, location.name, ruleset, tuple(checks), decisions[0])
+    finally:
+        if own:
+            evaluator.close()

@@ -1,0 +1,167 @@
+"""``mipr rules lint``: every problem in a ruleset file, one line each, with its line number.
+
+Errors: YAML keys given twice (YAML keeps the last silently), the schema (unknown fields, parameters
+without defaults, rules without sources, duplicate ids: the loader), each rule's conditions against the
+fields the fact calculators declare ("did you mean"), the shapes that crash or hang durable-rules (the
+compiler), message and ``emit`` templates naming fields or parameters that do not exist, a parameter's
+minimum above its maximum, and the ruleset's test file (``<id>.tests.yaml``). Warnings: sources no rule or
+parameter cites, and a ruleset without a test file.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+import yaml
+
+from mipr_rules import plugins
+from mipr_rules.engine.compile import compile_rule, compile_ruleset
+from mipr_rules.errors import MiprRulesError, RulesetError
+from mipr_rules.loading import NoAliasSafeLoader, read_text
+from mipr_rules.ruleset.loader import _line_of, parse_ruleset
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
+
+_LOCATED = re.compile(r"^(?P<file>.*?):(?P<line>\d+):(?:\d+:)? (?P<message>.*)$")
+_RULE_PATH = re.compile(r"rule (\S+): (when\S*|fact)")
+
+
+@attrs.frozen
+class Problem:
+    """One lint finding."""
+
+    file: str
+    """The file."""
+    line: int | None
+    """Its line, when known."""
+    level: str
+    """``error`` or ``warning``."""
+    message: str
+    """What is wrong."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.level}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"file": self.file, "line": self.line, "level": self.level, "message": self.message}
+
+
+def _from_error(file: str, exc: MiprRulesError) -> Problem:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    match = _LOCATED.match(text)
+    if match and match.group("file") == file:
+        return Problem(file, int(match.group("line")), "error", match.group("message"))
+    return Problem(file, None, "error", text.removeprefix(f"{file}: "))
+
+
+def _duplicate_keys(node: yaml.Node | None, file: str) -> Iterator[Problem]:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            name = getattr(key, "value", None)
+            if isinstance(name, str):
+                if name in seen:
+                    yield Problem(file, key.start_mark.line + 1, "error",
+                                  f"key {name!r} given twice (first on line {seen[name]}); YAML keeps only the last")
+                else:
+                    seen[name] = key.start_mark.line + 1
+            yield from _duplicate_keys(value, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _duplicate_keys(item, file)
+
+
+def _template_names(template: str) -> list[str]:
+    names = []
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name:
+            names.append(re.split(r"[.\[]", name, maxsplit=1)[0])
+    return names
+
+
+def _rule_problems(ruleset: Ruleset, root: yaml.Node | None, fields: Mapping[str, Mapping[str, str]] | None,
+                   file: str) -> Iterator[Problem]:
+    params = ruleset.defaults()
+    for index, rule in enumerate(ruleset.rules):
+        try:
+            compile_rule(ruleset, rule, params, fields)
+        except RulesetError as exc:
+            text = str(exc).removeprefix(f"{ruleset.path or ruleset.id}: ")
+            match = _RULE_PATH.search(text)
+            line = None
+            if match:
+                sub = match.group(2)
+                where = f"$.rules[{index}].fact" if sub == "fact" else sub.replace("when", f"$.rules[{index}].when", 1)
+                line = _line_of(root, where)
+            yield Problem(file, line, "error", text)
+            continue
+        known = set(params) | {"subject", "type"} | set((fields or {}).get(rule.fact, {}))
+        templates = [("message", rule.message)] + [(f"emit.{k}", v) for k, v in rule.emit.items() if isinstance(v, str)]
+        for where, template in templates:
+            line = _line_of(root, f"$.rules[{index}].{where}")
+            try:
+                names = _template_names(template)
+            except ValueError as exc:
+                yield Problem(file, line, "error", f"rule {rule.id}: {where}: malformed template ({exc})")
+                continue
+            if fields is None or rule.fact not in fields:
+                continue
+            for name in names:
+                if name not in known:
+                    yield Problem(file, line, "error", f"rule {rule.id}: {where}: {{{name}}} is neither a field of "
+                                                       f"{rule.fact} facts nor a parameter{did_you_mean(name, known)}")
+
+
+def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = True) -> list[Problem]:
+    """Every problem found in the ruleset file ``path`` (and its test file, with ``tests``)."""
+    pm = pm or plugins.plugin_manager()
+    file = str(path)
+    try:
+        text = read_text(path, RulesetError)
+    except RulesetError as exc:
+        return [_from_error(file, exc)]
+    try:
+        root = yaml.compose(text, Loader=NoAliasSafeLoader)
+    except yaml.YAMLError:
+        root = None
+    problems = list(_duplicate_keys(root, file))
+    try:
+        ruleset = parse_ruleset(text, file)
+    except RulesetError as exc:
+        return [*problems, _from_error(file, exc)]
+    calculators = plugins.fact_calculators(pm)
+    fields = fact_fields(calculators, subject_type_for(ruleset, calculators)) if calculators else None
+    rule_problems = list(_rule_problems(ruleset, root, fields, file))
+    problems += rule_problems
+    if not rule_problems:
+        try:
+            compile_ruleset(ruleset, None, fields)
+        except RulesetError as exc:
+            problems.append(_from_error(file, exc))
+    for name, param in ruleset.parameters.items():
+        if param.minimum is not None and param.maximum is not None and param.minimum > param.maximum:
+            problems.append(Problem(file, _line_of(root, f"$.parameters.{name}"), "error",
+                                    f"parameter {name}: minimum {param.minimum:g} is above maximum {param.maximum:g}"))
+    cited = {r.source for r in ruleset.rules} | {p.source for p in ruleset.parameters.values() if p.source}
+    for index, source in enumerate(ruleset.sources):
+        if source.id not in cited:
+            problems.append(Problem(file, _line_of(root, f"$.sources[{index}]"), "warning",
+                                    f"source {source.id!r} is cited by no rule or parameter"))
+    if tests:
+        test_file = path.with_name(path.name.removesuffix(path.suffix) + SUFFIX)
+        if not test_file.exists():
+            problems.append(Problem(file, None, "warning", f"no test cases: write {test_file.name} beside it"))
+        else:
+            try:
+                load_suite(test_file, pm, {})
+            except MiprRulesError as exc:
+                problems.append(_from_error(str(test_file), exc))
+    return problems

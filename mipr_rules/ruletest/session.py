@@ -1,0 +1,58 @@
+"""One run of rule tests, as ``mipr rules test`` and the pytest plugin do it: find, load, run, cover."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+import pluggy
+
+from mipr_rules import plugins
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruletest.coverage import CoverageCollector
+from mipr_rules.ruletest.keyword import Matcher
+from mipr_rules.ruletest.report import RunReport
+from mipr_rules.ruletest.runner import CaseResult, Runner
+from mipr_rules.ruletest.suite import SUFFIX, Suite, find_test_files
+
+
+def installed_test_files(pm: pluggy.PluginManager | None = None) -> list[Path]:
+    """The test files beside every installed ruleset (``<name>.tests.yaml`` next to ``<name>.yaml``)."""
+    found: list[Path] = []
+    for path in plugins.ruleset_paths(pm):
+        if path.is_dir():
+            found += sorted(path.glob(f"*{SUFFIX}"))
+        else:
+            sibling = path.with_name(path.name.removesuffix(path.suffix) + SUFFIX)
+            if sibling.exists():
+                found.append(sibling)
+    return list(dict.fromkeys(found))
+
+
+def run_tests(runner: Runner, paths: Collection[Path] = (), *, ruleset_ids: Collection[str] = (),
+              select: Matcher | None = None, coverage: bool = False, threshold: float | None = None) -> RunReport:
+    """Load every test file (all of them first: a bad file stops the run with ``file:line``), then run them.
+
+    With no ``paths``, the test files of every installed ruleset run, and coverage counts every installed
+    ruleset, tested or not.
+    """
+    files = find_test_files(list(paths)) if paths else installed_test_files(runner.pm)
+    suites: list[Suite] = [runner.load(f) for f in files]
+    if ruleset_ids:
+        suites = [s for s in suites if s.ruleset_id in ruleset_ids]
+    observe = coverage or threshold is not None
+    collector = CoverageCollector()
+    if observe and not paths:
+        for ruleset in Catalogue.installed(runner.pm).rulesets:
+            if not ruleset_ids or ruleset.id in ruleset_ids:
+                collector.ruleset(ruleset)
+    cases: list[CaseResult] = []
+    for suite in suites:
+        for case in suite.cases:
+            if observe:
+                collector.ruleset(case.ruleset)
+        for result, observation in runner.run_suite(suite, select=select, observe=observe):
+            cases.append(result)
+            if observation is not None:
+                collector.add(observation)
+    return RunReport(tuple(cases), tuple(collector.results()) if observe else None, threshold)

@@ -1,0 +1,64 @@
+"""Shared fixtures for the eligibility tests: one engine for the module, CQC records and nominations."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from mipr_rules_cli.cli import cli
+
+from mipr_rules.eligibility import EligibilityReport, assess_eligibility, nomination_from_data, with_eligibility_facts
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruleset.schema import Ruleset
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "eligibility"
+
+FULL_NOMINATION = {"nominated_by": "local_authority", "accepts_la_funded_placements": True,
+                   "la_confirmed_staffing": True, "evidence_of_improvement": True,
+                   "rating_absence_blocks_commissioning": True}
+"""Every nomination fact, each favourable."""
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[Evaluator]:
+    with with_eligibility_facts(Evaluator(processes=1)) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def ruleset() -> Ruleset:
+    return Catalogue.installed().get("improvement-inspections-2023")
+
+
+def record(name: str) -> dict[str, Any]:
+    """A fresh copy of a CQC location fixture (tests change it)."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return copy.deepcopy(data)
+
+
+@pytest.fixture
+def assess(evaluator: Evaluator, ruleset: Ruleset) -> Any:
+    """``assess(cqc_record, nomination_dict_or_None, as_of="2023-02-01")`` → ``EligibilityReport``."""
+
+    def run(data: dict[str, Any], nomination: dict[str, Any] | None = None, as_of: str = "2023-02-01",
+            **options: Any) -> EligibilityReport:
+        nom = nomination_from_data(nomination, "nomination") if nomination is not None else None
+        return assess_eligibility(data, nom, as_of=dt.date.fromisoformat(as_of), source="test.json",
+                                  evaluator=evaluator, ruleset=ruleset, **options)
+
+    return run
+
+
+@pytest.fixture
+def mipr() -> Any:
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args))
+
+    return run
