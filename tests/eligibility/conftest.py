@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,12 +18,6 @@ from mipr_rules.ruleset.schema import Ruleset
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "eligibility"
 
-FULL_NOMINATION = {"nominated_by": "local_authority", "accepts_la_funded_placements": True,
-                   "la_confirmed_staffing": True, "evidence_of_improvement": True,
-                   "rating_absence_blocks_commissioning": True}
-"""Every nomination fact, each favourable."""
-
-
 @pytest.fixture(scope="module")
 def evaluator() -> Iterator[Evaluator]:
     with with_eligibility_facts(Evaluator(processes=1)) as engine:
@@ -35,12 +27,6 @@ def evaluator() -> Iterator[Evaluator]:
 @pytest.fixture(scope="module")
 def ruleset() -> Ruleset:
     return Catalogue.installed().get("improvement-inspections-2023")
-
-
-def record(name: str) -> dict[str, Any]:
-    """A fresh copy of a CQC location fixture (tests change it)."""
-    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
-    return copy.deepcopy(data)
 
 
 @pytest.fixture

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mipr_rules.ruleset.catalogue import Catalogue
 
-from conftest import FULL_NOMINATION, record  # type: ignore[import-not-found]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "eligibility"
+FULL_NOMINATION = {"nominated_by": "local_authority", "accepts_la_funded_placements": True,
+                   "la_confirmed_staffing": True, "evidence_of_improvement": True,
+                   "rating_absence_blocks_commissioning": True}
+"""Every nomination fact, each favourable."""
 
-FIRED: set[str] = set()
-"""Every rule any test saw fire (checked for coverage by the last test of this module)."""
+
+def record(name: str) -> dict[str, Any]:
+    """A fresh copy of a CQC location fixture (tests change it)."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+def fired(report: Any) -> set[str]:
+    """Every rule that decided the report."""
+    return {c.hit.rule_id for c in report.checks} | {report.decision.rule_id}
 
 
 def checks(report: Any) -> dict[str, bool | None]:
-    for check in report.checks:
-        FIRED.add(check.hit.rule_id)
-    FIRED.add(report.decision.rule_id)
     return {c.id: c.passed for c in report.checks}
 
 
@@ -226,6 +237,50 @@ def test_programme_window_is_the_rulesets_effective_dates() -> None:
     assert (ruleset.effective_from.isoformat(), str(ruleset.effective_to)) == ("2023-01-13", "2023-03-31")
 
 
-def test_zz_every_rule_of_the_ruleset_was_exercised() -> None:
+def deregistered() -> dict[str, Any]:
+    data = record("ri-care-home.json")
+    data["registrationStatus"] = "Deregistered"
+    return data
+
+
+def dormant() -> dict[str, Any]:
+    data = record("ri-care-home.json")
+    data["dormancy"] = "Y"
+    return data
+
+
+def no_service_type_or_status() -> dict[str, Any]:
+    data = record("ri-care-home.json")
+    for key in ("careHome", "gacServiceTypes", "registrationStatus"):
+        del data[key]
+    return data
+
+
+def hospice() -> dict[str, Any]:
+    data = record("ri-care-home.json")
+    data["careHome"], data["gacServiceTypes"] = "N", [{"name": "Hospice services"}]
+    return data
+
+
+def test_every_rule_of_the_ruleset_decides_some_case(assess: Any) -> None:
+    """Rule coverage: each rule fires in at least one of these cases (as ``opa test --coverage`` would show)."""
+    cases = [
+        (record("ri-care-home.json"), FULL_NOMINATION, "2023-02-01"),
+        (record("never-rated.json"), FULL_NOMINATION, "2023-02-01"),
+        (record("never-rated.json"), without(rating_absence_blocks_commissioning=False), "2022-01-01"),
+        (record("never-rated.json"), {}, "2023-04-01"),
+        (record("good-care-home.json"), without(evidence_of_improvement=False, nominated_by="provider",
+                                                accepts_la_funded_placements=False, la_confirmed_staffing=False),
+         "2023-02-01"),
+        (record("ri-care-home.json"), {}, "2023-02-01"),
+        (record("ri-care-home.json"), without(evidence_of_improvement=False), "2023-02-01"),
+        (deregistered(), FULL_NOMINATION, "2023-02-01"),
+        (dormant(), FULL_NOMINATION, "2023-02-01"),
+        (no_service_type_or_status(), FULL_NOMINATION, "2023-02-01"),
+        (hospice(), FULL_NOMINATION, "2023-02-01"),
+    ]
+    seen: set[str] = set()
+    for data, nomination, as_of in cases:
+        seen |= fired(assess(data, nomination, as_of=as_of))
     ruleset = Catalogue.installed().get("improvement-inspections-2023")
-    assert {r.id for r in ruleset.rules} - FIRED == set()
+    assert {r.id for r in ruleset.rules} - seen == set()

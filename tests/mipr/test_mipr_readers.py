@@ -414,5 +414,5 @@ def test_without_python_docx_word_reports_fail_with_a_clear_message(
 
 
 def test_word_output_is_reproducible() -> None:
-    blocks = [b for b in docx_blocks(sample_path("good", ".docx"), "x")]
+    blocks = docx_blocks(sample_path("good", ".docx"), "x")
     assert write_docx(blocks) == write_docx(blocks)

@@ -187,7 +187,7 @@ class SqlReader:
         if since is None:
             return ids
         if all(entity_map.updated_at is None for _, entity_map in self._maps()):
-            raise InputError(f"{self.mapping.origin}: no entity has an updated_at column to read changes since")
+            raise InputError(f"{self.mapping.origin}: no entity has an updated_at column to tell changes by")
         changed: set[str] = set()
         for _, entity_map in self._maps():
             if entity_map.updated_at is None:

@@ -138,5 +138,6 @@ def test_a_corrupt_cursor_file(adapter: SqlAdapter, two_homes: str, tmp_path: Pa
 def test_changes_cannot_be_read_without_any_change_column(two_homes: str) -> None:
     mapping = {"entities": {"locations": {"updated_at": None}}}
     assert len(read_changes(two_homes, mapping=parse_mapping(mapping, "inline.yaml")).locations) == 2
-    with pytest.raises(InputError, match=r"^inline\.yaml: no entity has an updated_at column to read changes since$"):
+    expected = r"^inline\.yaml: no entity has an updated_at column to tell changes by$"
+    with pytest.raises(InputError, match=expected):
         read_changes(two_homes, mapping=parse_mapping(mapping, "inline.yaml"), since=LOADED)
