@@ -291,9 +291,11 @@ class Case:
 
         self.n, self.workers = homes, workers
         self.evaluator = Evaluator(processes=workers)
-        extra = sorted(set(self.evaluator.calculators) - {"location"})
+        extra = sorted(name for name, calc in self.evaluator.calculators.items()
+                       if name != "location" and issubclass(Location, calc.subject_type))
         if extra:
-            raise SystemExit(f"other fact calculators are installed ({', '.join(extra)}); use a clean venv")
+            raise SystemExit(f"other fact calculators measure locations ({', '.join(extra)}): the floor only "
+                             "knows the built-in one; run in a venv without those plugins")
         ruleset = Catalogue.installed(self.evaluator.pm).get(DEFAULT_RULESET, AS_OF)
         self.compiled = self.evaluator.compile(ruleset, None, Location)
         params = self.compiled.parameters

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import attrs
 from rich.console import Console
+from rich.padding import Padding
 
 from mipr_rules.convert import structure
 from mipr_rules.cqc_api import read_cqc_location
@@ -168,7 +169,7 @@ class EligibilityReport:
         for check in self.checks:
             mark = {True: "[green]pass[/]   ", False: "[red]fail[/]   ", None: "[yellow]unknown[/]"}[check.passed]
             console.print(f"  {mark} [bold]{check.id}[/bold]")
-            console.print(f"          {check.detail}")
+            console.print(Padding(check.detail, (0, 0, 0, 10), expand=False))
         console.print("\n[dim]A screening against the published criteria: the decision to inspect rests with CQC. "
                       f"Source: {self.decision.source.title}[/dim]")
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import attrs
 from rich.console import Console
+from rich.padding import Padding
 
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, InputError, RulesetError
@@ -354,7 +355,7 @@ class RatingReport:
                 line += f" (given {item.starting.value})"
             console.print(line)
             for hit in item.limits:
-                console.print(f"              [dim]limited: {hit.message}[/dim]")
+                console.print(Padding(f"[dim]limited: {hit.message}[/dim]", (0, 0, 0, 14), expand=False))
         if self.overall is not None:
             console.print()
             if self.overall.rating is None:
@@ -363,23 +364,23 @@ class RatingReport:
                 style = _STYLE[self.overall.rating.value]
                 console.print(f"  [bold]Overall[/bold]     [{style}]{self.overall.rating.value}[/]")
             if self.overall.outcome is not None:
-                console.print(f"              {self.overall.outcome.message}")
+                console.print(Padding(self.overall.outcome.message, (0, 0, 0, 14), expand=False))
             for hit in self.overall.limits:
-                console.print(f"              limited: {hit.message}")
+                console.print(Padding(f"limited: {hit.message}", (0, 0, 0, 14), expand=False))
         judgement = self.human_judgement()
         if judgement:
             console.print("\n[bold yellow]For human judgement[/bold yellow]")
             for hit in judgement:
-                console.print(f"  • {hit.message}")
+                console.print(Padding(f"• {hit.message}", (0, 0, 0, 2), expand=False))
         others = [f for f in self.flags if f.emit.get("human_judgement") is not True]
         if others:
             console.print("\n[bold]Notes[/bold]")
             for hit in others:
-                console.print(f"  • {hit.message}")
+                console.print(Padding(f"• {hit.message}", (0, 0, 0, 2), expand=False))
         if self.assumptions:
             console.print("\n[bold]Assumptions[/bold]")
             for text in self.assumptions:
-                console.print(f"  • {text}")
+                console.print(Padding(f"• {text}", (0, 0, 0, 2), expand=False))
 
 
 def _evaluate(evaluator: Evaluator, compiled: Any, key: str, subject: Any,

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import attrs
 from rich.console import Console
+from rich.padding import Padding
 
 from mipr_rules.convert import structure
 from mipr_rules.engine.evaluate import Evaluator
@@ -232,20 +233,18 @@ class TimelineReport:
             spec = item.spec
             unit = spec.unit.replace("_", " ")
             console.print()
-            console.print(f"[{_STATUS_STYLE[item.status]}]{item.status.upper():<10}[/] [bold]{spec.deadline}[/bold]"
-                          f"  due {item.due}  ({spec.days} {unit} {spec.direction} {spec.trigger.name} "
-                          f"{spec.trigger.date})")
-            console.print(f"           {item.rule.message}")
-            console.print(f"           {item.status_rule.message}")
-            if item.holidays:
-                names = ", ".join(f"{name} {day}" for day, name in item.holidays)
-                console.print(f"           [dim]bank holidays skipped: {names}[/dim]")
-            console.print(f"           [dim]{item.rule.rule_id} · {item.rule.source.title}[/dim]", overflow="ellipsis",
+            console.print(f"[{_STATUS_STYLE[item.status]}]{item.status.upper():<9}[/] [bold]{spec.deadline}[/bold]: "
+                          f"{item.status_rule.message}")
+            skipped = f"; skips {', '.join(name for _, name in item.holidays)}" if item.holidays else ""
+            console.print(Padding(f"{spec.days} {unit} {spec.direction} {spec.trigger.name} on "
+                                  f"{spec.trigger.date}{skipped}", (0, 0, 0, 10), expand=False))
+            console.print(Padding(item.rule.message, (0, 0, 0, 10), expand=False))
+            console.print(f"          [dim]{item.rule.rule_id} · {item.rule.source.title}[/dim]", overflow="ellipsis",
                           no_wrap=True)
         if self.warnings:
             console.print("\n[bold]What popular guidance gets wrong, and anchors to get right[/bold]")
             for hit in self.warnings:
-                console.print(f"  • {hit.message}")
+                console.print(Padding(f"• {hit.message}", (0, 0, 0, 2), expand=False))
                 console.print(f"    [dim]{hit.rule_id} · {hit.source.title}[/dim]", overflow="ellipsis", no_wrap=True)
 
 

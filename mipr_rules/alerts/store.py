@@ -1,0 +1,411 @@
+"""The alert store: a SQLite file that remembers every alert across checks, so news is told once.
+
+One row per occurrence of an alert; at most one open occurrence per identity (location, ruleset, rule,
+subject). ``apply(report)`` compares a readiness report with the open alerts of the locations it evaluated
+and returns what is new, ongoing and resolved. A location missing from the report, or whose evaluation
+failed, is left exactly as it was. Change sets to deliver are queued in an outbox in the same transaction,
+so that a crash or an unreachable receiver loses nothing.
+
+The file uses SQLite's write-ahead log: readers (a dashboard, ``sqlite3 alerts.db``) never block a check and
+see only committed checks. Writers take the write lock for the whole of ``apply``. Run one watcher per store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
+from mipr_rules.errors import InputError
+from mipr_rules.readiness import ReadinessReport, alert_dict
+from mipr_rules.results import RuleHit
+
+STORE_KIND = "mipr-rules alert store"
+SCHEMA_VERSION = 1
+"""Version of the store's schema, kept in ``PRAGMA user_version``; older stores are migrated on open."""
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE locations (
+        location_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        last_checked TEXT,            -- as-of date of the last check that evaluated it
+        last_error TEXT,              -- why the last check could not evaluate it (NULL if it could)
+        last_error_on TEXT
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        ruleset_id TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        ruleset_version TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        title TEXT NOT NULL,
+        message TEXT NOT NULL,
+        facts TEXT NOT NULL,          -- JSON object
+        detail TEXT NOT NULL,         -- JSON object: key question, quality statement, regulation, source...
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        resolved_on TEXT,
+        acknowledged_by TEXT,
+        acknowledged_on TEXT,
+        acknowledgement_note TEXT
+    );
+    CREATE UNIQUE INDEX alerts_open ON alerts (location_id, ruleset_id, rule_id, subject) WHERE resolved_on IS NULL;
+    CREATE INDEX alerts_by_alert_id ON alerts (alert_id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        target_key TEXT NOT NULL,     -- digest of NAME:TARGET (targets may hold secrets; they are not stored)
+        target_label TEXT NOT NULL,
+        changes TEXT NOT NULL,        -- the alert_changes JSON document
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_by_target ON outbox (target_key, id);
+    """,
+}
+
+_DETAIL_KEYS = ("key_question", "quality_statement", "evidence_category", "regulation", "limiter", "source")
+_PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+MAX_NOTE = 500
+"""Longest acknowledgement note, in characters."""
+
+
+@attrs.frozen
+class OutboxItem:
+    """A change set waiting to be delivered to one target."""
+
+    id: int
+    """Row id (delivery order)."""
+    target_label: str
+    """The target, without secrets."""
+    changes: str
+    """The ``alert_changes`` JSON document."""
+    attempts: int
+    """Failed attempts so far."""
+    last_error: str | None
+    """Why the last attempt failed."""
+
+
+class AlertStore:
+    """An alert store in a SQLite file. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        where = str(self.path)
+        if readonly and not self.path.is_file():
+            raise InputError(f"{where}: no alert store there")
+        try:
+            uri = f"{self.path.resolve().as_uri()}?mode={'ro' if readonly else 'rwc'}"
+            self._db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise InputError(f"{where}: cannot open the alert store ({exc})") from None
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise InputError(f"{where}: not a usable alert store ({exc})") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def __enter__(self) -> AlertStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    # -- schema -----------------------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"{self.path}: alert store schema version {version} is newer than this mipr-rules supports "
+                f"({SCHEMA_VERSION}); upgrade mipr-rules"
+            )
+        if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise InputError(f"{self.path}: a SQLite database that is not an alert store; choose another --store")
+        if version > 0:
+            row = self._db.execute("SELECT value FROM store_info WHERE key = 'kind'").fetchone()
+            if not row or row[0] != STORE_KIND:
+                raise InputError(f"{self.path}: a SQLite database that is not an alert store; choose another --store")
+        if version == SCHEMA_VERSION:
+            return
+        if self.readonly:
+            raise InputError(f"{self.path}: alert store schema version {version} needs migrating; open it for writing")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        with self._write():
+            # Re-read under the write lock: another process may have migrated it meanwhile.
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {step}")
+            self._db.execute("INSERT OR REPLACE INTO store_info VALUES ('kind', ?)", (STORE_KIND,))
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise InputError(f"{self.path}: the alert store was opened read-only")
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the file."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- checks -----------------------------------------------------------------------------------------
+
+    def apply(self, report: ReadinessReport, *, notify: Sequence[Target] = ()) -> AlertChanges:
+        """Record a readiness report; return what is new, ongoing and resolved.
+
+        Only locations the report evaluated are compared: their open alerts that the report no longer
+        holds are resolved as of the report's date. A location whose evaluation failed keeps its open
+        alerts. When something is new or resolved, the change set is queued for each of ``notify`` in the
+        same transaction. A report older than the last check of one of its locations is refused.
+        """
+        as_of = report.as_of.isoformat()
+        ruleset = report.ruleset
+        new: list[StoredAlert] = []
+        ongoing: list[StoredAlert] = []
+        resolved: list[StoredAlert] = []
+        with self._write() as db:
+            for loc in report.locations:
+                row = db.execute("SELECT last_checked FROM locations WHERE location_id = ?", (loc.location_id,))
+                last = (row.fetchone() or (None,))[0]
+                if last and last > as_of:
+                    raise InputError(
+                        f"{self.path}: location {loc.location_id} was last checked as of {last}; a check as of "
+                        f"{as_of} would rewrite its history (use another --store)"
+                    )
+            for loc in report.locations:
+                if loc.error:
+                    db.execute(
+                        "INSERT INTO locations (location_id, name, last_error, last_error_on) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (location_id) DO UPDATE SET name = excluded.name, "
+                        "last_error = excluded.last_error, last_error_on = excluded.last_error_on",
+                        (loc.location_id, loc.name, loc.error, as_of),
+                    )
+                    continue
+                db.execute(
+                    "INSERT INTO locations (location_id, name, last_checked) VALUES (?, ?, ?) "
+                    "ON CONFLICT (location_id) DO UPDATE SET name = excluded.name, "
+                    "last_checked = excluded.last_checked, last_error = NULL, last_error_on = NULL",
+                    (loc.location_id, loc.name, as_of),
+                )
+                current: dict[AlertIdentity, RuleHit] = {}
+                for hit in loc.alerts:
+                    current.setdefault(AlertIdentity(loc.location_id, hit.ruleset_id, hit.rule_id, hit.subject), hit)
+                stored = {
+                    _row_identity(r): r
+                    for r in db.execute(
+                        f"SELECT {_COLUMNS} FROM alerts WHERE location_id = ? AND ruleset_id = ? "
+                        "AND resolved_on IS NULL",
+                        (loc.location_id, ruleset.id),
+                    )
+                }
+                for identity, hit in current.items():
+                    values = _hit_values(hit)
+                    if identity in stored:
+                        db.execute(
+                            "UPDATE alerts SET ruleset_version = ?, severity = ?, title = ?, message = ?, facts = ?, "
+                            "detail = ?, last_seen = max(last_seen, ?) WHERE id = ?",
+                            (*values, as_of, stored[identity]["id"]),
+                        )
+                        ongoing.append(self._by_row_id(stored[identity]["id"]))
+                    else:
+                        cursor = db.execute(
+                            "INSERT INTO alerts (alert_id, location_id, ruleset_id, rule_id, subject, ruleset_version, "
+                            "severity, title, message, facts, detail, first_seen, last_seen) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (identity.alert_id, identity.location_id, identity.ruleset_id, identity.rule_id,
+                             identity.subject, *values, as_of, as_of),
+                        )
+                        new.append(self._by_row_id(int(cursor.lastrowid or 0)))
+                for identity, r in stored.items():
+                    if identity not in current:
+                        db.execute("UPDATE alerts SET resolved_on = ? WHERE id = ?", (as_of, r["id"]))
+                        resolved.append(self._by_row_id(r["id"]))
+            changes = AlertChanges(
+                id=uuid.uuid4().hex,
+                as_of=report.as_of,
+                ruleset_id=ruleset.id,
+                ruleset_version=ruleset.version,
+                locations=tuple(CheckedLocation(loc.location_id, loc.name, loc.error) for loc in report.locations),
+                new=tuple(_sorted(new)),
+                ongoing=tuple(_sorted(ongoing)),
+                resolved=tuple(_sorted(resolved)),
+            )
+            if changes.has_news:
+                document = changes.to_json()
+                for target in notify:
+                    db.execute(
+                        "INSERT INTO outbox (target_key, target_label, changes) VALUES (?, ?, ?)",
+                        (target.key, target.label, document),
+                    )
+        return changes
+
+    # -- queries ----------------------------------------------------------------------------------------
+
+    def open_alerts(self, location_id: str | None = None) -> list[StoredAlert]:
+        """Open alerts, most severe first (of one location, if given)."""
+        sql = f"SELECT {_COLUMNS} FROM alerts WHERE resolved_on IS NULL"
+        args: tuple[str, ...] = ()
+        if location_id is not None:
+            sql, args = sql + " AND location_id = ?", (location_id,)
+        return _sorted([_stored(r) for r in self._rows(sql, args)])
+
+    def history(self, alert: AlertIdentity | str) -> list[StoredAlert]:
+        """Every occurrence of an alert, oldest first."""
+        alert_id = alert if isinstance(alert, str) else alert.alert_id
+        return [_stored(r) for r in self._rows(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = ? ORDER BY id",
+                                               (alert_id,))]
+
+    def last_checked(self, location_id: str) -> dt.date | None:
+        """As-of date of the last check that evaluated a location."""
+        row = self._db.execute("SELECT last_checked FROM locations WHERE location_id = ?", (location_id,)).fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+    def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return list(self._db.execute(sql, tuple(args)).fetchall())
+
+    def _by_row_id(self, row_id: int) -> StoredAlert:
+        (row,) = self._rows(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (row_id,))
+        return _stored(row)
+
+    # -- acknowledgement --------------------------------------------------------------------------------
+
+    def acknowledge(self, alert: AlertIdentity | str, by: str, note: str = "", *, on: dt.date) -> StoredAlert:
+        """Mark the open occurrence of an alert (an identity or an ``A-…`` id) as seen by ``by`` on ``on``.
+
+        ``by`` must be a pseudonymous id (a staff id such as ``S01``), never a name or an email address.
+        """
+        alert_id = alert if isinstance(alert, str) else alert.alert_id
+        if not _PSEUDONYM.fullmatch(by):
+            raise InputError("--by: expected a pseudonymous id such as S01 (letters, digits, '.', '_', ':', '-'), "
+                             "not a name or an email address")
+        if len(note) > MAX_NOTE or "\n" in note:
+            raise InputError(f"--note: expected one line of at most {MAX_NOTE} characters")
+        with self._write() as db:
+            row = db.execute("SELECT id FROM alerts WHERE alert_id = ? AND resolved_on IS NULL", (alert_id,)).fetchone()
+            if row is None:
+                raise InputError(f"{self.path}: no open alert {alert_id}")
+            db.execute(
+                "UPDATE alerts SET acknowledged_by = ?, acknowledged_on = ?, acknowledgement_note = ? WHERE id = ?",
+                (by, on.isoformat(), note or None, row[0]),
+            )
+        return self._by_row_id(row[0])
+
+    def acknowledgement_note(self, alert: AlertIdentity | str) -> str | None:
+        """The note of the latest acknowledgement of an alert (kept in the store, never sent)."""
+        alert_id = alert if isinstance(alert, str) else alert.alert_id
+        row = self._db.execute(
+            "SELECT acknowledgement_note FROM alerts WHERE alert_id = ? AND acknowledged_by IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (alert_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- outbox -----------------------------------------------------------------------------------------
+
+    def pending(self, target_key: str | None = None) -> list[OutboxItem]:
+        """Change sets waiting for delivery, oldest first (for one target, if given)."""
+        sql = "SELECT id, target_label, changes, attempts, last_error FROM outbox"
+        args: tuple[str, ...] = ()
+        if target_key is not None:
+            sql, args = sql + " WHERE target_key = ?", (target_key,)
+        return [OutboxItem(*row) for row in self._db.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def pending_elsewhere(self, targets: Sequence[Target]) -> int:
+        """Change sets waiting for targets that are not among ``targets``."""
+        keys = [t.key for t in targets]
+        marks = ",".join("?" * len(keys))
+        sql = "SELECT count(*) FROM outbox" + (f" WHERE target_key NOT IN ({marks})" if keys else "")
+        return int(self._db.execute(sql, keys).fetchone()[0])
+
+    def delivered(self, item_id: int) -> None:
+        """Remove a delivered change set from the outbox."""
+        with self._write() as db:
+            db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    def delivery_failed(self, item_id: int, error: str) -> None:
+        """Count a failed attempt; the change set stays queued."""
+        with self._write() as db:
+            db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error, item_id))
+
+
+_COLUMNS = (
+    "id, location_id, ruleset_id, rule_id, subject, ruleset_version, severity, title, message, facts, detail, "
+    "first_seen, last_seen, resolved_on, acknowledged_by, acknowledged_on"
+)
+
+
+def _row_identity(row: Any) -> AlertIdentity:
+    return AlertIdentity(row["location_id"], row["ruleset_id"], row["rule_id"], row["subject"])
+
+
+def _hit_values(hit: RuleHit) -> tuple[str, ...]:
+    data = alert_dict(hit)
+    detail = {key: data[key] for key in _DETAIL_KEYS}
+    return (
+        hit.ruleset_version,
+        hit.severity,
+        hit.title,
+        hit.message,
+        json.dumps(hit.facts, ensure_ascii=False, sort_keys=True, default=str),
+        json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+    )
+
+
+def _stored(row: Any) -> StoredAlert:
+    return StoredAlert(
+        identity=_row_identity(row),
+        ruleset_version=row["ruleset_version"],
+        severity=row["severity"],
+        title=row["title"],
+        message=row["message"],
+        facts=json.loads(row["facts"]),
+        detail=json.loads(row["detail"]),
+        first_seen=dt.date.fromisoformat(row["first_seen"]),
+        last_seen=dt.date.fromisoformat(row["last_seen"]),
+        resolved_on=dt.date.fromisoformat(row["resolved_on"]) if row["resolved_on"] else None,
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_on=dt.date.fromisoformat(row["acknowledged_on"]) if row["acknowledged_on"] else None,
+    )
+
+
+def _sorted(alerts: list[StoredAlert]) -> list[StoredAlert]:
+    from mipr_rules.ruleset.schema import SEVERITIES
+
+    def key(a: StoredAlert) -> tuple[str, int, str, str]:
+        rank = SEVERITIES.index(a.severity) if a.severity in SEVERITIES else -1
+        return (a.identity.location_id, -rank, a.identity.rule_id, a.identity.subject)
+
+    return sorted(alerts, key=key)
