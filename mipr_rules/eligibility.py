@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import attrs
 from rich.console import Console
@@ -21,9 +21,7 @@ from mipr_rules.convert import structure
 from mipr_rules.cqc_api import read_cqc_location
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, InputError
-from mipr_rules.facts.base import FactCalculator
 from mipr_rules.facts.eligibility_facts import (
-    CALCULATORS,
     CheckOutcomes,
     ImprovementCandidate,
     NominatedBy,
@@ -47,12 +45,6 @@ __all__ = [
 
 DEFAULT_RULESET = "improvement-inspections-2023"
 
-
-def with_eligibility_facts(evaluator: Evaluator) -> Evaluator:
-    """Make sure ``evaluator`` has the eligibility fact calculators (a no-op once the core registers them)."""
-    for calculator in CALCULATORS:
-        evaluator.calculators.setdefault(calculator.name, cast(FactCalculator, calculator))
-    return evaluator
 
 
 def load_location(path: Path | str) -> Any:
@@ -174,17 +166,6 @@ class EligibilityReport:
                       f"Source: {self.decision.source.title}[/dim]")
 
 
-def _evaluate(evaluator: Evaluator, compiled: Any, key: str, subject: Any,
-              as_of: dt.date) -> tuple[RuleHit, ...]:
-    """Run one subject; its hits once each (a rule whose ``any:`` alternatives both hold matches twice)."""
-    (evaluation,) = evaluator.run(compiled, [(key, subject)], as_of)
-    if evaluation.error is not None:
-        raise evaluation.error
-    unique: dict[tuple[str, str], RuleHit] = {}
-    for hit in evaluation.hits:
-        unique.setdefault((hit.rule_id, hit.subject), hit)
-    return tuple(unique.values())
-
 
 def assess_eligibility(
     record: Any,
@@ -204,7 +185,7 @@ def assess_eligibility(
         raise InputError(f"{source}: expected a JSON object (one CQC location) @ $")
     location, cqc = read_cqc_location(record, source)
     own = evaluator is None
-    evaluator = with_eligibility_facts(evaluator or Evaluator(processes=1))
+    evaluator = evaluator or Evaluator(processes=1)
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
         compiled = evaluator.compile(ruleset, overrides)
@@ -214,7 +195,7 @@ def assess_eligibility(
             registration_known=record.get("registrationStatus") is not None,
             service_type_known=record.get("careHome") is not None or bool(location.service_types),
         )
-        first = _evaluate(evaluator, compiled, f"location:{location.location_id}", candidate, as_of)
+        first = evaluator.run_one(compiled, f"location:{location.location_id}", candidate, as_of)
         order = [r.id for r in ruleset.rules]
         found: dict[str, list[RuleHit]] = {}
         for hit in sorted(first, key=lambda h: order.index(h.rule_id)):
@@ -232,7 +213,7 @@ def assess_eligibility(
             unknown=sum(c.passed is None for c in checks), rated=cqc.rated,
             first_rating=location.current_rating is None and not location.past_ratings,
         )
-        second = _evaluate(evaluator, compiled, f"decision:{location.location_id}", outcomes, as_of)
+        second = evaluator.run_one(compiled, f"decision:{location.location_id}", outcomes, as_of)
         decisions = [h for h in second if h.emit.get("result") == "decision"]
         if len(decisions) != 1:
             raise EngineError(f"{ruleset.path or ruleset.id}: {len(decisions)} decision rules fired; expected one")

@@ -89,26 +89,31 @@ def condition_text(probe: Probe, children: Sequence[Probe], ruleset: Ruleset | N
     return f"{probe.field.replace('_', ' ')} {_comparison(probe, ruleset)}"
 
 
-def _gap(actual: Any, probe: Probe) -> str:
-    number = (int, float)
+def distance(probe: Probe, fact: Mapping[str, Any]) -> float | None:
+    """How far the fact's value is from an ordering comparison's threshold (value minus threshold)."""
+    actual = fact.get(probe.field) if probe.field else None
     if probe.op not in _ORDER_OPS or isinstance(actual, bool) or isinstance(probe.value, bool):
-        return ""
-    if not isinstance(actual, number) or not isinstance(probe.value, number):
-        return ""
-    diff = actual - probe.value
-    relation = "equal" if diff == 0 else f"{abs(diff):g} {'above' if diff > 0 else 'below'}"
-    where = f" ({probe.parameter})" if probe.parameter else ""
-    return f"; threshold {_show(probe.value)}{where}: {relation}"
+        return None
+    if not isinstance(actual, (int, float)) or not isinstance(probe.value, (int, float)):
+        return None
+    return float(actual - probe.value)
 
 
 def value_detail(probe: Probe, fact: Mapping[str, Any]) -> str:
-    """The fact's value for a single comparison, with the distance to a threshold."""
+    """The fact's value for a single comparison, and its distance to a threshold.
+
+    E.g. ``days_since_review = 27; threshold 28: 1 below``.
+    """
     if probe.field is None:
         return ""
     if probe.field not in fact:
         return f"{probe.field} not recorded"
-    actual = fact[probe.field]
-    return f"{probe.field} = {_show(actual)}{_gap(actual, probe)}"
+    text = f"{probe.field} = {_show(fact[probe.field])}"
+    diff = distance(probe, fact)
+    if diff is None:
+        return text
+    relation = "equal" if diff == 0 else f"{abs(diff):g} {'above' if diff > 0 else 'below'}"
+    return f"{text}; threshold {_show(probe.value)}: {relation}"
 
 
 # --- explanations -------------------------------------------------------------------------------------
@@ -126,6 +131,8 @@ class Check:
     """Whether it held for the fact (``None`` when only described, not checked)."""
     detail: str = ""
     """The fact's value and the distance to the threshold."""
+    distance: float | None = None
+    """Value minus threshold, for an ordering comparison (``gt``, ``lte``…)."""
     children: tuple[Check, ...] = ()
     """The alternatives of a group, or the comparisons of a condition with several."""
 
@@ -141,7 +148,16 @@ class Check:
     def as_dict(self) -> dict[str, Any]:
         """JSON form: ``path``, ``condition``, ``held``, ``detail``, ``children``."""
         return {"path": self.path, "condition": self.text, "held": self.held, "detail": self.detail,
-                "children": [c.as_dict() for c in self.children]}
+                "distance": self.distance, "children": [c.as_dict() for c in self.children]}
+
+    def shortfall(self) -> float:
+        """How far from holding: the distance of a failed comparison, the nearest failed alternative of a group."""
+        if self.held is not False:
+            return 0.0
+        if self.children:
+            parts = [c.shortfall() for c in self.children if c.held is False]
+            return min(parts) if parts else 0.0
+        return abs(self.distance) if self.distance is not None else float("inf")
 
 
 @attrs.frozen
@@ -165,6 +181,10 @@ class RuleOnFact:
     def failed(self) -> list[Check]:
         """Top-level conditions that did not hold."""
         return [c for c in self.checks if c.held is False]
+
+    def closeness(self) -> tuple[int, float]:
+        """For sorting: fewer failed conditions first, then the smaller distance to the thresholds."""
+        return len(self.failed), sum(c.shortfall() for c in self.failed)
 
     def lines(self) -> list[str]:
         """Text lines: a heading, then one line per condition."""
@@ -229,7 +249,8 @@ class Explanation:
                 "items": [i.as_dict() for i in self.items], "omitted": self.omitted, "note": self.note}
 
 
-def checks_for(probes: ProbeRuleset, rule_id: str, fact: Fact | None, results: ProbeResults | None) -> tuple[Check, ...]:
+def checks_for(probes: ProbeRuleset, rule_id: str, fact: Fact | None,
+               results: ProbeResults | None) -> tuple[Check, ...]:
     """The top-level checks of ``rule_id`` on ``fact`` (only described when ``fact`` is ``None``)."""
     ruleset = probes.compiled.ruleset
     mine = probes.for_rule(rule_id)
@@ -245,6 +266,7 @@ def _checks(level: list[Probe], mine: list[Probe], ruleset: Ruleset, fact: Fact 
         out.append(Check(
             path=probe.path, text=condition_text(probe, children, ruleset), held=held,
             detail=value_detail(probe, fact) if fact is not None else "",
+            distance=distance(probe, fact) if fact is not None else None,
             children=_checks(children, mine, ruleset, fact, results),
         ))
     return tuple(out)
@@ -280,7 +302,7 @@ def explain_results(results: ProbeResults, hits: Iterable[RuleHit], *, why_not: 
                   if str(f.get("subject")) not in fired and (subject is None or f.get("subject") == subject)]
     items = [RuleOnFact(rule.id, rule.title, str(f.get("subject")), False, checks_for(probes, rule.id, f, results))
              for f in candidates]
-    items.sort(key=lambda item: (len(item.failed), item.subject))
+    items.sort(key=lambda item: (*item.closeness(), item.subject))
     note = ""
     if not results.facts_of(rule.fact):
         note = f"there was no {rule.fact} fact for the rule to look at"
@@ -455,7 +477,7 @@ class Explained:
         for explanation in self.explanations:
             console.print()
             for line in explanation.lines():
-                console.print(line, markup=False, highlight=False)
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @attrs.frozen
@@ -541,7 +563,7 @@ def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, a
         compiled = evaluator.compile(ruleset, overrides, Location)
         fact_context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(config.region))
         explanations = []
-        for location, result in zip(locations, report.locations):
+        for location, result in zip(locations, report.locations, strict=True):
             if result.error:
                 continue
             facts = evaluator.facts(location, fact_context)

@@ -29,6 +29,9 @@ DISABLE_ENV = "MIPR_RULES_DISABLE_PLUGINS"
 DEFAULT_PLUGINS = (
     "mipr_rules.adapters.file_adapter",
     "mipr_rules.facts.location_facts",
+    "mipr_rules.facts.timeline_facts",
+    "mipr_rules.facts.eligibility_facts",
+    "mipr_rules.facts.rating_facts",
     "mipr_rules.mipr.plugin",
     "mipr_rules.outputs.text",
     "mipr_rules.outputs.json_output",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import attrs
 from rich.console import Console
@@ -23,9 +23,7 @@ from rich.padding import Padding
 
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, InputError, RulesetError
-from mipr_rules.facts.base import FactCalculator
 from mipr_rules.facts.rating_facts import (
-    CALCULATORS,
     RATING_ORDER,
     KeyQuestionRatings,
     RatingProfile,
@@ -49,12 +47,6 @@ _FIELDS = ("framework", "location_id", "name", "scores", "key_questions", "requi
            "breach_of_regulations")
 _STYLE = {"Outstanding": "bold green", "Good": "green", "Requires improvement": "yellow", "Inadequate": "bold red"}
 
-
-def with_rating_facts(evaluator: Evaluator) -> Evaluator:
-    """Make sure ``evaluator`` has the rating fact calculators (a no-op once the core registers them)."""
-    for calculator in CALCULATORS:
-        evaluator.calculators.setdefault(calculator.name, cast(FactCalculator, calculator))
-    return evaluator
 
 
 @attrs.frozen
@@ -383,17 +375,6 @@ class RatingReport:
                 console.print(Padding(f"• {text}", (0, 0, 0, 2), expand=False))
 
 
-def _evaluate(evaluator: Evaluator, compiled: Any, key: str, subject: Any,
-              as_of: dt.date) -> tuple[RuleHit, ...]:
-    """Run one subject; its hits once each (a rule whose ``any:`` alternatives both hold matches twice)."""
-    (evaluation,) = evaluator.run(compiled, [(key, subject)], as_of)
-    if evaluation.error is not None:
-        raise evaluation.error
-    unique: dict[tuple[str, str], RuleHit] = {}
-    for hit in evaluation.hits:
-        unique.setdefault((hit.rule_id, hit.subject), hit)
-    return tuple(unique.values())
-
 
 def _by_key_question(hits: tuple[RuleHit, ...], result: str) -> dict[KeyQuestion, list[RuleHit]]:
     out: dict[KeyQuestion, list[RuleHit]] = {}
@@ -455,7 +436,7 @@ def rate(
     ``overrides`` maps a ruleset id to parameter values (as a provider configuration does).
     """
     own = evaluator is None
-    evaluator = with_rating_facts(evaluator or Evaluator(processes=1))
+    evaluator = evaluator or Evaluator(processes=1)
     overrides = overrides or {}
     try:
         catalogue = catalogue or Catalogue.installed(evaluator.pm)
@@ -465,7 +446,7 @@ def rate(
         bands: dict[KeyQuestion, RuleHit] = {}
         limits: dict[KeyQuestion, list[RuleHit]] = {}
         if scores.framework == "SAF_2024_12":
-            saf = _evaluate(evaluator, compiled, "rating:saf", SafScores(scores.scores), as_of)
+            saf = evaluator.run_one(compiled, "rating:saf", SafScores(scores.scores), as_of)
             for kq, hits in _by_key_question(saf, "band").items():
                 if len(hits) != 1:
                     raise EngineError(
@@ -494,7 +475,7 @@ def rate(
             kq_compiled = compiled_for(limiter_id)
             limiters = kq_compiled.ruleset
             subject = KeyQuestionRatings(current, scores.requirement_notices, scores.warning_notices)
-            kq_hits = _evaluate(evaluator, kq_compiled, "rating:key_questions", subject, as_of)
+            kq_hits = evaluator.run_one(kq_compiled, "rating:key_questions", subject, as_of)
             for kq, hits in _by_key_question(kq_hits, "limit").items():
                 limits.setdefault(kq, []).extend(hits)
             current = {kq: _capped(starting[kq], limits.get(kq, [])) for kq in starting}
@@ -510,7 +491,7 @@ def rate(
             aggregation = agg_compiled.ruleset
             notices = len(scores.requirement_notices) + len(scores.warning_notices)
             profile = RatingProfile(current, scores.breach, notices)
-            overall_hits = _evaluate(evaluator, agg_compiled, "rating:overall", profile, as_of)
+            overall_hits = evaluator.run_one(agg_compiled, "rating:overall", profile, as_of)
             outcomes = [h for h in overall_hits if h.emit.get("result") == "overall"]
             if len(outcomes) > 1:
                 raise EngineError(f"{aggregation.path or aggregation.id}: {len(outcomes)} overall rules fired "

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import attrs
 from rich.console import Console
@@ -22,9 +22,7 @@ from rich.padding import Padding
 from mipr_rules.convert import structure
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, InputError
-from mipr_rules.facts.base import FactCalculator
 from mipr_rules.facts.timeline_facts import (
-    CALCULATORS,
     DIRECTIONS,
     UNITS,
     DeadlineSpec,
@@ -47,12 +45,6 @@ STATUSES = ("open", "due_today", "overdue", "met", "late")
 _STATUS_STYLE = {"open": "cyan", "due_today": "bold yellow", "overdue": "bold red", "met": "green", "late": "red"}
 _EVENT_OPTION = re.compile(r"^\s*([A-Za-z0-9_]+)\s*=\s*(\S+)\s*$")
 
-
-def with_timeline_facts(evaluator: Evaluator) -> Evaluator:
-    """Make sure ``evaluator`` has the timeline fact calculators (a no-op once the core registers them)."""
-    for calculator in CALCULATORS:
-        evaluator.calculators.setdefault(calculator.name, cast(FactCalculator, calculator))
-    return evaluator
 
 
 def known_events(ruleset: Ruleset, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
@@ -248,17 +240,6 @@ class TimelineReport:
                 console.print(f"    [dim]{hit.rule_id} · {hit.source.title}[/dim]", overflow="ellipsis", no_wrap=True)
 
 
-def _evaluate(evaluator: Evaluator, compiled: Any, key: str, subject: Any, as_of: dt.date,
-              region: str) -> tuple[RuleHit, ...]:
-    """Run one subject; its hits once each (a rule whose ``any:`` alternatives both hold matches twice)."""
-    (evaluation,) = evaluator.run(compiled, [(key, subject)], as_of, region)
-    if evaluation.error is not None:
-        raise evaluation.error
-    unique: dict[tuple[str, str], RuleHit] = {}
-    for hit in evaluation.hits:
-        unique.setdefault((hit.rule_id, hit.subject), hit)
-    return tuple(unique.values())
-
 
 def _index(hit: RuleHit) -> int:
     """Position of the subject a fact described (``event:3:name`` → 3)."""
@@ -315,14 +296,14 @@ def run_timeline(
     calendar(region)  # an unknown region is an InputError before any work
     given = list(dict.fromkeys(events))  # the same event twice is one event
     own = evaluator is None
-    evaluator = with_timeline_facts(evaluator or Evaluator(processes=1))
+    evaluator = evaluator or Evaluator(processes=1)
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
         compiled = evaluator.compile(ruleset, overrides)
         known = known_events(ruleset, compiled.parameters)
         for index, event in enumerate(given):
             _check_name(event.name, known, f"event {index}")
-        first = _evaluate(evaluator, compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
+        first = evaluator.run_one(compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
         specs: list[DeadlineSpec] = []
         starts: list[RuleHit] = []
         warnings: dict[str, RuleHit] = {}
@@ -334,7 +315,7 @@ def run_timeline(
             elif kind == "warning":
                 warnings.setdefault(hit.rule_id, hit)
         specs = pair_completions(specs, given, region)
-        second = _evaluate(evaluator, compiled, "timeline:deadlines", TriggeredDeadlines(tuple(specs)), as_of, region)
+        second = evaluator.run_one(compiled, "timeline:deadlines", TriggeredDeadlines(tuple(specs)), as_of, region)
         statuses: dict[int, list[RuleHit]] = {}
         for hit in second:
             if hit.emit.get("result") == "status":

@@ -107,8 +107,21 @@ class StoredAlert:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoredAlert:
         """Read back ``as_dict()``."""
-        known = {"alert_id", "location_id", "ruleset", "rule", "subject", "severity", "title", "message", "facts",
-                 "first_seen", "last_seen", "resolved_on", "acknowledged"}
+        known = {
+            "alert_id",
+            "location_id",
+            "ruleset",
+            "rule",
+            "subject",
+            "severity",
+            "title",
+            "message",
+            "facts",
+            "first_seen",
+            "last_seen",
+            "resolved_on",
+            "acknowledged",
+        }
         ack = data.get("acknowledged") or {}
         return cls(
             identity=AlertIdentity(data["location_id"], data["ruleset"]["id"], data["rule"], data["subject"]),
@@ -253,7 +266,9 @@ class Target:
         """Split ``NAME:TARGET``; a ``DeliveryError`` if either part is missing."""
         name, sep, target = spec.partition(":")
         if not sep or not name.strip() or not target.strip():
-            raise DeliveryError(f"--notify {redact(spec)!r}: expected NAME:TARGET, e.g. webhook:https://example.org/hook")
+            raise DeliveryError(
+                f"--notify {redact(spec)!r}: expected NAME:TARGET, e.g. webhook:https://example.org/hook"
+            )
         return cls(name.strip(), target.strip())
 
     @property

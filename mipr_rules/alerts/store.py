@@ -20,61 +20,70 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
-from mipr_rules.readiness import ReadinessReport, alert_dict
-from mipr_rules.results import RuleHit
+
+if TYPE_CHECKING:
+    from mipr_rules.readiness import ReadinessReport
+    from mipr_rules.results import RuleHit
 
 STORE_KIND = "mipr-rules alert store"
 SCHEMA_VERSION = 1
 """Version of the store's schema, kept in ``PRAGMA user_version``; older stores are migrated on open."""
 
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE locations (
-        location_id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        last_checked TEXT,            -- as-of date of the last check that evaluated it
-        last_error TEXT,              -- why the last check could not evaluate it (NULL if it could)
-        last_error_on TEXT
-    );
-    CREATE TABLE alerts (
-        id INTEGER PRIMARY KEY,
-        alert_id TEXT NOT NULL,
-        location_id TEXT NOT NULL,
-        ruleset_id TEXT NOT NULL,
-        rule_id TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        ruleset_version TEXT NOT NULL,
-        severity TEXT NOT NULL,
-        title TEXT NOT NULL,
-        message TEXT NOT NULL,
-        facts TEXT NOT NULL,          -- JSON object
-        detail TEXT NOT NULL,         -- JSON object: key question, quality statement, regulation, source...
-        first_seen TEXT NOT NULL,
-        last_seen TEXT NOT NULL,
-        resolved_on TEXT,
-        acknowledged_by TEXT,
-        acknowledged_on TEXT,
-        acknowledgement_note TEXT
-    );
-    CREATE UNIQUE INDEX alerts_open ON alerts (location_id, ruleset_id, rule_id, subject) WHERE resolved_on IS NULL;
-    CREATE INDEX alerts_by_alert_id ON alerts (alert_id);
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        target_key TEXT NOT NULL,     -- digest of NAME:TARGET (targets may hold secrets; they are not stored)
-        target_label TEXT NOT NULL,
-        changes TEXT NOT NULL,        -- the alert_changes JSON document
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
-    );
-    CREATE INDEX outbox_by_target ON outbox (target_key, id);
-    """,
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """
+        CREATE TABLE locations (
+            location_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            last_checked TEXT,            -- as-of date of the last check that evaluated it
+            last_error TEXT,              -- why the last check could not evaluate it (NULL if it could)
+            last_error_on TEXT
+        )
+        """,
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            alert_id TEXT NOT NULL,
+            location_id TEXT NOT NULL,
+            ruleset_id TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            ruleset_version TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            title TEXT NOT NULL,
+            message TEXT NOT NULL,
+            facts TEXT NOT NULL,          -- JSON object
+            detail TEXT NOT NULL,         -- JSON object: key question, quality statement, regulation, source...
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            resolved_on TEXT,
+            acknowledged_by TEXT,
+            acknowledged_on TEXT,
+            acknowledgement_note TEXT
+        )
+        """,
+        "CREATE UNIQUE INDEX alerts_open ON alerts (location_id, ruleset_id, rule_id, subject) "
+        "WHERE resolved_on IS NULL",
+        "CREATE INDEX alerts_by_alert_id ON alerts (alert_id)",
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            target_key TEXT NOT NULL,     -- digest of NAME:TARGET (targets may hold secrets, they are not stored)
+            target_label TEXT NOT NULL,
+            changes TEXT NOT NULL,        -- the alert_changes JSON document
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )
+        """,
+        "CREATE INDEX outbox_by_target ON outbox (target_key, id)",
+    ),
 }
 
 _DETAIL_KEYS = ("key_question", "quality_statement", "evidence_category", "regulation", "limiter", "source")
@@ -102,11 +111,12 @@ class OutboxItem:
 class AlertStore:
     """An alert store in a SQLite file. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False, create: bool = True, timeout: float = 30.0) -> None:
+        """Open (``readonly``: for reading only) or create (unless ``create`` is false) the store at ``path``."""
         self.path = Path(path)
         self.readonly = readonly
         where = str(self.path)
-        if readonly and not self.path.is_file():
+        if (readonly or not create) and not self.path.is_file():
             raise InputError(f"{where}: no alert store there")
         try:
             uri = f"{self.path.resolve().as_uri()}?mode={'ro' if readonly else 'rwc'}"
@@ -158,9 +168,8 @@ class AlertStore:
             # Re-read under the write lock: another process may have migrated it meanwhile.
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
+                for statement in _MIGRATIONS[step]:
+                    self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {step}")
             self._db.execute("INSERT OR REPLACE INTO store_info VALUES ('kind', ?)", (STORE_KIND,))
 
@@ -245,8 +254,16 @@ class AlertStore:
                             "INSERT INTO alerts (alert_id, location_id, ruleset_id, rule_id, subject, ruleset_version, "
                             "severity, title, message, facts, detail, first_seen, last_seen) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (identity.alert_id, identity.location_id, identity.ruleset_id, identity.rule_id,
-                             identity.subject, *values, as_of, as_of),
+                            (
+                                identity.alert_id,
+                                identity.location_id,
+                                identity.ruleset_id,
+                                identity.rule_id,
+                                identity.subject,
+                                *values,
+                                as_of,
+                                as_of,
+                            ),
                         )
                         new.append(self._by_row_id(int(cursor.lastrowid or 0)))
                 for identity, r in stored.items():
@@ -285,8 +302,9 @@ class AlertStore:
     def history(self, alert: AlertIdentity | str) -> list[StoredAlert]:
         """Every occurrence of an alert, oldest first."""
         alert_id = alert if isinstance(alert, str) else alert.alert_id
-        return [_stored(r) for r in self._rows(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = ? ORDER BY id",
-                                               (alert_id,))]
+        return [
+            _stored(r) for r in self._rows(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = ? ORDER BY id", (alert_id,))
+        ]
 
     def last_checked(self, location_id: str) -> dt.date | None:
         """As-of date of the last check that evaluated a location."""
@@ -309,8 +327,10 @@ class AlertStore:
         """
         alert_id = alert if isinstance(alert, str) else alert.alert_id
         if not _PSEUDONYM.fullmatch(by):
-            raise InputError("--by: expected a pseudonymous id such as S01 (letters, digits, '.', '_', ':', '-'), "
-                             "not a name or an email address")
+            raise InputError(
+                "--by: expected a pseudonymous id such as S01 (letters, digits, '.', '_', ':', '-'), "
+                "not a name or an email address"
+            )
         if len(note) > MAX_NOTE or "\n" in note:
             raise InputError(f"--note: expected one line of at most {MAX_NOTE} characters")
         with self._write() as db:
@@ -372,6 +392,8 @@ def _row_identity(row: Any) -> AlertIdentity:
 
 
 def _hit_values(hit: RuleHit) -> tuple[str, ...]:
+    from mipr_rules.readiness import alert_dict  # the JSON contract of one alert; imported late (it pulls the engine)
+
     data = alert_dict(hit)
     detail = {key: data[key] for key in _DETAIL_KEYS}
     return (

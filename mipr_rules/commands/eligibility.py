@@ -15,7 +15,6 @@ from mipr_rules.eligibility import (
     assess_eligibility,
     load_location,
     load_nomination,
-    with_eligibility_facts,
 )
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
@@ -24,15 +23,26 @@ from mipr_rules.ruleset.catalogue import Catalogue
 
 @click.command()
 @click.argument("location_file", type=click.Path(path_type=Path))
-@click.option("--nomination", "nomination_file", type=click.Path(path_type=Path), default=None,
-              help="YAML/JSON: nominated_by, accepts_la_funded_placements, la_confirmed_staffing, "
-                   "evidence_of_improvement, rating_absence_blocks_commissioning (missing = unknown).")
+@click.option(
+    "--nomination",
+    "nomination_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="YAML/JSON: nominated_by, accepts_la_funded_placements, la_confirmed_staffing, "
+    "evidence_of_improvement, rating_absence_blocks_commissioning (missing = unknown).",
+)
 @as_of_option
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Provider configuration (parameter overrides).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Provider configuration (parameter overrides).",
+)
 @format_option()
-def eligibility(location_file: Path, nomination_file: Path | None, as_of: dt.date | None,
-                config_path: Path | None, fmt: str) -> None:
+def eligibility(
+    location_file: Path, nomination_file: Path | None, as_of: dt.date | None, config_path: Path | None, fmt: str
+) -> None:
     """Check a CQC location against the improvement-inspection criteria of 13 Jan 2023.
 
     LOCATION_FILE is the location exactly as CQC's public API returns it (GET /locations/{id}).
@@ -49,10 +59,17 @@ def eligibility(location_file: Path, nomination_file: Path | None, as_of: dt.dat
         when = as_of or today()
         record = load_location(location_file)
         nomination = load_nomination(nomination_file) if nomination_file else None
-        with with_eligibility_facts(Evaluator(processes=1)) as evaluator:
+        with Evaluator(processes=1) as evaluator:
             ruleset = Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, when)
-            report = assess_eligibility(record, nomination, as_of=when, source=str(location_file), ruleset=ruleset,
-                                        overrides=config.overrides_for(ruleset), evaluator=evaluator)
+            report = assess_eligibility(
+                record,
+                nomination,
+                as_of=when,
+                source=str(location_file),
+                ruleset=ruleset,
+                overrides=config.overrides_for(ruleset),
+                evaluator=evaluator,
+            )
     except MiprRulesError as exc:
         guard(exc)
     emit(report, fmt)

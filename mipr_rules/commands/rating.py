@@ -12,21 +12,29 @@ from mipr_rules.commands.options import as_of_option, emit, format_option, guard
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
-from mipr_rules.rating import FRAMEWORKS, load_scores, rate, with_rating_facts
+from mipr_rules.rating import FRAMEWORKS, load_scores, rate
 from mipr_rules.ruleset.catalogue import Catalogue
 
 
 @click.command()
 @click.argument("scores_file", type=click.Path(path_type=Path))
-@click.option("--framework", type=click.Choice(list(FRAMEWORKS)), default=None,
-              help="SAF_2024_12 (quality-statement scores) or KLOE_2014 (key-question ratings); "
-                   "default: the file's framework, else what it contains.")
+@click.option(
+    "--framework",
+    type=click.Choice(list(FRAMEWORKS)),
+    default=None,
+    help="SAF_2024_12 (quality-statement scores) or KLOE_2014 (key-question ratings); "
+    "default: the file's framework, else what it contains.",
+)
 @as_of_option
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Provider configuration (parameter overrides, e.g. percentage_rounding).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Provider configuration (parameter overrides, e.g. percentage_rounding).",
+)
 @format_option()
-def rating(scores_file: Path, framework: str | None, as_of: dt.date | None, config_path: Path | None,
-           fmt: str) -> None:
+def rating(scores_file: Path, framework: str | None, as_of: dt.date | None, config_path: Path | None, fmt: str) -> None:
     """Work out key-question and overall ratings, citing the rule behind each.
 
     SAF: scores 1-4 per quality statement give each key question a percentage and a rating
@@ -42,11 +50,10 @@ def rating(scores_file: Path, framework: str | None, as_of: dt.date | None, conf
     try:
         config = load_config(config_path)
         scores = load_scores(scores_file, framework)
-        with with_rating_facts(Evaluator(processes=1)) as evaluator:
+        with Evaluator(processes=1) as evaluator:
             catalogue = Catalogue.installed(evaluator.pm)
             overrides = {r.id: config.overrides_for(r) for r in catalogue.rulesets if r.id in config.parameters}
-            report = rate(scores, as_of=as_of or today(), overrides=overrides, evaluator=evaluator,
-                          catalogue=catalogue)
+            report = rate(scores, as_of=as_of or today(), overrides=overrides, evaluator=evaluator, catalogue=catalogue)
     except MiprRulesError as exc:
         guard(exc)
     emit(report, fmt)

@@ -13,6 +13,7 @@ from mipr_rules.adapters.base import ReadContext
 from mipr_rules.commands.options import as_of_option, emit, fail_on_option, format_option, reached, today
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
@@ -53,6 +54,7 @@ def readiness_report(
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
 @format_option()
 @fail_on_option
+@explain_option
 def readiness(
     adapter_name: str,
     source: str,
@@ -62,6 +64,7 @@ def readiness(
     lenient: bool,
     fmt: str,
     fail_on: str | None,
+    explain: ExplainRequest | None,
 ) -> None:
     """Check a location's records for CQC readiness gaps.
 
@@ -70,9 +73,15 @@ def readiness(
       mipr readiness --source home.json --as-of 2026-11-02
       mipr readiness --adapter file --source exports/ --format json --fail-on high
       mipr readiness --adapter sql --source postgresql://localhost/care --config provider.yaml
+      mipr readiness --source home.json --explain=why-not care_plan_review_overdue
     """
-    report = readiness_report(adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
-    emit(report, fmt)
+    if explain is not None:
+        explained = explain_readiness(explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
+        report = explained.report
+        emit(explained, fmt)
+    else:
+        report = readiness_report(adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
+        emit(report, fmt)
     failed = [loc for loc in report.locations if loc.error]
     if failed:
         for loc in failed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -103,7 +104,7 @@ def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     files = [f for p in targets for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
     files = [f for f in files if not f.name.endswith(".tests.yaml")]
     pm = plugins.plugin_manager()
-    report = []
+    report: list[dict[str, Any]] = []
     for file in files:
         problems = lint_file(file, pm)
         report.append({"file": str(file), "problems": [p.as_dict() for p in problems]})

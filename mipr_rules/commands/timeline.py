@@ -27,25 +27,50 @@ from mipr_rules.timelines import (
     load_events,
     parse_event_option,
     run_timeline,
-    with_timeline_facts,
 )
 from mipr_rules.workdays import REGIONS
 
 
 @click.command()
-@click.option("--event", "event_options", multiple=True, metavar="NAME=YYYY-MM-DD",
-              help="An event and its date; repeat for several.")
-@click.option("--events", "events_file", type=click.Path(path_type=Path), default=None,
-              help="A YAML or JSON file of events: a list of {name, date} or a mapping of name to date.")
+@click.option(
+    "--event",
+    "event_options",
+    multiple=True,
+    metavar="NAME=YYYY-MM-DD",
+    help="An event and its date; repeat for several.",
+)
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A YAML or JSON file of events: a list of {name, date} or a mapping of name to date.",
+)
 @as_of_option
-@click.option("--region", type=click.Choice(list(REGIONS)), default=None,
-              help="Bank-holiday calendar for working days (default: england-and-wales, or the config's).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Provider configuration (parameter overrides, region).")
+@click.option(
+    "--region",
+    type=click.Choice(list(REGIONS)),
+    default=None,
+    help="Bank-holiday calendar for working days (default: england-and-wales, or the config's).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Provider configuration (parameter overrides, region).",
+)
 @format_option()
 @fail_on_option
-def timeline(event_options: tuple[str, ...], events_file: Path | None, as_of: dt.date | None, region: str | None,
-             config_path: Path | None, fmt: str, fail_on: str | None) -> None:
+def timeline(
+    event_options: tuple[str, ...],
+    events_file: Path | None,
+    as_of: dt.date | None,
+    region: str | None,
+    config_path: Path | None,
+    fmt: str,
+    fail_on: str | None,
+) -> None:
     """Deadlines after an inspection, an enforcement notice or a manager's absence.
 
     The trigger day is day 0. Working-day deadlines skip weekends and the region's bank holidays.
@@ -60,15 +85,21 @@ def timeline(event_options: tuple[str, ...], events_file: Path | None, as_of: dt
     """
     try:
         config = load_config(config_path)
-        with with_timeline_facts(Evaluator(processes=1)) as evaluator:
+        with Evaluator(processes=1) as evaluator:
             when = as_of or today()
             ruleset = Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, when)
             overrides = config.overrides_for(ruleset)
             known = known_events(ruleset, overrides)
             events = load_events(events_file, known) if events_file else []
             events += [parse_event_option(text, known) for text in event_options]
-            report = run_timeline(events, as_of=when, region=region or config.region, ruleset=ruleset,
-                                  overrides=overrides, evaluator=evaluator)
+            report = run_timeline(
+                events,
+                as_of=when,
+                region=region or config.region,
+                ruleset=ruleset,
+                overrides=overrides,
+                evaluator=evaluator,
+            )
     except MiprRulesError as exc:
         guard(exc)
     emit(report, fmt)

@@ -145,6 +145,15 @@ class Evaluator:
         for key in order[emitted:]:
             yield done.pop(key) if key in done else Evaluation(key, error=errors.pop(key))
 
+    def run_one(
+        self, compiled: CompiledRuleset, key: str, subject: Any, as_of: dt.date, region: str = DEFAULT_REGION
+    ) -> tuple[RuleHit, ...]:
+        """Evaluate one subject and return its hits; raise the error if it could not be evaluated."""
+        (evaluation,) = self.run(compiled, [(key, subject)], as_of, region)
+        if evaluation.error is not None:
+            raise evaluation.error
+        return evaluation.hits
+
     @staticmethod
     def _hits(
         compiled: CompiledRuleset, key: str, facts: list[Fact], matches: list[tuple[str, str]], as_of: dt.date
@@ -152,7 +161,8 @@ class Evaluator:
         by_id = {fact["id"]: fact for fact in facts}
         ruleset, params = compiled.ruleset, compiled.parameters
         hits = []
-        for rule_key, fact_id in matches:
+        # A rule whose ``any:`` alternatives both hold matches the same fact once per alternative.
+        for rule_key, fact_id in dict.fromkeys(matches):
             rule = compiled.rule_by_key[rule_key]
             fact = {k: v for k, v in by_id[fact_id].items() if k not in ("id", "sid")}
             values = {**params, **fact}

@@ -174,7 +174,7 @@ def with_ids(facts: Sequence[Fact]) -> list[Fact]:
     """``facts`` as the engine needs them: each with a collision-free ``id`` (existing ids are kept)."""
     if facts and all("id" in f for f in facts):
         return [dict(f) for f in facts]
-    return [{**f, "id": fid} for f, fid in zip(facts, fact_ids(len(facts)))]
+    return [{**f, "id": fid} for f, fid in zip(facts, fact_ids(len(facts)), strict=True)]
 
 
 def run_probes(pool: EnginePool, probes: ProbeRuleset, key: str, facts: Sequence[Fact]) -> ProbeResults:

@@ -18,6 +18,14 @@ class KeywordError(ValueError):
     """The expression cannot be parsed."""
 
 
+def _either(a: Matcher, b: Matcher) -> Matcher:
+    return lambda text: a(text) or b(text)
+
+
+def _both(a: Matcher, b: Matcher) -> Matcher:
+    return lambda text: a(text) and b(text)
+
+
 def compile_keyword(expression: str) -> Matcher:
     """A predicate over a case's identifying text; ``KeywordError`` if the expression is malformed."""
     tokens = _TOKEN.findall(expression)
@@ -40,16 +48,14 @@ def compile_keyword(expression: str) -> Matcher:
         left = conjunction()
         while peek() == "or":
             take()
-            right, first = conjunction(), left
-            left = lambda text, a=first, b=right: a(text) or b(text)  # noqa: E731
+            left = _either(left, conjunction())
         return left
 
     def conjunction() -> Matcher:
         left = negation()
         while peek() == "and":
             take()
-            right, first = negation(), left
-            left = lambda text, a=first, b=right: a(text) and b(text)  # noqa: E731
+            left = _both(left, negation())
         return left
 
     def negation() -> Matcher:

@@ -269,7 +269,7 @@ class Runner:
             batches.setdefault(key, []).append(case)
         done: dict[int, tuple[CaseResult, Observation | None]] = {}
         for cases in batches.values():
-            for case, outcome in zip(cases, self._run_batch(suite, cases, ruleset, observe)):
+            for case, outcome in zip(cases, self._run_batch(suite, cases, ruleset, observe), strict=True):
                 done[case.index] = outcome
         for case in chosen:
             yield done[case.index]
@@ -302,7 +302,7 @@ class Runner:
             n, partition = owners[evaluation.key]
             evaluations[n].append((partition, evaluation))
         per_case = (time.perf_counter() - started) / max(1, len(cases))
-        out = []
+        out: list[tuple[CaseResult, Observation | None]] = []
         for n, case in enumerate(cases):
             if n in errors:
                 out.append((self._error(suite, case, target, errors[n], per_case), None))

@@ -116,7 +116,6 @@ class RuleTestFile:
     """What the file covers."""
 
 
-_ANY: dict[str, Any] = {}
 _PARTIAL = {"type": "object", "description": "Fields compared partially: only the keys given must match."}
 
 

@@ -195,8 +195,9 @@ class _Checker:
                 raise self.fail(f"{where}.adapter", "adapter goes with fixture or source")
             installed = plugins.adapters(self.pm)
             if given.adapter not in installed:
+                hint = did_you_mean(given.adapter, installed)
                 raise self.fail(f"{where}.adapter", f"no adapter named {given.adapter!r}; installed: "
-                                                    f"{', '.join(sorted(installed))}{did_you_mean(given.adapter, installed)}")
+                                                    f"{', '.join(sorted(installed))}{hint}")
         if kind == "source" and given.adapter is None:
             raise self.fail(f"{where}.source", "source needs adapter (the adapter that reads it)")
         if kind == "fixture":

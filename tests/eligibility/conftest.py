@@ -11,16 +11,17 @@ import pytest
 from click.testing import CliRunner, Result
 from mipr_rules_cli.cli import cli
 
-from mipr_rules.eligibility import EligibilityReport, assess_eligibility, nomination_from_data, with_eligibility_facts
+from mipr_rules.eligibility import EligibilityReport, assess_eligibility, nomination_from_data
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "eligibility"
 
+
 @pytest.fixture(scope="module")
 def evaluator() -> Iterator[Evaluator]:
-    with with_eligibility_facts(Evaluator(processes=1)) as engine:
+    with Evaluator(processes=1) as engine:
         yield engine
 
 
@@ -33,11 +34,19 @@ def ruleset() -> Ruleset:
 def assess(evaluator: Evaluator, ruleset: Ruleset) -> Any:
     """``assess(cqc_record, nomination_dict_or_None, as_of="2023-02-01")`` → ``EligibilityReport``."""
 
-    def run(data: dict[str, Any], nomination: dict[str, Any] | None = None, as_of: str = "2023-02-01",
-            **options: Any) -> EligibilityReport:
+    def run(
+        data: dict[str, Any], nomination: dict[str, Any] | None = None, as_of: str = "2023-02-01", **options: Any
+    ) -> EligibilityReport:
         nom = nomination_from_data(nomination, "nomination") if nomination is not None else None
-        return assess_eligibility(data, nom, as_of=dt.date.fromisoformat(as_of), source="test.json",
-                                  evaluator=evaluator, ruleset=ruleset, **options)
+        return assess_eligibility(
+            data,
+            nom,
+            as_of=dt.date.fromisoformat(as_of),
+            source="test.json",
+            evaluator=evaluator,
+            ruleset=ruleset,
+            **options,
+        )
 
     return run
 

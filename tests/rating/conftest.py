@@ -11,13 +11,13 @@ from click.testing import CliRunner, Result
 from mipr_rules_cli.cli import cli
 
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.rating import RatingReport, rate, scores_from_data, with_rating_facts
+from mipr_rules.rating import RatingReport, rate, scores_from_data
 from mipr_rules.ruleset.catalogue import Catalogue
 
 
 @pytest.fixture(scope="module")
 def evaluator() -> Iterator[Evaluator]:
-    with with_rating_facts(Evaluator(processes=1)) as engine:
+    with Evaluator(processes=1) as engine:
         yield engine
 
 
@@ -30,8 +30,9 @@ def catalogue() -> Catalogue:
 def rating(evaluator: Evaluator, catalogue: Catalogue) -> Any:
     """``rating({"scores": {...}}, overrides={"saf-rating-2024": {...}})`` → ``RatingReport``."""
 
-    def run(data: Mapping[str, Any], framework: str | None = None,
-            overrides: Mapping[str, Mapping[str, Any]] | None = None) -> RatingReport:
+    def run(
+        data: Mapping[str, Any], framework: str | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> RatingReport:
         scores = scores_from_data(data, "scores.yaml", framework)
         return rate(scores, as_of=dt.date(2025, 6, 1), overrides=overrides, evaluator=evaluator, catalogue=catalogue)
 

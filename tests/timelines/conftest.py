@@ -15,14 +15,14 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.facts.timeline_facts import TimelineEvent
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
-from mipr_rules.timelines import TimelineReport, run_timeline, with_timeline_facts
+from mipr_rules.timelines import TimelineReport, run_timeline
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "timelines"
 
 
 @pytest.fixture(scope="module")
 def evaluator() -> Iterator[Evaluator]:
-    with with_timeline_facts(Evaluator(processes=1)) as engine:
+    with Evaluator(processes=1) as engine:
         yield engine
 
 
@@ -41,8 +41,13 @@ def timeline(evaluator: Evaluator, ruleset: Ruleset) -> Any:
     """``timeline(("report_published", "2025-02-10"), ..., as_of="2025-03-01", region=..., overrides=...)``."""
 
     def run(*events: tuple[str, str], as_of: str, **options: Any) -> TimelineReport:
-        return run_timeline([event(n, d) for n, d in events], as_of=dt.date.fromisoformat(as_of),
-                            evaluator=evaluator, ruleset=ruleset, **options)
+        return run_timeline(
+            [event(n, d) for n, d in events],
+            as_of=dt.date.fromisoformat(as_of),
+            evaluator=evaluator,
+            ruleset=ruleset,
+            **options,
+        )
 
     return run
 

@@ -1,0 +1,132 @@
+"""Helpers for the alert tests: the sample home changed in known ways, and REAL receivers on 127.0.0.1.
+
+The webhook receiver is ``http.server`` in a thread; the mail server is aiosmtpd in a thread. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import attrs
+from click.testing import CliRunner, Result
+
+SECOND_LOCATION = "1-000000002"
+
+
+def second_home(home: dict[str, Any]) -> dict[str, Any]:
+    """Another location: the sample under another id and name."""
+    other = copy.deepcopy(home)
+    other["location_id"], other["name"] = SECOND_LOCATION, "Moonrise Lodge"
+    return other
+
+
+def fix_care_plan_review(home: dict[str, Any], as_of: dt.date) -> None:
+    """Fix one planted gap: R07's care plan is reviewed on the as-of date."""
+    (person,) = [p for p in home["people"] if p["person_id"] == "R07"]
+    person["care_plans"][0]["last_reviewed"] = as_of.isoformat()
+
+
+def break_evaluation(home: dict[str, Any]) -> None:
+    """Make the engine refuse this location: a record id longer than the engine's string limit."""
+    home["people"][0]["care_plans"][0]["plan_id"] = "CP-" + "9" * 70_000
+
+
+def write_source(path: Path, *homes: dict[str, Any]) -> Path:
+    """Write one location (or a list of them) as a JSON source for the file adapter."""
+    path.write_text(json.dumps(homes[0] if len(homes) == 1 else list(homes)))
+    return path
+
+
+def run_mipr(*args: object, env: dict[str, str | None] | None = None) -> Result:
+    """Run ``mipr`` in-process, as a user would."""
+    from mipr_rules_cli.cli import cli
+
+    return CliRunner(env=env).invoke(cli, [str(a) for a in args])
+
+
+@attrs.frozen
+class Received:
+    """One request the webhook receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@attrs.define
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records POSTs and answers with the queued statuses (then 200)."""
+
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+    requests: list[Received] = attrs.field(factory=list)
+    statuses: list[int] = attrs.field(factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def url(self, path: str = "/hooks/mipr?token=s3cret") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    @classmethod
+    def start(cls, port: int = 0) -> Receiver:
+        holder: list[Receiver] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                receiver = holder[0]
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                receiver.requests.append(Received(self.path, dict(self.headers.items()), body, status))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        receiver = cls(server, thread)
+        holder.append(receiver)
+        thread.start()
+        return receiver
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@attrs.define
+class MailServer:
+    """aiosmtpd's handler: keeps every message the server accepts."""
+
+    port: int
+    messages: list[Any] = attrs.field(factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's naming
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def url(self, query: str = "from=mipr@example.org&to=manager@example.org,deputy@example.org") -> str:
+        return f"smtp://127.0.0.1:{self.port}?{query}"

@@ -1,0 +1,92 @@
+"""Fixtures for the alert store, the notifiers and ``mipr watch``: the bundled sample home and real receivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alert_support import MailServer, Receiver, free_port, write_source
+
+from mipr_rules import plugins
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.alerts import email as email_notifier
+from mipr_rules.alerts import webhook as webhook_notifier
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.readiness import ReadinessReport, run_readiness
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.testing.contract import sample_as_of, sample_path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def builtin_notifiers() -> None:
+    """Make sure the built-in notifiers are registered on the process-wide plugin manager.
+
+    A no-op once ``mipr_rules.alerts.webhook`` and ``mipr_rules.alerts.email`` are in ``DEFAULT_PLUGINS``.
+    """
+    pm = plugins.plugin_manager()
+    for module in (webhook_notifier, email_notifier):
+        if pm.get_plugin(module.__name__) is None:
+            pm.register(module, name=module.__name__)
+
+
+@pytest.fixture(scope="session")
+def as_of() -> dt.date:
+    """The date the sample's planted gaps are written for."""
+    return sample_as_of()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def home() -> dict[str, Any]:
+    """The sample home (Sunrise House) as JSON data, a fresh copy for each test to change."""
+    return json.loads(sample_path().read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[Evaluator]:
+    """One engine for the module."""
+    with Evaluator(processes=1) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def ruleset(evaluator: Evaluator) -> Ruleset:
+    """The installed ``cqc-readiness`` ruleset for the sample's date."""
+    return Catalogue.installed(evaluator.pm).get("cqc-readiness", sample_as_of())
+
+
+@pytest.fixture
+def readiness(evaluator: Evaluator, ruleset: Ruleset, tmp_path: Path) -> Callable[..., ReadinessReport]:
+    """``readiness(home, ..., as_of=date)``: read the homes with the file adapter and evaluate them."""
+
+    def run(*homes: dict[str, Any], as_of: dt.date) -> ReadinessReport:
+        source = write_source(tmp_path / "source.json", *homes)
+        locations = FileAdapter().read(str(source), ReadContext())
+        return run_readiness(locations, as_of=as_of, ruleset=ruleset, evaluator=evaluator)
+
+    return run
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A running webhook receiver on 127.0.0.1."""
+    running = Receiver.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A running SMTP server (aiosmtpd) on 127.0.0.1."""
+    from aiosmtpd.controller import Controller
+
+    server = MailServer(free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    yield server
+    controller.stop()
