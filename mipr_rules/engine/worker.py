@@ -151,24 +151,63 @@ class EnginePool:
             worker.conn.close()
 
     def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
-        """Evaluate ``jobs``, yielding results as they complete (not necessarily in order)."""
-        queue = deque(jobs)
-        while len(self._workers) < min(self.processes, max(1, len(queue))):
-            self._spawn()
-        while queue or any(w.pending for w in self._workers):
-            for worker in list(self._workers):
-                while queue and len(worker.pending) < PIPELINE and not worker.retire:
+        """Evaluate ``jobs``, yielding results as they complete (not necessarily in order).
+
+        Jobs are drawn from ``jobs`` lazily, only as workers have room, so memory stays bounded by the
+        jobs in flight however many there are.
+        """
+        source = iter(jobs)
+        queue: deque[Job] = deque()  # jobs taken back from a crashed worker come first
+
+        def take() -> Job | None:
+            if queue:
+                return queue.popleft()
+            return next(source, None)
+
+        exhausted = False
+        try:
+            while True:
+                while not exhausted:
+                    job = take()
+                    if job is None:
+                        exhausted = True
+                        break
+                    worker = self._with_room()
+                    if worker is None:
+                        queue.appendleft(job)
+                        break
                     self._sequence += 1
-                    worker.send(queue.popleft(), f"s{self._sequence}")
-            busy = {w.conn: w for w in self._workers if w.pending}
-            ready = mpc.wait(list(busy), timeout=self.timeout)
-            if not ready:
-                yield from self._kill_hung(busy.values(), queue)
-                continue
-            for conn in ready:
-                yield from self._receive(busy[conn], queue)  # type: ignore[index]
-            while len(self._workers) < self.processes and queue:
-                self._spawn()
+                    worker.send(job, f"s{self._sequence}")
+                busy = {w.conn: w for w in self._workers if w.pending}
+                if not busy:
+                    if queue:
+                        exhausted = False
+                        continue
+                    return
+                ready = mpc.wait(list(busy), timeout=self.timeout)
+                if not ready:
+                    yield from self._kill_hung(busy.values(), queue)
+                for conn in ready:
+                    yield from self._receive(busy[conn], queue)  # type: ignore[index]
+                if queue:
+                    exhausted = False
+        finally:
+            # A caller that stops early, or a job source that raises, must not leave answers in flight
+            # for the next run to receive: the workers still holding jobs are replaced.
+            for worker in [w for w in self._workers if w.pending]:
+                worker.process.kill()
+                worker.pending.clear()
+                worker.stop()
+                self._workers.remove(worker)
+
+    def _with_room(self) -> _Worker | None:
+        """The least busy worker that can take a job; a new one while all are busy and there is room."""
+        active = [w for w in self._workers if not w.retire]
+        idle = [w for w in active if not w.pending]
+        if not idle and len(active) < self.processes:
+            return self._spawn()
+        open_ = [w for w in active if len(w.pending) < PIPELINE]
+        return min(open_, key=lambda w: len(w.pending)) if open_ else None
 
     def _receive(self, worker: _Worker, queue: deque[Job]) -> Iterator[JobResult]:
         try:
