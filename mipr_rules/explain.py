@@ -443,7 +443,9 @@ class RuleDescription:
         if self.example:
             ex = self.example
             out += ["", f"Example (test case {ex['case']!r} in {ex['file']}):", f"  {ex['subject']}: {ex['message']}"]
-            out.append("  facts: " + ", ".join(f"{k}={_show(v)}" for k, v in ex["facts"].items()
+            used = {p.field for p, _ in rule_probes(rule, self.parameters) if p.field}
+            shown = {k: v for k, v in ex["facts"].items() if k in used} or ex["facts"]
+            out.append("  facts: " + ", ".join(f"{k}={_show(v)}" for k, v in shown.items()
                                                if k not in ("type", "subject")))
         else:
             out += ["", "Example: no test case expects this rule to fire."]

@@ -165,7 +165,9 @@ _HTML_TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUnde
 
 def _alert_view(alert: StoredAlert) -> dict[str, Any]:
     source = alert.detail.get("source") or {}
-    where = " · ".join(str(x) for x in (alert.detail.get("key_question"), alert.detail.get("quality_statement")) if x)
+    detail = alert.detail
+    statement = " ".join(str(x) for x in (detail.get("quality_statement"), detail.get("quality_statement_name")) if x)
+    where = " · ".join(x for x in (str(detail.get("key_question") or ""), statement) if x)
     return {
         "alert_id": alert.alert_id,
         "severity": alert.severity,
@@ -185,13 +187,13 @@ def _one_line(text: str) -> str:
 
 
 def subject_line(changes: AlertChanges) -> str:
-    """The email subject, e.g. ``[mipr] Sunrise House: 2 new, 1 resolved readiness alerts (as of 2026-11-02)``."""
+    """The email subject, e.g. ``[mipr] Sunrise House: 2 new, 1 resolved alerts as of 2026-11-02``."""
     names = {loc.location_id for loc in changes.locations}
     who = changes.location_name(next(iter(names))) if len(names) == 1 else f"{len(names)} locations"
     counts = changes.counts()
+    plural = "" if counts["new"] + counts["resolved"] == 1 else "s"
     return _one_line(
-        f"[mipr] {who}: {counts['new']} new, {counts['resolved']} resolved readiness alert"
-        f"{'' if counts['new'] + counts['resolved'] == 1 else 's'} (as of {changes.as_of})"
+        f"[mipr] {who}: {counts['new']} new, {counts['resolved']} resolved alert{plural} as of {changes.as_of}"
     )
 
 

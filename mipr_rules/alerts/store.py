@@ -86,7 +86,16 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 
-_DETAIL_KEYS = ("key_question", "quality_statement", "evidence_category", "regulation", "limiter", "source")
+_DETAIL_KEYS = (
+    "key_question",
+    "quality_statement",
+    "quality_statement_name",
+    "evidence_category",
+    "regulation",
+    "limiter",
+    "source",
+)
+"""Fields of ``alert_dict`` kept with each alert besides its identity, severity, title, message and facts."""
 _PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 MAX_NOTE = 500
 """Longest acknowledgement note, in characters."""
@@ -175,15 +184,24 @@ class AlertStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; SQLite's failures (locked, disk full...) become one-line ``InputError``."""
         if self.readonly:
             raise InputError(f"{self.path}: the alert store was opened read-only")
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            why = "busy: another process holds its write lock" if busy else f"cannot be written ({exc})"
+            raise InputError(f"{self.path}: the alert store is {why}") from None
 
     @property
     def schema_version(self) -> int:
@@ -393,8 +411,10 @@ def _row_identity(row: Any) -> AlertIdentity:
 
 def _hit_values(hit: RuleHit) -> tuple[str, ...]:
     from mipr_rules.readiness import alert_dict  # the JSON contract of one alert; imported late (it pulls the engine)
+    from mipr_rules.saf import statement_name
 
     data = alert_dict(hit)
+    data["quality_statement_name"] = statement_name(data["quality_statement"])
     detail = {key: data[key] for key in _DETAIL_KEYS}
     return (
         hit.ruleset_version,
@@ -402,7 +422,7 @@ def _hit_values(hit: RuleHit) -> tuple[str, ...]:
         hit.title,
         hit.message,
         json.dumps(hit.facts, ensure_ascii=False, sort_keys=True, default=str),
-        json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+        json.dumps(detail, ensure_ascii=False, default=str),
     )
 
 

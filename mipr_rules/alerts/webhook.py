@@ -60,7 +60,7 @@ class WebhookNotifier:
     """Seconds to wait for the receiver on each attempt."""
     attempts: int = 3
     """Attempts within one cycle on a 5xx answer or a network failure."""
-    backoff: float = 1.0
+    backoff: float = 0.5
     """Seconds before the second attempt; doubled before each further one."""
 
     def validate(self, target: str) -> None:

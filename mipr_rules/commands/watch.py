@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -30,7 +30,7 @@ from mipr_rules.alerts.notify import (
     validate_target,
 )
 from mipr_rules.alerts.store import AlertStore
-from mipr_rules.commands.options import DATE, as_of_option, fail_on_option, guard, reached, today
+from mipr_rules.commands.options import DATE, as_of_option, fail, fail_on_option, guard, reached, today
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
@@ -109,10 +109,19 @@ class Watcher:
             )
             changes = self.store.apply(report, notify=self.targets)
         except MiprRulesError as exc:
-            error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            report = None
-        deliveries = tuple(deliver(self.store, self.targets, self.notifiers))
-        return Cycle(when, report, changes, error, deliveries, self.store.pending_elsewhere(self.targets))
+            error, report = _one_line(exc), None
+        deliveries: tuple[Delivery, ...] = ()
+        elsewhere = 0
+        try:
+            deliveries = tuple(deliver(self.store, self.targets, self.notifiers))
+            elsewhere = self.store.pending_elsewhere(self.targets)
+        except MiprRulesError as exc:
+            error = error or _one_line(exc)
+        return Cycle(when, report, changes, error, deliveries, elsewhere)
+
+
+def _one_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _targets(specs: Sequence[str], found: dict[str, Notifier]) -> tuple[Target, ...]:
@@ -317,7 +326,7 @@ def watch(
     Without --once: 0 when stopped by a signal, 2 when the options are bad.
     """
     if once and interval is not None:
-        raise click.UsageError("--once and --interval exclude each other")
+        fail("--once and --interval exclude each other")
     try:
         found = plugins.notifiers()
         targets = _targets(notify_specs, found)
@@ -359,7 +368,8 @@ def watch(
         with _Stopper().installed() as stopper:
             while not stopper.requested:
                 _report(watcher.check(), store_name, fmt)
-                stopper.sleep(interval or DEFAULT_INTERVAL)
+                with suppress(_WakeUp):
+                    stopper.sleep(interval or DEFAULT_INTERVAL)
     click.echo("mipr watch: stopped", err=True)
     sys.exit(0)
 

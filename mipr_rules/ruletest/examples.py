@@ -11,7 +11,7 @@ from mipr_rules.ruletest.runner import Runner, differences
 from mipr_rules.ruletest.suite import SUFFIX
 
 
-def tests_file_for(ruleset: Ruleset) -> Path | None:
+def find_tests_file(ruleset: Ruleset) -> Path | None:
     """``<file>.tests.yaml`` beside the ruleset's file, if there is one."""
     if not ruleset.path:
         return None
@@ -22,7 +22,7 @@ def tests_file_for(ruleset: Ruleset) -> Path | None:
 
 def example_for(ruleset: Ruleset, rule_id: str, runner: Runner | None = None) -> dict[str, Any] | None:
     """``{case, file, subject, message, facts}`` from the first test case expecting ``rule_id`` to fire."""
-    test_file = tests_file_for(ruleset)
+    test_file = find_tests_file(ruleset)
     if test_file is None:
         return None
     own = runner is None

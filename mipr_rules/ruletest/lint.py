@@ -3,8 +3,8 @@
 Errors: YAML keys given twice (YAML keeps the last silently), the schema (unknown fields, parameters
 without defaults, rules without sources, duplicate ids: the loader), each rule's conditions against the
 fields the fact calculators declare ("did you mean"), the shapes that crash or hang durable-rules (the
-compiler), message and ``emit`` templates naming fields or parameters that do not exist, a parameter's
-minimum above its maximum, and the ruleset's test file (``<id>.tests.yaml``). Warnings: sources no rule or
+compiler), message and ``emit`` templates naming fields or parameters that do not exist, and the
+ruleset's test file (``<id>.tests.yaml``). Warnings: sources no rule or
 parameter cites, and a ruleset without a test file.
 """
 
@@ -146,10 +146,6 @@ def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = 
             compile_ruleset(ruleset, None, fields)
         except RulesetError as exc:
             problems.append(_from_error(file, exc))
-    for name, param in ruleset.parameters.items():
-        if param.minimum is not None and param.maximum is not None and param.minimum > param.maximum:
-            problems.append(Problem(file, _line_of(root, f"$.parameters.{name}"), "error",
-                                    f"parameter {name}: minimum {param.minimum:g} is above maximum {param.maximum:g}"))
     cited = {r.source for r in ruleset.rules} | {p.source for p in ruleset.parameters.values() if p.source}
     for index, source in enumerate(ruleset.sources):
         if source.id not in cited:

@@ -13,11 +13,14 @@ import pluggy
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules.convert import structure
 from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluation, Evaluator
 from mipr_rules.engine.probes import ProbeResults, run_probes
 from mipr_rules.errors import MiprRulesError
 from mipr_rules.explain import Explanation, explain_results, probes_for
+from mipr_rules.loading import load_data_file
+from mipr_rules.model import Location
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
@@ -247,9 +250,20 @@ class Runner:
             source, adapter = str(sample_location_path(given.sample)), "file"
         elif given.fixture is not None:
             source, adapter = str(suite.path.parent / given.fixture), given.adapter or "file"
+            cls = self._fixture_class(suite, given.type or suite.spec.type)
+            if given.adapter is None and cls is not None and not issubclass(cls, Location):
+                data = load_data_file(source)
+                return [structure(item, cls, source, f"$[{n}]" if isinstance(data, list) else "$")
+                        for n, item in enumerate(data if isinstance(data, list) else [data])]
         else:
             source, adapter = str(given.source), str(given.adapter)
         return list(plugins.adapter(adapter, self.pm).read(source, ReadContext()))
+
+    @staticmethod
+    def _fixture_class(suite: Suite, name: str | None) -> type | None:
+        if name is not None:
+            return next((t for t in suite.subject_types if t.__name__ == name), None)
+        return suite.subject_type
 
     def run_suite(self, suite: Suite, *, select: Matcher | None = None, ruleset: Ruleset | None = None,
                   observe: bool = False, names: Collection[str] | None = None,

@@ -68,6 +68,9 @@ class Given:
     """A bundled sample home by name, e.g. ``sunrise-house``."""
     facts: tuple[dict[str, Any], ...] | None = None
     """Measured facts (``type``, ``subject`` and fields), bypassing the fact calculators."""
+    type: str | None = None
+    """Class of the ``inline`` or ``fixture`` subject, when the ruleset's facts come from several (e.g. a
+    two-pass ruleset's ``Timeline`` and ``TriggeredDeadlines``)."""
 
 
 @attrs.frozen
@@ -111,7 +114,10 @@ class RuleTestFile:
     parameters: dict[str, Any] = attrs.field(factory=dict)
     """Parameter overrides for every case."""
     base: dict[str, Any] | None = None
-    """Inline data every ``given.inline`` is merged over (the case's top-level keys replace the base's)."""
+    """Inline data every ``given.inline`` of the file's type is merged over (the case's top-level keys
+    replace the base's); an inline subject of another ``type`` gets no base."""
+    type: str | None = None
+    """Default class of inline and fixture subjects (``given.type`` overrides it)."""
     description: str = ""
     """What the file covers."""
 
@@ -147,6 +153,7 @@ JSON_SCHEMA: dict[str, Any] = {
         "region": {"type": "string", "enum": ["england-and-wales", "scotland", "northern-ireland"]},
         "parameters": {"type": "object", "description": "Parameter overrides for every case."},
         "base": {"type": "object", "description": "Inline data every case's given.inline is merged over."},
+        "type": {"type": "string", "description": "Default class of inline and fixture subjects."},
         "description": {"type": "string"},
         "cases": {
             "type": "array",
@@ -171,6 +178,7 @@ JSON_SCHEMA: dict[str, Any] = {
                             "adapter": {"type": "string"},
                             "source": {"type": "string"},
                             "sample": {"type": "string"},
+                            "type": {"type": "string", "description": "Class of the inline or fixture subject."},
                             "facts": {"type": "array", "items": {
                                 "type": "object", "required": ["type", "subject"],
                                 "properties": {"type": {"type": "string"}, "subject": {"type": "string"}},

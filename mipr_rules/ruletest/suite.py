@@ -28,7 +28,7 @@ from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.loader import _line_of, check_parameter_value
 from mipr_rules.ruleset.schema import Ruleset
-from mipr_rules.ruletest.schema import RESULT_FIELDS, Expectation, RuleTestCase, RuleTestFile
+from mipr_rules.ruletest.schema import RESULT_FIELDS, Expectation, Given, RuleTestCase, RuleTestFile
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
 
 SUFFIX = ".tests.yaml"
@@ -73,8 +73,13 @@ class Suite:
     """Its content."""
     cases: tuple[LoadedCase, ...]
     """Its cases, checked."""
-    subject_type: type | None
-    """The class of subject the ruleset's facts are measured from (``Location`` for readiness)."""
+    subject_types: tuple[type, ...]
+    """The classes of subject the ruleset's facts are measured from (``Location`` for readiness)."""
+
+    @property
+    def subject_type(self) -> type | None:
+        """The one subject class rules are checked against, or ``None`` when there are several (or none)."""
+        return self.subject_types[0] if len(self.subject_types) == 1 else None
 
     @property
     def ruleset_id(self) -> str:
@@ -88,13 +93,17 @@ def did_you_mean(name: str, known: Any) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def subject_type_for(ruleset: Ruleset, calculators: Mapping[str, FactCalculator]) -> type | None:
-    """The subject class whose calculators produce the ruleset's fact types (``None`` if none does)."""
+def subject_types_for(ruleset: Ruleset, calculators: Mapping[str, FactCalculator]) -> tuple[type, ...]:
+    """The subject classes whose calculators produce the ruleset's fact types."""
     wanted = {rule.fact for rule in ruleset.rules}
-    for calc in calculators.values():
-        if wanted & {ft.name for ft in calc.fact_types}:
-            return calc.subject_type
-    return None
+    found = [calc.subject_type for calc in calculators.values() if wanted & {ft.name for ft in calc.fact_types}]
+    return tuple(dict.fromkeys(found))
+
+
+def subject_type_for(ruleset: Ruleset, calculators: Mapping[str, FactCalculator]) -> type | None:
+    """The one subject class of the ruleset's facts (``None`` when there are several or none)."""
+    types = subject_types_for(ruleset, calculators)
+    return types[0] if len(types) == 1 else None
 
 
 def fact_fields(calculators: Mapping[str, FactCalculator], subject_type: type | None) -> dict[str, dict[str, str]]:
@@ -182,7 +191,24 @@ class _Checker:
         if exp.subject is not None and not exp.subject:
             raise self.fail(f"{where}.subject", "subject is empty")
 
-    def given(self, spec: RuleTestFile, case: RuleTestCase, subject_type: type | None,
+    def subject_class(self, spec: RuleTestFile, given: Given, types: tuple[type, ...], where: str) -> type:
+        """The class of an inline or fixture subject."""
+        name, at = (given.type, f"{where}.type") if given.type is not None else (spec.type, "$.type")
+        if name is not None:
+            found = [t for t in types if t.__name__ == name]
+            if not found:
+                names = [t.__name__ for t in types]
+                raise self.fail(at, f"type must be one of {', '.join(names) or '(none installed)'}"
+                                    f"{did_you_mean(name, names)}")
+            return found[0]
+        if len(types) == 1:
+            return types[0]
+        if not types:
+            raise self.fail(where, "no installed fact calculator measures this ruleset's facts; give facts instead")
+        raise self.fail(where, f"this ruleset's facts come from several kinds of subject "
+                               f"({', '.join(t.__name__ for t in types)}): say which with type")
+
+    def given(self, spec: RuleTestFile, case: RuleTestCase, types: tuple[type, ...],
               fields: dict[str, dict[str, str]], where: str) -> Any:
         given = case.given
         kinds = [k for k in ("inline", "fixture", "source", "sample", "facts") if getattr(given, k) is not None]
@@ -190,6 +216,8 @@ class _Checker:
             raise self.fail(where, "given needs exactly one of inline, fixture, source, sample, facts"
                                    + (f" (got {', '.join(kinds)})" if kinds else ""))
         kind = kinds[0]
+        if given.type is not None and kind not in ("inline", "fixture"):
+            raise self.fail(f"{where}.type", "type goes with inline or fixture")
         if given.adapter is not None:
             if kind not in ("fixture", "source"):
                 raise self.fail(f"{where}.adapter", "adapter goes with fixture or source")
@@ -206,16 +234,18 @@ class _Checker:
                 raise self.fail(f"{where}.fixture", f"fixture {given.fixture} not found (relative to this file)")
         if kind == "sample" and not sample_location_path(str(given.sample)).exists():
             raise self.fail(f"{where}.sample", f"no bundled sample {given.sample!r}")
+        if kind == "fixture" and given.adapter is None:
+            self.subject_class(spec, given, types, where)
         if kind == "inline":
-            return self.inline(spec, given.inline or {}, subject_type, where)
+            cls = self.subject_class(spec, given, types, where)
+            # the base is for subjects of the file's own type: a second pass's subject gets none
+            with_base = given.type is None or given.type == spec.type or len(types) == 1
+            return self.inline(spec if with_base else attrs.evolve(spec, base=None), given.inline or {}, cls, where)
         if kind == "facts":
             self.facts(given.facts or (), fields, f"{where}.facts")
         return None
 
-    def inline(self, spec: RuleTestFile, inline: dict[str, Any], subject_type: type | None, where: str) -> Any:
-        if subject_type is None:
-            raise self.fail(f"{where}.inline", "no installed fact calculator measures this ruleset's facts; "
-                                               "give facts instead of inline data")
+    def inline(self, spec: RuleTestFile, inline: dict[str, Any], subject_type: type, where: str) -> Any:
         data = {**(spec.base or {}), **inline}
         try:
             return converter.structure(data, subject_type)
@@ -257,7 +287,7 @@ class _Checker:
     def check(self, spec: RuleTestFile) -> Suite:
         names: set[str] = set()
         loaded = []
-        subject_type: type | None = None
+        types: tuple[type, ...] = ()
         if spec.region is not None and spec.region not in REGIONS:
             raise self.fail("$.region", f"region must be one of {', '.join(REGIONS)}")
         if not spec.cases:
@@ -278,29 +308,47 @@ class _Checker:
             ruleset = self.ruleset(spec, as_of, "$.ruleset")
             self.parameters(ruleset, spec.parameters, "$.parameters")
             self.parameters(ruleset, case.parameters, f"{where}.parameters")
-            subject_type = subject_type_for(ruleset, self.calculators)
-            fields = fact_fields(self.calculators, subject_type)
+            types = subject_types_for(ruleset, self.calculators)
+            fields = fact_fields(self.calculators, types[0] if len(types) == 1 else None)
             for kind, negative in (("expect", False), ("expect_not", True)):
                 for j, exp in enumerate(getattr(case, kind)):
                     self.expectation(ruleset, exp, fields, f"{where}.{kind}[{j}]", negative)
             if not (case.expect or case.expect_not or case.only_expected):
                 raise self.fail(where, f"case {case.name!r} checks nothing: give expect, expect_not or "
                                        "only_expected: true")
-            subject = self.given(spec, case, subject_type, fields, f"{where}.given")
+            subject = self.given(spec, case, types, fields, f"{where}.given")
             loaded.append(LoadedCase(case, index, self.line(where), ruleset, as_of, region,
                                      {**spec.parameters, **case.parameters}, subject))
-        return Suite(self.path, spec, tuple(loaded), subject_type)
+        return Suite(self.path, spec, tuple(loaded), types)
+
+
+def _bad_date_line(node: yaml.Node | None) -> int | None:
+    """Line of the first YAML timestamp that is not a real date (PyYAML raises a bare ValueError for it)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            dt.date.fromisoformat(str(node.value)[:10])
+        except ValueError:
+            return node.start_mark.line + 1
+    children: list[Any] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [v for pair in node.value for v in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    return next((line for child in children if (line := _bad_date_line(child))), None)
 
 
 def parse_suite(text: str, path: Path, pm: pluggy.PluginManager | None = None,
                 catalogues: dict[str, Catalogue] | None = None) -> Suite:
     """Parse and check the text of a rule-test file at ``path``."""
     name = str(path)
-    data = parse_yaml(text, name, RulesetError)
     try:
         root = yaml.compose(text, Loader=NoAliasSafeLoader)
-    except yaml.YAMLError:  # already reported by parse_yaml
+    except yaml.YAMLError:  # reported by parse_yaml below
         root = None
+    try:
+        data = parse_yaml(text, name, RulesetError)
+    except (ValueError, OverflowError) as exc:  # an impossible date such as 2026-13-01
+        raise RulesetError(f"{name}:{_bad_date_line(root) or 1}: invalid date: {exc}") from None
     if not isinstance(data, dict):
         raise RulesetError(f"{name}:1: a rule-test file is a mapping with ruleset and cases")
     checker = _Checker(path, root, pm or plugins.plugin_manager(), catalogues if catalogues is not None else {})

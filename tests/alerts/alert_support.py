@@ -90,7 +90,7 @@ class Receiver:
         holder: list[Receiver] = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 receiver = holder[0]
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
@@ -99,7 +99,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -124,7 +124,7 @@ class MailServer:
     port: int
     messages: list[Any] = attrs.field(factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's naming
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 

@@ -54,8 +54,10 @@ def test_fixing_one_gap_resolves_one_alert(
         fix_care_plan_review(home, as_of)
         changes = store.apply(readiness(home, as_of=as_of + NEXT_DAY))
     (resolved,) = changes.resolved
-    assert (resolved.identity.rule_id, resolved.identity.subject) == ("care_plan_review_overdue",
-                                                                      "person:R07/care_plan:CP-R07")
+    assert (resolved.identity.rule_id, resolved.identity.subject) == (
+        "care_plan_review_overdue",
+        "person:R07/care_plan:CP-R07",
+    )
     assert resolved.resolved_on == as_of + NEXT_DAY and resolved.first_seen == as_of
     assert not changes.new and len(changes.ongoing) == len(PLANTED) - 1 and changes.has_news
 
@@ -149,15 +151,12 @@ def test_acknowledging_an_unknown_alert_names_it(tmp_path: Path, as_of: dt.date)
         store.acknowledge("A-000", "S01", on=as_of)
 
 
-def test_alert_identity_is_stable(tmp_path: Path) -> None:
-    identity = AlertIdentity("1-000000001", "cqc-readiness", "supervision_overdue", "staff:S11")
-    assert identity.alert_id == AlertIdentity(*attrs_values(identity)).alert_id
-    assert identity.alert_id.startswith("A-") and len(identity.alert_id) == 14
-    assert identity.alert_id != AlertIdentity("1-000000001", "cqc-readiness", "supervision_overdue", "staff:S12").alert_id
-
-
-def attrs_values(identity: AlertIdentity) -> tuple[str, str, str, str]:
-    return (identity.location_id, identity.ruleset_id, identity.rule_id, identity.subject)
+def test_alert_identity_is_stable() -> None:
+    parts = ("1-000000001", "cqc-readiness", "supervision_overdue", "staff:S11")
+    alert_id = AlertIdentity(*parts).alert_id
+    assert alert_id == AlertIdentity(*parts).alert_id
+    assert alert_id.startswith("A-") and len(alert_id) == 14
+    assert alert_id != AlertIdentity(*parts[:3], "staff:S12").alert_id
 
 
 def test_changes_with_news_are_queued_for_each_target_in_the_same_check(
@@ -215,7 +214,7 @@ def test_a_file_that_is_not_an_alert_store_is_refused(tmp_path: Path) -> None:
         AlertStore(other)
     text = tmp_path / "notes.txt"
     text.write_text("not a database at all, but long enough to have a header of sorts" * 10)
-    with pytest.raises(InputError, match="notes.txt: not a usable alert store"):
+    with pytest.raises(InputError, match=r"notes\.txt: not a usable alert store"):
         AlertStore(text)
 
 
@@ -227,3 +226,22 @@ def test_store_records_schema_version_and_opens_again(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
+
+
+def test_a_busy_store_is_one_clear_error(
+    readiness: Readiness, home: dict[str, Any], as_of: dt.date, tmp_path: Path
+) -> None:
+    path = tmp_path / "alerts.db"
+    report = readiness(home, as_of=as_of)
+    AlertStore(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with AlertStore(path, timeout=0.05) as store, pytest.raises(InputError, match="busy") as info:
+            store.apply(report)
+        assert "\n" not in str(info.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with AlertStore(path) as store:
+        assert keys(store.apply(report).new) == PLANTED, "nothing was half written"

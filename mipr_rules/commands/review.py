@@ -1,0 +1,83 @@
+"""``mipr review``: the MIPR pre-check of a mock-inspection report (logic in ``mipr_rules.mipr.review``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from mipr_rules.commands.options import as_of_option, emit, format_option, guard, reached, today
+from mipr_rules.config import load_config
+from mipr_rules.errors import MiprRulesError
+from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport, review_file
+from mipr_rules.ruleset.schema import SEVERITIES
+
+PANEL = "panel"
+"""``--fail-on panel``: exit 1 when the report does not proceed to the panel."""
+
+
+@click.command()
+@click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
+@as_of_option
+@click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id (kind mipr).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Provider configuration (parameter overrides of the ruleset).",
+)
+@format_option()
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, PANEL]),
+    default=None,
+    help="Exit 1 if a finding is at or above this severity, or ('panel') if the report does not proceed.",
+)
+@click.option("--explain", is_flag=True, help="Show the measured facts, parameters and citation behind each finding.")
+def review(
+    report_path: Path,
+    as_of: dt.date | None,
+    ruleset_id: str,
+    config_path: Path | None,
+    fmt: str,
+    fail_on: str | None,
+    explain: bool,
+) -> None:
+    """Pre-check a mock-inspection report against the 13 MIPR criteria.
+
+    REPORT is read by its extension: .yaml/.yml/.json (report.schema.json), .md (the Markdown convention)
+    or .docx (Word, the same convention). Each criterion gets a score 1-4 with the CQC rating word, the
+    findings behind it and whether a person must confirm it; the overall rating decides whether the report
+    proceeds to the panel (Good or Outstanding by default).
+
+    \b
+    Examples:
+      mipr review draft.docx
+      mipr review draft.md --format json --fail-on panel
+      mipr review draft.yaml --explain --config provider.yaml
+    """
+    try:
+        result = review_file(
+            report_path,
+            as_of=as_of or today(),
+            ruleset_id=ruleset_id,
+            config=load_config(config_path),
+            explain=explain,
+        )
+        emit(result, fmt)
+    except MiprRulesError as exc:
+        guard(exc)
+    sys.exit(1 if failed(result, fail_on) else 0)
+
+
+def failed(result: ReviewReport, fail_on: str | None) -> bool:
+    """Whether ``--fail-on`` is reached."""
+    if fail_on == PANEL:
+        return not result.proceeds_to_panel
+    return reached(result.severities(), fail_on)
+
+
+COMMANDS = [review]

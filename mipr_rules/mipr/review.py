@@ -1,0 +1,328 @@
+"""``mipr review``: the MIPR pre-check of a mock-inspection report, one result per review criterion.
+
+The report's measurements (``mipr_rules/mipr/measures``) run through a ``kind: mipr`` ruleset
+(``mipr-2025``) in the engine; every rule hit is a finding against the one criterion its rule maps to,
+with the deduction and ``needs_human`` the rule emits. This module only adds up (``scoring.py``) and
+points at the sentences behind language findings (``locate.py``): which faults exist is the rules' call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from rich.console import Console
+from rich.markup import escape
+
+from mipr_rules.config import Config
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.errors import RulesetError
+from mipr_rules.mipr.criteria import AREAS, BY_ID, CRITERIA, RATING_OF_SCORE, Criterion
+from mipr_rules.mipr.locate import MEASURES, Sentence, describe, locate
+from mipr_rules.mipr.reading import FORMATS, read_report
+from mipr_rules.mipr.report import Report
+from mipr_rules.mipr.scoring import Overall, Policy, criterion_score, rating_words
+from mipr_rules.model.vocabulary import RatingValue
+from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+
+DEFAULT_RULESET = "mipr-2025"
+"""The ruleset ``mipr review`` runs unless told otherwise."""
+
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_SCORE_STYLE = {4: "green", 3: "cyan", 2: "yellow", 1: "red"}
+
+
+def ruleset_ref(ruleset: Ruleset) -> dict[str, str]:
+    """``{"id", "version", "framework"}``."""
+    return {"id": ruleset.id, "version": ruleset.version, "framework": ruleset.framework}
+
+
+def source_dict(hit: RuleHit) -> dict[str, Any]:
+    """The source a hit's rule encodes, as JSON."""
+    s = hit.source
+    return {"id": s.id, "title": s.title, "url": s.url, "confidence": s.confidence, "seed": s.seed}
+
+
+def check_review_ruleset(ruleset: Ruleset) -> None:
+    """Refuse a ruleset that cannot score a review: wrong kind, a rule without a criterion, a bad ``emit``."""
+    where = ruleset.path or ruleset.id
+    if ruleset.kind != "mipr":
+        raise RulesetError(f"{where}: ruleset {ruleset.id} is of kind {ruleset.kind!r}; a review needs kind 'mipr'")
+    for rule in ruleset.rules:
+        criterion = rule.maps_to.mipr_criterion
+        if criterion not in BY_ID:
+            raise RulesetError(
+                f"{where}: rule {rule.id}: maps_to.mipr_criterion must be one of the 13 criteria, got {criterion!r}"
+            )
+        if "deduction" not in rule.emit or not isinstance(rule.emit.get("needs_human"), bool):
+            raise RulesetError(f"{where}: rule {rule.id}: emit needs 'deduction' and 'needs_human' (true or false)")
+        measure = rule.emit.get("measure")
+        if measure is not None and measure not in MEASURES:
+            raise RulesetError(f"{where}: rule {rule.id}: emit.measure must be one of {', '.join(MEASURES)}")
+
+
+def _deduction(hit: RuleHit) -> int:
+    value = hit.emit["deduction"]
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise RulesetError(f"rule {hit.rule_id}: emit.deduction {value!r} is not a whole number") from None
+    if number < 0:
+        raise RulesetError(f"rule {hit.rule_id}: emit.deduction is negative")
+    return number
+
+
+@attrs.frozen
+class ReviewFinding:
+    """One rule hit, as a finding against a criterion."""
+
+    hit: RuleHit
+    """The rule that fired, on which fact, citing what."""
+    deduction: int
+    """Points it takes off the criterion's score (0 for a note)."""
+    needs_human: bool
+    """Whether a person must confirm it."""
+    sentences: tuple[Sentence, ...] = ()
+    """For language findings: the sentences of the text that hold the fault."""
+
+    @property
+    def where(self) -> str:
+        """A readable name for what the finding is about."""
+        return describe(self.hit.subject)
+
+    def as_dict(self, explain: bool = False) -> dict[str, Any]:
+        """The finding in the JSON contract (docs/commands/review.md)."""
+        out: dict[str, Any] = {
+            "rule": self.hit.rule_id,
+            "title": self.hit.title,
+            "severity": self.hit.severity,
+            "subject": self.hit.subject,
+            "where": self.where,
+            "sentences": [s.as_dict() for s in self.sentences],
+            "message": self.hit.message,
+            "deduction": self.deduction,
+            "needs_human": self.needs_human,
+            "source": source_dict(self.hit),
+            "citation": self.hit.citation,
+        }
+        if explain:
+            out["facts"] = self.hit.facts
+            out["parameters"] = self.hit.parameters
+        return out
+
+
+@attrs.frozen
+class CriterionResult:
+    """The result of one criterion."""
+
+    criterion: Criterion
+    """Which criterion."""
+    findings: tuple[ReviewFinding, ...] = ()
+    """The findings against it, most severe first."""
+
+    @property
+    def deductions(self) -> int:
+        """Sum of the findings' deductions."""
+        return sum(f.deduction for f in self.findings)
+
+    @property
+    def score(self) -> int:
+        """4 less the deductions, not below 1."""
+        return criterion_score(f.deduction for f in self.findings)
+
+    @property
+    def rating(self) -> RatingValue:
+        """The rating word of the score."""
+        return RATING_OF_SCORE[self.score]
+
+    @property
+    def needs_human(self) -> bool:
+        """Whether any finding asks a person to confirm it."""
+        return any(f.needs_human for f in self.findings)
+
+    def as_dict(self, explain: bool = False) -> dict[str, Any]:
+        """``{"id", "area", "name", "score", "rating", "deductions", "findings", "needs_human"}``."""
+        return {
+            "id": self.criterion.id,
+            "area": self.criterion.area,
+            "name": self.criterion.name,
+            "score": self.score,
+            "rating": self.rating.value,
+            "deductions": self.deductions,
+            "findings": [f.as_dict(explain) for f in self.findings],
+            "needs_human": self.needs_human,
+        }
+
+
+@attrs.frozen
+class ReviewReport:
+    """The pre-check of one report."""
+
+    path: str
+    """The report file."""
+    report: Report
+    """The report read."""
+    as_of: dt.date
+    """The as-of date of the evaluation."""
+    ruleset: Ruleset
+    """The ruleset run."""
+    parameters: Mapping[str, Any]
+    """Its parameters after provider overrides."""
+    criteria: tuple[CriterionResult, ...]
+    """One result per criterion, in the seed's order."""
+    overall: Overall
+    """Overall score and rating."""
+    proceeding_ratings: tuple[RatingValue, ...]
+    """Ratings that proceed to the panel."""
+    explain: bool = False
+    """Whether findings carry their facts and parameters."""
+
+    @property
+    def proceeds_to_panel(self) -> bool:
+        """Whether the overall rating is one that proceeds to the panel."""
+        return self.overall.rating in self.proceeding_ratings
+
+    def findings(self) -> list[ReviewFinding]:
+        """Every finding of every criterion."""
+        return [f for c in self.criteria for f in c.findings]
+
+    def severities(self) -> list[str]:
+        """Severity of every finding that deducts or asks a person (notes of 0 that need no one excepted)."""
+        return [f.hit.severity for f in self.findings() if f.deduction or f.needs_human]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``mipr review --format json`` (docs/commands/review.md)."""
+        r = self.report
+        return {
+            "kind": "mipr_review",
+            "report": {
+                "path": self.path,
+                "format": FORMATS.get(Path(self.path).suffix.lower(), ""),
+                "location_id": r.location.id,
+                "location_name": r.location.name,
+                "consultant": r.consultant.name,
+                "visit_dates": [d.isoformat() for d in r.visit_dates],
+            },
+            "as_of": self.as_of.isoformat(),
+            "criteria": [c.as_dict(self.explain) for c in self.criteria],
+            "overall": self.overall.as_dict(),
+            "proceeds_to_panel": self.proceeds_to_panel,
+            "proceeding_ratings": [r.value for r in self.proceeding_ratings],
+            "needs_human": [c.criterion.id for c in self.criteria if c.needs_human],
+            "ruleset": ruleset_ref(self.ruleset),
+            "parameters": dict(self.parameters),
+        }
+
+    def render_text(self, console: Console) -> None:
+        """The readable pre-check, by area and criterion."""
+        r, o = self.report, self.overall
+        console.print(
+            f"[bold]MIPR pre-check[/bold] of {escape(r.location.name)} ({escape(r.location.id)}), {escape(self.path)}"
+        )
+        rs = self.ruleset
+        console.print(f"[dim]ruleset {rs.id} {rs.version} ({rs.framework}), as of {self.as_of}[/dim]")
+        verdict = "proceeds to the panel" if self.proceeds_to_panel else "does not proceed to the panel"
+        console.print(
+            f"\n[bold]Overall: {o.rating.value}[/bold] (score {o.score:g} of 4, {o.percentage}%, "
+            f"band {o.band.value}): {verdict}"
+        )
+        for reason in o.limited_by:
+            console.print(f"  [dim]limited: {escape(reason)}[/dim]")
+        for area, title in AREAS.items():
+            console.print()
+            console.rule(title)
+            for result in (c for c in self.criteria if c.criterion.area == area):
+                human = "  [magenta]a person confirms[/magenta]" if result.needs_human else ""
+                style = _SCORE_STYLE[result.score]
+                console.print(
+                    f"[{style}]{result.score} {result.rating.value:<21}[/] [bold]{result.criterion.name}[/bold]{human}"
+                )
+                for f in result.findings:
+                    self._finding_text(console, f)
+
+    def _finding_text(self, console: Console, f: ReviewFinding) -> None:
+        hit = f.hit
+        points = f"-{f.deduction}" if f.deduction else " 0"
+        human = " [magenta](a person confirms)[/magenta]" if f.needs_human else ""
+        console.print(
+            f"   [{_STYLE[hit.severity]}]{points} {hit.severity:<8}[/] {escape(f.where)}: {escape(hit.message)}{human}"
+        )
+        for s in f.sentences:
+            terms = f"  [dim]found:[/dim] [bold]{escape(', '.join(s.terms))}[/bold]" if s.terms else ""
+            console.print(f"              [dim]sentence {s.index}:[/dim] {escape(s.text)}{terms}")
+        source = f"{hit.source.id}, {hit.source.confidence}" if hit.source.confidence else hit.source.id
+        console.print(f"              [dim]{hit.rule_id} · {escape(source)}[/dim]")
+        if self.explain:
+            console.print(f"              [dim]source: {escape(hit.source.title)}[/dim]")
+            if hit.citation:
+                console.print(f"              [dim]cites: {escape(hit.citation)}[/dim]")
+            facts = ", ".join(f"{k}={v}" for k, v in hit.facts.items() if k not in ("type", "subject"))
+            console.print(f"              [dim]facts: {escape(facts)}[/dim]")
+            if hit.parameters:
+                params = ", ".join(f"{k}={v}" for k, v in hit.parameters.items())
+                console.print(f"              [dim]parameters: {escape(params)}[/dim]")
+
+    def worst_severity(self) -> str | None:
+        """Most severe finding that deducts or asks a person, if any."""
+        found = self.severities()
+        return max(found, key=SEVERITIES.index) if found else None
+
+
+def review(
+    report: Report,
+    *,
+    path: str,
+    as_of: dt.date,
+    ruleset: Ruleset,
+    evaluator: Evaluator,
+    overrides: Mapping[str, Any] | None = None,
+    explain: bool = False,
+) -> ReviewReport:
+    """Run ``ruleset`` over ``report`` in the engine and score every criterion."""
+    check_review_ruleset(ruleset)
+    compiled = evaluator.compile(ruleset, overrides, Report)
+    where = ruleset.path or ruleset.id
+    policy = Policy.from_parameters(compiled.parameters, where)
+    proceeding = rating_words(compiled.parameters.get("proceeding_ratings"), f"{where}: proceeding_ratings")
+    (evaluation,) = evaluator.run(compiled, [(report.location.id, report)], as_of)
+    if evaluation.error is not None:
+        raise evaluation.error
+    by_criterion: dict[str, list[ReviewFinding]] = {c.id: [] for c in CRITERIA}
+    for hit in evaluation.hits:
+        measure = hit.emit.get("measure")
+        found = locate(report, hit.subject, measure, compiled.parameters) if isinstance(measure, str) else ()
+        finding = ReviewFinding(hit, _deduction(hit), hit.emit["needs_human"] is True, found)
+        by_criterion[str(hit.maps_to.mipr_criterion)].append(finding)
+    results = tuple(CriterionResult(c, tuple(by_criterion[c.id])) for c in CRITERIA)
+    overall = policy.overall({r.criterion.id: r.score for r in results})
+    return ReviewReport(path, report, as_of, ruleset, dict(compiled.parameters), results, overall, proceeding, explain)
+
+
+def review_file(
+    path: Path | str,
+    *,
+    as_of: dt.date,
+    ruleset_id: str = DEFAULT_RULESET,
+    config: Config | None = None,
+    evaluator: Evaluator | None = None,
+    catalogue: Catalogue | None = None,
+    explain: bool = False,
+) -> ReviewReport:
+    """Read the report at ``path`` (by extension) and review it, with ``config``'s parameter overrides."""
+    report = read_report(path)
+    own = evaluator is None
+    engine = evaluator or Evaluator(processes=1)
+    try:
+        ruleset = (catalogue or Catalogue.installed(engine.pm)).get(ruleset_id, as_of)
+        overrides = config.overrides_for(ruleset) if config is not None else None
+        return review(
+            report, path=str(path), as_of=as_of, ruleset=ruleset, evaluator=engine, overrides=overrides, explain=explain
+        )
+    finally:
+        if own:
+            engine.close()
