@@ -32,7 +32,7 @@ def mipr_register_adapters(register: Callable[[Any], None]) -> None:
 
 @hookspec
 def mipr_register_outputs(register: Callable[[Any], None]) -> None:
-    """Register output formats and notifiers for results (terminal text, JSON, HTML, email, webhook...).
+    """Register output formats for reports (terminal text, JSON, HTML...).
 
     Called once, when outputs are first needed. Call ``register(output)`` with an object satisfying
     ``mipr_rules.outputs.base.Output`` (``name``, ``description``, ``render(report) -> str``). Every

@@ -37,6 +37,8 @@ DEFAULT_PLUGINS = (
     "mipr_rules.outputs.json_output",
     "mipr_rules.outputs.html",
     "mipr_rules.rulesets_source",
+    "mipr_rules.alerts.webhook",
+    "mipr_rules.alerts.email",
 )
 """Built-in plugins, registered by module path under their module name."""
 

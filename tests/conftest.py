@@ -108,8 +108,11 @@ def make_ruleset() -> Callable[..., Ruleset]:
 def compiled_rules(make_ruleset: Callable[..., Ruleset]) -> Callable[..., CompiledRuleset]:
     """Compile rule dicts through the real compiler (no fact-field checks unless ``fields`` is given)."""
 
-    def build(rules: list[dict[str, Any]], fields: dict[str, dict[str, str]] | None = None,
-              parameters: dict[str, Any] | None = None) -> CompiledRuleset:
+    def build(
+        rules: list[dict[str, Any]],
+        fields: dict[str, dict[str, str]] | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> CompiledRuleset:
         return compile_ruleset(make_ruleset(rules, parameters), fact_fields=fields)
 
     return build
@@ -144,11 +147,17 @@ def cli_env(**extra: str) -> dict[str, str]:
 def mipr() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed ``mipr`` in a child process; returns the completed process (text)."""
 
-    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [mipr_executable(), *args], capture_output=True, text=True, cwd=cwd, env=env or cli_env(),
-            timeout=timeout, check=False,
+            [mipr_executable(), *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env or cli_env(),
+            timeout=timeout,
+            check=False,
         )
 
     return run
@@ -156,11 +165,15 @@ def mipr() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 @pytest.fixture
 def run_python() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run a Python snippet in a fresh interpreter (for things that may crash or that need a clean process)."""
+    """Run a Python snippet in a fresh interpreter (for what may crash, or needs a clean process)."""
 
     def run(code: str, *flags: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, *flags, "-c", code], capture_output=True, text=True, timeout=timeout, check=False,
+            [sys.executable, *flags, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
             env=cli_env(),
         )
 

@@ -36,24 +36,48 @@ def test_the_sample_round_trips(sample: Location, home: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda d: d["staff"][3]["dbs"].update(issued=SECRET), "home.json: expected date (YYYY-MM-DD) @ $.staff[3].dbs.issued"),
+        (
+            lambda d: d["staff"][3]["dbs"].update(issued=SECRET),
+            "home.json: expected date (YYYY-MM-DD) @ $.staff[3].dbs.issued",
+        ),
         (lambda d: d.update(beds=SECRET), "home.json: expected integer, got str @ $.beds"),
         (lambda d: d.update(beds=44.0), "home.json: expected integer, got float @ $.beds"),
         (lambda d: d.update(care_home="false"), "home.json: expected true or false, got str @ $.care_home"),
         (lambda d: d.update(care_home=1), "home.json: expected true or false, got int @ $.care_home"),
         (lambda d: d.update(name=12), "home.json: expected string, got int @ $.name"),
-        (lambda d: d["people"][2].pop("person_id"), "home.json: required field missing @ $.people[2].person_id"),
-        (lambda d: d["people"][2].update(nhs_number=SECRET), "home.json: unknown field(s) nhs_number @ $.people[2]"),
-        (lambda d: d["incidents"][0].update(category=SECRET),
-         "home.json: expected one of 'fall', 'medication_error'"),
-        (lambda d: d["incidents"][0].update(occurred=f"{SECRET}T10:00"),
-         "home.json: expected date-time (YYYY-MM-DDTHH:MM) @ $.incidents[0].occurred"),
+        (
+            lambda d: d["people"][2].pop("person_id"),
+            "home.json: required field missing @ $.people[2].person_id",
+        ),
+        (
+            lambda d: d["people"][2].update(nhs_number=SECRET),
+            "home.json: unknown field(s) nhs_number @ $.people[2]",
+        ),
+        (
+            lambda d: d["incidents"][0].update(category=SECRET),
+            "home.json: expected one of 'fall', 'medication_error'",
+        ),
+        (
+            lambda d: d["incidents"][0].update(occurred=f"{SECRET}T10:00"),
+            "home.json: expected date-time (YYYY-MM-DDTHH:MM) @ $.incidents[0].occurred",
+        ),
     ],
-    ids=["date", "int-text", "int-float", "bool-text", "bool-int", "text-int", "missing", "unknown", "enum",
-         "datetime"],
+    ids=[
+        "date",
+        "int-text",
+        "int-float",
+        "bool-text",
+        "bool-int",
+        "text-int",
+        "missing",
+        "unknown",
+        "enum",
+        "datetime",
+    ],
 )
-def test_bad_input_is_one_line_naming_file_and_path_without_the_value(home: dict[str, Any], edit: Any,
-                                                                      expected: str) -> None:
+def test_bad_input_is_one_line_naming_file_and_path_without_the_value(
+    home: dict[str, Any], edit: Any, expected: str
+) -> None:
     data = copy.deepcopy(home)
     edit(data)
     message = _fail(data)
@@ -77,8 +101,12 @@ def test_an_enum_error_lists_the_allowed_values() -> None:
 
 
 def test_aware_times_become_uk_local_time() -> None:
-    summer = structure({"incident_id": "I1", "category": "fall", "occurred": "2026-07-01T09:00:00Z"}, Incident, "x")
-    winter = structure({"incident_id": "I1", "category": "fall", "occurred": "2026-12-01T09:00:00Z"}, Incident, "x")
+    summer = structure(
+        {"incident_id": "I1", "category": "fall", "occurred": "2026-07-01T09:00:00Z"}, Incident, "x"
+    )
+    winter = structure(
+        {"incident_id": "I1", "category": "fall", "occurred": "2026-12-01T09:00:00Z"}, Incident, "x"
+    )
     assert summer.occurred == dt.datetime(2026, 7, 1, 10, 0)  # BST
     assert winter.occurred == dt.datetime(2026, 12, 1, 9, 0)  # GMT
     assert summer.occurred.tzinfo is None

@@ -29,7 +29,9 @@ def test_json_and_yaml_files_load(tmp_path: Path) -> None:
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
-    assert _fails(lambda: load_data_file(tmp_path / "nope.json")) == f"{tmp_path / 'nope.json'}: file not found"
+    assert (
+        _fails(lambda: load_data_file(tmp_path / "nope.json")) == f"{tmp_path / 'nope.json'}: file not found"
+    )
 
 
 def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
@@ -72,7 +74,9 @@ def test_yaml_cannot_build_python_objects() -> None:
 
 
 def test_json_errors_name_line_and_column() -> None:
-    assert _fails(lambda: parse_json('{\n  "a": 1,\n}', "home.json")).startswith("home.json:3:1: invalid JSON")
+    assert _fails(lambda: parse_json('{\n  "a": 1,\n}', "home.json")).startswith(
+        "home.json:3:1: invalid JSON"
+    )
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])

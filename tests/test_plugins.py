@@ -19,8 +19,11 @@ from mipr_rules.plugins import DEFAULT_PLUGINS, make_plugin_manager
 
 
 def _hookspecs() -> list[tuple[str, Any]]:
-    return [(name, fn) for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-            if hasattr(fn, "mipr_rules_spec")]
+    return [
+        (name, fn)
+        for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(fn, "mipr_rules_spec")
+    ]
 
 
 def _fake_distribution(root: Path, module: str, source: str) -> None:
@@ -34,8 +37,13 @@ def _fake_distribution(root: Path, module: str, source: str) -> None:
 
 def test_there_are_hooks_and_all_are_prefixed() -> None:
     names = [name for name, _ in _hookspecs()]
-    assert {"mipr_register_adapters", "mipr_register_outputs", "mipr_ruleset_paths",
-            "mipr_register_fact_calculators", "mipr_register_commands"} <= set(names)
+    assert {
+        "mipr_register_adapters",
+        "mipr_register_outputs",
+        "mipr_ruleset_paths",
+        "mipr_register_fact_calculators",
+        "mipr_register_commands",
+    } <= set(names)
     assert all(name.startswith("mipr_") for name in names)
 
 
@@ -59,9 +67,11 @@ def test_builtins_are_registered_by_module_path() -> None:
 
 
 def test_a_misspelt_hook_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_distribution(tmp_path, "misspelt_plugin",
-                       "from mipr_rules import hookimpl\n\n@hookimpl\ndef mipr_register_adapter(register):\n"
-                       "    pass\n")
+    _fake_distribution(
+        tmp_path,
+        "misspelt_plugin",
+        "from mipr_rules import hookimpl\n\n@hookimpl\ndef mipr_register_adapter(register):\n    pass\n",
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises((PluginError, pluggy.PluginValidationError)) as info:
         make_plugin_manager()
@@ -69,9 +79,12 @@ def test_a_misspelt_hook_fails_loudly(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_a_correct_installed_plugin_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_distribution(tmp_path, "extra_rulesets_plugin",
-                       "from mipr_rules import hookimpl\n\n@hookimpl\ndef mipr_ruleset_paths():\n"
-                       f"    return [{str(tmp_path / 'rules')!r}]\n")
+    _fake_distribution(
+        tmp_path,
+        "extra_rulesets_plugin",
+        "from mipr_rules import hookimpl\n\n@hookimpl\ndef mipr_ruleset_paths():\n"
+        f"    return [{str(tmp_path / 'rules')!r}]\n",
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     pm = make_plugin_manager()
     assert pm.get_plugin("extra_rulesets_plugin") is not None
@@ -128,7 +141,7 @@ def test_two_adapters_with_one_name_are_an_error() -> None:
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(Twin(), name="twin-1")
     pm.register(Twin(), name="twin-2")
-    with pytest.raises(PluginError, match="two plugins register an? adapter named 'memory'"):
+    with pytest.raises(PluginError, match=r"two plugins register an? adapter named 'memory'"):
         plugins.adapters(pm)
 
 
@@ -140,7 +153,7 @@ def test_a_registered_item_needs_a_name() -> None:
 
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(Nameless())
-    with pytest.raises(PluginError, match="an? output registered by a plugin has no name"):
+    with pytest.raises(PluginError, match=r"an? output registered by a plugin has no name"):
         plugins.outputs(pm)
 
 

@@ -20,8 +20,24 @@ from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
 from mipr_rules.testing.generate import PLANTED_GAPS
 
-ALERT_KEYS = {"rule", "title", "severity", "key_question", "quality_statement", "evidence_category", "regulation",
-              "limiter", "subject", "message", "ruleset", "source", "facts", "parameters", "location_id", "as_of"}
+ALERT_KEYS = {
+    "rule",
+    "title",
+    "severity",
+    "key_question",
+    "quality_statement",
+    "evidence_category",
+    "regulation",
+    "limiter",
+    "subject",
+    "message",
+    "ruleset",
+    "source",
+    "facts",
+    "parameters",
+    "location_id",
+    "as_of",
+}
 
 
 def _alerts(report: ReadinessReport) -> list[tuple[str, str, str, str]]:
@@ -48,7 +64,9 @@ def test_the_report_is_for_the_one_sample_location(sample_report: ReadinessRepor
 
 def test_the_json_contract(sample_report: ReadinessReport, as_of: dt.date) -> None:
     document = json.loads(JsonOutput().render(sample_report))
-    assert {"kind", "as_of", "region", "ruleset", "parameters", "summary", "locations", "skipped"} <= set(document)
+    assert {"kind", "as_of", "region", "ruleset", "parameters", "summary", "locations", "skipped"} <= set(
+        document
+    )
     assert document["kind"] == "readiness" and document["as_of"] == as_of.isoformat()
     assert document["ruleset"] == {"id": "cqc-readiness", "version": "1.0.0", "framework": "SAF_2024_12"}
     assert document["summary"]["alerts"] == len(PLANTED_GAPS)
@@ -57,7 +75,7 @@ def test_the_json_contract(sample_report: ReadinessReport, as_of: dt.date) -> No
     (location,) = document["locations"]
     assert len(location["alerts"]) == len(PLANTED_GAPS)
     for alert in location["alerts"]:
-        assert ALERT_KEYS <= set(alert), ALERT_KEYS - set(alert)
+        assert set(alert) >= ALERT_KEYS, ALERT_KEYS - set(alert)
         assert alert["rule"] and alert["subject"] and alert["message"]
         assert alert["severity"] in SEVERITIES
         assert alert["quality_statement"], alert["rule"]
@@ -71,23 +89,26 @@ def test_the_json_contract(sample_report: ReadinessReport, as_of: dt.date) -> No
 def test_alerts_are_grouped_by_quality_statement(sample_report: ReadinessReport) -> None:
     (location,) = sample_report.locations
     groups = location.by_quality_statement()
-    assert list(groups)[0][0] == "Safe"
-    assert [kq for kq, _ in groups] == sorted((kq for kq, _ in groups),
-                                              key=["Safe", "Effective", "Caring", "Responsive", "Well-led"].index)
+    assert next(iter(groups))[0] == "Safe"
+    assert [kq for kq, _ in groups] == sorted(
+        (kq for kq, _ in groups), key=["Safe", "Effective", "Caring", "Responsive", "Well-led"].index
+    )
     for (kq, qs), alerts in groups.items():
         assert all((a.maps_to.key_question, a.maps_to.quality_statement) == (kq, qs) for a in alerts)
 
 
-def test_the_csv_rendering_gives_identical_alerts(sample_report: ReadinessReport, sample_csv: Path,
-                                                  evaluator: Evaluator, as_of: dt.date) -> None:
+def test_the_csv_rendering_gives_identical_alerts(
+    sample_report: ReadinessReport, sample_csv: Path, evaluator: Evaluator, as_of: dt.date
+) -> None:
     (from_csv,) = FileAdapter().read(str(sample_csv), ReadContext())
     report = run_readiness([from_csv], as_of=as_of, evaluator=evaluator)
     assert _alerts(report) == _alerts(sample_report)
     assert report.as_dict()["locations"] == sample_report.as_dict()["locations"]
 
 
-def test_the_same_input_gives_the_same_report(sample_report: ReadinessReport, sample: Location,
-                                              evaluator: Evaluator, as_of: dt.date) -> None:
+def test_the_same_input_gives_the_same_report(
+    sample_report: ReadinessReport, sample: Location, evaluator: Evaluator, as_of: dt.date
+) -> None:
     again = run_readiness([sample], as_of=as_of, evaluator=evaluator)
     assert again.as_dict() == sample_report.as_dict()
 
@@ -96,7 +117,9 @@ def test_the_as_of_date_moves_deadlines(sample: Location, evaluator: Evaluator, 
     """A day later the expiring fire-safety course is a day nearer expiry, the death a day more overdue."""
     later = run_readiness([sample], as_of=as_of + dt.timedelta(days=1), evaluator=evaluator)
     by_rule = {(a.rule_id, a.subject): a for a in later.alerts()}
-    assert by_rule[("training_expiring_soon", "staff:S09/training:fire_safety")].facts["days_until_expiry"] == 19
+    assert (
+        by_rule[("training_expiring_soon", "staff:S09/training:fire_safety")].facts["days_until_expiry"] == 19
+    )
     assert by_rule[("death_not_notified", "incident:INC-0901")].facts["hours_since_occurred"] == 73 + 24
 
 
@@ -109,19 +132,33 @@ def _config(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def _with_config(path: Path, cqc_ruleset: Ruleset, sample: Location, evaluator: Evaluator,
-                 as_of: dt.date) -> ReadinessReport:
+def _with_config(
+    path: Path, cqc_ruleset: Ruleset, sample: Location, evaluator: Evaluator, as_of: dt.date
+) -> ReadinessReport:
     config = load_config(path)
-    return run_readiness([sample], as_of=as_of, ruleset=cqc_ruleset, overrides=config.overrides_for(cqc_ruleset),
-                         region=config.region, evaluator=evaluator)
+    return run_readiness(
+        [sample],
+        as_of=as_of,
+        ruleset=cqc_ruleset,
+        overrides=config.overrides_for(cqc_ruleset),
+        region=config.region,
+        evaluator=evaluator,
+    )
 
 
-def test_a_looser_parameter_removes_exactly_that_alert(tmp_path: Path, cqc_ruleset: Ruleset, sample: Location,
-                                                       evaluator: Evaluator, sample_report: ReadinessReport,
-                                                       as_of: dt.date) -> None:
+def test_a_looser_parameter_removes_exactly_that_alert(
+    tmp_path: Path,
+    cqc_ruleset: Ruleset,
+    sample: Location,
+    evaluator: Evaluator,
+    sample_report: ReadinessReport,
+    as_of: dt.date,
+) -> None:
     path = _config(tmp_path, "parameters:\n  cqc-readiness:\n    care_plan_review_days: 50\n")
     report = _with_config(path, cqc_ruleset, sample, evaluator, as_of)
-    expected = Counter(PLANTED_GAPS) - Counter({("care_plan_review_overdue", "person:R07/care_plan:CP-R07"): 1})
+    expected = Counter(PLANTED_GAPS) - Counter(
+        {("care_plan_review_overdue", "person:R07/care_plan:CP-R07"): 1}
+    )
     assert Counter((a.rule_id, a.subject) for a in report.alerts()) == expected
     assert report.parameters["care_plan_review_days"] == 50
     assert report.as_dict()["parameters"]["care_plan_review_days"] == 50
@@ -141,7 +178,9 @@ def test_a_stricter_parameter_adds_alerts_for_the_records_it_catches(
     }
     assert overdue == expected
     assert len(expected) > 1
-    others = Counter((a.rule_id, a.subject) for a in report.alerts() if a.rule_id != "care_plan_review_overdue")
+    others = Counter(
+        (a.rule_id, a.subject) for a in report.alerts() if a.rule_id != "care_plan_review_overdue"
+    )
     assert others == Counter(g for g in PLANTED_GAPS if g[0] != "care_plan_review_overdue")
     (hit,) = [a for a in report.alerts() if a.subject == "person:R07/care_plan:CP-R07"]
     assert hit.message.endswith("(policy: every 20 days)")
@@ -150,21 +189,29 @@ def test_a_stricter_parameter_adds_alerts_for_the_records_it_catches(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("parameters:\n  cqc-readiness:\n    care_plan_reveiw_days: 50\n",
-         "provider.yaml: parameters.cqc-readiness.care_plan_reveiw_days: ruleset cqc-readiness has no parameter "
-         "'care_plan_reveiw_days'; did you mean 'care_plan_review_days'?"),
-        ("parameters:\n  cqc-readiness:\n    care_plan_review_days: fifty\n",
-         "provider.yaml: parameters.cqc-readiness.care_plan_review_days: expected integer, got str"),
-        ("parameters:\n  cqc-readiness:\n    care_plan_review_days: 0\n",
-         "provider.yaml: parameters.cqc-readiness.care_plan_review_days: 0 is below the minimum 1"),
+        (
+            "parameters:\n  cqc-readiness:\n    care_plan_reveiw_days: 50\n",
+            "provider.yaml: parameters.cqc-readiness.care_plan_reveiw_days: "
+            "ruleset cqc-readiness has no parameter "
+            "'care_plan_reveiw_days'; did you mean 'care_plan_review_days'?",
+        ),
+        (
+            "parameters:\n  cqc-readiness:\n    care_plan_review_days: fifty\n",
+            "provider.yaml: parameters.cqc-readiness.care_plan_review_days: expected integer, got str",
+        ),
+        (
+            "parameters:\n  cqc-readiness:\n    care_plan_review_days: 0\n",
+            "provider.yaml: parameters.cqc-readiness.care_plan_review_days: 0 is below the minimum 1",
+        ),
         ("region: wales\n", "provider.yaml: region: expected one of england-and-wales, scotland"),
         ("regions: scotland\n", "provider.yaml: unknown key(s) regions; expected region, parameters"),
         ("parameters: [1]\n", "provider.yaml: parameters: expected ruleset id → mapping of parameter values"),
     ],
     ids=["unknown-name", "wrong-type", "below-minimum", "region", "unknown-key", "shape"],
 )
-def test_a_bad_configuration_is_one_line_naming_file_and_key(tmp_path: Path, cqc_ruleset: Ruleset, text: str,
-                                                             expected: str) -> None:
+def test_a_bad_configuration_is_one_line_naming_file_and_key(
+    tmp_path: Path, cqc_ruleset: Ruleset, text: str, expected: str
+) -> None:
     path = _config(tmp_path, text)
     with pytest.raises(ConfigError) as info:
         load_config(path).overrides_for(cqc_ruleset)

@@ -12,8 +12,22 @@ from mipr_rules.workdays import WorkingDays, calendar
 D = dt.date.fromisoformat
 
 ENGLAND_AND_WALES_2026_2027 = [
-    "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28",
-    "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28",
+    "2026-01-01",
+    "2026-04-03",
+    "2026-04-06",
+    "2026-05-04",
+    "2026-05-25",
+    "2026-08-31",
+    "2026-12-25",
+    "2026-12-28",
+    "2027-01-01",
+    "2027-03-26",
+    "2027-03-29",
+    "2027-05-03",
+    "2027-05-31",
+    "2027-08-30",
+    "2027-12-27",
+    "2027-12-28",
 ]
 
 
@@ -42,7 +56,7 @@ def test_every_weekday_that_is_not_a_bank_holiday_is_a_working_day(england: Work
 
 
 def test_christmas_and_new_year_2026(england: WorkingDays) -> None:
-    # Thu 24 Dec; Fri 25 Christmas; Sat 26, Sun 27; Mon 28 Boxing Day substitute; Tue 29 is the first working day
+    # Thu 24 Dec; Fri 25 Christmas; Sat 26, Sun 27; Mon 28 Boxing Day substitute; Tue 29 first working day
     assert england.add(D("2026-12-24"), 1) == D("2026-12-29")
     assert england.add(D("2026-12-24"), 3) == D("2026-12-31")
     assert england.add(D("2026-12-24"), 4) == D("2027-01-04")  # Fri 1 Jan 2027 is New Year's Day
@@ -98,7 +112,9 @@ def test_add_and_between_agree(england: WorkingDays, n: int) -> None:
 
 
 def test_an_unknown_region_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="unknown region 'wales': expected one of england-and-wales, scotland"):
+    with pytest.raises(
+        InputError, match="unknown region 'wales': expected one of england-and-wales, scotland"
+    ):
         WorkingDays("wales")
 
 

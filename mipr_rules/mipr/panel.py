@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import attrs
 from rich.console import Console
@@ -20,11 +20,11 @@ from rich.markup import escape
 from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import RulesetError
-from mipr_rules.facts.base import FactCalculator
 from mipr_rules.mipr.criteria import CRITERIA
-from mipr_rules.mipr.panel_facts import PanelFacts, PanelScores, panel_scores
+from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
 from mipr_rules.mipr.panel_record import STAGES, PanelRecord
 from mipr_rules.mipr.review import ruleset_ref, source_dict
+from mipr_rules.mipr.review_plugin import ensure_calculators
 from mipr_rules.mipr.scoring import Policy
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -42,13 +42,6 @@ CONDITIONS = (
     "publication_consent",
 )
 """The publication conditions a panel rule may check (its ``emit.condition``)."""
-
-
-def with_panel_facts(evaluator: Evaluator) -> Evaluator:
-    """Make sure ``evaluator`` has the panel fact calculator (a no-op once the plugin registers it)."""
-    calculator = PanelFacts()
-    evaluator.calculators.setdefault(calculator.name, cast(FactCalculator, calculator))
-    return evaluator
 
 
 def check_panel_ruleset(ruleset: Ruleset) -> None:
@@ -230,7 +223,7 @@ def verify(
 ) -> PanelVerification:
     """Run ``ruleset`` over ``record`` in the engine."""
     check_panel_ruleset(ruleset)
-    with_panel_facts(evaluator)
+    ensure_calculators(evaluator)
     compiled = evaluator.compile(ruleset, overrides, PanelRecord)
     policy = Policy.from_parameters(compiled.parameters, ruleset.path or ruleset.id)
     (evaluation,) = evaluator.run(compiled, [(record.key, record)], as_of)

@@ -15,9 +15,9 @@ Fields (a field whose value is unknown is left out, never null):
 | ``stage_1_unscored``, ``stage_2_unscored`` | integer | Criteria no reviewer of the stage scored (of 13) |
 | ``stage_1_score``, ``stage_2_score`` | number | A complete stage's overall score, 1-4 |
 | ``overall_disagreement`` | number | Difference of the two stage scores (both complete) |
-| ``max_criterion_disagreement`` | number | Largest difference between the stages on one criterion |
+| ``largest_criterion_disagreement`` | number | Largest difference between the stages on one criterion |
 | ``most_disputed_criterion`` | string | The criterion with that difference (first in order) |
-| ``max_unmoderated_disagreement`` | number | The same over criteria the moderation did not settle |
+| ``largest_unmoderated_disagreement`` | number | The same over criteria the moderation did not settle |
 | ``moderated`` | boolean | A moderation is recorded |
 | ``moderated_criteria`` | integer | Criteria it settles |
 | ``has_verified_score`` | boolean | Both stages are complete, so a verified score exists |
@@ -60,9 +60,9 @@ FACT_TYPE = FactType(
         "stage_1_score": NUM,
         "stage_2_score": NUM,
         "overall_disagreement": NUM,
-        "max_criterion_disagreement": NUM,
+        "largest_criterion_disagreement": NUM,
         "most_disputed_criterion": STR,
-        "max_unmoderated_disagreement": NUM,
+        "largest_unmoderated_disagreement": NUM,
         "moderated": BOOL,
         "moderated_criteria": INT,
         "has_verified_score": BOOL,
@@ -165,9 +165,9 @@ class PanelFacts:
                 abs(scores.stage_overall[1].score - scores.stage_overall[2].score), 2
             )
         if disputed is not None:
-            fields["max_criterion_disagreement"] = diffs[disputed]
+            fields["largest_criterion_disagreement"] = diffs[disputed]
             fields["most_disputed_criterion"] = disputed
-            fields["max_unmoderated_disagreement"] = max(unmoderated, default=0.0)
+            fields["largest_unmoderated_disagreement"] = max(unmoderated, default=0.0)
         if overall is not None:
             fields |= {
                 "verified_score": overall.score,

@@ -19,16 +19,21 @@ from rich.markup import escape
 
 from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import RulesetError
+from mipr_rules.errors import EngineError, RulesetError
 from mipr_rules.mipr.criteria import AREAS, BY_ID, CRITERIA, RATING_OF_SCORE, Criterion
 from mipr_rules.mipr.locate import MEASURES, Sentence, describe, locate
 from mipr_rules.mipr.reading import FORMATS, read_report
 from mipr_rules.mipr.report import Report
-from mipr_rules.mipr.scoring import Overall, Policy, criterion_score, rating_words
+from mipr_rules.mipr.review_plugin import ensure_calculators
+from mipr_rules.mipr.review_score import CriterionScores
+from mipr_rules.mipr.scoring import Overall, criterion_score, rating_words
 from mipr_rules.model.vocabulary import RatingValue
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+
+SCORE_FACT = "mipr_review_score"
+"""The fact type of pass 2: rules on it decide the overall gate, not a criterion."""
 
 DEFAULT_RULESET = "mipr-2025"
 """The ruleset ``mipr review`` runs unless told otherwise."""
@@ -54,6 +59,13 @@ def check_review_ruleset(ruleset: Ruleset) -> None:
     if ruleset.kind != "mipr":
         raise RulesetError(f"{where}: ruleset {ruleset.id} is of kind {ruleset.kind!r}; a review needs kind 'mipr'")
     for rule in ruleset.rules:
+        if rule.fact == SCORE_FACT:
+            if rule.emit.get("result") not in ("gate", "limit") or rule.maps_to.mipr_criterion is not None:
+                raise RulesetError(
+                    f"{where}: rule {rule.id}: a {SCORE_FACT} rule emits result 'gate' or 'limit' and maps to no "
+                    "criterion"
+                )
+            continue
         criterion = rule.maps_to.mipr_criterion
         if criterion not in BY_ID:
             raise RulesetError(
@@ -179,13 +191,15 @@ class ReviewReport:
     """Overall score and rating."""
     proceeding_ratings: tuple[RatingValue, ...]
     """Ratings that proceed to the panel."""
+    gate: RuleHit
+    """The pass-2 rule that decided whether the report proceeds to the panel."""
     explain: bool = False
     """Whether findings carry their facts and parameters."""
 
     @property
     def proceeds_to_panel(self) -> bool:
-        """Whether the overall rating is one that proceeds to the panel."""
-        return self.overall.rating in self.proceeding_ratings
+        """Whether the gate rule lets the report proceed to the panel."""
+        return self.gate.emit["proceeds"] is True
 
     def findings(self) -> list[ReviewFinding]:
         """Every finding of every criterion."""
@@ -212,7 +226,12 @@ class ReviewReport:
             "criteria": [c.as_dict(self.explain) for c in self.criteria],
             "overall": self.overall.as_dict(),
             "proceeds_to_panel": self.proceeds_to_panel,
-            "proceeding_ratings": [r.value for r in self.proceeding_ratings],
+            "gate": {
+                "rule": self.gate.rule_id,
+                "message": self.gate.message,
+                "proceeding_ratings": [r.value for r in self.proceeding_ratings],
+                "source": source_dict(self.gate),
+            },
             "needs_human": [c.criterion.id for c in self.criteria if c.needs_human],
             "ruleset": ruleset_ref(self.ruleset),
             "parameters": dict(self.parameters),
@@ -283,24 +302,40 @@ def review(
     overrides: Mapping[str, Any] | None = None,
     explain: bool = False,
 ) -> ReviewReport:
-    """Run ``ruleset`` over ``report`` in the engine and score every criterion."""
+    """Run ``ruleset`` over ``report`` in the engine, in two passes, and score every criterion.
+
+    Pass 1 judges the report's facts: each hit is a finding against its criterion. Pass 2 judges the
+    overall score of the criterion scores (``review_score.py``): it decides whether the report proceeds.
+    """
     check_review_ruleset(ruleset)
-    compiled = evaluator.compile(ruleset, overrides, Report)
+    ensure_calculators(evaluator)
+    compiled = evaluator.compile(ruleset, overrides)
     where = ruleset.path or ruleset.id
-    policy = Policy.from_parameters(compiled.parameters, where)
     proceeding = rating_words(compiled.parameters.get("proceeding_ratings"), f"{where}: proceeding_ratings")
-    (evaluation,) = evaluator.run(compiled, [(report.location.id, report)], as_of)
-    if evaluation.error is not None:
-        raise evaluation.error
     by_criterion: dict[str, list[ReviewFinding]] = {c.id: [] for c in CRITERIA}
-    for hit in evaluation.hits:
+    for hit in evaluator.run_one(compiled, report.location.id, report, as_of):
         measure = hit.emit.get("measure")
         found = locate(report, hit.subject, measure, compiled.parameters) if isinstance(measure, str) else ()
         finding = ReviewFinding(hit, _deduction(hit), hit.emit["needs_human"] is True, found)
         by_criterion[str(hit.maps_to.mipr_criterion)].append(finding)
     results = tuple(CriterionResult(c, tuple(by_criterion[c.id])) for c in CRITERIA)
-    overall = policy.overall({r.criterion.id: r.score for r in results})
-    return ReviewReport(path, report, as_of, ruleset, dict(compiled.parameters), results, overall, proceeding, explain)
+    scores = CriterionScores({r.criterion.id: r.score for r in results})
+    second = evaluator.run_one(compiled, f"{report.location.id}:overall", scores, as_of)
+    gates = [h for h in second if h.emit.get("result") == "gate"]
+    if len(gates) != 1 or not isinstance(gates[0].emit.get("proceeds"), bool):
+        raise EngineError(f"{where}: {len(gates)} gate results from the {SCORE_FACT} rules; expected exactly one")
+    (gate,) = gates
+    facts = gate.facts
+    overall = Overall(
+        float(facts["score"]),
+        int(facts["percentage"]),
+        RatingValue(facts["band"]),
+        RatingValue(facts["rating"]),
+        tuple(h.message for h in second if h.emit.get("result") == "limit"),
+    )
+    return ReviewReport(
+        path, report, as_of, ruleset, dict(compiled.parameters), results, overall, proceeding, gate, explain
+    )
 
 
 def review_file(

@@ -111,8 +111,9 @@ class TestCsvContract(AdapterContract):
 # --- readings ---------------------------------------------------------------------------------------------
 
 
-def test_json_yaml_and_csv_renderings_read_identically(sample: Location, sample_csv: Path, tmp_path: Path,
-                                                       home_data: dict[str, Any]) -> None:
+def test_json_yaml_and_csv_renderings_read_identically(
+    sample: Location, sample_csv: Path, tmp_path: Path, home_data: dict[str, Any]
+) -> None:
     path = tmp_path / "home.yaml"
     path.write_text(yaml.safe_dump(home_data))
     (from_yaml,), _ = _read(path)
@@ -137,17 +138,22 @@ def test_a_file_may_hold_several_locations(tmp_path: Path, home_data: dict[str, 
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda d: d["staff"][3]["dbs"].update(issued=SECRET), "expected date (YYYY-MM-DD) @ $.staff[3].dbs.issued"),
+        (
+            lambda d: d["staff"][3]["dbs"].update(issued=SECRET),
+            "expected date (YYYY-MM-DD) @ $.staff[3].dbs.issued",
+        ),
         (lambda d: d["people"][2].pop("person_id"), "required field missing @ $.people[2].person_id"),
         (lambda d: d["people"][2].update(nhs_number=SECRET), "unknown field(s) nhs_number @ $.people[2]"),
-        (lambda d: d["incidents"][1].update(reported_to_police=SECRET),
-         "expected true or false, got str @ $.incidents[1].reported_to_police"),
+        (
+            lambda d: d["incidents"][1].update(reported_to_police=SECRET),
+            "expected true or false, got str @ $.incidents[1].reported_to_police",
+        ),
     ],
     ids=["wrong-type", "missing-field", "unknown-field", "wrong-boolean"],
 )
-def test_a_bad_json_record_is_one_line_naming_file_and_path(tmp_path: Path, home_data: dict[str, Any],
-                                                            edit: Callable[[dict[str, Any]], Any],
-                                                            expected: str) -> None:
+def test_a_bad_json_record_is_one_line_naming_file_and_path(
+    tmp_path: Path, home_data: dict[str, Any], edit: Callable[[dict[str, Any]], Any], expected: str
+) -> None:
     edit(home_data)
     path = tmp_path / "home.json"
     path.write_text(json.dumps(home_data))
@@ -162,8 +168,9 @@ def test_a_bad_json_record_is_one_line_naming_file_and_path(tmp_path: Path, home
         ("people.csv", "person_id", "R05", "admitted", "expected date (YYYY-MM-DD) @ $.admitted"),
     ],
 )
-def test_a_bad_csv_cell_is_one_line_naming_file_and_line(csv_copy: Path, file: str, key_column: str, key: str,
-                                                         column: str, expected: str) -> None:
+def test_a_bad_csv_cell_is_one_line_naming_file_and_line(
+    csv_copy: Path, file: str, key_column: str, key: str, column: str, expected: str
+) -> None:
     line = _edit_csv(csv_copy / file, key_column, key, column, SECRET)
     assert _strict_error(csv_copy) == f"{csv_copy / file}:{line}: {expected}"
 
@@ -184,8 +191,11 @@ def test_a_csv_row_with_too_many_cells(csv_copy: Path) -> None:
 
 def test_a_csv_export_without_its_location_file(csv_copy: Path) -> None:
     (csv_copy / "location.csv").unlink()
-    assert _strict_error(csv_copy) == f"{csv_copy / 'location.csv'}: file not found (a CSV export needs at least " \
-                                      "location.csv)"
+    assert (
+        _strict_error(csv_copy)
+        == f"{csv_copy / 'location.csv'}: file not found (a CSV export needs at least "
+        "location.csv)"
+    )
 
 
 def test_a_missing_source(tmp_path: Path) -> None:
@@ -195,8 +205,9 @@ def test_a_missing_source(tmp_path: Path) -> None:
 # --- data errors: lenient -------------------------------------------------------------------------------
 
 
-def test_lenient_mode_skips_logs_and_counts_without_values(tmp_path: Path, home_data: dict[str, Any],
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_lenient_mode_skips_logs_and_counts_without_values(
+    tmp_path: Path, home_data: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     bad = copy.deepcopy(home_data)
     bad["beds"] = SECRET
     good = dict(home_data, location_id="1-000000003")
@@ -210,13 +221,16 @@ def test_lenient_mode_skips_logs_and_counts_without_values(tmp_path: Path, home_
     assert SECRET not in caplog.text
 
 
-def test_lenient_csv_skips_the_bad_row_and_keeps_the_location(csv_copy: Path,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_lenient_csv_skips_the_bad_row_and_keeps_the_location(
+    csv_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     line = _edit_csv(csv_copy / "complaints.csv", "complaint_id", "CMP-0101", "received", SECRET)
     with caplog.at_level(logging.WARNING, logger="mipr_rules.adapters"):
         (location,), context = _read(csv_copy, lenient=True)
     assert [c.complaint_id for c in location.complaints] == ["CMP-0201"]
-    assert context.skipped == [f"{csv_copy / 'complaints.csv'}:{line}: expected date (YYYY-MM-DD) @ $.received"]
+    assert context.skipped == [
+        f"{csv_copy / 'complaints.csv'}:{line}: expected date (YYYY-MM-DD) @ $.received"
+    ]
     assert SECRET not in caplog.text
 
 
@@ -235,14 +249,16 @@ def test_lenient_csv_reports_rows_whose_parent_is_unknown(csv_copy: Path) -> Non
     [("dbs_update_service", "maybe"), ("dbs_issued", "2025-13-45")],
     ids=["bad-cell", "bad-date"],
 )
-def test_lenient_csv_counts_the_records_of_a_skipped_member_of_staff(csv_copy: Path, column: str,
-                                                                    value: str) -> None:
+def test_lenient_csv_counts_the_records_of_a_skipped_member_of_staff(
+    csv_copy: Path, column: str, value: str
+) -> None:
     """A member of staff skipped for a bad value takes their training and supervision rows with them:
     each of those must be counted as skipped too, whichever check the staff row failed."""
     _edit_csv(csv_copy / "staff.csv", "staff_id", "S03", column, value)
     (location,), context = _read(csv_copy, lenient=True)
     assert "S03" not in {m.staff_id for m in location.staff}
     children = _count_rows(csv_copy / "training.csv", "staff_id", "S03") + _count_rows(
-        csv_copy / "supervisions.csv", "staff_id", "S03")
+        csv_copy / "supervisions.csv", "staff_id", "S03"
+    )
     assert children > 0
     assert len(context.skipped) == 1 + children, context.skipped

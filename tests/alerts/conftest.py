@@ -11,28 +11,13 @@ from typing import Any
 import pytest
 from alert_support import MailServer, Receiver, free_port, write_source
 
-from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
-from mipr_rules.alerts import email as email_notifier
-from mipr_rules.alerts import webhook as webhook_notifier
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.testing.contract import sample_as_of, sample_path
-
-
-@pytest.fixture(autouse=True, scope="session")
-def builtin_notifiers() -> None:
-    """Make sure the built-in notifiers are registered on the process-wide plugin manager.
-
-    A no-op once ``mipr_rules.alerts.webhook`` and ``mipr_rules.alerts.email`` are in ``DEFAULT_PLUGINS``.
-    """
-    pm = plugins.plugin_manager()
-    for module in (webhook_notifier, email_notifier):
-        if pm.get_plugin(module.__name__) is None:
-            pm.register(module, name=module.__name__)
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,17 @@ from mipr_rules.errors import RulesetError
 from mipr_rules.model import Location
 from mipr_rules.ruleset.schema import Ruleset
 
-FIELDS = {"plan": {"type": "string", "subject": "string", "days": "integer", "active": "boolean",
-                   "kind": "string", "reviewed": "date", "score": "number"}}
+FIELDS = {
+    "plan": {
+        "type": "string",
+        "subject": "string",
+        "days": "integer",
+        "active": "boolean",
+        "kind": "string",
+        "reviewed": "date",
+        "score": "number",
+    }
+}
 
 
 def _rules(count: int, fact: str = "plan") -> list[dict[str, Any]]:
@@ -54,8 +63,9 @@ def _leaves(node: Any) -> Iterator[tuple[str, Any]]:
 # --- the shipped ruleset ----------------------------------------------------------------------------------
 
 
-def test_the_shipped_ruleset_compiles_against_the_declared_facts(cqc_ruleset: Ruleset,
-                                                                 evaluator: Evaluator) -> None:
+def test_the_shipped_ruleset_compiles_against_the_declared_facts(
+    cqc_ruleset: Ruleset, evaluator: Evaluator
+) -> None:
     compiled = evaluator.compile(cqc_ruleset, subject_type=Location)
     assert len(compiled.rule_by_key) == len(cqc_ruleset.rules)
     assert {rule.id for rule in compiled.rule_by_key.values()} == {rule.id for rule in cqc_ruleset.rules}
@@ -78,7 +88,7 @@ def test_every_rule_compiles_to_exactly_one_pattern_whose_first_test_is_the_fact
 
 
 def test_a_condition_cannot_refer_to_another_fact(compiled_rules: Callable[..., CompiledRuleset]) -> None:
-    with pytest.raises(RulesetError, match="unknown parameter 'first.days'"):
+    with pytest.raises(RulesetError, match=r"unknown parameter 'first\.days'"):
         compiled_rules([{"id": "join", "fact": "plan", "when": [{"days": {"gt": "$first.days"}}]}])
 
 
@@ -108,7 +118,9 @@ def test_too_many_rules_are_refused(compiled_rules: Callable[..., CompiledRulese
         compiled_rules(_spread(count))
 
 
-def test_the_most_rules_allowed_load_and_run_in_the_engine(compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_the_most_rules_allowed_load_and_run_in_the_engine(
+    compiled_rules: Callable[..., CompiledRuleset],
+) -> None:
     compiled = compiled_rules(_spread(MAX_RULES))
     facts = [{"id": f"f{t}", "type": f"t{t}", "days": 10_000} for t in range(MAX_RULES // 40)]
     with EnginePool(1, timeout=60) as pool:  # a hang in create_ruleset shows as a reported timeout
@@ -120,7 +132,9 @@ def test_the_most_rules_allowed_load_and_run_in_the_engine(compiled_rules: Calla
 # --- error 303: more than 64 matches per fact -----------------------------------------------------------
 
 
-def test_more_than_64_rules_on_one_fact_type_are_refused(compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_more_than_64_rules_on_one_fact_type_are_refused(
+    compiled_rules: Callable[..., CompiledRuleset],
+) -> None:
     compiled_rules(_rules(MAX_MATCHES_PER_FACT))
     with pytest.raises(RulesetError, match=f"65 rule branches on fact type 'plan'.*{MAX_MATCHES_PER_FACT}"):
         compiled_rules(_rules(MAX_MATCHES_PER_FACT + 1))
@@ -154,8 +168,9 @@ def test_an_absence_only_rule_is_never_absence_only(compiled_rules: Callable[...
 
 
 @pytest.mark.parametrize("pattern", [r"\d+", r"^\w+$", r"a\sb", r"\D"])
-def test_perl_style_regex_classes_are_refused_with_the_lua_hint(compiled_rules: Callable[..., CompiledRuleset],
-                                                                pattern: str) -> None:
+def test_perl_style_regex_classes_are_refused_with_the_lua_hint(
+    compiled_rules: Callable[..., CompiledRuleset], pattern: str
+) -> None:
     with pytest.raises(RulesetError, match=r"rule coded: when\[0\]\.kind\.matches: .*Lua-style classes \(%d"):
         compiled_rules([{"id": "coded", "fact": "plan", "when": [{"kind": {"matches": pattern}}]}])
 
@@ -201,8 +216,19 @@ def test_a_parameter_of_the_wrong_type_is_refused_too(compiled_rules: Callable[.
 
 def test_well_typed_comparisons_compile(compiled_rules: Callable[..., CompiledRuleset]) -> None:
     compiled = compiled_rules(
-        [{"id": "typed", "fact": "plan", "when": [{"days": {"gte": 1.5}}, {"active": True}, {"kind": "falls"},
-                                                  {"reviewed": {"lt": "2026-11-02"}}, {"score": 3}]}],
+        [
+            {
+                "id": "typed",
+                "fact": "plan",
+                "when": [
+                    {"days": {"gte": 1.5}},
+                    {"active": True},
+                    {"kind": "falls"},
+                    {"reviewed": {"lt": "2026-11-02"}},
+                    {"score": 3},
+                ],
+            }
+        ],
         fields=FIELDS,
     )
     assert len(compiled.rule_by_key) == 1
@@ -211,13 +237,19 @@ def test_well_typed_comparisons_compile(compiled_rules: Callable[..., CompiledRu
 # --- names and messages -----------------------------------------------------------------------------------
 
 
-def test_an_unknown_field_is_refused_with_a_suggestion(compiled_rules: Callable[..., CompiledRuleset]) -> None:
-    with pytest.raises(RulesetError, match="rule late: when\\[0\\]\\.dayz\\.gt: the fact has no field 'dayz'; "
-                                           "did you mean 'days'\\?"):
+def test_an_unknown_field_is_refused_with_a_suggestion(
+    compiled_rules: Callable[..., CompiledRuleset],
+) -> None:
+    with pytest.raises(
+        RulesetError,
+        match="rule late: when\\[0\\]\\.dayz\\.gt: the fact has no field 'dayz'; did you mean 'days'\\?",
+    ):
         compiled_rules([{"id": "late", "fact": "plan", "when": [{"dayz": {"gt": 1}}]}], fields=FIELDS)
 
 
-def test_an_unknown_fact_type_is_refused_with_a_suggestion(compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_an_unknown_fact_type_is_refused_with_a_suggestion(
+    compiled_rules: Callable[..., CompiledRuleset],
+) -> None:
     with pytest.raises(RulesetError, match="unknown fact type 'plans'; did you mean 'plan'\\?"):
         compiled_rules([{"id": "late", "fact": "plans", "when": [{"days": {"gt": 1}}]}], fields=FIELDS)
 
@@ -252,7 +284,9 @@ def test_malformed_conditions_are_refused_naming_rule_and_place(
 # --- compilation never mutates its input (set_rulesets mutates the dict it is given) ------------------------
 
 
-def test_compiling_twice_gives_identical_output_and_leaves_the_ruleset_unchanged(cqc_ruleset: Ruleset) -> None:
+def test_compiling_twice_gives_identical_output_and_leaves_the_ruleset_unchanged(
+    cqc_ruleset: Ruleset,
+) -> None:
     before = copy.deepcopy(unstructure(cqc_ruleset))
     overrides = {"care_plan_review_days": 30, "required_courses": ["fire_safety"]}
     overrides_before = copy.deepcopy(overrides)

@@ -1,4 +1,5 @@
-"""``durable_core.Core`` against the real durable-rules engine: one test per hazard of durable-rules-limits.md.
+"""``durable_core.Core`` against the real durable-rules engine, one test per hazard of
+durable-rules-limits.md.
 
 Hazards the engine reports as catchable errors run in this process; those that kill a process (C1, C3,
 a rule that re-fires forever) run in a supervised worker, so that a regression fails a test as an
@@ -37,7 +38,7 @@ def core() -> Core:
 
 
 def _raw(rules: dict[str, dict[str, Any]]) -> str:
-    """A durable-rules definition written by hand (bypassing the compiler, to reach the engine's own limits)."""
+    """A durable-rules definition written by hand (bypassing the compiler, to reach the engine's limits)."""
     return json.dumps({key: {"all": [{"m": expr}]} for key, expr in rules.items()})
 
 
@@ -80,8 +81,9 @@ def test_c1_sessions_whose_facts_match_no_rule_are_deleted_without_crashing(cqc_
 
 
 @pytest.mark.slow
-def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(run_python: Callable[..., Any],
-                                                                    cqc_ruleset: Ruleset) -> None:
+def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(
+    run_python: Callable[..., Any], cqc_ruleset: Ruleset
+) -> None:
     """Why the sentinel exists: on this machine the bare engine dies on exactly the traffic above."""
     code = textwrap.dedent(
         f"""
@@ -108,24 +110,27 @@ def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(run_python: 
 
 
 @pytest.mark.parametrize("sid", ["s" * (MAX_ID_BYTES + 1), "é" * (MAX_ID_BYTES // 2 + 1), "x" * 2_000_000])
-def test_c2_overlong_session_id_is_refused(core: Core, compiled_rules: Callable[..., CompiledRuleset],
-                                            sid: str) -> None:
+def test_c2_overlong_session_id_is_refused(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset], sid: str
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     with pytest.raises(EngineError, match=f"session id is longer than {MAX_ID_BYTES} bytes"):
         core.evaluate(name, sid, [{"id": "f0", "type": "plan", "days": 3}])
 
 
 @pytest.mark.parametrize("fid", ["f" * (MAX_ID_BYTES + 1), "é" * (MAX_ID_BYTES // 2 + 1), "x" * 10_000_000])
-def test_c2_overlong_fact_id_is_refused(core: Core, compiled_rules: Callable[..., CompiledRuleset],
-                                         fid: str) -> None:
+def test_c2_overlong_fact_id_is_refused(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset], fid: str
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     with pytest.raises(EngineError, match=f"fact id is longer than {MAX_ID_BYTES} bytes"):
         core.evaluate(name, "s1", [{"id": fid, "type": "plan", "days": 3}])
 
 
 @pytest.mark.parametrize("fid", ["", None, 7])
-def test_missing_or_non_text_fact_id_is_refused(core: Core, compiled_rules: Callable[..., CompiledRuleset],
-                                                 fid: Any) -> None:
+def test_missing_or_non_text_fact_id_is_refused(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset], fid: Any
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     with pytest.raises(EngineError, match="fact id must be a non-empty string"):
         core.evaluate(name, "s1", [{"id": fid, "type": "plan", "days": 3}])
@@ -146,7 +151,12 @@ def test_c3_thousands_of_sequential_sessions_do_not_exhaust_the_session_limit(
 ) -> None:
     compiled = compiled_rules(GT_ZERO)
     jobs = [
-        Job(f"home-{i}", compiled.name, compiled.definition_json, [{"id": "f0", "type": "plan", "days": i % 3}])
+        Job(
+            f"home-{i}",
+            compiled.name,
+            compiled.definition_json,
+            [{"id": "f0", "type": "plan", "days": i % 3}],
+        )
         for i in range(3000)
     ]
     with EnginePool(1, timeout=60) as pool:
@@ -159,7 +169,9 @@ def test_c3_thousands_of_sequential_sessions_do_not_exhaust_the_session_limit(
 # --- error 303: 64 matched rules per fact ---------------------------------------------------------------
 
 
-def test_64_rules_matching_one_fact_all_fire(core: Core, compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_64_rules_matching_one_fact_all_fire(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     rules = [{"id": f"r{i:02d}", "fact": "plan", "when": [{"days": {"gt": i - 100}}]} for i in range(64)]
     compiled = compiled_rules(rules)
     matches = core.evaluate(_load_compiled(core, compiled), "s1", [{"id": "f0", "type": "plan", "days": 1}])
@@ -176,8 +188,12 @@ def test_error_303_beyond_64_matches_is_an_engine_error(core: Core) -> None:
 # --- absence-only rules re-fire forever -------------------------------------------------------------------
 
 
-def test_an_absence_rule_fires_once_per_fact_without_it(compiled_rules: Callable[..., CompiledRuleset]) -> None:
-    compiled = compiled_rules([{"id": "never_reviewed", "fact": "plan", "when": [{"reviewed": {"exists": False}}]}])
+def test_an_absence_rule_fires_once_per_fact_without_it(
+    compiled_rules: Callable[..., CompiledRuleset],
+) -> None:
+    compiled = compiled_rules(
+        [{"id": "never_reviewed", "fact": "plan", "when": [{"reviewed": {"exists": False}}]}]
+    )
     facts = [
         {"id": "f0", "type": "plan"},
         {"id": "f1", "type": "plan", "reviewed": "2026-10-01"},
@@ -193,30 +209,37 @@ def test_an_absence_rule_fires_once_per_fact_without_it(compiled_rules: Callable
 # --- errors 302 and 314: properties and value sizes --------------------------------------------------------
 
 
-def test_302_a_fact_with_too_many_properties_is_refused(core: Core,
-                                                        compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_302_a_fact_with_too_many_properties_is_refused(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     fact = {"id": "f0", "type": "plan", "days": 1, **{f"p{i}": i for i in range(MAX_PROPERTIES)}}
     with pytest.raises(EngineError, match=f"more than {MAX_PROPERTIES}"):
         core.evaluate(name, "s1", [fact])
 
 
-def test_a_fact_at_the_property_bound_runs_in_the_engine(core: Core,
-                                                         compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_a_fact_at_the_property_bound_runs_in_the_engine(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     fact = {"id": "f0", "type": "plan", "days": 1, **{f"p{i}": i for i in range(MAX_PROPERTIES - 3)}}
     assert len(fact) == MAX_PROPERTIES
     assert core.evaluate(name, "s1", [fact]) == [("r0", "f0")]
 
 
-def test_314_an_oversized_text_value_is_refused(core: Core, compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_314_an_oversized_text_value_is_refused(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     with pytest.raises(EngineError, match="field note is longer than"):
-        core.evaluate(name, "s1", [{"id": "f0", "type": "plan", "days": 1, "note": "n" * (MAX_VALUE_BYTES + 1)}])
+        core.evaluate(
+            name, "s1", [{"id": "f0", "type": "plan", "days": 1, "note": "n" * (MAX_VALUE_BYTES + 1)}]
+        )
 
 
-def test_a_text_value_at_the_bound_runs_in_the_engine(core: Core,
-                                                      compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_a_text_value_at_the_bound_runs_in_the_engine(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     fact = {"id": "f0", "type": "plan", "days": 1, "note": "n" * MAX_VALUE_BYTES}
     assert core.evaluate(name, "s1", [fact]) == [("r0", "f0")]
@@ -241,8 +264,20 @@ def test_a_text_value_at_the_bound_runs_in_the_engine(core: Core,
         ("text \ud800 with a lone surrogate", "holds invalid text"),
         (None, "is null"),
     ],
-    ids=["date", "datetime", "Decimal", "set", "bytes", "list", "dict", "NaN", "Infinity", "-Infinity",
-         "lone-surrogate", "null"],
+    ids=[
+        "date",
+        "datetime",
+        "Decimal",
+        "set",
+        "bytes",
+        "list",
+        "dict",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "lone-surrogate",
+        "null",
+    ],
 )
 def test_values_the_engine_cannot_take_are_refused_by_name_not_value(
     core: Core, compiled_rules: Callable[..., CompiledRuleset], value: Any, expected: str
@@ -255,7 +290,9 @@ def test_values_the_engine_cannot_take_are_refused_by_name_not_value(
     assert "12.5" not in message and "2026" not in message and "bytes'" not in message
 
 
-def test_text_numbers_and_booleans_are_accepted(core: Core, compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_text_numbers_and_booleans_are_accepted(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     fact = {"id": "f0", "type": "plan", "days": 1, "ratio": 0.5, "active": True, "who": "staff:S01"}
     assert core.evaluate(name, "s1", [fact]) == [("r0", "f0")]
@@ -265,21 +302,25 @@ def test_text_numbers_and_booleans_are_accepted(core: Core, compiled_rules: Call
 
 
 def test_the_engine_compares_loosely_which_is_why_the_compiler_checks_types(core: Core) -> None:
-    """``true`` matches ``1`` and ``"1"`` matches ``1`` in the engine (refused at compile time: test_compile)."""
+    """``true`` matches ``1`` and ``"1"`` matches ``1`` in the engine (the compiler refuses it)."""
     definition = _raw(
         {
             "eq_true": {"$and": [{"type": "plan"}, {"flag": True}]},
             "eq_text": {"$and": [{"type": "plan"}, {"count": "1"}]},
         }
     )
-    matches = core.evaluate(_load(core, definition), "s1", [{"id": "f0", "type": "plan", "flag": 1, "count": 1}])
+    matches = core.evaluate(
+        _load(core, definition), "s1", [{"id": "f0", "type": "plan", "flag": 1, "count": 1}]
+    )
     assert sorted(matches) == [("eq_text", "f0"), ("eq_true", "f0")]
 
 
 # --- facts, not events ----------------------------------------------------------------------------------
 
 
-def test_every_violated_rule_fires_on_one_fact(core: Core, compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_every_violated_rule_fires_on_one_fact(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     compiled = compiled_rules(
         [
             {"id": "overdue", "fact": "plan", "when": [{"days": {"gt": 28}}]},
@@ -300,8 +341,9 @@ def test_every_violated_rule_fires_on_one_fact(core: Core, compiled_rules: Calla
 # --- assert_facts with facts that match nothing ---------------------------------------------------------
 
 
-def test_matches_are_reported_when_other_facts_match_nothing(core: Core,
-                                                             compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_matches_are_reported_when_other_facts_match_nothing(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     count = 2 * BATCH + 201  # several batches, each with matching and unmatched facts
     ids = fact_ids(count)
@@ -342,8 +384,9 @@ def test_generated_fact_ids_never_collide() -> None:
     assert max(len(i) for i in ids) < MAX_ID_BYTES
 
 
-def test_colliding_fact_ids_are_refused_naming_both(core: Core,
-                                                    compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_colliding_fact_ids_are_refused_naming_both(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     facts = [{"id": "L0872068", "type": "plan", "days": 1}, {"id": "L1174626", "type": "plan", "days": 1}]
     with pytest.raises(EngineError, match="'L0872068' and 'L1174626' collide"):
@@ -373,7 +416,9 @@ def test_no_timer_threads_and_no_host(core: Core, compiled_rules: Callable[..., 
     assert "durable.lang" not in sys.modules
 
 
-def test_actions_run_with_warnings_as_errors(core: Core, compiled_rules: Callable[..., CompiledRuleset]) -> None:
+def test_actions_run_with_warnings_as_errors(
+    core: Core, compiled_rules: Callable[..., CompiledRuleset]
+) -> None:
     """On 3.12 the stock Host's actions warn (utcfromtimestamp) and silently do not run under ``error``."""
     name = _load_compiled(core, compiled_rules(GT_ZERO))
     with warnings.catch_warnings():

@@ -25,10 +25,18 @@ def _location_fact(facts: tuple[dict[str, object], ...]) -> dict[str, object]:
     return fact
 
 
-def test_results_keep_input_order_and_belong_to_their_subject(evaluator: Evaluator, cqc_ruleset: Ruleset,
-                                                              as_of: dt.date) -> None:
-    sizes = {"big-1": (120, 60), "tiny-1": (2, 2), "mid-1": (60, 30), "tiny-2": (3, 2), "big-2": (90, 45),
-             "tiny-3": (4, 3), "mid-2": (30, 12)}
+def test_results_keep_input_order_and_belong_to_their_subject(
+    evaluator: Evaluator, cqc_ruleset: Ruleset, as_of: dt.date
+) -> None:
+    sizes = {
+        "big-1": (120, 60),
+        "tiny-1": (2, 2),
+        "mid-1": (60, 30),
+        "tiny-2": (3, 2),
+        "big-2": (90, 45),
+        "tiny-3": (4, 3),
+        "mid-2": (30, 12),
+    }
     homes = [(key, _home(as_of, key, *size)) for key, size in sizes.items()]
     compiled = evaluator.compile(cqc_ruleset, subject_type=Location)
     results = list(evaluator.run(compiled, homes, as_of))
@@ -39,23 +47,27 @@ def test_results_keep_input_order_and_belong_to_their_subject(evaluator: Evaluat
         assert (fact["people"], fact["staff"]) == sizes[result.key]
         assert {hit.partition for hit in result.hits} <= {result.key}
         assert {(hit.rule_id, hit.subject) for hit in result.hits} >= set(PLANTED_GAPS) - {
-            ("appraisal_overdue", "staff:S15"), ("dbs_recheck_due", "staff:S18"),
-            ("supervision_overdue", "staff:S11"), ("training_expiring_soon", "staff:S09/training:fire_safety"),
+            ("appraisal_overdue", "staff:S15"),
+            ("dbs_recheck_due", "staff:S18"),
+            ("supervision_overdue", "staff:S11"),
+            ("training_expiring_soon", "staff:S09/training:fire_safety"),
             ("risk_assessment_review_overdue", "person:R12/risk_assessment:RA-R12-falls"),
             ("care_plan_review_overdue", "person:R07/care_plan:CP-R07"),
             ("training_expired", "staff:S04/training:moving_and_handling"),
         }  # the people and staff behind those gaps do not exist in the smallest homes
 
 
-def test_the_same_subject_twice_in_one_run_is_refused(evaluator: Evaluator, cqc_ruleset: Ruleset,
-                                                      sample: Location, as_of: dt.date) -> None:
+def test_the_same_subject_twice_in_one_run_is_refused(
+    evaluator: Evaluator, cqc_ruleset: Ruleset, sample: Location, as_of: dt.date
+) -> None:
     compiled = evaluator.compile(cqc_ruleset, subject_type=Location)
     with pytest.raises(EngineError, match="home-1: evaluated twice in one run"):
         list(evaluator.run(compiled, [("home-1", sample), ("home-1", sample)], as_of))
 
 
-def test_hits_explain_themselves(evaluator: Evaluator, cqc_ruleset: Ruleset, sample: Location,
-                                 as_of: dt.date) -> None:
+def test_hits_explain_themselves(
+    evaluator: Evaluator, cqc_ruleset: Ruleset, sample: Location, as_of: dt.date
+) -> None:
     compiled = evaluator.compile(cqc_ruleset, {"care_plan_review_days": 40}, subject_type=Location)
     (result,) = evaluator.run(compiled, [("sunrise", sample)], as_of)
     (hit,) = [h for h in result.hits if h.rule_id == "care_plan_review_overdue"]
@@ -63,8 +75,9 @@ def test_hits_explain_themselves(evaluator: Evaluator, cqc_ruleset: Ruleset, sam
     assert hit.subject == "person:R07/care_plan:CP-R07"
     assert hit.facts["days_since_review"] == 45 and "id" not in hit.facts and "sid" not in hit.facts
     assert hit.parameters == {"care_plan_review_days": 40}
-    assert hit.message == ("Care plan person:R07/care_plan:CP-R07 last reviewed 45 days ago "
-                           "(policy: every 40 days)")
+    assert hit.message == (
+        "Care plan person:R07/care_plan:CP-R07 last reviewed 45 days ago (policy: every 40 days)"
+    )
     assert hit.source.id == "care-plan-review" and hit.source.title
     assert hit.as_of == as_of and hit.partition == "sunrise"
 
@@ -72,9 +85,12 @@ def test_hits_explain_themselves(evaluator: Evaluator, cqc_ruleset: Ruleset, sam
 # --- action exceptions are surfaced, never swallowed ------------------------------------------------------
 
 
-def test_a_malformed_message_template_raises_an_engine_error(cqc_ruleset: Ruleset, sample: Location,
-                                                              as_of: dt.date) -> None:
-    rule = attrs.evolve(cqc_ruleset.rule("care_plan_review_overdue"), message="reviewed {days_since_review days")
+def test_a_malformed_message_template_raises_an_engine_error(
+    cqc_ruleset: Ruleset, sample: Location, as_of: dt.date
+) -> None:
+    rule = attrs.evolve(
+        cqc_ruleset.rule("care_plan_review_overdue"), message="reviewed {days_since_review days"
+    )
     broken = attrs.evolve(cqc_ruleset, rules=tuple(rule if r.id == rule.id else r for r in cqc_ruleset.rules))
     with Evaluator(processes=1) as own, pytest.raises(EngineError) as info:
         list(own.run(own.compile(broken, subject_type=Location), [("sunrise", sample)], as_of))
@@ -90,8 +106,9 @@ def test_unknown_template_names_read_none_and_literals_survive() -> None:
 
 
 @pytest.mark.parametrize("how", ["consumer stops early", "template error"])
-def test_an_evaluator_still_works_after_a_run_is_abandoned(how: str, cqc_ruleset: Ruleset, sample: Location,
-                                                           as_of: dt.date) -> None:
+def test_an_evaluator_still_works_after_a_run_is_abandoned(
+    how: str, cqc_ruleset: Ruleset, sample: Location, as_of: dt.date
+) -> None:
     """A run left unfinished (the caller breaks out, or an alert cannot be rendered) must not leave its
     in-flight results to be handed to the next run on the same evaluator."""
     rule = attrs.evolve(cqc_ruleset.rule("care_plan_review_overdue"), message="{broken")

@@ -1,4 +1,5 @@
-"""Supervised engine workers: a crash or a hang costs one input, never the calling process or the other inputs.
+"""Supervised engine workers: a crash or a hang costs one input, never the calling process or the
+other inputs.
 
 The job that blocks is a real durable-rules hazard, not a stand-in: 513 rules whose first test is the same
 equality make ``create_ruleset`` spin forever holding the GIL (durable-rules-limits.md). The compiler
@@ -38,7 +39,7 @@ def _blocking(key: str) -> Job:
 
 
 def _collect(pool: EnginePool, jobs: Iterable[Job], limit: float = 20.0) -> list[JobResult]:
-    """Every result of ``pool.run(jobs)``; fails if the run never ends (a watchdog, not a timing assertion)."""
+    """Every result of ``pool.run(jobs)``; fails if the run never ends (a watchdog, not a timing test)."""
     results: list[JobResult] = []
     failure: list[BaseException] = []
 
@@ -52,8 +53,10 @@ def _collect(pool: EnginePool, jobs: Iterable[Job], limit: float = 20.0) -> list
     thread.start()
     thread.join(limit)
     if thread.is_alive():
-        pytest.fail(f"EnginePool.run did not finish within {limit:g} s; results so far: "
-                    f"{[(r.key, type(r.error).__name__ if r.error else 'ok') for r in results]}")
+        pytest.fail(
+            f"EnginePool.run did not finish within {limit:g} s; results so far: "
+            f"{[(r.key, type(r.error).__name__ if r.error else 'ok') for r in results]}"
+        )
     if failure:
         raise failure[0]
     return results
@@ -64,7 +67,7 @@ def _new_children(before: set[int]) -> set[int]:
 
 
 def _settles(condition: Callable[[], bool], limit: float = 10.0) -> bool:
-    """Whether ``condition`` becomes true within ``limit`` seconds (a killed process takes a moment to die)."""
+    """Whether ``condition`` holds within ``limit`` seconds (a killed process takes a moment to die)."""
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
@@ -208,7 +211,8 @@ def test_the_calling_process_never_imports_durable_rules(run_python: Callable[..
 
 
 @pytest.mark.parametrize(("value", "expected"), [("3", 3), ("0", 1), ("many", None), ("", None)])
-def test_worker_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, value: str,
-                                                 expected: int | None) -> None:
+def test_worker_count_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: int | None
+) -> None:
     monkeypatch.setenv("MIPR_RULES_WORKERS", value)
     assert default_processes() == (expected or max(1, os.cpu_count() or 1))

@@ -62,8 +62,10 @@ def test_a_clean_ruleset_only_warns_that_it_has_no_tests(tmp_path: Path) -> None
 
 
 def test_every_rule_problem_is_reported_with_its_line(tmp_path: Path) -> None:
-    text = HEAD + RULE + RULE.replace("id: overdue", "id: typo").replace("days_since_review: {gt", "days_since_reveiw: {gt") \
-        + RULE.replace("id: overdue", "id: bad_message").replace("{days_since_review} days", "{days_since_reviw} days") \
+    typo = RULE.replace("id: overdue", "id: typo").replace("days_since_review: {gt", "days_since_reveiw: {gt")
+    bad_message = RULE.replace("id: overdue", "id: bad_message").replace("{days_since_review} days",
+                                                                          "{days_since_reviw} days")
+    text = HEAD + RULE + typo + bad_message \
         + RULE.replace("id: overdue", "id: wrong_fact").replace("fact: care_plan", "fact: care_plans")
     path = write(tmp_path, text, tests=TESTS)
     found = problems(path)
@@ -83,7 +85,8 @@ def test_every_rule_problem_is_reported_with_its_line(tmp_path: Path) -> None:
          "unknown field(s) colour @ $.rules[0]"),
         (lambda t: t.replace("{default: 28, description", "{description"), "days: {description",
          "required field missing @ $.parameters['days'].default"),
-        (lambda t: t.replace("    source: src\n", "", 1), "- id: overdue", "required field missing @ $.rules[0].source"),
+        (lambda t: t.replace("    source: src\n", "", 1), "- id: overdue",
+         "required field missing @ $.rules[0].source"),
         (lambda t: t + RULE, "- id: overdue", "duplicate rule id 'overdue'"),
         (lambda t: t.replace("{gt: $days}", "{gt: $dayz}"), "$dayz", "unknown parameter 'dayz'"),
         (lambda t: t.replace("days_since_review: {gt: $days}", "person: {matches: '\\\\d+'}"), "matches",

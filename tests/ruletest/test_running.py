@@ -36,13 +36,14 @@ def test_a_case_that_holds_passes(tests_file: Callable[..., Path], run_file: Run
     assert [h.rule_id for h in result.hits] == ["care_plan_review_overdue"]
 
 
-def test_a_failing_case_shows_expected_actual_and_the_difference(tests_file: Callable[..., Path], run_file: Run) -> None:
+def test_a_failing_case_shows_expected_actual_and_the_difference(tests_file: Callable[..., Path],
+                                                                 run_file: Run) -> None:
     (result,) = run_file(tests_file(OVERDUE % 30))
     assert result.status == "failed"
     text = "\n".join(result.lines())
     assert "expected result missing: care_plan_review_overdue fired, but not as expected" in text
     assert 'expected: care_plan_review_overdue on person:R1/care_plan:CP1 with facts {"days_since_review": 30}' in text
-    assert "actual:   care_plan_review_overdue on person:R1/care_plan:CP1: Care plan person:R1/care_plan:CP1 last" in text
+    assert "actual:   care_plan_review_overdue on person:R1/care_plan:CP1: Care plan person:R1/care_plan:CP1" in text
     assert "differs:  person:R1/care_plan:CP1: facts.days_since_review: expected 30, got 29" in text
 
 

@@ -70,7 +70,8 @@ def test_schema_error_fails_with_exit_2_naming_file_and_line(tests_file: Callabl
         ("- name: x\n  given: {inline: {}}\n  expect_not: [{rule: dbs_missing, count: 1}]\n", "count: 1",
          "count is for expect, not expect_not"),
         ("- name: x\n  parameters: {care_plan_review_dayz: 30}\n  given: {inline: {}}\n  only_expected: true\n",
-         "dayz", "ruleset cqc-readiness has no parameter 'care_plan_review_dayz'; did you mean 'care_plan_review_days'?"),
+         "dayz",
+         "ruleset cqc-readiness has no parameter 'care_plan_review_dayz'; did you mean 'care_plan_review_days'?"),
         ("- name: x\n  parameters: {care_plan_review_days: 0}\n  given: {inline: {}}\n  only_expected: true\n",
          "care_plan_review_days: 0", "parameter care_plan_review_days: 0 is below the minimum 1"),
         ("- name: x\n  parameters: {care_plan_review_days: '30'}\n  given: {inline: {}}\n  only_expected: true\n",
@@ -83,7 +84,8 @@ def test_schema_error_fails_with_exit_2_naming_file_and_line(tests_file: Callabl
          "given needs exactly one of inline, fixture, source, sample, facts (got inline, sample)"),
         ("- name: x\n  given: {fixture: nowhere.json}\n  only_expected: true\n", "nowhere",
          "fixture nowhere.json not found (relative to this file)"),
-        ("- name: x\n  given: {sample: sunset-house}\n  only_expected: true\n", "sunset", "no bundled sample 'sunset-house'"),
+        ("- name: x\n  given: {sample: sunset-house}\n  only_expected: true\n", "sunset",
+         "no bundled sample 'sunset-house'"),
         ("- name: x\n  given: {source: 'postgresql://x/y'}\n  only_expected: true\n", "postgresql",
          "source needs adapter (the adapter that reads it)"),
         ("- name: x\n  given: {source: 'x', adapter: fil}\n  only_expected: true\n", "adapter: fil",
@@ -125,7 +127,8 @@ def test_inline_data_is_checked_against_the_canonical_model(runner: Runner, test
 
 def test_an_impossible_yaml_date_is_an_error_with_its_line(runner: Runner, tests_file: Callable[..., Path]) -> None:
     path = tests_file("- name: x\n  as_of: 2026-02-30\n  given: {inline: {}}\n  only_expected: true\n")
-    assert load_error(runner, path) == f"{path}:{line_of(path, '2026-02-30')}: invalid date: day is out of range for month"
+    line = line_of(path, "2026-02-30")
+    assert load_error(runner, path) == f"{path}:{line}: invalid date: day is out of range for month"
 
 
 def test_an_error_in_the_base_points_at_the_base(runner: Runner, tests_file: Callable[..., Path]) -> None:
@@ -141,7 +144,8 @@ def test_given_facts_are_checked_against_the_declared_fact_types(
 ) -> None:
     path = tests_file("- name: x\n  given: {facts: [{type: staf, subject: 's'}]}\n  only_expected: true\n")
     assert "unknown fact type 'staf'; did you mean 'staff'?" in load_error(runner, path)
-    path = tests_file("- name: x\n  given: {facts: [{type: staff, subject: s, has_dbs: 'no'}]}\n  only_expected: true\n")
+    path = tests_file("- name: x\n  given: {facts: [{type: staff, subject: s, has_dbs: 'no'}]}\n"
+                      "  only_expected: true\n")
     assert "field has_dbs is boolean, got str" in load_error(runner, path)
     path = tests_file("- name: x\n  given: {facts: [{type: staff, subject: s, id: f1}]}\n  only_expected: true\n")
     assert "'id' is reserved for the engine" in load_error(runner, path)
@@ -163,7 +167,7 @@ def test_unknown_ruleset_and_invalid_yaml(runner: Runner, tmp_path: Path) -> Non
     assert load_error(runner, path).startswith(f"{path}:4:1: invalid YAML")
 
 
-def test_every_file_is_checked_before_any_case_runs(tests_file: Callable[..., Path], mipr: Mipr, tmp_path: Path) -> None:
+def test_every_file_is_checked_before_any_case_runs(tests_file: Callable[..., Path], mipr: Mipr) -> None:
     good = tests_file("- name: fine\n  given: {inline: {}}\n  only_expected: true\n", name="a.tests.yaml")
     bad = tests_file("- name: bad\n  given: {inline: {}}\n  expect: [{rule: nope}]\n", name="b.tests.yaml")
     done = mipr("rules", "test", str(good), str(bad), "--format", "json")

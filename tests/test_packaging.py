@@ -1,0 +1,155 @@
+"""The core wheel: only ``mipr_rules*`` lands in site-packages, with the rulesets and the sample inside, and
+every entry point it declares resolves to code that is in the wheel.
+
+The wheel is built from a copy of the source tree, so that the build leaves nothing in the repository.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+IGNORED = shutil.ignore_patterns(
+    ".git",
+    "build",
+    "dist",
+    "*.egg-info",
+    ".tox",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".venv",
+    "results",
+)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (ROOT / "pyproject.toml").exists():
+        pytest.skip("needs the source tree")
+    source = tmp_path_factory.mktemp("source") / "mipr-rules"
+    shutil.copytree(ROOT, source, ignore=IGNORED)
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (built,) = out.glob("mipr_rules-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def names(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.namelist()
+
+
+@pytest.mark.slow
+def test_only_mipr_rules_names_are_installed(names: list[str]) -> None:
+    top = {name.split("/")[0] for name in names}
+    assert top, "empty wheel"
+    assert all(name.startswith("mipr_rules") for name in top), sorted(top)
+    assert len([name for name in top if name.endswith(".dist-info")]) == 1
+    assert not [n for n in names if n.endswith(".py") and "/" not in n], "top-level modules in the wheel"
+    for forbidden in ("cli.py", "tests/", "adapters/", "plugins/", "rulesets/", "bench/", "tools/"):
+        assert not [n for n in names if n.startswith(forbidden)], forbidden
+
+
+@pytest.mark.slow
+def test_every_subpackage_of_the_source_is_in_the_wheel(names: list[str]) -> None:
+    packages = sorted(
+        str(init.parent.relative_to(ROOT))
+        for init in (ROOT / "mipr_rules").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    )
+    missing = [package for package in packages if f"{package}/__init__.py" not in names]
+    assert not missing, (
+        f"subpackages missing from the wheel (pyproject.toml [tool.setuptools] packages): {missing}"
+    )
+
+
+@pytest.mark.slow
+def test_the_rulesets_and_the_sample_ship_inside_the_package(names: list[str]) -> None:
+    assert "mipr_rules/rulesets/cqc-readiness.yaml" in names
+    sample = "mipr_rules/samples/sunrise-house/"
+    assert {
+        f"{sample}location.json",
+        f"{sample}meta.json",
+        f"{sample}csv/location.csv",
+        f"{sample}csv/staff.csv",
+    } <= set(names)
+    assert "mipr_rules/py.typed" in names
+    assert "mipr_rules/schemas/location.schema.json" in names
+
+
+@pytest.mark.slow
+def test_every_entry_point_resolves_to_code_in_the_wheel(wheel: Path, names: list[str]) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        parser = configparser.ConfigParser(delimiters=("=",))
+        parser.read_string(archive.read(entry_points).decode())
+        assert parser.get("console_scripts", "mipr").strip() == "mipr_rules_cli.cli:main"
+        for section in parser.sections():
+            for name, target in parser.items(section):
+                module, _, attr = target.strip().partition(":")
+                path = module.replace(".", "/")
+                found = [n for n in (f"{path}.py", f"{path}/__init__.py") if n in names]
+                assert found, f"[{section}] {name} = {target}: module {module} is not in the wheel"
+                if attr:
+                    source = archive.read(found[0]).decode()
+                    assert f"def {attr}(" in source or f"{attr} =" in source, f"{target}: no {attr}"
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
+    """Installed from the wheel alone (not the editable source), ``mipr demo`` reports the planted gaps."""
+    target = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    paths = sysconfig.get_paths()
+    # -S: no .pth files, so the editable install of the source tree cannot shadow the wheel
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path[:0] = [{str(target)!r}, {paths["purelib"]!r}, {paths["platlib"]!r}]
+        if __name__ == "__main__":
+            import mipr_rules
+            assert mipr_rules.__file__.startswith({str(target)!r}), mipr_rules.__file__
+            from mipr_rules_cli.cli import main
+            main(["demo", "--format", "json"])
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={"MIPR_RULES_WORKERS": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stderr
+    from mipr_rules.testing.generate import PLANTED_GAPS
+
+    (location,) = json.loads(run.stdout)["locations"]
+    assert sorted((a["rule"], a["subject"]) for a in location["alerts"]) == sorted(PLANTED_GAPS)
