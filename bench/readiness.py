@@ -372,6 +372,8 @@ class Case:
                 result = engine_matches[home.location_id]
                 if result.error is None and sorted(result.matches) == sorted(expected):
                     continue
+                # A fact that satisfies two ``any`` alternatives matches once per alternative in the raw output;
+                # Evaluator.run reports the alert once. Counted (``duplicate_homes.only``), not a difference.
                 if result.error is None and sorted(dict.fromkeys(result.matches)) == sorted(expected):
                     duplicates.append({"pass": "only", "home": home.location_id, "repeated": [
                         (self.compiled.rule_by_key[rule].id, fid) for (rule, fid), count
@@ -535,7 +537,7 @@ def _fmt(value: Any, spec: str) -> str:
 def _equal(case: dict[str, Any]) -> str:
     if case["mismatches"]:
         return f"NO ({case['mismatches']})"
-    duplicated = max(case["duplicate_homes"].values())
+    duplicated = case["duplicate_homes"]["end-to-end"]
     return f"dup ({duplicated})" if duplicated else "yes"
 
 
@@ -612,8 +614,18 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": time.perf_counter() - started,
         "cases": cases,
     }
-    out_path.write_text(json.dumps(report, indent=1))
     print(table(cases))
+    for w in workers:
+        # Only cases with the same number of distinct template homes: the templates are input, not engine memory.
+        sized = [c for c in cases if c["workers"] == w and c["distinct_homes"] == args.distinct]
+        if len(sized) > 1:
+            parent = _slope([(c["homes"], c["memory"]["parent_peak_kb"]) for c in sized])
+            worker = _slope([(c["homes"], max(c["memory"]["workers_peak_kb"].values(), default=0)) for c in sized])
+            print(f"peak RSS against homes evaluated, {w} worker(s): parent {_fmt(parent, ',.0f')} kB per 1,000 homes, "
+                  f"worker {_fmt(worker, ',.0f')} kB per 1,000 homes")
+            report["peak_slopes_kb_per_1k_homes"] = report.get("peak_slopes_kb_per_1k_homes", {}) | {
+                str(w): {"parent": parent, "worker": worker}}
+    out_path.write_text(json.dumps(report, indent=1))
     print(f"\nratios: engine time / floor time on the same homes ('x cpu': parent + worker CPU seconds); "
           f"target <= {TARGET_RATIO:g}x at 10,000 homes")
     print(f"results: {out_path}  ({report['wall_s']:.0f} s)")
@@ -624,10 +636,14 @@ def main(argv: list[str] | None = None) -> int:
             bad = True
             print(f"ALERTS DIFFER on {c['mismatches']} home(s) {where}: {json.dumps(c['mismatch_examples'][:2])}",
                   file=sys.stderr)
-        if max(c["duplicate_homes"].values()):
+        if c["duplicate_homes"]["end-to-end"]:
             bad = True
-            print(f"THE ENGINE REPORTED AN ALERT TWICE on {max(c['duplicate_homes'].values())} home(s) {where} "
+            print(f"THE ENGINE REPORTED AN ALERT TWICE on {c['duplicate_homes']['end-to-end']} home(s) {where} "
                   f"(otherwise equal to the floor): {json.dumps(c['duplicate_examples'][:2])}", file=sys.stderr)
+        elif c["duplicate_homes"]["only"]:
+            print(f"note: the engine's raw matches repeat a (rule, fact) pair on {c['duplicate_homes']['only']} "
+                  f"home(s) {where} (a fact that satisfies two 'any' alternatives); Evaluator.run reports each "
+                  "alert once, as the floor does", file=sys.stderr)
     return 1 if bad else 0
 
 

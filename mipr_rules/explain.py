@@ -68,6 +68,8 @@ def _threshold(probe: Probe, ruleset: Ruleset | None) -> str:
         return shown
     param = ruleset.parameters.get(probe.parameter) if ruleset else None
     unit = f" {param.unit.replace('_', ' ')}" if param and param.unit else ""
+    if probe.value == 1 and unit.endswith("s"):
+        unit = unit[:-1]  # "1 day", "1 working day"
     return f"{shown}{unit} ({probe.parameter})"
 
 

@@ -30,6 +30,16 @@ class NoAliasSafeLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        """A date such as ``2026-13-01`` is a YAML error with its line, not a bare ``ValueError``."""
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"invalid date: {exc}", node.start_mark) from None
+
+
+NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", NoAliasSafeLoader.construct_yaml_timestamp)
+
 
 def read_text(path: Path, error: type[MiprRulesError] = InputError) -> str:
     """The text of ``path``; a one-line error if it is missing, unreadable, too large or not UTF-8."""

@@ -59,9 +59,15 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
         if module_path in blocked:
             continue
         pm.register(importlib.import_module(module_path), name=module_path)
-    if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    pm.check_pending()
+    try:
+        if load_entry_points:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", repr(exc.plugin))
+        raise PluginError(
+            f"plugin {name}: {str(exc).split(' in plugin ')[0]} (hooks are documented in mipr_rules/hookspecs.py)"
+        ) from None
     return pm
 
 

@@ -153,3 +153,14 @@ def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
 
     (location,) = json.loads(run.stdout)["locations"]
     assert sorted((a["rule"], a["subject"]) for a in location["alerts"]) == sorted(PLANTED_GAPS)
+
+
+def test_python_313_is_excluded_until_durable_rules_imports_there() -> None:
+    """durable-rules 2.0.28 builds on 3.13 but fails to import (PyEval_CallObject): pip must refuse 3.13."""
+    from importlib.metadata import metadata
+
+    from packaging.specifiers import SpecifierSet
+
+    supported = SpecifierSet(metadata("mipr-rules")["Requires-Python"])
+    assert all(version in supported for version in ("3.10", "3.11", "3.12"))
+    assert "3.13" not in supported

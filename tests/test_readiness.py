@@ -12,6 +12,8 @@ import pytest
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.config import load_config
+from mipr_rules.convert import structure, unstructure
+from mipr_rules.engine.durable_core import MAX_VALUE_BYTES
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import ConfigError
 from mipr_rules.model import Location
@@ -121,6 +123,40 @@ def test_the_as_of_date_moves_deadlines(sample: Location, evaluator: Evaluator, 
         by_rule[("training_expiring_soon", "staff:S09/training:fire_safety")].facts["days_until_expiry"] == 19
     )
     assert by_rule[("death_not_notified", "incident:INC-0901")].facts["hours_since_occurred"] == 73 + 24
+
+
+# --- a location the engine refuses ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def refused_home(sample: Location) -> Location:
+    """The sample with a risk-assessment kind longer than the engine accepts (a free-text field pasted in)."""
+    data = unstructure(sample)
+    data["location_id"] = "1-000000009"
+    data["people"][3]["risk_assessments"][0]["kind"] = "Falls: " + "x" * (MAX_VALUE_BYTES + 1)
+    return structure(data, Location, "refused")
+
+
+def test_a_refused_location_costs_only_itself(
+    refused_home: Location, sample: Location, evaluator: Evaluator, as_of: dt.date
+) -> None:
+    report = run_readiness([refused_home, sample], as_of=as_of, evaluator=evaluator)
+    refused, fine = report.locations
+    assert refused.location_id == "1-000000009" and refused.alerts == ()
+    assert refused.error and "\n" not in refused.error and "xxxx" not in refused.error
+    assert refused.error.startswith("1-000000009: ")
+    assert fine.error is None
+    assert Counter((a.rule_id, a.subject) for a in fine.alerts) == Counter(PLANTED_GAPS)
+
+
+def test_a_refused_location_names_the_record_at_fault(
+    refused_home: Location, evaluator: Evaluator, as_of: dt.date
+) -> None:
+    """The message must let the manager find the record: its pseudonymous subject, not an internal fact id."""
+    (refused,) = run_readiness([refused_home], as_of=as_of, evaluator=evaluator).locations
+    assert refused.error is not None
+    assert "person:R04/risk_assessment:RA-R04-falls" in refused.error, refused.error
+    assert "field kind" in refused.error
 
 
 # --- provider configuration -------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ def record(file: Path, stage: int, reviewer: str, scores: tuple[str, ...], comme
         _pseudonym(reviewer, "--reviewer")
         parsed = parse_scores(scores)
         current = _open(file, create=True)
-        updated = with_review(current, StageReview(stage, reviewer, parsed, comment, date), str(file))
+        updated = with_review(current, StageReview(stage, reviewer, date, parsed, comment), str(file))
         save_record(updated, file)
     except MiprRulesError as exc:
         guard(exc)
@@ -173,7 +173,7 @@ def moderate(file: Path, moderator: str, scores: tuple[str, ...], comment: str, 
     try:
         _pseudonym(moderator, "--moderator")
         updated = with_moderation(
-            load_record(file), Moderation(moderator, parse_scores(scores), comment, date), str(file)
+            load_record(file), Moderation(moderator, date, parse_scores(scores), comment), str(file)
         )
         save_record(updated, file)
     except MiprRulesError as exc:

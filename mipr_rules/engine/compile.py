@@ -59,7 +59,7 @@ def _where(ruleset: Ruleset, rule: Rule, path: str) -> str:
     return f"{ruleset.path or ruleset.id}: rule {rule.id}: {path}"
 
 
-def _value(raw: Any, params: Mapping[str, Any], where: str) -> Any:
+def bind_value(raw: Any, params: Mapping[str, Any], where: str) -> Any:
     if isinstance(raw, str) and raw.startswith("$"):
         if raw.startswith("$$"):
             return raw[1:]
@@ -108,7 +108,7 @@ def _atom(
 ) -> dict[str, Any]:
     if op not in OPERATORS:
         raise RulesetError(f"{where}: unknown operator {op!r}; expected one of {', '.join(sorted(OPERATORS))}")
-    value = _value(raw, params, where)
+    value = bind_value(raw, params, where)
     if op == "exists":
         if not isinstance(value, bool):
             raise RulesetError(f"{where}: exists takes true or false")
@@ -117,7 +117,7 @@ def _atom(
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
             raise RulesetError(f"{where}: {op} takes a non-empty list")
-        items = [_scalar(_value(v, params, where), where) for v in value]
+        items = [_scalar(bind_value(v, params, where), where) for v in value]
         for item in items:
             _check_type(field, item, fields, where)
         if op == "in":
@@ -138,14 +138,14 @@ def _atom(
     return {_DURABLE_OP[op]: {field: value}}
 
 
-def _branches(expr: dict[str, Any]) -> int:
+def branch_count(expr: dict[str, Any]) -> int:
     """How many alternative paths (``$or`` leaves) an expression has: a proxy for matches per fact."""
     if "$or" in expr:
-        return sum(_branches(e) for e in expr["$or"])
+        return sum(branch_count(e) for e in expr["$or"])
     if "$and" in expr:
         total = 1
         for e in expr["$and"]:
-            total *= _branches(e)
+            total *= branch_count(e)
         return total
     return 1
 
@@ -203,14 +203,14 @@ def compile_ruleset(
         raise RulesetError(f"{ruleset.path or ruleset.id}: {len(ruleset.rules)} rules, more than {MAX_RULES}")
     definition: dict[str, Any] = {}
     by_key: dict[str, Rule] = {}
-    branches: Counter[str] = Counter()
+    per_fact: Counter[str] = Counter()
     for index, rule in enumerate(ruleset.rules):
         expr = compile_rule(ruleset, rule, params, fact_fields)
-        branches[rule.fact] += _branches(expr)
+        per_fact[rule.fact] += branch_count(expr)
         key = f"r{index}"
         definition[key] = {"all": [{"m": expr}]}
         by_key[key] = rule
-    for fact_type, count in branches.items():
+    for fact_type, count in per_fact.items():
         if count > MAX_MATCHES_PER_FACT:
             raise RulesetError(
                 f"{ruleset.path or ruleset.id}: {count} rule branches on fact type {fact_type!r}; durable-rules "

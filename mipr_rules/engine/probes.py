@@ -27,8 +27,8 @@ from mipr_rules.engine.compile import (
     MAX_MATCHES_PER_FACT,
     MAX_RULES,
     CompiledRuleset,
-    _branches,
-    _value,
+    bind_value,
+    branch_count,
     compile_conditions,
 )
 from mipr_rules.engine.ids import fact_ids
@@ -138,9 +138,9 @@ def rule_probes(rule: Rule, params: Mapping[str, Any], first_key: int = 0) -> li
         parameter = raw[1:] if isinstance(raw, str) and raw.startswith("$") and not raw.startswith("$$") else None
         value = None
         if field is not None:
-            value = _value(raw, params, where)
+            value = bind_value(raw, params, where)
             if isinstance(value, list):
-                value = [_value(v, params, where) for v in value]
+                value = [bind_value(v, params, where) for v in value]
         probe = Probe(key=f"p{first_key + n}", rule_id=rule.id, fact=rule.fact, path=path, condition=condition,
                       top=top, parent=parent, field=field, op=op, value=value, parameter=parameter)
         out.append((probe, expr))
@@ -155,11 +155,11 @@ def compile_probes(compiled: CompiledRuleset) -> ProbeRuleset:
     load: Counter[str] = Counter()
     for rule in ruleset.rules:
         for probe, expr in rule_probes(rule, params, len(probes)):
-            branches = _branches(expr)
-            if chunks[-1] and (load[probe.fact] + branches > MAX_MATCHES_PER_FACT or len(chunks[-1]) >= MAX_RULES):
+            width = branch_count(expr)
+            if chunks[-1] and (load[probe.fact] + width > MAX_MATCHES_PER_FACT or len(chunks[-1]) >= MAX_RULES):
                 chunks.append({})
                 load.clear()
-            load[probe.fact] += branches
+            load[probe.fact] += width
             chunks[-1][probe.key] = {"all": [{"m": expr}]}
             probes.append(probe)
     named = []

@@ -123,7 +123,11 @@ FACT_TYPES = (
             "working_days_to_respond": INT,
         },
     ),
-    FactType("audit", "The latest audit of each kind", {"kind": S, "days_since_last": INT, "actions_open": INT}),
+    FactType(
+        "audit",
+        "The latest audit of each kind",
+        {"kind": S, "days_since_last": INT, "last_done": S, "actions_open": INT},
+    ),
     FactType(
         "manager_absence",
         "An absence of the registered manager",
@@ -240,6 +244,7 @@ class LocationFacts:
                 f"audit:{kind}",
                 kind=kind,
                 days_since_last=_days(last.completed, as_of) if last else None,
+                last_done=f"{_days(last.completed, as_of)} days ago" if last else "never",
                 actions_open=last.actions_open if last else None,
             )
         for index, absence in enumerate(subject.manager_absences):

@@ -62,12 +62,12 @@ class StageReview:
     """1 or 2."""
     reviewer: str
     """Pseudonymous reviewer id."""
+    date: dt.date | None = None
+    """When the review was done."""
     scores: Mapping[str, int] = attrs.field(factory=dict)
     """Criterion id → score 1-4."""
     comments: str = ""
     """The reviewer's comments."""
-    date: dt.date | None = None
-    """When the review was done."""
 
 
 @attrs.frozen
@@ -76,12 +76,12 @@ class Moderation:
 
     moderator: str
     """Pseudonymous moderator id."""
+    date: dt.date | None = None
+    """When the moderation was done."""
     scores: Mapping[str, int] = attrs.field(factory=dict)
     """Criterion id → settled score 1-4 (the criteria in dispute, or all of them)."""
     comments: str = ""
     """The moderator's comments."""
-    date: dt.date | None = None
-    """When the moderation was done."""
 
 
 @attrs.frozen
@@ -203,12 +203,27 @@ def to_data(record: PanelRecord) -> dict[str, Any]:
     return out
 
 
+_DATE_KEYS = frozenset({"date", "factual_accuracy_review", "publication_consent_date"})
+
+
+def _yaml_dates(value: Any, key: str = "") -> Any:
+    """Dates back to ``datetime.date`` so that YAML writes them as dates, not quoted text."""
+    if isinstance(value, dict):
+        return {k: _yaml_dates(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml_dates(v) for v in value]
+    if key in _DATE_KEYS and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
 def save_record(record: PanelRecord, path: Path) -> None:
     """Write ``record`` to ``path`` (YAML or JSON by extension), replacing the file in one step."""
     data = to_data(record)
     if path.suffix.lower() == ".json":
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
+        data = _yaml_dates(data)
         header = "# MIPR panel record (docs/commands/panel.md; JSON Schema: mipr panel schema)\n"
         text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
     directory = path.parent if str(path.parent) else Path(".")
@@ -229,9 +244,9 @@ def with_review(record: PanelRecord, review: StageReview, source: str) -> PanelR
             reviews[index] = StageReview(
                 review.stage,
                 review.reviewer,
+                review.date or old.date,
                 {**old.scores, **review.scores},
                 review.comments or old.comments,
-                review.date or old.date,
             )
             break
     else:
@@ -247,9 +262,9 @@ def with_moderation(record: PanelRecord, moderation: Moderation, source: str) ->
     if old is not None and old.moderator == moderation.moderator:
         moderation = Moderation(
             moderation.moderator,
+            moderation.date or old.date,
             {**old.scores, **moderation.scores},
             moderation.comments or old.comments,
-            moderation.date or old.date,
         )
     updated = attrs.evolve(record, moderation=moderation)
     check_record(updated, source)

@@ -206,8 +206,8 @@ class ReviewReport:
         return [f for c in self.criteria for f in c.findings]
 
     def severities(self) -> list[str]:
-        """Severity of every finding that deducts or asks a person (notes of 0 that need no one excepted)."""
-        return [f.hit.severity for f in self.findings() if f.deduction or f.needs_human]
+        """Severity of every finding that deducts points (what ``--fail-on`` looks at; notes of 0 do not count)."""
+        return [f.hit.severity for f in self.findings() if f.deduction]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr review --format json`` (docs/commands/review.md)."""
@@ -287,7 +287,7 @@ class ReviewReport:
                 console.print(f"              [dim]parameters: {escape(params)}[/dim]")
 
     def worst_severity(self) -> str | None:
-        """Most severe finding that deducts or asks a person, if any."""
+        """Most severe finding that deducts points, if any."""
         found = self.severities()
         return max(found, key=SEVERITIES.index) if found else None
 

@@ -18,7 +18,7 @@ _PATH_PART = re.compile(r"\.([A-Za-z0-9_$-]+)|\[(\d+)\]")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-def _line_of(root: yaml.Node | None, path: str) -> int | None:
+def line_of(root: yaml.Node | None, path: str) -> int | None:
     """1-based line of the node at JSON path ``$.rules[3].when`` in a composed YAML tree."""
     node, line = root, (root.start_mark.line + 1) if root is not None else None
     for key, index in _PATH_PART.findall(path.split(" @ ")[-1].lstrip("$")):
@@ -38,7 +38,7 @@ def _line_of(root: yaml.Node | None, path: str) -> int | None:
 
 
 def _fail(name: str, root: yaml.Node | None, path: str, message: str) -> RulesetError:
-    line = _line_of(root, path)
+    line = line_of(root, path)
     return RulesetError(f"{name}:{line}: {message}" if line else f"{name}: {message}")
 
 
@@ -131,7 +131,7 @@ def parse_ruleset(text: str, name: str) -> Ruleset:
                 if match.group(2) != "fact"
                 else f"$.rules[{index}].fact"
             )
-            line = _line_of(root, sub)
+            line = line_of(root, sub)
             raise RulesetError(text_.replace(f"{name}:", f"{name}:{line}:", 1) if line else text_) from None
         raise
     return ruleset

@@ -24,7 +24,7 @@ from mipr_rules import plugins
 from mipr_rules.engine.compile import compile_rule, compile_ruleset
 from mipr_rules.errors import MiprRulesError, RulesetError
 from mipr_rules.loading import NoAliasSafeLoader, read_text
-from mipr_rules.ruleset.loader import _line_of, parse_ruleset
+from mipr_rules.ruleset.loader import line_of, parse_ruleset
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
 
@@ -100,13 +100,13 @@ def _rule_problems(ruleset: Ruleset, root: yaml.Node | None, fields: Mapping[str
             if match:
                 sub = match.group(2)
                 where = f"$.rules[{index}].fact" if sub == "fact" else sub.replace("when", f"$.rules[{index}].when", 1)
-                line = _line_of(root, where)
+                line = line_of(root, where)
             yield Problem(file, line, "error", text)
             continue
         known = set(params) | {"subject", "type"} | set((fields or {}).get(rule.fact, {}))
         templates = [("message", rule.message)] + [(f"emit.{k}", v) for k, v in rule.emit.items() if isinstance(v, str)]
         for where, template in templates:
-            line = _line_of(root, f"$.rules[{index}].{where}")
+            line = line_of(root, f"$.rules[{index}].{where}")
             try:
                 names = _template_names(template)
             except ValueError as exc:
@@ -149,7 +149,7 @@ def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = 
     cited = {r.source for r in ruleset.rules} | {p.source for p in ruleset.parameters.values() if p.source}
     for index, source in enumerate(ruleset.sources):
         if source.id not in cited:
-            problems.append(Problem(file, _line_of(root, f"$.sources[{index}]"), "warning",
+            problems.append(Problem(file, line_of(root, f"$.sources[{index}]"), "warning",
                                     f"source {source.id!r} is cited by no rule or parameter"))
     if tests:
         test_file = path.with_name(path.name.removesuffix(path.suffix) + SUFFIX)

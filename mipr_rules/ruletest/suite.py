@@ -26,7 +26,7 @@ from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import RESERVED_FIELDS, FactCalculator
 from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.loader import _line_of, check_parameter_value
+from mipr_rules.ruleset.loader import check_parameter_value, line_of
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.ruletest.schema import RESULT_FIELDS, Expectation, Given, RuleTestCase, RuleTestFile
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
@@ -137,13 +137,14 @@ def find_test_files(paths: list[Path]) -> list[Path]:
 class _Checker:
     """Checks one file, raising ``RulesetError('file:line: …')`` at the first problem."""
 
-    def __init__(self, path: Path, root: yaml.Node | None, pm: pluggy.PluginManager,
-                 catalogues: dict[str, Catalogue]) -> None:
+    def __init__(
+        self, path: Path, root: yaml.Node | None, pm: pluggy.PluginManager, catalogues: dict[str, Catalogue]
+    ) -> None:
         self.path, self.root, self.pm, self.catalogues = path, root, pm, catalogues
         self.calculators = plugins.fact_calculators(pm)
 
     def line(self, where: str) -> int:
-        return _line_of(self.root, where) or 1
+        return line_of(self.root, where) or 1
 
     def fail(self, where: str, message: str) -> RulesetError:
         return RulesetError(f"{self.path}:{self.line(where)}: {message}")
@@ -163,31 +164,43 @@ class _Checker:
         for name, value in values.items():
             here = f"{where}.{name}"
             if name not in ruleset.parameters:
-                raise self.fail(here, f"ruleset {ruleset.id} has no parameter {name!r}"
-                                      f"{did_you_mean(name, ruleset.parameters)}")
+                raise self.fail(
+                    here, f"ruleset {ruleset.id} has no parameter {name!r}{did_you_mean(name, ruleset.parameters)}"
+                )
             param = ruleset.parameters[name]
-            check_parameter_value(param.type, value, param.minimum, param.maximum,
-                                  lambda msg, here=here, name=name: self.fail(here, f"parameter {name}: {msg}"))
+            check_parameter_value(
+                param.type,
+                value,
+                param.minimum,
+                param.maximum,
+                lambda msg, here=here, name=name: self.fail(here, f"parameter {name}: {msg}"),
+            )
 
-    def expectation(self, ruleset: Ruleset, exp: Expectation, fields: dict[str, dict[str, str]], where: str,
-                    negative: bool) -> None:
+    def expectation(
+        self, ruleset: Ruleset, exp: Expectation, fields: dict[str, dict[str, str]], where: str, negative: bool
+    ) -> None:
         try:
             rule = ruleset.rule(exp.rule)
         except KeyError:
-            raise self.fail(f"{where}.rule", f"unknown rule id {exp.rule!r} in ruleset {ruleset.id}"
-                                             f"{did_you_mean(exp.rule, [r.id for r in ruleset.rules])}") from None
+            raise self.fail(
+                f"{where}.rule",
+                f"unknown rule id {exp.rule!r} in ruleset {ruleset.id}"
+                f"{did_you_mean(exp.rule, [r.id for r in ruleset.rules])}",
+            ) from None
         if negative and exp.count is not None:
             raise self.fail(f"{where}.count", "count is for expect, not expect_not")
         known = fields.get(rule.fact)
         if known is not None:
             for name in exp.facts:
                 if name not in known:
-                    raise self.fail(f"{where}.facts.{name}", f"{rule.fact} facts have no field {name!r}"
-                                                              f"{did_you_mean(name, known)}")
+                    raise self.fail(
+                        f"{where}.facts.{name}", f"{rule.fact} facts have no field {name!r}{did_you_mean(name, known)}"
+                    )
         for name in exp.fields:
             if name not in RESULT_FIELDS:
-                raise self.fail(f"{where}.fields.{name}", f"results have no field {name!r}"
-                                                           f"{did_you_mean(name, RESULT_FIELDS)}")
+                raise self.fail(
+                    f"{where}.fields.{name}", f"results have no field {name!r}{did_you_mean(name, RESULT_FIELDS)}"
+                )
         if exp.subject is not None and not exp.subject:
             raise self.fail(f"{where}.subject", "subject is empty")
 
@@ -198,23 +211,36 @@ class _Checker:
             found = [t for t in types if t.__name__ == name]
             if not found:
                 names = [t.__name__ for t in types]
-                raise self.fail(at, f"type must be one of {', '.join(names) or '(none installed)'}"
-                                    f"{did_you_mean(name, names)}")
+                raise self.fail(
+                    at, f"type must be one of {', '.join(names) or '(none installed)'}{did_you_mean(name, names)}"
+                )
             return found[0]
         if len(types) == 1:
             return types[0]
         if not types:
             raise self.fail(where, "no installed fact calculator measures this ruleset's facts; give facts instead")
-        raise self.fail(where, f"this ruleset's facts come from several kinds of subject "
-                               f"({', '.join(t.__name__ for t in types)}): say which with type")
+        raise self.fail(
+            where,
+            f"this ruleset's facts come from several kinds of subject "
+            f"({', '.join(t.__name__ for t in types)}): say which with type",
+        )
 
-    def given(self, spec: RuleTestFile, case: RuleTestCase, types: tuple[type, ...],
-              fields: dict[str, dict[str, str]], where: str) -> Any:
+    def given(
+        self,
+        spec: RuleTestFile,
+        case: RuleTestCase,
+        types: tuple[type, ...],
+        fields: dict[str, dict[str, str]],
+        where: str,
+    ) -> Any:
         given = case.given
         kinds = [k for k in ("inline", "fixture", "source", "sample", "facts") if getattr(given, k) is not None]
         if len(kinds) != 1:
-            raise self.fail(where, "given needs exactly one of inline, fixture, source, sample, facts"
-                                   + (f" (got {', '.join(kinds)})" if kinds else ""))
+            raise self.fail(
+                where,
+                "given needs exactly one of inline, fixture, source, sample, facts"
+                + (f" (got {', '.join(kinds)})" if kinds else ""),
+            )
         kind = kinds[0]
         if given.type is not None and kind not in ("inline", "fixture"):
             raise self.fail(f"{where}.type", "type goes with inline or fixture")
@@ -224,8 +250,10 @@ class _Checker:
             installed = plugins.adapters(self.pm)
             if given.adapter not in installed:
                 hint = did_you_mean(given.adapter, installed)
-                raise self.fail(f"{where}.adapter", f"no adapter named {given.adapter!r}; installed: "
-                                                    f"{', '.join(sorted(installed))}{hint}")
+                raise self.fail(
+                    f"{where}.adapter",
+                    f"no adapter named {given.adapter!r}; installed: {', '.join(sorted(installed))}{hint}",
+                )
         if kind == "source" and given.adapter is None:
             raise self.fail(f"{where}.source", "source needs adapter (the adapter that reads it)")
         if kind == "fixture":
@@ -271,8 +299,9 @@ class _Checker:
                 if name in RESERVED_FIELDS:
                     raise self.fail(f"{here}.{name}", f"{name!r} is reserved for the engine")
                 if name not in fields[kind]:
-                    raise self.fail(f"{here}.{name}", f"{kind} facts have no field {name!r}"
-                                                       f"{did_you_mean(name, fields[kind])}")
+                    raise self.fail(
+                        f"{here}.{name}", f"{kind} facts have no field {name!r}{did_you_mean(name, fields[kind])}"
+                    )
                 expected = fields[kind][name]
                 ok = {
                     "boolean": isinstance(value, bool),
@@ -314,41 +343,35 @@ class _Checker:
                 for j, exp in enumerate(getattr(case, kind)):
                     self.expectation(ruleset, exp, fields, f"{where}.{kind}[{j}]", negative)
             if not (case.expect or case.expect_not or case.only_expected):
-                raise self.fail(where, f"case {case.name!r} checks nothing: give expect, expect_not or "
-                                       "only_expected: true")
+                raise self.fail(
+                    where, f"case {case.name!r} checks nothing: give expect, expect_not or only_expected: true"
+                )
             subject = self.given(spec, case, types, fields, f"{where}.given")
-            loaded.append(LoadedCase(case, index, self.line(where), ruleset, as_of, region,
-                                     {**spec.parameters, **case.parameters}, subject))
+            loaded.append(
+                LoadedCase(
+                    case,
+                    index,
+                    self.line(where),
+                    ruleset,
+                    as_of,
+                    region,
+                    {**spec.parameters, **case.parameters},
+                    subject,
+                )
+            )
         return Suite(self.path, spec, tuple(loaded), types)
 
 
-def _bad_date_line(node: yaml.Node | None) -> int | None:
-    """Line of the first YAML timestamp that is not a real date (PyYAML raises a bare ValueError for it)."""
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
-        try:
-            dt.date.fromisoformat(str(node.value)[:10])
-        except ValueError:
-            return node.start_mark.line + 1
-    children: list[Any] = []
-    if isinstance(node, yaml.MappingNode):
-        children = [v for pair in node.value for v in pair]
-    elif isinstance(node, yaml.SequenceNode):
-        children = list(node.value)
-    return next((line for child in children if (line := _bad_date_line(child))), None)
-
-
-def parse_suite(text: str, path: Path, pm: pluggy.PluginManager | None = None,
-                catalogues: dict[str, Catalogue] | None = None) -> Suite:
+def parse_suite(
+    text: str, path: Path, pm: pluggy.PluginManager | None = None, catalogues: dict[str, Catalogue] | None = None
+) -> Suite:
     """Parse and check the text of a rule-test file at ``path``."""
     name = str(path)
     try:
         root = yaml.compose(text, Loader=NoAliasSafeLoader)
     except yaml.YAMLError:  # reported by parse_yaml below
         root = None
-    try:
-        data = parse_yaml(text, name, RulesetError)
-    except (ValueError, OverflowError) as exc:  # an impossible date such as 2026-13-01
-        raise RulesetError(f"{name}:{_bad_date_line(root) or 1}: invalid date: {exc}") from None
+    data = parse_yaml(text, name, RulesetError)
     if not isinstance(data, dict):
         raise RulesetError(f"{name}:1: a rule-test file is a mapping with ruleset and cases")
     checker = _Checker(path, root, pm or plugins.plugin_manager(), catalogues if catalogues is not None else {})
@@ -360,8 +383,9 @@ def parse_suite(text: str, path: Path, pm: pluggy.PluginManager | None = None,
     return checker.check(spec)
 
 
-def load_suite(path: Path | str, pm: pluggy.PluginManager | None = None,
-               catalogues: dict[str, Catalogue] | None = None) -> Suite:
+def load_suite(
+    path: Path | str, pm: pluggy.PluginManager | None = None, catalogues: dict[str, Catalogue] | None = None
+) -> Suite:
     """Load and check one rule-test file."""
     path = Path(path)
     return parse_suite(read_text(path, RulesetError), path, pm, catalogues)

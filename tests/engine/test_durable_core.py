@@ -427,12 +427,14 @@ def test_actions_run_with_warnings_as_errors(
 
 
 def test_the_utcfromtimestamp_warning_is_filtered_and_nothing_else(run_python: Callable[..., Any]) -> None:
+    """durable/engine.py's own ``utcfromtimestamp`` call runs cleanly under ``-W error`` once the core is
+    imported, while any other deprecation still raises."""
     code = textwrap.dedent(
         """
         import warnings
         import mipr_rules.engine.durable_core
-        warnings.warn("datetime.datetime.utcfromtimestamp() is deprecated and scheduled for removal",
-                      DeprecationWarning)
+        from durable.engine import _unix_now
+        _unix_now()
         print("filtered")
         try:
             warnings.warn("something else is deprecated", DeprecationWarning)
@@ -443,6 +445,13 @@ def test_the_utcfromtimestamp_warning_is_filtered_and_nothing_else(run_python: C
     result = run_python(code, "-W", "error::DeprecationWarning")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["filtered", "others", "still", "raise"]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="utcfromtimestamp is deprecated from Python 3.12")
+def test_on_312_durable_rules_warns_without_the_filter(run_python: Callable[..., Any]) -> None:
+    result = run_python("from durable.engine import _unix_now; _unix_now()", "-W", "error::DeprecationWarning")
+    assert result.returncode != 0
+    assert "utcfromtimestamp" in result.stderr
 
 
 def test_the_suite_itself_runs_with_warnings_as_errors(pytestconfig: pytest.Config) -> None:

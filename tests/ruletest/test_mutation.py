@@ -19,10 +19,7 @@ from mipr_rules.ruletest.mutate import Mutation, mutations
 from mipr_rules.ruletest.runner import Runner
 from mipr_rules.ruletest.suite import Suite
 
-UNUSED = {
-    ("cqc-readiness", "manager_recruitment_days"):
-        "no rule or fact calculator reads it: manager_recruitment_not_started fires as soon as there is no manager",
-}
+UNUSED: dict[tuple[str, str], str] = {}
 """Parameters nothing reads, so no test can notice a change: reported to the ruleset's author."""
 
 

@@ -83,7 +83,7 @@ def test_junit_output_is_accepted_by_junit_parsers(tests_file: Callable[..., Pat
     assert isinstance(failure, junitparser.Failure)
     assert failure.message == "expected result missing: supervision_overdue did not fire"
     assert "days_since_supervision = 91; threshold 91: equal" in (failure.text or "")
-    props = {p.name: p.value for p in suite.properties()}
+    props = {p.name: p.value for p in suite.properties()}  # type: ignore[no-untyped-call]
     assert props["ruleset"] == "cqc-readiness 1.0.0"
 
 
