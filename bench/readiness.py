@@ -325,6 +325,7 @@ class Case:
         from mipr_rules.engine.ids import fact_ids
         from mipr_rules.engine.worker import Job
 
+        rss_after_input = _status("self").get("VmRSS", 0)
         # Warm up: spawn the workers and load the ruleset in each (not timed).
         list(self.evaluator.run(self.compiled, ((h.location_id, h) for h in self.homes(64, "warm-")), AS_OF))
         out: dict[str, Any] = {"homes": self.n, "workers": self.workers, "distinct_homes": len(self.templates),
@@ -332,9 +333,17 @@ class Case:
         n_records = sum(self.records[i % len(self.records)] for i in range(self.n))
         out["records"] = n_records
         out["records_per_home"] = n_records / self.n
+        # Counts, and the first few examples only: recording differences must not itself take memory in
+        # proportion to the homes (it would show as growth in the memory samples).
         mismatches: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
         """Homes where the engine reported an alert more than once and is otherwise equal to the floor."""
+        counts: Counter[str] = Counter()
+
+        def record(kind: str, examples: list[dict[str, Any]], example: Callable[[], dict[str, Any]]) -> None:
+            counts[kind] += 1
+            if len(examples) < 5:
+                examples.append(example())
 
         # --- Pass 1: components, on the same precomputed fact dicts, chunk by chunk -------------------
         t_facts = t_ids = t_floor = t_engine = 0.0
@@ -375,18 +384,21 @@ class Case:
                 # A fact that satisfies two ``any`` alternatives matches once per alternative in the raw output;
                 # Evaluator.run reports the alert once. Counted (``duplicate_homes.only``), not a difference.
                 if result.error is None and sorted(dict.fromkeys(result.matches)) == sorted(expected):
-                    duplicates.append({"pass": "only", "home": home.location_id, "repeated": [
-                        (self.compiled.rule_by_key[rule].id, fid) for (rule, fid), count
-                        in Counter(result.matches).items() if count > 1]})
+                    record("duplicate only", duplicates, lambda: {
+                        "pass": "only", "home": home.location_id, "repeated": [
+                            (self.compiled.rule_by_key[rule].id, fid)
+                            for (rule, fid), count in Counter(result.matches).items() if count > 1]})
                     continue
-                mismatches.append({"pass": "only", "home": home.location_id, "error": str(result.error or ""),
-                                   "engine_only": sorted(set(result.matches) - set(expected)),
-                                   "floor_only": sorted(set(expected) - set(result.matches))})
+                record("mismatch", mismatches, lambda: {
+                    "pass": "only", "home": home.location_id, "error": str(result.error or ""),
+                    "engine_only": sorted(set(result.matches) - set(expected)),
+                    "floor_only": sorted(set(expected) - set(result.matches))})
         out["facts"] = n_facts
         out["facts_per_home"] = n_facts / self.n
         out["matches"] = n_matches
         out["only"] = {"facts_s": t_facts, "fact_ids_s": t_ids, "floor_s": t_floor, "engine_s": t_engine,
                        "engine_cpu_s": cpu_engine}
+        rss_after_only = _status("self").get("VmRSS", 0)
         print(f"  [{self.n} homes, {self.workers} worker(s)] components done", file=sys.stderr, flush=True)
 
         # --- Pass 2: the floor end to end --------------------------------------------------------------
@@ -407,6 +419,7 @@ class Case:
         floor_e2e_cpu = time.process_time() - c0 - t_digest
         out["alerts"] = n_alerts
         out["alerts_by_rule"] = {rule.id: by_rule[rule.id] for rule in self.compiled.rule_by_key.values()}
+        rss_after_floor = _status("self").get("VmRSS", 0)
         print(f"  [{self.n} homes, {self.workers} worker(s)] floor end to end done", file=sys.stderr, flush=True)
 
         # --- Pass 3: the engine end to end, sampling memory -------------------------------------------
@@ -431,16 +444,17 @@ class Case:
             ):
                 expected = floor.hits(calc.calculate(self._home(index), ctx), evaluation.key, AS_OF)
                 distinct = tuple({repr(h): h for h in evaluation.hits}.values())
+                got = [(h.rule_id, h.subject) for h in evaluation.hits]
                 if evaluation.error is None and distinct == expected:
-                    duplicates.append({"pass": "end-to-end", "home": evaluation.key, "repeated": [
-                        key for key, count in Counter((h.rule_id, h.subject) for h in evaluation.hits).items()
-                        if count > 1]})
+                    record("duplicate end-to-end", duplicates, lambda: {
+                        "pass": "end-to-end", "home": evaluation.key,
+                        "repeated": [key for key, count in Counter(got).items() if count > 1]})
                 else:
-                    got = {(h.rule_id, h.subject) for h in evaluation.hits}
                     want = {(h.rule_id, h.subject) for h in expected}
-                    mismatches.append({"pass": "end-to-end", "home": evaluation.key,
-                                       "error": str(evaluation.error or ""), "engine_only": sorted(got - want),
-                                       "floor_only": sorted(want - got), "same_keys_other_fields_differ": got == want})
+                    record("mismatch", mismatches, lambda: {
+                        "pass": "end-to-end", "home": evaluation.key, "error": str(evaluation.error or ""),
+                        "engine_only": sorted(set(got) - want), "floor_only": sorted(want - set(got)),
+                        "same_keys_other_fields_differ": set(got) == want})
             done = index + 1
             if done % every == 0 or done in (1000, 5000, 10000) or done == self.n:
                 samples.append({"homes": done, "parent_kb": _status("self").get("VmRSS", 0),
@@ -459,6 +473,9 @@ class Case:
             "first_result_s": first_result,
         }
         out["memory"] = {
+            "parent_rss_after_input_kb": rss_after_input,
+            "parent_rss_after_only_pass_kb": rss_after_only,
+            "parent_rss_after_floor_pass_kb": rss_after_floor,
             "parent_rss_before_kb": rss_before,
             "parent_peak_kb": peak_parent,
             "workers_rss_before_kb": {str(k): v for k, v in workers_before.items()},
@@ -471,10 +488,10 @@ class Case:
             },
         }
         out["crashes"] = self.evaluator.pool.crashes
-        out["mismatches"] = len(mismatches)
-        out["mismatch_examples"] = mismatches[:5]
-        out["duplicate_homes"] = {p: sum(d["pass"] == p for d in duplicates) for p in ("only", "end-to-end")}
-        out["duplicate_examples"] = duplicates[:5]
+        out["mismatches"] = counts["mismatch"]
+        out["mismatch_examples"] = mismatches
+        out["duplicate_homes"] = {p: counts[f"duplicate {p}"] for p in ("only", "end-to-end")}
+        out["duplicate_examples"] = duplicates
         out["load_average"] = os.getloadavg()
         self.evaluator.close()
         return out

@@ -8,6 +8,7 @@ by name with ``MIPR_RULES_DISABLE_PLUGINS=name1,name2``.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +60,18 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
         if module_path in blocked:
             continue
         pm.register(importlib.import_module(module_path), name=module_path)
+    if load_entry_points:
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if pm.is_blocked(entry_point.name):
+                continue
+            try:
+                entry_point.load()
+            except Exception as exc:  # an installed plugin whose code or dependencies are broken
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                raise PluginError(
+                    f"plugin {entry_point.name} ({entry_point.value}) does not load: {type(exc).__name__}: {first}; "
+                    f"fix or uninstall it, or set {DISABLE_ENV}={entry_point.name}"
+                ) from None
     try:
         if load_entry_points:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)

@@ -179,30 +179,35 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
     if len(rows) != 1:
         raise InputError(f"{folder / layout.LOCATION.name}: expected exactly one location row, found {len(rows)}")
     where, loc = rows[0]
-    people_rows = list(_rows(folder, layout.PEOPLE, context))
-    person_ids = {row.get("person_id", "") for _, row in people_rows}
-    staff_rows = list(_rows(folder, layout.STAFF, context))
-    staff_ids = {row.get("staff_id", "") for _, row in staff_rows}
-    plans = _children(folder, layout.CARE_PLANS, CarePlan, context, person_ids)
-    risks = _children(folder, layout.RISK_ASSESSMENTS, RiskAssessment, context, person_ids)
-    training = _children(folder, layout.TRAINING, TrainingRecord, context, staff_ids)
-    supervisions = _children(folder, layout.SUPERVISIONS, Supervision, context, staff_ids)
-
-    people = []
-    for row_where, row in people_rows:
-        person = _build(Person, row, row_where, context)
-        if person is not None:
-            pid = person.person_id
-            people.append(attrs.evolve(person, care_plans=tuple(plans[pid]), risk_assessments=tuple(risks[pid])))
+    people = [
+        person
+        for row_where, row in _rows(folder, layout.PEOPLE, context)
+        if (person := _build(Person, row, row_where, context)) is not None
+    ]
     staff = []
-    for row_where, row in staff_rows:
+    for row_where, row in _rows(folder, layout.STAFF, context):
         dbs = {k[4:]: row.pop(k) for k in list(row) if k.startswith("dbs_")}
         if dbs:
             row["dbs"] = dbs
         member = _build(StaffMember, row, row_where, context)
         if member is not None:
-            sid = member.staff_id
-            staff.append(attrs.evolve(member, training=tuple(training[sid]), supervisions=tuple(supervisions[sid])))
+            staff.append(member)
+    # Children are matched against the records that were built, so that the rows of a person or member of
+    # staff skipped in lenient mode are reported as skipped too, never dropped silently.
+    person_ids = {person.person_id for person in people}
+    staff_ids = {member.staff_id for member in staff}
+    plans = _children(folder, layout.CARE_PLANS, CarePlan, context, person_ids)
+    risks = _children(folder, layout.RISK_ASSESSMENTS, RiskAssessment, context, person_ids)
+    training = _children(folder, layout.TRAINING, TrainingRecord, context, staff_ids)
+    supervisions = _children(folder, layout.SUPERVISIONS, Supervision, context, staff_ids)
+    people = [
+        attrs.evolve(p, care_plans=tuple(plans[p.person_id]), risk_assessments=tuple(risks[p.person_id]))
+        for p in people
+    ]
+    staff = [
+        attrs.evolve(m, training=tuple(training[m.staff_id]), supervisions=tuple(supervisions[m.staff_id]))
+        for m in staff
+    ]
 
     current, past = _ratings(folder, context)
     record: dict[str, Any] = {

@@ -132,7 +132,8 @@ class Core:
             if digest in seen:
                 raise EngineError(f"fact ids {seen[digest]!r} and {fid!r} collide in the engine's hash")
             seen[digest] = fid  # type: ignore[assignment]
-            check_fact(fact, f"fact {fid}")
+            subject = fact.get("subject")
+            check_fact(fact, f"fact {subject}" if isinstance(subject, str) and subject else f"fact {fid}")
             payload.append(dict(fact, sid=sid))
         matches: list[tuple[str, str]] = []
         try:

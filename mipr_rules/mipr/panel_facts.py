@@ -18,6 +18,7 @@ Fields (a field whose value is unknown is left out, never null):
 | ``largest_criterion_disagreement`` | number | Largest difference between the stages on one criterion |
 | ``most_disputed_criterion`` | string | The criterion with that difference (first in order) |
 | ``largest_unmoderated_disagreement`` | number | The same over criteria the moderation did not settle |
+| ``most_disputed_unmoderated_criterion`` | string | The criterion with that difference (first in order) |
 | ``moderated`` | boolean | A moderation is recorded |
 | ``moderated_criteria`` | integer | Criteria it settles |
 | ``has_verified_score`` | boolean | Both stages are complete, so a verified score exists |
@@ -63,6 +64,7 @@ FACT_TYPE = FactType(
         "largest_criterion_disagreement": NUM,
         "most_disputed_criterion": STR,
         "largest_unmoderated_disagreement": NUM,
+        "most_disputed_unmoderated_criterion": STR,
         "moderated": BOOL,
         "moderated_criteria": INT,
         "has_verified_score": BOOL,
@@ -139,7 +141,7 @@ class PanelFacts:
         settled = set(record.moderation.scores) if record.moderation else set()
         diffs = scores.differences
         disputed = max(diffs, key=lambda c: diffs[c]) if diffs else None
-        unmoderated = [d for c, d in diffs.items() if c not in settled]
+        unmoderated = {c: d for c, d in diffs.items() if c not in settled}
         overall = scores.overall
         dated = [r.date for r in record.stage(1) if r.date is not None]
         review = record.factual_accuracy_review
@@ -167,7 +169,9 @@ class PanelFacts:
         if disputed is not None:
             fields["largest_criterion_disagreement"] = diffs[disputed]
             fields["most_disputed_criterion"] = disputed
-            fields["largest_unmoderated_disagreement"] = max(unmoderated, default=0.0)
+            fields["largest_unmoderated_disagreement"] = max(unmoderated.values(), default=0.0)
+            if unmoderated:
+                fields["most_disputed_unmoderated_criterion"] = max(unmoderated, key=lambda c: unmoderated[c])
         if overall is not None:
             fields |= {
                 "verified_score": overall.score,

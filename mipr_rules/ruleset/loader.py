@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,10 @@ def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
             raise _fail(
                 name, root, f"{here}.severity", f"rule {rule.id}: severity must be one of {', '.join(SEVERITIES)}"
             )
+        try:
+            list(string.Formatter().parse(rule.message))
+        except ValueError as exc:
+            raise _fail(name, root, f"{here}.message", f"rule {rule.id}: malformed message template: {exc}") from None
         if rule.source not in source_ids:
             raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source!r}")
 

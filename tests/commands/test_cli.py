@@ -200,6 +200,13 @@ def test_a_plugin_with_a_misspelt_hook(mipr: Run, tmp_path: Path) -> None:
     assert "mipr_register_adapter" in line and "misspelt_plugin" in line
 
 
+def test_a_plugin_that_does_not_import(mipr: Run, tmp_path: Path) -> None:
+    _fake_plugin(tmp_path, "broken_plugin", "import a_dependency_that_is_not_installed\n")
+    line = _error_line(mipr("adapters", env=_env_with(tmp_path)))
+    assert line.startswith("mipr: error: ")
+    assert "broken_plugin" in line and "a_dependency_that_is_not_installed" in line
+
+
 def test_a_bad_configuration(
     cli: Callable[..., tuple[int, str, str]], sample_json: Path, tmp_path: Path
 ) -> None:

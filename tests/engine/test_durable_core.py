@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from mipr_rules.engine import durable_core
-from mipr_rules.engine.compile import CompiledRuleset
+from mipr_rules.engine.compile import CompiledRuleset, compile_ruleset
 from mipr_rules.engine.durable_core import BATCH, MAX_ID_BYTES, MAX_PROPERTIES, MAX_VALUE_BYTES, Core
 from mipr_rules.engine.ids import fact_ids, fnv1a_32
 from mipr_rules.engine.worker import EnginePool, Job
@@ -60,8 +60,6 @@ GT_ZERO = [{"id": "overdue", "fact": "plan", "when": [{"days": {"gt": 0}}]}]
 
 
 def test_c1_sessions_whose_facts_match_no_rule_are_deleted_without_crashing(cqc_ruleset: Ruleset) -> None:
-    from mipr_rules.engine.compile import compile_ruleset
-
     compiled = compile_ruleset(cqc_ruleset)
     unmatched: list[list[dict[str, Any]]] = [
         [{"id": "f0", "type": "no_such_type", "subject": "x"}],
@@ -109,7 +107,11 @@ def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(
 # --- C2: ids long enough to overflow the C stack ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("sid", ["s" * (MAX_ID_BYTES + 1), "é" * (MAX_ID_BYTES // 2 + 1), "x" * 2_000_000])
+@pytest.mark.parametrize(
+    "sid",
+    ["s" * (MAX_ID_BYTES + 1), "é" * (MAX_ID_BYTES // 2 + 1), "x" * 2_000_000],
+    ids=["257-bytes", "258-bytes-utf8", "2-MB"],
+)
 def test_c2_overlong_session_id_is_refused(
     core: Core, compiled_rules: Callable[..., CompiledRuleset], sid: str
 ) -> None:
@@ -118,7 +120,11 @@ def test_c2_overlong_session_id_is_refused(
         core.evaluate(name, sid, [{"id": "f0", "type": "plan", "days": 3}])
 
 
-@pytest.mark.parametrize("fid", ["f" * (MAX_ID_BYTES + 1), "é" * (MAX_ID_BYTES // 2 + 1), "x" * 10_000_000])
+@pytest.mark.parametrize(
+    "fid",
+    ["f" * (MAX_ID_BYTES + 1), "é" * (MAX_ID_BYTES // 2 + 1), "x" * 10_000_000],
+    ids=["257-bytes", "258-bytes-utf8", "10-MB"],
+)
 def test_c2_overlong_fact_id_is_refused(
     core: Core, compiled_rules: Callable[..., CompiledRuleset], fid: str
 ) -> None:
@@ -449,7 +455,9 @@ def test_the_utcfromtimestamp_warning_is_filtered_and_nothing_else(run_python: C
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="utcfromtimestamp is deprecated from Python 3.12")
 def test_on_312_durable_rules_warns_without_the_filter(run_python: Callable[..., Any]) -> None:
-    result = run_python("from durable.engine import _unix_now; _unix_now()", "-W", "error::DeprecationWarning")
+    result = run_python(
+        "from durable.engine import _unix_now; _unix_now()", "-W", "error::DeprecationWarning"
+    )
     assert result.returncode != 0
     assert "utcfromtimestamp" in result.stderr
 
