@@ -17,6 +17,7 @@ Use it to check an optimisation of the core: run it before and after, and compar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import pickle
 import sys
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import readiness
+
     from mipr_rules.engine.durable_core import SENTINEL_TYPE, Core
     from mipr_rules.engine.evaluate import Evaluator
     from mipr_rules.engine.ids import fact_ids
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def ids() -> None:
         for home in facts:
-            for fid, fact in zip(fact_ids(len(home)), home):
+            for fid, fact in zip(fact_ids(len(home)), home, strict=True):
                 fact["id"] = fid
 
     stages["parent: fact ids"] = best(args.repeat, ids)
@@ -92,23 +94,30 @@ def main(argv: list[str] | None = None) -> int:
         texts = []
         for i, home in enumerate(facts):
             sid = f"c{i}"
-            texts.append((sid, json.dumps([{"sid": sid, "id": "~sentinel", "type": SENTINEL_TYPE}]),
-                          json.dumps([dict(f, sid=sid) for f in home], ensure_ascii=False)))
+            texts.append(
+                (
+                    sid,
+                    json.dumps([{"sid": sid, "id": "~sentinel", "type": SENTINEL_TYPE}]),
+                    json.dumps([dict(f, sid=sid) for f in home], ensure_ascii=False),
+                )
+            )
 
         def c_core() -> None:
             for sid, sentinel, text in texts:
                 out: list[tuple[str, str]] = []
                 for payload in (sentinel, text):
-                    try:
+                    with contextlib.suppress(engine.error):  # "not handled" (some fact matched nothing)
                         engine.assert_facts(handle, payload)
-                    except engine.error:
-                        pass
                     core._drain(handle, out)
                 engine.delete_state(handle, sid)
 
         stages["worker: of which C core + drain"] = best(args.repeat, c_core)
-        stages["worker: of which JSON encoding"] = best(args.repeat, lambda: [
-            json.dumps([dict(f, sid="s1") for f in home], ensure_ascii=False, allow_nan=False) for home in facts])
+        stages["worker: of which JSON encoding"] = best(
+            args.repeat,
+            lambda: [
+                json.dumps([dict(f, sid="s1") for f in home], ensure_ascii=False, allow_nan=False) for home in facts
+            ],
+        )
     except (AttributeError, ImportError, KeyError) as exc:
         print(f"(C core alone not measured: {exc})", file=sys.stderr)
 
@@ -118,29 +127,38 @@ def main(argv: list[str] | None = None) -> int:
     once = [evaluate_module._Explain(compiled)] if hasattr(evaluate_module, "_Explain") else []
 
     def hits() -> None:
-        for i, (home, found) in enumerate(zip(facts, matches)):
+        for i, (home, found) in enumerate(zip(facts, matches, strict=True)):
             Evaluator._hits(compiled, f"1-{i:09d}", home, found, as_of, *once)
 
     stages["parent: hits (explain)"] = best(args.repeat, hits)
     stages["floor: rules"] = best(args.repeat, lambda: [floor.matches(home) for home in facts])
     stages["floor: rules + hits"] = best(
-        args.repeat, lambda: [floor.hits(home, f"1-{i:09d}", as_of) for i, home in enumerate(plain)])
+        args.repeat, lambda: [floor.hits(home, f"1-{i:09d}", as_of) for i, home in enumerate(plain)]
+    )
 
     per_home = {name: 1e6 * seconds / n for name, seconds in stages.items()}
     engine = sum(v for k, v in per_home.items() if k.startswith(("parent", "worker")) and "of which" not in k)
     floor_e2e = per_home["parent: facts"] + per_home["floor: rules + hits"]
     width = max(map(len, per_home))
     records = sum(case.records[i % len(case.records)] for i in range(n)) / n
-    print(f"CPU microseconds per home ({n:,} homes; {records:.0f} records and {sum(map(len, facts)) / n:.0f} facts "
-          f"per home; best of {args.repeat})")
+    print(
+        f"CPU microseconds per home ({n:,} homes; {records:.0f} records and {sum(map(len, facts)) / n:.0f} facts "
+        f"per home; best of {args.repeat})"
+    )
     for name, value in per_home.items():
         print(f"  {name:<{width}}  {value:8.1f}")
     print(f"  {'engine path, all stages':<{width}}  {engine:8.1f}")
     print(f"  {'floor end to end (facts + rules + hits)':<{width}}  {floor_e2e:8.1f}")
-    engine_only = per_home["parent: fact ids"] + per_home["parent: pickle job"] + per_home["worker: unpickle job"] \
+    engine_only = (
+        per_home["parent: fact ids"]
+        + per_home["parent: pickle job"]
+        + per_home["worker: unpickle job"]
         + per_home["worker: Core.evaluate"]
-    print(f"engine-only / floor-only: {engine_only / per_home['floor: rules']:.1f}x;  "
-          f"end to end (CPU, one core): {engine / floor_e2e:.2f}x")
+    )
+    print(
+        f"engine-only / floor-only: {engine_only / per_home['floor: rules']:.1f}x;  "
+        f"end to end (CPU, one core): {engine / floor_e2e:.2f}x"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps({"homes": n, "us_per_home": per_home}, indent=1))
     return 0

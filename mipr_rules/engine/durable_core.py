@@ -133,7 +133,8 @@ class Core:
                 raise EngineError(f"fact ids {seen[digest]!r} and {fid!r} collide in the engine's hash")
             seen[digest] = fid  # type: ignore[assignment]
             subject = fact.get("subject")
-            check_fact(fact, f"fact {subject}" if isinstance(subject, str) and subject else f"fact {fid}")
+            named = isinstance(subject, str) and 0 < len(subject) <= MAX_ID_BYTES
+            check_fact(fact, f"fact {subject}" if named else f"fact {fid}")
             payload.append(dict(fact, sid=sid))
         matches: list[tuple[str, str]] = []
         try:

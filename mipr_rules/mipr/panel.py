@@ -225,7 +225,7 @@ def verify(
     check_panel_ruleset(ruleset)
     ensure_calculators(evaluator)
     compiled = evaluator.compile(ruleset, overrides, PanelRecord)
-    policy = Policy.from_parameters(compiled.parameters, ruleset.path or ruleset.id)
+    policy = Policy.from_parameters(compiled.parameters, f"{ruleset.id} parameters")
     (evaluation,) = evaluator.run(compiled, [(record.key, record)], as_of)
     if evaluation.error is not None:
         raise evaluation.error

@@ -26,7 +26,7 @@ from mipr_rules.mipr.reading import FORMATS, read_report
 from mipr_rules.mipr.report import Report
 from mipr_rules.mipr.review_plugin import ensure_calculators
 from mipr_rules.mipr.review_score import CriterionScores
-from mipr_rules.mipr.scoring import Overall, criterion_score, rating_words
+from mipr_rules.mipr.scoring import Overall, Policy, criterion_score, rating_words
 from mipr_rules.model.vocabulary import RatingValue
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -311,7 +311,10 @@ def review(
     ensure_calculators(evaluator)
     compiled = evaluator.compile(ruleset, overrides)
     where = ruleset.path or ruleset.id
-    proceeding = rating_words(compiled.parameters.get("proceeding_ratings"), f"{where}: proceeding_ratings")
+    Policy.from_parameters(compiled.parameters, f"{ruleset.id} parameters")  # bad weights or bands: one line, early
+    proceeding = rating_words(
+        compiled.parameters.get("proceeding_ratings"), f"{ruleset.id} parameters: proceeding_ratings"
+    )
     by_criterion: dict[str, list[ReviewFinding]] = {c.id: [] for c in CRITERIA}
     for hit in evaluator.run_one(compiled, report.location.id, report, as_of):
         measure = hit.emit.get("measure")

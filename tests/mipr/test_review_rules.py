@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import attrs
 import pytest
@@ -51,12 +52,12 @@ def _faults(result: ReviewReport) -> set[tuple[str, str, str]]:
     return {(c.criterion.id, f.hit.rule_id, f.hit.subject) for c in result.criteria for f in c.findings if f.deduction}
 
 
-def _finding(report: Report, statement: str, **changes: object) -> Report:
+def _finding(report: Report, statement: str, **changes: Any) -> Report:
     findings = tuple(attrs.evolve(f, **changes) if f.statement == statement else f for f in report.findings)
     return attrs.evolve(report, findings=findings)
 
 
-def _recommendation(report: Report, rec_id: str, **changes: object) -> Report:
+def _recommendation(report: Report, rec_id: str, **changes: Any) -> Report:
     recs = tuple(attrs.evolve(r, **changes) if r.id == rec_id else r for r in report.recommendations)
     return attrs.evolve(report, recommendations=recs)
 

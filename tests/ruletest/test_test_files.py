@@ -128,7 +128,7 @@ def test_inline_data_is_checked_against_the_canonical_model(runner: Runner, test
 def test_an_impossible_yaml_date_is_an_error_with_its_line(runner: Runner, tests_file: Callable[..., Path]) -> None:
     path = tests_file("- name: x\n  as_of: 2026-02-30\n  given: {inline: {}}\n  only_expected: true\n")
     line = line_of(path, "2026-02-30")
-    assert load_error(runner, path) == f"{path}:{line}: invalid date: day is out of range for month"
+    assert load_error(runner, path) == f"{path}:{line}:12: invalid YAML: invalid date: day is out of range for month"
 
 
 def test_an_error_in_the_base_points_at_the_base(runner: Runner, tests_file: Callable[..., Path]) -> None:
