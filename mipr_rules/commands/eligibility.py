@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, emit, format_option, guard, today
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, today
 from mipr_rules.config import load_config
 from mipr_rules.eligibility import (
     DEFAULT_RULESET,
@@ -32,13 +32,7 @@ from mipr_rules.ruleset.catalogue import Catalogue
     "evidence_of_improvement, rating_absence_blocks_commissioning (missing = unknown).",
 )
 @as_of_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Provider configuration (parameter overrides).",
-)
+@config_option
 @format_option()
 def eligibility(
     location_file: Path, nomination_file: Path | None, as_of: dt.date | None, config_path: Path | None, fmt: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -38,6 +39,17 @@ def as_of_option(func: F) -> F:
     return click.option("--as-of", "as_of", type=DATE, default=None, help="Evaluate as of this date (default: today).")(
         func
     )
+
+
+def config_option(func: F) -> F:
+    """``--config FILE``: the provider's configuration (parameter overrides, region)."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Provider configuration: parameter overrides per ruleset and the working-day region (README).",
+    )(func)
 
 
 def format_option(default: str = "text") -> Callable[[F], F]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, emit, format_option, guard, today
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, today
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
@@ -26,13 +26,7 @@ from mipr_rules.ruleset.catalogue import Catalogue
     "default: the file's framework, else what it contains.",
 )
 @as_of_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Provider configuration (parameter overrides, e.g. percentage_rounding).",
-)
+@config_option
 @format_option()
 def rating(scores_file: Path, framework: str | None, as_of: dt.date | None, config_path: Path | None, fmt: str) -> None:
     """Work out key-question and overall ratings, citing the rule behind each.

@@ -10,7 +10,7 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.commands.options import as_of_option, emit, fail_on_option, format_option, reached, today
+from mipr_rules.commands.options import as_of_option, config_option, emit, fail_on_option, format_option, reached, today
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
@@ -44,13 +44,7 @@ def readiness_report(
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Provider configuration (parameter overrides, region).",
-)
+@config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
 @format_option()
 @fail_on_option

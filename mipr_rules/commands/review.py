@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, emit, format_option, guard, reached, today
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, reached, today
 from mipr_rules.config import load_config
 from mipr_rules.errors import MiprRulesError
 from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport, review_file
@@ -22,13 +22,7 @@ PANEL = "panel"
 @click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id (kind mipr).")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Provider configuration (parameter overrides of the ruleset).",
-)
+@config_option
 @format_option()
 @click.option(
     "--fail-on",

@@ -81,8 +81,9 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
 @rules.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
 def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     """Check ruleset files (default: every installed one), reporting every problem with its line.
 
@@ -115,8 +116,11 @@ def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
                 click.echo(f"{file}: ok")
     levels = [p["level"] for f in report for p in f["problems"]]
     if fmt == "json":
-        click.echo(json.dumps({"files": report, "errors": levels.count("error"),
-                               "warnings": levels.count("warning")}, indent=2))
+        click.echo(
+            json.dumps(
+                {"files": report, "errors": levels.count("error"), "warnings": levels.count("warning")}, indent=2
+            )
+        )
     failing = "error" in levels or (strict and "warning" in levels)
     sys.exit(2 if failing else 0)
 
@@ -124,19 +128,49 @@ def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
 @rules.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--ruleset", "ruleset_ids", multiple=True, metavar="ID", help="Only the test files of this ruleset.")
-@click.option("-k", "keyword", default=None, metavar="EXPR",
-              help="Only cases whose file, ruleset or name match, e.g. -k 'care_plan and not audit'.")
+@click.option(
+    "-k",
+    "keyword",
+    default=None,
+    metavar="EXPR",
+    help="Only cases whose file, ruleset or name match, e.g. -k 'care_plan and not audit'.",
+)
 @click.option("--coverage", is_flag=True, help="Report rules that never fired and conditions never false.")
-@click.option("--threshold", type=click.FloatRange(0, 100), default=None, metavar="PCT",
-              help="Exit 1 if any ruleset's rule coverage is under PCT percent (implies --coverage).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
-              help="Output format (json: docs/commands/rules-test.md).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the report to this file instead of standard output.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PCT",
+    help="Exit 1 if any ruleset's rule coverage is under PCT percent (implies --coverage).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="Output format (json: docs/commands/rules-test.md).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="One line per case.")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of test files and exit.")
-def test(paths: tuple[Path, ...], ruleset_ids: tuple[str, ...], keyword: str | None, coverage: bool,
-         threshold: float | None, fmt: str, output: Path | None, verbose: bool, schema: bool) -> None:
+def test(
+    paths: tuple[Path, ...],
+    ruleset_ids: tuple[str, ...],
+    keyword: str | None,
+    coverage: bool,
+    threshold: float | None,
+    fmt: str,
+    output: Path | None,
+    verbose: bool,
+    schema: bool,
+) -> None:
     """Run the test cases of rulesets (<id>.tests.yaml) through the engine.
 
     With no PATH, the test files beside every installed ruleset. Exit 0 when every case passes, 1 when one
@@ -163,8 +197,9 @@ def test(paths: tuple[Path, ...], ruleset_ids: tuple[str, ...], keyword: str | N
     except KeywordError as exc:
         raise click.BadParameter(str(exc), param_hint="-k") from None
     with Runner() as runner:
-        report = run_tests(runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage,
-                           threshold=threshold)
+        report = run_tests(
+            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold
+        )
     text = report.render(fmt, verbose)
     if output is not None:
         output.write_text(text, encoding="utf-8")
@@ -194,12 +229,18 @@ def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Rul
 @click.argument("rule_id")
 @click.option("--ruleset", "ruleset_id", default=None, metavar="ID", help="The ruleset (when several have the rule).")
 @click.option("--version", "version", default=None, help="A specific version of the ruleset.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Provider configuration: explain with its parameter values.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Provider configuration: explain with its parameter values.",
+)
 @click.option("--no-example", is_flag=True, help="Do not run a test case for an example.")
 @format_option()
-def explain(rule_id: str, ruleset_id: str | None, version: str | None, config_path: Path | None,
-            no_example: bool, fmt: str) -> None:
+def explain(
+    rule_id: str, ruleset_id: str | None, version: str | None, config_path: Path | None, no_example: bool, fmt: str
+) -> None:
     """Explain a rule: what it checks in words, its parameters and their values, its source, an example.
 
     \b
@@ -215,8 +256,9 @@ def explain(rule_id: str, ruleset_id: str | None, version: str | None, config_pa
     rule = ruleset.rule(rule_id)
     params = ruleset.defaults() | load_config(config_path).overrides_for(ruleset)
     pm = plugins.plugin_manager()
-    fact_type = next((ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types
-                      if ft.name == rule.fact), None)
+    fact_type = next(
+        (ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types if ft.name == rule.fact), None
+    )
     example = None if no_example else example_for(ruleset, rule_id)
     description = RuleDescription(ruleset, rule, params, fact_type, example)
     if fmt == "json":

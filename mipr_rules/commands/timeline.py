@@ -10,6 +10,7 @@ import click
 
 from mipr_rules.commands.options import (
     as_of_option,
+    config_option,
     emit,
     fail_on_option,
     format_option,
@@ -53,13 +54,7 @@ from mipr_rules.workdays import REGIONS
     default=None,
     help="Bank-holiday calendar for working days (default: england-and-wales, or the config's).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Provider configuration (parameter overrides, region).",
-)
+@config_option
 @format_option()
 @fail_on_option
 def timeline(

@@ -30,7 +30,7 @@ from mipr_rules.alerts.notify import (
     validate_target,
 )
 from mipr_rules.alerts.store import AlertStore
-from mipr_rules.commands.options import DATE, as_of_option, fail, fail_on_option, guard, reached, today
+from mipr_rules.commands.options import DATE, as_of_option, config_option, fail, fail_on_option, guard, reached, today
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
@@ -275,13 +275,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 @click.option("--once", is_flag=True, help="Check once and exit (for cron).")
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Provider configuration (parameter overrides, region).",
-)
+@config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
 @click.option(
     "--format",
