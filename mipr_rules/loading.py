@@ -24,7 +24,7 @@ class NoAliasSafeLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases are not allowed in mipr-rules input", event.start_mark
             )
@@ -33,7 +33,7 @@ class NoAliasSafeLoader(yaml.SafeLoader):
     def construct_yaml_timestamp(self, node: Any) -> Any:
         """A date such as ``2026-13-01`` is a YAML error with its line, not a bare ``ValueError``."""
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call,unused-ignore]
         except (ValueError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(None, None, f"invalid date: {exc}", node.start_mark) from None
 

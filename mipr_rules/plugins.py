@@ -34,6 +34,7 @@ DEFAULT_PLUGINS = (
     "mipr_rules.facts.eligibility_facts",
     "mipr_rules.facts.rating_facts",
     "mipr_rules.mipr.plugin",
+    "mipr_rules.mipr.review_plugin",
     "mipr_rules.outputs.text",
     "mipr_rules.outputs.json_output",
     "mipr_rules.outputs.html",
@@ -77,9 +78,9 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", repr(exc.plugin))
+        plugin_name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", repr(exc.plugin))
         raise PluginError(
-            f"plugin {name}: {str(exc).split(' in plugin ')[0]} (hooks are documented in mipr_rules/hookspecs.py)"
+            f"plugin {plugin_name}: {str(exc).split(' in plugin ')[0]} (hooks are documented in mipr_rules/hookspecs.py)"
         ) from None
     return pm
 

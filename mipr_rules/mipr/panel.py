@@ -24,7 +24,6 @@ from mipr_rules.mipr.criteria import CRITERIA
 from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
 from mipr_rules.mipr.panel_record import STAGES, PanelRecord
 from mipr_rules.mipr.review import ruleset_ref, source_dict
-from mipr_rules.mipr.review_plugin import ensure_calculators
 from mipr_rules.mipr.scoring import Policy
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -223,7 +222,6 @@ def verify(
 ) -> PanelVerification:
     """Run ``ruleset`` over ``record`` in the engine."""
     check_panel_ruleset(ruleset)
-    ensure_calculators(evaluator)
     compiled = evaluator.compile(ruleset, overrides, PanelRecord)
     policy = Policy.from_parameters(compiled.parameters, f"{ruleset.id} parameters")
     (evaluation,) = evaluator.run(compiled, [(record.key, record)], as_of)

@@ -24,7 +24,6 @@ from mipr_rules.mipr.criteria import AREAS, BY_ID, CRITERIA, RATING_OF_SCORE, Cr
 from mipr_rules.mipr.locate import MEASURES, Sentence, describe, locate
 from mipr_rules.mipr.reading import FORMATS, read_report
 from mipr_rules.mipr.report import Report
-from mipr_rules.mipr.review_plugin import ensure_calculators
 from mipr_rules.mipr.review_score import CriterionScores
 from mipr_rules.mipr.scoring import Overall, Policy, criterion_score, rating_words
 from mipr_rules.model.vocabulary import RatingValue
@@ -308,7 +307,6 @@ def review(
     overall score of the criterion scores (``review_score.py``): it decides whether the report proceeds.
     """
     check_review_ruleset(ruleset)
-    ensure_calculators(evaluator)
     compiled = evaluator.compile(ruleset, overrides)
     where = ruleset.path or ruleset.id
     Policy.from_parameters(compiled.parameters, f"{ruleset.id} parameters")  # bad weights or bands: one line, early
