@@ -80,7 +80,8 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     except pluggy.PluginValidationError as exc:
         plugin_name = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", repr(exc.plugin))
         raise PluginError(
-            f"plugin {plugin_name}: {str(exc).split(' in plugin ')[0]} (hooks are documented in mipr_rules/hookspecs.py)"
+            f"plugin {plugin_name}: {str(exc).split(' in plugin ')[0]} "
+            "(hooks are documented in mipr_rules/hookspecs.py)"
         ) from None
     return pm
 
