@@ -164,8 +164,12 @@ def mipr() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture
-def run_python() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run a Python snippet in a fresh interpreter (for what may crash, or needs a clean process)."""
+def run_python(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run a Python snippet in a fresh interpreter (for what may crash, or needs a clean process).
+
+    It runs in a scratch folder: ``python -c`` puts its working directory first on ``sys.path``, and the
+    repository's source tree must not shadow the installed package under test.
+    """
 
     def run(code: str, *flags: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -175,6 +179,7 @@ def run_python() -> Callable[..., subprocess.CompletedProcess[str]]:
             timeout=timeout,
             check=False,
             env=cli_env(),
+            cwd=tmp_path,
         )
 
     return run
