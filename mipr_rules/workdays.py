@@ -28,6 +28,7 @@ class WorkingDays:
             raise InputError(f"unknown region {region!r}: expected one of {', '.join(REGIONS)}")
         self.region = region
         self._holidays = holidays.country_holidays("GB", subdiv=REGIONS[region])
+        self._between: dict[tuple[dt.date, dt.date], int] = {}
 
     def is_working_day(self, day: dt.date) -> bool:
         """True if ``day`` is neither a weekend nor a bank holiday of the region."""
@@ -51,6 +52,15 @@ class WorkingDays:
 
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+        key = (start, end)
+        count = self._between.get(key)
+        if count is None:
+            if len(self._between) >= 65536:
+                self._between.clear()
+            count = self._between[key] = self._count(start, end)
+        return count
+
+    def _count(self, start: dt.date, end: dt.date) -> int:
         if end < start:
             return -self.between(end, start)
         count = 0

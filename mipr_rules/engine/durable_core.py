@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mipr_rules.engine.ids import fnv1a_32
+from mipr_rules.engine.ids import canonical_fact_ids, fnv1a_32
 from mipr_rules.errors import EngineError
 
 if sys.version_info >= (3, 13):  # pragma: no cover - guarded at install time by requires-python
@@ -60,7 +60,7 @@ def check_id(value: str, what: str) -> None:
     """Refuse ids that are empty, too long or not plain text."""
     if not isinstance(value, str) or not value:
         raise EngineError(f"{what} must be a non-empty string")
-    if len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+    if len(value) > MAX_ID_BYTES // 4 and len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
         raise EngineError(f"{what} is longer than {MAX_ID_BYTES} bytes")
 
 
@@ -87,11 +87,46 @@ def check_fact(fact: dict[str, Any], where: str) -> None:
             raise EngineError(f"{where}: field {key} is a {type(value).__name__}, expected a JSON scalar")
 
 
+def _plain(fact: dict[str, Any]) -> bool:
+    """True when every value is one ``check_fact`` accepts without looking further (the usual case)."""
+    if len(fact) > MAX_PROPERTIES:
+        return False
+    for value in fact.values():
+        kind = type(value)
+        if not (kind is bool or kind is int or (kind is str and len(value) <= MAX_VALUE_BYTES and value.isascii())):
+            return False
+    return True
+
+
+def tested_fields(expression: Any) -> set[str]:
+    """Every fact field a durable-rules expression, rule or ruleset definition tests."""
+    found: set[str] = set()
+    if isinstance(expression, dict):
+        for key, value in expression.items():
+            if key.startswith("$"):
+                found |= tested_fields(value)
+            elif key in ("all", "any") and isinstance(value, list):
+                for pattern in value:  # [{"m": expression}]
+                    for inner in pattern.values():
+                        found |= tested_fields(inner)
+            else:
+                found.add(key)
+    elif isinstance(expression, list):
+        for item in expression:
+            found |= tested_fields(item)
+    return found
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 class Core:
     """A process-local owner of compiled rulesets and their (single, transient) sessions."""
 
     def __init__(self) -> None:
         self._handles: dict[str, int] = {}
+        self._fields: dict[str, frozenset[str]] = {}
+        """Per ruleset, the fields its rules test: no other field is sent to the engine."""
 
     @property
     def ruleset_count(self) -> int:
@@ -109,11 +144,13 @@ class Core:
         if self.needs_recycling():
             raise EngineError("engine process reached its ruleset limit; it must be recycled")
         definition = json.loads(definition_json)
+        fields = tested_fields(list(definition.values())) | {"type", "id"}
         definition[SENTINEL_RULE] = {"all": [{"m": {"type": SENTINEL_TYPE}}]}
         try:
             self._handles[name] = _core.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
         except _core.error as exc:
             raise EngineError(f"durable-rules rejected ruleset {name}: {exc}") from None
+        self._fields[name] = frozenset(fields)
 
     def evaluate(self, name: str, sid: str, facts: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
         """Assert ``facts`` into a fresh session ``sid`` of ruleset ``name``; return (rule, fact id) matches.
@@ -123,19 +160,26 @@ class Core:
         """
         check_id(sid, "session id")
         handle = self._handles[name]
-        seen: dict[int, str] = {}
+        keep = self._fields[name]
+        ids = tuple(fact.get("id") for fact in facts)
+        if ids != canonical_fact_ids(len(ids)):  # the usual ids (fact_ids) are known not to collide
+            seen: dict[int, str] = {}
+            for fid in ids:
+                check_id(fid, "fact id")  # type: ignore[arg-type]
+                digest = fnv1a_32(fid)  # type: ignore[arg-type]
+                if digest in seen:
+                    raise EngineError(f"fact ids {seen[digest]!r} and {fid!r} collide in the engine's hash")
+                seen[digest] = fid  # type: ignore[assignment]
         payload = []
         for fact in facts:
-            fid = fact.get("id")
-            check_id(fid, "fact id")  # type: ignore[arg-type]
-            digest = fnv1a_32(fid)  # type: ignore[arg-type]
-            if digest in seen:
-                raise EngineError(f"fact ids {seen[digest]!r} and {fid!r} collide in the engine's hash")
-            seen[digest] = fid  # type: ignore[assignment]
-            subject = fact.get("subject")
-            named = isinstance(subject, str) and 0 < len(subject) <= MAX_ID_BYTES
-            check_fact(fact, f"fact {subject}" if named else f"fact {fid}")
-            payload.append(dict(fact, sid=sid))
+            if not _plain(fact):
+                subject = fact.get("subject")
+                named = isinstance(subject, str) and 0 < len(subject) <= MAX_ID_BYTES
+                check_fact(fact, f"fact {subject}" if named else f"fact {fact.get('id')}")
+            # Only the fields some rule tests: less JSON to write and for the C core to parse.
+            sent = {key: value for key, value in fact.items() if key in keep}
+            sent["sid"] = sid
+            payload.append(sent)
         matches: list[tuple[str, str]] = []
         try:
             self._assert(handle, [{"sid": sid, "id": "~sentinel", "type": SENTINEL_TYPE}], matches)
@@ -149,7 +193,7 @@ class Core:
         try:
             # Result code 1 ("not handled": some fact matched no rule) is normal for facts; the actions of
             # those that did match are still pending and are drained below, here, not by a timer thread.
-            _core.assert_facts(handle, json.dumps(facts, ensure_ascii=False, allow_nan=False))
+            _core.assert_facts(handle, _ENCODER.encode(facts))
         except _core.error as exc:
             code = str(exc).rsplit(" ", 1)[-1]
             hint = {"303": "a fact matched more than 64 rules", "302": "a fact has too many properties"}

@@ -46,7 +46,7 @@ class _Template(dict[str, Any]):
 def render(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` placeholders; unknown names read ``(none)``."""
     try:
-        return string.Formatter().vformat(template, (), _Template(values))
+        return template.format_map(values if isinstance(values, _Template) else _Template(values))
     except (ValueError, IndexError) as exc:
         raise EngineError(f"message template {template!r} is malformed: {exc}") from None
 
@@ -128,6 +128,7 @@ class Evaluator:
                 prepared[key] = facts
                 yield Job(key, compiled.name, compiled.definition_json, facts)
 
+        explain = _Explain(compiled)
         done: dict[str, Evaluation] = {}
         emitted = 0
         for result in self.pool.run(jobs()):
@@ -136,7 +137,7 @@ class Evaluator:
                 done[result.key] = Evaluation(result.key, error=result.error)
             else:
                 done[result.key] = Evaluation(
-                    result.key, self._hits(compiled, result.key, facts, result.matches, as_of), tuple(facts)
+                    result.key, self._hits(compiled, result.key, facts, result.matches, as_of, explain), tuple(facts)
                 )
             while emitted < len(order) and (order[emitted] in done or order[emitted] in errors):
                 key = order[emitted]
@@ -156,17 +157,27 @@ class Evaluator:
 
     @staticmethod
     def _hits(
-        compiled: CompiledRuleset, key: str, facts: list[Fact], matches: list[tuple[str, str]], as_of: dt.date
+        compiled: CompiledRuleset,
+        key: str,
+        facts: list[Fact],
+        matches: list[tuple[str, str]],
+        as_of: dt.date,
+        explain: _Explain | None = None,
     ) -> tuple[RuleHit, ...]:
+        if not matches:
+            return ()
+        explain = explain or _Explain(compiled)
         by_id = {fact["id"]: fact for fact in facts}
-        ruleset, params = compiled.ruleset, compiled.parameters
+        ruleset = compiled.ruleset
         hits = []
         # A rule whose ``any:`` alternatives both hold matches the same fact once per alternative.
         for rule_key, fact_id in dict.fromkeys(matches):
             rule = compiled.rule_by_key[rule_key]
-            fact = {k: v for k, v in by_id[fact_id].items() if k not in ("id", "sid")}
-            values = {**params, **fact}
-            source = ruleset.source(rule.source) or Source(id=rule.source, title=rule.source)
+            fact = {k: v for k, v in by_id[fact_id].items() if k != "id" and k != "sid"}
+            values = _Template(compiled.parameters)
+            values.update(fact)
+            message = render(rule.message or rule.title, values)
+            source, parameters = explain.of(rule_key)
             hits.append(
                 RuleHit(
                     ruleset_id=ruleset.id,
@@ -175,11 +186,11 @@ class Evaluator:
                     title=rule.title,
                     severity=rule.severity,
                     subject=str(fact.get("subject", "")),
-                    message=render(rule.message or rule.title, values),
+                    message=message,
                     maps_to=rule.maps_to,
                     source=source,
                     facts=fact,
-                    parameters=_rule_parameters(rule, params),
+                    parameters=parameters,
                     partition=key,
                     as_of=as_of,
                     emit={k: render(v, values) if isinstance(v, str) else v for k, v in rule.emit.items()},
@@ -187,3 +198,20 @@ class Evaluator:
                 )
             )
         return tuple(sorted(hits, key=lambda h: h.sort_key))
+
+
+class _Explain:
+    """The source and parameters of each rule's hits, worked out once per run instead of once per hit."""
+
+    def __init__(self, compiled: CompiledRuleset) -> None:
+        self.compiled = compiled
+        self._known: dict[str, tuple[Source, dict[str, Any]]] = {}
+
+    def of(self, rule_key: str) -> tuple[Source, dict[str, Any]]:
+        """(source, parameters used) of the rule ``rule_key``."""
+        known = self._known.get(rule_key)
+        if known is None:
+            rule, ruleset = self.compiled.rule_by_key[rule_key], self.compiled.ruleset
+            source = ruleset.source(rule.source) or Source(id=rule.source, title=rule.source)
+            known = self._known[rule_key] = (source, _rule_parameters(rule, self.compiled.parameters))
+        return known

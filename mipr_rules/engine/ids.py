@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 
 def fnv1a_32(text: str) -> int:
     """The 32-bit FNV-1a hash durable-rules identifies sessions and messages by."""
@@ -17,6 +19,12 @@ def fact_ids(count: int) -> list[str]:
     Colliding ids would share engine state (``'L0872068'`` and ``'L1174626'`` do); a colliding
     candidate is skipped.
     """
+    return list(canonical_fact_ids(count))
+
+
+@lru_cache(maxsize=1024)
+def canonical_fact_ids(count: int) -> tuple[str, ...]:
+    """``fact_ids(count)`` as a tuple, computed once per count."""
     ids: list[str] = []
     seen: set[int] = set()
     n = 0
@@ -27,4 +35,4 @@ def fact_ids(count: int) -> list[str]:
         if digest not in seen:
             seen.add(digest)
             ids.append(candidate)
-    return ids
+    return tuple(ids)

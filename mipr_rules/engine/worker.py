@@ -59,6 +59,7 @@ def _worker_main(conn: Connection) -> None:  # pragma: no cover - runs in the ch
     from mipr_rules.engine.durable_core import Core
 
     core = Core()
+    failed: dict[str, str] = {}  # ruleset name -> why it could not be loaded
     while True:
         try:
             message = conn.recv()
@@ -68,7 +69,14 @@ def _worker_main(conn: Connection) -> None:  # pragma: no cover - runs in the ch
             return
         _, name, definition_json, sid, facts = message
         try:
-            core.load(name, definition_json)
+            if name in failed:
+                raise EngineError(failed[name])
+            if definition_json is not None:  # sent with a worker's first job of each ruleset only
+                try:
+                    core.load(name, definition_json)
+                except MiprRulesError as exc:
+                    failed[name] = str(exc)
+                    raise
             conn.send(("ok", core.evaluate(name, sid, facts), core.needs_recycling()))
         except MiprRulesError as exc:
             conn.send(("error", str(exc), core.needs_recycling()))
@@ -84,12 +92,16 @@ class _Worker:
         child.close()
         self.conn: Connection = parent
         self.pending: deque[Job] = deque()
+        self.sent_rulesets: set[str] = set()
+        """Rulesets whose definition this worker has been sent (each is sent once per worker)."""
         self.jobs_done = 0
         self.retire = False
 
     def send(self, job: Job, sid: str) -> None:
         self.pending.append(job)
-        self.conn.send(("eval", job.ruleset_name, job.definition_json, sid, job.facts))
+        definition = None if job.ruleset_name in self.sent_rulesets else job.definition_json
+        self.sent_rulesets.add(job.ruleset_name)
+        self.conn.send(("eval", job.ruleset_name, definition, sid, job.facts))
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):

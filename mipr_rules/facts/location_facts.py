@@ -8,11 +8,11 @@ The fact types and their fields are declared in ``FACT_TYPES`` (``mipr rules fac
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from mipr_rules import hookimpl
 from mipr_rules.facts.base import Fact, FactContext, FactType
@@ -158,7 +158,30 @@ def _days(earlier: dt.date | None, later: dt.date) -> int | None:
 
 
 def _fact(type_: str, subject: str, **fields: Any) -> Fact:
-    return {"type": type_, "subject": subject, **{k: v for k, v in fields.items() if v is not None}}
+    fact = {"type": type_, "subject": subject}
+    for key, value in fields.items():
+        if value is not None:
+            fact[key] = value
+    return fact
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """``day + relativedelta(months=months)``: the same day ``months`` later, clipped to the month's end."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+def _whole_months(later: dt.date, earlier: dt.date) -> int:
+    """Whole months from ``earlier`` to ``later``, counted as ``relativedelta(later, earlier)`` counts them."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if later >= earlier:
+        while _add_months(earlier, months) > later:
+            months -= 1
+    else:
+        while _add_months(earlier, months) < later:
+            months += 1
+    return months
 
 
 def _hours(start: dt.datetime, end: dt.datetime) -> int:
@@ -317,8 +340,7 @@ class LocationFacts:
         dbs = member.dbs
         dbs_months = None
         if dbs is not None:
-            delta = relativedelta(as_of, dbs.issued)
-            dbs_months = delta.years * 12 + delta.months
+            dbs_months = _whole_months(as_of, dbs.issued)
         return _fact(
             "staff",
             f"staff:{member.staff_id}",
@@ -352,7 +374,7 @@ class LocationFacts:
             if record is not None:
                 expiry = record.expires
                 if expiry is None and course in refresh:
-                    expiry = record.completed + relativedelta(months=int(refresh[course]))
+                    expiry = _add_months(record.completed, int(refresh[course]))
             yield _fact(
                 "training",
                 f"staff:{member.staff_id}/training:{course}",
