@@ -20,6 +20,8 @@ Use it by subclassing in your adapter's tests::
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,10 @@ def sample_location() -> Location:
     return location
 
 
+def _order(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, default=str)
+
+
 def _diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
     if isinstance(expected, dict) and isinstance(actual, dict):
         out = []
@@ -56,13 +62,18 @@ def _diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
             return [f"{path}: expected {len(expected)} items, got {len(actual)}"]
+        # Records may come back in any stable order (a vendor's keys need not sort like the sample's).
+        expected, actual = sorted(expected, key=_order), sorted(actual, key=_order)
         pairs = enumerate(zip(expected, actual, strict=True))
         return [line for i, (e, a) in pairs for line in _diff(e, a, f"{path}[{i}]")]
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 
 def model_differences(expected: Location, actual: Location) -> list[str]:
-    """Where two locations differ, as ``$.path: expected …, got …`` lines (empty when equal)."""
+    """Where two locations differ, as ``$.path: expected …, got …`` lines (empty when equal).
+
+    Lists are compared as collections: the same records in another order are equal.
+    """
     return _diff(unstructure(expected), unstructure(actual))
 
 
@@ -99,10 +110,7 @@ class AdapterContract:
         assert len(context.skipped) >= 1
 
 
-def sample_as_of() -> Any:
+def sample_as_of() -> dt.date:
     """The as-of date the sample home is written for (its planted gaps are relative to it)."""
-    import datetime as dt
-    import json
-
     meta = json.loads(sample_path("meta.json").read_text())
     return dt.date.fromisoformat(meta["as_of"])

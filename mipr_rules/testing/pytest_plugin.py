@@ -147,7 +147,7 @@ def _frozen_date(request: pytest.FixtureRequest) -> dt.date:
     if not value:
         from mipr_rules.testing.contract import sample_as_of
 
-        return sample_as_of()  # type: ignore[no-any-return]
+        return sample_as_of()
     if isinstance(value, dt.date):
         return value
     try:
