@@ -50,7 +50,7 @@ class FileAdapter:
     name: str = "file"
     version: str = mipr_rules.__version__
     description: str = "Built in: a location as JSON/YAML (location.schema.json) or a folder of CSV exports"
-    accepts: tuple[str, ...] = ("*.json", "*.yaml", "*.yml", "folder of CSV files (docs/csv-layout.md)")
+    accepts: tuple[str, ...] = ("*.json", "*.yaml", "*.yml", "folder of CSV files (docs/data-format.md#csv-exports)")
 
     def read(self, source: str, context: ReadContext) -> Iterable[Location]:
         """Yield the location(s) in ``source``."""
