@@ -82,7 +82,10 @@ def test_c1_sessions_whose_facts_match_no_rule_are_deleted_without_crashing(cqc_
 def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(
     run_python: Callable[..., Any], cqc_ruleset: Ruleset
 ) -> None:
-    """Why the sentinel exists: on this machine the bare engine dies on exactly the traffic above."""
+    """Why the sentinel exists: on this machine the bare engine dies on exactly the traffic above.
+
+    The crash is heap corruption, so its timing varies: many sessions per process, and up to three processes.
+    """
     code = textwrap.dedent(
         f"""
         import json
@@ -92,16 +95,20 @@ def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(
 
         compiled = compile_ruleset(load_ruleset({cqc_ruleset.path!r}))
         handle = core.create_ruleset("c1", compiled.definition_json)
-        for i in range(15):
+        for i in range(500):
             sid = "s%d" % i
             core.assert_facts(handle, json.dumps([{{"sid": sid, "id": "f0", "type": "no_such_type"}}]))
             core.delete_state(handle, sid)
         print("survived")
         """
     )
-    result = run_python(code)
-    assert result.returncode < 0, "durable-rules no longer crashes on C1: the sentinel may be unnecessary"
-    assert "survived" not in result.stdout
+    results = []
+    for _ in range(3):
+        results.append(run_python(code))
+        if results[-1].returncode < 0:
+            break
+    assert results[-1].returncode < 0, "durable-rules no longer crashes on C1: the sentinel may be unnecessary"
+    assert "survived" not in results[-1].stdout
 
 
 # --- C2: ids long enough to overflow the C stack ----------------------------------------------------------
