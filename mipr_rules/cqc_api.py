@@ -27,7 +27,7 @@ from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.gen import make_dict_structure_fn
 
 from mipr_rules.convert import converter as core_converter
-from mipr_rules.convert import error_messages
+from mipr_rules.convert import structure
 from mipr_rules.errors import InputError
 from mipr_rules.model import KeyQuestionRating, Location, Provider, Rating
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue, RegistrationStatus
@@ -279,11 +279,9 @@ def _drop_nulls(value: Any) -> Any:
 
 def _parse(data: object, source: str, root: str) -> _CqcLocation:
     try:
-        return _converter.structure(_drop_nulls(data), _CqcLocation)
-    except Exception as exc:  # cattrs raises several unrelated types
-        messages = error_messages(exc, root)
-        extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
-        raise CqcInputError(source, f"{messages[0]}{extra}") from None
+        return structure(_drop_nulls(data), _CqcLocation, source, root, using=_converter)
+    except InputError as exc:
+        raise CqcInputError(source, str(exc).removeprefix(f"{source}: ")) from None
 
 
 # --- The CQC facts the canonical Location has no room for.
