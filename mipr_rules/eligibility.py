@@ -85,7 +85,7 @@ class Check:
         source = self.hit.source
         return {"id": self.id, "passed": self.passed, "detail": self.detail, "rule": self.hit.rule_id,
                 "citation": self.hit.citation,
-                "source": {"id": source.id, "title": source.title, "url": source.url, "confidence": source.confidence}}
+                "source": source.as_dict()}
 
 
 @attrs.frozen
@@ -146,8 +146,8 @@ class EligibilityReport:
             "reasons": self.reasons(),
             "checks": [c.as_dict() for c in self.checks],
             "rule": self.decision.rule_id,
-            "source": {"id": source.id, "title": source.title, "url": source.url, "confidence": source.confidence},
-            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version, "framework": self.ruleset.framework},
+            "source": source.as_dict(),
+            "ruleset": self.ruleset.ref(),
             "note": "A screening against the published criteria: the decision to inspect rests with CQC.",
         }
 

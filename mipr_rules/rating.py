@@ -173,7 +173,7 @@ def load_scores(path: Path | str, framework: str | None = None) -> ScoresInput:
 
 
 def _source(hit: RuleHit) -> dict[str, Any]:
-    return {"id": hit.source.id, "title": hit.source.title, "url": hit.source.url, "confidence": hit.source.confidence}
+    return hit.source.as_dict()
 
 
 def _limit_dict(hit: RuleHit, before: RatingValue | None) -> dict[str, Any]:
@@ -309,8 +309,7 @@ class RatingReport:
         """The JSON contract of ``mipr rating --format json`` (docs/commands/rating.md)."""
 
         def ref(ruleset: Ruleset | None) -> dict[str, str] | None:
-            return None if ruleset is None else {"id": ruleset.id, "version": ruleset.version,
-                                                 "framework": ruleset.framework}
+            return None if ruleset is None else ruleset.ref()
 
         return {
             "kind": "rating",

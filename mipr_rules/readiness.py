@@ -25,11 +25,6 @@ DEFAULT_RULESET = "cqc-readiness"
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def ruleset_ref(ruleset: Ruleset) -> dict[str, str]:
-    """``{"id", "version", "framework"}`` of a ruleset, as every JSON result carries it."""
-    return {"id": ruleset.id, "version": ruleset.version, "framework": ruleset.framework}
-
-
 def alert_dict(alert: RuleHit) -> dict[str, Any]:
     """One alert in the JSON contract."""
     return {
@@ -44,12 +39,7 @@ def alert_dict(alert: RuleHit) -> dict[str, Any]:
         "subject": alert.subject,
         "message": alert.message,
         "ruleset": {"id": alert.ruleset_id, "version": alert.ruleset_version},
-        "source": {
-            "id": alert.source.id,
-            "title": alert.source.title,
-            "url": alert.source.url,
-            "confidence": alert.source.confidence,
-        },
+        "source": alert.source.as_dict(),
         "facts": alert.facts,
         "parameters": alert.parameters,
         "location_id": alert.partition,
@@ -110,7 +100,7 @@ class ReadinessReport:
             "kind": "readiness",
             "as_of": self.as_of.isoformat(),
             "region": self.region,
-            "ruleset": ruleset_ref(self.ruleset),
+            "ruleset": self.ruleset.ref(),
             "parameters": dict(self.parameters),
             "summary": {
                 "locations": len(self.locations),

@@ -158,7 +158,7 @@ class Deadline:
             "regulation": self.rule.maps_to.regulation,
             "citation": self.rule.citation,
             "parameters": self.rule.parameters,
-            "source": {"id": source.id, "title": source.title, "url": source.url, "confidence": source.confidence},
+            "source": source.as_dict(),
         }
 
 
@@ -169,8 +169,7 @@ def _warning_dict(hit: RuleHit) -> dict[str, Any]:
         "message": hit.message,
         "seed_claim": hit.emit.get("seed_claim"),
         "seed": hit.emit.get("seed"),
-        "source": {"id": hit.source.id, "title": hit.source.title, "url": hit.source.url,
-                   "confidence": hit.source.confidence},
+        "source": hit.source.as_dict(),
     }
 
 
@@ -208,7 +207,7 @@ class TimelineReport:
             "kind": "timeline",
             "as_of": self.as_of.isoformat(),
             "region": self.region,
-            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version, "framework": self.ruleset.framework},
+            "ruleset": self.ruleset.ref(),
             "parameters": {k: v for k, v in self.parameters.items() if k != "events"},
             "events": [{"name": e.name, "date": e.date.isoformat()} for e in self.events],
             "deadlines": [d.as_dict() for d in self.deadlines],

@@ -23,7 +23,6 @@ from mipr_rules.errors import RulesetError
 from mipr_rules.mipr.criteria import CRITERIA
 from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
 from mipr_rules.mipr.panel_record import STAGES, PanelRecord
-from mipr_rules.mipr.review import ruleset_ref, source_dict
 from mipr_rules.mipr.scoring import Policy
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -62,7 +61,7 @@ def _hit_dict(hit: RuleHit, explain: bool) -> dict[str, Any]:
         "rule": hit.rule_id,
         "severity": hit.severity,
         "message": hit.message,
-        "source": source_dict(hit),
+        "source": hit.source.as_dict(),
         "citation": hit.citation,
     }
     if explain:
@@ -140,7 +139,7 @@ class PanelVerification:
             else None,
             "publication_consent": record.publication_consent,
             "as_of": self.as_of.isoformat(),
-            "ruleset": ruleset_ref(self.ruleset),
+            "ruleset": self.ruleset.ref(),
             "parameters": dict(self.parameters),
         }
 

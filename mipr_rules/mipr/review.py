@@ -41,17 +41,6 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 _SCORE_STYLE = {4: "green", 3: "cyan", 2: "yellow", 1: "red"}
 
 
-def ruleset_ref(ruleset: Ruleset) -> dict[str, str]:
-    """``{"id", "version", "framework"}``."""
-    return {"id": ruleset.id, "version": ruleset.version, "framework": ruleset.framework}
-
-
-def source_dict(hit: RuleHit) -> dict[str, Any]:
-    """The source a hit's rule encodes, as JSON."""
-    s = hit.source
-    return {"id": s.id, "title": s.title, "url": s.url, "confidence": s.confidence, "seed": s.seed}
-
-
 def check_review_ruleset(ruleset: Ruleset) -> None:
     """Refuse a ruleset that cannot score a review: wrong kind, a rule without a criterion, a bad ``emit``."""
     where = ruleset.path or ruleset.id
@@ -118,7 +107,7 @@ class ReviewFinding:
             "message": self.hit.message,
             "deduction": self.deduction,
             "needs_human": self.needs_human,
-            "source": source_dict(self.hit),
+            "source": self.hit.source.as_dict(),
             "citation": self.hit.citation,
         }
         if explain:
@@ -229,10 +218,10 @@ class ReviewReport:
                 "rule": self.gate.rule_id,
                 "message": self.gate.message,
                 "proceeding_ratings": [r.value for r in self.proceeding_ratings],
-                "source": source_dict(self.gate),
+                "source": self.gate.source.as_dict(),
             },
             "needs_human": [c.criterion.id for c in self.criteria if c.needs_human],
-            "ruleset": ruleset_ref(self.ruleset),
+            "ruleset": self.ruleset.ref(),
             "parameters": dict(self.parameters),
         }
 

@@ -28,6 +28,10 @@ class Source:
     seed: str | None = None
     """File name of the seed document in shared/seeds/, when it came from one."""
 
+    def as_dict(self) -> dict[str, str | None]:
+        """The source as every JSON result cites it."""
+        return {"id": self.id, "title": self.title, "url": self.url, "confidence": self.confidence, "seed": self.seed}
+
 
 @attrs.frozen
 class Parameter:
@@ -129,6 +133,10 @@ class Ruleset:
     """Parameters by name."""
     path: str = ""
     """File it was loaded from (set by the loader)."""
+
+    def ref(self) -> dict[str, str]:
+        """``{"id", "version", "framework"}``: how every result names the ruleset behind it."""
+        return {"id": self.id, "version": self.version, "framework": self.framework}
 
     def applies_on(self, day: dt.date) -> bool:
         """Whether ``day`` falls within the effective dates."""

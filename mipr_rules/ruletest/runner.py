@@ -37,8 +37,7 @@ def result_dict(hit: RuleHit) -> dict[str, Any]:
         "partition": hit.partition, "message": hit.message, "facts": dict(hit.facts),
         "parameters": dict(hit.parameters), "emit": dict(hit.emit),
         "maps_to": {k: v for k, v in attrs.asdict(hit.maps_to).items() if v is not None},
-        "source": {"id": hit.source.id, "title": hit.source.title, "url": hit.source.url,
-                   "confidence": hit.source.confidence},
+        "source": hit.source.as_dict(),
         "citation": hit.citation,
     }
 
