@@ -31,3 +31,21 @@ class EngineError(MiprRulesError):
 
 class EngineCrash(EngineError):
     """The engine worker process died while evaluating; the input it was given is named, never its content."""
+
+
+class EvaluationIncomplete(MiprRulesError):
+    """Some locations or inputs were not evaluated; raised unless the caller passes ``allow_incomplete=True``.
+
+    ``failures`` holds ``(key, reason)`` pairs: the pseudonymous key (location id, report key, input name)
+    and why it was not evaluated, never the content. The CLI maps it to exit code 3.
+    """
+
+    exit_code = 3
+
+    def __init__(self, failures: list[tuple[str, str]] | tuple[tuple[str, str], ...], total: int | None = None) -> None:
+        self.failures: tuple[tuple[str, str], ...] = tuple(failures)
+        self.total = total
+        first = "; ".join(f"{key}: {why}" for key, why in self.failures[:3])
+        more = f" (and {len(self.failures) - 3} more)" if len(self.failures) > 3 else ""
+        of = f" of {total}" if total is not None else ""
+        super().__init__(f"evaluation incomplete: {len(self.failures)}{of} not evaluated: {first}{more}")
