@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -124,6 +125,7 @@ class AlertStore:
         """Open (``readonly``: for reading only) or create (unless ``create`` is false) the store at ``path``."""
         self.path = Path(path)
         self.readonly = readonly
+        self._timeout = timeout
         where = str(self.path)
         if (readonly or not create) and not self.path.is_file():
             raise InputError(f"{where}: no alert store there")
@@ -156,31 +158,55 @@ class AlertStore:
     # -- schema -----------------------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        version = self.schema_version
         if version > SCHEMA_VERSION:
             raise InputError(
                 f"{self.path}: alert store schema version {version} is newer than this mipr-rules supports "
                 f"({SCHEMA_VERSION}); upgrade mipr-rules"
             )
-        if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise InputError(f"{self.path}: a SQLite database that is not an alert store; choose another --store")
-        if version > 0:
-            row = self._db.execute("SELECT value FROM store_info WHERE key = 'kind'").fetchone()
-            if not row or row[0] != STORE_KIND:
-                raise InputError(f"{self.path}: a SQLite database that is not an alert store; choose another --store")
         if version == SCHEMA_VERSION:
+            self._check_kind(version)
             return
         if self.readonly:
+            self._check_kind(version)
             raise InputError(f"{self.path}: alert store schema version {version} needs migrating; open it for writing")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._use_wal()
         with self._write():
-            # Re-read under the write lock: another process may have migrated it meanwhile.
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            # Everything is read again under the write lock: another process may be creating or migrating
+            # the same file at this very moment (two watchers started together on a fresh store).
+            version = self.schema_version
+            self._check_kind(version)
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[step]:
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {step}")
             self._db.execute("INSERT OR REPLACE INTO store_info VALUES ('kind', ?)", (STORE_KIND,))
+
+    def _check_kind(self, version: int) -> None:
+        """Refuse a SQLite file that some other program made."""
+        if version == 0:
+            alien = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        else:
+            row = self._db.execute("SELECT value FROM store_info WHERE key = 'kind'").fetchone()
+            alien = not row or row[0] != STORE_KIND
+        if alien:
+            raise InputError(f"{self.path}: a SQLite database that is not an alert store; choose another --store")
+
+    def _use_wal(self) -> None:
+        """Switch the file to write-ahead logging, waiting (up to the timeout) while another process holds it.
+
+        Changing the journal mode needs an exclusive lock, and SQLite does not always wait for it through
+        ``busy_timeout`` (it returns "database is locked" at once rather than risk a deadlock), hence the loop.
+        """
+        end = time.monotonic() + self._timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL").fetchone()
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= end:
+                    raise
+            time.sleep(0.02)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
