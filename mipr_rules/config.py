@@ -7,6 +7,8 @@
       cqc-readiness:
         care_plan_review_days: 30
         required_courses: [moving_and_handling, fire_safety]
+    notify:                      # optional: where mipr watch's notifiers may deliver (docs/commands/watch.md)
+      allow_hosts: [hooks.care.internal]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.errors import ConfigError
 from mipr_rules.loading import load_data_file
 from mipr_rules.ruleset.loader import check_parameter_value
@@ -33,6 +36,8 @@ class Config:
     """Ruleset id → parameter name → value."""
     path: str = ""
     """File it came from."""
+    notify: DeliveryPolicy = attrs.field(factory=DeliveryPolicy)
+    """Where and how notifiers may deliver (``notify:``)."""
 
     def overrides_for(self, ruleset: Ruleset) -> dict[str, Any]:
         """Validated overrides for ``ruleset``: unknown names and wrong types are errors naming the file."""
@@ -61,13 +66,14 @@ def load_config(path: Path | str | None) -> Config:
         return Config(path=str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'region' and 'parameters'")
-    unknown = set(data) - {"region", "parameters"}
+    unknown = set(data) - {"region", "parameters", "notify"}
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected region, parameters")
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected region, parameters, notify")
     region = data.get("region", DEFAULT_REGION)
     if region not in REGIONS:
         raise ConfigError(f"{path}: region: expected one of {', '.join(REGIONS)}")
     params = data.get("parameters") or {}
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError(f"{path}: parameters: expected ruleset id → mapping of parameter values")
-    return Config(region=region, parameters=params, path=str(path))
+    notify = DeliveryPolicy.from_config(data.get("notify"), f"{path}: notify")
+    return Config(region=region, parameters=params, path=str(path), notify=notify)

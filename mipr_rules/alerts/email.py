@@ -5,7 +5,9 @@
 The SMTP URL: ``smtp://`` (plain, optionally upgraded with ``starttls=true``) or ``smtps://`` (TLS from the
 start); ``user[:password]@`` for login, the password otherwise from ``MIPR_RULES_SMTP_PASSWORD``; query keys
 ``from`` (one address), ``to`` (one or more, comma separated or repeated), ``starttls`` and ``timeout``
-(seconds). The message holds what the alerts hold (pseudonymous ids only); the HTML part is autoescaped.
+(seconds one delivery attempt may take in all: connecting, TLS, login and sending; a server that answers
+slowly is cut off then). The message holds what the alerts hold (pseudonymous ids only); the HTML part is
+autoescaped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import email.utils
 import os
 import re
 import smtplib
+import socket
 import ssl
 import urllib.parse
 from typing import Any
@@ -23,7 +26,9 @@ import attrs
 import jinja2
 
 from mipr_rules import hookimpl
+from mipr_rules.alerts.deadline import Deadline
 from mipr_rules.alerts.notify import AlertChanges, DeliveryError, StoredAlert, redact
+from mipr_rules.alerts.policy import DeliveryPolicy
 
 PASSWORD_ENV = "MIPR_RULES_SMTP_PASSWORD"
 """Environment variable holding the SMTP password when the URL names a user but no password."""
@@ -31,6 +36,8 @@ PASSWORD_ENV = "MIPR_RULES_SMTP_PASSWORD"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
+DEFAULT_TIMEOUT = 30.0
+"""Seconds one delivery attempt may take in all, unless the URL or the provider configuration says otherwise."""
 
 
 @attrs.frozen
@@ -51,11 +58,11 @@ class SmtpSettings:
     """Login user, if the server needs one."""
     password: str | None = attrs.field(default=None, repr=False)
     """Login password (from the URL or ``MIPR_RULES_SMTP_PASSWORD``)."""
-    timeout: float = 30.0
-    """Seconds to wait for the server."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds one delivery attempt may take in all."""
 
     @classmethod
-    def parse(cls, url: str) -> SmtpSettings:
+    def parse(cls, url: str, default_timeout: float = DEFAULT_TIMEOUT) -> SmtpSettings:
         """Read an ``smtp://`` or ``smtps://`` URL; ``DeliveryError`` naming what is wrong."""
         where = f"email {redact(url)}"
         try:
@@ -81,7 +88,7 @@ class SmtpSettings:
         if starttls and parts.scheme == "smtps":
             raise DeliveryError(f"{where}: starttls: smtps:// is already encrypted; use smtp://…&starttls=true")
         try:
-            timeout = float(query.get("timeout", ["30"])[-1])
+            timeout = float(query.get("timeout", [str(default_timeout)])[-1])
         except ValueError:
             timeout = -1.0
         if not 0 < timeout <= 600:
@@ -237,50 +244,92 @@ def message(changes: AlertChanges, settings: SmtpSettings) -> email.message.Emai
     return msg
 
 
+class _SMTP(smtplib.SMTP):
+    """SMTP whose connection is resolved, made and watched under a ``Deadline``."""
+
+    def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return self.deadline.connect(self.deadline.resolve(host, port))
+
+
+class _SMTPS(smtplib.SMTP_SSL):
+    """SMTP over TLS from the start, under a ``Deadline``."""
+
+    def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = self.deadline.connect(self.deadline.resolve(host, port))
+        return self.context.wrap_socket(sock, server_hostname=self._host)  # type: ignore[attr-defined]
+
+
 @attrs.frozen
 class EmailNotifier:
-    """Sends a summary of alert changes by SMTP."""
+    """Sends a summary of alert changes by SMTP, within a total deadline per attempt."""
 
     name: str = "email"
     description: str = "Built in: email a text and HTML summary of alert changes (smtp:// or smtps:// URL)"
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds one attempt may take in all, unless the URL gives ``timeout=``."""
+
+    def with_policy(self, policy: DeliveryPolicy) -> EmailNotifier:
+        """This notifier with the provider configuration's ``notify.timeout``, if set."""
+        return attrs.evolve(self, timeout=policy.timeout or self.timeout)
 
     def validate(self, target: str) -> None:
         """Refuse a malformed SMTP URL."""
-        SmtpSettings.parse(target)
+        SmtpSettings.parse(target, self.timeout)
 
     def send(self, changes: AlertChanges, target: str) -> None:
         """Send the summary; ``DeliveryError`` naming the server (never the password) if it fails."""
-        settings = SmtpSettings.parse(target)
+        settings = SmtpSettings.parse(target, self.timeout)
         msg = message(changes, settings)
         where = f"email {redact(target)}"
-        try:
-            client: smtplib.SMTP
-            if settings.tls == "ssl":
-                client = smtplib.SMTP_SSL(
-                    settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-            with client:
-                if settings.tls == "starttls":
-                    client.starttls(context=ssl.create_default_context())
-                if settings.username:
-                    client.login(settings.username, settings.password or "")
-                # Some recipients refused while others accepted still counts as delivered: sending again
-                # would repeat the message to those who have it.
-                client.send_message(msg, from_addr=settings.sender, to_addrs=list(settings.recipients))
-        except smtplib.SMTPResponseException as exc:
-            said = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
-            text = _one_line(said.decode("utf-8", "replace"))[:120]
-            raise DeliveryError(f"{where}: server answered {exc.smtp_code} {text}".rstrip()) from None
-        except smtplib.SMTPRecipientsRefused:
-            raise DeliveryError(f"{where}: every recipient was refused") from None
-        except smtplib.SMTPException as exc:
-            raise DeliveryError(f"{where}: {type(exc).__name__}") from None
-        except TimeoutError:
-            raise DeliveryError(f"{where}: no answer within {settings.timeout:g} s") from None
-        except OSError as exc:
-            raise DeliveryError(f"{where}: cannot connect ({exc.strerror or type(exc).__name__})") from None
+        with Deadline(settings.timeout) as deadline:
+            try:
+                self._send(msg, settings, deadline)
+            except (OSError, smtplib.SMTPException) as exc:
+                if deadline.expired:
+                    raise DeliveryError(
+                        f"{where}: not done within {settings.timeout:g} s; left for the next check"
+                    ) from None
+                raise DeliveryError(f"{where}: {_problem(exc)}") from None
+
+    @staticmethod
+    def _send(msg: email.message.EmailMessage, settings: SmtpSettings, deadline: Deadline) -> None:
+        client: smtplib.SMTP
+        timeout = deadline.remaining()
+        if settings.tls == "ssl":
+            client = _SMTPS(deadline, timeout=timeout, context=ssl.create_default_context())
+        else:
+            client = _SMTP(deadline, timeout=timeout)
+        client.connect(settings.host, settings.port)
+        with client:
+            if settings.tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.username:
+                client.login(settings.username, settings.password or "")
+            # Some recipients refused while others accepted still counts as delivered: sending again
+            # would repeat the message to those who have it.
+            client.send_message(msg, from_addr=settings.sender, to_addrs=list(settings.recipients))
+
+
+def _problem(exc: OSError | smtplib.SMTPException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        said = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
+        text = _one_line(said.decode("utf-8", "replace"))[:120]
+        return f"server answered {exc.smtp_code} {text}".rstrip()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "every recipient was refused"
+    if isinstance(exc, smtplib.SMTPException):
+        return type(exc).__name__
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the host ({exc.strerror or type(exc).__name__})"
+    return f"cannot connect ({exc.strerror or type(exc).__name__})"
 
 
 @hookimpl

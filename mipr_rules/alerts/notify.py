@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.errors import MiprRulesError
 
 if TYPE_CHECKING:
@@ -236,7 +237,9 @@ class Notifier(Protocol):
     """Delivers alert changes to people or systems. Registered through ``mipr_register_notifiers``.
 
     A notifier may also define ``validate(target) -> None`` raising ``DeliveryError`` for a malformed
-    target, so that ``mipr watch`` refuses it before its first check.
+    target, so that ``mipr watch`` refuses it before its first check; ``warnings(target) -> list[str]``,
+    lines shown once at start; and ``with_policy(policy: DeliveryPolicy) -> Notifier``, a copy that obeys
+    the provider's ``notify:`` configuration and ``--allow-http``.
     """
 
     @property
@@ -272,14 +275,42 @@ class Target:
         return cls(name.strip(), target.strip())
 
     @property
+    def identity(self) -> tuple[str, ...]:
+        """What the target is, without its secrets: notifier, scheme, host, port, path and recipients.
+
+        Passwords, user names, tokens in the query and other settings are left out, so that a target whose
+        credentials change is still the same target (what waits in the outbox for it is delivered).
+        A target that is not a URL is its own identity.
+        """
+        try:
+            parts = urllib.parse.urlsplit(self.target)
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+        except ValueError:
+            return (self.notifier, self.target)
+        if not parts.scheme or not parts.hostname:
+            return (self.notifier, self.target)
+        query = urllib.parse.parse_qs(parts.query)
+        recipients = sorted({a.strip().lower() for v in query.get("to", []) for a in v.split(",") if a.strip()})
+        path = parts.path if parts.path not in ("", "/") else "/"
+        return (self.notifier, parts.scheme.lower(), parts.hostname, str(port or ""), path, ",".join(recipients))
+
+    @property
     def key(self) -> str:
-        """Stable key of the target in the outbox: a digest, so that no secret in it is stored."""
+        """Stable key of the target in the outbox: a digest of its identity (no secrets in it, none stored)."""
+        return hashlib.sha256(json.dumps(self.identity).encode()).hexdigest()
+
+    @property
+    def legacy_key(self) -> str:
+        """The outbox key of mipr-rules before 0.2 (a digest of the whole target, secrets included)."""
         return hashlib.sha256(f"{self.notifier}:{self.target}".encode()).hexdigest()
 
     @property
     def label(self) -> str:
         """How the target is shown in messages: scheme, host and port only."""
         return f"{self.notifier}:{redact(self.target)}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "smtp": 25, "smtps": 465}
 
 
 def redact(target: str) -> str:
@@ -301,6 +332,21 @@ def validate_target(notifier: Notifier, target: str) -> None:
     validate = getattr(notifier, "validate", None)
     if callable(validate):
         validate(target)
+
+
+def start_warnings(notifier: Notifier, target: str) -> list[str]:
+    """The notifier's optional ``warnings(target)``: one line each, shown once when ``mipr watch`` starts."""
+    warnings = getattr(notifier, "warnings", None)
+    return [str(line).splitlines()[0] for line in warnings(target) if str(line)] if callable(warnings) else []
+
+
+def configured(notifiers: Mapping[str, Notifier], policy: DeliveryPolicy) -> dict[str, Notifier]:
+    """Each notifier under ``policy``, through its optional ``with_policy(policy)`` (others unchanged)."""
+    out = {}
+    for name, notifier in notifiers.items():
+        with_policy = getattr(notifier, "with_policy", None)
+        out[name] = with_policy(policy) if callable(with_policy) else notifier
+    return out
 
 
 @attrs.frozen
@@ -328,6 +374,7 @@ def deliver(store: AlertStore, targets: Sequence[Target], notifiers: Mapping[str
     the outbox (with the error and the attempt counted) for the next round. Nothing is dropped.
     """
     out = []
+    store.adopt_legacy(targets)
     for target in targets:
         notifier = notifiers[target.notifier]
         waiting = store.pending(target.key)

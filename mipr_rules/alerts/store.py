@@ -33,8 +33,11 @@ if TYPE_CHECKING:
     from mipr_rules.results import RuleHit
 
 STORE_KIND = "mipr-rules alert store"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the store's schema, kept in ``PRAGMA user_version``; older stores are migrated on open."""
+
+_LEGACY = "legacy:"
+"""Prefix of outbox keys written before schema version 2."""
 
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -76,7 +79,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY,
-            target_key TEXT NOT NULL,     -- digest of NAME:TARGET (targets may hold secrets, they are not stored)
+            target_key TEXT NOT NULL,     -- digest of the target's identity (Target.key; no secrets)
             target_label TEXT NOT NULL,
             changes TEXT NOT NULL,        -- the alert_changes JSON document
             attempts INTEGER NOT NULL DEFAULT 0,
@@ -85,6 +88,10 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """,
         "CREATE INDEX outbox_by_target ON outbox (target_key, id)",
     ),
+    # Outbox keys were digests of the whole target, secrets included, so a changed password or token
+    # orphaned what was queued. They cannot be turned into the new keys (a digest is one way): they are
+    # marked, and re-keyed the first time the same target is given again (``adopt_legacy``).
+    2: (f"UPDATE outbox SET target_key = '{_LEGACY}' || target_key",),
 }
 
 _DETAIL_KEYS = (
@@ -413,6 +420,19 @@ class AlertStore:
         marks = ",".join("?" * len(keys))
         sql = "SELECT count(*) FROM outbox" + (f" WHERE target_key NOT IN ({marks})" if keys else "")
         return int(self._db.execute(sql, keys).fetchone()[0])
+
+    def adopt_legacy(self, targets: Sequence[Target]) -> int:
+        """Re-key change sets queued before schema version 2 for any of ``targets``; how many were."""
+        if not self._db.execute("SELECT 1 FROM outbox WHERE target_key LIKE ? LIMIT 1", (_LEGACY + "%",)).fetchone():
+            return 0
+        adopted = 0
+        with self._write() as db:
+            for target in targets:
+                cursor = db.execute(
+                    "UPDATE outbox SET target_key = ? WHERE target_key = ?", (target.key, _LEGACY + target.legacy_key)
+                )
+                adopted += max(cursor.rowcount, 0)
+        return adopted
 
     def delivered(self, item_id: int) -> None:
         """Remove a delivered change set from the outbox."""

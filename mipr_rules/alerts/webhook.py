@@ -3,68 +3,182 @@
 ``mipr watch --notify webhook:https://example.org/hooks/mipr``. The body is ``AlertChanges.as_dict()``
 (docs/commands/watch.md). Headers: ``X-Mipr-Event: alert_changes``, ``X-Mipr-Delivery: <change set id>``
 (the same on every retry, so a receiver can ignore repeats) and, when ``MIPR_RULES_WEBHOOK_SECRET`` is set,
-``X-Mipr-Signature-256: sha256=<hex HMAC-SHA256 of the body under the secret>``. A 2xx answer is delivery;
-5xx answers and network failures are retried a few times, then left for the next cycle; 3xx and 4xx are
-not retried within the cycle. Redirects are not followed.
+``X-Mipr-Timestamp: <unix seconds>`` and ``X-Mipr-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP." + body>``;
+receivers check both with ``verify_signature`` and refuse a timestamp older than ``REPLAY_TOLERANCE``.
+
+Safe by default (``DeliveryPolicy``): https only unless ``allow_http``; the host is resolved once, every
+address it resolves to must be public (or allowed in the provider configuration), and the connection goes to
+an address that was checked, so a name that changes its answer between check and connect (DNS rebinding)
+cannot steer a delivery elsewhere. One attempt, from name resolution to the answer's headers, must finish
+within ``timeout`` seconds. A 2xx answer is delivery; 5xx answers and failed connections are retried a
+few times within the cycle; 3xx, 4xx, a refused address and an attempt that ran out of time are not (the
+next cycle tries again). Redirects are not followed.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import os
+import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 import mipr_rules
 from mipr_rules import hookimpl
+from mipr_rules.alerts.deadline import Deadline
 from mipr_rules.alerts.notify import AlertChanges, DeliveryError, redact
+from mipr_rules.alerts.policy import DeliveryPolicy
 
 SECRET_ENV = "MIPR_RULES_WEBHOOK_SECRET"
-"""Environment variable holding the shared secret that signs webhook bodies."""
-SIGNATURE_HEADER = "X-Mipr-Signature-256"
+"""Environment variable holding the shared secret that signs webhook requests."""
+SIGNATURE_HEADER = "X-Mipr-Signature"
+TIMESTAMP_HEADER = "X-Mipr-Timestamp"
 DELIVERY_HEADER = "X-Mipr-Delivery"
 EVENT_HEADER = "X-Mipr-Event"
+REPLAY_TOLERANCE = 300
+"""Seconds a signed request stays valid: receivers refuse a timestamp further than this from their clock."""
+DEFAULT_TIMEOUT = 10.0
+"""Seconds one delivery attempt may take in all, unless the provider configuration says otherwise."""
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The signature header value of ``body``: ``sha256=<hex digest>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: str, timestamp: int) -> str:
+    """The ``X-Mipr-Signature`` value: ``sha256=`` + hex HMAC-SHA256 of ``f"{timestamp}."`` + ``body``."""
+    message = f"{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify_signature(body: bytes, header: str | None, secret: str) -> bool:
-    """Whether ``header`` is the signature of ``body`` under ``secret`` (for receivers; constant time)."""
-    return header is not None and hmac.compare_digest(sign(body, secret), header)
+def verify_signature(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance: float = REPLAY_TOLERANCE,
+    now: float | None = None,
+) -> bool:
+    """For receivers: whether a request is signed under ``secret`` and was signed within ``tolerance`` seconds.
+
+    ``body`` is the raw request body, ``headers`` the request headers (any capitalisation). The comparison
+    is in constant time. A captured request replayed later than ``tolerance`` fails; within it, ignore an
+    ``X-Mipr-Delivery`` id already processed.
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    signature = lowered.get(SIGNATURE_HEADER.lower())
+    stamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
+    if signature is None or not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        return False
+    timestamp = int(stamp)
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(body, secret, timestamp), signature)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _Refused(Exception):
+    """The target may not be reached under the delivery policy."""
 
 
 @attrs.frozen
 class WebhookNotifier:
-    """POSTs alert changes as JSON, optionally signed."""
+    """POSTs alert changes as JSON, signed when a secret is set, within a total deadline per attempt."""
 
     name: str = "webhook"
-    description: str = "Built in: POST alert changes as JSON to an http(s) URL (HMAC-SHA256 signed if a secret is set)"
-    timeout: float = 10.0
-    """Seconds to wait for the receiver on each attempt."""
+    description: str = "Built in: POST alert changes as JSON to an https URL (HMAC-SHA256 signed if a secret is set)"
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds one attempt may take in all: resolving, connecting, sending and reading the answer."""
     attempts: int = 3
-    """Attempts within one cycle on a 5xx answer or a network failure."""
+    """Attempts within one cycle on a 5xx answer or a failed connection."""
     backoff: float = 0.5
     """Seconds before the second attempt; doubled before each further one."""
+    policy: DeliveryPolicy = attrs.field(factory=DeliveryPolicy)
+    """Which schemes and addresses may be reached (``allow_http``, ``allow_hosts``...)."""
+
+    def with_policy(self, policy: DeliveryPolicy) -> WebhookNotifier:
+        """This notifier under ``policy`` (its ``timeout``, if set, replaces this one's)."""
+        return attrs.evolve(self, policy=policy, timeout=policy.timeout or self.timeout)
 
     def validate(self, target: str) -> None:
-        """Refuse anything but an absolute http(s) URL."""
+        """Refuse anything but an absolute https URL (or http with ``allow_http``) to an allowed host."""
+        parts = self._parts(target)
+        host = parts.hostname or ""
+        literal = _literal_address(host)
+        if literal is None and (host == "localhost" or host.endswith(".localhost")):
+            literal = ipaddress.ip_address("127.0.0.1")
+        if literal is not None:
+            refusal = self.policy.refusal(host, literal)
+            if refusal:
+                raise DeliveryError(f"webhook {redact(target)}: {refusal}")
+
+    def warnings(self, target: str) -> list[str]:
+        """What an operator should know before the first delivery: an unsigned webhook."""
+        if os.environ.get(SECRET_ENV):
+            return []
+        return [
+            f"webhook {redact(target)}: {SECRET_ENV} is not set; deliveries are not signed, "
+            "so the receiver cannot tell them from forgeries"
+        ]
+
+    def headers(self, changes: AlertChanges, body: bytes, target: str) -> dict[str, str]:
+        """The headers of one attempt (signed now, when a secret is set)."""
+        parts = urllib.parse.urlsplit(target)
+        host = parts.hostname or ""
+        shown = f"[{host}]" if ":" in host else host
+        default = 443 if parts.scheme == "https" else 80
+        headers = {
+            "Host": shown if parts.port in (None, default) else f"{shown}:{parts.port}",
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": f"mipr-rules/{mipr_rules.__version__}",
+            EVENT_HEADER: "alert_changes",
+            DELIVERY_HEADER: changes.id,
+        }
+        if parts.username is not None:
+            user = urllib.parse.unquote(parts.username)
+            password = urllib.parse.unquote(parts.password or "")
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        secret = os.environ.get(SECRET_ENV)
+        if secret:
+            timestamp = int(time.time())
+            headers[TIMESTAMP_HEADER] = str(timestamp)
+            headers[SIGNATURE_HEADER] = sign(body, secret, timestamp)
+        return headers
+
+    def send(self, changes: AlertChanges, target: str) -> None:
+        """POST ``changes``; ``DeliveryError`` naming the host (never the path or query) if it fails."""
+        self.validate(target)
+        body = changes.to_json().encode("utf-8")
+        where = f"webhook {redact(target)}"
+        attempts = max(1, self.attempts)
+        problem = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            with Deadline(self.timeout) as deadline:
+                try:
+                    status, reason = self._post(target, body, self.headers(changes, body, target), deadline)
+                except _Refused as exc:
+                    raise DeliveryError(f"{where}: {exc}") from None
+                except (OSError, http.client.HTTPException) as exc:
+                    if deadline.expired:
+                        raise DeliveryError(
+                            f"{where}: no complete answer within {self.timeout:g} s; left for the next check"
+                        ) from None
+                    problem = _problem(exc)
+                    continue
+            if 200 <= status < 300:
+                return
+            problem = f"HTTP {status} {reason}".strip()
+            if status < 500:
+                raise DeliveryError(f"{where}: {problem}")
+        raise DeliveryError(f"{where}: {problem} after {attempts} attempt(s)")
+
+    def _parts(self, target: str) -> urllib.parse.SplitResult:
         try:
             parts = urllib.parse.urlsplit(target)
             parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -72,52 +186,56 @@ class WebhookNotifier:
             raise DeliveryError(f"webhook {redact(target)}: not a valid URL") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryError(f"webhook {redact(target)}: expected an http:// or https:// URL")
+        if parts.scheme == "http" and not self.policy.allow_http:
+            raise DeliveryError(
+                f"webhook {redact(target)}: plain http:// is refused (unencrypted); use https://, or --allow-http"
+            )
+        return parts
 
-    def request(self, changes: AlertChanges, target: str) -> urllib.request.Request:
-        """The HTTP request that delivers ``changes``."""
-        body = changes.to_json().encode("utf-8")
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": f"mipr-rules/{mipr_rules.__version__}",
-            EVENT_HEADER: "alert_changes",
-            DELIVERY_HEADER: changes.id,
-        }
-        secret = os.environ.get(SECRET_ENV)
-        if secret:
-            headers[SIGNATURE_HEADER] = sign(body, secret)
-        return urllib.request.Request(target, data=body, headers=headers, method="POST")
-
-    def send(self, changes: AlertChanges, target: str) -> None:
-        """POST ``changes``; ``DeliveryError`` naming the host (never the path or query) if it fails."""
-        self.validate(target)
-        request = self.request(changes, target)
-        where = f"webhook {redact(target)}"
-        problem = ""
-        for attempt in range(max(1, self.attempts)):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                with _OPENER.open(request, timeout=self.timeout) as response:
-                    response.read()
-                    return
-            except urllib.error.HTTPError as exc:
-                exc.close()
-                problem = f"HTTP {exc.code} {exc.reason}".strip()
-                if exc.code < 500:
-                    raise DeliveryError(f"{where}: {problem}") from None
-            except urllib.error.URLError as exc:
-                problem = f"cannot connect ({_reason(exc.reason)})"
-            except TimeoutError:
-                problem = f"no answer within {self.timeout:g} s"
-            except (ConnectionError, OSError) as exc:
-                problem = f"connection failed ({_reason(exc)})"
-        raise DeliveryError(f"{where}: {problem} after {max(1, self.attempts)} attempt(s)")
+    def _post(self, target: str, body: bytes, headers: dict[str, str], deadline: Deadline) -> tuple[int, str]:
+        """One attempt: resolve, check every address, connect to a checked one, send, read the status."""
+        parts = self._parts(target)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = deadline.resolve(host, port)
+        for _, address in addresses:
+            refusal = self.policy.refusal(host, ipaddress.ip_address(str(address[0]).split("%")[0]))
+            if refusal:
+                raise _Refused(refusal)
+        sock = deadline.connect(addresses)
+        if parts.scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+        connection = http.client.HTTPConnection(host, port, timeout=deadline.remaining())
+        connection.sock = sock  # already connected, to a checked address: http.client does not connect again
+        try:
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            # The status is the answer; the body is not read (a receiver may keep it open).
+            return response.status, response.reason
+        finally:
+            connection.close()
 
 
-def _reason(reason: object) -> str:
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return str(reason) or type(reason).__name__
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the host ({exc.strerror or type(exc).__name__})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "cannot connect (Connection refused)"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or type(exc).__name__})"
+    if isinstance(exc, http.client.HTTPException):
+        return f"not an HTTP answer ({type(exc).__name__})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot connect ({exc.strerror})"
+    return f"connection failed ({exc or type(exc).__name__})"
 
 
 @hookimpl

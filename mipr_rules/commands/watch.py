@@ -26,7 +26,9 @@ from mipr_rules.alerts.notify import (
     Notifier,
     StoredAlert,
     Target,
+    configured,
     deliver,
+    start_warnings,
     validate_target,
 )
 from mipr_rules.alerts.store import AlertStore
@@ -286,6 +288,9 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     help="text: a summary per check; json: one JSON object per check, one per line.",
 )
 @fail_on_option
+@click.option(
+    "--allow-http", is_flag=True, help="Allow webhook targets over plain http:// (unencrypted; default: https only)."
+)
 def watch(
     adapter_name: str,
     source: str,
@@ -299,6 +304,7 @@ def watch(
     lenient: bool,
     fmt: str,
     fail_on: str | None,
+    allow_http: bool,
 ) -> None:
     """Check readiness again and again; tell new and resolved alerts once.
 
@@ -322,12 +328,15 @@ def watch(
     if once and interval is not None:
         fail("--once and --interval exclude each other")
     try:
-        found = plugins.notifiers()
-        targets = _targets(notify_specs, found)
         config = load_config(config_path)
+        found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
+        targets = _targets(notify_specs, found)
         adapter = plugins.adapter(adapter_name)
     except MiprRulesError as exc:
         guard(exc)
+    for target in targets:
+        for warning in start_warnings(found[target.notifier], target.target):
+            click.echo(f"mipr: warning: {warning}", err=True)
     store_name = str(store_path)
     try:
         store = AlertStore(store_path)

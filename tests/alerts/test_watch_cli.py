@@ -28,13 +28,16 @@ from mipr_rules.alerts.webhook import SECRET_ENV, SIGNATURE_HEADER, verify_signa
 
 @pytest.fixture
 def paths(tmp_path: Path) -> dict[str, Path]:
-    return {"source": tmp_path / "home.json", "store": tmp_path / "alerts.db"}
+    provider = tmp_path / "provider.yaml"
+    provider.write_text("notify:\n  allow_hosts: [127.0.0.1]\n")  # the receivers are on loopback
+    return {"source": tmp_path / "home.json", "store": tmp_path / "alerts.db", "config": provider}
 
 
 def watch(paths: dict[str, Path], as_of: dt.date, *options: str, env: dict[str, str | None] | None = None) -> Any:
+    """``mipr watch --once`` allowed to reach the plain-http receivers on loopback, with a signing secret."""
     return run_mipr(
         "watch", "--source", paths["source"], "--store", paths["store"], "--as-of", as_of.isoformat(), "--once",
-        *options, env=env,
+        "--config", paths["config"], "--allow-http", *options, env={SECRET_ENV: "test secret", **(env or {})},
     )  # fmt: skip
 
 
@@ -100,7 +103,8 @@ def test_signature_verifies(paths: dict[str, Path], home: dict[str, Any], as_of:
     result = watch(paths, as_of, "--notify", f"webhook:{receiver.url()}", env={SECRET_ENV: "provider secret"})
     assert result.exit_code == 0, result.output
     (request,) = receiver.requests
-    assert verify_signature(request.body, request.headers[SIGNATURE_HEADER], "provider secret")
+    assert request.headers[SIGNATURE_HEADER].startswith("sha256=")
+    assert verify_signature(request.body, request.headers, "provider secret")
 
 
 def test_email_summary_is_sent(
