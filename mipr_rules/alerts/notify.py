@@ -301,7 +301,7 @@ class Target:
 
     @property
     def legacy_key(self) -> str:
-        """The outbox key of mipr-rules before 0.2 (a digest of the whole target, secrets included)."""
+        """The outbox key of alert stores before schema version 2 (a digest of the whole target, secrets included)."""
         return hashlib.sha256(f"{self.notifier}:{self.target}".encode()).hexdigest()
 
     @property
