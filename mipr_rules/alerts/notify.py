@@ -375,7 +375,11 @@ def deliver(store: AlertStore, targets: Sequence[Target], notifiers: Mapping[str
     """
     out = []
     store.adopt_legacy(targets)
+    seen: set[str] = set()
     for target in targets:
+        if target.key in seen:  # the same target twice (say, with two tokens): its queue is sent once
+            continue
+        seen.add(target.key)
         notifier = notifiers[target.notifier]
         waiting = store.pending(target.key)
         sent, error = 0, None

@@ -333,7 +333,7 @@ class AlertStore:
             )
             if changes.has_news:
                 document = changes.to_json()
-                for target in notify:
+                for target in {t.key: t for t in notify}.values():  # one per target, whatever its credentials
                     db.execute(
                         "INSERT INTO outbox (target_key, target_label, changes) VALUES (?, ?, ?)",
                         (target.key, target.label, document),

@@ -151,3 +151,16 @@ def test_deliver_adopts_an_older_stores_queue_for_the_same_target(
         assert (done.delivered, done.pending, store.pending()) == (1, 0, [])
     (request,) = receiver.requests
     assert request.body.decode() == document
+
+
+def test_one_target_given_twice_with_two_tokens_gets_each_change_set_once(
+    readiness: Readiness, home: dict[str, Any], as_of: dt.date, tmp_path: Path, receiver: Receiver
+) -> None:
+    first = Target.parse(f"webhook:http://127.0.0.1:{receiver.port}/hook?token=ONE")
+    second = Target.parse(f"webhook:http://127.0.0.1:{receiver.port}/hook?token=TWO")
+    with AlertStore(tmp_path / "alerts.db") as store:
+        queued = store.apply(readiness(home, as_of=as_of), notify=[first, second])
+        assert len(store.pending()) == 1
+        deliveries = deliver(store, [first, second], {"webhook": WEBHOOK})
+        assert [d.delivered for d in deliveries] == [1]
+    assert [r.json()["id"] for r in receiver.requests] == [queued.id]
