@@ -155,10 +155,15 @@ class WebhookNotifier:
         body = changes.to_json().encode("utf-8")
         where = f"webhook {redact(target)}"
         attempts = max(1, self.attempts)
-        problem = ""
+        problem, made = "", 0
+        started = time.monotonic()
         for attempt in range(attempts):
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                pause = self.backoff * 2 ** (attempt - 1)
+                if time.monotonic() + pause - started >= self.timeout:
+                    break  # retries only within one deadline's worth of time: a send takes at most about two
+                time.sleep(pause)
+            made += 1
             with Deadline(self.timeout) as deadline:
                 try:
                     status, reason = self._post(target, body, self.headers(changes, body, target), deadline)
@@ -176,7 +181,7 @@ class WebhookNotifier:
             problem = f"HTTP {status} {reason}".strip()
             if status < 500:
                 raise DeliveryError(f"{where}: {problem}")
-        raise DeliveryError(f"{where}: {problem} after {attempts} attempt(s)")
+        raise DeliveryError(f"{where}: {problem} after {made} attempt(s)")
 
     def _parts(self, target: str) -> urllib.parse.SplitResult:
         try:

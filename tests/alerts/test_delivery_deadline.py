@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -167,3 +168,32 @@ def test_watch_once_is_not_held_by_a_slow_receiver(
     (warning,) = result.stderr.splitlines()
     assert "no complete answer within 1 s" in warning and "1 change set(s) kept for the next cycle" in warning
     assert not slow_http.finished.is_set(), "watch --once returned before the receiver finished"
+
+
+def test_retries_stop_once_a_deadline_has_passed(changes: AlertChanges) -> None:
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            time.sleep(0.6)  # then a server error: worth a retry, but only within the budget
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        notifier = WebhookNotifier(timeout=1.0, backoff=0.5, attempts=3, policy=LOOPBACK)
+        with pytest.raises(DeliveryError):
+            notifier.send(changes, f"http://127.0.0.1:{server.server_address[1]}/hook")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert 1 <= len(seen) < 3, "three slow attempts would take more than twice the deadline"
