@@ -77,5 +77,5 @@ def evaluate_one(
     if error is None:
         return evaluation.hits
     if isinstance(error, EngineError):
-        raise EvaluationIncomplete([(key, str(error))], total=1)
+        raise EvaluationIncomplete([(key, str(error).removeprefix(f"{key}: "))], total=1)
     raise error
