@@ -333,7 +333,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     else:
         click.echo(render_text(cycle, store))
     if cycle.error:
-        click.echo(f"mipr: error: {cycle.source}: {cycle.error}", err=True)
+        click.echo(f"mipr: error: {cycle.error}", err=True)
     elif cycle.changes:
         for loc in cycle.changes.not_evaluated:
             click.echo(f"mipr: error: {loc.error}", err=True)

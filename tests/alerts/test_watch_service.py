@@ -181,7 +181,7 @@ def test_the_service_survives_an_internal_error_and_an_engine_crash(
     assert code == 0, stderr
     assert stderr.splitlines()[-1] == "mipr watch: stopped"
     assert "Traceback" not in stderr
-    assert f"mipr: error: {source}: internal error (ValueError) while checking {source}" in stderr
+    assert f"mipr: error: internal error (ValueError) while checking {source}" in stderr
     for name in PERSONAL.split():
         assert name not in stderr and not any(name in line for line in running.all)
 
