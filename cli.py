@@ -1,7 +1,9 @@
 """The ``mipr`` command line (click). Installed as ``mipr_rules_cli.cli``; the entry point is ``main``.
 
-Every ``MiprRulesError`` becomes one line on standard error and exit code 2; click's usage errors
-also exit 2. Exit 1 means a check ran and found something at or above ``--fail-on``.
+Every ``MiprRulesError`` becomes one line on standard error and its exit code (2 bad usage or input;
+3 for ``EvaluationIncomplete``); click's usage errors also exit 2. Exit 1 means a check ran and found
+something at or above ``--fail-on``; 3 means an evaluation was incomplete (the failures are printed
+first) or an internal error.
 """
 
 from __future__ import annotations

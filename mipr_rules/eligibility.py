@@ -17,10 +17,11 @@ import attrs
 from rich.console import Console
 from rich.padding import Padding
 
+from mipr_rules.completeness import Failure, completeness_json, evaluate_one, render_failures
 from mipr_rules.convert import structure
 from mipr_rules.cqc_api import read_cqc_location
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import EngineError, InputError
+from mipr_rules.errors import EngineError, EvaluationIncomplete, InputError
 from mipr_rules.facts.eligibility_facts import (
     CheckOutcomes,
     ImprovementCandidate,
@@ -102,27 +103,36 @@ class EligibilityReport:
     """The ruleset used."""
     checks: tuple[Check, ...]
     """Every check that applies, in the ruleset's order."""
-    decision: RuleHit
-    """The decision rule that fired."""
+    decision: RuleHit | None
+    """The decision rule that fired (``None`` only when the location could not be evaluated)."""
+    failures: tuple[Failure, ...] = ()
+    """``(input, why)`` of each engine pass that could not be evaluated (then there is no decision)."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the location was evaluated (only ``allow_incomplete=True`` returns an incomplete report)."""
+        return not self.failures
 
     @property
     def eligible(self) -> bool:
         """True only when every check passed."""
-        return self.decision.emit.get("eligible") is True
+        return self.decision is not None and self.decision.emit.get("eligible") is True
 
     @property
     def methodology(self) -> str | None:
         """``focused``, ``comprehensive`` or ``None`` when not eligible."""
-        value = self.decision.emit.get("methodology")
+        value = self.decision.emit.get("methodology") if self.decision else None
         return str(value) if value else None
 
     @property
     def outcome(self) -> str:
-        """``eligible``, ``ineligible`` or ``undetermined`` (some checks unknown, none failed)."""
-        return str(self.decision.emit.get("decision"))
+        """``eligible``, ``ineligible``, ``undetermined`` (some checks unknown, none failed) or ``not_evaluated``."""
+        return str(self.decision.emit.get("decision")) if self.decision else "not_evaluated"
 
     def reasons(self) -> list[str]:
         """Why: the decision, then the failed checks, then the unknown ones (or the passed route if eligible)."""
+        if self.decision is None:
+            return [f"{key}: {why}" for key, why in self.failures]
         out = [self.decision.message]
         if self.eligible:
             out += [c.detail for c in self.checks if c.id in ("current_rating", "evidence_of_improvement",
@@ -133,30 +143,35 @@ class EligibilityReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr eligibility --format json`` (docs/commands/eligibility.md)."""
-        source = self.decision.source
+        decision = self.decision
         return {
             "kind": "eligibility",
+            **completeness_json(self.failures),
             "as_of": self.as_of.isoformat(),
             "location_id": self.location_id,
             "name": self.name,
             "eligible": self.eligible,
             "decision": self.outcome,
             "methodology": self.methodology,
-            "announced": bool(self.decision.emit.get("announced", False)),
+            "announced": bool(decision.emit.get("announced", False)) if decision else False,
             "reasons": self.reasons(),
             "checks": [c.as_dict() for c in self.checks],
-            "rule": self.decision.rule_id,
-            "source": source.as_dict(),
+            "rule": decision.rule_id if decision else None,
+            "source": decision.source.as_dict() if decision else None,
             "ruleset": self.ruleset.ref(),
             "note": "A screening against the published criteria: the decision to inspect rests with CQC.",
         }
 
     def render_text(self, console: Console) -> None:
-        """A readable verdict with every check."""
-        verdict = {"eligible": "[bold green]ELIGIBLE[/]", "ineligible": "[bold red]NOT ELIGIBLE[/]",
-                   "undetermined": "[bold yellow]UNDETERMINED[/]"}[self.outcome]
+        """A readable verdict with every check (what was not evaluated first)."""
+        render_failures(console, self.failures)
         console.print(f"[bold]Improvement inspection (Jan-Mar 2023)[/bold]: {self.name} ({self.location_id}) "
                       f"as of {self.as_of} (ruleset {self.ruleset.id} {self.ruleset.version})")
+        if self.decision is None:
+            console.print("\n[bold red]NOT EVALUATED[/]  no verdict: the rules engine could not evaluate it")
+            return
+        verdict = {"eligible": "[bold green]ELIGIBLE[/]", "ineligible": "[bold red]NOT ELIGIBLE[/]",
+                   "undetermined": "[bold yellow]UNDETERMINED[/]"}[self.outcome]
         console.print(f"\n{verdict}  {self.decision.message}")
         for check in self.checks:
             mark = {True: "[green]pass[/]   ", False: "[red]fail[/]   ", None: "[yellow]unknown[/]"}[check.passed]
@@ -176,10 +191,13 @@ def assess_eligibility(
     ruleset: Ruleset | None = None,
     overrides: Mapping[str, Any] | None = None,
     evaluator: Evaluator | None = None,
+    allow_incomplete: bool = False,
 ) -> EligibilityReport:
     """Assess one CQC location record (parsed JSON of ``GET /locations/{id}``) with its nomination.
 
-    ``source`` names the record in error messages. Malformed records raise ``InputError``.
+    ``source`` names the record in error messages. Malformed records raise ``InputError``. If the engine
+    cannot evaluate it, ``EvaluationIncomplete`` is raised, or with ``allow_incomplete`` a report without a
+    decision, ``complete`` false and the ``failures``.
     """
     if not isinstance(record, Mapping):
         raise InputError(f"{source}: expected a JSON object (one CQC location) @ $")
@@ -195,7 +213,12 @@ def assess_eligibility(
             registration_known=record.get("registrationStatus") is not None,
             service_type_known=record.get("careHome") is not None or bool(location.service_types),
         )
-        first = evaluator.run_one(compiled, f"location:{location.location_id}", candidate, as_of)
+        try:
+            first = evaluate_one(evaluator, compiled, f"location:{location.location_id}", candidate, as_of)
+        except EvaluationIncomplete as exc:
+            if not allow_incomplete:
+                raise
+            return EligibilityReport(as_of, location.location_id, location.name, ruleset, (), None, exc.failures)
         order = [r.id for r in ruleset.rules]
         found: dict[str, list[RuleHit]] = {}
         for hit in sorted(first, key=lambda h: order.index(h.rule_id)):
@@ -213,7 +236,12 @@ def assess_eligibility(
             unknown=sum(c.passed is None for c in checks), rated=cqc.rated,
             first_rating=location.current_rating is None and not location.past_ratings,
         )
-        second = evaluator.run_one(compiled, f"decision:{location.location_id}", outcomes, as_of)
+        try:
+            second = evaluate_one(evaluator, compiled, f"decision:{location.location_id}", outcomes, as_of)
+        except EvaluationIncomplete as exc:
+            if not allow_incomplete:
+                raise
+            return EligibilityReport(as_of, location.location_id, location.name, ruleset, (), None, exc.failures)
         decisions = [h for h in second if h.emit.get("result") == "decision"]
         if len(decisions) != 1:
             raise EngineError(f"{ruleset.path or ruleset.id}: {len(decisions)} decision rules fired; expected one")

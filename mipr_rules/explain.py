@@ -563,7 +563,7 @@ def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, a
         context = ReadContext(lenient=lenient)
         locations = list(plugins.adapter(adapter_name, evaluator.pm).read(source, context))
         report = run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=config.region,
-                               evaluator=evaluator, skipped=context.skipped)
+                               evaluator=evaluator, skipped=context.skipped, allow_incomplete=True)
         compiled = evaluator.compile(ruleset, overrides, Location)
         fact_context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(config.region))
         explanations = []

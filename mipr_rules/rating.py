@@ -21,8 +21,10 @@ import attrs
 from rich.console import Console
 from rich.padding import Padding
 
+from mipr_rules.completeness import Failure, completeness_json, evaluate_one, render_failures
+from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import EngineError, InputError, RulesetError
+from mipr_rules.errors import EngineError, EvaluationIncomplete, InputError, RulesetError
 from mipr_rules.facts.rating_facts import (
     RATING_ORDER,
     KeyQuestionRatings,
@@ -293,6 +295,13 @@ class RatingReport:
     """Label from the input."""
     name: str | None = None
     """Label from the input."""
+    failures: tuple[Failure, ...] = ()
+    """``(input, why)`` of each engine pass that could not be evaluated (then nothing is rated)."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the scores were evaluated (only ``allow_incomplete=True`` returns an incomplete report)."""
+        return not self.failures
 
     def key_question(self, name: str) -> KeyQuestionResult:
         """The result for key question ``name`` (``Safe`` … ``Well-led``)."""
@@ -313,6 +322,7 @@ class RatingReport:
 
         return {
             "kind": "rating",
+            **completeness_json(self.failures),
             "framework": self.framework,
             "location_id": self.location_id,
             "name": self.name,
@@ -331,7 +341,8 @@ class RatingReport:
         }
 
     def render_text(self, console: Console) -> None:
-        """Key questions, overall, judgement flags and assumptions."""
+        """Key questions, overall, judgement flags and assumptions (what was not evaluated first)."""
+        render_failures(console, self.failures)
         label = f" for {self.name}" if self.name else f" for {self.location_id}" if self.location_id else ""
         console.print(f"[bold]Ratings{label}[/bold] ({self.framework}; "
                       f"ruleset {self.ruleset.id} {self.ruleset.version})")
@@ -429,10 +440,13 @@ def rate(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     evaluator: Evaluator | None = None,
     catalogue: Catalogue | None = None,
+    allow_incomplete: bool = False,
 ) -> RatingReport:
     """Rate ``scores`` with the ruleset of its framework (the newest effective on ``as_of``).
 
-    ``overrides`` maps a ruleset id to parameter values (as a provider configuration does).
+    ``overrides`` maps a ruleset id to parameter values (as a provider configuration does). If the engine
+    cannot evaluate one of the passes, ``EvaluationIncomplete`` is raised, or with ``allow_incomplete`` a
+    report rating nothing, ``complete`` false and the ``failures``.
     """
     own = evaluator is None
     evaluator = evaluator or Evaluator(processes=1)
@@ -442,71 +456,93 @@ def rate(
         ruleset = catalogue.get(FRAMEWORKS[scores.framework], as_of)
         compiled = evaluator.compile(ruleset, overrides.get(ruleset.id))
         params = compiled.parameters
-        bands: dict[KeyQuestion, RuleHit] = {}
-        limits: dict[KeyQuestion, list[RuleHit]] = {}
-        if scores.framework == "SAF_2024_12":
-            saf = evaluator.run_one(compiled, "rating:saf", SafScores(scores.scores), as_of)
-            for kq, hits in _by_key_question(saf, "band").items():
-                if len(hits) != 1:
-                    raise EngineError(
-                        f"{ruleset.path or ruleset.id}: {kq.value} fell in {len(hits)} bands; expected one"
-                    )
-                bands[kq] = hits[0]
-            missing = [kq.value for kq in scores.scores if kq not in bands]
-            if missing:
-                raise EngineError(f"{ruleset.path or ruleset.id}: no band rule fired for {', '.join(missing)}")
-            limits = _by_key_question(saf, "limit")
-            starting = {kq: _emitted_rating(bands[kq], "rating") for kq in KeyQuestion if kq in bands}
-            limiter_id, aggregation_id = str(params["key_question_limiters"]), str(params["overall_aggregation"])
-        else:
-            starting = {kq: scores.ratings[kq] for kq in KeyQuestion if kq in scores.ratings}
-            limiter_id = aggregation_id = ruleset.id
-        current = {kq: _capped(r, limits.get(kq, [])) for kq, r in starting.items()}
-
-        def compiled_for(ruleset_id: str) -> Any:
-            if ruleset_id == ruleset.id:
-                return compiled
-            other = catalogue.get(ruleset_id, as_of)
-            return evaluator.compile(other, overrides.get(other.id))
-
-        limiters: Ruleset | None = None
-        if limiter_id != NONE:
-            kq_compiled = compiled_for(limiter_id)
-            limiters = kq_compiled.ruleset
-            subject = KeyQuestionRatings(current, scores.requirement_notices, scores.warning_notices)
-            kq_hits = evaluator.run_one(kq_compiled, "rating:key_questions", subject, as_of)
-            for kq, hits in _by_key_question(kq_hits, "limit").items():
-                limits.setdefault(kq, []).extend(hits)
-            current = {kq: _capped(starting[kq], limits.get(kq, [])) for kq in starting}
-        results = tuple(
-            KeyQuestionResult(kq, starting[kq], current[kq], bands.get(kq), tuple(limits.get(kq, [])))
-            for kq in KeyQuestion if kq in starting
-        )
-        overall: OverallResult | None = None
-        flags: tuple[RuleHit, ...] = ()
-        aggregation: Ruleset | None = None
-        if aggregation_id != NONE:
-            agg_compiled = compiled_for(aggregation_id)
-            aggregation = agg_compiled.ruleset
-            notices = len(scores.requirement_notices) + len(scores.warning_notices)
-            profile = RatingProfile(current, scores.breach, notices)
-            overall_hits = evaluator.run_one(agg_compiled, "rating:overall", profile, as_of)
-            outcomes = [h for h in overall_hits if h.emit.get("result") == "overall"]
-            if len(outcomes) > 1:
-                raise EngineError(f"{aggregation.path or aggregation.id}: {len(outcomes)} overall rules fired "
-                                  f"({', '.join(h.rule_id for h in outcomes)}); expected at most one")
-            caps = [h for h in overall_hits if h.emit.get("result") == "limit"]
-            flags = tuple(h for h in overall_hits if h.emit.get("result") == "flag")
-            if outcomes:
-                rating = _capped(_emitted_rating(outcomes[0], "rating"), caps)
-                overall = OverallResult(rating, outcomes[0], tuple(caps))
-            else:
-                overall = OverallResult(None, None, tuple(caps))
-        return RatingReport(
-            framework=scores.framework, ruleset=ruleset, parameters=dict(params), key_questions=results,
-            overall=overall, flags=flags, aggregation=aggregation, limiters=limiters,
-            assumptions=_assumptions(scores.framework, params), location_id=scores.location_id, name=scores.name,
-        )
+        try:
+            return _rate(scores, as_of, overrides, evaluator, catalogue, ruleset, compiled)
+        except EvaluationIncomplete as exc:
+            if not allow_incomplete:
+                raise
+            return RatingReport(
+                framework=scores.framework, ruleset=ruleset, parameters=dict(params), key_questions=(),
+                overall=None, assumptions=_assumptions(scores.framework, params), location_id=scores.location_id,
+                name=scores.name, failures=exc.failures,
+            )
     finally:
         if own:
             evaluator.close()
+
+
+def _rate(
+    scores: ScoresInput,
+    as_of: dt.date,
+    overrides: Mapping[str, Mapping[str, Any]],
+    evaluator: Evaluator,
+    catalogue: Catalogue,
+    ruleset: Ruleset,
+    compiled: CompiledRuleset,
+) -> RatingReport:
+    params = compiled.parameters
+    bands: dict[KeyQuestion, RuleHit] = {}
+    limits: dict[KeyQuestion, list[RuleHit]] = {}
+    if scores.framework == "SAF_2024_12":
+        saf = evaluate_one(evaluator, compiled, "rating:saf", SafScores(scores.scores), as_of)
+        for kq, hits in _by_key_question(saf, "band").items():
+            if len(hits) != 1:
+                raise EngineError(
+                    f"{ruleset.path or ruleset.id}: {kq.value} fell in {len(hits)} bands; expected one"
+                )
+            bands[kq] = hits[0]
+        missing = [kq.value for kq in scores.scores if kq not in bands]
+        if missing:
+            raise EngineError(f"{ruleset.path or ruleset.id}: no band rule fired for {', '.join(missing)}")
+        limits = _by_key_question(saf, "limit")
+        starting = {kq: _emitted_rating(bands[kq], "rating") for kq in KeyQuestion if kq in bands}
+        limiter_id, aggregation_id = str(params["key_question_limiters"]), str(params["overall_aggregation"])
+    else:
+        starting = {kq: scores.ratings[kq] for kq in KeyQuestion if kq in scores.ratings}
+        limiter_id = aggregation_id = ruleset.id
+    current = {kq: _capped(r, limits.get(kq, [])) for kq, r in starting.items()}
+
+    def compiled_for(ruleset_id: str) -> Any:
+        if ruleset_id == ruleset.id:
+            return compiled
+        other = catalogue.get(ruleset_id, as_of)
+        return evaluator.compile(other, overrides.get(other.id))
+
+    limiters: Ruleset | None = None
+    if limiter_id != NONE:
+        kq_compiled = compiled_for(limiter_id)
+        limiters = kq_compiled.ruleset
+        subject = KeyQuestionRatings(current, scores.requirement_notices, scores.warning_notices)
+        kq_hits = evaluate_one(evaluator, kq_compiled, "rating:key_questions", subject, as_of)
+        for kq, hits in _by_key_question(kq_hits, "limit").items():
+            limits.setdefault(kq, []).extend(hits)
+        current = {kq: _capped(starting[kq], limits.get(kq, [])) for kq in starting}
+    results = tuple(
+        KeyQuestionResult(kq, starting[kq], current[kq], bands.get(kq), tuple(limits.get(kq, [])))
+        for kq in KeyQuestion if kq in starting
+    )
+    overall: OverallResult | None = None
+    flags: tuple[RuleHit, ...] = ()
+    aggregation: Ruleset | None = None
+    if aggregation_id != NONE:
+        agg_compiled = compiled_for(aggregation_id)
+        aggregation = agg_compiled.ruleset
+        notices = len(scores.requirement_notices) + len(scores.warning_notices)
+        profile = RatingProfile(current, scores.breach, notices)
+        overall_hits = evaluate_one(evaluator, agg_compiled, "rating:overall", profile, as_of)
+        outcomes = [h for h in overall_hits if h.emit.get("result") == "overall"]
+        if len(outcomes) > 1:
+            raise EngineError(f"{aggregation.path or aggregation.id}: {len(outcomes)} overall rules fired "
+                              f"({', '.join(h.rule_id for h in outcomes)}); expected at most one")
+        caps = [h for h in overall_hits if h.emit.get("result") == "limit"]
+        flags = tuple(h for h in overall_hits if h.emit.get("result") == "flag")
+        if outcomes:
+            rating = _capped(_emitted_rating(outcomes[0], "rating"), caps)
+            overall = OverallResult(rating, outcomes[0], tuple(caps))
+        else:
+            overall = OverallResult(None, None, tuple(caps))
+    return RatingReport(
+        framework=scores.framework, ruleset=ruleset, parameters=dict(params), key_questions=results,
+        overall=overall, flags=flags, aggregation=aggregation, limiters=limiters,
+        assumptions=_assumptions(scores.framework, params), location_id=scores.location_id, name=scores.name,
+    )

@@ -9,8 +9,8 @@ from typing import Any
 import attrs
 from rich.console import Console
 
+from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
 from mipr_rules.results import RuleHit
@@ -86,6 +86,20 @@ class ReadinessReport:
     skipped: tuple[str, ...] = ()
     """Records the adapter skipped in lenient mode."""
 
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        """``(location id, why)`` of every location that was not evaluated."""
+        return tuple(
+            (loc.location_id, loc.error.removeprefix(f"{loc.location_id}: "))
+            for loc in self.locations
+            if loc.error is not None
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Whether every location was evaluated."""
+        return not self.failures
+
     def alerts(self) -> list[RuleHit]:
         """Every alert of every location."""
         return [a for loc in self.locations for a in loc.alerts]
@@ -98,6 +112,7 @@ class ReadinessReport:
         """The JSON contract of ``mipr readiness --format json`` (docs/json.md)."""
         return {
             "kind": "readiness",
+            **completeness_json(self.failures),
             "as_of": self.as_of.isoformat(),
             "region": self.region,
             "ruleset": self.ruleset.ref(),
@@ -130,7 +145,8 @@ class ReadinessReport:
         }
 
     def render_text(self, console: Console) -> None:
-        """The readable summary for a registered manager."""
+        """The readable summary for a registered manager (what was not evaluated first)."""
+        render_failures(console, self.failures, len(self.locations), "location")
         console.print(
             f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
             f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})"
@@ -173,8 +189,14 @@ def run_readiness(
     region: str = DEFAULT_REGION,
     evaluator: Evaluator | None = None,
     skipped: Iterable[str] = (),
+    allow_incomplete: bool = False,
 ) -> ReadinessReport:
-    """Evaluate readiness of ``locations`` as of ``as_of``."""
+    """Evaluate readiness of ``locations`` as of ``as_of``.
+
+    A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
+    others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
+    not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
+    """
     own = evaluator is None
     evaluator = evaluator or Evaluator()
     try:
@@ -195,10 +217,12 @@ def run_readiness(
                     evaluation.key,
                     names.get(evaluation.key, ""),
                     evaluation.hits,
-                    str(error) if isinstance(error, MiprRulesError) else None,
+                    None if error is None else str(error) or type(error).__name__,
                 )
             )
-        return ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
+        report = ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
+        require_complete(report.failures, len(results), allow_incomplete)
+        return report
     finally:
         if own:
             evaluator.close()

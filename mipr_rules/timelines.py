@@ -19,9 +19,10 @@ import attrs
 from rich.console import Console
 from rich.padding import Padding
 
+from mipr_rules.completeness import Failure, completeness_json, evaluate_one, render_failures
 from mipr_rules.convert import structure
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import EngineError, InputError
+from mipr_rules.errors import EngineError, EvaluationIncomplete, InputError
 from mipr_rules.facts.timeline_facts import (
     DIRECTIONS,
     UNITS,
@@ -191,6 +192,13 @@ class TimelineReport:
     """Deadlines, by due date."""
     warnings: tuple[RuleHit, ...] = ()
     """Corrections of popular guidance and anchor notes that apply to these events."""
+    failures: tuple[Failure, ...] = ()
+    """``(input, why)`` of each engine pass that could not be evaluated (then no deadline is given)."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the events were evaluated (only ``allow_incomplete=True`` returns an incomplete report)."""
+        return not self.failures
 
     def deadline(self, deadline_id: str) -> list[Deadline]:
         """The deadlines with this id."""
@@ -205,6 +213,7 @@ class TimelineReport:
         """The JSON contract of ``mipr timeline --format json`` (docs/commands/timeline.md)."""
         return {
             "kind": "timeline",
+            **completeness_json(self.failures),
             "as_of": self.as_of.isoformat(),
             "region": self.region,
             "ruleset": self.ruleset.ref(),
@@ -215,10 +224,11 @@ class TimelineReport:
         }
 
     def render_text(self, console: Console) -> None:
-        """A readable list of deadlines, most urgent first by date, then the corrections."""
+        """A readable list of deadlines, most urgent first by date, then the corrections (failures first)."""
+        render_failures(console, self.failures)
         console.print(f"[bold]CQC deadlines[/bold] as of {self.as_of} ({self.region} bank holidays; "
                       f"ruleset {self.ruleset.id} {self.ruleset.version})")
-        if not self.deadlines:
+        if not self.deadlines and self.complete:
             console.print("\nNo deadlines: none of the events given starts one.")
         for item in self.deadlines:
             spec = item.spec
@@ -290,8 +300,13 @@ def run_timeline(
     ruleset: Ruleset | None = None,
     overrides: Mapping[str, Any] | None = None,
     evaluator: Evaluator | None = None,
+    allow_incomplete: bool = False,
 ) -> TimelineReport:
-    """Deadlines started by ``events``, with their status as of ``as_of`` on ``region``'s calendar."""
+    """Deadlines started by ``events``, with their status as of ``as_of`` on ``region``'s calendar.
+
+    If the engine cannot evaluate them (it crashed, or refused the facts), ``EvaluationIncomplete`` is raised,
+    or with ``allow_incomplete`` a report with no deadlines, ``complete`` false and the ``failures``.
+    """
     calendar(region)  # an unknown region is an InputError before any work
     given = list(dict.fromkeys(events))  # the same event twice is one event
     own = evaluator is None
@@ -302,7 +317,13 @@ def run_timeline(
         known = known_events(ruleset, compiled.parameters)
         for index, event in enumerate(given):
             _check_name(event.name, known, f"event {index}")
-        first = evaluator.run_one(compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
+        try:
+            first = evaluate_one(evaluator, compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
+        except EvaluationIncomplete as exc:
+            if not allow_incomplete:
+                raise
+            return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), (),
+                                  failures=exc.failures)
         specs: list[DeadlineSpec] = []
         starts: list[RuleHit] = []
         warnings: dict[str, RuleHit] = {}
@@ -314,7 +335,14 @@ def run_timeline(
             elif kind == "warning":
                 warnings.setdefault(hit.rule_id, hit)
         specs = pair_completions(specs, given, region)
-        second = evaluator.run_one(compiled, "timeline:deadlines", TriggeredDeadlines(tuple(specs)), as_of, region)
+        try:
+            second = evaluate_one(evaluator, compiled, "timeline:deadlines", TriggeredDeadlines(tuple(specs)), as_of,
+                                  region)
+        except EvaluationIncomplete as exc:
+            if not allow_incomplete:
+                raise
+            return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), (),
+                                  failures=exc.failures)
         statuses: dict[int, list[RuleHit]] = {}
         for hit in second:
             if hit.emit.get("result") == "status":

@@ -15,9 +15,10 @@ from mipr_rules.config import load_config
 from mipr_rules.convert import structure, unstructure
 from mipr_rules.engine.durable_core import MAX_VALUE_BYTES
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import ConfigError
+from mipr_rules.errors import ConfigError, EvaluationIncomplete
 from mipr_rules.model import Location
 from mipr_rules.outputs.json_output import JsonOutput
+from mipr_rules.outputs.text import TextOutput
 from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
 from mipr_rules.testing.generate import PLANTED_GAPS
@@ -140,20 +141,55 @@ def refused_home(sample: Location) -> Location:
 def test_a_refused_location_costs_only_itself(
     refused_home: Location, sample: Location, evaluator: Evaluator, as_of: dt.date
 ) -> None:
-    report = run_readiness([refused_home, sample], as_of=as_of, evaluator=evaluator)
+    report = run_readiness([refused_home, sample], as_of=as_of, evaluator=evaluator, allow_incomplete=True)
     refused, fine = report.locations
     assert refused.location_id == "1-000000009" and refused.alerts == ()
     assert refused.error and "\n" not in refused.error and "xxxx" not in refused.error
     assert refused.error.startswith("1-000000009: ")
     assert fine.error is None
     assert Counter((a.rule_id, a.subject) for a in fine.alerts) == Counter(PLANTED_GAPS)
+    assert not report.complete
+    assert report.failures == (("1-000000009", refused.error.removeprefix("1-000000009: ")),)
+
+
+def test_a_refused_location_makes_the_run_raise_unless_incomplete_is_allowed(
+    refused_home: Location, sample: Location, evaluator: Evaluator, as_of: dt.date
+) -> None:
+    """No silent all-clear: by default a run that could not evaluate a location raises, naming it."""
+    with pytest.raises(EvaluationIncomplete) as info:
+        run_readiness([sample, refused_home], as_of=as_of, evaluator=evaluator)
+    ((key, reason),) = info.value.failures
+    assert key == "1-000000009" and "person:R04/risk_assessment:RA-R04-falls" in reason
+    assert info.value.total == 2 and info.value.exit_code == 3
+    assert "xxxx" not in str(info.value)
+
+
+def test_an_incomplete_report_says_so_first_in_json_and_text(
+    refused_home: Location, sample: Location, evaluator: Evaluator, as_of: dt.date
+) -> None:
+    report = run_readiness([sample, refused_home], as_of=as_of, evaluator=evaluator, allow_incomplete=True)
+    data = report.as_dict()
+    assert list(data)[:3] == ["kind", "complete", "failures"]
+    assert data["complete"] is False
+    (failure,) = data["failures"]
+    assert failure["key"] == "1-000000009" and "field kind" in failure["reason"]
+    text = TextOutput().render(report)
+    assert text.startswith("INCOMPLETE: 1 of 2 location(s) not evaluated"), text[:200]
+    assert text.splitlines()[1].strip().startswith("1-000000009: ")
+
+
+def test_a_complete_report_says_so(sample_report: ReadinessReport) -> None:
+    data = sample_report.as_dict()
+    assert (data["complete"], data["failures"]) == (True, [])
+    assert sample_report.complete and sample_report.failures == ()
+    assert "INCOMPLETE" not in TextOutput().render(sample_report)
 
 
 def test_a_refused_location_names_the_record_at_fault(
     refused_home: Location, evaluator: Evaluator, as_of: dt.date
 ) -> None:
     """The message must let the manager find the record: its pseudonymous subject, not an internal fact id."""
-    (refused,) = run_readiness([refused_home], as_of=as_of, evaluator=evaluator).locations
+    (refused,) = run_readiness([refused_home], as_of=as_of, evaluator=evaluator, allow_incomplete=True).locations
     assert refused.error is not None
     assert "person:R04/risk_assessment:RA-R04-falls" in refused.error, refused.error
     assert "field kind" in refused.error

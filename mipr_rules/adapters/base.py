@@ -51,6 +51,9 @@ class ReadContext:
 
     lenient: bool = False
     """Skip bad records (logged and counted) instead of failing."""
+    full: bool = False
+    """Yield every location even from a source read incrementally (a change cursor), whose cursor still moves
+    on. ``mipr watch`` asks for it when the as-of date moved: time alone changes results."""
     key: bytes = attrs.field(factory=pseudonym_key)
     """Pseudonymisation key for identifiers such as NHS numbers."""
     skipped: list[str] = attrs.field(factory=list)

@@ -243,13 +243,27 @@ class AlertStore:
 
     # -- checks -----------------------------------------------------------------------------------------
 
-    def apply(self, report: ReadinessReport, *, notify: Sequence[Target] = ()) -> AlertChanges:
+    def needs_full_read(self, as_of: dt.date, ruleset_id: str) -> bool:
+        """Whether a check as of ``as_of`` must evaluate every location, not only those a change cursor reports.
+
+        Time is an input: alerts fall due as the date moves without any record changing. So a check re-reads
+        everything when the store has no full read of ``ruleset_id`` as of that date yet, or when the last
+        evaluation of a location it knows failed.
+        """
+        row = self._db.execute("SELECT value FROM store_info WHERE key = ?", (_full_read_key(ruleset_id),)).fetchone()
+        if row is None or row[0] != as_of.isoformat():
+            return True
+        failed = self._db.execute("SELECT 1 FROM locations WHERE last_error IS NOT NULL LIMIT 1").fetchone()
+        return failed is not None
+
+    def apply(self, report: ReadinessReport, *, notify: Sequence[Target] = (), full_read: bool = False) -> AlertChanges:
         """Record a readiness report; return what is new, ongoing and resolved.
 
         Only locations the report evaluated are compared: their open alerts that the report no longer
         holds are resolved as of the report's date. A location whose evaluation failed keeps its open
         alerts. When something is new or resolved, the change set is queued for each of ``notify`` in the
         same transaction. A report older than the last check of one of its locations is refused.
+        ``full_read`` says the report holds every location of the source (see ``needs_full_read``).
         """
         as_of = report.as_of.isoformat()
         ruleset = report.ruleset
@@ -331,6 +345,8 @@ class AlertStore:
                 ongoing=tuple(_sorted(ongoing)),
                 resolved=tuple(_sorted(resolved)),
             )
+            if full_read:
+                db.execute("INSERT OR REPLACE INTO store_info VALUES (?, ?)", (_full_read_key(ruleset.id), as_of))
             if changes.has_news:
                 document = changes.to_json()
                 for target in {t.key: t for t in notify}.values():  # one per target, whatever its credentials
@@ -449,6 +465,11 @@ _COLUMNS = (
     "id, location_id, ruleset_id, rule_id, subject, ruleset_version, severity, title, message, facts, detail, "
     "first_seen, last_seen, resolved_on, acknowledged_by, acknowledged_on"
 )
+
+
+def _full_read_key(ruleset_id: str) -> str:
+    """``store_info`` key of the as-of date of the last check that read every location (per ruleset)."""
+    return f"full_read_as_of:{ruleset_id}"
 
 
 def _row_identity(row: Any) -> AlertIdentity:

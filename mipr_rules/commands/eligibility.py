@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, today
+from mipr_rules.commands.options import as_of_option, config_option, emit, exit_incomplete, format_option, guard, today
 from mipr_rules.config import load_config
 from mipr_rules.eligibility import (
     DEFAULT_RULESET,
@@ -41,7 +41,7 @@ def eligibility(
 
     LOCATION_FILE is the location exactly as CQC's public API returns it (GET /locations/{id}).
     The programme ran from 2023-01-13 to 2023-03-31: other --as-of dates fail the window check.
-    Exit 0 whatever the verdict; 2 on bad input.
+    Exit 0 whatever the verdict; 2 on bad input; 3 when the engine could not evaluate it.
 
     \b
     Examples:
@@ -63,10 +63,12 @@ def eligibility(
                 ruleset=ruleset,
                 overrides=config.overrides_for(ruleset),
                 evaluator=evaluator,
+                allow_incomplete=True,
             )
     except MiprRulesError as exc:
         guard(exc)
     emit(report, fmt)
+    exit_incomplete(report.failures)
     sys.exit(0)
 
 

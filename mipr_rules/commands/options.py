@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from mipr_rules import plugins
-from mipr_rules.errors import MiprRulesError
+from mipr_rules.errors import EvaluationIncomplete, MiprRulesError
 from mipr_rules.ruleset.schema import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,5 +103,19 @@ def fail(message: str) -> None:
 
 
 def guard(error: MiprRulesError) -> None:
-    """Report a ``MiprRulesError`` as one line and exit 2."""
-    fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    """Report a ``MiprRulesError`` as one line and exit with its code (2; 3 for ``EvaluationIncomplete``)."""
+    click.echo(f"mipr: error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
+    sys.exit(error.exit_code)
+
+
+def exit_incomplete(failures: Sequence[tuple[str, str]]) -> None:
+    """After an incomplete report was printed (failures first): one line per failure on stderr, exit 3.
+
+    Does nothing when ``failures`` is empty. Exit 3 wins over 1: alerts found in the rest do not make an
+    incomplete run look like a finished one.
+    """
+    if not failures:
+        return
+    for key, reason in failures:
+        click.echo(f"mipr: error: not evaluated: {key}: {reason}", err=True)
+    sys.exit(EvaluationIncomplete.exit_code)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, today
+from mipr_rules.commands.options import as_of_option, config_option, emit, exit_incomplete, format_option, guard, today
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
@@ -47,10 +47,18 @@ def rating(scores_file: Path, framework: str | None, as_of: dt.date | None, conf
         with Evaluator(processes=1) as evaluator:
             catalogue = Catalogue.installed(evaluator.pm)
             overrides = {r.id: config.overrides_for(r) for r in catalogue.rulesets if r.id in config.parameters}
-            report = rate(scores, as_of=as_of or today(), overrides=overrides, evaluator=evaluator, catalogue=catalogue)
+            report = rate(
+                scores,
+                as_of=as_of or today(),
+                overrides=overrides,
+                evaluator=evaluator,
+                catalogue=catalogue,
+                allow_incomplete=True,
+            )
     except MiprRulesError as exc:
         guard(exc)
     emit(report, fmt)
+    exit_incomplete(report.failures)
     sys.exit(0)
 
 

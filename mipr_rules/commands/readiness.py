@@ -10,7 +10,16 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.commands.options import as_of_option, config_option, emit, fail_on_option, format_option, reached, today
+from mipr_rules.commands.options import (
+    as_of_option,
+    config_option,
+    emit,
+    exit_incomplete,
+    fail_on_option,
+    format_option,
+    reached,
+    today,
+)
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
@@ -21,7 +30,7 @@ from mipr_rules.ruleset.catalogue import Catalogue
 def readiness_report(
     adapter_name: str, source: str, as_of: dt.date, ruleset_id: str, config_path: Path | None, lenient: bool = False
 ) -> ReadinessReport:
-    """Read ``source`` with the adapter and evaluate readiness."""
+    """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
@@ -36,6 +45,7 @@ def readiness_report(
             region=config.region,
             evaluator=evaluator,
             skipped=context.skipped,
+            allow_incomplete=True,
         )
 
 
@@ -76,11 +86,7 @@ def readiness(
     else:
         report = readiness_report(adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
         emit(report, fmt)
-    failed = [loc for loc in report.locations if loc.error]
-    if failed:
-        for loc in failed:
-            click.echo(f"mipr: error: {loc.error}", err=True)
-        sys.exit(2)
+    exit_incomplete(report.failures)
     sys.exit(1 if reached([a.severity for a in report.alerts()], fail_on) else 0)
 
 
@@ -96,6 +102,7 @@ def demo(fmt: str) -> None:
     as_of = sample_as_of()
     report = readiness_report("file", str(sample_path()), as_of, DEFAULT_RULESET, None)
     emit(report, fmt)
+    exit_incomplete(report.failures)
     if fmt == "text":
         click.echo(
             f"\nThis was the bundled sample ({sample_path()}), evaluated as of {as_of}.\n"

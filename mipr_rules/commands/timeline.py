@@ -12,6 +12,7 @@ from mipr_rules.commands.options import (
     as_of_option,
     config_option,
     emit,
+    exit_incomplete,
     fail_on_option,
     format_option,
     guard,
@@ -94,10 +95,12 @@ def timeline(
                 ruleset=ruleset,
                 overrides=overrides,
                 evaluator=evaluator,
+                allow_incomplete=True,
             )
     except MiprRulesError as exc:
         guard(exc)
     emit(report, fmt)
+    exit_incomplete(report.failures)
     sys.exit(1 if reached([d.status_rule.severity for d in report.deadlines], fail_on) else 0)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+import traceback
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -33,12 +36,16 @@ from mipr_rules.alerts.notify import (
 )
 from mipr_rules.alerts.store import AlertStore
 from mipr_rules.commands.options import DATE, as_of_option, config_option, fail, fail_on_option, guard, reached, today
+from mipr_rules.completeness import Failure, completeness_json
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
+from mipr_rules.model import Location
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
+DEBUG_ENV = "MIPR_RULES_DEBUG"
+"""Set to 1 for the traceback of an internal error (as the CLI does)."""
 DEFAULT_INTERVAL = 3600.0
 """Seconds between checks when neither --interval nor --once is given."""
 MAX_LINES = 15
@@ -56,24 +63,59 @@ class Cycle:
     changes: AlertChanges | None = None
     """What it changed in the store (None when the check failed)."""
     error: str | None = None
-    """Why the check failed (the source could not be read, the ruleset is missing...)."""
+    """Why the check failed (the source could not be read, the ruleset is missing, an internal error...)."""
     deliveries: tuple[Delivery, ...] = ()
     """What was delivered to each target in this cycle."""
     pending_elsewhere: int = 0
     """Change sets waiting for targets not given in this run."""
+    source: str = ""
+    """The source as shown in messages (without credentials)."""
+    error_code: int = 2
+    """Exit code of ``--once`` when the check failed: 2 bad input, 3 internal error."""
+    full_read: bool = False
+    """Whether the check evaluated every location of the source (not only those a change cursor reported)."""
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        """What this check did not evaluate: the whole source when it failed, else the locations that failed."""
+        if self.error is not None:
+            return ((self.source, self.error),)
+        return self.report.failures if self.report else ()
+
+    @property
+    def exit_code(self) -> int | None:
+        """3 when something was not evaluated, 2 when the source or store was bad; ``None`` otherwise."""
+        if self.error is not None:
+            return self.error_code
+        return 3 if self.failures else None
 
     def as_dict(self, store: str) -> dict[str, Any]:
         """One line of ``--format json``."""
         return {
             "kind": "watch_cycle",
+            **completeness_json(self.failures),
             "as_of": self.as_of.isoformat(),
             "store": store,
             "error": self.error,
+            "full_read": self.full_read,
             "changes": self.changes.as_dict() if self.changes else None,
             "skipped": list(self.report.skipped) if self.report else [],
             "deliveries": [d.as_dict() for d in self.deliveries],
             "pending_other_targets": self.pending_elsewhere,
         }
+
+
+class _Reading:
+    """The adapter's locations, remembering the last one read (to name where a failure happened)."""
+
+    def __init__(self, locations: Iterable[Location]) -> None:
+        self._locations = locations
+        self.last: str | None = None
+
+    def __iter__(self) -> Iterator[Location]:
+        for location in self._locations:
+            self.last = location.location_id
+            yield location
 
 
 @attrs.define
@@ -93,25 +135,41 @@ class Watcher:
     lenient: bool = False
 
     def check(self) -> Cycle:
-        """Read the source, evaluate, record the result in the store, deliver what is waiting."""
+        """Read the source, evaluate, record the result in the store, deliver what is waiting.
+
+        Never raises for what one check meets (bad data, an engine crash, an internal error): the failure
+        is in the returned ``Cycle``, naming the source or the location, never a record's content. When the
+        as-of date differs from the last full check's, every location is read and evaluated again, even
+        from a source read through a change cursor: alerts fall due as time passes.
+        """
         when = self.as_of or today()
+        shown = shown_source(self.source)
         report = changes = None
-        error = None
+        error: str | None = None
+        code = 2
+        full = False
+        reading: _Reading | None = None
         try:
+            full = self.store.needs_full_read(when, self.ruleset_id)
             ruleset = self.catalogue.get(self.ruleset_id, when)
-            context = ReadContext(lenient=self.lenient)
+            context = ReadContext(lenient=self.lenient, full=full)
+            reading = _Reading(self.adapter.read(self.source, context))
             report = run_readiness(
-                self.adapter.read(self.source, context),
+                reading,
                 as_of=when,
                 ruleset=ruleset,
                 overrides=self.config.overrides_for(ruleset),
                 region=self.config.region,
                 evaluator=self.evaluator,
                 skipped=context.skipped,
+                allow_incomplete=True,
             )
-            changes = self.store.apply(report, notify=self.targets)
+            changes = self.store.apply(report, notify=self.targets, full_read=full)
         except MiprRulesError as exc:
-            error, report = _one_line(exc), None
+            error, report, code = _one_line(exc), None, exc.exit_code
+        except Exception as exc:  # a long-running service survives whatever one check meets
+            after = f" after location {reading.last}" if reading and reading.last else ""
+            error, report, code = _internal(exc, f"checking {shown}{after}"), None, 3
         deliveries: tuple[Delivery, ...] = ()
         elsewhere = 0
         try:
@@ -119,11 +177,35 @@ class Watcher:
             elsewhere = self.store.pending_elsewhere(self.targets)
         except MiprRulesError as exc:
             error = error or _one_line(exc)
-        return Cycle(when, report, changes, error, deliveries, elsewhere)
+        except Exception as exc:
+            if error is None:
+                error, code = _internal(exc, "delivering notifications"), 3
+        return Cycle(when, report, changes, error, deliveries, elsewhere, shown, code, full)
 
 
 def _one_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _internal(error: Exception, doing: str) -> str:
+    """One line for an unexpected error: its type and what was being done, never its text (it may quote a record)."""
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exception(error, file=sys.stderr)
+    return f"internal error ({type(error).__name__}) while {doing}; set {DEBUG_ENV}=1 for details"
+
+
+def shown_source(source: str) -> str:
+    """``source`` as messages may show it: a URL without its password and query (they can hold secrets)."""
+    if "://" not in source:
+        return source
+    try:
+        parts = urllib.parse.urlsplit(source)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return source.split("://", 1)[0] + "://…"
+    user = f"{parts.username}@" if parts.username else ""
+    return urllib.parse.urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, "", ""))
 
 
 def _targets(specs: Sequence[str], found: dict[str, Notifier]) -> tuple[Target, ...]:
@@ -146,21 +228,25 @@ class _WakeUp(Exception):
 
 
 class _Stopper:
-    """Stops the loop cleanly on SIGINT/SIGTERM: a check in progress finishes; a wait ends at once.
+    """Stops cleanly on SIGINT/SIGTERM: a check in progress finishes and its output is written whole; a wait
+    ends at once.
 
-    A second signal during a check aborts it (the store's transaction rolls back; nothing is half written).
+    A second signal during a check aborts it (the store's transaction rolls back; nothing is half written),
+    but never while a check's output is being written: a line on standard output is never cut.
     """
 
     def __init__(self) -> None:
         self.requested = False
         self.sleeping = False
+        self.writing = False
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested and not self.sleeping:
+        if self.sleeping:
+            self.requested = True
+            raise _WakeUp
+        if self.requested and not self.writing:
             raise KeyboardInterrupt
         self.requested = True
-        if self.sleeping:
-            raise _WakeUp
 
     def sleep(self, seconds: float) -> None:
         try:
@@ -171,6 +257,15 @@ class _Stopper:
             pass
         finally:
             self.sleeping = False
+
+    @contextmanager
+    def output(self) -> Iterator[None]:
+        """While a check's output is written, signals only ask to stop."""
+        self.writing = True
+        try:
+            yield
+        finally:
+            self.writing = False
 
     @contextmanager
     def installed(self) -> Iterator[_Stopper]:
@@ -192,6 +287,10 @@ def _alert_line(kind: str, alert: StoredAlert) -> str:
 def render_text(cycle: Cycle, store: str) -> str:
     """The one-screen summary of a cycle."""
     lines = []
+    failures = cycle.failures
+    if failures:  # first: what this check did not evaluate
+        lines.append(f"INCOMPLETE: {len(failures)} not evaluated; their open alerts are kept as they were")
+        lines += [f"  {key}: {why}" for key, why in failures]
     changes = cycle.changes
     head = f"mipr watch: as of {cycle.as_of}"
     if changes:
@@ -237,7 +336,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
         click.echo(render_text(cycle, store))
     if cycle.error:
         click.echo(f"mipr: error: {cycle.error}", err=True)
-    if cycle.changes:
+    elif cycle.changes:
         for loc in cycle.changes.not_evaluated:
             click.echo(f"mipr: error: {loc.error}", err=True)
     for d in cycle.deliveries:
@@ -322,8 +421,9 @@ def watch(
 
     \b
     Exit codes: with --once, 0 when nothing at or above --fail-on is open, 1 when something is,
-    2 when the source, store or options are bad or a location could not be evaluated.
-    Without --once: 0 when stopped by a signal, 2 when the options are bad.
+    2 when the source, store or options are bad, 3 when a location could not be evaluated (or an internal
+    error). Without --once: 0 when stopped by a signal, 2 when the options are bad; a check that fails is
+    reported on standard error and the next check runs.
     """
     if once and interval is not None:
         fail("--once and --interval exclude each other")
@@ -361,16 +461,19 @@ def watch(
             as_of,
             lenient,
         )
-        if once:
-            cycle = watcher.check()
-            _report(cycle, store_name, fmt)
-            if cycle.error or (cycle.changes and cycle.changes.not_evaluated):
-                sys.exit(2)
-            severities = [a.severity for a in cycle.report.alerts()] if cycle.report else []
-            sys.exit(1 if reached(severities, fail_on) else 0)
         with _Stopper().installed() as stopper:
+            if once:
+                cycle = watcher.check()
+                with stopper.output():
+                    _report(cycle, store_name, fmt)
+                if cycle.exit_code is not None:
+                    sys.exit(cycle.exit_code)
+                severities = [a.severity for a in cycle.report.alerts()] if cycle.report else []
+                sys.exit(1 if reached(severities, fail_on) else 0)
             while not stopper.requested:
-                _report(watcher.check(), store_name, fmt)
+                cycle = watcher.check()
+                with stopper.output():
+                    _report(cycle, store_name, fmt)
                 with suppress(_WakeUp):
                     stopper.sleep(interval or DEFAULT_INTERVAL)
     click.echo("mipr watch: stopped", err=True)

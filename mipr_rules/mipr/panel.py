@@ -17,6 +17,7 @@ import attrs
 from rich.console import Console
 from rich.markup import escape
 
+from mipr_rules.completeness import evaluate_one
 from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import RulesetError
@@ -223,11 +224,9 @@ def verify(
     check_panel_ruleset(ruleset)
     compiled = evaluator.compile(ruleset, overrides, PanelRecord)
     policy = Policy.from_parameters(compiled.parameters, f"{ruleset.id} parameters")
-    (evaluation,) = evaluator.run(compiled, [(record.key, record)], as_of)
-    if evaluation.error is not None:
-        raise evaluation.error
+    hits = evaluate_one(evaluator, compiled, record.key, record, as_of)
     scores = panel_scores(record, policy)
-    return PanelVerification(path, record, as_of, ruleset, dict(compiled.parameters), scores, evaluation.hits, explain)
+    return PanelVerification(path, record, as_of, ruleset, dict(compiled.parameters), scores, hits, explain)
 
 
 def verify_record(

@@ -17,6 +17,7 @@ import attrs
 from rich.console import Console
 from rich.markup import escape
 
+from mipr_rules.completeness import evaluate_one
 from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, RulesetError
@@ -303,14 +304,14 @@ def review(
         compiled.parameters.get("proceeding_ratings"), f"{ruleset.id} parameters: proceeding_ratings"
     )
     by_criterion: dict[str, list[ReviewFinding]] = {c.id: [] for c in CRITERIA}
-    for hit in evaluator.run_one(compiled, report.location.id, report, as_of):
+    for hit in evaluate_one(evaluator, compiled, report.location.id, report, as_of):
         measure = hit.emit.get("measure")
         found = locate(report, hit.subject, measure, compiled.parameters) if isinstance(measure, str) else ()
         finding = ReviewFinding(hit, _deduction(hit), hit.emit["needs_human"] is True, found)
         by_criterion[str(hit.maps_to.mipr_criterion)].append(finding)
     results = tuple(CriterionResult(c, tuple(by_criterion[c.id])) for c in CRITERIA)
     scores = CriterionScores({r.criterion.id: r.score for r in results})
-    second = evaluator.run_one(compiled, f"{report.location.id}:overall", scores, as_of)
+    second = evaluate_one(evaluator, compiled, f"{report.location.id}:overall", scores, as_of)
     gates = [h for h in second if h.emit.get("result") == "gate"]
     if len(gates) != 1 or not isinstance(gates[0].emit.get("proceeds"), bool):
         raise EngineError(f"{where}: {len(gates)} gate results from the {SCORE_FACT} rules; expected exactly one")

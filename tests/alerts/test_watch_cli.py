@@ -129,9 +129,12 @@ def test_a_location_whose_evaluation_failed_keeps_its_alerts(
     break_evaluation(other)
     write_source(paths["source"], home, other)
     result = watch(paths, as_of + dt.timedelta(days=1), "--notify", f"webhook:{receiver.url()}")
-    assert result.exit_code == 2
+    assert result.exit_code == 3, "incomplete"
     (error,) = result.stderr.splitlines()
     assert error.startswith(f"mipr: error: {SECOND_LOCATION}: ") and "99999" not in error
+    first, second = result.stdout.splitlines()[:2]
+    assert first.startswith("INCOMPLETE: 1 not evaluated") and second.startswith(f"  {SECOND_LOCATION}: ")
+    assert "99999" not in result.stdout
     assert f"Moonrise Lodge ({SECOND_LOCATION}): not evaluated, open alerts kept" in result.stdout
     assert "Sunrise House (1-000000001): 0 new, 14 ongoing, 0 resolved" in result.stdout
     assert len(receiver.requests) == 1, "nothing new or resolved"

@@ -26,7 +26,8 @@ class SqlAdapter:
 
     With ``cursor=FILE`` the first read returns every location and stores the change cursor in FILE; each
     later read returns only the locations with a row written since, and moves the cursor on. The file is
-    written only when the read has gone to its end.
+    written only when the read has gone to its end. A read whose context asks for ``full`` returns every
+    location and moves the cursor on (``mipr watch`` does so when the as-of date changed).
     """
 
     name = "sql"
@@ -48,7 +49,9 @@ class SqlAdapter:
 
         parsed = parse_source(source)
         mapping = load_mapping(parsed.mapping) if parsed.mapping else reference_mapping()
-        if parsed.cursor is not None:
+        if context.full:  # every location, whatever the cursor says (the cursor still moves on)
+            since = None
+        elif parsed.cursor is not None:
             since = read_cursor_file(parsed.cursor)
         elif parsed.since is not None:
             since = parse_cursor(parsed.since, f"{parsed.shown}: option since")
