@@ -72,8 +72,8 @@ def test_sources_cite_ccaf_by_publisher_and_say_what_is_policy() -> None:
     sources = {s.id: s for s in ruleset.sources}
     assert sources["ccaf-mipr"].publisher == "C-CAF" and sources["ccaf-mipr"].url is None
     assert all(s.confidence in ("V-primary", "V-secondary", "UNVERIFIED") for s in sources.values())
-    assert {"ref-0.1", "ref-1.4"} <= set(sources)
-    assert sources["ref-0.1"].confidence == "UNVERIFIED" and sources["ref-0.1"].basis == "policy"
+    assert {"ccaf-unpublished", "saf-scoring"} <= set(sources)
+    assert sources["ccaf-unpublished"].confidence == "UNVERIFIED" and sources["ccaf-unpublished"].basis == "policy"
     assert "C-CAF PUBLISHES NO WEIGHTS" in ruleset.description
     for name, parameter in ruleset.parameters.items():
         assert parameter.source in sources, name
