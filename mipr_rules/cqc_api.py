@@ -1,4 +1,4 @@
-"""Map one location record of the CQC public API onto the canonical model (cqc-reference.md §5.3).
+"""Map one location record of the CQC public API onto the canonical model (CQC public API, ``GET /locations/{id}``).
 
 No HTTP here: ``location_from_cqc`` takes the JSON of ``GET /locations/{locationId}`` exactly as CQC
 returns it (already parsed) and gives a ``Location``; ``cqc_extras`` gives the CQC facts the canonical
@@ -54,7 +54,7 @@ NO_RATING_WORDS = frozenset(
 """Rating texts that mean "no rating" and are read as absent rather than rejected.
 
 The first three are the values Skills for Care's pipeline recodes to null (NMDSdevopsServiceAdm/
-DataEngineering, CQC ratings value labels); "Not rated" is the website's wording (cqc-reference.md §5.3).
+DataEngineering, CQC ratings value labels); "Not rated" is the wording of CQC's website.
 """
 
 CARE_HOME_SERVICE_TYPES = frozenset({"Nursing homes", "Residential homes"})

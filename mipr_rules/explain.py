@@ -35,7 +35,7 @@ from mipr_rules.engine.probes import Probe, ProbeResults, ProbeRuleset, compile_
 from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import Fact, FactType
 from mipr_rules.results import RuleHit
-from mipr_rules.ruleset.schema import Rule, Ruleset
+from mipr_rules.ruleset.schema import Rule, Ruleset, Source
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -400,8 +400,7 @@ class RuleDescription:
             "parameters": [self._parameter(name) for name in rule_parameters(rule, self.parameters)],
             "message": rule.message, "emit": dict(rule.emit),
             "maps_to": {k: v for k, v in attrs.asdict(rule.maps_to).items() if v is not None},
-            "source": {"id": rule.source, "title": source.title if source else None,
-                       "url": source.url if source else None, "confidence": source.confidence if source else None,
+            "source": {**(source.as_dict() if source else Source(id=rule.source, title="").as_dict()),
                        "citation": rule.citation},
             "example": dict(self.example) if self.example else None,
         }
@@ -440,6 +439,12 @@ class RuleDescription:
         out.append(f"Source: {src['title'] or src['id']}" + (f" [{src['confidence']}]" if src["confidence"] else ""))
         if src["url"]:
             out.append(f"  {src['url']}")
+        elif src["publisher"]:
+            out.append("  " + ", ".join(x for x in (src["publisher"], src["date"]) if x))
+        if src["section"]:
+            out.append(f"  section: {src['section']}")
+        if src["basis"]:
+            out.append(f"  basis: {src['basis']}" + (f" — {src['note']}" if src["note"] else ""))
         if src["citation"]:
             out.append(f"  citation: {src['citation']}")
         if self.example:

@@ -1,4 +1,4 @@
-"""The SAF (2023/24) quality statements by key question (cqc-reference.md §1.2). Ids S1…W8 are a convention."""
+"""The SAF (2023/24) quality statements by key question (CQC's single assessment framework). Ids S1…W8: a convention."""
 
 from __future__ import annotations
 

@@ -168,8 +168,8 @@ def _warning_dict(hit: RuleHit) -> dict[str, Any]:
         "id": hit.rule_id,
         "title": hit.title,
         "message": hit.message,
-        "seed_claim": hit.emit.get("seed_claim"),
-        "seed": hit.emit.get("seed"),
+        "claim": hit.emit.get("claim"),
+        "claimed_by": hit.emit.get("claimed_by"),
         "source": hit.source.as_dict(),
     }
 

@@ -1,7 +1,7 @@
 """Working-day arithmetic on the UK bank-holiday calendars of the ``holidays`` package.
 
 A working day is Monday to Friday and not a bank or public holiday of the chosen region (Christmas Day
-and Good Friday included, as common-law holidays: cqc-reference.md §2 notes). The trigger day is day 0:
+and Good Friday included, as common-law holidays; CQC's guidance does not say). The trigger day is day 0:
 ``add(d, 10)`` is the tenth working day after ``d``.
 """
 

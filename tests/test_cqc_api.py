@@ -40,7 +40,7 @@ def kq(**ratings: RatingValue) -> tuple[KeyQuestionRating, ...]:
     return tuple(KeyQuestionRating(names[k], v) for k, v in ratings.items())
 
 
-# --- The real Lucerne House record (cqc-reference.md §5.3).
+# --- The real Lucerne House record (CQC public API).
 
 
 def test_lucerne_house_maps_every_field_cqc_covers() -> None:

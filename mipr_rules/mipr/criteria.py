@@ -1,4 +1,4 @@
-"""The 13 MIPR review criteria in three areas (seed 000; cqc-reference.md §0.1), and the 1-4 rating words.
+"""The 13 MIPR review criteria in three areas (C-CAF, How the MIPR process works), and the 1-4 rating words.
 
 The criterion ids are a contract: rules map to them (``maps_to.mipr_criterion``), ``mipr review`` reports
 one result per criterion and ``mipr panel`` records one score per criterion.
@@ -22,7 +22,7 @@ class Criterion:
     name: str
     """C-CAF's name for it, e.g. ``Evidence-Based Findings``."""
     question: str
-    """The question the criterion asks, in the seed's words."""
+    """The question the criterion asks, in the words of C-CAF's guide."""
 
 
 AREAS: dict[str, str] = {
@@ -30,7 +30,7 @@ AREAS: dict[str, str] = {
     "terminology": "Terminology: the clarity and professionalism of the language",
     "characteristics": "Characteristics: the overall quality of the report",
 }
-"""The three review areas, in the seed's order, with their titles."""
+"""The three review areas, in the order of C-CAF's guide, with their titles."""
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion(
@@ -114,7 +114,7 @@ CRITERIA: tuple[Criterion, ...] = (
         "Is the methodology of the mock inspection clearly explained in the report?",
     ),
 )
-"""The 13 criteria in the seed's order."""
+"""The 13 criteria in the order of C-CAF's guide."""
 
 BY_ID: dict[str, Criterion] = {c.id: c for c in CRITERIA}
 """Criteria by id."""
@@ -128,7 +128,7 @@ RATING_OF_SCORE: dict[int, RatingValue] = {
     2: RatingValue.REQUIRES_IMPROVEMENT,
     1: RatingValue.INADEQUATE,
 }
-"""The rating word of a whole 1-4 score (cqc-reference.md §1.4: 4 exceptional … 1 significant shortfalls)."""
+"""The rating word of a whole 1-4 score (CQC, How we reach a rating: 4 exceptional … 1 significant shortfalls)."""
 
 RANK_OF_RATING: dict[RatingValue, int] = {rating: score for score, rating in RATING_OF_SCORE.items()}
 """Inadequate 1 … Outstanding 4."""

@@ -1,4 +1,4 @@
-"""The five key questions and the 34 SAF quality statements, as data (cqc-reference.md §1.1, §1.2).
+"""The five key questions and the 34 SAF quality statements, as data (CQC's single assessment framework).
 
 The ids S1…W8 are a common convention, not CQC's own; the names are spelt as CQC writes them.
 """

@@ -55,7 +55,7 @@ EVIDENCE_SOURCE_CATEGORY: dict[EvidenceSource, EvidenceCategory] = {
     EvidenceSource.PARTNER: EvidenceCategory.PARTNERS,
     EvidenceSource.OUTCOMES: EvidenceCategory.OUTCOMES,
 }
-"""The SAF evidence category (cqc-reference.md §1.3) each source serves."""
+"""The SAF evidence category (CQC's six evidence categories) each source serves."""
 
 
 class RiskKind(str, Enum):
@@ -101,7 +101,7 @@ RATING_RANK: dict[RatingValue, int] = {
     RatingValue.GOOD: 3,
     RatingValue.OUTSTANDING: 4,
 }
-"""Inadequate 1 … Outstanding 4: also the 1-4 score a rating word stands for (cqc-reference.md §1.4)."""
+"""Inadequate 1 … Outstanding 4: also the 1-4 score a rating word stands for (CQC, How we reach a rating)."""
 
 
 class TimescaleUnit(str, Enum):

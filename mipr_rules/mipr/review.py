@@ -175,7 +175,7 @@ class ReviewReport:
     parameters: Mapping[str, Any]
     """Its parameters after provider overrides."""
     criteria: tuple[CriterionResult, ...]
-    """One result per criterion, in the seed's order."""
+    """One result per criterion, in the order of C-CAF's guide."""
     overall: Overall
     """Overall score and rating."""
     proceeding_ratings: tuple[RatingValue, ...]

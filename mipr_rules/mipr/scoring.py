@@ -1,7 +1,7 @@
 """The arithmetic of MIPR scores: criterion scores from deductions, and an overall score and rating.
 
 The rules decide which faults exist and what each deducts; this module only adds up, with the figures
-the ruleset's parameters give (the seed gives no weights or thresholds, so every one is a parameter):
+the ruleset's parameters give (C-CAF publishes no weights or thresholds, so every one is a parameter):
 
 - a criterion scores ``4`` less the sum of its deductions, never below ``1``;
 - the overall score is the weighted mean of the criterion scores (``criterion_weights``, equal by default);

@@ -1,4 +1,4 @@
-"""Closed vocabularies of the model, spelt exactly as CQC writes them (cqc-reference.md §1.1, §5.3)."""
+"""Closed vocabularies of the model, spelt exactly as CQC writes them (CQC's ratings pages and public API)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class KeyQuestion(str, Enum):
 
 
 class EvidenceCategory(str, Enum):
-    """The six SAF evidence categories (cqc-reference.md §1.3)."""
+    """The six SAF evidence categories (CQC's single assessment framework)."""
 
     PEOPLES_EXPERIENCE = "people_experience"
     STAFF_AND_LEADERS = "staff_leaders_feedback"

@@ -13,24 +13,43 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 PARAMETER_TYPES = ("integer", "number", "boolean", "string", "date", "list", "mapping")
 
 
+SOURCE_BASES = ("law", "guidance", "policy")
+"""What a source's figures rest on: ``law`` (set in legislation), ``guidance`` (a public body's published
+process or recommendation), ``policy`` (common practice no document sets: the figure is a parameter)."""
+
+CONFIDENCES = ("V-primary", "V-secondary", "UNVERIFIED")
+"""How far a source's figures were checked: ``V-primary`` in the cited document itself, ``V-secondary``
+only in secondary material reporting it, ``UNVERIFIED`` not confirmed (keep the figure a parameter)."""
+
+
 @attrs.frozen
 class Source:
-    """A document a ruleset encodes."""
+    """A public document a ruleset encodes: a URL, or its publisher, title and date when it has none."""
 
     id: str
     """Short id rules cite, e.g. ``cqc-fac``."""
     title: str
     """Title of the document or page."""
     url: str | None = None
-    """Where to re-check it."""
+    """Where to re-check it (a public host: ``mipr_rules.ruletest.lint.PUBLIC_SOURCE_HOSTS``)."""
+    publisher: str | None = None
+    """Who publishes it, e.g. ``Care Quality Commission``; required when there is no URL."""
+    section: str | None = None
+    """The part of the document the rules encode, e.g. ``regulation 18(2)(a)``."""
+    date: str | None = None
+    """Publication or last-updated date as the document states it, e.g. ``2023-01-13``."""
+    basis: str | None = None
+    """One of ``SOURCE_BASES``."""
+    note: str | None = None
+    """What the document does not say, e.g. that an interval is common practice rather than law."""
     confidence: str | None = None
-    """``V-primary``, ``V-secondary`` or ``UNVERIFIED`` (cqc-reference.md labels)."""
-    seed: str | None = None
-    """File name of the seed document in shared/seeds/, when it came from one."""
+    """One of ``CONFIDENCES``."""
 
     def as_dict(self) -> dict[str, str | None]:
         """The source as every JSON result cites it."""
-        return {"id": self.id, "title": self.title, "url": self.url, "confidence": self.confidence, "seed": self.seed}
+        return {"id": self.id, "title": self.title, "url": self.url, "publisher": self.publisher,
+                "section": self.section, "date": self.date, "basis": self.basis, "note": self.note,
+                "confidence": self.confidence}
 
 
 @attrs.frozen

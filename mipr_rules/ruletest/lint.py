@@ -4,8 +4,9 @@ Errors: YAML keys given twice (YAML keeps the last silently), the schema (unknow
 without defaults, rules without sources, duplicate ids: the loader), each rule's conditions against the
 fields the fact calculators declare ("did you mean"), the shapes that crash or hang durable-rules (the
 compiler), message and ``emit`` templates naming fields or parameters that do not exist, and the
-ruleset's test file (``<id>.tests.yaml``). Warnings: sources no rule or
-parameter cites, and a ruleset without a test file.
+ruleset's test file (``<id>.tests.yaml``), and sources that are not public, citable documents (see
+``public_source_problems``). Warnings: sources no rule or parameter cites, a source without its section or
+basis, and a ruleset without a test file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import string
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import pluggy
@@ -25,11 +27,39 @@ from mipr_rules.engine.compile import compile_rule, compile_ruleset
 from mipr_rules.errors import MiprRulesError, RulesetError
 from mipr_rules.loading import NoAliasSafeLoader, read_text
 from mipr_rules.ruleset.loader import line_of, parse_ruleset
-from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.ruleset.schema import CONFIDENCES, SOURCE_BASES, Ruleset, Source
 from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
 
 _LOCATED = re.compile(r"^(?P<file>.*?):(?P<line>\d+):(?:\d+:)? (?P<message>.*)$")
 _RULE_PATH = re.compile(r"rule (\S+): (when\S*|fact)")
+
+PUBLIC_SOURCE_HOSTS = (
+    "legislation.gov.uk",  # Acts and statutory instruments
+    "cqc.org.uk",  # CQC guidance for providers, the assessment framework, CQC's public API
+    "gov.uk",  # DHSC and DBS guidance
+    "nice.org.uk",  # NICE guidelines and quality standards
+    "skillsforcare.org.uk",  # Care Certificate, core and mandatory training
+    "nhs.uk",
+    "england.nhs.uk",
+    "digital.nhs.uk",
+    "standards.nhs.uk",
+    "hl7.org",  # FHIR and UK Core data standards
+    "hl7.org.uk",
+    "fhir.nhs.uk",
+    "local.gov.uk",  # Local Government Association
+    "parliament.uk",  # Hansard and written answers
+)
+"""Hosts a source's URL may be on (a host or any of its subdomains): public bodies that publish the law,
+the regulator's guidance, national guidelines and data standards. A document on any other host (a
+consultancy, a law firm, a training vendor) is cited by publisher, title and date, without a URL."""
+
+_EXTERNAL_REFERENCE = re.compile(
+    r"cqc-reference|\bseeds?\b|\bseed\s*\d|/work/|/root/|/home/|/tmp/|~/|\bshared/"
+    r"|\b[\w.-]+\.(?:md|txt|docx?|odt|csv|json|ya?ml)\b",
+    re.IGNORECASE,
+)
+"""Text that names a file outside the repository, a working note or a seed document instead of a document
+a reader can obtain."""
 
 
 @attrs.frozen
@@ -120,8 +150,66 @@ def _rule_problems(ruleset: Ruleset, root: yaml.Node | None, fields: Mapping[str
                                                        f"{rule.fact} facts nor a parameter{did_you_mean(name, known)}")
 
 
-def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = True) -> list[Problem]:
-    """Every problem found in the ruleset file ``path`` (and its test file, with ``tests``)."""
+def public_host(url: str) -> bool:
+    """Whether ``url`` is an ``https`` address on one of ``PUBLIC_SOURCE_HOSTS`` (or a subdomain of one)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    return parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in PUBLIC_SOURCE_HOSTS)
+
+
+def _one_source_problems(source: Source) -> Iterator[tuple[str, str]]:
+    """``(level, message)`` for each way ``source`` falls short of a public, citable document."""
+    name = f"source {source.id!r}"
+    if not source.title.strip():
+        yield "error", f"{name} has no title"
+    if not source.url and not (source.publisher and source.publisher.strip()):
+        yield "error", f"{name} has neither a url nor a publisher: cite a public document by its URL, or by " \
+                       "its publisher, title and date"
+    if source.url and not public_host(source.url):
+        yield "error", f"{name}: {source.url} is not on a public source host ({', '.join(PUBLIC_SOURCE_HOSTS)}); " \
+                       "cite the publisher's own page, or give publisher, title and date without a url"
+    for field in ("id", "title", "publisher", "section", "note", "url"):
+        text = getattr(source, field) or ""
+        match = _EXTERNAL_REFERENCE.search(text if field != "url" else urlsplit(text).netloc)
+        if match:
+            yield "error", f"{name}: {field} names {match.group(0)!r}, which is not a public document; cite " \
+                           "the document itself"
+    if source.basis is not None and source.basis not in SOURCE_BASES:
+        yield "error", f"{name}: basis must be one of {', '.join(SOURCE_BASES)}"
+    if source.confidence is not None and source.confidence not in CONFIDENCES:
+        yield "error", f"{name}: confidence must be one of {', '.join(CONFIDENCES)}"
+    if source.basis is None:
+        yield "warning", f"{name} does not say its basis ({', '.join(SOURCE_BASES)})"
+    if not source.section:
+        yield "warning", f"{name} does not name the section it encodes"
+    if not source.url and not source.date:
+        yield "warning", f"{name} has no url and no date"
+
+
+def public_source_problems(ruleset: Ruleset, root: yaml.Node | None, file: str) -> Iterator[Problem]:
+    """Sources that are not public, citable documents, and parameters that contradict their source's basis.
+
+    Errors: a source with neither a URL nor a publisher, a URL off ``PUBLIC_SOURCE_HOSTS``, text naming a
+    file outside the repository or a seed, an unknown ``basis`` or ``confidence``, a parameter marked as
+    law (``policy: false``) whose source says the figure is policy. Warnings: no ``section``, no
+    ``basis``, neither URL nor date.
+    """
+    for index, source in enumerate(ruleset.sources):
+        line = line_of(root, f"$.sources[{index}]")
+        for level, message in _one_source_problems(source):
+            yield Problem(file, line, level, message)
+    for name, param in ruleset.parameters.items():
+        cited = ruleset.source(param.source) if param.source else None
+        if cited is not None and cited.basis == "policy" and param.policy is False:
+            yield Problem(file, line_of(root, f"$.parameters.{name}"), "error",
+                          f"parameter {name} is marked as law (policy: false) but its source {cited.id!r} "
+                          "says the figure is policy")
+
+
+def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = True,
+              public_sources: bool = True) -> list[Problem]:
+    """Every problem found in the ruleset file ``path`` (and its test file, with ``tests``; its sources'
+    publicness, with ``public_sources``)."""
     pm = pm or plugins.plugin_manager()
     file = str(path)
     try:
@@ -146,6 +234,8 @@ def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = 
             compile_ruleset(ruleset, None, fields)
         except RulesetError as exc:
             problems.append(_from_error(file, exc))
+    if public_sources:
+        problems += public_source_problems(ruleset, root, file)
     cited = {r.source for r in ruleset.rules} | {p.source for p in ruleset.parameters.values() if p.source}
     for index, source in enumerate(ruleset.sources):
         if source.id not in cited:

@@ -1,6 +1,6 @@
 """Synthetic care homes: the bundled sample home (with planted gaps) and homes for benchmarks.
 
-Everything is derived from a seed and an as-of date, so the output is reproducible. The data is
+Everything is derived from a random-number seed and an as-of date, so the output is reproducible. The data is
 invented: ids are pseudonymous codes, no real person is described.
 """
 

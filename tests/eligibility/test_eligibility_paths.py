@@ -229,7 +229,7 @@ def test_every_check_cites_its_source_and_the_ruleset(assess: Any) -> None:
     assert data["ruleset"] == {"id": "improvement-inspections-2023", "version": "1.0.0", "framework": "KLOE_2014"}
     for check in data["checks"]:
         assert check["source"]["id"] and check["source"]["title"] and check["rule"] and check["detail"]
-    assert data["source"]["url"].startswith("https://www.careengland.org.uk/")
+    assert data["source"]["publisher"] == "Care Quality Commission" and data["source"]["date"] == "2023-01-13"
 
 
 def test_programme_window_is_the_rulesets_effective_dates() -> None:

@@ -1,4 +1,4 @@
-"""The 34 SAF quality statements and five key questions, as data (cqc-reference.md §1.1, §1.2)."""
+"""The 34 SAF quality statements and five key questions, as data (CQC's single assessment framework)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def test_blocking_names_exactly_the_missing_conditions() -> None:
     rating, consent = data["blocking"]
     assert rating["rule"] == "verified_rating_not_publishable" and "Requires improvement" in rating["message"]
     assert consent["message"] == "The provider's consent to publication is not recorded"
-    assert consent["source"]["seed"] == "000_2fb98fc190561ef6.txt"
+    assert consent["source"]["publisher"] == "C-CAF"
 
 
 @pytest.mark.parametrize(

@@ -67,14 +67,14 @@ def test_criteria_only_people_can_judge_have_an_always_human_rule() -> None:
     assert all(r.emit == {"deduction": 0, "needs_human": True} for r in always)
 
 
-def test_sources_cite_the_seed_and_the_reference_with_confidence() -> None:
+def test_sources_cite_ccaf_by_publisher_and_say_what_is_policy() -> None:
     ruleset = _ruleset("mipr-2025")
     sources = {s.id: s for s in ruleset.sources}
-    assert sources["ccaf-mipr"].seed == "000_2fb98fc190561ef6.txt"
+    assert sources["ccaf-mipr"].publisher == "C-CAF" and sources["ccaf-mipr"].url is None
     assert all(s.confidence in ("V-primary", "V-secondary", "UNVERIFIED") for s in sources.values())
-    assert {"ref-0.1", "ref-1.4"} <= set(sources)
-    assert sources["ref-0.1"].confidence == "UNVERIFIED"
-    assert "SEED GIVES NO WEIGHTS" in ruleset.description
+    assert {"ccaf-unpublished", "saf-scoring"} <= set(sources)
+    assert sources["ccaf-unpublished"].confidence == "UNVERIFIED" and sources["ccaf-unpublished"].basis == "policy"
+    assert "C-CAF PUBLISHES NO WEIGHTS" in ruleset.description
     for name, parameter in ruleset.parameters.items():
         assert parameter.source in sources, name
 

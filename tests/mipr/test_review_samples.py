@@ -149,8 +149,8 @@ def test_each_finding_says_which_rule_what_and_where_and_cites_its_source(engine
     assert owner["subject"] == "recommendation:REC-3" and owner["where"] == "recommendation REC-3"
     assert owner["message"] == "Recommendation REC-3 names no owner"
     assert (owner["severity"], owner["deduction"], owner["needs_human"]) == ("medium", 1, False)
-    assert owner["source"]["id"] == "ccaf-mipr" and owner["source"]["seed"] == "000_2fb98fc190561ef6.txt"
-    assert owner["source"]["confidence"] == "V-secondary"
+    assert owner["source"]["id"] == "ccaf-mipr" and owner["source"]["publisher"] == "C-CAF"
+    assert owner["source"]["confidence"] == "V-primary" and owner["source"]["url"] is None
     safe = findings["key_question_rating_inconsistent"]
     assert safe["message"] == (
         "Safe is proposed Good, but its 4 statement score(s) total 8 points, 50.0% of the most possible: "

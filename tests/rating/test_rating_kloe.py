@@ -150,7 +150,7 @@ def test_kloe_output_names_no_saf_assumptions(rating: Any) -> None:
 
 
 def expected_overall(values: tuple[str, ...], breach: bool) -> str:
-    """The principles as cqc-reference.md §1.5 states them, applied in the order it suggests."""
+    """CQC's ASC rating principles, applied in the order 1, 6, 5, 4, 3 (the ruleset's order)."""
     count = {r: values.count(r) for r in (O, G, RI, I)}
     if count[I] >= 2:
         result = I

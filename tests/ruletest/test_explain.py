@@ -29,7 +29,10 @@ def test_rules_explain_says_what_a_rule_checks_with_parameters_source_and_exampl
     assert "Fires on each care_plan fact (A person's care plan) when all of these hold:\n" \
            "  - active is true\n  - days since review is more than 28 days (care_plan_review_days)\n" in out
     assert "  care_plan_review_days = 28 days (policy) — Longest gap between formal care plan reviews" in out
-    assert "Source: Care plan review monthly or within 28 days and when needs change" in out
+    assert "Source: Health and Social Care Act 2008 (Regulated Activities) Regulations 2014 (SI 2014/2936), " \
+           "regulation 9: Person-centred care [V-secondary]\n" \
+           "  https://www.legislation.gov.uk/uksi/2014/2936/regulation/9\n  section: regulation 9(3)(a)-(b)" in out
+    assert "  basis: policy — No review interval is set in law" in out
     assert "Maps to: key_question: Effective, quality_statement: E1, evidence_category: processes" in out
     assert "Example (test case 'care plan reviewed 29 days ago is overdue, 28 days ago is not' in " in out
     assert "  person:R1/care_plan:CP1: Care plan person:R1/care_plan:CP1 last reviewed 29 days ago" in out

@@ -13,6 +13,8 @@ from mipr_rules.ruletest.lint import lint_file
 
 Mipr = Callable[..., subprocess.CompletedProcess[str]]
 
+SRC = "  - {id: src, title: A source, url: 'https://www.cqc.org.uk/assessment', section: One, basis: guidance}\n"
+SPARE = "  - {id: spare, title: Unused, url: 'https://www.cqc.org.uk/assessment', section: Two, basis: guidance}\n"
 HEAD = """\
 id: lint-me
 version: 1.0.0
@@ -21,7 +23,7 @@ kind: readiness
 title: A ruleset to lint
 effective_from: 2024-12-01
 sources:
-  - {id: src, title: A source}
+""" + SRC + """\
 parameters:
   days: {default: 28, description: A threshold, source: src}
 rules:
@@ -119,13 +121,11 @@ def test_shapes_that_crash_or_hang_the_engine(tmp_path: Path) -> None:
 
 
 def test_parameter_bounds_and_uncited_sources(tmp_path: Path) -> None:
-    text = HEAD.replace("{default: 28,", "{default: 28, minimum: 30, maximum: 10,").replace(
-        "  - {id: src, title: A source}\n", "  - {id: src, title: A source}\n  - {id: spare, title: Unused}\n") + RULE
+    text = HEAD.replace("{default: 28,", "{default: 28, minimum: 30, maximum: 10,").replace(SRC, SRC + SPARE) + RULE
     path = write(tmp_path, text, tests=TESTS)
     found = problems(path)
     assert any("28 is below the minimum 30" in p for p in found)
-    path = write(tmp_path, (HEAD + RULE).replace("  - {id: src, title: A source}\n",
-                                                 "  - {id: src, title: A source}\n  - {id: spare, title: Unused}\n"),
+    path = write(tmp_path, (HEAD + RULE).replace(SRC, SRC + SPARE),
                  tests=TESTS)
     assert problems(path) == [f"{path}:{line_of(path, 'spare')}: warning: source 'spare' is cited by no rule or "
                               "parameter"]

@@ -1,4 +1,4 @@
-"""Status against --as-of, completion events (met and late), and the seed corrections."""
+"""Status against --as-of, completion events (met and late), and the corrections of popular guidance."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def test_overdue_is_the_worst_severity(timeline: Any) -> None:
     assert report.worst_severity() == "critical"
 
 
-# --- What the seeds get wrong ------------------------------------------------------------------------
+# --- What popular guidance gets wrong ------------------------------------------------------------
 
 
 def warnings(report: Any) -> dict[str, dict[str, Any]]:
@@ -122,8 +122,8 @@ def test_display_counts_from_publication_not_from_receiving_the_outcome(timeline
     report = timeline(("report_published", "2025-02-10"), as_of="2025-02-10")
     found = warnings(report)["display_counts_from_publication"]
     assert "published on CQC's website" in found["message"]
-    assert found["seed_claim"] == "display your updated rating within 21 days of receiving the outcome"
-    assert found["source"]["id"] == "reg-20a" and "seed 002" in found["seed"]
+    assert found["claim"] == "display your updated rating within 21 days of receiving the outcome"
+    assert found["source"]["id"] == "reg-20a" and "Log my Care" in found["claimed_by"]
 
 
 def test_fifty_days_publication_claim_is_flagged(timeline: Any) -> None:
@@ -155,6 +155,6 @@ def test_each_warning_is_listed_once(timeline: Any) -> None:
                         "six_months_is_folklore", "factual_accuracy_counts_from_email"}
 
 
-def test_enforcement_events_alone_raise_no_seed_corrections(timeline: Any) -> None:
+def test_enforcement_events_alone_raise_no_corrections(timeline: Any) -> None:
     report = timeline(("notice_of_proposal_served", "2025-01-31"), as_of="2025-01-31")
     assert report.as_dict()["warnings"] == []

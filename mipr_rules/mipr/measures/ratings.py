@@ -1,6 +1,6 @@
 """``mipr_key_question``: each key question's SAF percentage and band next to the proposed rating.
 
-KQ % = sum of quality-statement scores / (statements scored x 4) (cqc-reference.md §1.4). The band comes
+KQ % = sum of quality-statement scores / (statements scored x 4) (CQC, How we reach a rating). The band comes
 from the percentage rounded half up, with CQC's thresholds as defaults: >= 88 Outstanding, 63-87 Good,
 39-62 Requires improvement, <= 38 Inadequate; the ruleset may override them through its parameters.
 """
