@@ -149,7 +149,7 @@ def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
         env={"MIPR_RULES_WORKERS": "1", "PATH": "/usr/bin:/bin"},
     )
     assert run.returncode == 0, run.stderr
-    from mipr_rules.testing.generate import PLANTED_GAPS
+    from mipr_rules.samples.generate import PLANTED_GAPS
 
     (location,) = json.loads(run.stdout)["locations"]
     assert sorted((a["rule"], a["subject"]) for a in location["alerts"]) == sorted(PLANTED_GAPS)

@@ -97,7 +97,7 @@ class Watcher:
         error = None
         try:
             ruleset = self.catalogue.get(self.ruleset_id, when)
-            context = ReadContext(lenient=self.lenient)
+            context = ReadContext(lenient=self.lenient, key=self.config.pseudonym_key())
             report = run_readiness(
                 self.adapter.read(self.source, context),
                 as_of=when,
