@@ -97,9 +97,12 @@ def demo(fmt: str) -> None:
     report = readiness_report("file", str(sample_path()), as_of, DEFAULT_RULESET, None)
     emit(report, fmt)
     if fmt == "text":
+        from importlib import resources
+
+        data_format = resources.files("mipr_rules.docs") / "data-format.md"  # shipped in the wheel
         click.echo(
             f"\nThis was the bundled sample ({sample_path()}), evaluated as of {as_of}.\n"
-            "Next: mipr readiness --source YOUR-HOME.json   (format: docs/data-format.md)"
+            f"Next: mipr readiness --source YOUR-HOME.json   (format: {data_format})"
         )
 
 
