@@ -315,7 +315,7 @@ def templates(count: int) -> list[Any]:
     sample home; half of them with 1-4 further gaps."""
     from mipr_rules.convert import structure
     from mipr_rules.model import Location
-    from mipr_rules.testing.generate import generate_home
+    from mipr_rules.samples.generate import generate_home
 
     out = []
     for i in range(count):

@@ -9,6 +9,7 @@
         required_courses: [moving_and_handling, fire_safety]
     notify:                      # optional: where mipr watch's notifiers may deliver (docs/commands/watch.md)
       allow_hosts: [hooks.care.internal]
+    pseudonym_key_file: /etc/mipr-rules/pseudonym.key   # relative paths: to this file's folder
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import attrs
 from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.errors import ConfigError
 from mipr_rules.loading import load_data_file
+from mipr_rules.privacy import pseudonym_key
 from mipr_rules.ruleset.loader import check_parameter_value
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
@@ -38,6 +40,12 @@ class Config:
     """File it came from."""
     notify: DeliveryPolicy = attrs.field(factory=DeliveryPolicy)
     """Where and how notifiers may deliver (``notify:``)."""
+    pseudonym_key_file: str | None = None
+    """File holding the pseudonymisation key (``MIPR_RULES_PSEUDONYM_KEY`` takes precedence)."""
+
+    def pseudonym_key(self) -> bytes:
+        """The pseudonymisation key for this provider (see ``mipr_rules.privacy``)."""
+        return pseudonym_key(self.pseudonym_key_file)
 
     def overrides_for(self, ruleset: Ruleset) -> dict[str, Any]:
         """Validated overrides for ``ruleset``: unknown names and wrong types are errors naming the file."""
@@ -66,14 +74,22 @@ def load_config(path: Path | str | None) -> Config:
         return Config(path=str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'region' and 'parameters'")
-    unknown = set(data) - {"region", "parameters", "notify"}
+    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file"}
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected region, parameters, notify")
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
+            "expected region, parameters, notify, pseudonym_key_file"
+        )
     region = data.get("region", DEFAULT_REGION)
     if region not in REGIONS:
         raise ConfigError(f"{path}: region: expected one of {', '.join(REGIONS)}")
     params = data.get("parameters") or {}
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError(f"{path}: parameters: expected ruleset id → mapping of parameter values")
+    key_file = data.get("pseudonym_key_file")
+    if key_file is not None and (not isinstance(key_file, str) or not key_file.strip()):
+        raise ConfigError(f"{path}: pseudonym_key_file: expected the path of a file")
+    if key_file is not None:
+        key_file = str(Path(path).parent / Path(key_file).expanduser())
     notify = DeliveryPolicy.from_config(data.get("notify"), f"{path}: notify")
-    return Config(region=region, parameters=params, path=str(path), notify=notify)
+    return Config(region=region, parameters=params, path=str(path), notify=notify, pseudonym_key_file=key_file)

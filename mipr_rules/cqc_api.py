@@ -414,7 +414,7 @@ def _care_home(record: _CqcLocation) -> bool:
     return bool(names & CARE_HOME_SERVICE_TYPES) if names else True
 
 
-def _to_location(record: _CqcLocation, source: str, root: str, key: bytes | None) -> Location:
+def _to_location(record: _CqcLocation, source: str, root: str, key: bytes) -> Location:
     current = _current_rating(record, source, root)
     managers = _registered_manager_keys(record)
     location = Location(
@@ -468,19 +468,19 @@ def _to_facts(record: _CqcLocation, source: str, root: str) -> CqcLocationFacts:
 
 
 def read_cqc_location(
-    data: object, source: str, *, key: bytes | None = None, root: str = "$"
+    data: object, source: str, *, key: bytes, root: str = "$"
 ) -> tuple[Location, CqcLocationFacts]:
     """Both the canonical ``Location`` and the ``CqcLocationFacts`` of one CQC location record.
 
     ``source`` names the record in errors (a file name, URL or ``file.json[3]``); ``root`` is the JSON
     path of the record within it (``$[3]`` for the fourth element of an array). ``key`` is the
-    pseudonymisation key (default: ``MIPR_RULES_PSEUDONYM_KEY``).
+    pseudonymisation key (required; ``mipr_rules.privacy.default_pseudonym_key()`` is the CLI's default).
     """
     record = _parse(data, source, root)
     return _to_location(record, source, root, key), _to_facts(record, source, root)
 
 
-def location_from_cqc(data: object, source: str, *, key: bytes | None = None, root: str = "$") -> Location:
+def location_from_cqc(data: object, source: str, *, key: bytes, root: str = "$") -> Location:
     """The canonical ``Location`` for one CQC API location record (``GET /locations/{id}``).
 
     Mapping: ``locationId``, ``providerId``, ``name``, ``registrationStatus``, ``registrationDate``,

@@ -565,7 +565,7 @@ def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, a
         if request.rule_id is not None:
             _rule(ruleset, request.rule_id)
         overrides = config.overrides_for(ruleset)
-        context = ReadContext(lenient=lenient)
+        context = ReadContext(lenient=lenient, key=config.pseudonym_key())
         locations = list(plugins.adapter(adapter_name, evaluator.pm).read(source, context))
         report = run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=config.region,
                                evaluator=evaluator, skipped=context.skipped, allow_incomplete=True)

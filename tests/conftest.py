@@ -7,10 +7,13 @@ worker (``EnginePool``) or a child interpreter, never in the pytest process.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,12 @@ from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.loader import load_ruleset
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.testing.contract import sample_as_of, sample_location, sample_path
+
+# Tests never read or write the user's own configuration directory, where the pseudonymisation key lives
+# (mipr_rules.privacy.default_key_path); set before anything runs, so child processes inherit it too.
+_CONFIG_HOME = tempfile.mkdtemp(prefix="mipr-tests-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, True)
 
 SHIPPED_RULESET = "cqc-readiness.yaml"
 

@@ -72,7 +72,7 @@ def test_lucerne_house_maps_every_field_cqc_covers() -> None:
 def test_historic_ratings_become_past_ratings_newest_first() -> None:
     data = load("lucerne-house.json")
     data["historicRatings"].reverse()
-    location = location_from_cqc(data, "lucerne-house.json")
+    location = location_from_cqc(data, "lucerne-house.json", key=KEY)
 
     assert [(r.published, r.overall) for r in location.past_ratings] == [
         (dt.date(2017, 2, 8), R.OUTSTANDING),
@@ -90,8 +90,8 @@ def test_key_questions_are_matched_on_name_whatever_the_array_order() -> None:
     shuffled = copy.deepcopy(data)
     shuffled["currentRatings"]["overall"]["keyQuestionRatings"].reverse()
 
-    first = location_from_cqc(data, "a.json")
-    second = location_from_cqc(shuffled, "b.json")
+    first = location_from_cqc(data, "a.json", key=KEY)
+    second = location_from_cqc(shuffled, "b.json", key=KEY)
 
     assert first.current_rating is not None
     assert first.current_rating == second.current_rating
@@ -158,7 +158,7 @@ def test_registered_manager_pseudonym_is_stable_and_depends_on_the_key() -> None
 
 
 def test_no_registered_manager_contact_means_none() -> None:
-    location = location_from_cqc(load("homecare-requires-improvement.json"), "hc.json")
+    location = location_from_cqc(load("homecare-requires-improvement.json"), "hc.json", key=KEY)
     facts = cqc_extras(load("homecare-requires-improvement.json"), "hc.json")
 
     assert location.registered_manager_id is None  # only a nominated individual is listed
@@ -171,7 +171,7 @@ def test_no_registered_manager_contact_means_none() -> None:
 
 def test_never_rated_location() -> None:
     data = load("never-rated.json")
-    location = location_from_cqc(data, "never-rated.json")
+    location = location_from_cqc(data, "never-rated.json", key=KEY)
     facts = cqc_extras(data, "never-rated.json")
 
     assert location.current_rating is None
@@ -187,7 +187,7 @@ def test_never_rated_location() -> None:
 
 def test_requires_improvement_homecare_agency() -> None:
     data = load("homecare-requires-improvement.json")
-    location = location_from_cqc(data, "hc.json")
+    location = location_from_cqc(data, "hc.json", key=KEY)
     facts = cqc_extras(data, "hc.json")
 
     assert location.care_home is False
@@ -213,7 +213,7 @@ def test_requires_improvement_homecare_agency() -> None:
 
 def test_deregistered_location() -> None:
     data = load("deregistered.json")
-    location = location_from_cqc(data, "dereg.json")
+    location = location_from_cqc(data, "dereg.json", key=KEY)
 
     assert location.registration_status is RegistrationStatus.DEREGISTERED
     assert location.current_rating is not None and location.current_rating.overall is R.GOOD
@@ -232,7 +232,7 @@ def test_no_rating_words_are_read_as_absent_not_rejected() -> None:
         if item["name"] in ("Safe", "Caring"):
             item["rating"] = "No published rating"
 
-    rating = location_from_cqc(data, "x.json").current_rating
+    rating = location_from_cqc(data, "x.json", key=KEY).current_rating
 
     assert rating is not None and rating.overall is None
     assert [k.key_question for k in rating.key_questions] == [Q.EFFECTIVE, Q.RESPONSIVE, Q.WELL_LED]
@@ -243,7 +243,7 @@ def test_null_members_count_as_absent() -> None:
     data = load("never-rated.json")
     data.update(numberOfBeds=None, currentRatings=None, registrationDate=None, specialisms=None)
 
-    location = location_from_cqc(data, "x.json")
+    location = location_from_cqc(data, "x.json", key=KEY)
 
     assert (location.beds, location.current_rating, location.registration_date) == (None, None, None)
     assert cqc_extras(data, "x.json").specialisms == ()
@@ -259,7 +259,7 @@ def test_care_home_is_inferred_from_service_types_without_the_flag(
     data = load("never-rated.json")
     del data["careHome"]
     data["gacServiceTypes"] = [{"name": service_type}]
-    assert location_from_cqc(data, "x.json").care_home is care_home
+    assert location_from_cqc(data, "x.json", key=KEY).care_home is care_home
 
 
 def test_historic_entry_repeating_the_current_report_is_not_a_past_rating() -> None:
@@ -272,7 +272,7 @@ def test_historic_entry_repeating_the_current_report_is_not_a_past_rating() -> N
             "overall": {"rating": "Outstanding"},
         },
     )
-    assert len(location_from_cqc(data, "x.json").past_ratings) == 2
+    assert len(location_from_cqc(data, "x.json", key=KEY).past_ratings) == 2
 
 
 # --- Malformed records: one line naming the file and the JSON path, never a value.
@@ -302,7 +302,7 @@ def test_historic_entry_repeating_the_current_report_is_not_a_past_rating() -> N
 def test_malformed_record_is_one_line_naming_file_and_path(name: str, message: str) -> None:
     data = load(name)
     with pytest.raises(InputError) as info:
-        location_from_cqc(data, name)
+        location_from_cqc(data, name, key=KEY)
     assert str(info.value) == message
     assert isinstance(info.value, CqcInputError) and info.value.source == name
     with pytest.raises(InputError) as extras_info:
@@ -334,7 +334,7 @@ def test_malformed_record_is_one_line_naming_file_and_path(name: str, message: s
 def test_malformed_fields_are_named_by_path(change: dict[str, Any], message: str) -> None:
     data = {**load("never-rated.json"), **change}
     with pytest.raises(CqcInputError) as info:
-        location_from_cqc(data, "loc.json")
+        location_from_cqc(data, "loc.json", key=KEY)
     assert str(info.value) == f"loc.json: {message}"
 
 
@@ -342,7 +342,7 @@ def test_duplicated_key_question_is_rejected() -> None:
     data = load("lucerne-house.json")
     data["currentRatings"]["overall"]["keyQuestionRatings"].append({"name": "Safe", "rating": "Inadequate"})
     with pytest.raises(CqcInputError, match=r"key question listed twice @ \$\.currentRatings\.overall\."):
-        location_from_cqc(data, "x.json")
+        location_from_cqc(data, "x.json", key=KEY)
 
 
 def test_error_messages_never_carry_the_values() -> None:
@@ -350,7 +350,7 @@ def test_error_messages_never_carry_the_values() -> None:
     data["regulatedActivities"][0]["contacts"][0]["personFamilyName"] = ["Okonkwo"]
     data["registrationDate"] = "Margaret's birthday"
     with pytest.raises(CqcInputError) as info:
-        location_from_cqc(data, "x.json")
+        location_from_cqc(data, "x.json", key=KEY)
     message = str(info.value)
     assert "Margaret" not in message and "Okonkwo" not in message
     assert "\n" not in message and "(and 1 more)" in message
@@ -359,5 +359,5 @@ def test_error_messages_never_carry_the_values() -> None:
 def test_root_names_the_record_inside_a_larger_document() -> None:
     data = load("bad-date.json")
     with pytest.raises(CqcInputError) as info:
-        location_from_cqc(data, "export.json", root="$[4]")
+        location_from_cqc(data, "export.json", root="$[4]", key=KEY)
     assert info.value.reason == "expected date (YYYY-MM-DD) @ $[4].registrationDate"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,8 @@ def test_the_rulesets_and_the_sample_ship_inside_the_package(names: list[str]) -
     } <= set(names)
     assert "mipr_rules/py.typed" in names
     assert "mipr_rules/schemas/location.schema.json" in names
+    assert {"mipr_rules/docs/data-format.md", "mipr_rules/docs/commands/watch.md"} <= set(names)
+    assert "mipr_rules/samples/mipr/meadowbank-good.docx" in names
 
 
 @pytest.mark.slow
@@ -116,8 +119,9 @@ def test_every_entry_point_resolves_to_code_in_the_wheel(wheel: Path, names: lis
 
 
 @pytest.mark.slow
-def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
-    """Installed from the wheel alone (not the editable source), ``mipr demo`` reports the planted gaps."""
+def test_the_installed_wheel_runs_the_demo_without_test_dependencies(wheel: Path, tmp_path: Path) -> None:
+    """Installed from the wheel alone (not the editable source), with pytest unimportable, ``mipr demo``
+    reports the planted gaps and names a data-format document that is installed."""
     target = tmp_path / "site"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
@@ -128,31 +132,65 @@ def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     paths = sysconfig.get_paths()
-    # -S: no .pth files, so the editable install of the source tree cannot shadow the wheel
+    # -S: no .pth files, so the editable install of the source tree cannot shadow the wheel;
+    # sys.modules["pytest"] = None: importing pytest fails, as on an install without the test extra
     code = textwrap.dedent(
         f"""
         import sys
         sys.path[:0] = [{str(target)!r}, {paths["purelib"]!r}, {paths["platlib"]!r}]
+        sys.modules["pytest"] = None
         if __name__ == "__main__":
             import mipr_rules
             assert mipr_rules.__file__.startswith({str(target)!r}), mipr_rules.__file__
             from mipr_rules_cli.cli import main
-            main(["demo", "--format", "json"])
+            main(sys.argv[1:])
         """
     )
-    run = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={"MIPR_RULES_WORKERS": "1", "PATH": "/usr/bin:/bin"},
-    )
+    env = {
+        "MIPR_RULES_WORKERS": "1",
+        "PATH": "/usr/bin:/bin",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        # adapters installed in editable mode in a developer's environment cannot load under -S
+        "MIPR_RULES_DISABLE_PLUGINS": "mipr_rules_adapter_fhir,mipr_rules_adapter_sql,mipr_rules_adapter_cqc",
+    }
+
+    def demo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-S", "-c", code, "demo", *args],
+            capture_output=True, text=True, timeout=300, check=False, env=env,
+        )
+
+    run = demo("--format", "json")
     assert run.returncode == 0, run.stderr
-    from mipr_rules.testing.generate import PLANTED_GAPS
+    from mipr_rules.samples.generate import PLANTED_GAPS
 
     (location,) = json.loads(run.stdout)["locations"]
     assert sorted((a["rule"], a["subject"]) for a in location["alerts"]) == sorted(PLANTED_GAPS)
+
+    text = demo()
+    assert text.returncode == 0, text.stderr
+    (hint,) = [line for line in text.stdout.splitlines() if line.startswith("Next:")]
+    document = Path(hint.rsplit("(format: ", 1)[1].rstrip(")"))
+    assert document.is_relative_to(target) and document.is_file()
+    assert document.read_text().startswith("# ")
+
+
+def test_nothing_but_tests_and_the_pytest_plugin_imports_the_testing_package() -> None:
+    """``mipr_rules.testing`` imports pytest (the test extra): the CLI, the library, tools and benchmarks
+    must not need it."""
+    if not (ROOT / "mipr_rules").is_dir():
+        pytest.skip("needs the source tree")
+    sources = [ROOT / "cli.py", *ROOT.glob("mipr_rules/**/*.py"), *ROOT.glob("tools/*.py"), *ROOT.glob("bench/*.py"),
+               *ROOT.glob("adapters/*/mipr_rules_adapter_*/*.py")]
+    importing = re.compile(
+        r"^\s*(from|import)\s+mipr_rules\.testing\b|^\s*from\s+mipr_rules\s+import\s+testing\b", re.MULTILINE
+    )
+    offending = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if "testing" not in path.relative_to(ROOT).parts and importing.search(path.read_text())
+    ]
+    assert offending == []
 
 
 def test_python_313_is_excluded_until_durable_rules_imports_there() -> None:

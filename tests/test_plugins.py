@@ -15,6 +15,7 @@ from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.errors import PluginError
 from mipr_rules.model import Location, Provider
 from mipr_rules.plugins import DEFAULT_PLUGINS, make_plugin_manager
+from mipr_rules.testing import TEST_KEY
 
 
 def _hookspecs() -> list[tuple[str, Any]]:
@@ -150,7 +151,7 @@ def test_a_plugin_registered_at_runtime_contributes_an_adapter() -> None:
     pm.check_pending()
     adapter = plugins.adapter("memory", pm)
     assert isinstance(adapter, Adapter)
-    locations: Iterable[Location] = adapter.read("1-999", ReadContext())
+    locations: Iterable[Location] = adapter.read("1-999", ReadContext(key=TEST_KEY))
     assert [loc.location_id for loc in locations] == ["1-999"]
     assert {"file", "memory"} <= set(plugins.adapters(pm))
 

@@ -21,7 +21,8 @@ from mipr_rules.outputs.json_output import JsonOutput
 from mipr_rules.outputs.text import TextOutput
 from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
-from mipr_rules.testing.generate import PLANTED_GAPS
+from mipr_rules.samples.generate import PLANTED_GAPS
+from mipr_rules.testing import TEST_KEY
 
 ALERT_KEYS = {
     "rule",
@@ -103,7 +104,7 @@ def test_alerts_are_grouped_by_quality_statement(sample_report: ReadinessReport)
 def test_the_csv_rendering_gives_identical_alerts(
     sample_report: ReadinessReport, sample_csv: Path, evaluator: Evaluator, as_of: dt.date
 ) -> None:
-    (from_csv,) = FileAdapter().read(str(sample_csv), ReadContext())
+    (from_csv,) = FileAdapter().read(str(sample_csv), ReadContext(key=TEST_KEY))
     report = run_readiness([from_csv], as_of=as_of, evaluator=evaluator)
     assert _alerts(report) == _alerts(sample_report)
     assert report.as_dict()["locations"] == sample_report.as_dict()["locations"]

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import shutil
 from pathlib import Path
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.csv_export import write_csv_folder
 from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.samples.generate import PLANTED_GAPS, generate_home
 from mipr_rules.schema_export import location_schema
-from mipr_rules.testing.generate import PLANTED_GAPS, generate_home
 
 AS_OF = dt.date(2026, 11, 2)
 OUT = Path(__file__).resolve().parents[1] / "mipr_rules" / "samples" / "sunrise-house"
@@ -30,7 +31,7 @@ def main() -> None:
         "planted_gaps": [{"rule": rule, "subject": subject} for rule, subject in PLANTED_GAPS],
     }
     (OUT / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
-    (location,) = FileAdapter().read(str(OUT / "location.json"), ReadContext())
+    (location,) = FileAdapter().read(str(OUT / "location.json"), ReadContext(key=secrets.token_bytes(32)))
     shutil.rmtree(OUT / "csv", ignore_errors=True)
     write_csv_folder(location, OUT / "csv")
     schema = OUT.parents[1] / "schemas" / "location.schema.json"

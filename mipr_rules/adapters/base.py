@@ -10,7 +10,7 @@ import attrs
 
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
-from mipr_rules.privacy import pseudonym_key, pseudonymise
+from mipr_rules.privacy import pseudonymise
 
 log = logging.getLogger("mipr_rules.adapters")
 
@@ -54,8 +54,9 @@ class ReadContext:
     full: bool = False
     """Yield every location even from a source read incrementally (a change cursor), whose cursor still moves
     on. ``mipr watch`` asks for it when the as-of date moved: time alone changes results."""
-    key: bytes = attrs.field(factory=pseudonym_key)
-    """Pseudonymisation key for identifiers such as NHS numbers."""
+    key: bytes = attrs.field(kw_only=True, repr=False)
+    """Pseudonymisation key for identifiers such as NHS numbers (required: there is no built-in key; use
+    ``mipr_rules.privacy.default_pseudonym_key()`` for the one the ``mipr`` command uses by default)."""
     skipped: list[str] = attrs.field(factory=list)
     """One line per skipped record: where it was and why (never its content)."""
 

@@ -35,7 +35,7 @@ def readiness_report(
     with Evaluator() as evaluator:
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset)
-        context = ReadContext(lenient=lenient)
+        context = ReadContext(lenient=lenient, key=config.pseudonym_key())
         locations = plugins.adapter(adapter_name, evaluator.pm).read(source, context)
         return run_readiness(
             locations,
@@ -97,16 +97,19 @@ def demo(fmt: str) -> None:
 
     The sample is dated: it is evaluated as of its own date so that the planted gaps show.
     """
-    from mipr_rules.testing.contract import sample_as_of, sample_path
+    from mipr_rules.samples import sample_as_of, sample_path
 
     as_of = sample_as_of()
     report = readiness_report("file", str(sample_path()), as_of, DEFAULT_RULESET, None)
     emit(report, fmt)
     exit_incomplete(report.failures)
     if fmt == "text":
+        from importlib import resources
+
+        data_format = resources.files("mipr_rules.docs") / "data-format.md"  # shipped in the wheel
         click.echo(
             f"\nThis was the bundled sample ({sample_path()}), evaluated as of {as_of}.\n"
-            "Next: mipr readiness --source YOUR-HOME.json   (format: docs/data-format.md)"
+            f"Next: mipr readiness --source YOUR-HOME.json   (format: {data_format})"
         )
 
 

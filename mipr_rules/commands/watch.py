@@ -152,7 +152,7 @@ class Watcher:
         try:
             full = self.store.needs_full_read(when, self.ruleset_id)
             ruleset = self.catalogue.get(self.ruleset_id, when)
-            context = ReadContext(lenient=self.lenient, full=full)
+            context = ReadContext(lenient=self.lenient, full=full, key=self.config.pseudonym_key())
             reading = _Reading(self.adapter.read(self.source, context))
             report = run_readiness(
                 reading,

@@ -145,7 +145,7 @@ def _frozen_date(request: pytest.FixtureRequest) -> dt.date:
     marker = request.node.get_closest_marker("mipr_as_of")
     value: Any = marker.args[0] if marker and marker.args else request.config.getini("mipr_rules_as_of")
     if not value:
-        from mipr_rules.testing.contract import sample_as_of
+        from mipr_rules.samples import sample_as_of
 
         return sample_as_of()
     if isinstance(value, dt.date):

@@ -23,13 +23,14 @@ from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.convert import unstructure
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import AdapterContract, model_differences
 
 SECRET = "Mrs-Secret-9434765919"
 
 
 def _read(source: Path, lenient: bool = False) -> tuple[list[Location], ReadContext]:
-    context = ReadContext(lenient=lenient)
+    context = ReadContext(lenient=lenient, key=TEST_KEY)
     return list(FileAdapter().read(str(source), context)), context
 
 

@@ -17,6 +17,7 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import sample_as_of, sample_path
 
 
@@ -52,7 +53,7 @@ def readiness(evaluator: Evaluator, ruleset: Ruleset, tmp_path: Path) -> Callabl
 
     def run(*homes: dict[str, Any], as_of: dt.date) -> ReadinessReport:
         source = write_source(tmp_path / "source.json", *homes)
-        locations = FileAdapter().read(str(source), ReadContext())
+        locations = FileAdapter().read(str(source), ReadContext(key=TEST_KEY))
         return run_readiness(locations, as_of=as_of, ruleset=ruleset, evaluator=evaluator, allow_incomplete=True)
 
     return run

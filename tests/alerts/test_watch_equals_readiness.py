@@ -18,6 +18,7 @@ from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.testing import TEST_KEY
 
 Change = Callable[[list[dict[str, Any]], dt.date], None]
 
@@ -70,7 +71,8 @@ def test_after_every_check_the_open_alerts_are_those_of_a_full_readiness_run(
             )
             cycle = watcher.check()
             assert cycle.error is None and cycle.failures == (), cycle.failures
-            full = run_readiness(FileAdapter().read(str(source), ReadContext()), as_of=on, evaluator=evaluator)
+            locations = FileAdapter().read(str(source), ReadContext(key=TEST_KEY))
+            full = run_readiness(locations, as_of=on, evaluator=evaluator)
             assert open_alert_keys(store) == full.alert_keys(), f"as of {on}"
             assert cycle.changes is not None
             seen_changes += len(cycle.changes.new) + len(cycle.changes.resolved)

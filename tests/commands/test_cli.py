@@ -19,7 +19,7 @@ import pytest
 
 import mipr_rules
 from mipr_rules.ruleset.schema import Ruleset
-from mipr_rules.testing.generate import PLANTED_GAPS, generate_home
+from mipr_rules.samples.generate import PLANTED_GAPS, generate_home
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -1,10 +1,15 @@
 """``durable_core.Core`` against the real durable-rules engine, one test per hazard of
 durable-rules-limits.md.
 
-Hazards the engine reports as catchable errors run in this process; those that kill a process (C1, C3,
-a rule that re-fires forever) run in a supervised worker, so that a regression fails a test as an
-``EngineCrash`` or a timeout instead of killing pytest. Compile-time guards (joins, rule counts, branches,
-regexes, loose equality, aliases, mutation) are tested in ``test_compile.py``.
+Only what must hold on every run: the guards work. Hazards the engine reports as catchable errors run in
+this process; traffic that would kill a process without a guard (C1, C3, a rule that re-fires forever) runs
+in a supervised worker, so that a regression fails a test as an ``EngineCrash`` or a timeout instead of
+killing pytest. Compile-time guards (joins, rule counts, branches, regexes, loose equality, aliases,
+mutation) are tested in ``test_compile.py``.
+
+That the bare engine still crashes or misbehaves without a guard is evidence about durable-rules, not about
+this project, and a crash from heap corruption does not happen on every run: ``bench/durable_evidence.py``
+reproduces each hazard on demand.
 """
 
 from __future__ import annotations
@@ -76,39 +81,6 @@ def test_c1_sessions_whose_facts_match_no_rule_are_deleted_without_crashing(cqc_
     assert {r.key: r.error for r in results} == {job.key: None for job in jobs}
     assert all(r.matches == [] for r in results)
     assert pool.crashes == 0
-
-
-@pytest.mark.slow
-def test_c1_the_same_traffic_without_the_sentinel_kills_the_process(
-    run_python: Callable[..., Any], cqc_ruleset: Ruleset
-) -> None:
-    """Why the sentinel exists: on this machine the bare engine dies on exactly the traffic above.
-
-    The crash is heap corruption, so its timing varies: many sessions per process, and up to three processes.
-    """
-    code = textwrap.dedent(
-        f"""
-        import json
-        import durable_rules_engine as core
-        from mipr_rules.engine.compile import compile_ruleset
-        from mipr_rules.ruleset.loader import load_ruleset
-
-        compiled = compile_ruleset(load_ruleset({cqc_ruleset.path!r}))
-        handle = core.create_ruleset("c1", compiled.definition_json)
-        for i in range(500):
-            sid = "s%d" % i
-            core.assert_facts(handle, json.dumps([{{"sid": sid, "id": "f0", "type": "no_such_type"}}]))
-            core.delete_state(handle, sid)
-        print("survived")
-        """
-    )
-    results = []
-    for _ in range(3):
-        results.append(run_python(code))
-        if results[-1].returncode < 0:
-            break
-    assert results[-1].returncode < 0, "durable-rules no longer crashes on C1: the sentinel may be unnecessary"
-    assert "survived" not in results[-1].stdout
 
 
 # --- C2: ids long enough to overflow the C stack ----------------------------------------------------------
@@ -311,23 +283,6 @@ def test_text_numbers_and_booleans_are_accepted(
     assert core.evaluate(name, "s1", [fact]) == [("r0", "f0")]
 
 
-# --- loose equality -------------------------------------------------------------------------------------
-
-
-def test_the_engine_compares_loosely_which_is_why_the_compiler_checks_types(core: Core) -> None:
-    """``true`` matches ``1`` and ``"1"`` matches ``1`` in the engine (the compiler refuses it)."""
-    definition = _raw(
-        {
-            "eq_true": {"$and": [{"type": "plan"}, {"flag": True}]},
-            "eq_text": {"$and": [{"type": "plan"}, {"count": "1"}]},
-        }
-    )
-    matches = core.evaluate(
-        _load(core, definition), "s1", [{"id": "f0", "type": "plan", "flag": 1, "count": 1}]
-    )
-    assert sorted(matches) == [("eq_text", "f0"), ("eq_true", "f0")]
-
-
 # --- facts, not events ----------------------------------------------------------------------------------
 
 
@@ -458,15 +413,6 @@ def test_the_utcfromtimestamp_warning_is_filtered_and_nothing_else(run_python: C
     result = run_python(code, "-W", "error::DeprecationWarning")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["filtered", "others", "still", "raise"]
-
-
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="utcfromtimestamp is deprecated from Python 3.12")
-def test_on_312_durable_rules_warns_without_the_filter(run_python: Callable[..., Any]) -> None:
-    result = run_python(
-        "from durable.engine import _unix_now; _unix_now()", "-W", "error::DeprecationWarning"
-    )
-    assert result.returncode != 0
-    assert "utcfromtimestamp" in result.stderr
 
 
 def test_the_suite_itself_runs_with_warnings_as_errors(pytestconfig: pytest.Config) -> None:

@@ -12,7 +12,7 @@ from mipr_rules.engine.evaluate import Evaluator, render
 from mipr_rules.errors import EngineError
 from mipr_rules.model import Location
 from mipr_rules.ruleset.schema import Ruleset
-from mipr_rules.testing.generate import PLANTED_GAPS, generate_home
+from mipr_rules.samples.generate import PLANTED_GAPS, generate_home
 
 
 def _home(as_of: dt.date, key: str, residents: int, staff: int) -> Location:

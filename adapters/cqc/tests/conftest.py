@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +16,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 import pytest
+
+# Tests never read or write the user's own configuration directory, where the pseudonymisation key lives
+# (mipr_rules.privacy.default_key_path); set before anything runs, so child processes inherit it too.
+_CONFIG_HOME = tempfile.mkdtemp(prefix="mipr-tests-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "test-subscription-key-0123456789"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mipr_rules.adapters.base import Adapter, ReadContext
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import AdapterContract, model_differences, sample_location
 from mipr_rules_adapter_cqc import CqcAdapter, cqc_covered
 
@@ -61,7 +62,7 @@ class TestCqcAdapterContract(AdapterContract):
 
     def test_reads_the_sample_home_as_the_canonical_model(self, adapter: Adapter, sample_source: str) -> None:
         """Partial: equal to the canonical sample home on the fields a CQC record covers."""
-        locations = list(adapter.read(sample_source, ReadContext()))
+        locations = list(adapter.read(sample_source, ReadContext(key=TEST_KEY)))
         assert len(locations) == 1
         differences = model_differences(cqc_covered(sample_location()), cqc_covered(locations[0]))
         assert not differences, "\n".join(differences[:20])
@@ -73,7 +74,7 @@ class TestCqcAdapterContract(AdapterContract):
 
 
 def test_every_full_model_difference_is_in_a_field_cqc_does_not_cover() -> None:
-    (location,) = CqcAdapter().read(str(FIXTURES / "sunrise-house.cqc.json"), ReadContext())
+    (location,) = CqcAdapter().read(str(FIXTURES / "sunrise-house.cqc.json"), ReadContext(key=TEST_KEY))
 
     differences = model_differences(sample_location(), location)
 
@@ -84,8 +85,8 @@ def test_every_full_model_difference_is_in_a_field_cqc_does_not_cover() -> None:
 
 def test_the_sample_home_reads_the_same_from_the_api(cqc_server: CqcServer, api_key: str) -> None:
     source = f"{cqc_server.base_url}/locations/1-000000001"
-    (from_api,) = CqcAdapter().read(source, ReadContext())
-    (from_file,) = CqcAdapter().read(str(FIXTURES / "sunrise-house.cqc.json"), ReadContext())
+    (from_api,) = CqcAdapter().read(source, ReadContext(key=TEST_KEY))
+    (from_file,) = CqcAdapter().read(str(FIXTURES / "sunrise-house.cqc.json"), ReadContext(key=TEST_KEY))
 
     assert from_api == from_file
     assert not model_differences(cqc_covered(sample_location()), cqc_covered(from_api))

@@ -15,6 +15,7 @@ from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model.vocabulary import RatingValue, RegistrationStatus
 from mipr_rules.privacy import pseudonymise
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_cqc import CqcAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,7 +24,7 @@ LOCATIONS = FIXTURES / "locations"
 
 def read(source: Path | str, context: ReadContext | None = None) -> list[str]:
     """Names of the locations read from ``source``."""
-    return [loc.name for loc in CqcAdapter().read(str(source), context or ReadContext())]
+    return [loc.name for loc in CqcAdapter().read(str(source), context or ReadContext(key=TEST_KEY))]
 
 
 def test_is_an_adapter_named_cqc() -> None:
@@ -42,7 +43,7 @@ def test_installed_distribution_registers_the_adapter_through_its_entry_point() 
 
 
 def test_reads_one_record() -> None:
-    (location,) = CqcAdapter().read(str(LOCATIONS / "lucerne-house.json"), ReadContext())
+    (location,) = CqcAdapter().read(str(LOCATIONS / "lucerne-house.json"), ReadContext(key=TEST_KEY))
     assert location.location_id == "1-125856395"
     assert location.current_rating is not None and location.current_rating.overall is RatingValue.OUTSTANDING
 
@@ -62,7 +63,7 @@ def test_reads_a_saved_list_of_records_under_locations(tmp_path: Path) -> None:
 
 
 def test_reads_a_folder_in_file_name_order_skipping_the_bad_record_when_lenient() -> None:
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
 
     names = read(LOCATIONS, context)
 
@@ -91,14 +92,14 @@ def test_bad_element_of_an_array_is_named_by_index() -> None:
         "'Requires improvement', 'Inadequate' @ $[1].currentRatings.overall.rating"
     )
 
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     assert read(FIXTURES / "bad-records.json", context) == ["Meadowbank Lodge"]
     assert len(context.skipped) == 1
 
 
 def test_skipped_records_are_logged_without_their_values(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="mipr_rules.adapters"):
-        read(FIXTURES / "bad-records.json", ReadContext(lenient=True))
+        read(FIXTURES / "bad-records.json", ReadContext(lenient=True, key=TEST_KEY))
     assert "$[1].currentRatings.overall.rating" in caplog.text
     assert "Requires Improvement" not in caplog.text  # the offending value (capital I) is never shown
 
@@ -110,7 +111,7 @@ def test_invalid_json_is_one_line_with_line_and_column(tmp_path: Path) -> None:
         read(broken)
     assert str(info.value) == f"{broken}:2:11: invalid JSON: Expecting value"
 
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     assert read(broken, context) == []
     assert context.skipped == [f"{broken}:2:11: invalid JSON: Expecting value"]
 
@@ -118,7 +119,7 @@ def test_invalid_json_is_one_line_with_line_and_column(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lenient", [False, True])
 def test_a_missing_source_fails_even_when_lenient(tmp_path: Path, lenient: bool) -> None:
     with pytest.raises(InputError, match="no such file or folder"):
-        read(tmp_path / "nowhere.json", ReadContext(lenient=lenient))
+        read(tmp_path / "nowhere.json", ReadContext(lenient=lenient, key=TEST_KEY))
 
 
 def test_an_empty_folder_fails(tmp_path: Path) -> None:
@@ -139,7 +140,7 @@ def test_registered_manager_is_pseudonymised_under_the_read_key() -> None:
 
 def test_read_with_facts_gives_the_cqc_extras() -> None:
     ((location, facts),) = CqcAdapter().read_with_facts(
-        str(LOCATIONS / "homecare-requires-improvement.json"), ReadContext()
+        str(LOCATIONS / "homecare-requires-improvement.json"), ReadContext(key=TEST_KEY)
     )
     assert location.registration_status is RegistrationStatus.REGISTERED and not location.care_home
     assert facts.location_id == location.location_id

@@ -11,6 +11,7 @@ import pytest
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_cqc import CqcAdapter, CqcApiError
 
 ALL_FIVE = [
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 def read(source: str, context: ReadContext | None = None, **options: object) -> list[Location]:
     adapter = CqcAdapter(backoff=0, **options)  # type: ignore[arg-type]
-    return list(adapter.read(source, context or ReadContext()))
+    return list(adapter.read(source, context or ReadContext(key=TEST_KEY)))
 
 
 def names(locations: list[Location]) -> list[str]:
@@ -53,7 +54,7 @@ def test_reads_every_page_then_every_location(cqc_server: CqcServer, api_key: st
 
 
 def test_locations_are_fetched_as_they_are_used(cqc_server: CqcServer, api_key: str) -> None:
-    stream = iter(CqcAdapter().read(f"{cqc_server.base_url}?perPage=2", ReadContext()))
+    stream = iter(CqcAdapter().read(f"{cqc_server.base_url}?perPage=2", ReadContext(key=TEST_KEY)))
     first = next(stream)
 
     assert first.name == "Lucerne House"
@@ -93,7 +94,7 @@ def test_key_from_the_adapter_option(cqc_server: CqcServer, server_key: str) -> 
 @pytest.mark.parametrize("lenient", [False, True])
 def test_missing_key_is_a_clear_error_even_when_lenient(cqc_server: CqcServer, lenient: bool) -> None:
     with pytest.raises(CqcApiError) as info:
-        read(cqc_server.base_url, ReadContext(lenient=lenient))
+        read(cqc_server.base_url, ReadContext(lenient=lenient, key=TEST_KEY))
     assert str(info.value) == (
         f"{cqc_server.base_url}/locations?page=1&perPage=500: HTTP 401 Unauthorized: no subscription key"
         " was sent; set MIPR_CQC_API_KEY or add ?key=… to the URL"
@@ -176,7 +177,7 @@ def test_persistent_server_error_on_a_page_is_a_clear_error(cqc_server: CqcServe
     cqc_server.failures["/locations"] = [500] * 10
 
     with pytest.raises(CqcApiError) as info:
-        read(f"{cqc_server.base_url}?perPage=2", ReadContext(lenient=True), retries=2)
+        read(f"{cqc_server.base_url}?perPage=2", ReadContext(lenient=True, key=TEST_KEY), retries=2)
     assert str(info.value) == (
         f"{cqc_server.base_url}/locations?page=1&perPage=2: HTTP 500 Internal Server Error after 3 attempts"
     )
@@ -186,7 +187,8 @@ def test_persistent_rate_limit_stops_the_read(cqc_server: CqcServer, api_key: st
     cqc_server.failures["/locations/1-125856395"] = [429] * 10
 
     with pytest.raises(CqcApiError, match="HTTP 429 Too Many Requests: still rate limited after 2 attempts"):
-        read(f"{cqc_server.base_url}/locations/1-125856395", ReadContext(lenient=True), retries=1)
+        lenient = ReadContext(lenient=True, key=TEST_KEY)
+        read(f"{cqc_server.base_url}/locations/1-125856395", lenient, retries=1)
 
 
 def test_unreachable_server_is_a_clear_error() -> None:
@@ -220,7 +222,7 @@ def test_unknown_location_fails_when_strict_and_is_skipped_when_lenient(
     with pytest.raises(InputError, match=r"/locations/1-404: HTTP 404 Not Found$"):
         read(source)
 
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     assert names(read(source, context)) == ["Lucerne House"]
     assert context.skipped == [f"{cqc_server.base_url}/locations/1-404: HTTP 404 Not Found"]
 
@@ -234,13 +236,13 @@ def test_malformed_record_names_the_url_and_the_json_path(cqc_server: CqcServer,
         " 'Requires improvement', 'Inadequate' @ $.currentRatings.overall.rating"
     )
 
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     assert names(read(source, context)) == ["Meadowbank Lodge"]
     assert len(context.skipped) == 1
 
 
 def test_location_ids_cannot_escape_the_locations_path(cqc_server: CqcServer, api_key: str) -> None:
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     read(f"{cqc_server.base_url}?ids=../changes/location", context)
     assert [s.path for s in cqc_server.seen] == ["/locations/../changes/location"]
     assert context.skipped == [f"{cqc_server.base_url}/locations/..%2Fchanges%2Flocation: HTTP 404 Not Found"]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import json
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +18,12 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 import pytest
 from fhir_build import SAMPLE_BUNDLE
+
+# Tests never read or write the user's own configuration directory, where the pseudonymisation key lives
+# (mipr_rules.privacy.default_key_path); set before anything runs, so child processes inherit it too.
+_CONFIG_HOME = tempfile.mkdtemp(prefix="mipr-tests-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, True)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from mipr_rules.adapters.base import ReadContext
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory, RatingValue, RegistrationStatus
 from mipr_rules.plugins import adapter, make_plugin_manager
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_fhir import FhirAdapter
 
 Write = Callable[..., str]
@@ -21,7 +22,7 @@ HOME = {"reference": "Location/home"}
 
 
 def read(write_bundle: Write, bundle: dict[str, Any]) -> Location:
-    (location,) = FhirAdapter().read(write_bundle(bundle), ReadContext())
+    (location,) = FhirAdapter().read(write_bundle(bundle), ReadContext(key=TEST_KEY))
     return location
 
 

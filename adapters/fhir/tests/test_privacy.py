@@ -12,6 +12,7 @@ from fhir_build import NHS_NUMBER, PSEUDONYM, care_plan, patient, resources_of, 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.convert import unstructure
 from mipr_rules.errors import InputError
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_fhir import FhirAdapter
 
 Write = Callable[..., str]
@@ -46,7 +47,7 @@ def test_sample_home_model_holds_no_identifying_value(
     values = identifying_values(sample_bundle)
     assert len(values) > 100  # the fixture really carries names, birth dates and NHS numbers
 
-    (location,) = FhirAdapter().read(write_bundle(sample_bundle), ReadContext())
+    (location,) = FhirAdapter().read(write_bundle(sample_bundle), ReadContext(key=TEST_KEY))
 
     text = json.dumps(unstructure(location))
     assert [value for value in values if value in text] == []
@@ -119,7 +120,7 @@ def test_messages_about_bad_patients_never_show_their_values(
     path = write_bundle(small_home(person, care_plan("CP-1", "p1")))
 
     with pytest.raises(InputError) as info:
-        list(FhirAdapter().read(path, ReadContext()))
+        list(FhirAdapter().read(path, ReadContext(key=TEST_KEY)))
 
     message = str(info.value)
     assert message.startswith(f"{path}: entry[2] (Patient/p1) .")
@@ -137,7 +138,7 @@ def test_a_resource_id_that_looks_like_an_nhs_number_is_withheld_from_messages(w
     path = write_bundle(small_home(person))
 
     with pytest.raises(InputError) as info:
-        list(FhirAdapter().read(path, ReadContext()))
+        list(FhirAdapter().read(path, ReadContext(key=TEST_KEY)))
 
     assert str(info.value) == (
         f"{path}: entry[2] (Patient/(id withheld)) .birthDate: not a valid FHIR date, dateTime or instant"

@@ -12,6 +12,7 @@ from fhir_build import add, care_plan, entry_index, ext_url, patient, resource, 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_fhir import FhirAdapter
 
 Write = Callable[..., str]
@@ -19,14 +20,14 @@ Write = Callable[..., str]
 
 def strict_error(path: str) -> str:
     with pytest.raises(InputError) as info:
-        list(FhirAdapter().read(path, ReadContext()))
+        list(FhirAdapter().read(path, ReadContext(key=TEST_KEY)))
     message = str(info.value)
     assert "\n" not in message
     return message
 
 
 def lenient(path: str) -> tuple[Location | None, list[str]]:
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     locations = list(FhirAdapter().read(path, context))
     return (locations[0] if locations else None), context.skipped
 
@@ -232,7 +233,7 @@ def test_envelope_problems_are_input_errors(
     bundle: dict[str, Any], message: str | None, write_bundle: Write
 ) -> None:
     if message is None:  # a home with nothing else reads as an empty home
-        (location,) = FhirAdapter().read(write_bundle(bundle), ReadContext())
+        (location,) = FhirAdapter().read(write_bundle(bundle), ReadContext(key=TEST_KEY))
         assert location.people == () and location.location_id == "1-000000009"
         return
     assert message in strict_error(write_bundle(bundle))

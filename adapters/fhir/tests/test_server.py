@@ -12,6 +12,7 @@ from fhir_build import SAMPLE_BUNDLE, patient, resources_of
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import model_differences, sample_location
 from mipr_rules_adapter_fhir import FhirAdapter
 from mipr_rules_adapter_fhir.server import SEARCHES, TOKEN_ENV
@@ -38,7 +39,7 @@ def serve_sample(server: FhirServer, patients_per_page: int = 15) -> None:
 def test_reads_the_sample_home_over_three_pages_as_from_the_file(fhir_server: FhirServer) -> None:
     serve_sample(fhir_server, patients_per_page=15)
 
-    (location,) = FhirAdapter().read(fhir_server.base, ReadContext())
+    (location,) = FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY))
 
     assert fhir_server.page_requests("Patient") == [
         "/fhir/Patient?_count=100",
@@ -52,7 +53,7 @@ def test_reads_the_sample_home_over_three_pages_as_from_the_file(fhir_server: Fh
 def test_every_search_is_asked_for_as_fhir_json(fhir_server: FhirServer) -> None:
     serve_sample(fhir_server)
 
-    list(FhirAdapter().read(fhir_server.base + "/", ReadContext()))
+    list(FhirAdapter().read(fhir_server.base + "/", ReadContext(key=TEST_KEY)))
 
     first_pages = [path for path, _ in fhir_server.requests if "page=" not in path]
     assert first_pages == [f"/fhir/{kind}?_count=100" for kind in SEARCHES]
@@ -66,7 +67,7 @@ def test_bearer_token_from_the_environment_is_sent(
     serve_sample(fhir_server)
     monkeypatch.setenv(TOKEN_ENV, "t0ken-for-tests")
 
-    list(FhirAdapter().read(fhir_server.base, ReadContext()))
+    list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
 
     assert {headers["Authorization"] for _, headers in fhir_server.requests} == {"Bearer t0ken-for-tests"}
 
@@ -78,13 +79,13 @@ def test_a_resource_of_the_wrong_type_in_a_search_is_a_named_problem(fhir_server
     )
 
     with pytest.raises(InputError) as info:
-        list(FhirAdapter().read(fhir_server.base, ReadContext()))
+        list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
     assert str(info.value) == (
         f"{fhir_server.base}/Patient page 2: entry[0] (Observation/obs-1) .resourceType: "
         "expected Patient in a Patient search"
     )
 
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     (location,) = FhirAdapter().read(fhir_server.base, context)
     assert len(context.skipped) == 1
     assert len(location.people) == 40
@@ -97,7 +98,7 @@ def test_http_error_is_one_line_naming_the_search(fhir_server: FhirServer) -> No
     with pytest.raises(
         InputError, match=r"^http://127\.0\.0\.1:\d+/fhir/CarePlan page 1: HTTP 403 Forbidden$"
     ):
-        list(FhirAdapter().read(fhir_server.base, ReadContext()))
+        list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
 
 
 def test_next_link_to_another_server_is_not_followed(fhir_server: FhirServer) -> None:
@@ -107,7 +108,7 @@ def test_next_link_to_another_server_is_not_followed(fhir_server: FhirServer) ->
     ]
 
     with pytest.raises(InputError, match="next link points to another server"):
-        list(FhirAdapter().read(fhir_server.base, ReadContext()))
+        list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
     assert len(fhir_server.page_requests("Patient")) == 1
 
 
@@ -116,7 +117,7 @@ def test_next_links_that_loop_are_refused(fhir_server: FhirServer) -> None:
     fhir_server.pages["Patient"] = [searchset([patient("p1", pseudonym="R01")], "Patient?_count=100")]
 
     with pytest.raises(InputError, match=r"Patient page 2: the server's next links loop"):
-        list(FhirAdapter().read(fhir_server.base, ReadContext()))
+        list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
 
 
 def test_a_page_that_is_not_a_bundle_is_refused(fhir_server: FhirServer) -> None:
@@ -124,7 +125,7 @@ def test_a_page_that_is_not_a_bundle_is_refused(fhir_server: FhirServer) -> None
     fhir_server.pages["Flag"] = [{"resourceType": "OperationOutcome", "issue": []}]
 
     with pytest.raises(InputError, match=r"/fhir/Flag page 1: expected a FHIR Bundle, got OperationOutcome$"):
-        list(FhirAdapter().read(fhir_server.base, ReadContext()))
+        list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
 
 
 def test_unreachable_server_is_one_line() -> None:
@@ -134,4 +135,4 @@ def test_unreachable_server_is_one_line() -> None:
     # Nothing listens on the port once the socket is closed.
 
     with pytest.raises(InputError, match=rf"^http://127\.0\.0\.1:{port}/fhir/Location page 1: cannot reach"):
-        list(FhirAdapter().read(f"http://127.0.0.1:{port}/fhir", ReadContext()))
+        list(FhirAdapter().read(f"http://127.0.0.1:{port}/fhir", ReadContext(key=TEST_KEY)))

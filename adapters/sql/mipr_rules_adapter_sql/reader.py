@@ -28,6 +28,7 @@ from mipr_rules.model import (
     RatingDisplay,
     StaffMember,
 )
+from mipr_rules.privacy import default_pseudonym_key
 from mipr_rules_adapter_sql.cursor import database_time, format_cursor, latest, parse_cursor
 from mipr_rules_adapter_sql.mapping import REFERENCE, EntityMap, Mapping, load_mapping, reference_mapping
 from mipr_rules_adapter_sql.schema import TIMESTAMP
@@ -415,10 +416,12 @@ def read_locations(
     """Yield the locations of a database (all, or those changed after ``since``).
 
     ``source`` is an SQLAlchemy URL and may carry ``?mapping=`` and ``?since=``; the keyword arguments win
-    over them. Use ``read_changes`` to get the cursor for the next incremental read as well.
+    over them. Use ``read_changes`` to get the cursor for the next incremental read as well. Without a
+    ``context`` the read is strict and pseudonymises under ``mipr_rules.privacy.default_pseudonym_key()``.
     """
     parsed, mapping_, since_ = _resolve(source, mapping, since)
-    yield from SqlReader(parsed, mapping_).locations(context or ReadContext(), since_)
+    context = context or ReadContext(key=default_pseudonym_key())
+    yield from SqlReader(parsed, mapping_).locations(context, since_)
 
 
 def read_changes(
@@ -430,10 +433,13 @@ def read_changes(
 ) -> ChangeSet:
     """Read the locations changed after ``since`` (all when ``None``) and the cursor for the next read.
 
+    Without a ``context`` the read is strict and pseudonymises under ``default_pseudonym_key()``.
+
     >>> first = read_changes("postgresql://db.example/care")          # everything, and a cursor
     >>> later = read_changes("postgresql://db.example/care", since=first.cursor)  # only what changed
     """
     parsed, mapping_, since_ = _resolve(source, mapping, since)
     reader = SqlReader(parsed, mapping_)
-    locations = tuple(reader.locations(context or ReadContext(), since_))
+    context = context or ReadContext(key=default_pseudonym_key())
+    locations = tuple(reader.locations(context, since_))
     return ChangeSet(locations, format_cursor(reader.cursor) if reader.cursor else None)

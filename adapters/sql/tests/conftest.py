@@ -7,6 +7,10 @@ unreachable the tests fail (they never skip), saying how to start it.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +20,12 @@ from sql_fixtures import RunDatabase, ServerUnreachable, backend, read_canonical
 from mipr_rules.model import Location
 from mipr_rules.testing.contract import sample_path
 from mipr_rules_adapter_sql.adapter import SqlAdapter
+
+# Tests never read or write the user's own configuration directory, where the pseudonymisation key lives
+# (mipr_rules.privacy.default_key_path); set before anything runs, so child processes inherit it too.
+_CONFIG_HOME = tempfile.mkdtemp(prefix="mipr-tests-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, True)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
@@ -42,14 +43,14 @@ def test_null_required_date_fails_in_strict_mode_naming_row_and_column(
     adapter: SqlAdapter, null_date_database: str
 ) -> None:
     with pytest.raises(InputError) as info:
-        list(adapter.read(null_date_database, ReadContext()))
+        list(adapter.read(null_date_database, ReadContext(key=TEST_KEY)))
     assert str(info.value) == "care_plans row id=17: created: required date is NULL"
 
 
 def test_null_required_date_is_skipped_and_counted_in_lenient_mode(
     adapter: SqlAdapter, null_date_database: str
 ) -> None:
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     meadow, brookside = adapter.read(null_date_database, context)
     assert context.skipped == ["care_plans row id=17: created: required date is NULL"]
     assert [plan.plan_id for plan in meadow.people[0].care_plans] == ["CP-1", "CP-0"]
@@ -69,7 +70,7 @@ def test_value_of_the_wrong_kind_is_named_but_never_shown(adapter: SqlAdapter, d
         ),
     )
     with pytest.raises(InputError) as info:
-        list(adapter.read(url, ReadContext()))
+        list(adapter.read(url, ReadContext(key=TEST_KEY)))
     message = str(info.value)
     assert message.startswith("incidents row id=5: category: expected one of 'fall', 'medication_error'")
     assert "Jones" not in message and "\n" not in message
@@ -83,7 +84,7 @@ def test_a_bad_locations_row_skips_that_location_only(adapter: SqlAdapter, datab
         .where(schema.locations.c.location_id == MEADOW_VIEW.location_id)
         .values(name=None),
     )
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     assert [loc.location_id for loc in adapter.read(url, context)] == [BROOKSIDE.location_id]
     assert context.skipped == [
         f"locations row location_id={MEADOW_VIEW.location_id}: name: required text is NULL"
@@ -95,14 +96,14 @@ def test_null_in_a_field_with_a_model_default_takes_the_default(
 ) -> None:
     url = database.load(BROOKSIDE)
     _with(url, sa.update(schema.locations).values(care_home=None, registered_manager_required=None))
-    (location,) = adapter.read(url, ReadContext())
+    (location,) = adapter.read(url, ReadContext(key=TEST_KEY))
     assert location.care_home is True and location.registered_manager_required is True
 
 
 def test_two_current_ratings_are_a_bad_row(adapter: SqlAdapter, database: RunDatabase) -> None:
     url = database.load(MEADOW_VIEW)
     _with(url, sa.update(schema.ratings).values(is_current=True))
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     (location,) = adapter.read(url, context)
     assert location.current_rating == MEADOW_VIEW.current_rating
     assert len(context.skipped) == 2
@@ -117,5 +118,5 @@ def test_the_most_recent_dbs_check_is_the_workers(adapter: SqlAdapter, database:
         location_id=MEADOW_VIEW.location_id, staff_id="S-0001", issued=dt.date(2015, 1, 1), level="basic"
     )
     _with(url, sa.insert(schema.dbs_checks).values(**older))
-    (location,) = adapter.read(url, ReadContext())
+    (location,) = adapter.read(url, ReadContext(key=TEST_KEY))
     assert location.staff[0].dbs == MEADOW_VIEW.staff[0].dbs

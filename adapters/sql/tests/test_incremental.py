@@ -12,6 +12,7 @@ from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_sql import parse_mapping, read_changes, schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
@@ -91,7 +92,7 @@ def test_rows_stamped_by_the_database_default_are_seen(two_homes: str) -> None:
 
 def test_since_option_of_the_source(adapter: SqlAdapter, two_homes: str) -> None:
     _edit_care_plan(two_homes)
-    found = list(adapter.read(f"{two_homes}?since=2020-01-15", ReadContext()))
+    found = list(adapter.read(f"{two_homes}?since=2020-01-15", ReadContext(key=TEST_KEY)))
     assert [loc.location_id for loc in found] == [MEADOW_VIEW.location_id]
 
 
@@ -100,11 +101,12 @@ def test_cursor_file_moves_on_with_each_complete_read(
 ) -> None:
     cursor = tmp_path / "sql.cursor"
     source = f"{two_homes}?cursor={cursor}"
-    assert len(list(adapter.read(source, ReadContext()))) == 2
+    assert len(list(adapter.read(source, ReadContext(key=TEST_KEY)))) == 2
     assert cursor.read_text() == LOADED.isoformat() + "\n"
-    assert list(adapter.read(source, ReadContext())) == []
+    assert list(adapter.read(source, ReadContext(key=TEST_KEY))) == []
     _edit_care_plan(two_homes)
-    assert [loc.location_id for loc in adapter.read(source, ReadContext())] == [MEADOW_VIEW.location_id]
+    changed = adapter.read(source, ReadContext(key=TEST_KEY))
+    assert [loc.location_id for loc in changed] == [MEADOW_VIEW.location_id]
     assert cursor.read_text() == EDITED.isoformat() + "\n"
 
 
@@ -112,7 +114,7 @@ def test_cursor_file_stays_put_when_the_read_is_not_finished(
     adapter: SqlAdapter, two_homes: str, tmp_path: Path
 ) -> None:
     cursor = tmp_path / "sql.cursor"
-    locations = adapter.read(f"{two_homes}?cursor={cursor}", ReadContext())
+    locations = adapter.read(f"{two_homes}?cursor={cursor}", ReadContext(key=TEST_KEY))
     next(iter(locations))
     del locations
     assert not cursor.exists()
@@ -120,19 +122,19 @@ def test_cursor_file_stays_put_when_the_read_is_not_finished(
 
 def test_since_and_cursor_together_are_refused(adapter: SqlAdapter, two_homes: str, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"give since or cursor, not both$"):
-        list(adapter.read(f"{two_homes}?since=2020-01-01&cursor={tmp_path / 'c'}", ReadContext()))
+        list(adapter.read(f"{two_homes}?since=2020-01-01&cursor={tmp_path / 'c'}", ReadContext(key=TEST_KEY)))
 
 
 def test_a_since_that_is_not_a_date_time(adapter: SqlAdapter, two_homes: str) -> None:
     with pytest.raises(InputError, match=r"option since: expected a date-time \(YYYY-MM-DDTHH:MM:SS\)$"):
-        list(adapter.read(f"{two_homes}?since=last-tuesday", ReadContext()))
+        list(adapter.read(f"{two_homes}?since=last-tuesday", ReadContext(key=TEST_KEY)))
 
 
 def test_a_corrupt_cursor_file(adapter: SqlAdapter, two_homes: str, tmp_path: Path) -> None:
     cursor = tmp_path / "sql.cursor"
     cursor.write_text("yesterday\n")
     with pytest.raises(InputError, match=r"sql.cursor: cursor file: expected a date-time"):
-        list(adapter.read(f"{two_homes}?cursor={cursor}", ReadContext()))
+        list(adapter.read(f"{two_homes}?cursor={cursor}", ReadContext(key=TEST_KEY)))
 
 
 def test_changes_cannot_be_read_without_any_change_column(two_homes: str) -> None:

@@ -16,6 +16,7 @@ from mipr_rules.convert import unstructure
 from mipr_rules.errors import ConfigError, InputError
 from mipr_rules.model import CarePlan, Incident, Location, Person, Provider, StaffMember
 from mipr_rules.model.vocabulary import IncidentCategory
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_sql import load_mapping, parse_mapping, read_locations
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
@@ -397,7 +398,7 @@ def test_mapping_file_that_is_not_yaml(tmp_path: Path) -> None:
 
 def test_missing_mapping_file(adapter: SqlAdapter, empty_database: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nowhere\.yaml: mapping file not found$"):
-        list(adapter.read(f"{empty_database}?mapping={tmp_path / 'nowhere.yaml'}", ReadContext()))
+        list(adapter.read(f"{empty_database}?mapping={tmp_path / 'nowhere.yaml'}", ReadContext(key=TEST_KEY)))
 
 
 def test_single_location_database_with_constant_location_id(empty_database: str) -> None:

@@ -8,13 +8,14 @@ from sql_fixtures import RunDatabase
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.convert import unstructure
 from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import model_differences
 from mipr_rules_adapter_sql import read_changes, read_locations
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
 
 def test_every_field_of_the_model_survives_the_round_trip(adapter: SqlAdapter, homes_database: str) -> None:
-    locations = list(adapter.read(homes_database, ReadContext()))
+    locations = list(adapter.read(homes_database, ReadContext(key=TEST_KEY)))
     assert [location.location_id for location in locations] == [home.location_id for home in HOMES]
     for expected, actual in zip(HOMES, locations, strict=True):
         differences = model_differences(expected, actual)
@@ -24,7 +25,7 @@ def test_every_field_of_the_model_survives_the_round_trip(adapter: SqlAdapter, h
 def test_the_sample_home_reads_back_as_loaded(
     adapter: SqlAdapter, sample_database: str, sample_home: Location
 ) -> None:
-    (location,) = adapter.read(sample_database, ReadContext())
+    (location,) = adapter.read(sample_database, ReadContext(key=TEST_KEY))
     assert unstructure(location) == unstructure(sample_home)
 
 
@@ -41,4 +42,4 @@ def test_python_api_returns_the_locations_and_a_cursor(homes_database: str) -> N
 
 
 def test_an_empty_reference_schema_has_no_locations(adapter: SqlAdapter, database: RunDatabase) -> None:
-    assert list(adapter.read(database.reset(), ReadContext())) == []
+    assert list(adapter.read(database.reset(), ReadContext(key=TEST_KEY))) == []

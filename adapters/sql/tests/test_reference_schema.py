@@ -15,6 +15,7 @@ from homes import HOMES
 from sql_fixtures import RunDatabase, backend, engine, load_location
 
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import model_differences
 from mipr_rules_adapter_sql import reference_ddl, schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
@@ -97,7 +98,7 @@ def test_printed_ddl_creates_a_schema_the_adapter_reads(adapter: SqlAdapter, dat
                 connection.exec_driver_sql(statement.strip().rstrip(";"))
         for home in HOMES:
             load_location(connection, home)
-    for expected, actual in zip(HOMES, adapter.read(database.url, ReadContext()), strict=True):
+    for expected, actual in zip(HOMES, adapter.read(database.url, ReadContext(key=TEST_KEY)), strict=True):
         assert not model_differences(expected, actual)
 
 

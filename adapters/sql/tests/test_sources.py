@@ -13,6 +13,7 @@ from sql_fixtures import RunDatabase, backend, engine
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
+from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 from mipr_rules_adapter_sql.source import parse_source
@@ -41,13 +42,13 @@ def test_adapter_options_leave_the_url_and_driver_options_stay() -> None:
 
 def test_plain_scheme_of_this_backend_reads_for_real(adapter: SqlAdapter, homes_database: str) -> None:
     plain = homes_database.replace("+psycopg", "").replace("+pymysql", "")
-    assert len(list(adapter.read(plain, ReadContext()))) == 2
+    assert len(list(adapter.read(plain, ReadContext(key=TEST_KEY)))) == 2
 
 
 def test_missing_sqlite_file_is_an_error_and_is_not_created(adapter: SqlAdapter, tmp_path: Path) -> None:
     path = tmp_path / "nowhere.db"
     with pytest.raises(InputError, match=f"^sqlite:///{path}: database file not found$"):
-        list(adapter.read(f"sqlite:///{path}", ReadContext()))
+        list(adapter.read(f"sqlite:///{path}", ReadContext(key=TEST_KEY)))
     assert not path.exists()
 
 
@@ -55,13 +56,13 @@ def test_not_a_url(adapter: SqlAdapter) -> None:
     with pytest.raises(
         InputError, match=r"^care\.db: not an SQLAlchemy database URL \(e\.g\. sqlite:///home\.db"
     ):
-        list(adapter.read("care.db", ReadContext()))
+        list(adapter.read("care.db", ReadContext(key=TEST_KEY)))
 
 
 @pytest.mark.parametrize("scheme", ["postgresql", "mariadb"])
 def test_unreachable_server_is_one_line_without_the_password(adapter: SqlAdapter, scheme: str) -> None:
     with pytest.raises(InputError) as info:
-        list(adapter.read(f"{scheme}://alice:s3cret@127.0.0.1:1/care", ReadContext()))
+        list(adapter.read(f"{scheme}://alice:s3cret@127.0.0.1:1/care", ReadContext(key=TEST_KEY)))
     message = str(info.value)
     assert message.startswith(f"{scheme}+p")
     assert "alice:***@127.0.0.1:1/care: cannot connect (" in message
@@ -72,7 +73,7 @@ def test_database_without_the_reference_schema(adapter: SqlAdapter, database: Ru
     with engine(database.url).begin() as connection:
         schema.metadata.drop_all(connection)
     with pytest.raises(InputError) as info:
-        list(adapter.read(database.url, ReadContext()))
+        list(adapter.read(database.url, ReadContext(key=TEST_KEY)))
     shown = sa.make_url(database.url).render_as_string(hide_password=True)
     assert str(info.value) == (
         f"{shown}: no table 'locations' of the reference schema "
