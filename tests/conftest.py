@@ -34,6 +34,9 @@ from mipr_rules.testing.contract import sample_as_of, sample_location, sample_pa
 _CONFIG_HOME = tempfile.mkdtemp(prefix="mipr-tests-config-")
 os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
 atexit.register(shutil.rmtree, _CONFIG_HOME, True)
+# A fixed test key, so that no command prints the first-run key notice in the middle of a test's output
+# (tests/test_privacy.py removes it to test that notice).
+os.environ.setdefault("MIPR_RULES_PSEUDONYM_KEY", "mipr-rules test suite key")
 
 SHIPPED_RULESET = "cqc-readiness.yaml"
 

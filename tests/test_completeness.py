@@ -18,7 +18,6 @@ from typing import Any
 
 import psutil
 import pytest
-from mipr_rules.testing.generate import PLANTED_GAPS
 
 from mipr_rules.convert import structure, unstructure
 from mipr_rules.engine.evaluate import Evaluator
@@ -26,6 +25,7 @@ from mipr_rules.errors import EvaluationIncomplete, MiprRulesError
 from mipr_rules.model import Location
 from mipr_rules.outputs.html import HtmlOutput
 from mipr_rules.readiness import run_readiness
+from mipr_rules.samples.generate import PLANTED_GAPS
 
 
 def kill_engine_workers(spare: Collection[int] = ()) -> None:
