@@ -9,13 +9,12 @@ refuses that shape, so these jobs carry a hand-written definition.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -62,8 +61,13 @@ def _collect(pool: EnginePool, jobs: Iterable[Job], limit: float = 20.0) -> list
     return results
 
 
-def _new_children(before: set[int]) -> set[int]:
-    return {p.pid for p in multiprocessing.active_children() if p.pid is not None} - before
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def _settles(condition: Callable[[], bool], limit: float = 10.0) -> bool:
@@ -76,6 +80,24 @@ def _settles(condition: Callable[[], bool], limit: float = 10.0) -> bool:
     return True
 
 
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _kill_inside_blocking_job(pid: int, sig: signal.Signals) -> None:
+    """Send ``sig`` once the worker spins in a blocking job (after its ``start`` mark, by construction).
+
+    A worker only spends CPU on a job after it reported starting it; reading a small job takes far less
+    than 0.3 s of CPU, so 0.3 s consumed means it is inside the blocking ``create_ruleset``. The wait is for
+    that condition, with a watchdog, not for a length of time.
+    """
+    start = _cpu_seconds(pid)
+    assert _settles(lambda: _cpu_seconds(pid) - start >= 0.3, limit=30), "the worker never started the job"
+    os.kill(pid, sig)
+
+
 # --- crashes ----------------------------------------------------------------------------------------------
 
 
@@ -86,9 +108,9 @@ def test_a_worker_killed_mid_evaluation_costs_only_its_job(sig: signal.Signals) 
     with EnginePool(1, timeout=60) as pool:
         for result in pool.run(jobs):
             results.append(result)
-            if len(results) == 1:  # the worker is now inside home-2's create_ruleset
+            if len(results) == 1:  # the worker goes on to home-2's create_ruleset, which never ends
                 (pid,) = pool.pids()
-                os.kill(pid, sig)
+                _kill_inside_blocking_job(pid, sig)
         assert pool.crashes == 1
         survivors = pool.pids()
     assert pid not in survivors
@@ -109,7 +131,7 @@ def test_the_pool_keeps_working_after_a_crash() -> None:
     with EnginePool(1, timeout=60) as pool:
         for result in pool.run([_ok("a"), _blocking("b")]):
             if result.key == "a":
-                os.kill(pool.pids()[0], signal.SIGKILL)
+                _kill_inside_blocking_job(pool.pids()[0], signal.SIGKILL)
         again = list(pool.run([_ok("c"), _ok("d", days=1)]))
         assert pool.crashes == 1
     assert [(r.key, r.matches, r.error) for r in again] == [("c", [("r0", "f0")], None), ("d", [], None)]
@@ -120,11 +142,17 @@ def test_the_pool_keeps_working_after_a_crash() -> None:
 
 @pytest.mark.slow
 def test_a_hung_job_is_reported_and_its_worker_killed() -> None:
-    before = {p.pid for p in multiprocessing.active_children() if p.pid is not None}
     with EnginePool(1, timeout=2) as pool:
-        (result,) = _collect(pool, [_blocking("stuck-home")])
+        hung: list[int] = []
+
+        def jobs() -> Iterator[Job]:
+            hung.extend(pool.pids())  # the worker is started before the first job is drawn
+            yield _blocking("stuck-home")
+
+        (result,) = _collect(pool, jobs())
         assert pool.crashes == 1
-        assert _settles(lambda: _new_children(before) <= set(pool.pids()))  # the hung worker is gone
+        assert hung and hung[0] not in pool.pids()
+        assert _settles(lambda: not _alive(hung[0]))  # the hung worker is gone
         after = _collect(pool, [_ok("next-home")])
     assert isinstance(result.error, EngineCrash)
     assert "stuck-home" in str(result.error) and "no answer within 2 s" in str(result.error)
