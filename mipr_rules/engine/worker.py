@@ -41,7 +41,8 @@ from mipr_rules.errors import EngineCrash, EngineError, MiprRulesError
 PIPELINE = 8
 """Jobs sent ahead to each worker, so that workers never wait for the parent."""
 MAX_ATTEMPTS = 3
-"""Worker deaths a job may wait through (without having started) before it is reported as not evaluated."""
+"""Unexplained worker deaths (no job running) a job may wait through before it is reported as not evaluated;
+also the crashes while loading one ruleset after which its jobs are reported without being sent."""
 MAX_START_FAILURES = 3
 """Workers in a row that die before they are ready before the pool gives up with an ``EngineError``."""
 START_TIMEOUT = 60.0
@@ -152,6 +153,8 @@ class _Worker:
         """(job, sequence number) sent and not answered, in the order sent."""
         self.running: int | None = None
         """Sequence number of the job the worker said it started and has not answered."""
+        self.loading: dict[int, str] = {}
+        """Sequence number -> ruleset name, for jobs sent with a definition not yet reported loaded."""
         self.sent_rulesets: set[str] = set()
         """Rulesets whose definition this worker has been sent (each is sent once per worker)."""
         self.ready = False
@@ -183,6 +186,8 @@ class EnginePool:
         self._selector = selectors.DefaultSelector()
         self._sequence = 0
         self._start_failures = 0
+        self._load_crashes: dict[str, int] = {}
+        """Ruleset name -> workers that crashed while loading it."""
         self._command: tuple[list[str], str | None, dict[str, str]] | None = None
         self.crashes = 0
         """Workers lost to crashes or hangs since the pool started."""
@@ -286,6 +291,18 @@ class EnginePool:
 
     def _send(self, worker: _Worker, entry: _Entry, done: list[JobResult]) -> None:
         job = entry.job
+        crashes = self._load_crashes.get(job.ruleset_name, 0)
+        if crashes >= MAX_ATTEMPTS:
+            done.append(
+                JobResult(
+                    job.key,
+                    error=EngineCrash(
+                        f"the rules engine crashed {crashes} times loading the ruleset for {job.key}; that input "
+                        "was not evaluated"
+                    ),
+                )
+            )
+            return
         first = job.ruleset_name not in worker.sent_rulesets
         self._sequence += 1
         try:
@@ -298,6 +315,7 @@ class EnginePool:
             return
         if first:
             worker.sent_rulesets.add(job.ruleset_name)
+            worker.loading[self._sequence] = job.ruleset_name
         if not worker.pending and worker.ready:
             worker.deadline = time.monotonic() + self.timeout
         worker.pending.append((entry, self._sequence))
@@ -353,6 +371,8 @@ class EnginePool:
             if kind == "start":
                 worker.running = message[1]
                 worker.deadline = time.monotonic() + self.timeout
+            elif kind == "loaded":
+                worker.loading.pop(message[1], None)
             elif kind in ("ok", "error"):
                 _, seq, payload, recycle = message
                 entry, sent_seq = worker.pending.popleft()
@@ -361,6 +381,7 @@ class EnginePool:
                     worker.lost = True
                     return
                 worker.running = None
+                worker.loading.pop(seq, None)
                 worker.jobs_done += 1
                 worker.deadline = time.monotonic() + self.timeout
                 key = entry.job.key
@@ -409,19 +430,27 @@ class EnginePool:
             self.crashes += 1
         pending = list(worker.pending)
         worker.pending.clear()
-        if pending and worker.running == pending[0][1]:
+        blamed = bool(pending) and worker.running == pending[0][1]
+        if blamed:
+            seq = pending[0][1]
             failed = pending.pop(0)[0].job.key
+            doing = "evaluating"
+            if seq in worker.loading:
+                name = worker.loading[seq]
+                self._load_crashes[name] = self._load_crashes.get(name, 0) + 1
+                doing = "loading the ruleset for"
             done.append(
                 JobResult(
                     failed,
                     error=EngineCrash(
-                        f"the rules engine crashed ({cause}) while evaluating {failed}; that input was not "
+                        f"the rules engine crashed ({cause}) while {doing} {failed}; that input was not "
                         "evaluated, the engine was restarted and the other inputs were"
                     ),
                 )
             )
         for entry, _ in reversed(pending):
-            entry.attempts += 1
+            # Jobs waiting behind the one that crashed are not to blame; an unexplained death counts.
+            entry.attempts += 0 if blamed else 1
             if entry.attempts >= MAX_ATTEMPTS:
                 key = entry.job.key
                 done.append(

@@ -4,7 +4,8 @@ It is its own interpreter: it imports only the engine (``durable_core`` and what
 embedding program's modules, and talks to its pool in frames (``frames.py``) over its standard input and
 output. Messages in: ``("eval", seq, ruleset name, definition JSON or None, session id, facts)``. Out:
 ``("ready", pid)`` once started (or ``("fatal", why)`` if the engine cannot load), then per job
-``("start", seq)`` before the engine runs and ``("ok", seq, matches, recycle)`` or
+``("start", seq)`` before the engine runs, ``("loaded", seq)`` after a ruleset sent with the job loaded,
+and ``("ok", seq, matches, recycle)`` or
 ``("error", seq, message, recycle)`` after. The ``start`` mark lets the pool tell the job a crash
 interrupted from the jobs only waiting behind it. The worker ends at the end of its input.
 """
@@ -56,6 +57,7 @@ def main() -> int:
                     except MiprRulesError as exc:
                         failed[name] = str(exc)
                         raise
+                    write_frame(writer, ("loaded", seq))
                 reply = ("ok", seq, core.evaluate(name, sid, facts), core.needs_recycling())
             except MiprRulesError as exc:
                 reply = ("error", seq, str(exc), core.needs_recycling())
