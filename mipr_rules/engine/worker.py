@@ -44,7 +44,9 @@ MAX_ATTEMPTS = 3
 """Unexplained worker deaths (no job running) a job may wait through before it is reported as not evaluated;
 also the crashes while loading one ruleset after which its jobs are reported without being sent."""
 MAX_START_FAILURES = 3
-"""Workers in a row that die before they are ready before the pool gives up with an ``EngineError``."""
+"""Workers in a row that end by themselves before they are ready before the pool gives up (``EngineError``)."""
+MAX_KILLED_STARTS = 12
+"""The same, for workers killed by a signal while starting (an outside kill is not the engine's fault)."""
 START_TIMEOUT = 60.0
 """Seconds a new worker may take to import the engine (on a loaded machine) before it counts as hung."""
 WORKER_MODULE = "mipr_rules.engine.worker_main"
@@ -190,7 +192,9 @@ class EnginePool:
         """Ruleset name -> workers that crashed while loading it."""
         self._command: tuple[list[str], str | None, dict[str, str]] | None = None
         self.crashes = 0
-        """Workers lost to crashes or hangs since the pool started."""
+        """Workers lost to crashes, kills or hangs since the pool started."""
+        self.started = 0
+        """Workers started since the pool started (recycled and replaced ones included)."""
 
     def __enter__(self) -> EnginePool:
         return self
@@ -285,6 +289,7 @@ class EnginePool:
             worker = _Worker(*self._command)
         except OSError as exc:
             raise EngineError(f"cannot start an engine worker ({self._command[0][0]}): {exc.strerror or exc}") from None
+        self.started += 1
         self._workers.append(worker)
         self._selector.register(worker.sock, selectors.EVENT_READ, worker)
         return worker
@@ -419,15 +424,17 @@ class EnginePool:
         worker.close()
         cause = cause or _describe_exit(code)
         if not worker.ready:
-            self._start_failures += 1
-            if self._start_failures >= MAX_START_FAILURES:
+            # It exited, or never got ready, by itself (no interpreter, no engine), or it was killed while
+            # starting; either way none of its jobs had been read. Only so many in a row are tolerated.
+            by_itself = bool(worker.fatal) or code >= 0 or cause != _describe_exit(code)
+            self._start_failures += MAX_KILLED_STARTS // MAX_START_FAILURES if by_itself else 1
+            if self._start_failures >= MAX_KILLED_STARTS:
                 why = worker.fatal or f"{worker.argv0} -m {WORKER_MODULE} ended with {cause} before it was ready"
                 raise EngineError(
                     f"engine workers could not start: {why}; set MIPR_RULES_PYTHON to the Python that has "
                     "mipr-rules installed"
                 )
-        if worker.pending or worker.ready:
-            self.crashes += 1
+        self.crashes += 1
         pending = list(worker.pending)
         worker.pending.clear()
         blamed = bool(pending) and worker.running == pending[0][1]
@@ -448,9 +455,10 @@ class EnginePool:
                     ),
                 )
             )
+        if pending and worker.ready and not blamed:
+            # Died between jobs: only the job it was about to read (the first waiting) can have caused it.
+            pending[0][0].attempts += 1
         for entry, _ in reversed(pending):
-            # Jobs waiting behind the one that crashed are not to blame; an unexplained death counts.
-            entry.attempts += 0 if blamed else 1
             if entry.attempts >= MAX_ATTEMPTS:
                 key = entry.job.key
                 done.append(
