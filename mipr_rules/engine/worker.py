@@ -139,7 +139,7 @@ class _Worker:
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
-                argv, stdin=theirs, stdout=theirs, cwd=cwd, env=env, close_fds=True, start_new_session=False
+                argv, stdin=theirs.fileno(), stdout=theirs.fileno(), cwd=cwd, env=env, close_fds=True
             )
         except BaseException:
             ours.close()
@@ -169,7 +169,7 @@ class _Worker:
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return int(self.process.pid)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -288,7 +288,10 @@ class EnginePool:
         try:
             worker = _Worker(*self._command)
         except OSError as exc:
-            raise EngineError(f"cannot start an engine worker ({self._command[0][0]}): {exc.strerror or exc}") from None
+            raise EngineError(
+                f"cannot start an engine worker ({self._command[0][0]}: {exc.strerror or exc}); set "
+                "MIPR_RULES_PYTHON to the Python that has mipr-rules installed"
+            ) from None
         self.started += 1
         self._workers.append(worker)
         self._selector.register(worker.sock, selectors.EVENT_READ, worker)

@@ -12,10 +12,10 @@ interrupted from the jobs only waiting behind it. The worker ends at the end of 
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import sys
+from typing import Any
 
 
 def main() -> int:
@@ -27,8 +27,8 @@ def main() -> int:
     out_fd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    reader = io.open(0, "rb", buffering=1 << 16, closefd=False)  # noqa: UP020 - explicit binary fd
-    writer = io.open(out_fd, "wb", buffering=1 << 16)  # noqa: UP020
+    reader = open(0, "rb", buffering=1 << 16, closefd=False)  # noqa: SIM115 - lives as long as the worker
+    writer = open(out_fd, "wb", buffering=1 << 16)  # noqa: SIM115
 
     from mipr_rules.engine.frames import read_frame, write_frame
 
@@ -42,6 +42,7 @@ def main() -> int:
         write_frame(writer, ("ready", os.getpid()))
         core = Core()
         failed: dict[str, str] = {}  # ruleset name -> why it could not be loaded
+        reply: tuple[Any, ...]
         while True:
             message = read_frame(reader)
             if message is None or message[0] == "stop":
