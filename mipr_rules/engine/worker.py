@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -50,6 +51,7 @@ MAX_KILLED_STARTS = 12
 START_TIMEOUT = 60.0
 """Seconds a new worker may take to import the engine (on a loaded machine) before it counts as hung."""
 WORKER_MODULE = "mipr_rules.engine.worker_main"
+PARENT_VARIABLE = "MIPR_RULES_WORKER_PARENT"
 _SEND = getattr(socket, "MSG_NOSIGNAL", 0)  # a dead worker is an error to handle, never a SIGPIPE
 _CHUNK = 1 << 18
 
@@ -119,6 +121,11 @@ def _worker_command() -> tuple[list[str], str | None, dict[str, str]]:
     root = package.parent
     cwd = str(root) if (package / "__init__.py").is_file() else None
     env = dict(os.environ)
+    env.pop(PARENT_VARIABLE, None)
+    if threading.current_thread() is threading.main_thread():
+        # The worker asks Linux to kill it when this thread ends: a worker spinning in a hang must not
+        # outlive a caller that was killed. Only for the main thread, whose end is the process's end.
+        env[PARENT_VARIABLE] = str(os.getpid())
     if env.get("PYTHONPATH"):  # relative entries would mean something else in the worker's folder
         env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) if p else os.getcwd()
                                             for p in env["PYTHONPATH"].split(os.pathsep))
@@ -383,6 +390,9 @@ class EnginePool:
                 worker.loading.pop(message[1], None)
             elif kind in ("ok", "error"):
                 _, seq, payload, recycle = message
+                if not worker.pending:  # never expected: an answer to nothing
+                    worker.lost = True
+                    return
                 entry, sent_seq = worker.pending.popleft()
                 if seq != sent_seq:  # never expected: answers come in the order jobs were sent
                     worker.pending.appendleft((entry, sent_seq))

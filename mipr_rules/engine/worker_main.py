@@ -18,8 +18,24 @@ import sys
 from typing import Any
 
 
+def _die_with_parent() -> None:
+    """On Linux, be killed when the pool's process ends, even while the engine spins holding the GIL."""
+    parent = os.environ.get("MIPR_RULES_WORKER_PARENT", "")
+    if not (parent.isdigit() and sys.platform.startswith("linux")):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: the end of input still stops it
+        return
+    if os.getppid() != int(parent):  # the pool ended before the request took effect
+        os._exit(0)
+
+
 def main() -> int:
     """Serve jobs until the input ends; the exit code is 0, or 1 if the engine could not be loaded."""
+    _die_with_parent()
     # Ctrl-C in a terminal reaches the whole process group; the pool decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Frames travel on a private copy of stdout; anything else written to stdout (by a C library, say)

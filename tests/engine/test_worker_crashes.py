@@ -236,3 +236,53 @@ def test_a_worker_that_dies_before_or_while_jobs_are_sent_to_it_costs_nothing() 
     assert all(sorted(r.matches) == sorted(("r0", f"f{i}") for i in range(20)) for k, r in by_key.items()
                if k not in crashed)
     assert again["home-next"].error is None and again["home-next"].matches == [("r0", "f0")]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_worker_stuck_in_the_engine_does_not_outlive_a_killed_caller(tmp_path: Any) -> None:
+    """The caller is killed (-9) while its worker spins in ``create_ruleset`` holding the GIL."""
+    import subprocess
+    import sys
+    import time
+
+    blocks = json.dumps(
+        {f"r{i}": {"all": [{"m": {"$and": [{"type": "plan"}, {"$gt": {"days": i}}]}}]} for i in range(513)}
+    )
+    code = (
+        "import sys\nfrom mipr_rules.engine.worker import EnginePool, Job\n"
+        "pool = EnginePool(1, timeout=600)\n"
+        "def jobs():\n"
+        "    print(pool.pids()[0], flush=True)\n"
+        f"    yield Job('stuck', 'blocks', {blocks!r}, [{{'id': 'f0', 'type': 'plan', 'days': 1}}])\n"
+        "list(pool.run(jobs()))\n"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert caller.stdout is not None
+        worker = int(caller.stdout.readline())
+        deadline = time.monotonic() + 30
+        while _cpu(worker) < 0.3:  # inside the hang (see test_worker.py): a condition, not a sleep
+            assert time.monotonic() < deadline, "the worker never started the job"
+            time.sleep(0.05)
+    finally:
+        caller.kill()
+        caller.communicate()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _alive(worker):
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the engine worker outlived its killed caller")
+
+
+def _cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
