@@ -1,9 +1,10 @@
 """Length-prefixed frames between the calling process and its engine workers.
 
 Each frame is a 4-byte little-endian length and a pickle of plain data only: ``None``, booleans, numbers,
-strings, bytes, lists, tuples and dicts of them. Both directions refuse anything that would make pickle
-import a class, so a worker never imports a module of the embedding program, and a fact holding an
-object the engine cannot take is refused in the caller, before it is sent.
+strings, bytes, lists, tuples and dicts of them (a subclass of text or number travels as its plain value).
+Both directions refuse anything that would make pickle import a class, so a worker never imports a module
+of the embedding program, and a fact holding an object the engine cannot take is refused in the caller,
+before it is sent.
 """
 
 from __future__ import annotations
@@ -22,16 +23,28 @@ class NotPlain(ValueError):
     """A message holds a value that is not plain data."""
 
 
+_SCALARS = {"str": str, "int": int, "float": float}
+
+
 class _PlainPickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         # Not called for exact instances of the plain types (a CPython fast path); checked anyway.
-        if type(obj) in _PLAIN:
+        if type(obj) in _PLAIN or obj is str or obj is int or obj is float:  # the classes: for the values below
             return NotImplemented
+        # Subclasses of text and numbers (enums, say) travel as their plain value, as JSON would write them.
+        if isinstance(obj, str):
+            return str, (str.__str__(obj),)
+        if isinstance(obj, int):
+            return int, (int.__index__(obj),)
+        if isinstance(obj, float):
+            return float, (float.__float__(obj),)
         raise NotPlain(f"a {type(obj).__name__} value, expected a JSON scalar")
 
 
 class _PlainUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        if module == "builtins" and name in _SCALARS:
+            return _SCALARS[name]
         raise pickle.UnpicklingError(f"frame refers to {module}.{name}; only plain data is accepted")
 
 

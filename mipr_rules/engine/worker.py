@@ -132,6 +132,19 @@ def _worker_command() -> tuple[list[str], str | None, dict[str, str]]:
     return [python_executable(), "-m", WORKER_MODULE], cwd, env
 
 
+def _not_plain(facts: Any) -> str | None:
+    """Which fact and field holds a value that is not a JSON scalar (named, never the value)."""
+    for fact in facts if isinstance(facts, list) else []:
+        if not isinstance(fact, dict):
+            return f"a fact is a {type(fact).__name__}, expected a mapping"
+        for field, value in fact.items():
+            if not (value is None or isinstance(value, (str, int, float))):
+                subject = fact.get("subject")
+                where = f"fact {subject}" if type(subject) is str and len(subject) <= 256 else f"fact {fact.get('id')}"
+                return f"{where}: field {field} is a {type(value).__name__}, expected a JSON scalar"
+    return None
+
+
 def _describe_exit(code: int | None) -> str:
     if code is not None and code < 0:
         try:
@@ -325,8 +338,8 @@ class EnginePool:
                 ("eval", self._sequence, job.ruleset_name, job.definition_json if first else None,
                  f"s{self._sequence}", job.facts)
             )
-        except (frames.NotPlain, RecursionError) as exc:
-            done.append(JobResult(job.key, error=EngineError(f"{job.key}: a fact holds {exc}")))
+        except (frames.NotPlain, RecursionError) as exc:  # refused here: a worker never imports a class
+            done.append(JobResult(job.key, error=EngineError(f"{job.key}: {_not_plain(job.facts) or exc}")))
             return
         if first:
             worker.sent_rulesets.add(job.ruleset_name)

@@ -189,6 +189,41 @@ def test_an_engine_error_costs_only_its_job_and_keeps_the_worker() -> None:
     assert by_key["home-1"].error is None and by_key["home-3"].error is None
 
 
+def test_a_fact_the_engine_cannot_take_is_refused_by_field_before_it_is_sent() -> None:
+    """Only plain data travels to workers: an object (which would make a worker import its class) is named."""
+    import datetime as dt
+
+    class Opaque:
+        pass
+
+    jobs = [
+        _ok("home-1"),
+        Job("home-2", "ok", OK, [{"id": "f0", "type": "plan", "days": 40, "subject": "plan:P2", "at": dt.date.min}]),
+        Job("home-3", "ok", OK, [{"id": "f0", "type": "plan", "days": 40, "note": Opaque()}]),
+        _ok("home-4"),
+    ]
+    with EnginePool(1, timeout=60) as pool:
+        by_key = {r.key: r for r in pool.run(jobs)}
+        assert pool.crashes == 0 and pool.started == 1
+    assert str(by_key["home-2"].error) == "home-2: fact plan:P2: field at is a date, expected a JSON scalar"
+    assert str(by_key["home-3"].error) == "home-3: fact f0: field note is a Opaque, expected a JSON scalar"
+    assert by_key["home-1"].matches == by_key["home-4"].matches == [("r0", "f0")]
+
+
+def test_text_and_number_subclasses_travel_as_their_values() -> None:
+    import enum
+
+    class Days(enum.IntEnum):
+        MANY = 40
+
+    class Kind(str, enum.Enum):
+        PLAN = "plan"
+
+    with EnginePool(1, timeout=60) as pool:
+        (result,) = pool.run([Job("home-1", "ok", OK, [{"id": "f0", "type": Kind.PLAN, "days": Days.MANY}])])
+    assert (result.error, result.matches) == (None, [("r0", "f0")])
+
+
 def test_a_worker_is_recycled_after_max_jobs() -> None:
     """Recycling is approximate: jobs already sent ahead (``PIPELINE``) are finished first."""
     count = 4 * PIPELINE
