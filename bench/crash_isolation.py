@@ -4,13 +4,13 @@
 (``SIGSEGV``) at random points, N times per mode:
 
 - api: ``run_readiness`` with two workers; 1-3 faults, either as the pool draws randomly chosen locations
-  or at random moments of the run (a thread). A try is ok when nothing escapes, every location is
-  reported, the failed ones (at most one per fault) carry an ``EngineCrash`` naming them and every other
-  location's alerts equal a clean run's.
-- cli: ``mipr readiness --format json`` over one JSON file of the 300 locations; one worker (found among the
-  process's children) is killed at a random moment of its evaluation. Ok when the run failed nowhere and
-  exits 0 with every alert, or exits 3 naming each failed location (stderr or the JSON ``failures``) with
-  every other location's alerts present.
+  or at random moments of the run (a thread, preferring a worker that is on the CPU). A try is ok when
+  nothing escapes, every location is reported, the failed ones (at most one per fault) carry an
+  ``EngineCrash`` naming them and every other location's alerts equal a clean run's.
+- cli: ``mipr readiness --format json`` over one JSON file of the 300 locations; one worker (found among
+  the process's children) is killed at a random moment of its evaluation, preferring one on the CPU. Ok
+  when the run failed nowhere and exits 0 with every alert, or exits 3 naming each failed location
+  (stderr or the JSON ``failures``) with every other location's alerts present.
 - watch: ``mipr watch --once --format json`` on a fresh store, same fault and expectations; the alerts are
   read back from the store.
 
@@ -97,7 +97,17 @@ def api_try(
 
         def strike() -> None:
             nonlocal kills
+            import psutil
+
             pids = evaluator.pool.pids()
+            if by_time:  # prefer a worker on the CPU (inside a job), for up to 1 s
+                until = time.monotonic() + 1.0
+                while time.monotonic() < until and not done.is_set():
+                    running = [p for p in evaluator.pool.pids() if _running(psutil.Process(p))]
+                    if running:
+                        pids = running
+                        break
+                    time.sleep(0.0005)
             if pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(rng.choice(pids), fault)
@@ -166,6 +176,15 @@ def _workers(pid: int) -> list[Any]:
     return out
 
 
+def _running(process: Any) -> bool:
+    import psutil
+
+    try:
+        return bool(process.status() == psutil.STATUS_RUNNING)
+    except psutil.Error:
+        return False
+
+
 def run_with_fault(
     argv: list[str], env: dict[str, str], rng: random.Random, fault: signal.Signals, window: float, cwd: Path
 ) -> tuple[subprocess.CompletedProcess[str], bool]:
@@ -179,12 +198,15 @@ def run_with_fault(
         if workers and seen_at is None:
             seen_at = time.monotonic()
         if seen_at is not None and time.monotonic() - seen_at >= delay and workers:
-            try:
-                rng.choice(workers).send_signal(fault)
-                landed = True
-            except Exception:
-                pass
-        time.sleep(0.005)
+            # Prefer a worker on the CPU (inside a job) for up to 1 s; workers mostly wait for the caller.
+            running = [w for w in workers if _running(w)]
+            if running or time.monotonic() - seen_at >= delay + 1.0:
+                try:
+                    rng.choice(running or workers).send_signal(fault)
+                    landed = True
+                except Exception:
+                    pass
+        time.sleep(0.001)
     out, err = process.communicate(timeout=300)
     return subprocess.CompletedProcess(argv, process.returncode, out, err), landed
 
