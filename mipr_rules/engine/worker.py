@@ -205,7 +205,7 @@ class EnginePool:
         self.max_jobs = max_jobs
         self._workers: list[_Worker] = []
         self._stopping: list[subprocess.Popen[bytes]] = []
-        self._selector = selectors.DefaultSelector()
+        self._selector: selectors.BaseSelector | None = None
         self._sequence = 0
         self._start_failures = 0
         self._load_crashes: dict[str, int] = {}
@@ -229,6 +229,9 @@ class EnginePool:
             worker.close()
             self._stopping.append(worker.process)
         self._workers.clear()
+        if self._selector is not None:  # an epoll descriptor; a new one if the pool is used again
+            self._selector.close()
+            self._selector = None
         deadline = time.monotonic() + 2
         for process in self._stopping:
             try:
@@ -237,6 +240,11 @@ class EnginePool:
                 process.kill()
                 process.wait()
         self._stopping.clear()
+
+    def _poller(self) -> selectors.BaseSelector:
+        if self._selector is None:
+            self._selector = selectors.DefaultSelector()
+        return self._selector
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (for supervision tests and monitoring)."""
@@ -314,7 +322,7 @@ class EnginePool:
             ) from None
         self.started += 1
         self._workers.append(worker)
-        self._selector.register(worker.sock, selectors.EVENT_READ, worker)
+        self._poller().register(worker.sock, selectors.EVENT_READ, worker)
         return worker
 
     def _send(self, worker: _Worker, entry: _Entry, done: list[JobResult]) -> None:
@@ -363,13 +371,13 @@ class EnginePool:
             del worker.outbox[:sent]
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if worker.outbox and not worker.lost else 0)
         with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.modify(worker.sock, events, worker)
+            self._poller().modify(worker.sock, events, worker)
 
     def _wait(self, done: list[JobResult]) -> None:
         busy = [w for w in self._workers if w.pending and not w.lost]
         timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
         if not any(w.lost for w in self._workers):
-            for key, mask in self._selector.select(timeout):
+            for key, mask in self._poller().select(timeout):
                 worker: _Worker = key.data
                 if mask & selectors.EVENT_WRITE:
                     self._flush(worker)
@@ -521,7 +529,7 @@ class EnginePool:
 
     def _unregister(self, worker: _Worker) -> None:
         with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.unregister(worker.sock)
+            self._poller().unregister(worker.sock)
 
     def _reap(self) -> None:
         self._stopping = [p for p in self._stopping if p.poll() is None]
