@@ -189,26 +189,33 @@ def run_with_fault(
     argv: list[str], env: dict[str, str], rng: random.Random, fault: signal.Signals, window: float, cwd: Path
 ) -> tuple[subprocess.CompletedProcess[str], bool]:
     """Run ``argv``; once its engine workers exist, wait a random part of ``window`` and signal one of them."""
-    process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    landed = False
-    delay = rng.uniform(0.0, window)
-    seen_at: float | None = None
-    while process.poll() is None and not landed:
-        workers = _workers(process.pid)
-        if workers and seen_at is None:
-            seen_at = time.monotonic()
-        if seen_at is not None and time.monotonic() - seen_at >= delay and workers:
-            # Prefer a worker on the CPU (inside a job) for up to 1 s; workers mostly wait for the caller.
-            running = [w for w in workers if _running(w)]
-            if running or time.monotonic() - seen_at >= delay + 1.0:
-                try:
-                    rng.choice(running or workers).send_signal(fault)
-                    landed = True
-                except Exception:
-                    pass
-        time.sleep(0.001)
-    out, err = process.communicate(timeout=300)
-    return subprocess.CompletedProcess(argv, process.returncode, out, err), landed
+    # Output goes to files: a pipe nobody reads would block a large JSON report (and this loop) for ever.
+    with (
+        tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out_file,
+        tempfile.TemporaryFile(mode="w+", encoding="utf-8") as err_file,
+    ):
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out_file, stderr=err_file, text=True)
+        landed = False
+        delay = rng.uniform(0.0, window)
+        seen_at: float | None = None
+        while process.poll() is None and not landed:
+            workers = _workers(process.pid)
+            if workers and seen_at is None:
+                seen_at = time.monotonic()
+            if seen_at is not None and time.monotonic() - seen_at >= delay and workers:
+                # Prefer a worker on the CPU (inside a job) for up to 1 s; workers mostly wait for the caller.
+                running = [w for w in workers if _running(w)]
+                if running or time.monotonic() - seen_at >= delay + 1.0:
+                    try:
+                        rng.choice(running or workers).send_signal(fault)
+                        landed = True
+                    except Exception:
+                        pass
+            time.sleep(0.001)
+        process.wait(timeout=300)
+        out_file.seek(0)
+        err_file.seek(0)
+        return subprocess.CompletedProcess(argv, process.returncode, out_file.read(), err_file.read()), landed
 
 
 def failed_named(result: subprocess.CompletedProcess[str], failed: set[str], data: Any) -> bool:
