@@ -9,13 +9,12 @@ refuses that shape, so these jobs carry a hand-written definition.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -62,8 +61,13 @@ def _collect(pool: EnginePool, jobs: Iterable[Job], limit: float = 20.0) -> list
     return results
 
 
-def _new_children(before: set[int]) -> set[int]:
-    return {p.pid for p in multiprocessing.active_children() if p.pid is not None} - before
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def _settles(condition: Callable[[], bool], limit: float = 10.0) -> bool:
@@ -76,6 +80,24 @@ def _settles(condition: Callable[[], bool], limit: float = 10.0) -> bool:
     return True
 
 
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _kill_inside_blocking_job(pid: int, sig: signal.Signals) -> None:
+    """Send ``sig`` once the worker spins in a blocking job (after its ``start`` mark, by construction).
+
+    A worker only spends CPU on a job after it reported starting it; reading a small job takes far less
+    than 0.3 s of CPU, so 0.3 s consumed means it is inside the blocking ``create_ruleset``. The wait is for
+    that condition, with a watchdog, not for a length of time.
+    """
+    start = _cpu_seconds(pid)
+    assert _settles(lambda: _cpu_seconds(pid) - start >= 0.3, limit=30), "the worker never started the job"
+    os.kill(pid, sig)
+
+
 # --- crashes ----------------------------------------------------------------------------------------------
 
 
@@ -86,9 +108,9 @@ def test_a_worker_killed_mid_evaluation_costs_only_its_job(sig: signal.Signals) 
     with EnginePool(1, timeout=60) as pool:
         for result in pool.run(jobs):
             results.append(result)
-            if len(results) == 1:  # the worker is now inside home-2's create_ruleset
+            if len(results) == 1:  # the worker goes on to home-2's create_ruleset, which never ends
                 (pid,) = pool.pids()
-                os.kill(pid, sig)
+                _kill_inside_blocking_job(pid, sig)
         assert pool.crashes == 1
         survivors = pool.pids()
     assert pid not in survivors
@@ -109,7 +131,7 @@ def test_the_pool_keeps_working_after_a_crash() -> None:
     with EnginePool(1, timeout=60) as pool:
         for result in pool.run([_ok("a"), _blocking("b")]):
             if result.key == "a":
-                os.kill(pool.pids()[0], signal.SIGKILL)
+                _kill_inside_blocking_job(pool.pids()[0], signal.SIGKILL)
         again = list(pool.run([_ok("c"), _ok("d", days=1)]))
         assert pool.crashes == 1
     assert [(r.key, r.matches, r.error) for r in again] == [("c", [("r0", "f0")], None), ("d", [], None)]
@@ -120,11 +142,17 @@ def test_the_pool_keeps_working_after_a_crash() -> None:
 
 @pytest.mark.slow
 def test_a_hung_job_is_reported_and_its_worker_killed() -> None:
-    before = {p.pid for p in multiprocessing.active_children() if p.pid is not None}
     with EnginePool(1, timeout=2) as pool:
-        (result,) = _collect(pool, [_blocking("stuck-home")])
+        hung: list[int] = []
+
+        def jobs() -> Iterator[Job]:
+            hung.extend(pool.pids())  # the worker is started before the first job is drawn
+            yield _blocking("stuck-home")
+
+        (result,) = _collect(pool, jobs())
         assert pool.crashes == 1
-        assert _settles(lambda: _new_children(before) <= set(pool.pids()))  # the hung worker is gone
+        assert hung and hung[0] not in pool.pids()
+        assert _settles(lambda: not _alive(hung[0]))  # the hung worker is gone
         after = _collect(pool, [_ok("next-home")])
     assert isinstance(result.error, EngineCrash)
     assert "stuck-home" in str(result.error) and "no answer within 2 s" in str(result.error)
@@ -161,30 +189,58 @@ def test_an_engine_error_costs_only_its_job_and_keeps_the_worker() -> None:
     assert by_key["home-1"].error is None and by_key["home-3"].error is None
 
 
+def test_a_fact_the_engine_cannot_take_is_refused_by_field_before_it_is_sent() -> None:
+    """Only plain data travels to workers: an object (which would make a worker import its class) is named."""
+    import datetime as dt
+
+    class Opaque:
+        pass
+
+    jobs = [
+        _ok("home-1"),
+        Job("home-2", "ok", OK, [{"id": "f0", "type": "plan", "days": 40, "subject": "plan:P2", "at": dt.date.min}]),
+        Job("home-3", "ok", OK, [{"id": "f0", "type": "plan", "days": 40, "note": Opaque()}]),
+        _ok("home-4"),
+    ]
+    with EnginePool(1, timeout=60) as pool:
+        by_key = {r.key: r for r in pool.run(jobs)}
+        assert pool.crashes == 0 and pool.started == 1
+    assert str(by_key["home-2"].error) == "home-2: fact plan:P2: field at is a date, expected a JSON scalar"
+    assert str(by_key["home-3"].error) == "home-3: fact f0: field note is a Opaque, expected a JSON scalar"
+    assert by_key["home-1"].matches == by_key["home-4"].matches == [("r0", "f0")]
+
+
+def test_text_and_number_subclasses_travel_as_their_values() -> None:
+    import enum
+
+    class Days(enum.IntEnum):
+        MANY = 40
+
+    class Kind(str, enum.Enum):
+        PLAN = "plan"
+
+    with EnginePool(1, timeout=60) as pool:
+        (result,) = pool.run([Job("home-1", "ok", OK, [{"id": "f0", "type": Kind.PLAN, "days": Days.MANY}])])
+    assert (result.error, result.matches) == (None, [("r0", "f0")])
+
+
 def test_a_worker_is_recycled_after_max_jobs() -> None:
     """Recycling is approximate: jobs already sent ahead (``PIPELINE``) are finished first."""
     count = 4 * PIPELINE
-    seen: set[int] = set()
     with EnginePool(1, timeout=60, max_jobs=2) as pool:
-        results = []
-        for result in pool.run([_ok(f"home-{n}") for n in range(count)]):
-            results.append(result)
-            seen.update(pool.pids())
+        results = list(pool.run([_ok(f"home-{n}") for n in range(count)]))
         assert pool.crashes == 0
+        started = pool.started
     assert [r.error for r in results] == [None] * count
     assert sorted(r.key for r in results) == sorted(f"home-{n}" for n in range(count))
-    assert len(seen) >= 3
+    assert started >= 3
 
 
 def test_several_workers_share_the_work() -> None:
-    seen: set[int] = set()
     with EnginePool(3, timeout=60) as pool:
-        results = []
-        for result in pool.run([_ok(f"home-{n}") for n in range(30)]):
-            results.append(result)
-            seen.update(pool.pids())
+        results = list(pool.run([_ok(f"home-{n}") for n in range(30)]))
+        assert pool.started == 3 and len(pool.pids()) == 3
     assert len(results) == 30 and all(r.error is None for r in results)
-    assert len(seen) == 3
 
 
 def test_the_calling_process_never_imports_durable_rules(run_python: Callable[..., Any]) -> None:
