@@ -47,7 +47,7 @@ Alerts = dict[str, list[tuple[str, str]]]
 
 def write_homes(folder: Path) -> Path:
     """300 small generated homes (a third with the sample's planted gaps) as one JSON file."""
-    from mipr_rules.testing.generate import generate_home
+    from mipr_rules.samples.generate import generate_home
 
     homes = [
         generate_home(

@@ -29,7 +29,7 @@ from mipr_rules.engine.worker import EnginePool, Job, JobResult
 from mipr_rules.errors import EngineCrash
 from mipr_rules.model import Location
 from mipr_rules.readiness import ReadinessReport, run_readiness
-from mipr_rules.testing.generate import generate_home
+from mipr_rules.samples.generate import generate_home
 
 AS_OF = dt.date(2026, 11, 2)
 T = TypeVar("T")
