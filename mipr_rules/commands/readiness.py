@@ -9,8 +9,17 @@ from pathlib import Path
 import click
 
 from mipr_rules import plugins
-from mipr_rules.adapters.base import ReadContext
-from mipr_rules.commands.options import as_of_option, config_option, emit, fail_on_option, format_option, reached, today
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
+from mipr_rules.commands.options import (
+    as_of_option,
+    config_option,
+    emit,
+    fail_on_option,
+    format_option,
+    max_skipped_option,
+    reached,
+    today,
+)
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
@@ -19,15 +28,21 @@ from mipr_rules.ruleset.catalogue import Catalogue
 
 
 def readiness_report(
-    adapter_name: str, source: str, as_of: dt.date, ruleset_id: str, config_path: Path | None, lenient: bool = False
+    adapter_name: str,
+    source: str,
+    as_of: dt.date,
+    ruleset_id: str,
+    config_path: Path | None,
+    lenient: bool = False,
+    max_skipped: float = DEFAULT_MAX_SKIPPED,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset)
-        context = ReadContext(lenient=lenient)
-        locations = plugins.adapter(adapter_name, evaluator.pm).read(source, context)
+        context = ReadContext(lenient=lenient, max_skipped=max_skipped)
+        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
         return run_readiness(
             locations,
             as_of=as_of,
@@ -35,7 +50,7 @@ def readiness_report(
             overrides=overrides,
             region=config.region,
             evaluator=evaluator,
-            skipped=context.skipped,
+            skipped=context.summary(),
         )
 
 
@@ -46,6 +61,7 @@ def readiness_report(
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
 @config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
+@max_skipped_option
 @format_option()
 @fail_on_option
 @explain_option
@@ -56,6 +72,7 @@ def readiness(
     ruleset_id: str,
     config_path: Path | None,
     lenient: bool,
+    max_skipped: float,
     fmt: str,
     fail_on: str | None,
     explain: ExplainRequest | None,
@@ -70,11 +87,15 @@ def readiness(
       mipr readiness --source home.json --explain=why-not care_plan_review_overdue
     """
     if explain is not None:
-        explained = explain_readiness(explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
+        explained = explain_readiness(
+            explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+        )
         report = explained.report
         emit(explained, fmt)
     else:
-        report = readiness_report(adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
+        report = readiness_report(
+            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+        )
         emit(report, fmt)
     failed = [loc for loc in report.locations if loc.error]
     if failed:

@@ -18,7 +18,7 @@ import attrs
 import click
 
 from mipr_rules import plugins
-from mipr_rules.adapters.base import Adapter, ReadContext
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, Adapter, ReadContext
 from mipr_rules.alerts.notify import (
     AlertChanges,
     Delivery,
@@ -30,7 +30,17 @@ from mipr_rules.alerts.notify import (
     validate_target,
 )
 from mipr_rules.alerts.store import AlertStore
-from mipr_rules.commands.options import DATE, as_of_option, config_option, fail, fail_on_option, guard, reached, today
+from mipr_rules.commands.options import (
+    DATE,
+    as_of_option,
+    config_option,
+    fail,
+    fail_on_option,
+    guard,
+    max_skipped_option,
+    reached,
+    today,
+)
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
@@ -68,7 +78,7 @@ class Cycle:
             "store": store,
             "error": self.error,
             "changes": self.changes.as_dict() if self.changes else None,
-            "skipped": list(self.report.skipped) if self.report else [],
+            "skipped": [group.as_dict() for group in self.report.skipped] if self.report else [],
             "deliveries": [d.as_dict() for d in self.deliveries],
             "pending_other_targets": self.pending_elsewhere,
         }
@@ -89,6 +99,7 @@ class Watcher:
     notifiers: dict[str, Notifier]
     as_of: dt.date | None = None
     lenient: bool = False
+    max_skipped: float = DEFAULT_MAX_SKIPPED
 
     def check(self) -> Cycle:
         """Read the source, evaluate, record the result in the store, deliver what is waiting."""
@@ -97,15 +108,15 @@ class Watcher:
         error = None
         try:
             ruleset = self.catalogue.get(self.ruleset_id, when)
-            context = ReadContext(lenient=self.lenient)
+            context = ReadContext(lenient=self.lenient, max_skipped=self.max_skipped)
             report = run_readiness(
-                self.adapter.read(self.source, context),
+                context.read(self.adapter, self.source),
                 as_of=when,
                 ruleset=ruleset,
                 overrides=self.config.overrides_for(ruleset),
                 region=self.config.region,
                 evaluator=self.evaluator,
-                skipped=context.skipped,
+                skipped=context.summary(),
             )
             changes = self.store.apply(report, notify=self.targets)
         except MiprRulesError as exc:
@@ -219,7 +230,7 @@ def render_text(cycle: Cycle, store: str) -> str:
             if len(mine) > len(shown):
                 lines.append(f"  … and {len(mine) - len(shown)} more (--format json lists them all)")
     if cycle.report and cycle.report.skipped:
-        lines.append(f"{len(cycle.report.skipped)} record(s) skipped in lenient mode")
+        lines.append(f"{sum(g.count for g in cycle.report.skipped)} record(s) skipped in lenient mode")
     for d in cycle.deliveries:
         if d.delivered:
             lines.append(f"delivered {d.delivered} change set(s) to {d.target}")
@@ -277,6 +288,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
 @config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
+@max_skipped_option
 @click.option(
     "--format",
     "fmt",
@@ -297,6 +309,7 @@ def watch(
     ruleset_id: str,
     config_path: Path | None,
     lenient: bool,
+    max_skipped: float,
     fmt: str,
     fail_on: str | None,
 ) -> None:
@@ -351,6 +364,7 @@ def watch(
             {t.notifier: found[t.notifier] for t in targets},
             as_of,
             lenient,
+            max_skipped,
         )
         if once:
             cycle = watcher.check()

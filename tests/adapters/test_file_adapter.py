@@ -178,7 +178,9 @@ def test_a_bad_csv_cell_is_one_line_naming_file_and_line(
 def test_an_unknown_csv_column_names_the_header(csv_copy: Path) -> None:
     path = csv_copy / "audits.csv"
     path.write_text(path.read_text().replace("actions_open", "actions_opened", 1))
-    assert _strict_error(csv_copy).startswith(f"{path}:1: unknown column(s) actions_opened; expected kind,")
+    assert _strict_error(csv_copy).startswith(
+        f"{path}:1: unknown column(s) at position 3 (did you mean actions_open?); expected kind,"
+    )
 
 
 def test_a_csv_row_with_too_many_cells(csv_copy: Path) -> None:
@@ -186,7 +188,7 @@ def test_a_csv_row_with_too_many_cells(csv_copy: Path) -> None:
     lines = path.read_text().splitlines()
     lines[1] += f",{SECRET}"
     path.write_text("\n".join(lines) + "\n")
-    assert _strict_error(csv_copy) == f"{path}:2: 1 more cell(s) than the header has columns"
+    assert _strict_error(csv_copy) == f"{path}:2: 5 cells, the header has 4 columns"
 
 
 def test_a_csv_export_without_its_location_file(csv_copy: Path) -> None:
