@@ -21,6 +21,10 @@ T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True, prefer_attrib_converters=False)
 
+MAX_TEXT = 20_000
+"""Longest text value accepted in input (an id, a name, a description), in characters: what reaches the
+rules engine stays well inside its own limit on a fact's field (65,536)."""
+
 
 def _expect(kind: str, value: Any) -> ValueError:
     shown = type(value).__name__
@@ -66,6 +70,13 @@ def _naive_local(value: dt.datetime) -> dt.datetime:
 
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"expected text of at most {MAX_TEXT} characters")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("expected text (a lone surrogate escape is not a character)") from None
         return value
     raise _expect("string", value)
 

@@ -61,19 +61,28 @@ class NoAliasSafeLoader(yaml.SafeLoader):
             return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call,unused-ignore]
         except (ValueError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(None, None, f"invalid date: {exc}", node.start_mark) from None
+        except (AttributeError, TypeError):  # an explicit !!timestamp tag on text that is no date at all
+            raise yaml.constructor.ConstructorError(None, None, "invalid date", node.start_mark) from None
 
     def construct_yaml_int(self, node: Any) -> Any:
         """An integer too long to convert is a YAML error with its line."""
         try:
             return super().construct_yaml_int(node)  # type: ignore[no-untyped-call,unused-ignore]
+        except ValueError as exc:
+            why = f"integer with more than {MAX_INT_DIGITS} digits" if "digits" in str(exc) else "invalid integer"
+            raise yaml.constructor.ConstructorError(None, None, why, node.start_mark) from None
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        """A number that does not parse (``!!float abc``) is a YAML error with its line."""
+        try:
+            return super().construct_yaml_float(node)  # type: ignore[no-untyped-call,unused-ignore]
         except ValueError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"integer with more than {MAX_INT_DIGITS} digits", node.start_mark
-            ) from None
+            raise yaml.constructor.ConstructorError(None, None, "invalid number", node.start_mark) from None
 
 
 NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", NoAliasSafeLoader.construct_yaml_timestamp)
 NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:int", NoAliasSafeLoader.construct_yaml_int)
+NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:float", NoAliasSafeLoader.construct_yaml_float)
 
 
 def _too_large(name: object, error: type[MiprRulesError]) -> MiprRulesError:
@@ -176,8 +185,8 @@ def parse_yaml(text: str, name: str, error: type[MiprRulesError] = InputError) -
         raise error(f"{name}: invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     except RecursionError:
         raise error(f"{name}: invalid YAML: nested too deeply") from None
-    except (ValueError, TypeError, OverflowError, MemoryError) as exc:
-        # Any other failure of a constructor; its message may hold the value, so only its kind is named.
+    except Exception as exc:  # the boundary: any other failure of a constructor is bad input
+        # Its message may hold the value, so only its kind is named.
         raise error(f"{name}: invalid YAML: a value could not be read ({type(exc).__name__})") from None
 
 

@@ -39,10 +39,11 @@ def readiness_report(
     """Read ``source`` with the adapter and evaluate readiness."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
-        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset)
+        # The source is read first: bad input is refused before the rulesets are loaded.
         context = ReadContext(lenient=lenient, max_skipped=max_skipped)
         locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
+        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
+        overrides = config.overrides_for(ruleset)
         return run_readiness(
             locations,
             as_of=as_of,
