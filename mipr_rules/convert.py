@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import typing
 from enum import Enum
 from typing import Any, TypeVar
 
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 
 from mipr_rules.errors import InputError
 from mipr_rules.model import vocabulary
@@ -118,6 +124,39 @@ for _type, _hook in (
     converter.register_structure_hook(_type, _hook)
 
 
+def _is_homogeneous_tuple(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return typing.get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] is not Any
+
+
+def _make_tuple_hook(cls: Any) -> Any:
+    """Structure ``tuple[X, ...]`` from a list only, stopping at the first bad item.
+
+    cattrs would iterate a string where a list belongs, one character per item, and gather an error for
+    every item of a long list: time and memory in proportion to hostile input.
+    """
+    item = typing.get_args(cls)[0]
+
+    def hook(value: Any, _: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise _expect("a list", value)
+        structure_item = converter.get_structure_hook(item)
+        out = []
+        for index, element in enumerate(value):
+            try:
+                out.append(structure_item(element, item))
+            except Exception as exc:
+                note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item)
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined,unused-ignore]
+                raise IterableValidationError(f"While structuring {cls!r}", [exc], cls) from None
+        return tuple(out)
+
+    return hook
+
+
+converter.register_structure_hook_factory(_is_homogeneous_tuple, _make_tuple_hook)
+
+
 def register_enum(cls: type[Enum]) -> None:
     """Structure ``cls`` by value with a message listing the allowed values.
 
@@ -142,7 +181,10 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
         return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, ValueError) and str(exc).startswith("expected"):
         return str(exc)
-    return cattrs.v.format_exception(exc, type_)
+    message = cattrs.v.format_exception(exc, type_)
+    if str(exc) and str(exc) in message:  # cattrs quotes unexpected errors, which may quote the value
+        return f"invalid value ({type(exc).__name__})"
+    return message
 
 
 def error_messages(exc: Exception, root: str = "$") -> list[str]:

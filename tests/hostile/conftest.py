@@ -113,12 +113,25 @@ def tally() -> Iterator[Tally]:
     counts.write()
 
 
-def judge(outcome: Outcome, tally: Tally | None = None, kind: str = "", secrets: Sequence[str] = PERSONAL) -> str:
-    """Assert ``outcome`` is accepted or a clean refusal; returns the verdict."""
+COUNT_ONLY = bool(os.environ.get("MIPR_HOSTILE_COUNT_ONLY"))
+"""Count verdicts without failing (to measure a version of the code before a fix); never set in CI."""
+
+
+def judge(
+    outcome: Outcome,
+    tally: Tally | None = None,
+    kind: str = "",
+    secrets: Sequence[str] = PERSONAL,
+    right: bool = True,
+) -> str:
+    """Assert ``outcome`` is accepted or a clean refusal (and ``right``, when the answer is known)."""
     result = verdict(outcome, secrets)
+    if result in ("accepted", "clean") and not right:
+        result = "wrong"
     if tally is not None:
         tally.add(kind, result)
-    assert result in ("accepted", "clean"), f"{result}: exit {outcome.code}\nstderr: {outcome.err[-2000:]}"
+    if not COUNT_ONLY:
+        assert result in ("accepted", "clean"), f"{result}: exit {outcome.code}\nstderr: {outcome.err[-2000:]}"
     return result
 
 
@@ -277,9 +290,9 @@ class Hostile:
     csv: Path
     """The same location as a CSV folder (copy with ``copy_folder`` before changing)."""
 
-    def judge(self, outcome: Outcome, kind: str, secrets: Sequence[str] = PERSONAL) -> str:
-        """Assert accepted or cleanly refused, counted under ``kind``; returns the verdict."""
-        return judge(outcome, self.tally, kind, secrets)
+    def judge(self, outcome: Outcome, kind: str, secrets: Sequence[str] = PERSONAL, right: bool = True) -> str:
+        """Assert accepted or cleanly refused (and ``right``), counted under ``kind``; returns the verdict."""
+        return judge(outcome, self.tally, kind, secrets, right)
 
     @staticmethod
     def args(source: Path | str, *extra: str) -> list[str]:

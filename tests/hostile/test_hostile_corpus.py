@@ -300,6 +300,13 @@ def csv_inputs(draw: st.DrawFn, files: dict[str, str]) -> tuple[str, str, bytes,
 # --- the tests --------------------------------------------------------------------------------------------
 
 
+def _one_skip(out: str, says: str) -> bool:
+    skipped = json.loads(out)["skipped"]
+    if not skipped or isinstance(skipped[0], str):  # the format before skips were grouped
+        return len(skipped) == 1 and says in skipped[0]
+    return [group["count"] for group in skipped] == [1] and says in skipped[0]["reasons"][0]
+
+
 def _alerts(out: str) -> int | None:
     try:
         return int(json.loads(out)["summary"]["alerts"])
@@ -329,9 +336,10 @@ def test_location_json_corpus(hostile: Any, baseline: dict[str, Any], tmp_path_f
         data, lenient = generated
         path.write_bytes(data)
         outcome = hostile.run(*hostile.args(path, "--format", "json", *(["--lenient"] if lenient else [])))
-        hostile.judge(outcome, "json")
+        right = True
         if data == b"\xef\xbb\xbf" + json.dumps(hostile.home).encode():
-            assert (outcome.code, _alerts(outcome.out)) == (baseline["code"], baseline["alerts"])
+            right = (outcome.code, _alerts(outcome.out)) == (baseline["code"], baseline["alerts"])
+        hostile.judge(outcome, "json", right=right)
 
     check()
 
@@ -345,9 +353,10 @@ def test_location_yaml_corpus(hostile: Any, baseline: dict[str, Any], tmp_path_f
         data, lenient = generated
         path.write_bytes(data)
         outcome = hostile.run(*hostile.args(path, "--format", "json", *(["--lenient"] if lenient else [])))
-        hostile.judge(outcome, "yaml")
+        right = True
         if data == b"\xef\xbb\xbf" + yaml.safe_dump(hostile.home).encode():
-            assert (outcome.code, _alerts(outcome.out)) == (baseline["code"], baseline["alerts"])
+            right = (outcome.code, _alerts(outcome.out)) == (baseline["code"], baseline["alerts"])
+        hostile.judge(outcome, "yaml", right=right)
 
     check()
 
@@ -377,12 +386,11 @@ def test_csv_folder_corpus(hostile: Any, baseline: dict[str, Any], tmp_path_fact
         hostile.copy_csv(hostile.csv, folder)
         (folder / name).write_bytes(data)
         outcome = hostile.run(*hostile.args(folder, "--format", "json", *(["--lenient"] if lenient else [])))
-        hostile.judge(outcome, "csv")
+        right = True
         if mutation == "bom":
-            assert (outcome.code, _alerts(outcome.out)) == (baseline["code"], baseline["alerts"])
+            right = (outcome.code, _alerts(outcome.out)) == (baseline["code"], baseline["alerts"])
         if mutation == "unclosed_quote" and lenient and name in LEAF_FILES and outcome.code in (0, 1):
-            skipped = json.loads(outcome.out)["skipped"]
-            assert [group["count"] for group in skipped] == [1], skipped
-            assert "quote not closed" in skipped[0]["reasons"][0]
+            right = _one_skip(outcome.out, "quote not closed")
+        hostile.judge(outcome, "csv", right=right)
 
     check()
