@@ -40,6 +40,7 @@ from mipr_rules.model import (
     TrainingRecord,
 )
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -88,7 +89,7 @@ def _cell(value: str, kind: str) -> Any:
             return False
         raise ValueError("expected true or false")
     if kind == layout.INT:
-        if len(text) > 18 or not text.lstrip("+-").isdigit():
+        if not _INTEGER.fullmatch(text):
             raise ValueError("expected integer")
         return int(text)
     if kind == layout.LIST:

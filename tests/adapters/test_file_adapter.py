@@ -264,3 +264,16 @@ def test_lenient_csv_counts_the_records_of_a_skipped_member_of_staff(
     )
     assert children > 0
     assert len(context.skipped) == 1 + children, context.skipped
+
+
+@pytest.mark.parametrize("value", ["+-5", "²", "1" * 19, "1e3", "٣"])
+def test_an_integer_cell_that_is_not_a_plain_integer(csv_copy: Path, value: str) -> None:
+    line = _edit_csv(csv_copy / "audits.csv", "kind", "medication", "actions_open", value)
+    assert _strict_error(csv_copy) == f"{csv_copy / 'audits.csv'}:{line}: actions_open: expected integer"
+
+
+def test_a_bom_and_crlf_line_ends_read_like_the_plain_export(csv_copy: Path, sample: Location) -> None:
+    for path in csv_copy.iterdir():
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    (location,), _ = _read(csv_copy)
+    assert model_differences(location, sample) == []
