@@ -12,6 +12,10 @@ Two ways to run, both through the CLI's own entry point ``mipr_rules_cli.cli.mai
 - ``run_limited`` runs the real ``mipr`` console script in a child process under ``resource`` limits
   (``LIMIT_CPU_SECONDS`` of CPU and ``LIMIT_MEMORY_BYTES`` of address space), for a sample.
 
+Counts of verdicts per format (tried / accepted / clean / internal / hang / wrong), e.g. to compare the
+code before and after a fix: ``MIPR_HOSTILE_TALLY=counts.json MIPR_HOSTILE_COUNT_ONLY=1 pytest tests/hostile``
+(``MIPR_HOSTILE_EXAMPLES`` sets the corpus size per format).
+
 Test files of this folder use the session fixture ``hostile`` (a ``Hostile``: both ways to run, the
 judge, the base inputs and the tally), so that no test file imports another.
 """

@@ -449,3 +449,19 @@ def test_fifo_is_refused_without_blocking(hostile: Any, tmp_path: Path) -> None:
     assert stat.S_ISFIFO((tmp_path / "fifo.json").stat().st_mode)
     outcome = hostile.run(*args)
     assert outcome.code == 2 and outcome.seconds < 5
+
+
+def test_one_unclosed_quote_in_the_sample_care_plans_skips_one_plan_of_40(hostile: Any, tmp_path: Path) -> None:
+    """The case reported: one quote in the sample's care_plans.csv swallowed 39 of its 40 plans."""
+    from mipr_rules.testing.contract import sample_path
+
+    export = hostile.copy_csv(sample_path("csv"), tmp_path / "export")
+    plans = export / "care_plans.csv"
+    lines = plans.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 41
+    lines[5] = lines[5].replace(",", ',"', 2).replace(',"', ",", 1)  # a quote opens the third cell
+    plans.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = hostile.run(*hostile.args(export, "--lenient", "--format", "json"))
+    hostile.judge(outcome, "named")
+    report = json.loads(outcome.out)
+    assert report["skipped"] == [{"record_type": "care_plans", "count": 1, "reasons": [f"{plans}:6: quote not closed"]}]
