@@ -27,9 +27,10 @@ T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True, prefer_attrib_converters=False)
 
-MAX_TEXT = 20_000
-"""Longest text value accepted in input (an id, a name, a description), in characters: what reaches the
-rules engine stays well inside its own limit on a fact's field (65,536)."""
+MAX_TEXT = 100_000
+"""Longest text value accepted in input (an id, a name, a description), in characters. The rules engine's
+own limit on a value is 65,536 characters: a longer value within this one fails only its location's
+evaluation (reported, the others evaluated); beyond this one the read fails, naming the field."""
 
 
 def _expect(kind: str, value: Any) -> ValueError:

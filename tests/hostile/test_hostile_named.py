@@ -291,10 +291,10 @@ NAMED = [
         "lone surrogate",
     ),
     Case(
-        "name of 20001 characters",
-        lambda h, f: h.args(_write(f, "long.json", _json_home(h, lambda d: d.update(name="n" * 20_001)))),
+        "name of 100001 characters",
+        lambda h, f: h.args(_write(f, "long.json", _json_home(h, lambda d: d.update(name="n" * 100_001)))),
         (2,),
-        "expected text of at most 20000 characters",
+        "expected text of at most 100000 characters",
     ),
     Case("empty list of locations", lambda h, f: h.args(_write(f, "none.json", "[]")), (2,), "no location in the file"),
     Case(
