@@ -69,7 +69,7 @@ def load_config(path: Path | str | None) -> Config:
     """Read a configuration file; no file means the defaults."""
     if path is None:
         return Config()
-    data = load_data_file(Path(path), ConfigError)
+    data = load_data_file(Path(path), ConfigError, allow_empty=True)
     if data is None:
         return Config(path=str(path))
     if not isinstance(data, dict):

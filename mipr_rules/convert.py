@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import typing
 from enum import Enum
 from typing import Any, TypeVar
 
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 
 from mipr_rules.errors import InputError
 from mipr_rules.model import vocabulary
@@ -20,6 +26,11 @@ from mipr_rules.model import vocabulary
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True, prefer_attrib_converters=False)
+
+MAX_TEXT = 100_000
+"""Longest text value accepted in input (an id, a name, a description), in characters. The rules engine's
+own limit on a value is 65,536 characters: a longer value within this one fails only its location's
+evaluation (reported, the others evaluated); beyond this one the read fails, naming the field."""
 
 
 def _expect(kind: str, value: Any) -> ValueError:
@@ -66,6 +77,13 @@ def _naive_local(value: dt.datetime) -> dt.datetime:
 
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"expected text of at most {MAX_TEXT} characters")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("expected text (a lone surrogate escape is not a character)") from None
         return value
     raise _expect("string", value)
 
@@ -107,6 +125,39 @@ for _type, _hook in (
     converter.register_structure_hook(_type, _hook)
 
 
+def _is_homogeneous_tuple(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return typing.get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] is not Any
+
+
+def _make_tuple_hook(cls: Any) -> Any:
+    """Structure ``tuple[X, ...]`` from a list only, stopping at the first bad item.
+
+    cattrs would iterate a string where a list belongs, one character per item, and gather an error for
+    every item of a long list: time and memory in proportion to hostile input.
+    """
+    item = typing.get_args(cls)[0]
+
+    def hook(value: Any, _: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise _expect("a list", value)
+        structure_item = converter.get_structure_hook(item)
+        out = []
+        for index, element in enumerate(value):
+            try:
+                out.append(structure_item(element, item))
+            except Exception as exc:
+                note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item)
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined,unused-ignore]
+                raise IterableValidationError(f"While structuring {cls!r}", [exc], cls) from None
+        return tuple(out)
+
+    return hook
+
+
+converter.register_structure_hook_factory(_is_homogeneous_tuple, _make_tuple_hook)
+
+
 def register_enum(cls: type[Enum]) -> None:
     """Structure ``cls`` by value with a message listing the allowed values.
 
@@ -131,7 +182,10 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
         return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
     if isinstance(exc, ValueError) and str(exc).startswith("expected"):
         return str(exc)
-    return cattrs.v.format_exception(exc, type_)
+    message = cattrs.v.format_exception(exc, type_)
+    if str(exc) and str(exc) in message:  # cattrs quotes unexpected errors, which may quote the value
+        return f"invalid value ({type(exc).__name__})"
+    return message
 
 
 def error_messages(exc: Exception, root: str = "$") -> list[str]:

@@ -547,7 +547,7 @@ def explain_option(func: F) -> F:
 
 
 def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, as_of: dt.date, ruleset_id: str,
-                      config_path: Path | None, lenient: bool = False) -> Explained:
+                      config_path: Path | None, lenient: bool = False, max_skipped: float = 0.05) -> Explained:
     """``mipr readiness --explain``: the readiness report with an explanation per location."""
     from mipr_rules import plugins
     from mipr_rules.adapters.base import ReadContext
@@ -565,10 +565,10 @@ def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, a
         if request.rule_id is not None:
             _rule(ruleset, request.rule_id)
         overrides = config.overrides_for(ruleset)
-        context = ReadContext(lenient=lenient, key=config.pseudonym_key())
-        locations = list(plugins.adapter(adapter_name, evaluator.pm).read(source, context))
+        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
+        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
         report = run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=config.region,
-                               evaluator=evaluator, skipped=context.skipped, allow_incomplete=True)
+                               evaluator=evaluator, skipped=context.summary(), allow_incomplete=True)
         compiled = evaluator.compile(ruleset, overrides, Location)
         fact_context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(config.region))
         explanations = []

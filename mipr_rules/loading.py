@@ -1,26 +1,44 @@
-"""Safe loading of JSON and YAML input files, with one-line errors that name the file and the line.
+"""The one boundary for reading data files: bounded reads, safe JSON and YAML, one-line errors with a place.
 
-YAML is read with a safe loader that also refuses aliases (no "billion laughs"), and every file is
-bounded in size before it is parsed.
+Every failure is a ``MiprRulesError`` naming the file and, where there is one, the line and column; no
+message quotes a value from the file. Limits:
+
+- size: at most ``MAX_FILE_BYTES`` are read, from a regular file or standard input (``-``); devices,
+  FIFOs and sockets are refused without blocking;
+- nesting: at most ``MAX_DEPTH`` levels of lists and mappings;
+- numbers: integers of at most ``MAX_INT_DIGITS`` digits (Python's own conversion limit);
+- YAML: safe loading only, no anchors or aliases (no "billion laughs").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
 from mipr_rules.errors import InputError, MiprRulesError
 
 MAX_FILE_BYTES = int(os.environ.get("MIPR_RULES_MAX_FILE_BYTES", 256 * 1024 * 1024))
-"""Largest input file accepted (default 256 MiB; ``MIPR_RULES_MAX_FILE_BYTES`` overrides)."""
+"""Largest input read (default 256 MiB; ``MIPR_RULES_MAX_FILE_BYTES`` overrides)."""
+MAX_DEPTH = 100
+"""Deepest nesting of lists and mappings accepted in JSON and YAML input."""
+MAX_INT_DIGITS = 4300
+"""Longest integer accepted in JSON and YAML input (Python's default ``int_max_str_digits``)."""
+STDIN = "-"
+"""The name that means standard input where a command accepts it."""
+
+_CHUNK = 1024 * 1024
 
 
 class NoAliasSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses anchors and aliases."""
+    """``yaml.SafeLoader`` that refuses anchors and aliases and nesting deeper than ``MAX_DEPTH``."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -28,7 +46,14 @@ class NoAliasSafeLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases are not allowed in mipr-rules input", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
         """A date such as ``2026-13-01`` is a YAML error with its line, not a bare ``ValueError``."""
@@ -36,29 +61,116 @@ class NoAliasSafeLoader(yaml.SafeLoader):
             return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call,unused-ignore]
         except (ValueError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(None, None, f"invalid date: {exc}", node.start_mark) from None
+        except (AttributeError, TypeError):  # an explicit !!timestamp tag on text that is no date at all
+            raise yaml.constructor.ConstructorError(None, None, "invalid date", node.start_mark) from None
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        """An integer too long to convert is a YAML error with its line."""
+        try:
+            return super().construct_yaml_int(node)  # type: ignore[no-untyped-call,unused-ignore]
+        except ValueError as exc:
+            why = f"integer with more than {MAX_INT_DIGITS} digits" if "digits" in str(exc) else "invalid integer"
+            raise yaml.constructor.ConstructorError(None, None, why, node.start_mark) from None
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        """A number that does not parse (``!!float abc``) is a YAML error with its line."""
+        try:
+            return super().construct_yaml_float(node)  # type: ignore[no-untyped-call,unused-ignore]
+        except ValueError:
+            raise yaml.constructor.ConstructorError(None, None, "invalid number", node.start_mark) from None
 
 
 NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", NoAliasSafeLoader.construct_yaml_timestamp)
+NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:int", NoAliasSafeLoader.construct_yaml_int)
+NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:float", NoAliasSafeLoader.construct_yaml_float)
 
 
-def read_text(path: Path, error: type[MiprRulesError] = InputError) -> str:
-    """The text of ``path``; a one-line error if it is missing, unreadable, too large or not UTF-8."""
+def _too_large(name: object, error: type[MiprRulesError]) -> MiprRulesError:
+    return error(f"{name}: larger than the {MAX_FILE_BYTES}-byte limit on input (MIPR_RULES_MAX_FILE_BYTES)")
+
+
+def _read_capped(stream: BinaryIO | int, name: object, error: type[MiprRulesError]) -> bytes:
+    """Read ``stream`` (a binary file or a descriptor) to its end, failing as soon as it passes the cap."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        want = min(_CHUNK, MAX_FILE_BYTES + 1 - size)
+        chunk = os.read(stream, want) if isinstance(stream, int) else stream.read(want)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise _too_large(name, error)
+
+
+def read_bytes(path: Path | str, error: type[MiprRulesError] = InputError) -> bytes:
+    """The bytes of a regular file (or of standard input for ``-``), at most ``MAX_FILE_BYTES`` of them.
+
+    A device, FIFO or socket is refused without being read, so that ``/dev/zero`` or a FIFO nobody writes
+    to cannot grow memory or block.
+    """
+    if str(path) == STDIN:
+        return _read_capped(sys.stdin.buffer, "standard input", error)
+    path = Path(path)
     try:
-        size = path.stat().st_size
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise error(f"{path}: is a folder, expected a file")
+        if not stat.S_ISREG(mode):
+            raise error(f"{path}: not a regular file (a device, FIFO or socket); give a file, or - for standard input")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
-    if path.is_dir():
-        raise error(f"{path}: is a folder, expected a file")
-    if size > MAX_FILE_BYTES:
-        raise error(f"{path}: file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):  # replaced between stat and open
+            raise error(f"{path}: not a regular file (a device, FIFO or socket); give a file")
+        if opened.st_size > MAX_FILE_BYTES:
+            raise _too_large(path, error)
+        return _read_capped(fd, path, error)
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def decode(data: bytes, name: object, error: type[MiprRulesError] = InputError) -> str:
+    """UTF-8 text of ``data``; a leading byte-order mark (Excel's "CSV UTF-8") is dropped."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        raise error(f"{name}: not UTF-8 text (byte {exc.start + bom})") from None
+
+
+def read_text(path: Path | str, error: type[MiprRulesError] = InputError) -> str:
+    """The text of ``path``; a one-line error if it is missing, unreadable, too large or not UTF-8."""
+    return decode(read_bytes(path, error), path, error)
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` holds no data: only white space, YAML comments and document markers."""
+    if not text.lstrip().startswith(("#", "---", "...")):
+        return not text.strip()
+    return all(
+        not stripped or stripped.startswith("#") or stripped in ("---", "...")
+        for stripped in (line.strip() for line in text.splitlines())
+    )
+
+
+def _nesting_exceeds(data: Any, limit: int) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth >= limit:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return False
 
 
 def parse_yaml(text: str, name: str, error: type[MiprRulesError] = InputError) -> Any:
@@ -70,29 +182,46 @@ def parse_yaml(text: str, name: str, error: type[MiprRulesError] = InputError) -
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise error(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise error(f"{name}: invalid YAML: {exc}") from None
+        raise error(f"{name}: invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    except RecursionError:
+        raise error(f"{name}: invalid YAML: nested too deeply") from None
+    except Exception as exc:  # the boundary: any other failure of a constructor is bad input
+        # Its message may hold the value, so only its kind is named.
+        raise error(f"{name}: invalid YAML: a value could not be read ({type(exc).__name__})") from None
 
 
 def parse_json(text: str, name: str, error: type[MiprRulesError] = InputError) -> Any:
-    """Parse JSON strictly (no NaN or Infinity); errors name ``name:line:column``."""
+    """Parse JSON strictly (no NaN or Infinity, at most ``MAX_DEPTH`` levels); errors name ``name:line:column``."""
 
     def no_constants(value: str) -> Any:
         raise ValueError(f"{value} is not allowed")
 
     try:
-        return json.loads(text, parse_constant=no_constants)
+        data = json.loads(text, parse_constant=no_constants)
     except json.JSONDecodeError as exc:
         raise error(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise error(f"{name}: invalid JSON: nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
+        if "digits" in str(exc):
+            raise error(f"{name}: invalid JSON: integer with more than {MAX_INT_DIGITS} digits") from None
         raise error(f"{name}: invalid JSON: {exc}") from None
+    if _nesting_exceeds(data, MAX_DEPTH):
+        raise error(f"{name}: invalid JSON: nested more than {MAX_DEPTH} levels deep")
+    return data
 
 
-def load_data_file(path: Path | str, error: type[MiprRulesError] = InputError) -> Any:
-    """Load a ``.json``, ``.yaml`` or ``.yml`` file."""
+def load_data_file(path: Path | str, error: type[MiprRulesError] = InputError, *, allow_empty: bool = False) -> Any:
+    """Load a ``.json``, ``.yaml`` or ``.yml`` file; an empty one is an error unless ``allow_empty`` (then ``None``)."""
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".yaml", ".yml"):
+        raise error(f"{path}: unsupported file type {path.suffix or '(none)'}; expected .json, .yaml or .yml")
     text = read_text(path, error)
-    if path.suffix.lower() == ".json":
+    if is_blank(text):
+        if allow_empty:
+            return None
+        raise error(f"{path}: empty file")
+    if suffix == ".json":
         return parse_json(text, str(path), error)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return parse_yaml(text, str(path), error)
-    raise error(f"{path}: unsupported file type {path.suffix or '(none)'}; expected .json, .yaml or .yml")
+    return parse_yaml(text, str(path), error)

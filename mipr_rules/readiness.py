@@ -8,7 +8,9 @@ from typing import Any
 
 import attrs
 from rich.console import Console
+from rich.markup import escape
 
+from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
@@ -83,8 +85,8 @@ class ReadinessReport:
     parameters: Mapping[str, Any]
     locations: tuple[LocationReadiness, ...]
     region: str = DEFAULT_REGION
-    skipped: tuple[str, ...] = ()
-    """Records the adapter skipped in lenient mode."""
+    skipped: tuple[SkippedRecords, ...] = ()
+    """Records the adapter skipped in lenient mode, per record type."""
 
     @property
     def failures(self) -> tuple[Failure, ...]:
@@ -141,12 +143,13 @@ class ReadinessReport:
                 }
                 for loc in self.locations
             ],
-            "skipped": list(self.skipped),
+            "skipped": [group.as_dict() for group in self.skipped],
         }
 
     def render_text(self, console: Console) -> None:
-        """The readable summary for a registered manager (what was not evaluated first)."""
+        """The readable summary for a registered manager (what was not evaluated or read first)."""
         render_failures(console, self.failures, len(self.locations), "location")
+        render_skipped(self.skipped, console)
         console.print(
             f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
             f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})"
@@ -171,13 +174,27 @@ class ReadinessReport:
             gaps = loc.evidence_gaps()
             if gaps:
                 console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {', '.join(gaps)}")
-        if self.skipped:
-            console.print(f"\n[yellow]{len(self.skipped)} record(s) skipped in lenient mode[/yellow]")
 
     def worst_severity(self) -> str | None:
         """Most severe alert, if any."""
         found = [a.severity for a in self.alerts()]
         return max(found, key=SEVERITIES.index) if found else None
+
+
+def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: int = 3) -> None:
+    """The records not read, per record type, with the first reasons: printed before any result."""
+    skipped = tuple(skipped)
+    if not skipped:
+        return
+    total = sum(group.count for group in skipped)
+    console.print(f"[bold yellow]{total} record(s) skipped in lenient mode and not checked:[/bold yellow]")
+    for group in skipped:
+        console.print(f"  {escape(group.record_type)}: {group.count}")
+        for reason in group.reasons[:shown]:
+            console.print(f"    [dim]{escape(reason)}[/dim]", overflow="ellipsis", no_wrap=True)
+        if group.count > shown:
+            console.print(f"    [dim]… and {group.count - shown} more (--format json lists them all)[/dim]")
+    console.print()
 
 
 def run_readiness(
@@ -188,7 +205,7 @@ def run_readiness(
     overrides: Mapping[str, Any] | None = None,
     region: str = DEFAULT_REGION,
     evaluator: Evaluator | None = None,
-    skipped: Iterable[str] = (),
+    skipped: Iterable[SkippedRecords] = (),
     allow_incomplete: bool = False,
 ) -> ReadinessReport:
     """Evaluate readiness of ``locations`` as of ``as_of``.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,9 +32,7 @@ def test_json_and_yaml_files_load(tmp_path: Path) -> None:
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
-    assert (
-        _fails(lambda: load_data_file(tmp_path / "nope.json")) == f"{tmp_path / 'nope.json'}: file not found"
-    )
+    assert _fails(lambda: load_data_file(tmp_path / "nope.json")) == f"{tmp_path / 'nope.json'}: file not found"
 
 
 def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
@@ -74,9 +75,7 @@ def test_yaml_cannot_build_python_objects() -> None:
 
 
 def test_json_errors_name_line_and_column() -> None:
-    assert _fails(lambda: parse_json('{\n  "a": 1,\n}', "home.json")).startswith(
-        "home.json:3:1: invalid JSON"
-    )
+    assert _fails(lambda: parse_json('{\n  "a": 1,\n}', "home.json")).startswith("home.json:3:1: invalid JSON")
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
@@ -86,3 +85,88 @@ def test_json_non_finite_numbers_are_refused(constant: str) -> None:
 
 def test_the_error_class_follows_the_caller(tmp_path: Path) -> None:
     _fails(lambda: load_data_file(tmp_path / "provider.yaml", ConfigError), ConfigError)
+
+
+# --- the boundary: every failure one line with a place, bounded reads -----------------------------------
+
+
+def test_an_oversized_file_names_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 10)
+    path = tmp_path / "big.json"
+    path.write_text('{"x": "0123456789"}')
+    assert _fails(lambda: read_text(path)) == (
+        f"{path}: larger than the 10-byte limit on input (MIPR_RULES_MAX_FILE_BYTES)"
+    )
+
+
+def test_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    link = tmp_path / "zero.json"
+    link.symlink_to("/dev/zero")
+    assert _fails(lambda: load_data_file(link)).endswith(
+        "not a regular file (a device, FIFO or socket); give a file, or - for standard input"
+    )
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "home.yaml"
+    os.mkfifo(fifo)
+    assert "not a regular file" in _fails(lambda: load_data_file(fifo))
+
+
+def test_standard_input_is_read_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 5)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"12345")))
+    assert loading.read_bytes("-") == b"12345"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"123456")))
+    assert _fails(lambda: loading.read_bytes("-")).startswith("standard input: larger than the 5-byte limit")
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(b'\xef\xbb\xbf{"x": 1}')
+    assert load_data_file(path) == {"x": 1}
+    bad = tmp_path / "b.yaml"
+    bad.write_bytes(b"\xef\xbb\xbfx: caf\xe9\n")
+    assert _fails(lambda: load_data_file(bad)) == f"{bad}: not UTF-8 text (byte 9)"
+
+
+@pytest.mark.parametrize("text", ["", "  \n\n", "# a comment\n---\n...\n"])
+def test_an_empty_file_says_so(tmp_path: Path, text: str) -> None:
+    for path in (tmp_path / "a.json", tmp_path / "b.yaml"):
+        path.write_text(text)
+        assert _fails(lambda path=path: load_data_file(path)) == f"{path}: empty file"
+    assert load_data_file(tmp_path / "b.yaml", allow_empty=True) is None
+
+
+def test_nesting_is_bounded_with_a_place() -> None:
+    assert _fails(lambda: parse_yaml("a: " + "[" * 3000 + "]" * 3000, "deep.yaml")) == (
+        "deep.yaml:1:103: invalid YAML: nested more than 100 levels deep"
+    )
+    assert _fails(lambda: parse_json("[" * 3000 + "]" * 3000, "deep.json")) == (
+        "deep.json: invalid JSON: nested more than 100 levels deep"
+    )
+    assert _fails(lambda: parse_json("[" * 101 + "]" * 101, "deep.json")).endswith("nested more than 100 levels deep")
+    assert parse_json("[" * 100 + "]" * 100, "ok.json") is not None
+
+
+def test_integer_size_is_bounded_with_a_place() -> None:
+    assert _fails(lambda: parse_yaml("a: 1\nb: " + "9" * 4301, "int.yaml")) == (
+        "int.yaml:2:4: invalid YAML: integer with more than 4300 digits"
+    )
+    assert _fails(lambda: parse_json('{"b": ' + "9" * 4301 + "}", "int.json")) == (
+        "int.json: invalid JSON: integer with more than 4300 digits"
+    )
+    assert parse_yaml("a: " + "9" * 4300, "ok.yaml") == {"a": int("9" * 4300)}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!timestamp not-a-date\n", "t.yaml:1:4: invalid YAML: invalid date"),
+        ("a: !!int 12x\n", "t.yaml:1:4: invalid YAML: invalid integer"),
+        ("a: !!float abc\n", "t.yaml:1:4: invalid YAML: invalid number"),
+        ("a: !!binary 'abc'\n", "t.yaml:1:4: invalid YAML: failed to decode base64 data: Incorrect padding"),
+    ],
+)
+def test_explicit_tags_that_do_not_fit_their_text(text: str, message: str) -> None:
+    assert _fails(lambda: parse_yaml(text, "t.yaml")) == message

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -13,6 +14,34 @@ from mipr_rules.model import Location
 from mipr_rules.privacy import pseudonymise
 
 log = logging.getLogger("mipr_rules.adapters")
+
+DEFAULT_MAX_SKIPPED = 0.05
+"""Share of all records a lenient read may skip before it fails (``--max-skipped``)."""
+
+RECORD_TYPES = (
+    "locations",
+    "ratings",
+    "people",
+    "care_plans",
+    "risk_assessments",
+    "staff",
+    "training",
+    "supervisions",
+    "incidents",
+    "safeguarding",
+    "complaints",
+    "audits",
+    "feedback",
+    "evidence",
+    "manager_absences",
+    "conditions",
+)
+"""The record types of the canonical model, as adapters name them when they report a skipped record."""
+
+_ALIASES = {"location": "locations", "registration_conditions": "conditions", "key_question_ratings": "ratings"}
+
+OTHER = "records"
+"""Record type of a skip an adapter did not attribute to one record type."""
 
 
 @runtime_checkable
@@ -40,13 +69,58 @@ class Adapter(Protocol):
         ...
 
 
+def record_type_name(name: str) -> str:
+    """The canonical name of a record type (``location`` → ``locations``); unknown names kept as given."""
+    return _ALIASES.get(name, name)
+
+
+def record_counts(location: Location) -> Counter[str]:
+    """How many records of each canonical record type ``location`` holds (itself included)."""
+    counts: Counter[str] = Counter(locations=1)
+    counts["ratings"] = (location.current_rating is not None) + len(location.past_ratings)
+    for name in ("people", "staff", "incidents", "safeguarding", "complaints", "audits", "feedback", "evidence"):
+        counts[name] = len(getattr(location, name))
+    counts["manager_absences"] = len(location.manager_absences)
+    counts["conditions"] = len(location.conditions)
+    counts["care_plans"] = sum(len(p.care_plans) for p in location.people)
+    counts["risk_assessments"] = sum(len(p.risk_assessments) for p in location.people)
+    counts["training"] = sum(len(m.training) for m in location.staff)
+    counts["supervisions"] = sum(len(m.supervisions) for m in location.staff)
+    return counts
+
+
+@attrs.frozen
+class Skip:
+    """One skipped record: its record type, where it was and why (never its content)."""
+
+    record_type: str
+    where: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.why}"
+
+
+@attrs.frozen
+class SkippedRecords:
+    """The records of one record type a lenient read skipped: how many and why (``where: why`` lines)."""
+
+    record_type: str
+    count: int
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{record_type, count, reasons}`` as in the JSON reports."""
+        return {"record_type": self.record_type, "count": self.count, "reasons": list(self.reasons)}
+
+
 @attrs.define
 class ReadContext:
     """Options of one read and the record of what was skipped.
 
     In strict mode (the default) the first bad record raises ``InputError`` naming the record and field.
-    In lenient mode the record is skipped, logged without its values, and counted; nothing is dropped
-    silently.
+    In lenient mode the record is skipped, logged without its values, and counted per record type;
+    nothing is dropped silently, and ``check`` fails a read that skipped too much.
     """
 
     lenient: bool = False
@@ -57,17 +131,61 @@ class ReadContext:
     key: bytes = attrs.field(kw_only=True, repr=False)
     """Pseudonymisation key for identifiers such as NHS numbers (required: there is no built-in key; use
     ``mipr_rules.privacy.default_pseudonym_key()`` for the one the ``mipr`` command uses by default)."""
-    skipped: list[str] = attrs.field(factory=list)
-    """One line per skipped record: where it was and why (never its content)."""
+    max_skipped: float = DEFAULT_MAX_SKIPPED
+    """Largest share of all records (kept + skipped) a lenient read may skip."""
+    skips: list[Skip] = attrs.field(factory=list)
+    """Every skipped record, in the order reported."""
+    kept: Counter[str] = attrs.field(factory=Counter)
+    """Records read per record type (counted by ``count``/``read``)."""
 
-    def problem(self, where: str, why: str) -> None:
-        """Report a bad record: raise in strict mode, log and count in lenient mode."""
+    @property
+    def skipped(self) -> list[str]:
+        """One line per skipped record: where it was and why (never its content)."""
+        return [str(skip) for skip in self.skips]
+
+    def problem(self, where: str, why: str, record_type: str = OTHER) -> None:
+        """Report a bad record of ``record_type``: raise in strict mode, log and count in lenient mode."""
         line = f"{where}: {why}"
         if not self.lenient:
             raise InputError(line)
-        self.skipped.append(line)
+        self.skips.append(Skip(record_type_name(record_type), where, why))
         log.warning("skipped record %s", line)
 
     def pseudonym(self, value: str, prefix: str = "P") -> str:
         """Pseudonymous id for an identifier under this read's key."""
         return pseudonymise(value, prefix, self.key)
+
+    def count(self, location: Location) -> Location:
+        """Count the records of a location that was read; returns it."""
+        self.kept.update(record_counts(location))
+        return location
+
+    def summary(self) -> tuple[SkippedRecords, ...]:
+        """Skipped records per record type, in the order the types were first skipped."""
+        by_type: dict[str, list[str]] = {}
+        for skip in self.skips:
+            by_type.setdefault(skip.record_type, []).append(str(skip))
+        return tuple(SkippedRecords(kind, len(lines), tuple(lines)) for kind, lines in by_type.items())
+
+    def check(self) -> None:
+        """Fail (``InputError``) if a whole record type, or more than ``max_skipped`` of all records, was skipped."""
+        summary = self.summary()
+        for group in summary:
+            if group.record_type in RECORD_TYPES and not self.kept[group.record_type]:
+                raise InputError(
+                    f"every {group.record_type} record was skipped ({group.count}); first: {group.reasons[0]}"
+                )
+        skipped = sum(group.count for group in summary)
+        total = sum(self.kept.values()) + skipped
+        if skipped and skipped > self.max_skipped * total:
+            worst = max(summary, key=lambda group: group.count)
+            raise InputError(
+                f"{skipped} of {total} records skipped, more than --max-skipped {self.max_skipped * 100:g}%; "
+                f"most in {worst.record_type} ({worst.count}); first: {worst.reasons[0]}"
+            )
+
+    def read(self, adapter: Adapter, source: str) -> list[Location]:
+        """Every location ``adapter`` reads from ``source``, counted and checked (see ``check``)."""
+        locations = [self.count(location) for location in adapter.read(source, self)]
+        self.check()
+        return locations

@@ -3,7 +3,9 @@
 Every file has a header row. Empty cells are "not recorded". Booleans are ``true``/``false`` (also
 ``yes``/``no``, ``y``/``n``, ``1``/``0``); dates are ``YYYY-MM-DD``; date-times ``YYYY-MM-DDTHH:MM``;
 lists (``service_types``) are separated by ``;``. Rows that belong to a person or a member of staff
-carry its pseudonymous ``person_id`` or ``staff_id``.
+carry its pseudonymous ``person_id`` or ``staff_id``. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is
+accepted. A cell holds at most 131,072 characters; only free-text cells (descriptions and reasons) may
+contain line breaks, inside quotes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ class CsvFile:
     """Key column linking a row to a person or a member of staff."""
     required: bool = False
     """Whether the file must be present."""
+    multiline: frozenset[str] = frozenset()
+    """Free-text columns whose quoted cells may contain line breaks."""
+
+    @property
+    def record_type(self) -> str:
+        """The record type its rows are (``locations``, ``care_plans``...), as skipped records are reported."""
+        return "locations" if self is LOCATION else self.name.removesuffix(".csv")
 
 
 def _cols(*names: str, **kinds: str) -> dict[str, str]:
@@ -107,15 +116,18 @@ INCIDENTS = CsvFile(
 SAFEGUARDING = CsvFile(
     "safeguarding.csv",
     _cols("concern_id", "raised", "person_id", "referred_to_la", "referral_not_required_reason"),
+    multiline=frozenset({"referral_not_required_reason"}),
 )
 COMPLAINTS = CsvFile("complaints.csv", _cols("complaint_id", "received", "acknowledged", "responded"))
 AUDITS = CsvFile("audits.csv", _cols("kind", "completed", "actions_open", actions_open=INT))
 FEEDBACK = CsvFile("feedback.csv", _cols("received", "source", "channel"))
-EVIDENCE = CsvFile("evidence.csv", _cols("category", "collected", "description"))
+EVIDENCE = CsvFile("evidence.csv", _cols("category", "collected", "description"), multiline=frozenset({"description"}))
 MANAGER_ABSENCES = CsvFile(
     "manager_absences.csv", _cols("start", "expected_days", "planned", "notified", expected_days=INT, planned=BOOL)
 )
-CONDITIONS = CsvFile("conditions.csv", _cols("description", "met", "reason", met=BOOL))
+CONDITIONS = CsvFile(
+    "conditions.csv", _cols("description", "met", "reason", met=BOOL), multiline=frozenset({"description", "reason"})
+)
 
 FILES = (
     LOCATION,

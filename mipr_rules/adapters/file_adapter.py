@@ -5,9 +5,9 @@ Registered by module path as the ``file`` adapter.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import defaultdict
+import difflib
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,9 @@ import attrs
 import mipr_rules
 from mipr_rules import hookimpl
 from mipr_rules.adapters import csv_layout as layout
+from mipr_rules.adapters import csv_rows
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.convert import structure
+from mipr_rules.convert import converter, error_messages, structure
 from mipr_rules.errors import InputError
 from mipr_rules.loading import load_data_file, read_text
 from mipr_rules.model import (
@@ -39,6 +40,7 @@ from mipr_rules.model import (
     TrainingRecord,
 )
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -59,13 +61,15 @@ class FileAdapter:
             yield from _read_csv_folder(path, context)
             return
         data = load_data_file(path)
+        if data == []:
+            raise InputError(f"{path}: no location in the file (an empty list)")
         records = data if isinstance(data, list) else [data]
         for index, record in enumerate(records):
             root = f"$[{index}]" if isinstance(data, list) else "$"
             try:
                 yield structure(record, Location, str(path), root)
             except InputError as exc:
-                context.problem(str(path), str(exc).split(": ", 1)[1])
+                context.problem(str(path), str(exc).split(": ", 1)[1], "locations")
 
 
 @hookimpl
@@ -85,53 +89,153 @@ def _cell(value: str, kind: str) -> Any:
             return False
         raise ValueError("expected true or false")
     if kind == layout.INT:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError("expected integer") from None
+        if not _INTEGER.fullmatch(text):
+            raise ValueError("expected integer")
+        return int(text)
     if kind == layout.LIST:
         return [item.strip() for item in text.split(";") if item.strip()]
     return text
 
 
-def _rows(folder: Path, spec: layout.CsvFile, context: ReadContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (``file:line``, row with typed cells, empty cells omitted) for one CSV file."""
-    path = folder / spec.name
-    if not path.exists():
-        if spec.required:
-            raise InputError(f"{path}: file not found (a CSV export needs at least {spec.name})")
-        return
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
-    header = reader.fieldnames or []
-    unknown = [c for c in header if c not in spec.columns]
-    if unknown:
-        raise InputError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {', '.join(spec.columns)}")
-    for row in reader:
-        where = f"{path}:{reader.line_num}"
-        if None in row:
-            context.problem(where, f"{len(row[None])} more cell(s) than the header has columns")
-            continue
-        typed: dict[str, Any] = {}
-        try:
-            for column, cell in row.items():
+_PATH = re.compile(r"@ \$\.(\w+)(?:\.(\w+))?")
+
+
+@attrs.define
+class _CsvFile:
+    """One CSV file being read: its rows, and the problems found, held back until the whole file is read.
+
+    A column that no row yields a value from (every non-empty cell fails) is a mapping error: the file
+    does not follow the layout, so the read fails even in lenient mode instead of skipping every row.
+    """
+
+    path: Path
+    spec: layout.CsvFile
+    context: ReadContext
+    problems: list[tuple[str, str]] = attrs.field(factory=list)
+    filled: Counter[str] = attrs.field(factory=Counter)
+    failed: dict[str, list[str]] = attrs.field(factory=dict)
+
+    def problem(self, where: str, why: str, columns: Iterable[str] = ()) -> None:
+        """A bad row: raised at once in strict mode, held back in lenient mode."""
+        if not self.context.lenient:
+            self.context.problem(where, why, self.spec.record_type)
+        self.problems.append((where, why))
+        for column in columns:
+            self.failed.setdefault(column, []).append(f"{where}: {why}")
+
+    def finish(self) -> None:
+        """Fail on a mapping error, else report every held-back problem to the read context."""
+        for column, failures in self.failed.items():
+            if len(failures) >= 2 and len(failures) == self.filled[column]:
+                raise InputError(
+                    f"{self.path}: column {column}: no row has a value that can be read ({len(failures)} rows; "
+                    f"first: {failures[0].rsplit(': ', 1)[-1]}); see docs/data-format.md#csv-exports"
+                )
+        for where, why in self.problems:
+            self.context.problem(where, why, self.spec.record_type)
+
+    def rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """(``file:line``, row with typed cells, empty cells omitted) of every well-formed row."""
+        text = read_text(self.path)
+        found = csv_rows.records(text, self.spec.multiline)
+        head = next(found, None)
+        if head is None:
+            raise InputError(f"{self.path}: empty file (expected a header row: {', '.join(self.spec.columns)})")
+        if head.problem is not None:
+            raise InputError(f"{self.path}:{head.line}: header row: {head.problem}")
+        header = [name.strip() for name in head.cells]
+        self._check_header(header, head.line)
+        out = []
+        for record in found:
+            where = f"{self.path}:{record.line}"
+            if record.problem is not None:
+                column = f" (column {header[record.column]})" if record.column is not None else ""
+                self.problem(where, f"{record.problem}{column}")
+                continue
+            typed: dict[str, Any] = {}
+            bad: list[tuple[str, str]] = []
+            for column, cell in zip(header, record.cells, strict=True):
+                if cell.strip():
+                    self.filled[column] += 1
                 try:
-                    value = _cell(cell or "", spec.columns[column])
+                    value = _cell(cell, self.spec.columns[column])
                 except ValueError as exc:
-                    raise InputError(f"{where}: {column}: {exc}") from None
+                    bad.append((column, str(exc)))
+                    continue
                 if value is not None:
                     typed[column] = value
-        except InputError as exc:
-            context.problem(where, str(exc).split(": ", 1)[1])
-            continue
-        yield where, typed
+            if bad:
+                self.problem(where, f"{bad[0][0]}: {bad[0][1]}", [column for column, _ in bad])
+                continue
+            out.append((where, typed))
+        return out
 
+    def _check_header(self, header: list[str], line: int) -> None:
+        # Header cells are quoted only when they are columns of the layout: a file without a header row
+        # has a record in its first row, and that must never reach a message.
+        expected = ", ".join(self.spec.columns)
+        unknown = [i for i, name in enumerate(header) if name not in self.spec.columns]
+        if unknown and len(unknown) == len(header):
+            raise InputError(
+                f"{self.path}:{line}: no header row (no cell of the first row is a column name); expected {expected}"
+            )
+        if unknown:
+            hints = []
+            for i in unknown:
+                close = difflib.get_close_matches(header[i], list(self.spec.columns), n=1)
+                hints.append(f"{i + 1}" + (f" (did you mean {close[0]}?)" if close else ""))
+            raise InputError(
+                f"{self.path}:{line}: unknown column(s) at position {', '.join(hints)}; expected {expected}"
+            )
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:
+            raise InputError(f"{self.path}:{line}: column(s) {', '.join(repeated)} appear more than once")
 
-def _build(cls: type[Any], data: dict[str, Any], where: str, context: ReadContext) -> Any | None:
-    try:
-        return structure(data, cls, where)
-    except InputError as exc:
-        context.problem(where, str(exc).split(": ", 1)[1])
+    def build(self, cls: type[Any], data: dict[str, Any], where: str) -> Any | None:
+        """``cls`` from a row; ``None`` (the problem held back) if the row does not make one."""
+        try:
+            return converter.structure(data, cls)
+        except Exception as exc:  # cattrs raises several unrelated types
+            messages = error_messages(exc)
+        columns = []
+        for message in messages:
+            match = _PATH.search(message)
+            if match:
+                columns.append(f"{match[1]}_{match[2]}" if match[1] == "dbs" and match[2] else match[1])
+        first = messages[0] if messages else "cannot be read"
+        extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+        self.problem(where, f"{first}{extra}", columns)
         return None
+
+
+def _open(folder: Path, spec: layout.CsvFile, context: ReadContext) -> _CsvFile | None:
+    path = folder / spec.name
+    if not path.exists() and not path.is_symlink():
+        if spec.required:
+            raise InputError(f"{path}: file not found (a CSV export needs at least {spec.name})")
+        return None
+    return _CsvFile(path, spec, context)
+
+
+def _records(
+    folder: Path, spec: layout.CsvFile, cls: type[Any], context: ReadContext
+) -> list[tuple[str, str | None, Any]]:
+    """(``file:line``, parent key, record) of every row of a file that makes a record."""
+    file = _open(folder, spec, context)
+    if file is None:
+        return []
+    built = []
+    for where, row in file.rows():
+        key = row.pop(spec.parent, None) if spec.parent else None
+        if cls is StaffMember:
+            dbs = {k[4:]: row.pop(k) for k in list(row) if k.startswith("dbs_")}
+            if dbs:
+                row["dbs"] = dbs
+        item = file.build(cls, row, where)
+        if item is not None:
+            built.append((where, key, item))
+    file.finish()
+    return built
 
 
 def _children(
@@ -139,25 +243,25 @@ def _children(
 ) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = defaultdict(list)
     assert spec.parent is not None
-    for where, row in _rows(folder, spec, context):
-        key = row.pop(spec.parent, None)
+    for where, key, item in _records(folder, spec, cls, context):
         if key is None or key not in parents:
-            context.problem(where, f"{spec.parent} missing or not found in the parent file")
+            context.problem(where, f"{spec.parent} missing or not found in the parent file", spec.record_type)
             continue
-        item = _build(cls, row, where, context)
-        if item is not None:
-            grouped[key].append(item)
+        grouped[key].append(item)
     return grouped
 
 
 def _flat(folder: Path, spec: layout.CsvFile, cls: type[Any], context: ReadContext) -> tuple[Any, ...]:
-    items = (_build(cls, row, where, context) for where, row in _rows(folder, spec, context))
-    return tuple(item for item in items if item is not None)
+    return tuple(item for _, _, item in _records(folder, spec, cls, context))
 
 
 def _ratings(folder: Path, context: ReadContext) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    current, past = None, []
-    for where, row in _rows(folder, layout.RATINGS, context):
+    current: dict[str, Any] | None = None
+    past: list[dict[str, Any]] = []
+    file = _open(folder, layout.RATINGS, context)
+    if file is None:
+        return current, past
+    for where, row in file.rows():
         status = row.pop("status", "current")
         rating: dict[str, Any] = {k: row.pop(k) for k in ("overall", "published", "report_id") if k in row}
         rating["key_questions"] = [
@@ -170,28 +274,21 @@ def _ratings(folder: Path, context: ReadContext) -> tuple[dict[str, Any] | None,
         elif status in ("current", "past"):
             past.append(rating)
         else:
-            context.problem(where, "status: expected current or past")
+            file.problem(where, "status: expected current or past", ["status"])
+    file.finish()
     return current, past
 
 
 def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
-    rows = list(_rows(folder, layout.LOCATION, context))
+    location_file = _open(folder, layout.LOCATION, context)
+    assert location_file is not None  # a required file
+    rows = location_file.rows()
+    location_file.finish()
     if len(rows) != 1:
         raise InputError(f"{folder / layout.LOCATION.name}: expected exactly one location row, found {len(rows)}")
     where, loc = rows[0]
-    people = [
-        person
-        for row_where, row in _rows(folder, layout.PEOPLE, context)
-        if (person := _build(Person, row, row_where, context)) is not None
-    ]
-    staff = []
-    for row_where, row in _rows(folder, layout.STAFF, context):
-        dbs = {k[4:]: row.pop(k) for k in list(row) if k.startswith("dbs_")}
-        if dbs:
-            row["dbs"] = dbs
-        member = _build(StaffMember, row, row_where, context)
-        if member is not None:
-            staff.append(member)
+    people = list(_flat(folder, layout.PEOPLE, Person, context))
+    staff = list(_flat(folder, layout.STAFF, StaffMember, context))
     # Children are matched against the records that were built, so that the rows of a person or member of
     # staff skipped in lenient mode are reported as skipped too, never dropped silently.
     person_ids = {person.person_id for person in people}

@@ -34,6 +34,36 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
 DATE = DateType()
 
 
+class PercentType(click.ParamType):  # type: ignore[type-arg]
+    """A percentage from 0 to 100, written ``5`` or ``5%``; converted to a fraction (``0.05``)."""
+
+    name = "PERCENT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        text = str(value).strip().removesuffix("%").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            number = -1.0
+        if not 0 <= number <= 100:
+            self.fail("expected a percentage from 0 to 100, e.g. 5 or 5%", param, ctx)
+        return number / 100
+
+
+def max_skipped_option(func: F) -> F:
+    """``--max-skipped PERCENT``: how much of a lenient read may be skipped before it fails (default 5 %)."""
+    return click.option(
+        "--max-skipped",
+        "max_skipped",
+        type=PercentType(),
+        default="5",
+        show_default="5%",
+        help="With --lenient: fail (exit 2) if more than this share of all records is skipped.",
+    )(func)
+
+
 def as_of_option(func: F) -> F:
     """``--as-of YYYY-MM-DD``: the date the evaluation is as of (default: today)."""
     return click.option("--as-of", "as_of", type=DATE, default=None, help="Evaluate as of this date (default: today).")(

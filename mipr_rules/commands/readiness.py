@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from mipr_rules import plugins
-from mipr_rules.adapters.base import ReadContext
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -17,6 +17,7 @@ from mipr_rules.commands.options import (
     exit_incomplete,
     fail_on_option,
     format_option,
+    max_skipped_option,
     reached,
     today,
 )
@@ -28,15 +29,22 @@ from mipr_rules.ruleset.catalogue import Catalogue
 
 
 def readiness_report(
-    adapter_name: str, source: str, as_of: dt.date, ruleset_id: str, config_path: Path | None, lenient: bool = False
+    adapter_name: str,
+    source: str,
+    as_of: dt.date,
+    ruleset_id: str,
+    config_path: Path | None,
+    lenient: bool = False,
+    max_skipped: float = DEFAULT_MAX_SKIPPED,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
+        # The source is read first: bad input is refused before the rulesets are loaded.
+        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
+        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset)
-        context = ReadContext(lenient=lenient, key=config.pseudonym_key())
-        locations = plugins.adapter(adapter_name, evaluator.pm).read(source, context)
         return run_readiness(
             locations,
             as_of=as_of,
@@ -44,7 +52,7 @@ def readiness_report(
             overrides=overrides,
             region=config.region,
             evaluator=evaluator,
-            skipped=context.skipped,
+            skipped=context.summary(),
             allow_incomplete=True,
         )
 
@@ -56,6 +64,7 @@ def readiness_report(
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
 @config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
+@max_skipped_option
 @format_option()
 @fail_on_option
 @explain_option
@@ -66,6 +75,7 @@ def readiness(
     ruleset_id: str,
     config_path: Path | None,
     lenient: bool,
+    max_skipped: float,
     fmt: str,
     fail_on: str | None,
     explain: ExplainRequest | None,
@@ -80,11 +90,15 @@ def readiness(
       mipr readiness --source home.json --explain=why-not care_plan_review_overdue
     """
     if explain is not None:
-        explained = explain_readiness(explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
+        explained = explain_readiness(
+            explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+        )
         report = explained.report
         emit(explained, fmt)
     else:
-        report = readiness_report(adapter_name, source, as_of or today(), ruleset_id, config_path, lenient)
+        report = readiness_report(
+            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+        )
         emit(report, fmt)
     exit_incomplete(report.failures)
     sys.exit(1 if reached([a.severity for a in report.alerts()], fail_on) else 0)

@@ -21,7 +21,7 @@ import attrs
 import click
 
 from mipr_rules import plugins
-from mipr_rules.adapters.base import Adapter, ReadContext
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, Adapter, ReadContext
 from mipr_rules.alerts.notify import (
     AlertChanges,
     Delivery,
@@ -35,7 +35,17 @@ from mipr_rules.alerts.notify import (
     validate_target,
 )
 from mipr_rules.alerts.store import AlertStore
-from mipr_rules.commands.options import DATE, as_of_option, config_option, fail, fail_on_option, guard, reached, today
+from mipr_rules.commands.options import (
+    DATE,
+    as_of_option,
+    config_option,
+    fail,
+    fail_on_option,
+    guard,
+    max_skipped_option,
+    reached,
+    today,
+)
 from mipr_rules.completeness import Failure, completeness_json
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
@@ -99,7 +109,7 @@ class Cycle:
             "error": self.error,
             "full_read": self.full_read,
             "changes": self.changes.as_dict() if self.changes else None,
-            "skipped": list(self.report.skipped) if self.report else [],
+            "skipped": [group.as_dict() for group in self.report.skipped] if self.report else [],
             "deliveries": [d.as_dict() for d in self.deliveries],
             "pending_other_targets": self.pending_elsewhere,
         }
@@ -133,6 +143,7 @@ class Watcher:
     notifiers: dict[str, Notifier]
     as_of: dt.date | None = None
     lenient: bool = False
+    max_skipped: float = DEFAULT_MAX_SKIPPED
 
     def check(self) -> Cycle:
         """Read the source, evaluate, record the result in the store, deliver what is waiting.
@@ -152,8 +163,10 @@ class Watcher:
         try:
             full = self.store.needs_full_read(when, self.ruleset_id)
             ruleset = self.catalogue.get(self.ruleset_id, when)
-            context = ReadContext(lenient=self.lenient, full=full, key=self.config.pseudonym_key())
-            reading = _Reading(self.adapter.read(self.source, context))
+            context = ReadContext(
+                lenient=self.lenient, full=full, key=self.config.pseudonym_key(), max_skipped=self.max_skipped
+            )
+            reading = _Reading(context.read(self.adapter, self.source))
             report = run_readiness(
                 reading,
                 as_of=when,
@@ -161,7 +174,7 @@ class Watcher:
                 overrides=self.config.overrides_for(ruleset),
                 region=self.config.region,
                 evaluator=self.evaluator,
-                skipped=context.skipped,
+                skipped=context.summary(),
                 allow_incomplete=True,
             )
             changes = self.store.apply(report, notify=self.targets, full_read=full)
@@ -320,7 +333,7 @@ def render_text(cycle: Cycle, store: str) -> str:
             if len(mine) > len(shown):
                 lines.append(f"  … and {len(mine) - len(shown)} more (--format json lists them all)")
     if cycle.report and cycle.report.skipped:
-        lines.append(f"{len(cycle.report.skipped)} record(s) skipped in lenient mode")
+        lines.append(f"{sum(g.count for g in cycle.report.skipped)} record(s) skipped in lenient mode")
     for d in cycle.deliveries:
         if d.delivered:
             lines.append(f"delivered {d.delivered} change set(s) to {d.target}")
@@ -378,6 +391,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
 @config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
+@max_skipped_option
 @click.option(
     "--format",
     "fmt",
@@ -401,6 +415,7 @@ def watch(
     ruleset_id: str,
     config_path: Path | None,
     lenient: bool,
+    max_skipped: float,
     fmt: str,
     fail_on: str | None,
     allow_http: bool,
@@ -460,6 +475,7 @@ def watch(
             {t.notifier: found[t.notifier] for t in targets},
             as_of,
             lenient,
+            max_skipped,
         )
         with _Stopper().installed() as stopper:
             if once:

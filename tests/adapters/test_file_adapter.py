@@ -179,7 +179,9 @@ def test_a_bad_csv_cell_is_one_line_naming_file_and_line(
 def test_an_unknown_csv_column_names_the_header(csv_copy: Path) -> None:
     path = csv_copy / "audits.csv"
     path.write_text(path.read_text().replace("actions_open", "actions_opened", 1))
-    assert _strict_error(csv_copy).startswith(f"{path}:1: unknown column(s) actions_opened; expected kind,")
+    assert _strict_error(csv_copy).startswith(
+        f"{path}:1: unknown column(s) at position 3 (did you mean actions_open?); expected kind,"
+    )
 
 
 def test_a_csv_row_with_too_many_cells(csv_copy: Path) -> None:
@@ -187,7 +189,7 @@ def test_a_csv_row_with_too_many_cells(csv_copy: Path) -> None:
     lines = path.read_text().splitlines()
     lines[1] += f",{SECRET}"
     path.write_text("\n".join(lines) + "\n")
-    assert _strict_error(csv_copy) == f"{path}:2: 1 more cell(s) than the header has columns"
+    assert _strict_error(csv_copy) == f"{path}:2: 5 cells, the header has 4 columns"
 
 
 def test_a_csv_export_without_its_location_file(csv_copy: Path) -> None:
@@ -263,3 +265,16 @@ def test_lenient_csv_counts_the_records_of_a_skipped_member_of_staff(
     )
     assert children > 0
     assert len(context.skipped) == 1 + children, context.skipped
+
+
+@pytest.mark.parametrize("value", ["+-5", "²", "1" * 19, "1e3", "٣"])
+def test_an_integer_cell_that_is_not_a_plain_integer(csv_copy: Path, value: str) -> None:
+    line = _edit_csv(csv_copy / "audits.csv", "kind", "medication", "actions_open", value)
+    assert _strict_error(csv_copy) == f"{csv_copy / 'audits.csv'}:{line}: actions_open: expected integer"
+
+
+def test_a_bom_and_crlf_line_ends_read_like_the_plain_export(csv_copy: Path, sample: Location) -> None:
+    for path in csv_copy.iterdir():
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    (location,), _ = _read(csv_copy)
+    assert model_differences(location, sample) == []

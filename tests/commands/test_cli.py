@@ -272,7 +272,9 @@ def test_lenient_mode_reports_the_skips(
     assert code == 0, err
     document = json.loads(out)
     assert [loc["location_id"] for loc in document["locations"]] == ["1-000000001"]
-    assert document["skipped"] == [f"{path}: expected integer, got str @ $[1].beds"]
+    assert document["skipped"] == [
+        {"record_type": "locations", "count": 1, "reasons": [f"{path}: expected integer, got str @ $[1].beds"]}
+    ]
     assert "Mrs-Secret" not in out + err
 
 

@@ -85,7 +85,7 @@ class CqcAdapter:
             data = parse_json(read_text(path), str(path))
         except InputError as exc:
             where, _, why = str(exc).partition(": ")
-            context.problem(where, why)
+            context.problem(where, why, "locations")
             return
         if isinstance(data, list):
             records = [(f"$[{i}]", item) for i, item in enumerate(data)]
@@ -115,7 +115,7 @@ class CqcAdapter:
         seen: set[str] = set()
         for entry in _location_ids(client, api):
             if isinstance(entry, tuple):
-                context.problem(*entry)
+                context.problem(*entry, "locations")
                 continue
             if entry in seen:
                 continue
@@ -126,11 +126,11 @@ class CqcAdapter:
             except CqcApiError as exc:
                 if exc.status is None or exc.status in AUTH_STATUSES or exc.status == 429:
                     raise  # the whole read is affected, not this one record
-                context.problem(exc.where, exc.reason)
+                context.problem(exc.where, exc.reason, "locations")
                 continue
             except InputError as exc:  # a body that is not JSON
                 where_, _, why = str(exc).partition(": ")
-                context.problem(where_, why)
+                context.problem(where_, why, "locations")
                 continue
             yield from _mapped(data, where, "$", context)
 
@@ -139,7 +139,7 @@ def _mapped(record: object, source: str, root: str, context: ReadContext) -> Ite
     try:
         yield read_cqc_location(record, source, key=context.key, root=root)
     except CqcInputError as exc:
-        context.problem(exc.source, exc.reason)
+        context.problem(exc.source, exc.reason, "locations")
 
 
 def _location_ids(client: CqcApiClient, api: ApiSource) -> Iterator[str | tuple[str, str]]:

@@ -15,6 +15,15 @@ from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
 
 T = TypeVar("T")
+
+RECORD_TYPES = {
+    "Location": "locations",
+    "Patient": "people",
+    "CarePlan": "care_plans",
+    "RiskAssessment": "risk_assessments",
+    "Practitioner": "staff",
+}
+"""Resource types that map to one record type of the model; others are reported under their own name."""
 E = TypeVar("E", bound=Enum)
 
 
@@ -58,7 +67,8 @@ class Reading:
         except RecordProblem as problem:
             if whole:
                 self.bad.add(entry.where)
-            self.context.problem(f"{entry.where} {problem.path}", problem.why)
+            record_type = RECORD_TYPES.get(entry.resource_type, entry.resource_type)
+            self.context.problem(f"{entry.where} {problem.path}", problem.why, record_type)
             return None
 
     def lookup(self, ref: Ref) -> Entry | None:

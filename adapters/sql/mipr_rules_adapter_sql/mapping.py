@@ -38,6 +38,7 @@ import yaml
 
 from mipr_rules.convert import converter
 from mipr_rules.errors import ConfigError
+from mipr_rules.loading import NoAliasSafeLoader, read_text
 from mipr_rules_adapter_sql.entities import ENTITIES, IDENTITY_GROUPS, PSEUDONYM_PREFIXES, EntityDef, FieldDef
 from mipr_rules_adapter_sql.entities import identity_group as _identity_group
 
@@ -134,15 +135,12 @@ def reference_mapping() -> Mapping:
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file; a ``ConfigError`` naming the file and the key otherwise."""
     name = str(path)
+    if not Path(path).exists():
+        raise ConfigError(f"{name}: mapping file not found")
+    text = read_text(path, ConfigError)  # bounded; devices and FIFOs refused
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: mapping file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{name}: cannot read the mapping file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yaml.load(text, Loader=NoAliasSafeLoader)
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         raise ConfigError(f"{name}: not valid YAML{where}") from None

@@ -9,7 +9,7 @@ its key column. A row that cannot be read is reported through ``ReadContext.prob
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,8 @@ class SqlReader:
         self.mapping = mapping
         self.cursor: dt.datetime | None = None
         """After the read has begun: the high-water mark of ``updated_at`` in its snapshot."""
+        self._filled: Counter[tuple[str, str]] = Counter()
+        self._failed: dict[tuple[str, str], list[str]] = {}
 
     # -- the read -----------------------------------------------------------------------------------------
 
@@ -114,8 +116,18 @@ class SqlReader:
                             f"{self.source.shown}: query failed ({first_line(exc.orig)})"
                         ) from None
                     yield from self._assemble(batch, rows, context)
+                self._check_mapping()
         finally:
             engine.dispose()
+
+    def _check_mapping(self) -> None:
+        """A mapped column that no row gives a readable value is a mapping error, not rows to skip."""
+        for (table, column), failures in self._failed.items():
+            if len(failures) >= 2 and len(failures) == self._filled[table, column]:
+                raise InputError(
+                    f"{self.mapping.origin}: {table}.{column}: no row has a value the mapping can read "
+                    f"({len(failures)} rows; first: {failures[0]}); check the column's mapping"
+                )
 
     # -- queries ------------------------------------------------------------------------------------------
 
@@ -227,14 +239,17 @@ class SqlReader:
         values: dict[str, Any] = {}
         columns: dict[str, str] = {}
         for name, field_map in entity_map.fields.items():
+            value = raw[field_map.column] if field_map.column else None
             if field_map.column is not None:
                 columns[name] = field_map.column
+                if value is not None:
+                    self._filled[entity_map.table, field_map.column] += 1
             try:
-                values[name] = field_value(
-                    field_map, raw[field_map.column] if field_map.column else None, context
-                )
+                values[name] = field_value(field_map, value, context)
             except BadValue as exc:
-                context.problem(f"{where}: {field_map.column or name}", str(exc))
+                if value is not None and field_map.column is not None:
+                    self._failed.setdefault((entity_map.table, field_map.column), []).append(str(exc))
+                context.problem(f"{where}: {field_map.column or name}", str(exc), entity_map.entity.name)
                 return None
         return _Row(key=str(key_value), where=where, columns=columns, values=values)
 
@@ -259,7 +274,9 @@ class SqlReader:
             return None  # its locations row was bad, and has been reported
         head, *duplicates = location_rows
         for duplicate in duplicates:
-            context.problem(duplicate.place("location_id"), "a second locations row for this location")
+            context.problem(
+                duplicate.place("location_id"), "a second locations row for this location", "locations"
+            )
         values = head.model_values(maps["locations"])
         provider = Provider(head.values["provider_id"], head.values.get("provider_name"))
         collections: dict[str, Any] = {
@@ -287,7 +304,11 @@ class SqlReader:
             return None
         head, *duplicates = rows
         for duplicate in duplicates:
-            context.problem(duplicate.place("location_id"), "a second rating_displays row for this location")
+            context.problem(
+                duplicate.place("location_id"),
+                "a second rating_displays row for this location",
+                "rating_displays",
+            )
         display: RatingDisplay = self._model(self.mapping.entities["rating_displays"], head)
         return display
 
@@ -305,7 +326,9 @@ class SqlReader:
             parent = str(row.values[link])
             if parent not in parents:
                 context.problem(
-                    row.place(link), f"no {entity_map.entity.parent} row with this id (missing or skipped)"
+                    row.place(link),
+                    f"no {entity_map.entity.parent} row with this id (missing or skipped)",
+                    entity_map.entity.name,
                 )
                 continue
             grouped[parent].append(self._model(entity_map, row))
@@ -330,7 +353,9 @@ class SqlReader:
                 if row.values["current"] and current is None:
                     current = rating
                 elif row.values["current"]:
-                    context.problem(row.place("current"), "a second current rating for this location")
+                    context.problem(
+                        row.place("current"), "a second current rating for this location", "ratings"
+                    )
                 else:
                     past.append(rating)
         else:
@@ -349,7 +374,7 @@ class SqlReader:
         for row in rows.get("people", ()):
             person_id = row.values["person_id"]
             if person_id in found:
-                context.problem(row.place("person_id"), "a second people row for this person")
+                context.problem(row.place("person_id"), "a second people row for this person", "people")
                 continue
             found[person_id] = row
         plans = self._children(rows, "care_plans", found, context)
@@ -371,7 +396,7 @@ class SqlReader:
         for row in rows.get("staff", ()):
             staff_id = row.values["staff_id"]
             if staff_id in found:
-                context.problem(row.place("staff_id"), "a second staff row for this worker")
+                context.problem(row.place("staff_id"), "a second staff row for this worker", "staff")
                 continue
             found[staff_id] = row
         checks = self._children(rows, "dbs_checks", found, context)

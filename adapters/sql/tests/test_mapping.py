@@ -410,3 +410,25 @@ def test_single_location_database_with_constant_location_id(empty_database: str)
             entity["key"] = "home_ref"
     (location,) = read_locations(url, ReadContext(key=KEY), mapping=parse_mapping(data, "inline"))
     assert location == expected_home()
+
+
+def test_a_column_no_row_can_be_read_from_is_a_mapping_error_even_when_lenient(empty_database: str) -> None:
+    """Every care plan's status in a code the mapping does not list: a mapping error, not every row
+    skipped (which would drop every care plan and report rows, not the mapping)."""
+    url = vendor_database(empty_database, careplans.update().values(status="Active"))
+    with pytest.raises(InputError) as info:
+        list(read_locations(url, ReadContext(key=KEY, lenient=True), mapping=VENDOR_MAPPING))
+    assert str(info.value) == (
+        f"{VENDOR_MAPPING}: careplans.status: no row has a value the mapping can read "
+        "(2 rows; first: value not listed under values in the mapping); check the column's mapping"
+    )
+
+
+def test_one_unreadable_value_of_a_column_is_one_skipped_row(empty_database: str) -> None:
+    url = vendor_database(
+        empty_database, careplans.update().where(careplans.c.cp_id == 12).values(status="Active")
+    )
+    context = ReadContext(key=KEY, lenient=True)
+    list(read_locations(url, context, mapping=VENDOR_MAPPING))
+    assert context.summary()[0].record_type == "care_plans"
+    assert context.skipped == ["careplans row cp_id=12: status: value not listed under values in the mapping"]

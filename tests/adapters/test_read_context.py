@@ -1,0 +1,91 @@
+"""Skipped records are counted per record type and bounded: a lenient read that loses a whole record
+type, or more than ``--max-skipped`` of all records, fails naming the type, the count and the first
+reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mipr_rules.adapters.base import ReadContext, SkippedRecords, record_counts
+from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.errors import InputError
+from mipr_rules.model import Location
+
+
+def test_strict_mode_raises_at_the_first_problem() -> None:
+    with pytest.raises(InputError, match=r"^people\.csv:3: admitted: expected date$"):
+        ReadContext().problem("people.csv:3", "admitted: expected date", "people")
+
+
+def test_skips_are_grouped_per_record_type_in_first_seen_order() -> None:
+    context = ReadContext(lenient=True)
+    context.problem("a.csv:2", "bad", "care_plans")
+    context.problem("b.csv:4", "worse", "location")
+    context.problem("a.csv:7", "bad too", "care_plans")
+    assert context.summary() == (
+        SkippedRecords("care_plans", 2, ("a.csv:2: bad", "a.csv:7: bad too")),
+        SkippedRecords("locations", 1, ("b.csv:4: worse",)),
+    )
+    assert context.skipped == ["a.csv:2: bad", "b.csv:4: worse", "a.csv:7: bad too"]
+    assert context.summary()[0].as_dict() == {
+        "record_type": "care_plans",
+        "count": 2,
+        "reasons": ["a.csv:2: bad", "a.csv:7: bad too"],
+    }
+
+
+def test_records_of_a_location_are_counted_per_type(sample: Location) -> None:
+    counts = record_counts(sample)
+    assert counts["locations"] == 1 and counts["people"] == len(sample.people) == 40
+    assert counts["care_plans"] == sum(len(p.care_plans) for p in sample.people)
+    assert counts["training"] == sum(len(m.training) for m in sample.staff)
+
+
+def test_a_whole_record_type_skipped_fails(sample: Location) -> None:
+    context = ReadContext(lenient=True, max_skipped=1.0)
+    context.count(sample)
+    context.problem("manager_absences.csv:2", "start: expected date", "manager_absences")
+    assert not sample.manager_absences
+    with pytest.raises(InputError) as info:
+        context.check()
+    assert str(info.value) == (
+        "every manager_absences record was skipped (1); first: manager_absences.csv:2: start: expected date"
+    )
+
+
+def test_the_share_skipped_is_bounded(sample: Location) -> None:
+    total = sum(record_counts(sample).values())
+    context = ReadContext(lenient=True)
+    context.count(sample)
+    allowed = int(0.05 * total / 0.95)
+    for line in range(allowed):
+        context.problem(f"training.csv:{line + 2}", "completed: expected date", "training")
+    context.check()
+    context.problem("incidents.csv:9", "occurred: expected date", "incidents")
+    with pytest.raises(InputError) as info:
+        context.check()
+    message = str(info.value)
+    assert message.startswith(f"{allowed + 1} of {total + allowed + 1} records skipped, more than --max-skipped 5%")
+    assert message.endswith(f"most in training ({allowed}); first: training.csv:2: completed: expected date")
+
+
+def test_skips_of_unknown_types_only_count_towards_the_share(sample: Location) -> None:
+    context = ReadContext(lenient=True)
+    context.count(sample)
+    context.problem("bundle.json entry[3]", "bad Flag", "Flag")
+    context.check()
+
+
+def test_read_counts_and_checks(sample_csv: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for path in sample_csv.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    plans = folder / "care_plans.csv"
+    lines = plans.read_text().splitlines()
+    plans.write_text("\n".join([lines[0], *("X" + line for line in lines[1:])]) + "\n")
+    context = ReadContext(lenient=True, max_skipped=1.0)
+    with pytest.raises(InputError, match=r"^every care_plans record was skipped \(40\); first: .*care_plans.csv:2: "):
+        context.read(FileAdapter(), str(folder))
