@@ -12,15 +12,16 @@ from mipr_rules.adapters.base import ReadContext, SkippedRecords, record_counts
 from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
 
 
 def test_strict_mode_raises_at_the_first_problem() -> None:
     with pytest.raises(InputError, match=r"^people\.csv:3: admitted: expected date$"):
-        ReadContext().problem("people.csv:3", "admitted: expected date", "people")
+        ReadContext(key=TEST_KEY).problem("people.csv:3", "admitted: expected date", "people")
 
 
 def test_skips_are_grouped_per_record_type_in_first_seen_order() -> None:
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     context.problem("a.csv:2", "bad", "care_plans")
     context.problem("b.csv:4", "worse", "location")
     context.problem("a.csv:7", "bad too", "care_plans")
@@ -44,7 +45,7 @@ def test_records_of_a_location_are_counted_per_type(sample: Location) -> None:
 
 
 def test_a_whole_record_type_skipped_fails(sample: Location) -> None:
-    context = ReadContext(lenient=True, max_skipped=1.0)
+    context = ReadContext(lenient=True, max_skipped=1.0, key=TEST_KEY)
     context.count(sample)
     context.problem("manager_absences.csv:2", "start: expected date", "manager_absences")
     assert not sample.manager_absences
@@ -57,7 +58,7 @@ def test_a_whole_record_type_skipped_fails(sample: Location) -> None:
 
 def test_the_share_skipped_is_bounded(sample: Location) -> None:
     total = sum(record_counts(sample).values())
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     context.count(sample)
     allowed = int(0.05 * total / 0.95)
     for line in range(allowed):
@@ -72,7 +73,7 @@ def test_the_share_skipped_is_bounded(sample: Location) -> None:
 
 
 def test_skips_of_unknown_types_only_count_towards_the_share(sample: Location) -> None:
-    context = ReadContext(lenient=True)
+    context = ReadContext(lenient=True, key=TEST_KEY)
     context.count(sample)
     context.problem("bundle.json entry[3]", "bad Flag", "Flag")
     context.check()
@@ -86,6 +87,6 @@ def test_read_counts_and_checks(sample_csv: Path, tmp_path: Path) -> None:
     plans = folder / "care_plans.csv"
     lines = plans.read_text().splitlines()
     plans.write_text("\n".join([lines[0], *("X" + line for line in lines[1:])]) + "\n")
-    context = ReadContext(lenient=True, max_skipped=1.0)
+    context = ReadContext(lenient=True, max_skipped=1.0, key=TEST_KEY)
     with pytest.raises(InputError, match=r"^every care_plans record was skipped \(40\); first: .*care_plans.csv:2: "):
         context.read(FileAdapter(), str(folder))

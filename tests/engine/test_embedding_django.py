@@ -18,12 +18,14 @@ pytest.importorskip("django", reason="the test extra installs Django")
 READINESS = """
 import datetime as dt
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules.privacy import default_pseudonym_key
 from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.readiness import run_readiness
 
 
 def alerts(path):
-    report = run_readiness(FileAdapter().read(path, ReadContext()), as_of=dt.date(2026, 11, 2))
+    locations = FileAdapter().read(path, ReadContext(key=default_pseudonym_key()))
+    report = run_readiness(locations, as_of=dt.date(2026, 11, 2))
     return [[a.rule_id, a.subject] for a in report.alerts()]
 """
 

@@ -22,10 +22,11 @@ def test_a_notebook_cell_prints_the_samples_alerts(tmp_path: Path) -> None:
         f"""
         import datetime as dt
         from mipr_rules.adapters.base import ReadContext
+        from mipr_rules.privacy import default_pseudonym_key
         from mipr_rules.adapters.file_adapter import FileAdapter
         from mipr_rules.readiness import run_readiness
 
-        locations = FileAdapter().read({str(sample_path())!r}, ReadContext())
+        locations = FileAdapter().read({str(sample_path())!r}, ReadContext(key=default_pseudonym_key()))
         report = run_readiness(locations, as_of=dt.date(2026, 11, 2))
         for alert in report.alerts():
             print(alert.severity, alert.rule_id, alert.subject)
