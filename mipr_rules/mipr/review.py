@@ -61,7 +61,7 @@ def check_review_ruleset(ruleset: Ruleset) -> None:
             )
         if "deduction" not in rule.emit or not isinstance(rule.emit.get("needs_human"), bool):
             raise RulesetError(f"{where}: rule {rule.id}: emit needs 'deduction' and 'needs_human' (true or false)")
-        for key in ("basis", "cap"):
+        for key in ("basis", "cap", "ceiling"):
             if key in rule.emit and not (
                 isinstance(rule.emit[key], (int, str)) and not isinstance(rule.emit[key], bool)
             ):
@@ -111,12 +111,14 @@ class ReviewFinding:
     basis: int | None = None
     """The highest score the measurement supports (``emit.basis``): the criterion was measured."""
     cap: int | None = None
-    """A severe fault's limit on the criterion's score (``emit.cap``)."""
+    """A severe fault's limit on the criterion's score (``emit.cap``): it also stops the report at the gate."""
+    ceiling: int | None = None
+    """A fault's limit on the criterion's score that is not severe (``emit.ceiling``), e.g. outdated terms."""
 
     @property
     def measures(self) -> bool:
-        """Whether the finding shows the criterion was measured (a basis, a deduction or a cap)."""
-        return self.basis is not None or self.cap is not None or self.deduction > 0
+        """Whether the finding shows the criterion was measured (a basis, a limit or a deduction)."""
+        return self.basis is not None or self.cap is not None or self.ceiling is not None or self.deduction > 0
 
     @property
     def where(self) -> str:
@@ -136,6 +138,7 @@ class ReviewFinding:
             "deduction": self.deduction,
             "basis": self.basis,
             "cap": self.cap,
+            "ceiling": self.ceiling,
             "needs_human": self.needs_human,
             "source": self.hit.source.as_dict(),
             "citation": self.hit.citation,
@@ -182,6 +185,7 @@ class CriterionResult:
             return None
         bases = [f.basis for f in self.findings if f.basis is not None]
         caps = [f.cap for f in self.findings if f.cap is not None]
+        caps += [f.ceiling for f in self.findings if f.ceiling is not None]
         return measured_score(max(bases) if bases else None, caps, (f.deduction for f in self.findings))
 
     @property
@@ -256,7 +260,7 @@ class ReviewReport:
 
     def severities(self) -> list[str]:
         """Severity of every finding that deducts points (what ``--fail-on`` looks at; notes of 0 do not count)."""
-        return [f.hit.severity for f in self.findings() if f.deduction or f.cap is not None]
+        return [f.hit.severity for f in self.findings() if f.deduction or f.cap is not None or f.ceiling is not None]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr review --format json`` (docs/commands/review.md)."""
@@ -343,8 +347,9 @@ class ReviewReport:
     def _finding_text(self, console: Console, f: ReviewFinding) -> None:
         hit = f.hit
         points = f"-{f.deduction}" if f.deduction else " 0"
-        if f.cap is not None:
-            points = f"≤{f.cap}" if not f.deduction else f"≤{f.cap}-{f.deduction}"
+        limit = f.cap if f.cap is not None else f.ceiling
+        if limit is not None:
+            points = f"≤{limit}" if not f.deduction else f"≤{limit}-{f.deduction}"
         human = " [magenta](a person confirms)[/magenta]" if f.needs_human else ""
         console.print(
             f"   [{_STYLE[hit.severity]}]{points} {hit.severity:<8}[/] {escape(f.where)}: {escape(hit.message)}{human}"
@@ -397,7 +402,13 @@ def review(
         measure = hit.emit.get("measure")
         found = locate(report, hit.subject, measure, compiled.parameters) if isinstance(measure, str) else ()
         finding = ReviewFinding(
-            hit, _deduction(hit), hit.emit["needs_human"] is True, found, _level(hit, "basis"), _level(hit, "cap")
+            hit,
+            _deduction(hit),
+            hit.emit["needs_human"] is True,
+            found,
+            _level(hit, "basis"),
+            _level(hit, "cap"),
+            _level(hit, "ceiling"),
         )
         by_criterion[str(hit.maps_to.mipr_criterion)].append(finding)
     results = tuple(CriterionResult(c, tuple(by_criterion[c.id])) for c in CRITERIA)

@@ -10,7 +10,9 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
+from rich.console import Console
 
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.mipr.review import ReviewReport, review_file
@@ -75,3 +77,92 @@ def test_the_json_says_how_many_criteria_were_measured(engine: Evaluator) -> Non
     assert data["overall"]["assessed"] == 13 and data["overall"]["not_assessed"] == 0
     assert data["overall"]["severe_faults"] >= 3
     assert {c["status"] for c in data["criteria"]} == {"assessed"}
+
+
+def _docx_from_markdown(source: Path, target: Path) -> Path:
+    """The Markdown report as Word, the way consultants write it: headings, bullets and real tables."""
+    document = docx.Document()
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if table:
+            grid = document.add_table(rows=len(table), cols=len(table[0]))
+            for r, row in enumerate(table):
+                for c, cell in enumerate(row):
+                    grid.cell(r, c).text = cell
+            table.clear()
+
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            if not set(line) <= set("|-: "):
+                table.append([c.strip() for c in line.strip("|").split("|")])
+            continue
+        flush()
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            document.add_heading(line[level:].strip(), level=level)
+        elif line.startswith("- "):
+            document.add_paragraph(line[2:], style="List Bullet")
+        elif line.strip():
+            document.add_paragraph(line)
+    flush()
+    document.save(str(target))
+    return target
+
+
+def test_a_real_world_report_with_tables_bullets_an_appendix_and_consultant_spellings_is_scored(
+    engine: Evaluator,
+) -> None:
+    result = _review(engine, "cedar-grove-real-world.md")
+    kinds = {n.kind for n in result.report.reading_notes}
+    assert {"kloe_heading", "non_cqc_spelling", "unscored_section"} <= kinds
+    assert "E3" not in {f.statement for f in result.report.findings}  # KLOE E3, never SAF E3
+    s3 = result.report.finding_for("S3")
+    assert s3 is not None and len(s3.evidence) == 2 and "2 concerns in 2025" in s3.narrative
+    assert len(result.report.recommendations) == 3
+    scores = _scores(result)
+    assert scores["cqc_alignment"] == 3  # marked down once for outdated terms and spellings, not refused
+    assert result.proceeds_to_panel and result.overall.rating.value == "Good"
+
+
+def test_the_same_report_in_word_with_real_tables_reads_the_same(engine: Evaluator, tmp_path: Path) -> None:
+    path = _docx_from_markdown(CORPUS / "cedar-grove-real-world.md", tmp_path / "cedar-grove.docx")
+    word = review_file(path, as_of=AS_OF, evaluator=engine)
+    markdown = _review(engine, "cedar-grove-real-world.md")
+    assert word.report.findings == markdown.report.findings
+    assert word.report.recommendations == markdown.report.recommendations
+    assert word.report.proposed_ratings == markdown.report.proposed_ratings
+    assert _scores(word) == _scores(markdown)
+
+
+def test_one_sentence_pasted_under_34_headings_is_inadequate(engine: Evaluator) -> None:
+    result = _review(engine, "birch-lodge-pasted.md")
+    assert result.overall.rating.value == "Inadequate" and not result.proceeds_to_panel
+    assert "boilerplate_findings" in _rules(result, "evidence_based_findings")
+
+
+def test_a_criterion_nothing_measures_is_not_assessed_shown_first_and_stops_the_report(
+    engine: Evaluator, tmp_path: Path
+) -> None:
+    text = (CORPUS / "ashgrove-honest.md").read_text(encoding="utf-8")
+    text = text[: text.index("## Recommendations")]
+    for old, new in (("Score: 2", "Score: 3"), ("Score: 1", "Score: 3")):
+        text = text.replace(old, new)
+    cut = text.index("Risk RISK-1")
+    text = text[:cut] + text[text.index("### S6") :]
+    cut = text.index("Risk RISK-2")
+    text = text[:cut] + text[text.index("## Effective") :]
+    path = tmp_path / "no-recommendations.md"
+    path.write_text(text, encoding="utf-8")
+    result = review_file(path, as_of=AS_OF, evaluator=engine)
+    # no recommendation and no shortfall: nothing measures actionable feedback (proportionality is still
+    # measured: the findings' own text describes events their scores of 3 ignore)
+    assert result.not_assessed == ("methodology.actionable_feedback",)
+    data = result.as_dict()
+    statuses = {c["id"]: (c["status"], c["score"], c["rating"]) for c in data["criteria"]}
+    assert statuses["methodology.actionable_feedback"] == ("not_assessed", None, None)
+    assert data["overall"]["not_assessed"] == 1 and not data["proceeds_to_panel"]
+    console = Console(record=True, width=200)
+    result.render_text(console)
+    lines = [line for line in console.export_text().splitlines() if line.strip()]
+    assert lines[2].startswith("1 of 13 criteria not assessed")

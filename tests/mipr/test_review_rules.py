@@ -53,7 +53,7 @@ def _faults(result: ReviewReport) -> set[tuple[str, str, str]]:
         (c.criterion.id, f.hit.rule_id, f.hit.subject)
         for c in result.criteria
         for f in c.findings
-        if f.deduction or f.cap is not None
+        if f.deduction or f.cap is not None or f.ceiling is not None
     }
 
 
