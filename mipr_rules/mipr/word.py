@@ -35,7 +35,7 @@ def _docx() -> Any:
     try:
         import docx
     except ImportError:
-        raise ConfigError("Word reports need python-docx; install mipr-rules[mipr]") from None
+        raise ConfigError("Word reports need python-docx, a core dependency; reinstall mipr-rules") from None
     return docx
 
 

@@ -166,3 +166,16 @@ def test_a_criterion_nothing_measures_is_not_assessed_shown_first_and_stops_the_
     result.render_text(console)
     lines = [line for line in console.export_text().splitlines() if line.strip()]
     assert lines[2].startswith("1 of 13 criteria not assessed")
+
+
+def test_without_the_dictionary_spelling_is_not_checked_and_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mipr_rules.facts.base import FactContext
+    from mipr_rules.mipr import read_report
+    from mipr_rules.mipr.measures import quality, spelling
+
+    monkeypatch.setattr(spelling, "spelling_available", lambda: False)
+    monkeypatch.setattr(quality, "spelling_available", lambda: False)
+    assert spelling.misspelt("Medicines were recieved late.") == []
+    report = read_report(CORPUS / "ashgrove-honest.md")
+    (fact,) = quality.QualityFacts().calculate(report, FactContext(as_of=AS_OF, parameters={}))
+    assert fact["spelling_checked"] is False

@@ -18,6 +18,7 @@ import attrs
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.mipr.measures.common import BOOL, INT, NUM, fact
 from mipr_rules.mipr.measures.signals import events_in
+from mipr_rules.mipr.measures.spelling import spelling_available
 from mipr_rules.mipr.measures.text import sentences
 from mipr_rules.mipr.quality_statements import KEY_QUESTIONS, key_question_of
 from mipr_rules.mipr.report import Report, RiskKind, score_value
@@ -94,6 +95,7 @@ FACT_TYPE = FactType(
         "non_cqc_label_spellings": INT,
         "unscored_findings": INT,
         "prose_words": INT,
+        "spelling_checked": BOOL,
     },
 )
 
@@ -166,4 +168,5 @@ class QualityFacts:
             non_cqc_label_spellings=notes["non_cqc_spelling"],
             unscored_findings=notes["unscored_finding"],
             prose_words=words,
+            spelling_checked=spelling_available(),
         )
