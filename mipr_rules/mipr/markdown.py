@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mipr_rules.mipr import limits
 from mipr_rules.mipr.outline import (
     BLOCK_LABEL,
     SCORE_LINE,
@@ -90,6 +91,7 @@ def markdown_blocks(text: str, name: str) -> list[Block]:
         lines.append(stripped)  # a wrapped line, or a bullet's continuation
     flush()
     flush_table()
+    limits.check_blocks(len(blocks), name)
     return blocks
 
 

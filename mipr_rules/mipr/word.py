@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mipr_rules.errors import ConfigError, InputError
-from mipr_rules.loading import MAX_FILE_BYTES
+from mipr_rules.mipr import limits
 from mipr_rules.mipr.outline import BLOCK_LABEL, SCORE_LINE, Block, Kind, read_outline, table_blocks
 from mipr_rules.mipr.report import Report
 
@@ -53,14 +53,7 @@ def _kind(paragraph: Paragraph, place: str) -> tuple[Kind, int]:
 
 def docx_blocks(path: Path, name: str) -> list[Block]:
     """The headings, paragraphs and bullets of a .docx file, each placed as ``name: paragraph N``."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{name}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{name}: file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
+    limits.check_docx(path)
     docx = _docx()
     from docx.oxml.ns import qn
     from docx.table import Table
@@ -72,7 +65,10 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
         raise InputError(f"{name}: not a Word .docx document") from None
     blocks: list[Block] = []
     number = 0
+    chars = 0
     for child in document.element.body.iterchildren():
+        limits.check_blocks(len(blocks), name)
+        limits.check_text(chars, name)
         if child.tag == qn("w:tbl"):
             rows = [[cell.text for cell in row.cells] for row in Table(child, document).rows]
             blocks.extend(table_blocks(rows, f"{name}: table after paragraph {number}"))
@@ -89,6 +85,7 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
         if kind is Kind.BULLET and text[:2] in ("- ", "* ", "• "):
             text = text[2:].strip()
         blocks.append(Block(kind, text, place, level))
+        chars += len(text)
     return blocks
 
 
