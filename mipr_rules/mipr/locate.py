@@ -39,7 +39,7 @@ _TERMS: dict[str, Callable[[TextMeasures], tuple[str, ...]]] = {
 }
 """Measures (a rule's ``emit.measure``) whose terms the measures list, and how to get them."""
 
-MEASURES = (*_TERMS, "spacing", "long_sentences", "adverse_event")
+MEASURES = (*_TERMS, "spacing", "long_sentences", "adverse_event", "remark")
 """Every ``emit.measure`` a rule may name."""
 
 _PARTS = {
@@ -84,6 +84,8 @@ def describe(subject: str) -> str:
         return f"finding on {_statement(rest)}"
     if kind in ("risk", "recommendation"):
         return f"{kind} {rest}"
+    if kind == "remark":
+        return f"sentence {rest.rpartition(':')[2]} of the {describe(rest.rpartition(':')[0])}"
     if kind == "signal":
         statement, _, category = rest.partition(":")
         return f"finding on {_statement(statement)} ({category.replace('_', ' ')})"
@@ -146,6 +148,14 @@ def locate(report: Report, subject: str, measure: str, parameters: Mapping[str, 
     """
     if measure == "adverse_event":
         return tuple(Sentence(i, _excerpt(text)) for i, text in signal_sentences(report, subject))
+    if measure == "remark":
+        text_subject, _, number = subject.removeprefix("remark:").rpartition(":")
+        remark_part = next((p for p in text_parts(report) if p.subject == text_subject), None)
+        remark_sentences = sentences(remark_part.text) if remark_part is not None else []
+        index = int(number) if number.isdigit() else 0
+        if 0 < index <= len(remark_sentences):
+            return (Sentence(index, _excerpt(remark_sentences[index - 1])),)
+        return ()
     part = next((p for p in text_parts(report) if p.subject == subject), None)
     if part is None:
         return ()

@@ -179,3 +179,33 @@ def test_without_the_dictionary_spelling_is_not_checked_and_not_failed(monkeypat
     report = read_report(CORPUS / "ashgrove-honest.md")
     (fact,) = quality.QualityFacts().calculate(report, FactContext(as_of=AS_OF, parameters={}))
     assert fact["spelling_checked"] is False
+
+
+def test_motives_and_remarks_about_nationality_are_flagged_with_their_sentence(
+    engine: Evaluator, tmp_path: Path
+) -> None:
+    text = (CORPUS / "ashgrove-honest.md").read_text(encoding="utf-8")
+    text = text.replace(
+        "Staff we spoke with understood their safeguarding duties.",
+        "Staff we spoke with understood their safeguarding duties. The night carer deliberately hid the "
+        "allegation to protect herself. The overseas carers could not understand the safeguarding policy.",
+    )
+    text = text.replace(
+        "Care plans recorded life histories",
+        "The deputy does not care about activities. Care plans recorded life histories",
+    )
+    path = tmp_path / "remarks.md"
+    path.write_text(text, encoding="utf-8")
+    result = review_file(path, as_of=AS_OF, evaluator=engine)
+    found = {f.hit.rule_id: f for f in result.findings()}
+    assert "overseas carers" in found["discriminatory_remark"].sentences[0].text
+    assert "deliberately hid" in found["motive_claim"].sentences[0].text
+    assert "does not care" in found["judgemental_language"].sentences[0].terms[0]
+    assert _scores(result)["professional_tone"] == 1 and not result.proceeds_to_panel
+
+
+def test_no_remark_in_plain_findings() -> None:
+    from mipr_rules.mipr.measures.remarks import remarks_in
+
+    assert remarks_in("Two of the 8 staff said the training was hard to follow. Staff spoke Polish and English.") == []
+    assert remarks_in('One relative said, "The foreign staff cannot understand me."') == []

@@ -12,6 +12,7 @@ from mipr_rules.mipr.measures.overview import ReportFacts
 from mipr_rules.mipr.measures.quality import QualityFacts
 from mipr_rules.mipr.measures.ratings import RatingFacts
 from mipr_rules.mipr.measures.recommendations import RecommendationFacts
+from mipr_rules.mipr.measures.remarks import RemarkFacts
 from mipr_rules.mipr.measures.risks import RiskFacts
 from mipr_rules.mipr.measures.signals import SignalFacts
 from mipr_rules.mipr.report import Report
@@ -25,6 +26,7 @@ CALCULATORS = (
     RatingFacts(),
     SignalFacts(),
     QualityFacts(),
+    RemarkFacts(),
 )
 """Every report calculator, in the order their facts are produced."""
 
