@@ -81,3 +81,26 @@ def check_blocks(count: int, where: str) -> None:
     """Refuse a document of more than ``MAX_BLOCKS`` paragraphs, naming the cap."""
     if count > MAX_BLOCKS:
         raise InputError(f"{where}: more than {MAX_BLOCKS} paragraphs, above the MIPR_REPORT_MAX_PARAGRAPHS cap")
+
+
+_ENGLISH = frozenset(
+    ["the", "and", "of", "to", "a", "in", "was", "were", "we", "is", "are", "that", "for", "with", "on", "by", "at", "as", "it", "had", "have", "has", "be", "this", "from", "their", "they", "not", "people", "staff", "or", "an", "all", "there", "which", "who"]
+)
+MIN_WORDS_FOR_LANGUAGE = 80
+"""Fewest words of prose before the language of a report is judged."""
+MIN_ENGLISH_SHARE = 0.12
+"""Least share of common English words in a report's prose (English prose has about 0.35-0.45; Spanish,
+French or Welsh prose under 0.05)."""
+
+
+def check_english(text: str, where: str) -> None:
+    """Refuse a report whose prose is not English (it would otherwise fail as spelling), naming why."""
+    words = [w.lower() for w in text.split() if w.isalpha()]
+    if len(words) < MIN_WORDS_FOR_LANGUAGE:
+        return
+    share = sum(1 for w in words if w in _ENGLISH) / len(words)
+    if share < MIN_ENGLISH_SHARE:
+        raise InputError(
+            f"{where}: the report does not appear to be in English ({share:.0%} common English words in its "
+            "prose); mipr-2025 reviews English reports (CQC's language)"
+        )

@@ -21,6 +21,7 @@ from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, RulesetError
 from mipr_rules.mipr.criteria import AREAS, BY_ID, CRITERIA, RATING_OF_SCORE, Criterion
+from mipr_rules.mipr.limits import check_english
 from mipr_rules.mipr.locate import MEASURES, Sentence, describe, locate
 from mipr_rules.mipr.reading import FORMATS, read_report
 from mipr_rules.mipr.report import Report
@@ -443,6 +444,8 @@ def review_file(
 ) -> ReviewReport:
     """Read the report at ``path`` (by extension) and review it, with ``config``'s parameter overrides."""
     report = read_report(path)
+    prose = " ".join([report.executive_summary, report.methodology, *(f.narrative for f in report.findings)])
+    check_english(prose, str(path))
     own = evaluator is None
     engine = evaluator or Evaluator(processes=1)
     try:

@@ -61,3 +61,10 @@ def test_a_markdown_report_of_too_many_paragraphs_is_refused(tmp_path: Path) -> 
     path.write_text("# T\n\n" + "a\n\n" * 25_000, encoding="utf-8")
     code, output, seconds = _review(path)
     assert code == 2 and "MIPR_REPORT_MAX_PARAGRAPHS cap" in output and seconds < 5
+
+
+def test_a_report_not_in_english_is_refused_not_failed_as_spelling() -> None:
+    path = Path(__file__).parents[1] / "fixtures" / "mipr" / "corpus" / "ashgrove-spanish.md"
+    code, output, seconds = _review(path)
+    assert code == 2 and "does not appear to be in English" in output and seconds < 5
+    assert "spelling" not in output
