@@ -84,7 +84,44 @@ def check_blocks(count: int, where: str) -> None:
 
 
 _ENGLISH = frozenset(
-    ["the", "and", "of", "to", "a", "in", "was", "were", "we", "is", "are", "that", "for", "with", "on", "by", "at", "as", "it", "had", "have", "has", "be", "this", "from", "their", "they", "not", "people", "staff", "or", "an", "all", "there", "which", "who"]
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "a",
+        "in",
+        "was",
+        "were",
+        "we",
+        "is",
+        "are",
+        "that",
+        "for",
+        "with",
+        "on",
+        "by",
+        "at",
+        "as",
+        "it",
+        "had",
+        "have",
+        "has",
+        "be",
+        "this",
+        "from",
+        "their",
+        "they",
+        "not",
+        "people",
+        "staff",
+        "or",
+        "an",
+        "all",
+        "there",
+        "which",
+        "who",
+    ]
 )
 MIN_WORDS_FOR_LANGUAGE = 80
 """Fewest words of prose before the language of a report is judged."""
