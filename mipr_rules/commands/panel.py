@@ -26,6 +26,7 @@ from mipr_rules.mipr.panel_record import (
     PanelRecord,
     ReportRef,
     StageReview,
+    file_digest,
     json_schema,
     load_record,
     save_record,
@@ -112,7 +113,7 @@ def init(file: Path, report_path: Path | None, location_id: str | None, location
 
             report = read_report(report_path)
             record = PanelRecord(
-                ReportRef(report.location.id, report.location.name, str(report_path)),
+                ReportRef(report.location.id, report.location.name, str(report_path), file_digest(report_path)),
                 factual_accuracy_review=report.factual_accuracy_review,
                 publication_consent=report.publication_consent,
             )
@@ -230,6 +231,13 @@ def provider(file: Path, review_date: dt.date | None, consent: str | None, conse
     help="Exit 1 if a rule at or above this severity fired, or ('blocked') if publication is blocked.",
 )
 @click.option("--explain", is_flag=True, help="Show the facts and parameters behind each condition.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The report file: its pre-check is run and bound to the record by digest.",
+)
 def verify(
     file: Path,
     as_of: dt.date | None,
@@ -238,6 +246,7 @@ def verify(
     fmt: str,
     fail_on: str | None,
     explain: bool,
+    report_path: Path | None,
 ) -> None:
     """Work out the verified score and whether the report may be published (and, if not, why)."""
     try:
@@ -248,6 +257,7 @@ def verify(
             ruleset_id=ruleset_id,
             config=load_config(config_path),
             explain=explain,
+            report_path=report_path,
         )
         emit(result, fmt)
     except MiprRulesError as exc:

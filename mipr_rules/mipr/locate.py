@@ -15,6 +15,7 @@ import attrs
 
 from mipr_rules.mipr.measures.common import own_names
 from mipr_rules.mipr.measures.language import text_parts
+from mipr_rules.mipr.measures.signals import signal_sentences
 from mipr_rules.mipr.measures.text import TextMeasures, measure_text, sentences, unquoted
 from mipr_rules.mipr.measures.wordlists import phrase_pattern
 from mipr_rules.mipr.quality_statements import BY_ID
@@ -38,7 +39,7 @@ _TERMS: dict[str, Callable[[TextMeasures], tuple[str, ...]]] = {
 }
 """Measures (a rule's ``emit.measure``) whose terms the measures list, and how to get them."""
 
-MEASURES = (*_TERMS, "spacing", "long_sentences")
+MEASURES = (*_TERMS, "spacing", "long_sentences", "adverse_event", "remark")
 """Every ``emit.measure`` a rule may name."""
 
 _PARTS = {
@@ -75,7 +76,7 @@ def _statement(statement: str) -> str:
 def describe(subject: str) -> str:
     """A readable name for a fact's subject: ``text:finding:S8`` → ``narrative of the finding on S8 …``."""
     kind, _, rest = subject.partition(":")
-    if kind == "report":
+    if kind in ("report", "quality"):
         return "the report as a whole"
     if kind == "statement":
         return f"quality statement {_statement(rest)}"
@@ -83,6 +84,11 @@ def describe(subject: str) -> str:
         return f"finding on {_statement(rest)}"
     if kind in ("risk", "recommendation"):
         return f"{kind} {rest}"
+    if kind == "remark":
+        return f"sentence {rest.rpartition(':')[2]} of the {describe(rest.rpartition(':')[0])}"
+    if kind == "signal":
+        statement, _, category = rest.partition(":")
+        return f"finding on {_statement(statement)} ({category.replace('_', ' ')})"
     if kind == "key_question":
         return f"key question {rest}"
     if kind == "text":
@@ -135,7 +141,21 @@ def _long(all_sentences: list[str], limit: float) -> list[Sentence]:
 
 
 def locate(report: Report, subject: str, measure: str, parameters: Mapping[str, Any]) -> tuple[Sentence, ...]:
-    """The sentences of the text ``subject`` (``text:…``) that hold what ``measure`` counts."""
+    """The sentences of the text ``subject`` (``text:…``) that hold what ``measure`` counts.
+
+    For ``adverse_event`` the subject is a ``signal:S3:category`` and the sentences are numbered over the
+    finding's narrative and then its evidence references.
+    """
+    if measure == "adverse_event":
+        return tuple(Sentence(i, _excerpt(text)) for i, text in signal_sentences(report, subject))
+    if measure == "remark":
+        text_subject, _, number = subject.removeprefix("remark:").rpartition(":")
+        remark_part = next((p for p in text_parts(report) if p.subject == text_subject), None)
+        remark_sentences = sentences(remark_part.text) if remark_part is not None else []
+        index = int(number) if number.isdigit() else 0
+        if 0 < index <= len(remark_sentences):
+            return (Sentence(index, _excerpt(remark_sentences[index - 1])),)
+        return ()
     part = next((p for p in text_parts(report) if p.subject == subject), None)
     if part is None:
         return ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mipr_rules.errors import InputError
+from mipr_rules.mipr import limits
 from mipr_rules.mipr.outline import (
     BLOCK_LABEL,
     SCORE_LINE,
@@ -17,27 +17,39 @@ from mipr_rules.mipr.outline import (
     Block,
     Kind,
     read_outline,
+    table_blocks,
 )
 from mipr_rules.mipr.quality_statements import BY_ID
 from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, Report, Risk
 from mipr_rules.model.vocabulary import KeyQuestion
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-_BULLET = re.compile(r"^ {0,3}[-*+]\s+(.*)$")
+_BULLET = re.compile(r"^\s{0,8}(?:[-*+\u2022]|\d{1,2}[.)])\s+(.*)$")
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|?\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^ {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
 
 
 def markdown_blocks(text: str, name: str) -> list[Block]:
     """Cut Markdown into headings, paragraphs (wrapped lines joined) and bullets (with continuations).
 
-    HTML comments and thematic breaks (``---``) are skipped; only ``#``-style headings of level 1-3 are
-    part of the convention.
+    HTML comments and thematic breaks (``---``) are skipped. Headings of level 4 or more are read as
+    paragraphs of the section they are in; numbered lists are bullets; pipe tables are read as Word tables
+    are (``outline.table_blocks``).
     """
     blocks: list[Block] = []
     lines: list[str] = []
     kind = Kind.PARAGRAPH
     start = 0
     in_comment = False
+    table: list[list[str]] = []
+    table_start = 0
+
+    def flush_table() -> None:
+        nonlocal table
+        if table:
+            blocks.extend(table_blocks(table, f"{name}:{table_start}"))
+        table = []
 
     def flush() -> None:
         nonlocal lines
@@ -47,6 +59,14 @@ def markdown_blocks(text: str, name: str) -> list[Block]:
 
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
+        if not in_comment and (row := _TABLE_ROW.match(raw)) is not None:
+            flush()
+            if not table:
+                table_start = number
+            if not _TABLE_RULE.match(raw):
+                table.append([cell.strip() for cell in row[1].rstrip("|").split("|")])
+            continue
+        flush_table()
         if in_comment:
             in_comment = "-->" not in stripped
             continue
@@ -60,10 +80,6 @@ def markdown_blocks(text: str, name: str) -> list[Block]:
         if heading := _HEADING.match(stripped):
             flush()
             level = len(heading[1])
-            if level > 3:
-                raise InputError(
-                    f"{name}:{number}: heading level {level} is not part of the convention (use #, ## or ###)"
-                )
             blocks.append(Block(Kind.HEADING, heading[2].strip(), f"{name}:{number}", level))
             continue
         if bullet := _BULLET.match(raw):
@@ -74,6 +90,8 @@ def markdown_blocks(text: str, name: str) -> list[Block]:
             kind, start = Kind.PARAGRAPH, number
         lines.append(stripped)  # a wrapped line, or a bullet's continuation
     flush()
+    flush_table()
+    limits.check_blocks(len(blocks), name)
     return blocks
 
 

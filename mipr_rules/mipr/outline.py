@@ -15,10 +15,11 @@ from typing import Any
 import attrs
 
 from mipr_rules.errors import InputError
+from mipr_rules.mipr import tolerant
 from mipr_rules.mipr.quality_statements import BY_ID, ID_RANGES
 from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report
 from mipr_rules.mipr.structure import structure_report
-from mipr_rules.model.vocabulary import KeyQuestion
+from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
 
 
 class Kind(str, Enum):
@@ -68,7 +69,13 @@ FRONT_FIELDS = {
     "Publication consent": "publication_consent",
 }
 """Front-matter labels (before the first ``##``) → field."""
-SCOPE_FIELDS = {"Services": "services", "Quality statements": "quality_statements"}
+SCOPE_FIELDS = {
+    "Services": "services",
+    "Quality statements": "quality_statements",
+    "Excluded": "exclusions",
+    "Excluded key questions": "exclusions",
+    "Exclusions": "exclusions",
+}
 """Scope labels → field."""
 RISK_FIELDS = {"Kind": "kind", "Affects": "affects", "Severity": "severity", "Description": "description"}
 """Risk block labels → field; all required."""
@@ -88,6 +95,7 @@ _SOURCE_BY_LABEL = {label.lower(): source.value for source, label in EVIDENCE_SO
 _SOURCE_BY_LABEL.update({source.value: source.value for source in EvidenceSource})
 _SOURCE_BY_LABEL.update({source.value.replace("_", " "): source.value for source in EvidenceSource})
 _KQ_BY_NAME = {kq.value.lower(): kq for kq in KeyQuestion}
+_KQ_NAMES = {kq.value for kq in KeyQuestion}
 _EMPHASIS = re.compile(r"^([*_]{1,2})(.+?)\1(.*)$")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z -]*?)\s*:\s*(.*)$")
 BLOCK_LABEL = re.compile(r"^(Evidence|Risk|Recommendation)(?:\s+([^\s:]+))?\s*:?$", re.IGNORECASE)
@@ -141,6 +149,17 @@ class _Reader:
         self.risks: list[dict[str, Any]] = []
         self.recommendations: list[dict[str, Any]] = []
         self.seen_sections: set[str] = set()
+        self.notes: list[dict[str, str]] = []
+
+    def note(self, kind: str, block: Block, detail: str) -> None:
+        """Keep a reading note: what was read tolerantly or kept without scoring."""
+        self.notes.append({"kind": kind, "place": block.place, "detail": detail})
+
+    def skip(self, heading: Block, detail: str) -> None:
+        """Keep ``heading`` and everything under it up to the next heading of its level or above, unscored."""
+        self.note("unscored_section", heading, detail)
+        while (block := self.peek()) is not None and not (block.kind is Kind.HEADING and block.level <= heading.level):
+            self.take()
 
     # -- navigation -------------------------------------------------------------------------------
     def peek(self) -> Block | None:
@@ -172,29 +191,29 @@ class _Reader:
             if block.kind is not Kind.HEADING:  # pragma: no cover - body() consumes every non-heading
                 raise self.error(block, "text outside a section")
             self.take()
-            if block.level != 2:
-                raise self.error(block, f"expected a '##' section heading ({', '.join(SECTIONS)})")
+            if block.level >= 3:
+                self.skip(block, f"heading '{_plain(block.text)}' outside a key question")
+                continue
             self.section(block)
         self.data["findings"] = self.findings
+        self.data["reading_notes"] = self.notes
         self.data["risks"] = self.risks
         self.data["recommendations"] = self.recommendations
         return self.data, self.places
 
     def fields(self, heading: Block, known: dict[str, str], what: str) -> dict[str, tuple[str, Block]]:
-        """The ``Label: value`` lines (bullets or paragraphs) under ``heading``."""
+        """The ``Label: value`` lines (bullets or paragraphs) under ``heading``; other lines are kept as notes."""
         found: dict[str, tuple[str, Block]] = {}
         for block in self.body():
             pair = _field(block)
-            if pair is None:
-                raise self.error(block, f"expected 'Label: value' lines in {what}")
-            label, value = pair
-            key = _lookup(known, label)
-            if key is None:
-                expected = ", ".join(known)
-                raise self.error(block, f"unknown field {label!r} in {what}; expected one of {expected}")
+            key = None if pair is None else _lookup(known, pair[0])
+            if pair is None or key is None:
+                label = "text" if pair is None else f"field '{pair[0]}'"
+                self.note("unscored_section", block, f"{label} in {what}")
+                continue
             if key in found:
-                raise self.error(block, f"{label!r} given twice in {what}")
-            found[key] = (value, block)
+                raise self.error(block, f"{pair[0]!r} given twice in {what}")
+            found[key] = (pair[1], block)
         return found
 
     def front_matter(self, title: Block) -> None:
@@ -235,13 +254,18 @@ class _Reader:
 
     def section(self, heading: Block) -> None:
         name = _plain(heading.text)
-        lowered = name.lower()
-        canonical = next((s for s in SECTIONS if s.lower() == lowered), None)
+        canonical = tolerant.section(name)
         if canonical is None:
-            raise self.error(heading, f"unknown section; expected one of {', '.join(SECTIONS)}")
-        if canonical in self.seen_sections:
-            raise self.error(heading, f"second '{canonical}' section")
+            self.skip(heading, f"section '{name}'")
+            return
+        kq, exact = tolerant.key_question(name)
+        if kq is not None and not exact:
+            self.note("non_cqc_spelling", heading, f"key question written '{name}' (CQC: '{kq.value}')")
+        if canonical in self.seen_sections and canonical not in _KQ_NAMES:
+            self.skip(heading, f"second '{canonical}' section")
+            return
         self.seen_sections.add(canonical)
+        lowered = canonical.lower()
         if canonical == SECTION_SCOPE:
             self.scope(heading)
         elif canonical in (SECTION_SUMMARY, SECTION_METHODOLOGY):
@@ -256,16 +280,18 @@ class _Reader:
             self.key_question(heading, _KQ_BY_NAME[lowered])
 
     def prose(self, heading: Block) -> str:
+        """The paragraphs and bullets under ``heading``, and under its sub-headings, as paragraphs."""
         paragraphs = []
-        for block in self.body():
-            if block.kind is Kind.BULLET:
-                raise self.error(block, f"bullets are not part of the '{_plain(heading.text)}' section")
+        while (block := self.peek()) is not None and not (block.kind is Kind.HEADING and block.level <= 2):
+            self.take()
             paragraphs.append(block.text)
         return "\n\n".join(paragraphs)
 
     def scope(self, heading: Block) -> None:
         fields = self.fields(heading, SCOPE_FIELDS, "the Scope section")
         scope: dict[str, Any] = {}
+        if "exclusions" in fields:
+            scope["exclusions"] = self.exclusions(*fields["exclusions"])
         if "services" in fields:
             scope["services"] = _split(fields["services"][0], ";")
             self.places["$.scope.services"] = fields["services"][1].place
@@ -275,9 +301,42 @@ class _Reader:
         self.data["scope"] = scope
         self.places["$.scope"] = heading.place
 
+    def exclusions(self, value: str, block: Block) -> dict[str, str]:
+        """``Responsive: reason; Caring (reason)`` → key question → reason."""
+        out: dict[str, str] = {}
+        for item in _split(value, ";"):
+            match = re.match(r"^([A-Za-z -]+?)\s*(?:[:(\u2013\u2014]|\s-\s|$)\s*(.*?)\)?$", item)
+            kq = tolerant.key_question(match[1])[0] if match else None
+            if kq is None or match is None:
+                self.note("unscored_section", block, "exclusion not naming a key question")
+                continue
+            out[kq.value] = match[2].strip()
+        return out
+
     def ratings(self, heading: Block) -> None:
-        known = {kq.value: kq.value for kq in KeyQuestion} | {"Overall": "overall"}
-        fields = self.fields(heading, known, "the Proposed ratings section")
+        fields: dict[str, tuple[str, Block]] = {}
+        for block in self.body():
+            pair = _field(block)
+            if pair is None:
+                self.note("unscored_section", block, "line in the Proposed ratings section")
+                continue
+            label = pair[0]
+            kq, exact_kq = tolerant.key_question(label)
+            if kq is not None:
+                key = kq.value
+                if not exact_kq:
+                    self.note("non_cqc_spelling", block, f"key question written '{label}' (CQC: '{key}')")
+            elif label.lower() in ("overall", "overall rating"):
+                key = "overall"
+            else:
+                self.note("unscored_section", block, f"rating of '{label}'")
+                continue
+            found, exact = tolerant.rating(pair[1])
+            if found is None:
+                raise self.error(block, f"expected a rating ({', '.join(r.value for r in RatingValue)})")
+            if not exact:
+                self.note("non_cqc_spelling", block, f"rating written '{pair[1]}' (CQC: '{found.value}')")
+            fields[key] = (found.value, block)
         key_questions: dict[str, Any] = {}
         for key, (value, block) in fields.items():
             if key == "overall":
@@ -290,36 +349,53 @@ class _Reader:
 
     # -- findings ------------------------------------------------------------------------------------
     def key_question(self, heading: Block, kq: KeyQuestion) -> None:
-        for stray in self.body():
-            raise self.error(stray, "text under a key question must be inside a '###' quality statement section")
-        while (block := self.peek()) is not None and block.kind is Kind.HEADING and block.level == 3:
-            self.finding(self.take(), kq)
+        stray = list(self.body())
+        if stray:
+            self.note("unscored_section", stray[0], f"text under '{kq.value}' before its first quality statement")
+        while (block := self.peek()) is not None and block.kind is Kind.HEADING and block.level >= 3:
+            if self.starts_finding(block):
+                self.finding(self.take(), kq)
+            else:
+                self.skip(self.take(), f"heading '{_plain(block.text)}' under '{kq.value}'")
 
     def finding(self, heading: Block, kq: KeyQuestion) -> None:
-        match = _STATEMENT.match(_plain(heading.text))
-        statement = match[1].upper() if match else ""
-        if statement not in BY_ID:
-            raise self.error(heading, f"expected a quality statement id ({ID_RANGES}) at the start of the heading")
+        text = _plain(heading.text)
+        match = _STATEMENT.match(text)
+        identifier = match[1].upper() if match else ""
+        title = match[2].strip() if match else text
+        statement = identifier if identifier in BY_ID else (tolerant.statement_by_title(title) if not match else None)
+        if statement is not None and identifier and not tolerant.title_fits(statement, title):
+            statement = None if tolerant.is_kloe(identifier, title) else statement
+            if statement is not None:
+                self.note("statement_title_mismatch", heading, f"{identifier} titled '{title}'")
+        if statement is None:
+            if (identifier and tolerant.is_kloe(identifier, title)) or "kloe" in text.lower():
+                self.note("kloe_heading", heading, f"'{text}' read as a KLOE-era key line of enquiry, not scored")
+            else:
+                self.note("unscored_section", heading, f"heading '{text}' names no quality statement ({ID_RANGES})")
+            self.skip_body(heading)
+            return
         if BY_ID[statement].key_question is not kq:
-            raise self.error(
+            self.note(
+                "statement_title_mismatch",
                 heading,
-                f"quality statement {statement} belongs under "
-                f"'{BY_ID[statement].key_question.value}', not '{kq.value}'",
+                f"quality statement {statement} under '{kq.value}'; it belongs under "
+                f"'{BY_ID[statement].key_question.value}'",
             )
         path = f"$.findings[{len(self.findings)}]"
         finding: dict[str, Any] = {"statement": statement}
         self.places[path] = heading.place
         narrative: list[str] = []
         evidence: list[dict[str, Any]] = []
-        for block in self.body():
+        for block in self.finding_body():
             text = _plain(block.text)
-            if block.kind is Kind.BULLET:
-                raise self.error(block, "bullet outside an Evidence or Risk block")
+            if block.kind is Kind.BULLET and SCORE_LINE.match(text) is None:
+                narrative.append(block.text)
+                continue
             if (score := SCORE_LINE.match(text)) is not None:
                 if "score" in finding:
                     raise self.error(block, f"'Score:' given twice for {statement}")
-                value = score[1].strip()
-                finding["score"] = int(value) if value.isdigit() else value
+                finding["score"] = self.score(score[1].strip(), block)
                 self.places[f"{path}.score"] = block.place
             elif (label := BLOCK_LABEL.match(text)) is not None:
                 kind = label[1].lower()
@@ -332,28 +408,58 @@ class _Reader:
             else:
                 narrative.append(block.text)
         if "score" not in finding:
-            raise self.error(heading, f"{statement} section without 'Score:'")
+            self.note("unscored_finding", heading, f"{statement} section without 'Score:'")
+            return
         finding["narrative"] = "\n\n".join(narrative)
         finding["evidence"] = evidence
         self.findings.append(finding)
+
+    def starts_finding(self, block: Block) -> bool:
+        """Whether a heading starts a finding: level 3, or deeper with a quality-statement id first."""
+        if block.kind is not Kind.HEADING or block.level < 3:
+            return False
+        match = _STATEMENT.match(_plain(block.text))
+        return block.level == 3 or (match is not None and match[1].upper() in BY_ID)
+
+    def finding_body(self) -> Iterator[Block]:
+        """The blocks of a finding: up to the next section or finding; minor headings read as paragraphs."""
+        while (block := self.peek()) is not None and not (
+            block.kind is Kind.HEADING and (block.level <= 2 or self.starts_finding(block))
+        ):
+            taken = self.take()
+            yield Block(Kind.PARAGRAPH, taken.text, taken.place) if taken.kind is Kind.HEADING else taken
+
+    def skip_body(self, heading: Block) -> None:
+        """Pass over the blocks under a finding heading that is not read as a quality statement."""
+        for _ in self.finding_body():
+            pass
+
+    def score(self, value: str, block: Block) -> int | str:
+        """A score as written: ``3``, ``3/4``, ``3 (Good)``, or a rating word in any spelling (noted)."""
+        digit = re.match(r"^(\d+)(?:\s*(?:/|out of|of)\s*4)?\b", value)
+        if digit:
+            return int(digit[1])  # the converter refuses a number outside 1-4, naming the place
+        word, exact = tolerant.rating(value)
+        if word is None:
+            return value  # the converter names the place and what was expected
+        if not exact:
+            self.note("non_cqc_spelling", block, f"score written '{value}' (CQC: '{word.value}')")
+        return word.value
 
     def bullets(self) -> Iterator[Block]:
         while (block := self.peek()) is not None and block.kind is Kind.BULLET:
             yield self.take()
 
     def evidence(self, label: Block, items: list[dict[str, Any]], path: str) -> None:
-        count = 0
         for block in self.bullets():
             pair = _field(block)
             source = _SOURCE_BY_LABEL.get(pair[0].lower()) if pair else None
             if pair is None or source is None:
-                labels = ", ".join(EVIDENCE_SOURCE_LABELS.values())
-                raise self.error(block, f"expected 'Source: reference' with a source of {labels}")
+                source, reference = _infer_source(block.text), block.text
+            else:
+                reference = pair[1]
             self.places[f"{path}[{len(items)}]"] = block.place
-            items.append({"source": source, "reference": pair[1]})
-            count += 1
-        if count == 0:
-            raise self.error(label, "Evidence block without items ('- Source: reference' lines)")
+            items.append({"source": source, "reference": reference})
 
     def block_fields(self, label: Block, what: str, known: dict[str, str]) -> dict[str, tuple[str, Block]]:
         found: dict[str, tuple[str, Block]] = {}
@@ -389,10 +495,11 @@ class _Reader:
         for block in self.body():
             text = _plain(block.text)
             label = BLOCK_LABEL.match(text)
-            if block.kind is Kind.BULLET or label is None or label[1].lower() != "recommendation":
-                raise self.error(block, "expected 'Recommendation REC1' blocks in the Recommendations section")
-            if not label[2]:
-                raise self.error(block, "Recommendation block without an id ('Recommendation REC1')")
+            if block.kind is Kind.BULLET or label is None or label[1].lower() != "recommendation" or not label[2]:
+                self.note(
+                    "unscored_section", block, "text in the Recommendations section outside a Recommendation block"
+                )
+                continue
             fields = self.block_fields(block, "Recommendation", RECOMMENDATION_FIELDS)
             for name in RECOMMENDATION_REQUIRED:
                 if RECOMMENDATION_FIELDS[name] not in fields:
@@ -404,6 +511,32 @@ class _Reader:
                 rec[key] = _split(value) if key in LIST_FIELDS else value
                 self.places[f"{path}.{key}"] = field_block.place
             self.recommendations.append(rec)
+
+
+_SOURCE_HINTS = (
+    ("relative", ("relative", "relatives", "family", "families", "next of kin")),
+    ("partner", ("partner", "partners", "commissioner", "local authority", "gp", "district nurse", "professional")),
+    ("staff_interview", ("staff", "manager", "interview", "interviews", "carer", "carers", "nurse", "nurses")),
+    ("person_using_service", ("people", "person", "resident", "residents", "told us")),
+    ("observation", ("observed", "observation", "we saw", "sofi")),
+)
+
+
+def _infer_source(text: str) -> str:
+    """The kind of source an unlabelled evidence bullet most likely is (documentation if nothing says)."""
+    lowered = f" {text.lower()} "
+    for source, hints in _SOURCE_HINTS:
+        if any(re.search(rf"\b{re.escape(h)}\b", lowered) for h in hints):
+            return source
+    return "documentation"
+
+
+def table_blocks(rows: Sequence[Sequence[str]], place: str) -> list[Block]:
+    """A Word or Markdown table as the convention's blocks (``tolerant.table_rows``), each placed at ``place``."""
+    return [
+        Block(Kind.BULLET if kind == "bullet" else Kind.PARAGRAPH, text, place)
+        for kind, text in tolerant.table_rows(rows)
+    ]
 
 
 def read_outline(blocks: Sequence[Block], source: str) -> Report:

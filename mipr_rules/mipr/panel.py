@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,7 +24,7 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import RulesetError
 from mipr_rules.mipr.criteria import CRITERIA
 from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
-from mipr_rules.mipr.panel_record import STAGES, PanelRecord
+from mipr_rules.mipr.panel_record import STAGES, PanelRecord, PreCheck, file_digest
 from mipr_rules.mipr.scoring import Policy
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -33,6 +34,7 @@ DEFAULT_RULESET = "mipr-panel-2025"
 """The ruleset ``mipr panel verify`` runs unless told otherwise."""
 
 CONDITIONS = (
+    "pre_check",
     "stage_1_review",
     "stage_2_review",
     "moderation",
@@ -229,6 +231,21 @@ def verify(
     return PanelVerification(path, record, as_of, ruleset, dict(compiled.parameters), scores, hits, explain)
 
 
+def run_pre_check(report_path: Path, as_of: dt.date, evaluator: Evaluator, config: Config | None) -> PreCheck:
+    """``mipr review`` of the report file, summarised for a panel record with the file's digest."""
+    from mipr_rules.mipr.review import review_file
+
+    result = review_file(report_path, as_of=as_of, config=config, evaluator=evaluator)
+    ruleset = result.ruleset
+    return PreCheck(
+        file_digest(report_path),
+        result.proceeds_to_panel,
+        result.overall.rating.value,
+        f"{ruleset.id} {ruleset.version}",
+        as_of,
+    )
+
+
 def verify_record(
     record: PanelRecord,
     *,
@@ -238,11 +255,18 @@ def verify_record(
     config: Config | None = None,
     evaluator: Evaluator | None = None,
     explain: bool = False,
+    report_path: Path | None = None,
 ) -> PanelVerification:
-    """Verify ``record`` with the installed ruleset ``ruleset_id`` and ``config``'s parameter overrides."""
+    """Verify ``record`` with the installed ruleset ``ruleset_id`` and ``config``'s parameter overrides.
+
+    With ``report_path``, the pre-check of that exact file is run first and bound to the record (its
+    digest against the one the record names): a report that did not proceed is not publishable.
+    """
     own = evaluator is None
     engine = evaluator or Evaluator(processes=1)
     try:
+        if report_path is not None:
+            record = attrs.evolve(record, pre_check=run_pre_check(report_path, as_of, engine, config))
         ruleset = Catalogue.installed(engine.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset) if config is not None else None
         return verify(

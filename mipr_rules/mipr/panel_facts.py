@@ -10,6 +10,10 @@ Fields (a field whose value is unknown is left out, never null):
 | Field | Type | Meaning |
 |---|---|---|
 | ``location_id`` | string | The report's location |
+| ``pre_check_recorded`` | boolean | The record holds the ``mipr review`` pre-check of a report file |
+| ``pre_check_proceeds`` | boolean | That pre-check let the report proceed to the panel (left out if none) |
+| ``pre_check_rating`` | string | Its overall rating (left out if none) |
+| ``report_digest_matches`` | boolean | The pre-checked file is the one named by digest (left out unless both known) |
 | ``reviews`` | integer | Stage reviews recorded |
 | ``stage_1_reviewers``, ``stage_2_reviewers`` | integer | Reviewers of each stage |
 | ``stage_1_unscored``, ``stage_2_unscored`` | integer | Criteria no reviewer of the stage scored (of 13) |
@@ -53,6 +57,10 @@ FACT_TYPE = FactType(
     "A report's two-stage panel review, verified score, factual-accuracy review and consent",
     {
         "location_id": STR,
+        "pre_check_recorded": BOOL,
+        "pre_check_proceeds": BOOL,
+        "pre_check_rating": STR,
+        "report_digest_matches": BOOL,
         "reviews": INT,
         "stage_1_reviewers": INT,
         "stage_2_reviewers": INT,
@@ -148,6 +156,14 @@ class PanelFacts:
         reviewers = {s: {r.reviewer for r in record.stage(s)} for s in STAGES}
         fields: dict[str, Any] = {
             "location_id": record.report.location_id if record.report else None,
+            "pre_check_recorded": record.pre_check is not None,
+            "pre_check_proceeds": record.pre_check.proceeds if record.pre_check else None,
+            "pre_check_rating": (record.pre_check.rating or None) if record.pre_check else None,
+            "report_digest_matches": (
+                record.pre_check.sha256 == record.report.sha256
+                if record.pre_check and record.report and record.report.sha256
+                else None
+            ),
             "reviews": len(record.reviews),
             "moderated": record.moderation is not None,
             "moderated_criteria": len(settled),

@@ -52,6 +52,24 @@ class ReportRef:
     """Its name."""
     file: str | None = None
     """The report file, as given when the record was started."""
+    sha256: str | None = None
+    """SHA-256 digest of the report file's bytes: names the exact report the panel reviews."""
+
+
+@attrs.frozen
+class PreCheck:
+    """The ``mipr review`` pre-check of the report, as run on the exact file the digest names."""
+
+    sha256: str
+    """SHA-256 digest of the report file that was pre-checked."""
+    proceeds: bool
+    """Whether the pre-check let the report proceed to the panel."""
+    rating: str = ""
+    """The pre-check's overall rating."""
+    ruleset: str = ""
+    """The ruleset id and version that ran."""
+    as_of: dt.date | None = None
+    """The as-of date of the pre-check."""
 
 
 @attrs.frozen
@@ -100,6 +118,8 @@ class PanelRecord:
     """Whether the provider consents to publication in the public directory."""
     publication_consent_date: dt.date | None = None
     """When the consent (or its withdrawal) was recorded."""
+    pre_check: PreCheck | None = None
+    """The pre-check of the report, when run (``mipr panel verify --report``) or recorded."""
 
     @property
     def key(self) -> str:
@@ -109,6 +129,20 @@ class PanelRecord:
     def stage(self, stage: int) -> tuple[StageReview, ...]:
         """The reviews of one stage."""
         return tuple(r for r in self.reviews if r.stage == stage)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks (bounded memory)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    return digest.hexdigest()
 
 
 def schema_path() -> Path:
@@ -197,7 +231,14 @@ def to_data(record: PanelRecord) -> dict[str, Any]:
     if data.get("moderation"):
         scores = data["moderation"]["scores"]
         data["moderation"]["scores"] = {c: scores[c] for c in CRITERION_IDS if c in scores}
-    order = ["report", "factual_accuracy_review", "publication_consent", "publication_consent_date", "reviews"]
+    order = [
+        "report",
+        "pre_check",
+        "factual_accuracy_review",
+        "publication_consent",
+        "publication_consent_date",
+        "reviews",
+    ]
     ordered = {k: data[k] for k in [*order, "moderation"] if k in data}
     out: dict[str, Any] = clean(ordered)
     return out

@@ -192,6 +192,8 @@ class Scope:
     """Services or service types reviewed, e.g. ``Residential care for older people``."""
     quality_statements: tuple[StatementId, ...] = ()
     """The quality statements in scope, by id."""
+    exclusions: Mapping[KeyQuestion, str] = attrs.field(factory=dict)
+    """Key questions deliberately left out of the inspection, each with the reason given (may be empty)."""
 
 
 @attrs.frozen
@@ -267,6 +269,29 @@ class ProposedRatings:
 
 
 @attrs.frozen
+class ReadingNote:
+    """Something the reader kept but did not score, or read tolerantly: reported, never silently dropped."""
+
+    kind: str
+    """``unscored_section``, ``unscored_finding``, ``kloe_heading``, ``statement_title_mismatch`` or
+    ``non_cqc_spelling``."""
+    place: str
+    """Where it was written (``report.md:42``)."""
+    detail: str
+    """What it is, e.g. the heading's title or the spelling found (the report's own words, never a record)."""
+
+
+READING_NOTE_KINDS = (
+    "unscored_section",
+    "unscored_finding",
+    "kloe_heading",
+    "statement_title_mismatch",
+    "non_cqc_spelling",
+)
+"""The kinds of ``ReadingNote``."""
+
+
+@attrs.frozen
 class Report:
     """A mock-inspection report."""
 
@@ -294,6 +319,8 @@ class Report:
     """Date the provider reviewed the draft for factual accuracy, if it has."""
     publication_consent: bool = False
     """Whether the provider consents to publication in the public directory."""
+    reading_notes: tuple[ReadingNote, ...] = ()
+    """What the Markdown or Word reader kept without scoring or read tolerantly (empty for YAML and JSON)."""
 
     @property
     def last_visit(self) -> dt.date:

@@ -22,11 +22,12 @@ from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, RulesetError
 from mipr_rules.mipr.criteria import AREAS, BY_ID, CRITERIA, RATING_OF_SCORE, Criterion
+from mipr_rules.mipr.limits import check_english
 from mipr_rules.mipr.locate import MEASURES, Sentence, describe, locate
 from mipr_rules.mipr.reading import FORMATS, read_report
 from mipr_rules.mipr.report import Report
 from mipr_rules.mipr.review_score import CriterionScores
-from mipr_rules.mipr.scoring import Overall, Policy, criterion_score, rating_words
+from mipr_rules.mipr.scoring import Overall, Policy, measured_score, rating_words
 from mipr_rules.model.vocabulary import RatingValue
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -62,6 +63,11 @@ def check_review_ruleset(ruleset: Ruleset) -> None:
             )
         if "deduction" not in rule.emit or not isinstance(rule.emit.get("needs_human"), bool):
             raise RulesetError(f"{where}: rule {rule.id}: emit needs 'deduction' and 'needs_human' (true or false)")
+        for key in ("basis", "cap", "ceiling"):
+            if key in rule.emit and not (
+                isinstance(rule.emit[key], (int, str)) and not isinstance(rule.emit[key], bool)
+            ):
+                raise RulesetError(f"{where}: rule {rule.id}: emit.{key} must be a score from 1 to 4")
         measure = rule.emit.get("measure")
         if measure is not None and measure not in MEASURES:
             raise RulesetError(f"{where}: rule {rule.id}: emit.measure must be one of {', '.join(MEASURES)}")
@@ -78,6 +84,20 @@ def _deduction(hit: RuleHit) -> int:
     return number
 
 
+def _level(hit: RuleHit, key: str) -> int | None:
+    """``emit.basis`` or ``emit.cap`` of a hit as a score 1-4, None when the rule emits none."""
+    if key not in hit.emit:
+        return None
+    value = hit.emit[key]
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise RulesetError(f"rule {hit.rule_id}: emit.{key} {value!r} is not a whole number") from None
+    if not 1 <= number <= 4:
+        raise RulesetError(f"rule {hit.rule_id}: emit.{key} must be a score from 1 to 4")
+    return number
+
+
 @attrs.frozen
 class ReviewFinding:
     """One rule hit, as a finding against a criterion."""
@@ -90,6 +110,17 @@ class ReviewFinding:
     """Whether a person must confirm it."""
     sentences: tuple[Sentence, ...] = ()
     """For language findings: the sentences of the text that hold the fault."""
+    basis: int | None = None
+    """The highest score the measurement supports (``emit.basis``): the criterion was measured."""
+    cap: int | None = None
+    """A severe fault's limit on the criterion's score (``emit.cap``): it also stops the report at the gate."""
+    ceiling: int | None = None
+    """A fault's limit on the criterion's score that is not severe (``emit.ceiling``), e.g. outdated terms."""
+
+    @property
+    def measures(self) -> bool:
+        """Whether the finding shows the criterion was measured (a basis, a limit or a deduction)."""
+        return self.basis is not None or self.cap is not None or self.ceiling is not None or self.deduction > 0
 
     @property
     def where(self) -> str:
@@ -107,6 +138,9 @@ class ReviewFinding:
             "sentences": [s.as_dict() for s in self.sentences],
             "message": self.hit.message,
             "deduction": self.deduction,
+            "basis": self.basis,
+            "cap": self.cap,
+            "ceiling": self.ceiling,
             "needs_human": self.needs_human,
             "source": self.hit.source.as_dict(),
             "citation": self.hit.citation,
@@ -132,29 +166,51 @@ class CriterionResult:
         return sum(f.deduction for f in self.findings)
 
     @property
-    def score(self) -> int:
-        """4 less the deductions, not below 1."""
-        return criterion_score(f.deduction for f in self.findings)
+    def assessed(self) -> bool:
+        """Whether anything in the report measured the criterion (otherwise it is not assessed)."""
+        return any(f.measures for f in self.findings)
 
     @property
-    def rating(self) -> RatingValue:
-        """The rating word of the score."""
-        return RATING_OF_SCORE[self.score]
+    def status(self) -> str:
+        """``assessed`` or ``not_assessed``."""
+        return "assessed" if self.assessed else "not_assessed"
+
+    @property
+    def severe(self) -> int:
+        """Findings that cap the criterion."""
+        return sum(1 for f in self.findings if f.cap is not None)
+
+    @property
+    def score(self) -> int | None:
+        """Its basis, limited by caps, less the deductions, within 1-4; None when not assessed."""
+        if not self.assessed:
+            return None
+        bases = [f.basis for f in self.findings if f.basis is not None]
+        caps = [f.cap for f in self.findings if f.cap is not None]
+        caps += [f.ceiling for f in self.findings if f.ceiling is not None]
+        return measured_score(max(bases) if bases else None, caps, (f.deduction for f in self.findings))
+
+    @property
+    def rating(self) -> RatingValue | None:
+        """The rating word of the score; None when not assessed."""
+        return None if self.score is None else RATING_OF_SCORE[self.score]
 
     @property
     def needs_human(self) -> bool:
-        """Whether any finding asks a person to confirm it."""
-        return any(f.needs_human for f in self.findings)
+        """Whether any finding asks a person to confirm it, or nothing could measure the criterion."""
+        return not self.assessed or any(f.needs_human for f in self.findings)
 
     def as_dict(self, explain: bool = False) -> dict[str, Any]:
-        """``{"id", "area", "name", "score", "rating", "deductions", "findings", "needs_human"}``."""
+        """``{"id", "area", "name", "status", "score", "rating", "deductions", "findings", "needs_human"}``."""
         return {
             "id": self.criterion.id,
             "area": self.criterion.area,
             "name": self.criterion.name,
+            "status": self.status,
             "score": self.score,
-            "rating": self.rating.value,
+            "rating": None if self.rating is None else self.rating.value,
             "deductions": self.deductions,
+            "severe_faults": self.severe,
             "findings": [f.as_dict(explain) for f in self.findings],
             "needs_human": self.needs_human,
         }
@@ -190,13 +246,23 @@ class ReviewReport:
         """Whether the gate rule lets the report proceed to the panel."""
         return self.gate.emit["proceeds"] is True
 
+    @property
+    def not_assessed(self) -> tuple[str, ...]:
+        """Ids of the criteria nothing in the report measured."""
+        return tuple(c.criterion.id for c in self.criteria if not c.assessed)
+
+    @property
+    def severe_faults(self) -> int:
+        """Findings that cap their criterion."""
+        return sum(c.severe for c in self.criteria)
+
     def findings(self) -> list[ReviewFinding]:
         """Every finding of every criterion."""
         return [f for c in self.criteria for f in c.findings]
 
     def severities(self) -> list[str]:
         """Severity of every finding that deducts points (what ``--fail-on`` looks at; notes of 0 do not count)."""
-        return [f.hit.severity for f in self.findings() if f.deduction]
+        return [f.hit.severity for f in self.findings() if f.deduction or f.cap is not None or f.ceiling is not None]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr review --format json`` (docs/commands/review.md)."""
@@ -213,7 +279,14 @@ class ReviewReport:
             },
             "as_of": self.as_of.isoformat(),
             "criteria": [c.as_dict(self.explain) for c in self.criteria],
-            "overall": self.overall.as_dict(),
+            "overall": {
+                **self.overall.as_dict(),
+                "assessed": len(self.criteria) - len(self.not_assessed),
+                "not_assessed": len(self.not_assessed),
+                "severe_faults": self.severe_faults,
+            },
+            "not_assessed": list(self.not_assessed),
+            "unscored": [{"kind": n.kind, "place": n.place, "detail": n.detail} for n in self.report.reading_notes],
             "proceeds_to_panel": self.proceeds_to_panel,
             "gate": {
                 "rule": self.gate.rule_id,
@@ -235,10 +308,26 @@ class ReviewReport:
         rs = self.ruleset
         console.print(f"[dim]ruleset {rs.id} {rs.version} ({rs.framework}), as of {self.as_of}[/dim]")
         verdict = "proceeds to the panel" if self.proceeds_to_panel else "does not proceed to the panel"
+        if self.not_assessed:
+            console.print(
+                f"\n[bold magenta]{len(self.not_assessed)} of {len(self.criteria)} criteria not assessed[/] "
+                f"(nothing in the report measured them; no score, left out of the overall): "
+                f"{escape(', '.join(self.not_assessed))}"
+            )
+        if self.report.reading_notes:
+            console.print(
+                f"[bold magenta]{len(self.report.reading_notes)} part(s) read but not scored or read tolerantly:[/]"
+            )
+            for note in self.report.reading_notes:
+                console.print(
+                    f"  [dim]{escape(note.place)}:[/dim] {escape(note.kind.replace('_', ' '))}: {escape(note.detail)}"
+                )
         console.print(
-            f"\n[bold]Overall: {o.rating.value}[/bold] (score {o.score:g} of 4, {o.percentage}%, "
-            f"band {o.band.value}): {verdict}"
+            f"\n[bold]Overall: {o.rating.value}[/bold] (score {o.score:g} of 4 over "
+            f"{len(self.criteria) - len(self.not_assessed)} assessed criteria, {o.percentage}%, "
+            f"band {o.band.value}, {self.severe_faults} severe fault(s)): {verdict}"
         )
+        console.print(f"  [dim]{escape(self.gate.message)}[/dim]")
         for reason in o.limited_by:
             console.print(f"  [dim]limited: {escape(reason)}[/dim]")
         for area, title in AREAS.items():
@@ -246,16 +335,23 @@ class ReviewReport:
             console.rule(title)
             for result in (c for c in self.criteria if c.criterion.area == area):
                 human = "  [magenta]a person confirms[/magenta]" if result.needs_human else ""
-                style = _SCORE_STYLE[result.score]
-                console.print(
-                    f"[{style}]{result.score} {result.rating.value:<21}[/] [bold]{result.criterion.name}[/bold]{human}"
-                )
+                if result.score is None or result.rating is None:
+                    console.print(f"[magenta]- {'not assessed':<21}[/] [bold]{result.criterion.name}[/bold]{human}")
+                else:
+                    style = _SCORE_STYLE[result.score]
+                    console.print(
+                        f"[{style}]{result.score} {result.rating.value:<21}[/] "
+                        f"[bold]{result.criterion.name}[/bold]{human}"
+                    )
                 for f in result.findings:
                     self._finding_text(console, f)
 
     def _finding_text(self, console: Console, f: ReviewFinding) -> None:
         hit = f.hit
         points = f"-{f.deduction}" if f.deduction else " 0"
+        limit = f.cap if f.cap is not None else f.ceiling
+        if limit is not None:
+            points = f"≤{limit}" if not f.deduction else f"≤{limit}-{f.deduction}"
         human = " [magenta](a person confirms)[/magenta]" if f.needs_human else ""
         console.print(
             f"   [{_STYLE[hit.severity]}]{points} {hit.severity:<8}[/] {escape(f.where)}: {escape(hit.message)}{human}"
@@ -307,10 +403,18 @@ def review(
     for hit in evaluate_one(evaluator, compiled, report.location.id, report, as_of):
         measure = hit.emit.get("measure")
         found = locate(report, hit.subject, measure, compiled.parameters) if isinstance(measure, str) else ()
-        finding = ReviewFinding(hit, _deduction(hit), hit.emit["needs_human"] is True, found)
+        finding = ReviewFinding(
+            hit,
+            _deduction(hit),
+            hit.emit["needs_human"] is True,
+            found,
+            _level(hit, "basis"),
+            _level(hit, "cap"),
+            _level(hit, "ceiling"),
+        )
         by_criterion[str(hit.maps_to.mipr_criterion)].append(finding)
     results = tuple(CriterionResult(c, tuple(by_criterion[c.id])) for c in CRITERIA)
-    scores = CriterionScores({r.criterion.id: r.score for r in results})
+    scores = CriterionScores({r.criterion.id: r.score for r in results}, sum(r.severe for r in results))
     second = evaluate_one(evaluator, compiled, f"{report.location.id}:overall", scores, as_of)
     gates = [h for h in second if h.emit.get("result") == "gate"]
     if len(gates) != 1 or not isinstance(gates[0].emit.get("proceeds"), bool):
@@ -341,6 +445,8 @@ def review_file(
 ) -> ReviewReport:
     """Read the report at ``path`` (by extension) and review it, with ``config``'s parameter overrides."""
     report = read_report(path)
+    prose = " ".join([report.executive_summary, report.methodology, *(f.narrative for f in report.findings)])
+    check_english(prose, str(path))
     own = evaluator is None
     engine = evaluator or Evaluator(processes=1)
     try:

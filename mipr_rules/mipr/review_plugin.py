@@ -17,4 +17,3 @@ CALCULATORS = (ReviewScoreFacts(), PanelFacts())
 def mipr_register_fact_calculators(register: Any) -> None:
     for calculator in CALCULATORS:
         register(calculator)
-

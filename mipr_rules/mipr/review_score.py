@@ -9,7 +9,11 @@ Fields of ``mipr_review_score`` (subject ``overall``):
 
 | Field | Type | Meaning |
 |---|---|---|
-| ``criteria`` | integer | Criteria scored (13) |
+| ``criteria`` | integer | Criteria assessed (scored) |
+| ``not_assessed`` | integer | Criteria nothing in the report measured: no score, left out of the mean |
+| ``not_assessed_criteria`` | string | Their ids, comma separated (empty when none) |
+| ``severe_faults`` | integer | Pass-1 findings that cap their criterion (``emit.cap``) |
+| ``criteria_at_1`` | integer | Assessed criteria scored 1 |
 | ``score`` | number | Weighted mean of the criterion scores, 1-4, two decimals |
 | ``percentage`` | integer | ``score`` / 4 as a whole percentage, rounded half up |
 | ``band`` | string | The SAF-style band of the percentage |
@@ -38,6 +42,10 @@ FACT_TYPE = FactType(
     "The overall score of a pre-check: the criterion scores rolled up with the ruleset's weights, bands and limiters",
     {
         "criteria": INT,
+        "not_assessed": INT,
+        "not_assessed_criteria": STR,
+        "severe_faults": INT,
+        "criteria_at_1": INT,
         "score": NUM,
         "percentage": INT,
         "band": STR,
@@ -53,10 +61,12 @@ FACT_TYPE = FactType(
 
 @attrs.frozen
 class CriterionScores:
-    """The subject of pass 2: a score 1-4 for each of the 13 criteria."""
+    """The subject of pass 2: a score 1-4, or None when not assessed, for each of the 13 criteria."""
 
-    scores: Mapping[str, int]
-    """Criterion id → score."""
+    scores: Mapping[str, int | None]
+    """Criterion id → score (None: not assessed)."""
+    severe_faults: int = 0
+    """Pass-1 findings that capped their criterion."""
 
 
 @attrs.frozen
@@ -76,22 +86,30 @@ class ReviewScoreFacts:
             what = f"no score for {missing[0]}" if missing else f"{unknown[0]!r} is not a criterion"
             raise InputError(f"criterion scores: {what}")
         for criterion, value in scores.items():
+            if value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
-                raise InputError(f"criterion scores: {criterion}: expected a score from 1 to 4")
+                raise InputError(f"criterion scores: {criterion}: expected a score from 1 to 4 or none")
         policy = Policy.from_parameters(context.parameters, "mipr_review_score")
-        overall = policy.overall({c: float(v) for c, v in scores.items()})
-        weighed = [c for c in CRITERION_IDS if policy.weights[c] > 0]
-        lowest = min(scores[c] for c in weighed)
+        overall = policy.overall({c: None if v is None else float(v) for c, v in scores.items()})
+        weighed = [c for c in CRITERION_IDS if policy.weights[c] > 0 and scores[c] is not None]
+        assessed = {c: int(scores[c] or 0) for c in weighed}
+        lowest = min(assessed.values(), default=None)
+        unassessed = [c for c in CRITERION_IDS if scores[c] is None]
         yield fact(
             "mipr_review_score",
             "overall",
-            criteria=len(scores),
+            criteria=len(CRITERION_IDS) - len(unassessed),
+            not_assessed=len(unassessed),
+            not_assessed_criteria=", ".join(unassessed),
+            severe_faults=subject.severe_faults,
+            criteria_at_1=sum(1 for v in assessed.values() if v == 1),
             score=overall.score,
             percentage=overall.percentage,
             band=overall.band.value,
             band_rank=RANK_OF_RATING[overall.band],
             lowest_criterion_score=lowest,
-            lowest_criteria=", ".join(c for c in weighed if scores[c] == lowest),
+            lowest_criteria=", ".join(c for c in weighed if assessed[c] == lowest),
             limited=overall.rating is not overall.band,
             rating=overall.rating.value,
             rating_rank=RANK_OF_RATING[overall.rating],

@@ -3,13 +3,17 @@
 The rules decide which faults exist and what each deducts; this module only adds up, with the figures
 the ruleset's parameters give (C-CAF publishes no weights or thresholds, so every one is a parameter):
 
-- a criterion scores ``4`` less the sum of its deductions, never below ``1``;
-- the overall score is the weighted mean of the criterion scores (``criterion_weights``, equal by default);
+- a criterion is scored only when a rule measured it (a ``basis`` the report supports, or a fault); one
+  that nothing measured is *not assessed*: it has no score and is left out of the mean, never a default;
+- a measured criterion scores its basis (the highest level its measurements support, 4 when only faults
+  measured it), limited by the ``cap`` of any severe fault, less the sum of its deductions, never below 1;
+- the overall score is the weighted mean of the assessed criterion scores (``criterion_weights``);
 - its percentage (score / 4, rounded half up) falls in a SAF-style band (``overall_requires_improvement_from``,
   ``overall_good_from``, ``overall_outstanding_from``: 39, 63, 88 as CQC's key-question bands);
 - limiters, as CQC's rating principles have: Outstanding only if every criterion scores at least
   ``outstanding_min_criterion_score`` (4), Good or better only if every criterion scores at least
-  ``good_min_criterion_score`` (3).
+  ``good_min_criterion_score`` (3); Inadequate when ``inadequate_min_criteria_at_1`` or more criteria
+  score 1 (the pattern of CQC's "two Inadequate key questions give Inadequate", scaled to 13 criteria).
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ SCORING_PARAMETERS = (
 def round_half_up(value: float) -> int:
     """``value`` rounded half up to a whole number (62.5 → 63)."""
     return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def measured_score(basis: int | None, caps: Iterable[int], deductions: Iterable[int]) -> int:
+    """``basis`` (4 if None) limited by the lowest cap, less the deductions, within 1-4."""
+    ceiling = min([MAX_SCORE if basis is None else basis, *caps])
+    return max(MIN_SCORE, min(MAX_SCORE, ceiling - sum(deductions)))
 
 
 def criterion_score(deductions: Iterable[int]) -> int:
@@ -80,6 +90,8 @@ class Policy:
     """Outstanding overall only when every criterion scores at least this."""
     good_min_criterion_score: float
     """Good overall (or better) only when every criterion scores at least this."""
+    inadequate_min_criteria_at_1: int | None = None
+    """Inadequate overall when at least this many criteria score 1 (None: no such limiter)."""
 
     @classmethod
     def from_parameters(cls, params: Mapping[str, Any], where: str) -> Policy:
@@ -108,6 +120,7 @@ class Policy:
             int(params["overall_outstanding_from"]),
             float(params["outstanding_min_criterion_score"]),
             float(params["good_min_criterion_score"]),
+            _optional_count(params, "inadequate_min_criteria_at_1", where),
         )
 
     def band(self, percentage: int) -> RatingValue:
@@ -120,18 +133,31 @@ class Policy:
             return RatingValue.REQUIRES_IMPROVEMENT
         return RatingValue.INADEQUATE
 
-    def overall(self, scores: Mapping[str, float]) -> Overall:
-        """The overall score, percentage, band and rating of 13 criterion scores."""
-        total = sum(self.weights.values())
-        mean = sum(self.weights[c] * scores[c] for c in CRITERION_IDS) / total
+    def overall(self, scores: Mapping[str, float | None]) -> Overall:
+        """The overall score, percentage, band and rating of the assessed criterion scores.
+
+        A criterion missing from ``scores`` or scored None is not assessed: it is left out of the mean and
+        of the limiters. With nothing assessed the overall is 1, Inadequate.
+        """
+        weighed = [c for c in CRITERION_IDS if self.weights[c] > 0 and scores.get(c) is not None]
+        assessed = {c: float(scores[c]) for c in weighed}  # type: ignore[arg-type]
+        total = sum(self.weights[c] for c in weighed)
+        mean = sum(self.weights[c] * assessed[c] for c in weighed) / total if total else float(MIN_SCORE)
         percentage = round_half_up(100 * mean / MAX_SCORE)
         band = self.band(percentage)
         rating = band
         limited: list[str] = []
-        weighed = [c for c in CRITERION_IDS if self.weights[c] > 0]
-        lowest = min(scores[c] for c in weighed)
-        low = [c for c in weighed if scores[c] == lowest]
-        if RANK_OF_RATING[rating] > RANK_OF_RATING[RatingValue.REQUIRES_IMPROVEMENT] and (
+        lowest = min(assessed.values(), default=float(MIN_SCORE))
+        low = [c for c in weighed if assessed[c] == lowest]
+        at_1 = [c for c in weighed if assessed[c] <= MIN_SCORE]
+        floor = self.inadequate_min_criteria_at_1
+        if floor is not None and len(at_1) >= floor and rating is not RatingValue.INADEQUATE:
+            rating = RatingValue.INADEQUATE
+            limited.append(
+                f"{len(at_1)} criteria scored 1 ({', '.join(at_1)}): {floor} or more give Inadequate "
+                "(inadequate_min_criteria_at_1)"
+            )
+        elif RANK_OF_RATING[rating] > RANK_OF_RATING[RatingValue.REQUIRES_IMPROVEMENT] and (
             lowest < self.good_min_criterion_score
         ):
             rating = RatingValue.REQUIRES_IMPROVEMENT
@@ -146,6 +172,15 @@ class Policy:
                 f"{_number(self.outstanding_min_criterion_score)} or more (outstanding_min_criterion_score)"
             )
         return Overall(round(mean, 2), percentage, band, rating, tuple(limited))
+
+
+def _optional_count(params: Mapping[str, Any], name: str, where: str) -> int | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: {name}: expected a whole number of 1 or more")
+    return value
 
 
 def _number(value: float) -> str:

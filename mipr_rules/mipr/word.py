@@ -2,7 +2,8 @@
 
 ``#``/``##``/``###`` headings are paragraphs in the ``Heading 1``/``Heading 2``/``Heading 3`` styles (``Title``
 counts as Heading 1), bullets are paragraphs in a ``List…`` style or with list numbering, and every
-other non-empty paragraph is a paragraph. Tables are not part of the convention and are refused.
+other non-empty paragraph is a paragraph. Headings 4-9 are read as paragraphs; tables are read row by row
+(``outline.table_blocks``: evidence tables, action plans, rating tables, anything else as text).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mipr_rules.errors import ConfigError, InputError
-from mipr_rules.loading import MAX_FILE_BYTES
-from mipr_rules.mipr.outline import BLOCK_LABEL, SCORE_LINE, Block, Kind, read_outline
+from mipr_rules.mipr import limits
+from mipr_rules.mipr.outline import BLOCK_LABEL, SCORE_LINE, Block, Kind, read_outline, table_blocks
 from mipr_rules.mipr.report import Report
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def _docx() -> Any:
     try:
         import docx
     except ImportError:
-        raise ConfigError("Word reports need python-docx; install mipr-rules[mipr]") from None
+        raise ConfigError("Word reports need python-docx, a core dependency; reinstall mipr-rules") from None
     return docx
 
 
@@ -43,8 +44,6 @@ def _kind(paragraph: Paragraph, place: str) -> tuple[Kind, int]:
     heading = _HEADING_STYLE.match(style or "")
     if heading or style == "Title":
         level = int(heading[1]) if heading else 1
-        if level > 3:
-            raise InputError(f"{place}: style {style} is not part of the convention (use Heading 1, 2 or 3)")
         return Kind.HEADING, level
     p_pr = paragraph._p.pPr
     if (style or "").startswith("List") or (p_pr is not None and p_pr.numPr is not None):
@@ -54,16 +53,10 @@ def _kind(paragraph: Paragraph, place: str) -> tuple[Kind, int]:
 
 def docx_blocks(path: Path, name: str) -> list[Block]:
     """The headings, paragraphs and bullets of a .docx file, each placed as ``name: paragraph N``."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{name}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{name}: file is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
+    limits.check_docx(path)
     docx = _docx()
     from docx.oxml.ns import qn
+    from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
@@ -72,9 +65,14 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
         raise InputError(f"{name}: not a Word .docx document") from None
     blocks: list[Block] = []
     number = 0
+    chars = 0
     for child in document.element.body.iterchildren():
+        limits.check_blocks(len(blocks), name)
+        limits.check_text(chars, name)
         if child.tag == qn("w:tbl"):
-            raise InputError(f"{name}: table after paragraph {number}: tables are not part of the convention")
+            rows = [[cell.text for cell in row.cells] for row in Table(child, document).rows]
+            blocks.extend(table_blocks(rows, f"{name}: table after paragraph {number}"))
+            continue
         if child.tag != qn("w:p"):
             continue
         number += 1
@@ -87,6 +85,7 @@ def docx_blocks(path: Path, name: str) -> list[Block]:
         if kind is Kind.BULLET and text[:2] in ("- ", "* ", "• "):
             text = text[2:].strip()
         blocks.append(Block(kind, text, place, level))
+        chars += len(text)
     return blocks
 
 

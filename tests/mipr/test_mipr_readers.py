@@ -161,21 +161,8 @@ MARKDOWN_ERRORS = [
         r"report\.md:\d+: expected one of 'low', 'medium', 'high', 'critical'$",
     ),
     ("Score: 1", "Score: 5", r"report\.md:\d+: expected a score from 1 to 4$"),
-    ("Score: 1", "Score: Requires Improvement", r"report\.md:\d+: expected a score 1-4 or a rating word"),
-    (
-        "### E1 Assessing needs",
-        "### S6 Safe and effective staffing",
-        r"report\.md:\d+: quality statement S6 belongs under 'Safe', not 'Effective'$",
-    ),
     ("- Visit dates: 2025-06-17", "- Visit dates: 17/06/2025", r"report\.md:6: expected date \(YYYY-MM-DD\)$"),
     ("- Timescale: 4 weeks", "- Timescale: soon", r"report\.md:\d+: expected a timescale: 'immediately'"),
-    ("## Methodology", "## Method", r"report\.md:\d+: unknown section; expected one of Scope, "),
-    ("### S3 Safeguarding", "#### S3 Safeguarding", r"report\.md:\d+: heading level 4 is not part of the convention"),
-    (
-        "- Documentation: Safeguarding log, 2025",
-        "- Documents: Safeguarding log, 2025",
-        r"report\.md:\d+: expected 'Source: reference' with a source of Observation, ",
-    ),
     (
         "### S5 Safe environments",
         "### S3 Safe environments",
@@ -186,22 +173,11 @@ MARKDOWN_ERRORS = [
         "- Publication consent: maybe",
         r"report\.md:8: expected 'yes' or 'no' for 'Publication consent:'$",
     ),
-    ("- Safe: Good", "- Safe: Requires Improvement", r"report\.md:\d+: expected one of 'Outstanding', 'Good', "),
     ("S1, S3, S5, S8", "S1, S3, S5, S9", r"report\.md:13: expected a quality statement id \(S1-S8, "),
-    (
-        "Score: 3\n\nStaff knew how to report abuse",
-        "Staff knew how to report abuse",
-        r"report\.md:\d+: S3 section without 'Score:'$",
-    ),
     (
         "- Location ID: 1-101000003\n",
         "",
         r"report\.md:1: front matter \(before the first '##' heading\) without 'Location ID:'$",
-    ),
-    (
-        "Staff knew how to report abuse",
-        "- Staff knew how to report abuse",
-        r"report\.md:\d+: bullet outside an Evidence or Risk block$",
     ),
     ("Risk RISK-1\n", "Risk\n", r"report\.md:\d+: Risk block without an id"),
     (
@@ -366,16 +342,14 @@ def test_word_errors_name_the_paragraph(tmp_path: Path) -> None:
     assert str(info.value) == f"{path}: paragraph 7: Recommendation block without 'Action:'"
 
 
-def test_word_heading_4_and_tables_are_refused(tmp_path: Path) -> None:
-    path = _word(tmp_path, [*FRONT, ("Safe", "Heading 4")])
-    with pytest.raises(InputError, match=r"paragraph 6: style Heading 4 is not part of the convention"):
-        read_report(path)
+def test_word_heading_4_and_tables_are_read_not_refused(tmp_path: Path) -> None:
+    path = _word(tmp_path, [*FRONT, ("Appendix", "Heading 4")])
+    assert read_report(path).findings == ()
     path = _word(tmp_path, [*FRONT, ("Safe", "Heading 2")])
     document = docx.Document(str(path))
     document.add_table(rows=1, cols=2)
     document.save(str(path))
-    with pytest.raises(InputError, match=r"table after paragraph 6: tables are not part of the convention"):
-        read_report(path)
+    assert read_report(path).findings == ()
 
 
 def test_a_file_that_is_not_word_is_refused(tmp_path: Path) -> None:
@@ -409,10 +383,65 @@ def test_without_python_docx_word_reports_fail_with_a_clear_message(
 
     monkeypatch.setitem(sys.modules, "docx", None)
     assert read_report(sample_path("good")).location.name == "Meadowbank Home Care"
-    with pytest.raises(ConfigError, match=r"^Word reports need python-docx; install mipr-rules\[mipr\]$"):
+    with pytest.raises(ConfigError, match=r"^Word reports need python-docx, a core dependency; reinstall mipr-rules$"):
         read_report(sample_path("good", ".docx"))
 
 
 def test_word_output_is_reproducible() -> None:
     blocks = docx_blocks(sample_path("good", ".docx"), "x")
     assert write_docx(blocks) == write_docx(blocks)
+
+
+TOLERATED = [
+    # (original, written instead, the reading note expected)
+    ("Score: 1", "Score: Requires Improvement", "non_cqc_spelling"),
+    ("- Safe: Good", "- Safe: Requires Improvement", "non_cqc_spelling"),
+    ("## Well-led", "## Well Led", "non_cqc_spelling"),
+    ("### E1 Assessing needs", "### S6 Safe and effective staffing", "statement_title_mismatch"),
+    ("### S3 Safeguarding", "### S3 Nutrition and hydration", "statement_title_mismatch"),
+    ("### S3 Safeguarding", "### E3 Nutrition and hydration", "kloe_heading"),
+    ("Score: 3\n\nStaff knew how to report abuse", "Staff knew how to report abuse", "unscored_finding"),
+    (
+        "## Methodology",
+        "## Appendix B: documents reviewed\n\nThe list is held by the provider.\n\n## Methodology",
+        "unscored_section",
+    ),
+]
+
+
+@pytest.mark.parametrize(("original", "changed", "kind"), TOLERATED, ids=[t[1][:30] for t in TOLERATED])
+def test_real_world_variations_are_read_and_noted_not_refused(original: str, changed: str, kind: str) -> None:
+    text = sample_path("requires_improvement", ".md").read_text(encoding="utf-8")
+    assert original in text
+    report = read_markdown(text.replace(original, changed, 1), "report.md")
+    assert kind in {n.kind for n in report.reading_notes}
+    assert all(n.place.startswith("report.md:") for n in report.reading_notes)
+
+
+def test_a_kloe_heading_is_never_read_as_the_saf_statement_of_the_same_id() -> None:
+    text = sample_path("requires_improvement", ".md").read_text(encoding="utf-8")
+    report = read_markdown(text.replace("### S3 Safeguarding", "### E3 Nutrition and hydration", 1), "report.md")
+    assert "E3" not in {f.statement for f in report.findings} and "S3" not in {f.statement for f in report.findings}
+
+
+def test_bullets_in_a_finding_are_narrative_and_unlabelled_evidence_is_kept() -> None:
+    text = sample_path("requires_improvement", ".md").read_text(encoding="utf-8")
+    text = text.replace("Staff knew how to report abuse", "- Staff knew how to report abuse", 1)
+    text = text.replace("- Documentation: Safeguarding log, 2025", "- Safeguarding log, 2025", 1)
+    report = read_markdown(text, "report.md")
+    s3 = report.finding_for("S3")
+    assert s3 is not None and "Staff knew how to report abuse" in s3.narrative
+    assert any(e.reference == "Safeguarding log, 2025" and e.source.value == "documentation" for e in s3.evidence)
+
+
+def test_pipe_tables_are_read_as_evidence_ratings_and_action_plans() -> None:
+    text = sample_path("requires_improvement", ".md").read_text(encoding="utf-8")
+    text = text.replace(
+        "- Safe: Good\n",
+        "",
+        1,
+    ).replace(
+        "## Proposed ratings\n", "## Proposed ratings\n\n| Key question | Rating |\n|---|---|\n| Safe | Good |\n", 1
+    )
+    report = read_markdown(text, "report.md")
+    assert report.proposed_ratings.key_questions[KeyQuestion.SAFE] is RatingValue.GOOD

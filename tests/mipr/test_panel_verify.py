@@ -57,8 +57,9 @@ def test_a_publishable_report() -> None:
 def test_blocking_names_exactly_the_missing_conditions() -> None:
     data = verify(FIXTURES / "panel-blocked.yaml")
     assert (data["verified_score"], data["rating"], data["publishable"]) == (2.88, "Requires improvement", False)
-    assert conditions(data) == ["verified_rating", "publication_consent"]
-    rating, consent = data["blocking"]
+    assert conditions(data) == ["pre_check", "verified_rating", "publication_consent"]
+    pre_check, rating, consent = data["blocking"]
+    assert pre_check["rule"] == "pre_check_did_not_proceed"
     assert rating["rule"] == "verified_rating_not_publishable" and "Requires improvement" in rating["message"]
     assert consent["message"] == "The provider's consent to publication is not recorded"
     assert consent["source"]["publisher"] == "C-CAF"
@@ -164,6 +165,38 @@ def test_parameters_can_be_overridden(tmp_path: Path) -> None:
 
 def test_explain_shows_the_measured_panel_fact() -> None:
     data = verify(FIXTURES / "panel-blocked.yaml", "--explain")
-    facts = data["blocking"][0]["facts"]
+    facts = data["blocking"][1]["facts"]
     assert facts["verified_rating"] == "Requires improvement" and facts["stage_1_score"] == 2.85
-    assert data["blocking"][0]["parameters"] == {"publishable_ratings": ["Outstanding", "Good"]}
+    assert facts["pre_check_proceeds"] is False
+    assert data["blocking"][1]["parameters"] == {"publishable_ratings": ["Outstanding", "Good"]}
+
+
+SAMPLES = Path(__file__).parents[2] / "mipr_rules" / "samples" / "mipr"
+
+
+def test_a_report_the_pre_check_stopped_is_not_publishable(tmp_path: Path) -> None:
+    path = copy("panel-publishable.yaml", tmp_path)
+    report = FIXTURES / "corpus" / "ashgrove-contradiction.md"
+    data = verify(path, "--report", str(report))
+    assert data["publishable"] is False
+    assert "pre_check" in conditions(data)
+    (blocking,) = [b for b in data["blocking"] if b["condition"] == "pre_check"]
+    assert blocking["rule"] == "pre_check_did_not_proceed" and "Inadequate" in blocking["message"]
+
+
+def test_a_report_that_proceeds_and_is_the_one_named_by_digest_is_publishable(tmp_path: Path) -> None:
+    report = tmp_path / "meadowbank.md"
+    shutil.copy(SAMPLES / "meadowbank-good.md", report)
+    record = tmp_path / "record.yaml"
+    assert mipr("panel", "init", str(record), "--report", str(report)).exit_code == 0
+    started = yaml.safe_load(record.read_text(encoding="utf-8"))
+    assert len(started["report"]["sha256"]) == 64
+    publishable = yaml.safe_load((FIXTURES / "panel-publishable.yaml").read_text(encoding="utf-8"))
+    publishable["report"] = started["report"]
+    record.write_text(yaml.safe_dump(publishable), encoding="utf-8")
+    assert verify(record, "--report", str(report))["publishable"] is True
+    # the consultant edits the report after the panel scored it: not the report the panel reviewed
+    report.write_text(report.read_text(encoding="utf-8") + "\nA late addition.\n", encoding="utf-8")
+    data = verify(record, "--report", str(report))
+    assert data["publishable"] is False
+    assert any(b["rule"] == "report_not_the_one_pre_checked" for b in data["blocking"])

@@ -49,7 +49,12 @@ def _run(engine: Evaluator, report: Report) -> ReviewReport:
 
 
 def _faults(result: ReviewReport) -> set[tuple[str, str, str]]:
-    return {(c.criterion.id, f.hit.rule_id, f.hit.subject) for c in result.criteria for f in c.findings if f.deduction}
+    return {
+        (c.criterion.id, f.hit.rule_id, f.hit.subject)
+        for c in result.criteria
+        for f in c.findings
+        if f.deduction or f.cap is not None or f.ceiling is not None
+    }
 
 
 def _finding(report: Report, statement: str, **changes: Any) -> Report:
@@ -191,14 +196,16 @@ def test_a_fault_written_into_a_clean_report_is_found_and_nothing_else(
 def test_major_faults_take_two_points_and_limit_the_rating(engine: Evaluator, good: Report) -> None:
     result = _run(engine, attrs.evolve(good, executive_summary="", methodology=""))
     scores = {c.criterion.id: c.score for c in result.criteria}
-    assert scores["characteristics.structure_flow"] == scores["characteristics.transparency"] == 2
+    assert scores["characteristics.structure_flow"] == 2
+    # no methodology is a severe fault: it caps transparency at 1 and stops the report at the gate
+    assert scores["characteristics.transparency"] == 1 and result.severe_faults == 1
     assert result.overall.rating is RatingValue.REQUIRES_IMPROVEMENT and not result.proceeds_to_panel
 
 
 def test_an_undefined_scope_floors_comprehensiveness(engine: Evaluator, good: Report) -> None:
     result = _run(engine, attrs.evolve(good, scope=Scope()))
     comprehensiveness = result.criteria[0]
-    rules = {f.hit.rule_id for f in comprehensiveness.findings}
+    rules = {f.hit.rule_id for f in comprehensiveness.findings if f.deduction}
     assert rules == {"scope_not_defined", "finding_out_of_scope"}
     assert comprehensiveness.score == 1 and comprehensiveness.rating is RatingValue.INADEQUATE
 

@@ -54,12 +54,21 @@ def test_every_rule_judges_one_criterion_and_every_criterion_is_judged() -> None
             continue
         deduction = rule.emit["deduction"]
         assert deduction == 0 or deduction in ("{minor_deduction}", "{major_deduction}"), rule.id
-        assert (deduction == 0) == (rule.severity == "info"), rule.id
+        # A rule is a note (severity info) exactly when it neither deducts, caps nor measures below 4.
+        lowers = deduction != 0 or "cap" in rule.emit or "ceiling" in rule.emit or rule.emit.get("basis", 4) != 4
+        assert lowers == (rule.severity != "info"), rule.id
+
+
+def test_every_criterion_has_a_rule_that_measures_it() -> None:
+    """A criterion is scored only when measured (``emit.basis``); the rules say what measures each one."""
+    ruleset = _ruleset("mipr-2025")
+    measured = {r.maps_to.mipr_criterion for r in ruleset.rules if "basis" in r.emit}
+    assert measured == set(CRITERION_IDS)
 
 
 def test_criteria_only_people_can_judge_have_an_always_human_rule() -> None:
     ruleset = _ruleset("mipr-2025")
-    always = [r for r in ruleset.rules if r.when == ({"findings": {"gte": 0}},)]
+    always = [r for r in ruleset.rules if r.when == ({"findings": {"gte": 0}},) and r.fact == "mipr_report"]
     assert {r.maps_to.mipr_criterion for r in always} == {
         "characteristics.objectivity_impartiality",
         "characteristics.value_to_provider",

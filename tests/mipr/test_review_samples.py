@@ -33,8 +33,13 @@ def _review(engine: Evaluator, path: Path) -> ReviewReport:
 
 
 def _faults(result: ReviewReport) -> set[tuple[str, str, str]]:
-    """(criterion, rule, subject) of every finding that deducts points."""
-    return {(c.criterion.id, f.hit.rule_id, f.hit.subject) for c in result.criteria for f in c.findings if f.deduction}
+    """(criterion, rule, subject) of every finding that deducts points or caps its criterion."""
+    return {
+        (c.criterion.id, f.hit.rule_id, f.hit.subject)
+        for c in result.criteria
+        for f in c.findings
+        if f.deduction or f.cap is not None or f.ceiling is not None
+    }
 
 
 @pytest.mark.parametrize(
@@ -95,7 +100,7 @@ def test_the_clean_reports_raise_no_false_faults(engine: Evaluator) -> None:
     # A focused inspection of 15 of the 34 statements is the one thing a person is asked to confirm.
     good = _review(engine, sample_path("good"))
     assert _faults(good) == {("methodology.comprehensiveness", "scope_partial", "report")}
-    (finding,) = good.criteria[0].findings
+    (finding,) = [f for f in good.criteria[0].findings if f.deduction]
     assert finding.needs_human and finding.deduction == 1
     overall = good.as_dict()["overall"]
     assert (overall["score"], overall["percentage"], overall["band"]) == (3.92, 98, "Outstanding")

@@ -9,9 +9,12 @@ from mipr_rules.facts.base import Fact, FactContext
 from mipr_rules.mipr.measures.findings import FindingFacts
 from mipr_rules.mipr.measures.language import LanguageFacts
 from mipr_rules.mipr.measures.overview import ReportFacts
+from mipr_rules.mipr.measures.quality import QualityFacts
 from mipr_rules.mipr.measures.ratings import RatingFacts
 from mipr_rules.mipr.measures.recommendations import RecommendationFacts
+from mipr_rules.mipr.measures.remarks import RemarkFacts
 from mipr_rules.mipr.measures.risks import RiskFacts
+from mipr_rules.mipr.measures.signals import SignalFacts
 from mipr_rules.mipr.report import Report
 
 CALCULATORS = (
@@ -21,6 +24,9 @@ CALCULATORS = (
     RiskFacts(),
     RecommendationFacts(),
     RatingFacts(),
+    SignalFacts(),
+    QualityFacts(),
+    RemarkFacts(),
 )
 """Every report calculator, in the order their facts are produced."""
 

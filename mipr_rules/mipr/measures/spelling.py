@@ -109,8 +109,28 @@ def _known(word: str, extra: frozenset[str]) -> bool:
     return False
 
 
+ENABLE_SPELLING = (
+    "spelling was not checked: install the en_GB dictionary (pip install 'mipr-rules[spelling]', "
+    "or Debian's hunspell-en-gb)"
+)
+"""What to say when the dictionary is missing."""
+
+
+@lru_cache(maxsize=1)
+def spelling_available() -> bool:
+    """Whether the en_GB dictionary and spylls are installed (the check is optional; the rest runs without)."""
+    try:
+        dictionary()
+    except ConfigError:
+        return False
+    return True
+
+
 def misspelt(text: str, extra_words: Iterable[str] = ()) -> list[str]:
     """The words of ``text`` (in order, repeats included) that are neither in the dictionary, nor in the
-    care-sector list, nor in ``extra_words`` (e.g. the location's name)."""
+    care-sector list, nor in ``extra_words`` (e.g. the location's name). Without the dictionary, none
+    (``spelling_available`` says so, and the report says spelling was not checked)."""
+    if not spelling_available():
+        return []
     extra = frozenset(w.lower().replace("\u2019", "'") for w in extra_words)
     return [word for word in words_to_check(text) if not _known(word, extra)]

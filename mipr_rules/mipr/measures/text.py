@@ -81,7 +81,7 @@ def readability(text: str) -> tuple[int, int, float | None, float | None]:
     try:
         import textstat
     except ImportError:
-        raise ConfigError("readability: textstat is not installed; install mipr-rules[mipr]") from None
+        raise ConfigError("readability: textstat is not installed; reinstall mipr-rules (a core dependency)") from None
 
     words = int(textstat.lexicon_count(text))
     count = int(textstat.sentence_count(text)) if words else 0
