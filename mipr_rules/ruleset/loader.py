@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import string
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from mipr_rules.convert import converter, error_messages
 from mipr_rules.errors import RulesetError
 from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
+from mipr_rules.ruleset.parameters import SCALAR_TYPES, check_parameter, check_parameter_value
 from mipr_rules.ruleset.schema import PARAMETER_TYPES, SEVERITIES, Ruleset
+from mipr_rules.ruleset.templates import template_problem
+
+__all__ = ["check_parameter_value", "line_of", "load_ruleset", "parse_ruleset"]
 
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_$-]+)|\[(\d+)\]")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+MAX_NESTING = 40
+"""Deepest nesting of mappings and lists in a ruleset file."""
+MAX_ID = 100
+"""Longest ruleset, rule or source id (and version, framework, kind), in characters."""
 
 
 def line_of(root: yaml.Node | None, path: str) -> int | None:
@@ -38,6 +44,10 @@ def line_of(root: yaml.Node | None, path: str) -> int | None:
     return line
 
 
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= MAX_ID else f"of {len(value)} characters"
+
+
 def _fail(name: str, root: yaml.Node | None, path: str, message: str) -> RulesetError:
     line = line_of(root, path)
     return RulesetError(f"{name}:{line}: {message}" if line else f"{name}: {message}")
@@ -45,73 +55,85 @@ def _fail(name: str, root: yaml.Node | None, path: str, message: str) -> Ruleset
 
 def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
     """Semantic checks the types alone cannot express."""
-    if not _ID.match(ruleset.id):
-        raise _fail(name, root, "$.id", f"ruleset id {ruleset.id!r} must be lower-case letters, digits, '-', '_'")
+    if not _ID.match(ruleset.id) or len(ruleset.id) > MAX_ID:
+        raise _fail(name, root, "$.id", f"ruleset id {_shown(ruleset.id)} must be lower-case letters, digits, '-', "
+                                        f"'_', at most {MAX_ID} long")
+    for field in ("version", "framework", "kind"):
+        if len(getattr(ruleset, field)) > MAX_ID:
+            raise _fail(name, root, f"$.{field}", f"{field} longer than {MAX_ID} characters")
     if ruleset.effective_to and ruleset.effective_to < ruleset.effective_from:
         raise _fail(name, root, "$.effective_to", "effective_to is before effective_from")
     source_ids = [s.id for s in ruleset.sources]
+    if any(len(s) > MAX_ID for s in source_ids):
+        raise _fail(name, root, "$.sources", f"source ids longer than {MAX_ID} characters")
     if len(set(source_ids)) != len(source_ids):
         raise _fail(name, root, "$.sources", "duplicate source ids")
     for pname, param in ruleset.parameters.items():
         here = f"$.parameters.{pname}"
+        if not _NAME.match(pname):
+            raise _fail(name, root, "$.parameters", "parameter names are letters, digits and '_', at most 100 long")
         if param.type not in PARAMETER_TYPES:
             raise _fail(name, root, here, f"parameter {pname}: type must be one of {', '.join(PARAMETER_TYPES)}")
-        check_parameter_value(
-            param.type,
-            param.default,
-            param.minimum,
-            param.maximum,
-            lambda msg, here=here, pname=pname: _fail(name, root, here, f"parameter {pname}: {msg}"),
-        )
+        if param.items is not None and (param.type not in ("list", "mapping") or param.items not in SCALAR_TYPES):
+            raise _fail(name, root, here, f"parameter {pname}: items (the type of a list's items or a mapping's "
+                                          f"values) must be one of {', '.join(SCALAR_TYPES)}")
+        check_parameter(param, param.default, lambda m, h=here, p=pname: _fail(name, root, h, f"parameter {p}: {m}"))
+        if param.minimum is not None and param.maximum is not None and param.minimum > param.maximum:
+            raise _fail(name, root, here, f"parameter {pname}: minimum is above maximum")
         if param.source and param.source not in source_ids:
-            raise _fail(name, root, here, f"parameter {pname}: unknown source {param.source!r}")
+            raise _fail(name, root, here, f"parameter {pname}: unknown source {param.source[:MAX_ID]!r}")
     seen: set[str] = set()
     for index, rule in enumerate(ruleset.rules):
         here = f"$.rules[{index}]"
         if rule.id in seen:
-            raise _fail(name, root, here, f"duplicate rule id {rule.id!r}")
+            raise _fail(name, root, here, f"duplicate rule id {rule.id[:MAX_ID]!r}")
         seen.add(rule.id)
-        if not _ID.match(rule.id):
-            raise _fail(name, root, here, f"rule id {rule.id!r} must be lower-case letters, digits, '-', '_'")
+        if not _ID.match(rule.id) or len(rule.id) > MAX_ID:
+            raise _fail(name, root, here, f"rule id {_shown(rule.id)} must be lower-case letters, digits, '-', '_', "
+                                          f"at most {MAX_ID} long")
         if rule.severity not in SEVERITIES:
             raise _fail(
                 name, root, f"{here}.severity", f"rule {rule.id}: severity must be one of {', '.join(SEVERITIES)}"
             )
-        try:
-            list(string.Formatter().parse(rule.message))
-        except ValueError as exc:
-            raise _fail(name, root, f"{here}.message", f"rule {rule.id}: malformed message template: {exc}") from None
+        templates = [("message", rule.message)] + [(f"emit.{k}", v) for k, v in rule.emit.items() if isinstance(v, str)]
+        for field, template in templates:
+            problem = template_problem(template)
+            if problem:
+                raise _fail(name, root, f"{here}.{field}", f"rule {rule.id}: {field}: {problem}")
         if rule.source not in source_ids:
-            raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source!r}")
+            raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source[:MAX_ID]!r}")
 
 
-def check_parameter_value(kind: str, value: Any, minimum: float | None, maximum: float | None, fail: Any) -> None:
-    """Raise ``fail(message)`` unless ``value`` is a valid ``kind`` within bounds."""
-    ok = {
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "string": isinstance(value, str),
-        "date": isinstance(value, (str, dt.date)),
-        "list": isinstance(value, list),
-        "mapping": isinstance(value, dict),
-    }[kind]
-    if not ok:
-        raise fail(f"expected {kind}, got {type(value).__name__}")
-    if kind in ("integer", "number"):
-        if minimum is not None and value < minimum:
-            raise fail(f"{value} is below the minimum {minimum:g}")
-        if maximum is not None and value > maximum:
-            raise fail(f"{value} is above the maximum {maximum:g}")
+def check_nesting(text: str, name: str) -> None:
+    """Refuse YAML nested deeper than ``MAX_NESTING`` (the parser's events are read without recursion)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=NoAliasSafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_NESTING:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    where = f"{name}:{line}" if line else name
+                    raise RulesetError(f"{where}: nested more than {MAX_NESTING} levels deep")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # reported, with its line, by the parse that follows
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The YAML node tree of ``text`` (for line numbers), or ``None`` if it does not parse."""
+    try:
+        return yaml.compose(text, Loader=NoAliasSafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
 
 
 def parse_ruleset(text: str, name: str) -> Ruleset:
     """Parse and validate ruleset text (``name`` is used in messages)."""
+    check_nesting(text, name)
     data = parse_yaml(text, name, RulesetError)
-    try:
-        root = yaml.compose(text, Loader=NoAliasSafeLoader)
-    except yaml.YAMLError:  # already reported by parse_yaml
-        root = None
+    root = compose(text)
     if not isinstance(data, dict):
         raise RulesetError(f"{name}:1: a ruleset is a mapping with id, version, rules…")
     try:
