@@ -9,10 +9,12 @@ from typing import Any
 import attrs
 from rich.console import Console
 
+from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
+from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
@@ -133,13 +135,13 @@ class ReadinessReport:
         """The readable summary for a registered manager."""
         console.print(
             f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
-            f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})"
+            f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
         )
         for loc in self.locations:
             console.print()
-            console.rule(f"{loc.name} ({loc.location_id})")
+            console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
             if loc.error:
-                console.print(f"[red]Not evaluated:[/red] {loc.error}")
+                console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
                 continue
             counts = ", ".join(
                 f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(a.severity == s for a in loc.alerts))
@@ -148,13 +150,13 @@ class ReadinessReport:
             for (kq, qs), alerts in loc.by_quality_statement().items():
                 console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
                 for a in alerts:
-                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {a.message}")
+                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {safe(a.message)}")
                     console.print(
-                        f"           [dim]{a.rule_id} · {a.source.title}[/dim]", overflow="ellipsis", no_wrap=True
+                        f"           [dim]{a.rule_id} · {safe(a.source.title)}[/dim]", overflow="ellipsis", no_wrap=True
                     )
             gaps = loc.evidence_gaps()
             if gaps:
-                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {', '.join(gaps)}")
+                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {safe(', '.join(gaps))}")
         if self.skipped:
             console.print(f"\n[yellow]{len(self.skipped)} record(s) skipped in lenient mode[/yellow]")
 
@@ -184,6 +186,7 @@ def run_readiness(
 
         def subjects() -> Iterable[tuple[str, Location]]:
             for location in locations:
+                check_record_dates(location, as_of, f"location {location.location_id}")
                 names[location.location_id] = location.name
                 yield location.location_id, location
 
