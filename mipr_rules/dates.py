@@ -1,4 +1,5 @@
-"""Plausible dates: the range every date given on the command line or found in records must fall in.
+"""Plausible dates and counts: the range every date given on the command line or found in records must
+fall in, and the range of the whole numbers in records.
 
 A date outside it is a typo or a placeholder (``9999-12-31``, ``2099-…``), and it changes results
 silently: a care-plan review dated 2099 would hide its overdue alert. So it is refused as bad input
@@ -6,7 +7,8 @@ silently: a care-plan review dated 2099 would hide its overdue alert. So it is r
 
 - ``--as-of`` and event dates: ``EARLIEST_DATE`` to ``LATEST_DATE``;
 - dates in records: ``EARLIEST_DATE`` to ``FUTURE_YEARS`` years after the as-of date (expiry and
-  next-review dates may lie ahead, a few years at most).
+  next-review dates may lie ahead, a few years at most);
+- whole numbers in records (beds, counts, day intervals): 0 to ``LARGEST_COUNT``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ LATEST_DATE = dt.date(2199, 12, 31)
 """Latest ``--as-of`` or event date accepted."""
 FUTURE_YEARS = 5
 """How far after the as-of date a date in a record may lie."""
+LARGEST_COUNT = 1_000_000
+"""Largest whole number in a record (beds, open actions, expected days): counts are never negative."""
 
 
 def latest_record_date(as_of: dt.date) -> dt.date:
@@ -43,30 +47,37 @@ def check_date(day: dt.date, what: str, error: type[MiprRulesError] = InputError
     return day
 
 
-def _dates(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, dt.date]]:
+def _values(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, dt.date | int]]:
     if isinstance(value, dt.date):
         yield path, value.date() if isinstance(value, dt.datetime) else value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield path, value
     elif depth > 20:
         return
     elif attrs.has(type(value)):
         for field in attrs.fields(type(value)):
-            yield from _dates(getattr(value, field.name), f"{path}.{field.name}" if path else field.name, depth + 1)
+            yield from _values(getattr(value, field.name), f"{path}.{field.name}" if path else field.name, depth + 1)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _dates(item, f"{path}[{index}]", depth + 1)
+            yield from _values(item, f"{path}[{index}]", depth + 1)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _dates(item, f"{path}.{key}" if isinstance(key, str) and len(key) <= 60 else path, depth + 1)
+            yield from _values(item, f"{path}.{key}" if isinstance(key, str) and len(key) <= 60 else path, depth + 1)
 
 
 def check_record_dates(record: Any, as_of: dt.date, where: str) -> None:
-    """Refuse ``record`` (an attrs model: a location and everything in it) if a date in it is implausible.
+    """Refuse ``record`` (an attrs model: a location and everything in it) if a date in it is implausible
+    or a number in it (beds, counts, days) is negative or above ``LARGEST_COUNT``.
 
     The error names ``where`` (a pseudonymous key such as the location id) and the field path, e.g.
     ``location L1: care_plans[3].next_review_due: date more than 5 years after the as-of date``.
     """
     latest = latest_record_date(as_of)
-    for path, day in _dates(record, ""):
+    for path, day in _values(record, ""):
+        if isinstance(day, int):
+            if not 0 <= day <= LARGEST_COUNT:
+                raise InputError(f"{where}: {path}: expected a whole number from 0 to {LARGEST_COUNT}")
+            continue
         if day < EARLIEST_DATE:
             raise InputError(f"{where}: {path}: date before {EARLIEST_DATE} (refused as implausible)")
         if day > latest:
