@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from mipr_rules.convert import converter, error_messages
 from mipr_rules.errors import RulesetError
-from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
+from mipr_rules.loading import NoAliasSafeLoader, read_text
 from mipr_rules.ruleset.parameters import SCALAR_TYPES, check_parameter, check_parameter_value
 from mipr_rules.ruleset.schema import PARAMETER_TYPES, SEVERITIES, Ruleset
 from mipr_rules.ruleset.templates import template_problem
 
-__all__ = ["check_parameter_value", "line_of", "load_ruleset", "parse_ruleset"]
+__all__ = ["check_parameter_value", "line_of", "load_ruleset", "parse_ruleset", "read_yaml", "ruleset_from_data"]
 
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_$-]+)|\[(\d+)\]")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -104,36 +105,52 @@ def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
             raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source[:MAX_ID]!r}")
 
 
-def check_nesting(text: str, name: str) -> None:
-    """Refuse YAML nested deeper than ``MAX_NESTING`` (the parser's events are read without recursion)."""
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=NoAliasSafeLoader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_NESTING:
-                    line = event.start_mark.line + 1 if event.start_mark else None
-                    where = f"{name}:{line}" if line else name
-                    raise RulesetError(f"{where}: nested more than {MAX_NESTING} levels deep")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    except yaml.YAMLError:
-        return  # reported, with its line, by the parse that follows
+class _RulesetLoader(NoAliasSafeLoader):
+    """The safe, alias-free loader, refusing nesting deeper than ``MAX_NESTING`` before Python's recursion
+    limit is near."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_NESTING} levels deep", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
-def compose(text: str) -> yaml.Node | None:
-    """The YAML node tree of ``text`` (for line numbers), or ``None`` if it does not parse."""
+def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """The data of ruleset text and its node tree (for line numbers), parsed once; errors name the line."""
+    loader = _RulesetLoader(text)
     try:
-        return yaml.compose(text, Loader=NoAliasSafeLoader)
-    except (yaml.YAMLError, RecursionError):
-        return None
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise RulesetError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise RulesetError(f"{name}: invalid YAML: {str(exc)[:200]}") from None
+    except RecursionError:
+        raise RulesetError(f"{name}: invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call,unused-ignore]
+    return data, root
 
 
 def parse_ruleset(text: str, name: str) -> Ruleset:
     """Parse and validate ruleset text (``name`` is used in messages)."""
-    check_nesting(text, name)
-    data = parse_yaml(text, name, RulesetError)
-    root = compose(text)
+    data, root = read_yaml(text, name)
+    return ruleset_from_data(data, root, name)
+
+
+def ruleset_from_data(data: Any, root: yaml.Node | None, name: str) -> Ruleset:
+    """Validate parsed ruleset data (``read_yaml``'s) and compile it with its defaults."""
     if not isinstance(data, dict):
         raise RulesetError(f"{name}:1: a ruleset is a mapping with id, version, rules…")
     try:
@@ -164,7 +181,23 @@ def parse_ruleset(text: str, name: str) -> Ruleset:
     return ruleset
 
 
+_LOADED: dict[tuple[str, int, int], Ruleset] = {}
+"""Rulesets already loaded, by file, modification time and size (rulesets are immutable)."""
+
+
 def load_ruleset(path: Path | str) -> Ruleset:
-    """Load one ruleset file."""
+    """Load one ruleset file (again only when it changed since it was last loaded in this process)."""
     path = Path(path)
-    return parse_ruleset(read_text(path, RulesetError), str(path))
+    try:
+        stat = path.stat()
+        key: tuple[str, int, int] | None = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
+    ruleset = parse_ruleset(read_text(path, RulesetError), str(path))
+    if key is not None:
+        if len(_LOADED) >= 64:
+            _LOADED.clear()
+        _LOADED[key] = ruleset
+    return ruleset

@@ -28,7 +28,7 @@ from mipr_rules.engine.ids import fact_ids
 from mipr_rules.engine.worker import EnginePool, Job
 from mipr_rules.errors import EngineCrash, MiprRulesError, RulesetError
 from mipr_rules.loading import read_text
-from mipr_rules.ruleset.loader import check_nesting, compose, line_of, parse_ruleset
+from mipr_rules.ruleset.loader import line_of, read_yaml, ruleset_from_data
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
 
@@ -192,13 +192,12 @@ def lint_file(
     except RulesetError as exc:
         return [_from_error(file, exc)]
     try:
-        check_nesting(text, file)
+        data, root = read_yaml(text, file)
     except RulesetError as exc:
         return [_from_error(file, exc)]
-    root = compose(text)
     problems = list(_duplicate_keys(root, file))
     try:
-        ruleset = parse_ruleset(text, file)
+        ruleset = ruleset_from_data(data, root, file)
     except RulesetError as exc:
         return [*problems, _from_error(file, exc)]
     calculators = plugins.fact_calculators(pm)
