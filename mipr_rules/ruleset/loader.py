@@ -126,8 +126,9 @@ class _RulesetLoader(NoAliasSafeLoader):
 
 def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     """The data of ruleset text and its node tree (for line numbers), parsed once; errors name the line."""
-    loader = _RulesetLoader(text)
+    loader = None
     try:
+        loader = _RulesetLoader(text)
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -139,7 +140,8 @@ def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     except RecursionError:
         raise RulesetError(f"{name}: invalid YAML: nested too deeply") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call,unused-ignore]
+        if loader is not None:
+            loader.dispose()  # type: ignore[no-untyped-call,unused-ignore]
     return data, root
 
 

@@ -39,17 +39,23 @@ def _kind_of(value: Any) -> str:
     return type(value).__name__
 
 
+def _shown(value: float) -> str:
+    return f"{value:g}" if abs(value) < 10**15 else "the value"
+
+
 def _check_scalar(kind: str, value: Any, param: Parameter, fail: Fail, what: str) -> None:
     if kind in ("integer", "number"):
         ok = isinstance(value, int) if kind == "integer" else isinstance(value, (int, float))
         if not ok or isinstance(value, bool):
             raise fail(f"{what}expected {kind}, got {_kind_of(value)}")
-        if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
-            raise fail(f"{what}expected a finite {kind} of at most {LARGEST_NUMBER:g} in size")
+        if not math.isfinite(value):
+            raise fail(f"{what}expected a finite {kind}")
         if param.minimum is not None and value < param.minimum:
-            raise fail(f"{what}{value:g} is below the minimum {param.minimum:g}")
+            raise fail(f"{what}{_shown(value)} is below the minimum {param.minimum:g}")
         if param.maximum is not None and value > param.maximum:
-            raise fail(f"{what}{value:g} is above the maximum {param.maximum:g}")
+            raise fail(f"{what}{_shown(value)} is above the maximum {param.maximum:g}")
+        if abs(value) > LARGEST_NUMBER:
+            raise fail(f"{what}expected a {kind} of at most {LARGEST_NUMBER:g} in size")
     elif kind == "boolean":
         if not isinstance(value, bool):
             raise fail(f"{what}expected boolean (true or false), got {_kind_of(value)}")
@@ -127,12 +133,14 @@ def validate_overrides(
     if not isinstance(overrides, Mapping):
         raise error(f"{where}: expected a mapping of parameter name → value, got {_kind_of(overrides)}")
     for name, value in overrides.items():
-        shown = name if isinstance(name, str) and len(name) <= 100 else "<parameter>"
+        plain = isinstance(name, str) and name.isprintable() and len(name) <= 100
+        shown = name if plain else repr(name)[:100]
         here = f"{where}.{shown}"
         if name not in ruleset.parameters:
             close = get_close_matches(name, list(ruleset.parameters), n=1) if isinstance(name, str) else []
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise error(f"{here}: ruleset {ruleset.id} has no parameter {shown!r}{hint}")
+            raise error(f"{here}: ruleset {ruleset.id} has no parameter {shown!r}{hint}" if plain
+                        else f"{here}: ruleset {ruleset.id} has no such parameter{hint}")
         param = ruleset.parameters[name]
         check_parameter(param, value, lambda msg, here=here: error(f"{here}: {msg}"))
     return dict(overrides)
