@@ -186,9 +186,7 @@ def test_lint_refuses_hostile_rulesets_in_one_line_each(folder: Path, case: tupl
     lines = [line for line in (out + err).splitlines() if line.strip()]
     if code == 3 or "Traceback" in err or "internal error" in err:
         outcome = "internal"
-    elif code != (0 if valid else 2) or not all(line.startswith(str(path)) for line in lines):
-        outcome = "wrong"
-    elif any(len(line) > 2000 for line in lines):
+    elif code != (0 if valid else 2) or not all(line.startswith(str(path)) for line in lines) or any(len(line) > 2000 for line in lines):
         outcome = "wrong"
     else:
         outcome = "clean"
