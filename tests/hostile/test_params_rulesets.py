@@ -116,9 +116,9 @@ def hostile(draw: st.DrawFn) -> tuple[dict[str, Any] | str, bool]:
     if kind == "nesting":
         return deep_text(draw(st.integers(9, 500))), False
     if kind == "number":
-        value = draw(st.one_of(st.sampled_from([math.inf, -math.inf, math.nan]),
+        number: float = draw(st.one_of(st.sampled_from([math.inf, -math.inf, math.nan]),
                                st.integers(10**16, 10**300), st.integers(-(10**300), -(10**16))))
-        rule["when"] = [{"days_since_review": {draw(st.sampled_from(["gt", "lt", "eq", "gte"])): value}}]
+        rule["when"] = [{"days_since_review": {draw(st.sampled_from(["gt", "lt", "eq", "gte"])): number}}]
         return data, False
     if kind == "pattern":
         pattern = draw(st.one_of(
@@ -186,7 +186,8 @@ def test_lint_refuses_hostile_rulesets_in_one_line_each(folder: Path, case: tupl
     lines = [line for line in (out + err).splitlines() if line.strip()]
     if code == 3 or "Traceback" in err or "internal error" in err:
         outcome = "internal"
-    elif code != (0 if valid else 2) or not all(line.startswith(str(path)) for line in lines) or any(len(line) > 2000 for line in lines):
+    elif (code != (0 if valid else 2) or not all(line.startswith(str(path)) for line in lines)
+          or any(len(line) > 2000 for line in lines)):
         outcome = "wrong"
     else:
         outcome = "clean"
