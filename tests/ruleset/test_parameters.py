@@ -45,7 +45,8 @@ def test_api_and_config_give_the_same_verdict(cqc_ruleset: Ruleset) -> None:
         validate_overrides(cqc_ruleset, bad, "api")
     with pytest.raises(ConfigError) as config:
         Config(parameters={"cqc-readiness": bad}, path="provider.yaml").overrides_for(cqc_ruleset)
-    assert str(api.value).removeprefix("api") == str(config.value).removeprefix("provider.yaml: parameters.cqc-readiness")
+    from_config = str(config.value).removeprefix("provider.yaml: parameters.cqc-readiness")
+    assert str(api.value).removeprefix("api") == from_config
     assert str(api.value).endswith("medication_audit_days: -100 is below the minimum 1")
 
 
