@@ -56,6 +56,7 @@ def test_escape_sequences_from_data_never_reach_the_terminal(hostile_report: Rea
 
 def test_html_output_escapes_the_name(hostile_report: ReadinessReport) -> None:
     html = render(hostile_report, "html")
+    assert "\x1b" not in html and "\x07" not in html
     assert "<link" not in html and "[link=https://evil.example/]x[/link]" in html
     assert "<script" not in render(
         attrs.evolve(hostile_report, locations=tuple(
