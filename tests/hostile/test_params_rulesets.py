@@ -111,10 +111,10 @@ def hostile(draw: st.DrawFn) -> tuple[dict[str, Any] | str, bool]:
         (data if target == "ruleset" else rule)["id"] = value
         return data, valid
     if kind == "huge-id":
-        (data if draw(st.booleans()) else rule)["id"] = "a" * draw(st.integers(101, 1_000_000))
+        (data if draw(st.booleans()) else rule)["id"] = "a" * draw(st.integers(101, 20_000))
         return data, False
     if kind == "nesting":
-        return deep_text(draw(st.integers(9, 500))), False
+        return deep_text(draw(st.integers(9, 200))), False
     if kind == "number":
         number: float = draw(st.one_of(st.sampled_from([math.inf, -math.inf, math.nan]),
                                st.integers(10**16, 10**300), st.integers(-(10**300), -(10**16))))
@@ -124,7 +124,7 @@ def hostile(draw: st.DrawFn) -> tuple[dict[str, Any] | str, bool]:
         pattern = draw(st.one_of(
             st.integers(21, 400).map(lambda n: ".*" * n),
             st.integers(11, 300).map(lambda n: "(" * n + "a" + ")" * n),
-            st.integers(201, 5000).map(lambda n: "x" * n),
+            st.integers(201, 1000).map(lambda n: "x" * n),
             st.sampled_from(["(a*)*", "(.*)*(.*)*", "a{1000}", "\\d+", "((a)*b)+", "(ab", "a)"]),
         ))
         rule["when"] = [{"subject": {"matches": pattern}}]
@@ -136,7 +136,7 @@ def hostile(draw: st.DrawFn) -> tuple[dict[str, Any] | str, bool]:
             st.integers(0, 10**9).map(lambda n: f"{{subject[{n}]}}"),
             st.sampled_from(["{subject.__class__}", "{}", "{0}", "{subject:{review_days}}", "{subject!a}", "{",
                              "}", "{subject"]),
-            st.integers(4001, 20000).map(lambda n: "x" * n),
+            st.integers(4001, 6000).map(lambda n: "x" * n),
         ))
         return data, False
     if kind == "parameter":
@@ -156,8 +156,8 @@ def hostile(draw: st.DrawFn) -> tuple[dict[str, Any] | str, bool]:
         data["parameters"]["extra"] = {"description": "x", **declaration}
         return data, False
     text = draw(st.one_of(
-        st.integers(41, 3000).map(lambda n: "a: " + "[" * n + "]" * n + "\n"),
-        st.integers(41, 3000).map(lambda n: "".join(f"{'  ' * i}k:\n" for i in range(n)) + "  " * n + "v\n"),
+        st.integers(41, 400).map(lambda n: "a: " + "[" * n + "]" * n + "\n"),
+        st.integers(41, 200).map(lambda n: "".join(f"{'  ' * i}k:\n" for i in range(n)) + "  " * n + "v\n"),
         _TEXT.map(lambda t: yaml.safe_dump({"id": t})),
         st.binary(max_size=200).map(lambda b: b.decode("utf-8", "replace")),
     ))
