@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -183,23 +184,17 @@ def ruleset_from_data(data: Any, root: yaml.Node | None, name: str) -> Ruleset:
     return ruleset
 
 
-_LOADED: dict[tuple[str, int, int], Ruleset] = {}
-"""Rulesets already loaded, by file, modification time and size (rulesets are immutable)."""
+_LOADED: dict[tuple[str, str], Ruleset] = {}
+"""Rulesets already loaded in this process, by file name and a digest of the text (rulesets are immutable)."""
 
 
 def load_ruleset(path: Path | str) -> Ruleset:
-    """Load one ruleset file (again only when it changed since it was last loaded in this process)."""
+    """Load one ruleset file (parsed again only when its text changed since it was last loaded)."""
     path = Path(path)
-    try:
-        stat = path.stat()
-        key: tuple[str, int, int] | None = (str(path), stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        key = None
-    if key is not None and key in _LOADED:
-        return _LOADED[key]
-    ruleset = parse_ruleset(read_text(path, RulesetError), str(path))
-    if key is not None:
+    text = read_text(path, RulesetError)
+    key = (str(path), hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    if key not in _LOADED:
         if len(_LOADED) >= 64:
             _LOADED.clear()
-        _LOADED[key] = ruleset
-    return ruleset
+        _LOADED[key] = parse_ruleset(text, str(path))
+    return _LOADED[key]
