@@ -6,7 +6,8 @@ empty object, which fails *after* the configuration is validated: so a valid con
 in the source's error, and a defective one in one line naming the configuration file and the
 parameter. Never a traceback, never exit 3.
 
-``MIPR_HOSTILE_COUNT=1`` records outcomes instead of asserting and prints the tally (bench use).
+``MIPR_HOSTILE_COUNT=1`` records outcomes instead of asserting and prints the tally, and
+``MIPR_HOSTILE_SCALE`` scales the number of examples (bench use).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Parameter, Ruleset
 
 COUNTING = bool(os.environ.get("MIPR_HOSTILE_COUNT"))
+SCALE = float(os.environ.get("MIPR_HOSTILE_SCALE", "1"))
+
+
+def examples(count: int) -> int:
+    """``count`` scaled by ``MIPR_HOSTILE_SCALE`` (bench use: a sample of the corpus on slower code)."""
+    return max(1, int(count * SCALE))
 TALLY: Counter[str] = Counter()
 SETTINGS = settings(
     derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
@@ -160,7 +167,7 @@ def readiness(workdir: Path, config: Path) -> tuple[int, str, str]:
                 "--config", str(config))
 
 
-@settings(SETTINGS, max_examples=400)
+@settings(SETTINGS, max_examples=examples(400))
 @given(config=valid_config())
 def test_valid_configurations_pass_validation(workdir: Path, config: dict[str, Any]) -> None:
     path = write(workdir, {"parameters": {"cqc-readiness": config}})
@@ -168,7 +175,7 @@ def test_valid_configurations_pass_validation(workdir: Path, config: dict[str, A
     check(code, err, "empty.json")  # refused for the source only
 
 
-@settings(SETTINGS, max_examples=500)
+@settings(SETTINGS, max_examples=examples(500))
 @given(bad=defect(), others=valid_config())
 def test_each_defective_parameter_is_one_line_naming_it(
     workdir: Path, bad: tuple[str, Any], others: dict[str, Any]
@@ -182,7 +189,7 @@ def test_each_defective_parameter_is_one_line_naming_it(
     check(code, err, expect)
 
 
-@settings(SETTINGS, max_examples=150)
+@settings(SETTINGS, max_examples=examples(150))
 @given(data=st.one_of(
     st.lists(st.integers(), max_size=3),
     st.text(max_size=20).filter(lambda t: t.strip() != "" and not t.lstrip().startswith(("#", "%", "-", "!"))),

@@ -4,7 +4,8 @@ The plausible range is 1900-01-01 to 2199-12-31 for ``--as-of`` and events, and 
 years after the as-of date for dates in records (``mipr_rules.dates``). Each run is arranged so that a
 *later* input is certainly bad: a valid date must let the run reach that later error, and an
 implausible one must be refused first, in one line naming where it is, never the date itself.
-``MIPR_HOSTILE_COUNT=1`` records outcomes instead of asserting and prints the tally (bench use).
+``MIPR_HOSTILE_COUNT=1`` records outcomes instead of asserting and prints the tally, and
+``MIPR_HOSTILE_SCALE`` scales the number of examples (bench use).
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 COUNTING = bool(os.environ.get("MIPR_HOSTILE_COUNT"))
+SCALE = float(os.environ.get("MIPR_HOSTILE_SCALE", "1"))
+
+
+def examples(count: int) -> int:
+    """``count`` scaled by ``MIPR_HOSTILE_SCALE`` (bench use: a sample of the corpus on slower code)."""
+    return max(1, int(count * SCALE))
 TALLY: Counter[str] = Counter()
 SETTINGS = settings(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck),
                     phases=[Phase.explicit, Phase.generate])
@@ -88,7 +95,7 @@ DATES = st.one_of(
 JUNK = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00"), max_size=30)
 
 
-@settings(SETTINGS, max_examples=400)
+@settings(SETTINGS, max_examples=examples(400))
 @given(value=st.one_of(DATES.map(iso), JUNK))
 def test_as_of_outside_the_range_is_refused_in_one_line(folder: Path, value: str) -> None:
     if value.startswith("-"):
@@ -104,7 +111,7 @@ def test_as_of_outside_the_range_is_refused_in_one_line(folder: Path, value: str
         check(code, err, "--as-of")
 
 
-@settings(SETTINGS, max_examples=400)
+@settings(SETTINGS, max_examples=examples(400))
 @given(value=st.one_of(DATES.map(iso), JUNK.filter(lambda t: "=" not in t)))
 def test_event_dates_outside_the_range_are_refused_in_one_line(value: str) -> None:
     code, _, err = mipr("timeline", "--as-of", "2026-11-02", "--event", f"report_published={value}",
@@ -130,7 +137,7 @@ def location(last_reviewed: str) -> dict[str, Any]:
     }
 
 
-@settings(SETTINGS, max_examples=250)
+@settings(SETTINGS, max_examples=examples(250))
 @given(day=DATES)
 def test_record_dates_beyond_as_of_plus_five_years_are_refused_naming_the_field(folder: Path, day: dt.date) -> None:
     path = folder / "home.json"

@@ -5,7 +5,8 @@ character, conditions nested deep, non-finite or huge numbers, regexes past the 
 costly templates, parameter declarations of the wrong shape) or none. Lint must exit 0 on the valid
 ones and 2 on the defective ones, every line naming the file, never a traceback, never exit 3.
 
-``MIPR_HOSTILE_COUNT=1`` records outcomes instead of asserting and prints the tally (bench use).
+``MIPR_HOSTILE_COUNT=1`` records outcomes instead of asserting and prints the tally, and
+``MIPR_HOSTILE_SCALE`` scales the number of examples (bench use).
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 COUNTING = bool(os.environ.get("MIPR_HOSTILE_COUNT"))
+SCALE = float(os.environ.get("MIPR_HOSTILE_SCALE", "1"))
+
+
+def examples(count: int) -> int:
+    """``count`` scaled by ``MIPR_HOSTILE_SCALE`` (bench use: a sample of the corpus on slower code)."""
+    return max(1, int(count * SCALE))
 TALLY: Counter[str] = Counter()
 SETTINGS = settings(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck),
                     phases=[Phase.explicit, Phase.generate])
@@ -178,7 +185,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("rulesets")
 
 
-@settings(SETTINGS, max_examples=1000)
+@settings(SETTINGS, max_examples=examples(1000))
 @given(case=hostile())
 def test_lint_refuses_hostile_rulesets_in_one_line_each(folder: Path, case: tuple[Any, bool]) -> None:
     item, valid = case
