@@ -23,7 +23,7 @@ from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.errors import ConfigError
 from mipr_rules.loading import load_data_file
 from mipr_rules.privacy import pseudonym_key
-from mipr_rules.ruleset.loader import check_parameter_value
+from mipr_rules.ruleset.parameters import validate_overrides
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
 
@@ -48,21 +48,10 @@ class Config:
         return pseudonym_key(self.pseudonym_key_file)
 
     def overrides_for(self, ruleset: Ruleset) -> dict[str, Any]:
-        """Validated overrides for ``ruleset``: unknown names and wrong types are errors naming the file."""
-        overrides = self.parameters.get(ruleset.id, {})
-        for name, value in overrides.items():
-            where = f"{self.path or 'config'}: parameters.{ruleset.id}.{name}"
-            if name not in ruleset.parameters:
-                from difflib import get_close_matches
-
-                close = get_close_matches(name, list(ruleset.parameters), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ConfigError(f"{where}: ruleset {ruleset.id} has no parameter {name!r}{hint}")
-            param = ruleset.parameters[name]
-            check_parameter_value(
-                param.type, value, param.minimum, param.maximum, lambda msg, where=where: ConfigError(f"{where}: {msg}")
-            )
-        return dict(overrides)
+        """Validated overrides for ``ruleset`` (``validate_overrides``: the same check as the API's)."""
+        return validate_overrides(
+            ruleset, self.parameters.get(ruleset.id, {}), f"{self.path or 'config'}: parameters.{ruleset.id}"
+        )
 
 
 def load_config(path: Path | str | None) -> Config:

@@ -30,6 +30,7 @@ from mipr_rules.facts.eligibility_facts import (
     Nomination,
 )
 from mipr_rules.loading import load_data_file
+from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
@@ -166,20 +167,21 @@ class EligibilityReport:
     def render_text(self, console: Console) -> None:
         """A readable verdict with every check (what was not evaluated first)."""
         render_failures(console, self.failures)
-        console.print(f"[bold]Improvement inspection (Jan-Mar 2023)[/bold]: {self.name} ({self.location_id}) "
-                      f"as of {self.as_of} (ruleset {self.ruleset.id} {self.ruleset.version})")
+        console.print(f"[bold]Improvement inspection (Jan-Mar 2023)[/bold]: {safe(self.name)} "
+                      f"({safe(self.location_id)}) "
+                      f"as of {self.as_of} (ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)})")
         if self.decision is None:
             console.print("\n[bold red]NOT EVALUATED[/]  no verdict: the rules engine could not evaluate it")
             return
         verdict = {"eligible": "[bold green]ELIGIBLE[/]", "ineligible": "[bold red]NOT ELIGIBLE[/]",
                    "undetermined": "[bold yellow]UNDETERMINED[/]"}[self.outcome]
-        console.print(f"\n{verdict}  {self.decision.message}")
+        console.print(f"\n{verdict}  {safe(self.decision.message)}")
         for check in self.checks:
             mark = {True: "[green]pass[/]   ", False: "[red]fail[/]   ", None: "[yellow]unknown[/]"}[check.passed]
-            console.print(f"  {mark} [bold]{check.id}[/bold]")
-            console.print(Padding(check.detail, (0, 0, 0, 10), expand=False))
+            console.print(f"  {mark} [bold]{safe(check.id)}[/bold]")
+            console.print(Padding(safe(check.detail), (0, 0, 0, 10), expand=False))
         console.print("\n[dim]A screening against the published criteria: the decision to inspect rests with CQC. "
-                      f"Source: {self.decision.source.title}[/dim]")
+                      f"Source: {safe(self.decision.source.title)}[/dim]")
 
 
 

@@ -35,6 +35,7 @@ from mipr_rules.facts.rating_facts import (
 )
 from mipr_rules.loading import load_data_file
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
+from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
@@ -343,21 +344,21 @@ class RatingReport:
     def render_text(self, console: Console) -> None:
         """Key questions, overall, judgement flags and assumptions (what was not evaluated first)."""
         render_failures(console, self.failures)
-        label = f" for {self.name}" if self.name else f" for {self.location_id}" if self.location_id else ""
-        console.print(f"[bold]Ratings{label}[/bold] ({self.framework}; "
-                      f"ruleset {self.ruleset.id} {self.ruleset.version})")
+        label = f" for {safe(self.name)}" if self.name else f" for {safe(self.location_id)}" if self.location_id else ""
+        console.print(f"[bold]Ratings{label}[/bold] ({safe(self.framework)}; "
+                      f"ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)})")
         console.print()
         for item in self.key_questions:
             style = _STYLE[item.rating.value]
             line = f"  {item.key_question.value:<11} [{style}]{item.rating.value:<21}[/]"
             if item.band is not None:
                 pos = item.position() or {}
-                line += f" {item.band.facts['percentage']:>3}%  {pos.get('description', '')}"
+                line += f" {item.band.facts['percentage']:>3}%  {safe(pos.get('description', ''))}"
             elif item.starting != item.rating:
                 line += f" (given {item.starting.value})"
             console.print(line)
             for hit in item.limits:
-                console.print(Padding(f"[dim]limited: {hit.message}[/dim]", (0, 0, 0, 14), expand=False))
+                console.print(Padding(f"[dim]limited: {safe(hit.message)}[/dim]", (0, 0, 0, 14), expand=False))
         if self.overall is not None:
             console.print()
             if self.overall.rating is None:
@@ -366,23 +367,23 @@ class RatingReport:
                 style = _STYLE[self.overall.rating.value]
                 console.print(f"  [bold]Overall[/bold]     [{style}]{self.overall.rating.value}[/]")
             if self.overall.outcome is not None:
-                console.print(Padding(self.overall.outcome.message, (0, 0, 0, 14), expand=False))
+                console.print(Padding(safe(self.overall.outcome.message), (0, 0, 0, 14), expand=False))
             for hit in self.overall.limits:
-                console.print(Padding(f"limited: {hit.message}", (0, 0, 0, 14), expand=False))
+                console.print(Padding(f"limited: {safe(hit.message)}", (0, 0, 0, 14), expand=False))
         judgement = self.human_judgement()
         if judgement:
             console.print("\n[bold yellow]For human judgement[/bold yellow]")
             for hit in judgement:
-                console.print(Padding(f"• {hit.message}", (0, 0, 0, 2), expand=False))
+                console.print(Padding(f"• {safe(hit.message)}", (0, 0, 0, 2), expand=False))
         others = [f for f in self.flags if f.emit.get("human_judgement") is not True]
         if others:
             console.print("\n[bold]Notes[/bold]")
             for hit in others:
-                console.print(Padding(f"• {hit.message}", (0, 0, 0, 2), expand=False))
+                console.print(Padding(f"• {safe(hit.message)}", (0, 0, 0, 2), expand=False))
         if self.assumptions:
             console.print("\n[bold]Assumptions[/bold]")
             for text in self.assumptions:
-                console.print(Padding(f"• {text}", (0, 0, 0, 2), expand=False))
+                console.print(Padding(f"• {safe(text)}", (0, 0, 0, 2), expand=False))
 
 
 

@@ -12,9 +12,11 @@ from rich.markup import escape
 
 from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
+from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
+from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
@@ -152,13 +154,13 @@ class ReadinessReport:
         render_skipped(self.skipped, console)
         console.print(
             f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
-            f"(ruleset {self.ruleset.id} {self.ruleset.version}, {self.ruleset.framework})"
+            f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
         )
         for loc in self.locations:
             console.print()
-            console.rule(f"{loc.name} ({loc.location_id})")
+            console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
             if loc.error:
-                console.print(f"[red]Not evaluated:[/red] {loc.error}")
+                console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
                 continue
             counts = ", ".join(
                 f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(a.severity == s for a in loc.alerts))
@@ -167,13 +169,13 @@ class ReadinessReport:
             for (kq, qs), alerts in loc.by_quality_statement().items():
                 console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
                 for a in alerts:
-                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {a.message}")
+                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {safe(a.message)}")
                     console.print(
-                        f"           [dim]{a.rule_id} · {a.source.title}[/dim]", overflow="ellipsis", no_wrap=True
+                        f"           [dim]{a.rule_id} · {safe(a.source.title)}[/dim]", overflow="ellipsis", no_wrap=True
                     )
             gaps = loc.evidence_gaps()
             if gaps:
-                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {', '.join(gaps)}")
+                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {safe(', '.join(gaps))}")
 
     def worst_severity(self) -> str | None:
         """Most severe alert, if any."""
@@ -223,6 +225,7 @@ def run_readiness(
 
         def subjects() -> Iterable[tuple[str, Location]]:
             for location in locations:
+                check_record_dates(location, as_of, f"location {location.location_id}")
                 names[location.location_id] = location.name
                 yield location.location_id, location
 

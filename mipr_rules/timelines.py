@@ -21,6 +21,7 @@ from rich.padding import Padding
 
 from mipr_rules.completeness import Failure, completeness_json, evaluate_one, render_failures
 from mipr_rules.convert import structure
+from mipr_rules.dates import check_date
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EngineError, EvaluationIncomplete, InputError
 from mipr_rules.facts.timeline_facts import (
@@ -34,6 +35,7 @@ from mipr_rules.facts.timeline_facts import (
     holidays_between,
 )
 from mipr_rules.loading import load_data_file
+from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
@@ -71,7 +73,7 @@ def parse_event_option(text: str, known: Collection[str] | None = None) -> Timel
         day = dt.date.fromisoformat(raw)
     except ValueError:
         raise InputError(f"--event {name}: expected a date in the form YYYY-MM-DD") from None
-    return TimelineEvent(name, day)
+    return TimelineEvent(name, check_date(day, f"--event {name}"))
 
 
 def events_from_data(data: Any, source: str, known: Collection[str] | None = None) -> list[TimelineEvent]:
@@ -227,26 +229,28 @@ class TimelineReport:
         """A readable list of deadlines, most urgent first by date, then the corrections (failures first)."""
         render_failures(console, self.failures)
         console.print(f"[bold]CQC deadlines[/bold] as of {self.as_of} ({self.region} bank holidays; "
-                      f"ruleset {self.ruleset.id} {self.ruleset.version})")
+                      f"ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)})")
         if not self.deadlines and self.complete:
             console.print("\nNo deadlines: none of the events given starts one.")
         for item in self.deadlines:
             spec = item.spec
             unit = spec.unit.replace("_", " ")
             console.print()
-            console.print(f"[{_STATUS_STYLE[item.status]}]{item.status.upper():<9}[/] [bold]{spec.deadline}[/bold]: "
-                          f"{item.status_rule.message}")
-            skipped = f"; skips {', '.join(name for _, name in item.holidays)}" if item.holidays else ""
-            console.print(Padding(f"{spec.days} {unit} {spec.direction} {spec.trigger.name} on "
+            console.print(f"[{_STATUS_STYLE[item.status]}]{item.status.upper():<9}[/] "
+                          f"[bold]{safe(spec.deadline)}[/bold]: {safe(item.status_rule.message)}")
+            skipped = f"; skips {safe(', '.join(name for _, name in item.holidays))}" if item.holidays else ""
+            trigger = safe(spec.trigger.name)
+            console.print(Padding(f"{spec.days} {safe(unit)} {safe(spec.direction)} {trigger} on "
                                   f"{spec.trigger.date}{skipped}", (0, 0, 0, 10), expand=False))
-            console.print(Padding(item.rule.message, (0, 0, 0, 10), expand=False))
-            console.print(f"          [dim]{item.rule.rule_id} · {item.rule.source.title}[/dim]", overflow="ellipsis",
-                          no_wrap=True)
+            console.print(Padding(safe(item.rule.message), (0, 0, 0, 10), expand=False))
+            console.print(f"          [dim]{item.rule.rule_id} · {safe(item.rule.source.title)}[/dim]",
+                          overflow="ellipsis", no_wrap=True)
         if self.warnings:
             console.print("\n[bold]What popular guidance gets wrong, and anchors to get right[/bold]")
             for hit in self.warnings:
-                console.print(Padding(f"• {hit.message}", (0, 0, 0, 2), expand=False))
-                console.print(f"    [dim]{hit.rule_id} · {hit.source.title}[/dim]", overflow="ellipsis", no_wrap=True)
+                console.print(Padding(f"• {safe(hit.message)}", (0, 0, 0, 2), expand=False))
+                console.print(f"    [dim]{hit.rule_id} · {safe(hit.source.title)}[/dim]", overflow="ellipsis",
+                              no_wrap=True)
 
 
 
@@ -317,6 +321,7 @@ def run_timeline(
         known = known_events(ruleset, compiled.parameters)
         for index, event in enumerate(given):
             _check_name(event.name, known, f"event {index}")
+            check_date(event.date, f"event {index} ({event.name})")
         try:
             first = evaluate_one(evaluator, compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
         except EvaluationIncomplete as exc:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from mipr_rules import plugins
+from mipr_rules.dates import EARLIEST_DATE, LATEST_DATE
 from mipr_rules.errors import EvaluationIncomplete, MiprRulesError
 from mipr_rules.ruleset.schema import SEVERITIES
 
@@ -18,17 +19,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DateType(click.ParamType):  # type: ignore[type-arg]
-    """``YYYY-MM-DD``."""
+    """``YYYY-MM-DD`` between ``dates.EARLIEST_DATE`` and ``dates.LATEST_DATE``."""
 
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
+        text = str(value)
+        shown = repr(text) if len(text) <= 40 else "the value"
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(text)
         except ValueError:
-            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+            self.fail(f"{shown} is not a date in the form YYYY-MM-DD", param, ctx)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            self.fail(f"{day} is outside the plausible range {EARLIEST_DATE} to {LATEST_DATE}", param, ctx)
+        return day
 
 
 DATE = DateType()

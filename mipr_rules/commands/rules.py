@@ -12,6 +12,7 @@ import click
 from mipr_rules import plugins
 from mipr_rules.commands.options import format_option
 from mipr_rules.errors import RulesetError
+from mipr_rules.outputs.safe_text import plain
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 
@@ -62,7 +63,7 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(unstructure(ruleset), indent=2, default=str))
         return
-    click.echo(f"{ruleset.id} {ruleset.version} — {ruleset.title}")
+    click.echo(plain(f"{ruleset.id} {ruleset.version} — {ruleset.title}"))
     click.echo(
         f"framework {ruleset.framework}; effective {ruleset.effective_from}"
         f"{' to ' + str(ruleset.effective_to) if ruleset.effective_to else ''}; {ruleset.jurisdiction}"
@@ -71,11 +72,11 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
     for name, param in ruleset.parameters.items():
         unit = f" {param.unit}" if param.unit else ""
         kind = "policy" if param.policy else "law"
-        click.echo(f"  {name} = {json.dumps(param.default)}{unit}  ({kind}; {param.description})")
+        click.echo(plain(f"  {name} = {json.dumps(param.default)}{unit}  ({kind}; {param.description})"))
     click.echo("\nRules:")
     for rule in ruleset.rules:
         where = rule.maps_to.quality_statement or rule.maps_to.mipr_criterion or rule.maps_to.deadline or ""
-        click.echo(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]")
+        click.echo(plain(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]"))
 
 
 @rules.command("lint")
@@ -264,7 +265,7 @@ def explain(
     if fmt == "json":
         click.echo(json.dumps(description.as_dict(), indent=2, default=str))
         return
-    click.echo("\n".join(description.lines()))
+    click.echo(plain("\n".join(description.lines())))
 
 
 COMMANDS = [rules]

@@ -51,6 +51,7 @@ from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
 from mipr_rules.model import Location
+from mipr_rules.outputs.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
@@ -339,7 +340,7 @@ def render_text(cycle: Cycle, store: str) -> str:
             lines.append(f"delivered {d.delivered} change set(s) to {d.target}")
     if cycle.pending_elsewhere:
         lines.append(f"{cycle.pending_elsewhere} change set(s) wait for --notify targets not given in this run")
-    return "\n".join(lines)
+    return plain("\n".join(lines))
 
 
 def _report(cycle: Cycle, store: str, fmt: str) -> None:

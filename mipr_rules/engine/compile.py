@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from typing import Any
 import attrs
 
 from mipr_rules.errors import RulesetError
+from mipr_rules.ruleset.parameters import validate_overrides
 from mipr_rules.ruleset.schema import Rule, Ruleset
 
 OPERATORS = {"eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists", "matches"}
@@ -35,7 +37,18 @@ MAX_RULES = 480
 """Most rules in one ruleset: 513 rules whose first test is equality on one property hang the engine."""
 MAX_MATCHES_PER_FACT = 64
 """Most rule branches that can match one fact type: a fact matching more raises error 303."""
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_NESTING = 8
+"""Deepest nesting of ``any:``/``all:`` groups in one rule's conditions."""
+MAX_PATTERN_LENGTH = 200
+"""Longest ``matches`` pattern, in characters."""
+MAX_PATTERN_REPEATS = 20
+"""Most repetition operators (``*``, ``+``, ``?``) in one ``matches`` pattern: the engine's DFA grows with
+each, and ``.*`` repeated 150 times kills the process."""
+MAX_PATTERN_GROUPS = 10
+"""Most parenthesised groups in one ``matches`` pattern (150 nested groups kill the process)."""
+MAX_NUMBER = 10**15
+"""Largest magnitude of a number in a condition (the engine compares doubles)."""
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _BAD_REGEX = re.compile(r"\\[dDwWsSbB]")
 
 
@@ -65,15 +78,59 @@ def bind_value(raw: Any, params: Mapping[str, Any], where: str) -> Any:
             return raw[1:]
         name = raw[1:]
         if name not in params:
-            raise RulesetError(f"{where}: unknown parameter {name!r}")
+            raise RulesetError(f"{where}: unknown parameter {name[:100]!r}")
         return params[name]
     return raw
 
 
 def _scalar(value: Any, where: str) -> Any:
-    if isinstance(value, (bool, int, str)) or (isinstance(value, float) and value == value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            raise RulesetError(f"{where}: numbers must be finite and at most {MAX_NUMBER:g} in size")
+        return value
+    if isinstance(value, (bool, str)):
         return value
     raise RulesetError(f"{where}: expected a number, text or true/false, got {type(value).__name__}")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a ``matches`` pattern is refused by the grammar limits (see the constants), or ``None``."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return f"pattern longer than {MAX_PATTERN_LENGTH} characters"
+    if _BAD_REGEX.search(pattern):
+        return "durable-rules regexes use Lua-style classes (%d, %a, %s); this pattern would never match"
+    unescaped = re.sub(r"[%\\].", "", pattern)
+    repeats = sum(unescaped.count(c) for c in "*+?")
+    if repeats > MAX_PATTERN_REPEATS:
+        return f"{repeats} repetition operators; at most {MAX_PATTERN_REPEATS} (more can crash the engine)"
+    groups = unescaped.count("(")
+    if groups > MAX_PATTERN_GROUPS:
+        return f"{groups} groups; at most {MAX_PATTERN_GROUPS} (more can crash the engine)"
+    if groups != unescaped.count(")"):
+        return "unbalanced parentheses"
+    if any(len(n) > 3 or int(n) > MAX_PATTERN_REPEATS for n in re.findall(r"\{(\d+)", unescaped)):
+        return f"counted repetition above {MAX_PATTERN_REPEATS}"
+    if _nested_repetition(unescaped):
+        return "a repeated group that itself repeats, e.g. (a*)*: the engine's regex compiler hangs on these"
+    return None
+
+
+def _nested_repetition(pattern: str) -> bool:
+    """Whether a group containing ``*``, ``+``, ``?`` or ``{`` is itself followed by one of them."""
+    inner: list[bool] = []  # per open group: whether it holds a repetition
+    for index, char in enumerate(pattern):
+        if char == "(":
+            inner.append(False)
+        elif char == ")" and inner:
+            repeated = inner.pop()
+            follows = pattern[index + 1:index + 2]
+            if repeated and follows in ("*", "+", "?", "{"):
+                return True
+            if inner:
+                inner[-1] = inner[-1] or repeated
+        elif char in "*+?{" and inner:
+            inner[-1] = True
+    return False
 
 
 def _did_you_mean(name: str, known: Any) -> str:
@@ -107,7 +164,7 @@ def _atom(
     field: str, op: str, raw: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None, where: str
 ) -> dict[str, Any]:
     if op not in OPERATORS:
-        raise RulesetError(f"{where}: unknown operator {op!r}; expected one of {', '.join(sorted(OPERATORS))}")
+        raise RulesetError(f"{where}: unknown operator {op[:40]!r}; expected one of {', '.join(sorted(OPERATORS))}")
     value = bind_value(raw, params, where)
     if op == "exists":
         if not isinstance(value, bool):
@@ -128,10 +185,9 @@ def _atom(
     if op == "matches":
         if not isinstance(value, str):
             raise RulesetError(f"{where}: matches takes a pattern")
-        if _BAD_REGEX.search(value):
-            raise RulesetError(
-                f"{where}: durable-rules regexes use Lua-style classes (%d, %a, %s); {value!r} would never match"
-            )
+        problem = pattern_problem(value)
+        if problem:
+            raise RulesetError(f"{where}: {problem}")
         return {"$mt": {field: value}}
     if op == "eq":
         return {field: value}
@@ -151,9 +207,12 @@ def branch_count(expr: dict[str, Any]) -> int:
 
 
 def compile_conditions(
-    items: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None, where: str
+    items: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None, where: str, depth: int = 0
 ) -> list[dict[str, Any]]:
     """Compile a ``when`` list (all must hold) to durable-rules expressions."""
+    if depth > MAX_NESTING:
+        raise RulesetError(f"{where.split('.any')[0].split('.all')[0]}: any/all groups nested more than "
+                           f"{MAX_NESTING} deep")
     if not isinstance(items, (list, tuple)) or not items:
         raise RulesetError(f"{where}: expected a non-empty list of conditions")
     out: list[dict[str, Any]] = []
@@ -163,11 +222,12 @@ def compile_conditions(
             raise RulesetError(f"{here}: each condition is a mapping with one key (a field, any or all)")
         ((key, body),) = item.items()
         if key in ("any", "all"):
-            parts = compile_conditions(body, params, fields, f"{here}.{key}")
+            parts = compile_conditions(body, params, fields, f"{here}.{key}", depth + 1)
             out.append({"$or" if key == "any" else "$and": parts} if len(parts) > 1 else parts[0])
             continue
         if not isinstance(key, str) or not _FIELD.match(key) or key in ("sid", "id"):
-            raise RulesetError(f"{here}: {key!r} is not a usable field name")
+            shown = repr(key) if len(repr(key)) <= 60 else "this key"
+            raise RulesetError(f"{here}: {shown} is not a usable field name")
         if isinstance(body, Mapping):
             if not body:
                 raise RulesetError(f"{here}.{key}: empty condition")
@@ -198,7 +258,7 @@ def compile_ruleset(
     fact_fields: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CompiledRuleset:
     """Bind parameters and compile every rule; refuse shapes that crash or hang durable-rules."""
-    params = ruleset.defaults() | dict(overrides or {})
+    params = ruleset.defaults() | validate_overrides(ruleset, overrides, f"overrides for ruleset {ruleset.id}")
     if len(ruleset.rules) > MAX_RULES:
         raise RulesetError(f"{ruleset.path or ruleset.id}: {len(ruleset.rules)} rules, more than {MAX_RULES}")
     definition: dict[str, Any] = {}

@@ -16,7 +16,6 @@ from typing import Any
 
 import attrs
 from rich.console import Console
-from rich.markup import escape
 
 from mipr_rules.completeness import evaluate_one
 from mipr_rules.config import Config
@@ -26,6 +25,7 @@ from mipr_rules.mipr.criteria import CRITERIA
 from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
 from mipr_rules.mipr.panel_record import STAGES, PanelRecord, PreCheck, file_digest
 from mipr_rules.mipr.scoring import Policy
+from mipr_rules.outputs.safe_text import safe as escape
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
@@ -175,7 +175,9 @@ class PanelVerification:
         name = f"{ref.location_name or ref.location_id} ({ref.location_id})" if ref else "an unnamed report"
         console.print(f"[bold]MIPR panel[/bold] for {escape(name)}, {escape(self.path)}")
         rs = self.ruleset
-        console.print(f"[dim]ruleset {rs.id} {rs.version} ({rs.framework}), as of {self.as_of}[/dim]")
+        console.print(
+            f"[dim]ruleset {escape(rs.id)} {escape(rs.version)} ({escape(rs.framework)}), as of {self.as_of}[/dim]"
+        )
         for stage in STAGES:
             info = self._stage(stage)
             who = ", ".join(info["reviewers"]) or "nobody yet"

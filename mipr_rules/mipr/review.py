@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 from rich.console import Console
-from rich.markup import escape
 
 from mipr_rules.completeness import evaluate_one
 from mipr_rules.config import Config
@@ -29,6 +28,7 @@ from mipr_rules.mipr.report import Report
 from mipr_rules.mipr.review_score import CriterionScores
 from mipr_rules.mipr.scoring import Overall, Policy, measured_score, rating_words
 from mipr_rules.model.vocabulary import RatingValue
+from mipr_rules.outputs.safe_text import safe as escape
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
@@ -306,7 +306,9 @@ class ReviewReport:
             f"[bold]MIPR pre-check[/bold] of {escape(r.location.name)} ({escape(r.location.id)}), {escape(self.path)}"
         )
         rs = self.ruleset
-        console.print(f"[dim]ruleset {rs.id} {rs.version} ({rs.framework}), as of {self.as_of}[/dim]")
+        console.print(
+            f"[dim]ruleset {escape(rs.id)} {escape(rs.version)} ({escape(rs.framework)}), as of {self.as_of}[/dim]"
+        )
         verdict = "proceeds to the panel" if self.proceeds_to_panel else "does not proceed to the panel"
         if self.not_assessed:
             console.print(

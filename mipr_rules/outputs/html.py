@@ -6,13 +6,17 @@ from typing import Any
 
 import attrs
 import jinja2
+from markupsafe import Markup
 
 from mipr_rules import hookimpl
+from mipr_rules.outputs.safe_text import plain
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("mipr_rules.outputs", "templates"),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     undefined=jinja2.StrictUndefined,
+    # Control characters from data are replaced before escaping (safe_text.plain), as in text output.
+    finalize=lambda value: plain(value) if isinstance(value, str) and not isinstance(value, Markup) else value,
 )
 
 

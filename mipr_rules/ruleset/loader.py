@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import re
-import string
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,20 @@ import yaml
 
 from mipr_rules.convert import converter, error_messages
 from mipr_rules.errors import RulesetError
-from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
+from mipr_rules.loading import NoAliasSafeLoader, read_text
+from mipr_rules.ruleset.parameters import SCALAR_TYPES, check_parameter, check_parameter_value
 from mipr_rules.ruleset.schema import PARAMETER_TYPES, SEVERITIES, Ruleset
+from mipr_rules.ruleset.templates import template_problem
+
+__all__ = ["check_parameter_value", "line_of", "load_ruleset", "parse_ruleset", "read_yaml", "ruleset_from_data"]
 
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_$-]+)|\[(\d+)\]")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+MAX_NESTING = 40
+"""Deepest nesting of mappings and lists in a ruleset file."""
+MAX_ID = 100
+"""Longest ruleset, rule or source id (and version, framework, kind), in characters."""
 
 
 def line_of(root: yaml.Node | None, path: str) -> int | None:
@@ -38,6 +46,10 @@ def line_of(root: yaml.Node | None, path: str) -> int | None:
     return line
 
 
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= MAX_ID else f"of {len(value)} characters"
+
+
 def _fail(name: str, root: yaml.Node | None, path: str, message: str) -> RulesetError:
     line = line_of(root, path)
     return RulesetError(f"{name}:{line}: {message}" if line else f"{name}: {message}")
@@ -45,73 +57,103 @@ def _fail(name: str, root: yaml.Node | None, path: str, message: str) -> Ruleset
 
 def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
     """Semantic checks the types alone cannot express."""
-    if not _ID.match(ruleset.id):
-        raise _fail(name, root, "$.id", f"ruleset id {ruleset.id!r} must be lower-case letters, digits, '-', '_'")
+    if not _ID.match(ruleset.id) or len(ruleset.id) > MAX_ID:
+        raise _fail(name, root, "$.id", f"ruleset id {_shown(ruleset.id)} must be lower-case letters, digits, '-', "
+                                        f"'_', at most {MAX_ID} long")
+    for field in ("version", "framework", "kind"):
+        if len(getattr(ruleset, field)) > MAX_ID:
+            raise _fail(name, root, f"$.{field}", f"{field} longer than {MAX_ID} characters")
     if ruleset.effective_to and ruleset.effective_to < ruleset.effective_from:
         raise _fail(name, root, "$.effective_to", "effective_to is before effective_from")
     source_ids = [s.id for s in ruleset.sources]
+    if any(len(s) > MAX_ID for s in source_ids):
+        raise _fail(name, root, "$.sources", f"source ids longer than {MAX_ID} characters")
     if len(set(source_ids)) != len(source_ids):
         raise _fail(name, root, "$.sources", "duplicate source ids")
     for pname, param in ruleset.parameters.items():
         here = f"$.parameters.{pname}"
+        if not _NAME.match(pname):
+            raise _fail(name, root, "$.parameters", "parameter names are letters, digits and '_', at most 100 long")
         if param.type not in PARAMETER_TYPES:
             raise _fail(name, root, here, f"parameter {pname}: type must be one of {', '.join(PARAMETER_TYPES)}")
-        check_parameter_value(
-            param.type,
-            param.default,
-            param.minimum,
-            param.maximum,
-            lambda msg, here=here, pname=pname: _fail(name, root, here, f"parameter {pname}: {msg}"),
-        )
+        if param.items is not None and (param.type not in ("list", "mapping") or param.items not in SCALAR_TYPES):
+            raise _fail(name, root, here, f"parameter {pname}: items (the type of a list's items or a mapping's "
+                                          f"values) must be one of {', '.join(SCALAR_TYPES)}")
+        check_parameter(param, param.default, lambda m, h=here, p=pname: _fail(name, root, h, f"parameter {p}: {m}"))
+        if param.minimum is not None and param.maximum is not None and param.minimum > param.maximum:
+            raise _fail(name, root, here, f"parameter {pname}: minimum is above maximum")
         if param.source and param.source not in source_ids:
-            raise _fail(name, root, here, f"parameter {pname}: unknown source {param.source!r}")
+            raise _fail(name, root, here, f"parameter {pname}: unknown source {param.source[:MAX_ID]!r}")
     seen: set[str] = set()
     for index, rule in enumerate(ruleset.rules):
         here = f"$.rules[{index}]"
         if rule.id in seen:
-            raise _fail(name, root, here, f"duplicate rule id {rule.id!r}")
+            raise _fail(name, root, here, f"duplicate rule id {rule.id[:MAX_ID]!r}")
         seen.add(rule.id)
-        if not _ID.match(rule.id):
-            raise _fail(name, root, here, f"rule id {rule.id!r} must be lower-case letters, digits, '-', '_'")
+        if not _ID.match(rule.id) or len(rule.id) > MAX_ID:
+            raise _fail(name, root, here, f"rule id {_shown(rule.id)} must be lower-case letters, digits, '-', '_', "
+                                          f"at most {MAX_ID} long")
         if rule.severity not in SEVERITIES:
             raise _fail(
                 name, root, f"{here}.severity", f"rule {rule.id}: severity must be one of {', '.join(SEVERITIES)}"
             )
-        try:
-            list(string.Formatter().parse(rule.message))
-        except ValueError as exc:
-            raise _fail(name, root, f"{here}.message", f"rule {rule.id}: malformed message template: {exc}") from None
+        templates = [("message", rule.message)] + [(f"emit.{k}", v) for k, v in rule.emit.items() if isinstance(v, str)]
+        for field, template in templates:
+            problem = template_problem(template)
+            if problem:
+                raise _fail(name, root, f"{here}.{field}", f"rule {rule.id}: {field}: {problem}")
         if rule.source not in source_ids:
-            raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source!r}")
+            raise _fail(name, root, f"{here}.source", f"rule {rule.id}: unknown source {rule.source[:MAX_ID]!r}")
 
 
-def check_parameter_value(kind: str, value: Any, minimum: float | None, maximum: float | None, fail: Any) -> None:
-    """Raise ``fail(message)`` unless ``value`` is a valid ``kind`` within bounds."""
-    ok = {
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "string": isinstance(value, str),
-        "date": isinstance(value, (str, dt.date)),
-        "list": isinstance(value, list),
-        "mapping": isinstance(value, dict),
-    }[kind]
-    if not ok:
-        raise fail(f"expected {kind}, got {type(value).__name__}")
-    if kind in ("integer", "number"):
-        if minimum is not None and value < minimum:
-            raise fail(f"{value} is below the minimum {minimum:g}")
-        if maximum is not None and value > maximum:
-            raise fail(f"{value} is above the maximum {maximum:g}")
+class _RulesetLoader(NoAliasSafeLoader):
+    """The safe, alias-free loader, refusing nesting deeper than ``MAX_NESTING`` before Python's recursion
+    limit is near."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_NESTING} levels deep", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """The data of ruleset text and its node tree (for line numbers), parsed once; errors name the line."""
+    loader = None
+    try:
+        loader = _RulesetLoader(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise RulesetError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise RulesetError(f"{name}: invalid YAML: {str(exc)[:200]}") from None
+    except RecursionError:
+        raise RulesetError(f"{name}: invalid YAML: nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()  # type: ignore[no-untyped-call,unused-ignore]
+    return data, root
 
 
 def parse_ruleset(text: str, name: str) -> Ruleset:
     """Parse and validate ruleset text (``name`` is used in messages)."""
-    data = parse_yaml(text, name, RulesetError)
-    try:
-        root = yaml.compose(text, Loader=NoAliasSafeLoader)
-    except yaml.YAMLError:  # already reported by parse_yaml
-        root = None
+    data, root = read_yaml(text, name)
+    return ruleset_from_data(data, root, name)
+
+
+def ruleset_from_data(data: Any, root: yaml.Node | None, name: str) -> Ruleset:
+    """Validate parsed ruleset data (``read_yaml``'s) and compile it with its defaults."""
     if not isinstance(data, dict):
         raise RulesetError(f"{name}:1: a ruleset is a mapping with id, version, rules…")
     try:
@@ -142,7 +184,17 @@ def parse_ruleset(text: str, name: str) -> Ruleset:
     return ruleset
 
 
+_LOADED: dict[tuple[str, str], Ruleset] = {}
+"""Rulesets already loaded in this process, by file name and a digest of the text (rulesets are immutable)."""
+
+
 def load_ruleset(path: Path | str) -> Ruleset:
-    """Load one ruleset file."""
+    """Load one ruleset file (parsed again only when its text changed since it was last loaded)."""
     path = Path(path)
-    return parse_ruleset(read_text(path, RulesetError), str(path))
+    text = read_text(path, RulesetError)
+    key = (str(path), hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    if key not in _LOADED:
+        if len(_LOADED) >= 64:
+            _LOADED.clear()
+        _LOADED[key] = parse_ruleset(text, str(path))
+    return _LOADED[key]

@@ -64,10 +64,12 @@ class Parameter:
     """One of ``PARAMETER_TYPES``."""
     unit: str | None = None
     """Unit of the value, e.g. ``days``, ``working_days``, ``months``, ``hours``."""
+    items: str | None = None
+    """Type of a ``list``'s items or a ``mapping``'s values (``integer``, ``number``, ``string``…)."""
     minimum: float | None = None
-    """Smallest allowed value (numbers)."""
+    """Smallest allowed value (numbers, and the numbers of a list or mapping)."""
     maximum: float | None = None
-    """Largest allowed value (numbers)."""
+    """Largest allowed value (numbers, and the numbers of a list or mapping)."""
     source: str | None = None
     """Source id the default comes from."""
     policy: bool = True

@@ -11,6 +11,8 @@ basis, and a ruleset without a test file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -23,15 +25,21 @@ import pluggy
 import yaml
 
 from mipr_rules import plugins
-from mipr_rules.engine.compile import compile_rule, compile_ruleset
-from mipr_rules.errors import MiprRulesError, RulesetError
-from mipr_rules.loading import NoAliasSafeLoader, read_text
-from mipr_rules.ruleset.loader import line_of, parse_ruleset
+from mipr_rules.engine.compile import CompiledRuleset, compile_rule, compile_ruleset
+from mipr_rules.engine.ids import fact_ids
+from mipr_rules.engine.worker import EnginePool, Job
+from mipr_rules.errors import EngineCrash, MiprRulesError, RulesetError
+from mipr_rules.loading import read_text
+from mipr_rules.ruleset.loader import line_of, read_yaml, ruleset_from_data
 from mipr_rules.ruleset.schema import CONFIDENCES, SOURCE_BASES, Ruleset, Source
 from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
 
 _LOCATED = re.compile(r"^(?P<file>.*?):(?P<line>\d+):(?:\d+:)? (?P<message>.*)$")
 _RULE_PATH = re.compile(r"rule (\S+): (when\S*|fact)")
+ENGINE_TRIAL_SECONDS = 10.0
+"""How long a throw-away engine worker may take over one pattern before it counts as a hang."""
+_PROBES = ("", "abc123", "A b-C_9 %.*", "x" * 300)
+"""Strings each ``matches`` pattern is run over at lint time."""
 
 PUBLIC_SOURCE_HOSTS = (
     "legislation.gov.uk",  # Acts and statutory instruments
@@ -206,10 +214,68 @@ def public_source_problems(ruleset: Ruleset, root: yaml.Node | None, file: str) 
                           "says the figure is policy")
 
 
-def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = True,
-              public_sources: bool = True) -> list[Problem]:
-    """Every problem found in the ruleset file ``path`` (and its test file, with ``tests``; its sources'
-    publicness, with ``public_sources``)."""
+def _patterns(expr: Any) -> Iterator[str]:
+    if isinstance(expr, Mapping):
+        for key, value in expr.items():
+            if key == "$mt" and isinstance(value, Mapping):
+                yield from (v for v in value.values() if isinstance(v, str))
+            else:
+                yield from _patterns(value)
+    elif isinstance(expr, list):
+        for item in expr:
+            yield from _patterns(item)
+
+
+def engine_problems(compiled: CompiledRuleset, root: yaml.Node | None, file: str) -> list[Problem]:
+    """What a throw-away supervised engine worker makes of each rule with a ``matches`` pattern.
+
+    Each such rule is loaded alone and given probe facts whose strings the pattern is run over, in an
+    ``EnginePool`` of its own: a pattern the engine rejects (errors 501, 503, 508…), crashes on or hangs
+    on (no answer within ``ENGINE_TRIAL_SECONDS``) is an error naming the rule. Rulesets without
+    patterns are not run (the static limits of ``engine.compile`` cover the rest).
+    """
+    definition = json.loads(compiled.definition_json)
+    jobs: list[tuple[Job, str]] = []
+    for key, rule in compiled.rule_by_key.items():
+        patterns = sorted(set(_patterns(definition[key])))
+        for number, pattern in enumerate(patterns):
+            probe = {f"t{number}": {"all": [{"m": {"$and": [{"type": "probe"}, {"$mt": {"v": pattern}}]}}]}}
+            text = json.dumps(probe, sort_keys=True)
+            name = f"lint-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+            facts = [{"id": fid, "type": "probe", "v": value}
+                     for fid, value in zip(fact_ids(len(_PROBES)), _PROBES, strict=True)]
+            jobs.append((Job(f"{rule.id}#{number}", name, text, facts), rule.id))
+    if not jobs:
+        return []
+    index = {rule.id: i for i, rule in enumerate(compiled.ruleset.rules)}
+    rule_of = {job.key: rule_id for job, rule_id in jobs}
+    problems: list[Problem] = []
+    with EnginePool(1, timeout=ENGINE_TRIAL_SECONDS) as pool:
+        for result in pool.run(job for job, _ in jobs):
+            if result.error is None:
+                continue
+            rule_id = rule_of[result.key]
+            why = re.sub(r"^.*?rejected ruleset \S+: ", "the engine rejected it: ", str(result.error))
+            if isinstance(result.error, EngineCrash):
+                why = "the engine crashed or hung on it"
+            problems.append(Problem(file, line_of(root, f"$.rules[{index[rule_id]}].when"), "error",
+                                    f"rule {rule_id}: a matches pattern the engine cannot run: {why}"))
+    return problems
+
+
+def lint_file(
+    path: Path,
+    pm: pluggy.PluginManager | None = None,
+    tests: bool = True,
+    engine: bool = True,
+    public_sources: bool = True,
+) -> list[Problem]:
+    """Every problem found in the ruleset file ``path`` (and its test file, with ``tests``).
+
+    With ``engine``, rules with ``matches`` patterns are also tried in a throw-away engine worker
+    (``engine_problems``); with ``public_sources``, every source must be a public, citable document
+    (``public_source_problems``).
+    """
     pm = pm or plugins.plugin_manager()
     file = str(path)
     try:
@@ -217,12 +283,12 @@ def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = 
     except RulesetError as exc:
         return [_from_error(file, exc)]
     try:
-        root = yaml.compose(text, Loader=NoAliasSafeLoader)
-    except yaml.YAMLError:
-        root = None
+        data, root = read_yaml(text, file)
+    except RulesetError as exc:
+        return [_from_error(file, exc)]
     problems = list(_duplicate_keys(root, file))
     try:
-        ruleset = parse_ruleset(text, file)
+        ruleset = ruleset_from_data(data, root, file)
     except RulesetError as exc:
         return [*problems, _from_error(file, exc)]
     calculators = plugins.fact_calculators(pm)
@@ -231,9 +297,12 @@ def lint_file(path: Path, pm: pluggy.PluginManager | None = None, tests: bool = 
     problems += rule_problems
     if not rule_problems:
         try:
-            compile_ruleset(ruleset, None, fields)
+            compiled = compile_ruleset(ruleset, None, fields)
         except RulesetError as exc:
             problems.append(_from_error(file, exc))
+        else:
+            if engine:
+                problems += engine_problems(compiled, root, file)
     if public_sources:
         problems += public_source_problems(ruleset, root, file)
     cited = {r.source for r in ruleset.rules} | {p.source for p in ruleset.parameters.values() if p.source}

@@ -26,7 +26,8 @@ from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import RESERVED_FIELDS, FactCalculator
 from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.loader import check_parameter_value, line_of
+from mipr_rules.ruleset.loader import line_of
+from mipr_rules.ruleset.parameters import check_parameter
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.ruletest.schema import RESULT_FIELDS, Expectation, Given, RuleTestCase, RuleTestFile
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
@@ -168,13 +169,7 @@ class _Checker:
                     here, f"ruleset {ruleset.id} has no parameter {name!r}{did_you_mean(name, ruleset.parameters)}"
                 )
             param = ruleset.parameters[name]
-            check_parameter_value(
-                param.type,
-                value,
-                param.minimum,
-                param.maximum,
-                lambda msg, here=here, name=name: self.fail(here, f"parameter {name}: {msg}"),
-            )
+            check_parameter(param, value, lambda msg, here=here, name=name: self.fail(here, f"parameter {name}: {msg}"))
 
     def expectation(
         self, ruleset: Ruleset, exp: Expectation, fields: dict[str, dict[str, str]], where: str, negative: bool

@@ -267,7 +267,7 @@ def test_an_unknown_fact_type_is_refused_with_a_suggestion(
         ([{"kind": {"exists": "yes"}}], "exists takes true or false"),
         ([{"days": {"gt": "$nope"}}], "unknown parameter 'nope'"),
         ([{"days": {"gt": [1]}}], "expected a number, text or true/false, got list"),
-        ([{"days": {"gt": float("nan")}}], "expected a number, text or true/false, got float"),
+        ([{"days": {"gt": float("nan")}}], "numbers must be finite"),
     ],
 )
 def test_malformed_conditions_are_refused_naming_rule_and_place(
