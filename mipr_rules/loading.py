@@ -36,8 +36,10 @@ _CHUNK = 1024 * 1024
 
 
 class NoAliasSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses anchors and aliases and nesting deeper than ``MAX_DEPTH``."""
+    """``yaml.SafeLoader`` that refuses anchors and aliases and nesting deeper than ``max_depth``."""
 
+    max_depth = MAX_DEPTH
+    """Most levels of lists and mappings (subclasses for stricter formats lower it)."""
     _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -46,9 +48,11 @@ class NoAliasSafeLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases are not allowed in mipr-rules input", event.start_mark
             )
-        if self._depth >= MAX_DEPTH:
+        if self._depth >= self.max_depth:
             event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
-            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {self.max_depth} levels deep", event.start_mark
+            )
         self._depth += 1
         try:
             return super().compose_node(parent, index)

@@ -40,11 +40,10 @@ def readiness_report(
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
-        # The source is read first: bad input is refused before the rulesets are loaded.
+        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
+        overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
         context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
         locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
-        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset)
         return run_readiness(
             locations,
             as_of=as_of,

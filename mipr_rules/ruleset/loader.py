@@ -110,19 +110,7 @@ class _RulesetLoader(NoAliasSafeLoader):
     """The safe, alias-free loader, refusing nesting deeper than ``MAX_NESTING`` before Python's recursion
     limit is near."""
 
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > MAX_NESTING:
-                event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_NESTING} levels deep", event.start_mark
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+    max_depth = MAX_NESTING
 
 
 def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:

@@ -60,8 +60,7 @@ def test_any_nested_past_the_engine_limit_is_refused_naming_the_rule() -> None:
 
 def test_a_megabyte_id_is_refused_without_echoing_it() -> None:
     message = refusal(ruleset(id="a" * 1_000_000))
-    assert message == ("tiny.yaml:1: ruleset id of 1000000 characters must be lower-case letters, digits, '-', "
-                       "'_', at most 100 long")
+    assert message.startswith("tiny.yaml:1: ") and "aaaa" not in message and len(message) < 200, message
 
 
 @pytest.mark.parametrize(("when", "message"), [

@@ -45,8 +45,7 @@ def timeline(evaluator: Evaluator, ruleset: Ruleset) -> Any:
             [event(n, d) for n, d in events],
             as_of=dt.date.fromisoformat(as_of),
             evaluator=evaluator,
-            ruleset=ruleset,
-            **options,
+            **{"ruleset": ruleset, **options},
         )
 
     return run
