@@ -63,8 +63,9 @@ def write_homes(folder: Path) -> Path:
 def read_locations(path: Path) -> list[Any]:
     from mipr_rules.adapters.base import ReadContext
     from mipr_rules.adapters.file_adapter import FileAdapter
+    from mipr_rules.privacy import default_pseudonym_key
 
-    return list(FileAdapter().read(str(path), ReadContext()))
+    return list(FileAdapter().read(str(path), ReadContext(key=default_pseudonym_key())))
 
 
 def readiness(locations: Any, evaluator: Any) -> Any:
