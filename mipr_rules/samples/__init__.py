@@ -1,8 +1,7 @@
 """The bundled samples: the sample care home Sunrise House (``location.json``, ``csv/``, ``meta.json``) and
 three mock-inspection reports (``mipr/``), with the helpers that find and read them.
 
-Nothing here needs pytest: ``mipr demo`` and the adapters' contract suite (``mipr_rules.testing.contract``)
-both use it.
+Product code (``mipr demo``, ``tools/``) uses it on a plain install, so it depends on the core only.
 """
 
 from __future__ import annotations
