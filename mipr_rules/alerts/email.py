@@ -201,10 +201,12 @@ def subject_line(changes: AlertChanges) -> str:
     plural = "" if counts["new"] + counts["resolved"] == 1 else "s"
     if changes.event == "escalation":
         n = counts["new"]
-        return _one_line(f"[mipr] ESCALATION {who}: {n} alert{'' if n == 1 else 's'} not acknowledged as of {changes.as_of}")
+        alerts = "alert" if n == 1 else "alerts"
+        return _one_line(f"[mipr] ESCALATION {who}: {n} {alerts} not acknowledged as of {changes.as_of}")
     if changes.event == "digest":
         return _one_line(
-            f"[mipr] digest {who}: {counts['new']} new, {counts['resolved']} resolved alert{plural} as of {changes.as_of}"
+            f"[mipr] digest {who}: {counts['new']} new, {counts['resolved']} resolved "
+            f"alert{plural} as of {changes.as_of}"
         )
     return _one_line(
         f"[mipr] {who}: {counts['new']} new, {counts['resolved']} resolved alert{plural} as of {changes.as_of}"

@@ -239,9 +239,8 @@ class AlertStore:
             legacy = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
             if legacy:
                 return f"{int(legacy):04d}"
-        if tables - {"alembic_version"}:
-            if "store_info" not in tables:
-                raise InputError(f"{self.where}: a database that is not an alert store; choose another --store")
+        if tables - {"alembic_version"} and "store_info" not in tables:
+            raise InputError(f"{self.where}: a database that is not an alert store; choose another --store")
         return None
 
     def _prepare(self) -> None:
@@ -346,7 +345,9 @@ class AlertStore:
                 conn.commit()
         except sa_exc.OperationalError as exc:
             busy = "locked" in str(exc) or "busy" in str(exc)
-            why = "busy: another process holds its write lock" if busy else f"cannot be written ({_first_line(exc.orig)})"
+            why = (
+                "busy: another process holds its write lock" if busy else f"cannot be written ({_first_line(exc.orig)})"
+            )
             raise InputError(f"{self.where}: the alert store is {why}") from None
 
     def _rows(self, sql: str, **args: Any) -> list[sa.RowMapping]:
@@ -408,13 +409,24 @@ class AlertStore:
             for loc in report.locations:
                 if loc.error:
                     _upsert(
-                        db, "locations", "location_id",
-                        location_id=loc.location_id, name=loc.name, last_error=loc.error, last_error_on=as_of,
+                        db,
+                        "locations",
+                        "location_id",
+                        location_id=loc.location_id,
+                        name=loc.name,
+                        last_error=loc.error,
+                        last_error_on=as_of,
                     )
                     continue
                 _upsert(
-                    db, "locations", "location_id",
-                    location_id=loc.location_id, name=loc.name, last_checked=as_of, last_error=None, last_error_on=None,
+                    db,
+                    "locations",
+                    "location_id",
+                    location_id=loc.location_id,
+                    name=loc.name,
+                    last_checked=as_of,
+                    last_error=None,
+                    last_error_on=None,
                 )
                 current: dict[AlertIdentity, RuleHit] = {}
                 for hit in loc.alerts:
@@ -464,7 +476,9 @@ class AlertStore:
                         new.append(row_id)
                 for identity, r in stored.items():
                     if identity not in current:
-                        db.execute(sa.text("UPDATE alerts SET resolved_on = :o WHERE id = :id"), {"o": as_of, "id": r["id"]})
+                        db.execute(
+                            sa.text("UPDATE alerts SET resolved_on = :o WHERE id = :id"), {"o": as_of, "id": r["id"]}
+                        )
                         _event(db, identity.alert_id, r["id"], "resolved", as_of, stamp)
                         resolved.append(r["id"])
             by_id = _occurrences(db, new + ongoing + resolved)
@@ -484,7 +498,9 @@ class AlertStore:
                 self._queue(db, changes, notify, hold=hold)
         return changes
 
-    def _queue(self, db: sa.Connection, changes: AlertChanges, targets: Iterable[Target], *, hold: bool = False) -> None:
+    def _queue(
+        self, db: sa.Connection, changes: AlertChanges, targets: Iterable[Target], *, hold: bool = False
+    ) -> None:
         document = changes.to_json()
         for target in {t.key: t for t in targets}.values():  # one per target, whatever its credentials
             db.execute(
@@ -492,7 +508,13 @@ class AlertStore:
                     "INSERT INTO outbox (target_key, target_label, changes, idempotency_key, held) "
                     "VALUES (:k, :l, :c, :i, :h)"
                 ),
-                {"k": target.key, "l": target.label, "c": document, "i": idempotency_key(changes.id, target), "h": int(hold)},
+                {
+                    "k": target.key,
+                    "l": target.label,
+                    "c": document,
+                    "i": idempotency_key(changes.id, target),
+                    "h": int(hold),
+                },
             )
 
     # -- queries ----------------------------------------------------------------------------------------
@@ -514,7 +536,9 @@ class AlertStore:
     def history(self, alert: AlertIdentity | str) -> list[StoredAlert]:
         """Every occurrence of an alert, oldest first."""
         alert_id = alert if isinstance(alert, str) else alert.alert_id
-        return [_stored(r) for r in self._rows(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = :a ORDER BY id", a=alert_id)]
+        return [
+            _stored(r) for r in self._rows(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = :a ORDER BY id", a=alert_id)
+        ]
 
     def events(self, alert: AlertIdentity | str) -> list[AlertEvent]:
         """Every state change of an alert, oldest first, with who and when."""
@@ -524,7 +548,8 @@ class AlertStore:
                 r["alert_id"], r["kind"], dt.date.fromisoformat(r["as_of"]), _parse_at(r["at"]), r["by"], r["note"]
             )
             for r in self._rows(
-                "SELECT alert_id, kind, as_of, at, by, note FROM alert_events WHERE alert_id = :a ORDER BY id", a=alert_id
+                "SELECT alert_id, kind, as_of, at, by, note FROM alert_events WHERE alert_id = :a ORDER BY id",
+                a=alert_id,
             )
         ]
 
@@ -542,10 +567,12 @@ class AlertStore:
 
     # -- lifecycle --------------------------------------------------------------------------------------
 
-    def _open_row(self, db: sa.Connection, alert_id: str) -> Mapping[str, Any]:
-        row = db.execute(
-            sa.text("SELECT id FROM alerts WHERE alert_id = :a AND resolved_on IS NULL"), {"a": alert_id}
-        ).mappings().first()
+    def _open_row(self, db: sa.Connection, alert_id: str) -> Mapping[Any, Any]:
+        row = (
+            db.execute(sa.text("SELECT id FROM alerts WHERE alert_id = :a AND resolved_on IS NULL"), {"a": alert_id})
+            .mappings()
+            .first()
+        )
         if row is None:
             raise InputError(f"{self.where}: no open alert {alert_id}")
         return row
@@ -564,7 +591,8 @@ class AlertStore:
             row = self._open_row(db, alert_id)
             db.execute(
                 sa.text(
-                    "UPDATE alerts SET acknowledged_by = :b, acknowledged_on = :o, acknowledgement_note = :n WHERE id = :id"
+                    "UPDATE alerts SET acknowledged_by = :b, acknowledged_on = :o, acknowledgement_note = :n "
+                    "WHERE id = :id"
                 ),
                 {"b": by, "o": on.isoformat(), "n": note or None, "id": row["id"]},
             )
@@ -587,7 +615,16 @@ class AlertStore:
                 sa.text("UPDATE alerts SET snoozed_until = :u, snoozed_by = :b, snooze_reason = :r WHERE id = :id"),
                 {"u": until.isoformat(), "b": by, "r": reason, "id": row["id"]},
             )
-            _event(db, alert_id, row["id"], "snoozed", on.isoformat(), utc(at) if at else None, by, f"until {until}: {reason}")
+            _event(
+                db,
+                alert_id,
+                row["id"],
+                "snoozed",
+                on.isoformat(),
+                utc(at) if at else None,
+                by,
+                f"until {until}: {reason}",
+            )
         return self.state(alert_id)
 
     def acknowledgement_note(self, alert: AlertIdentity | str) -> str | None:
@@ -600,7 +637,9 @@ class AlertStore:
         )
         return rows[0]["acknowledgement_note"] if rows else None
 
-    def escalate(self, rules: Sequence[tuple[str, dt.timedelta, Target]], *, at: dt.datetime, on: dt.date) -> list[StoredAlert]:
+    def escalate(
+        self, rules: Sequence[tuple[str, dt.timedelta, Target]], *, at: dt.datetime, on: dt.date
+    ) -> list[StoredAlert]:
         """Queue an escalation for every open alert nobody acknowledged in time; return them.
 
         ``rules``: (lowest severity, delay, target). An alert takes the rule of the highest severity at or
@@ -641,7 +680,9 @@ class AlertStore:
                     start = max(start, end) if start else end
                 if start is None or at - start < rule[1]:
                     continue
-                db.execute(sa.text("UPDATE alerts SET escalated_at = :at WHERE id = :id"), {"at": utc(at), "id": row["id"]})
+                db.execute(
+                    sa.text("UPDATE alerts SET escalated_at = :at WHERE id = :id"), {"at": utc(at), "id": row["id"]}
+                )
                 _event(db, row["alert_id"], row["id"], "escalated", on.isoformat(), utc(at), None, rule[2].label)
                 alert = _stored(row)
                 per_target.setdefault(rule[2].key, (rule[2], []))[1].append(alert)
@@ -653,7 +694,8 @@ class AlertStore:
                     ruleset_id=alerts[0].identity.ruleset_id,
                     ruleset_version=alerts[0].ruleset_version,
                     locations=tuple(
-                        CheckedLocation(i, _location_name(db, i)) for i in sorted({a.identity.location_id for a in alerts})
+                        CheckedLocation(i, _location_name(db, i))
+                        for i in sorted({a.identity.location_id for a in alerts})
                     ),
                     new=tuple(_sorted(alerts)),
                     event="escalation",
@@ -904,7 +946,7 @@ def _full_read_key(ruleset_id: str) -> str:
     return f"full_read_as_of:{ruleset_id}"
 
 
-def _row_identity(row: Mapping[str, Any]) -> AlertIdentity:
+def _row_identity(row: Mapping[Any, Any]) -> AlertIdentity:
     return AlertIdentity(row["location_id"], row["ruleset_id"], row["rule_id"], row["subject"])
 
 
@@ -925,7 +967,7 @@ def _hit_values(hit: RuleHit) -> dict[str, str]:
     }
 
 
-def _stored(row: Mapping[str, Any]) -> StoredAlert:
+def _stored(row: Mapping[Any, Any]) -> StoredAlert:
     return StoredAlert(
         identity=_row_identity(row),
         ruleset_version=row["ruleset_version"],
@@ -942,7 +984,7 @@ def _stored(row: Mapping[str, Any]) -> StoredAlert:
     )
 
 
-def _state(row: Mapping[str, Any]) -> AlertState:
+def _state(row: Mapping[Any, Any]) -> AlertState:
     alert = _stored(row)
     snoozed = dt.date.fromisoformat(row["snoozed_until"]) if row["snoozed_until"] else None
     escalated = _parse_at(row["escalated_at"])

@@ -15,7 +15,9 @@ OPEN = sa.text("resolved_on IS NULL")
 
 def upgrade() -> None:
     """Create the tables of schema version 1."""
-    op.create_table("store_info", sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text, nullable=False))
+    op.create_table(
+        "store_info", sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text, nullable=False)
+    )
     op.create_table(
         "locations",
         sa.Column("location_id", sa.Text, primary_key=True),
@@ -30,8 +32,19 @@ def upgrade() -> None:
         *(
             sa.Column(name, sa.Text, nullable=False)
             for name in (
-                "alert_id", "location_id", "ruleset_id", "rule_id", "subject", "ruleset_version", "severity",
-                "title", "message", "facts", "detail", "first_seen", "last_seen",
+                "alert_id",
+                "location_id",
+                "ruleset_id",
+                "rule_id",
+                "subject",
+                "ruleset_version",
+                "severity",
+                "title",
+                "message",
+                "facts",
+                "detail",
+                "first_seen",
+                "last_seen",
             )
         ),
         sa.Column("resolved_on", sa.Text),

@@ -40,7 +40,8 @@ def upgrade() -> None:
     op.create_index("alert_events_by_alert_id", "alert_events", ["alert_id", "id"])
     # the history of schema-2 stores, as far as it can be told
     op.execute(
-        "INSERT INTO alert_events (alert_id, occurrence, kind, as_of) SELECT alert_id, id, 'new', first_seen FROM alerts"
+        "INSERT INTO alert_events (alert_id, occurrence, kind, as_of) "
+        "SELECT alert_id, id, 'new', first_seen FROM alerts"
     )
     op.execute(
         "INSERT INTO alert_events (alert_id, occurrence, kind, as_of) "
