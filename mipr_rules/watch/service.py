@@ -156,12 +156,14 @@ class WatchService:
         notify: Sequence[str] = (),
         config: Any = None,
         ruleset_id: str | None = None,
+        processes: int | None = None,
         **options: Any,
     ) -> WatchService:
         """A service over an installed adapter, the installed ruleset and a store URL (for the Python API).
 
         ``config``: a ``Config`` or the path of a provider configuration. Other ``options`` are fields of
-        the service (``interval``, ``clock``, ``as_of``, ``digest``...). Close it with ``close()``.
+        the service (``interval``, ``clock``, ``as_of``, ``digest``...); ``processes``: engine worker processes.
+        Close it with ``close()``.
         """
         from mipr_rules import plugins
         from mipr_rules.config import Config, load_config
@@ -174,7 +176,7 @@ class WatchService:
         found = configured(plugins.notifiers(), cfg.notify)
         targets = parse_targets(notify, found)
         escalation = escalation_targets(cfg.escalation, found)
-        evaluator = Evaluator()
+        evaluator = Evaluator(processes=processes)
         try:
             alert_store = AlertStore(store)
         except BaseException:
