@@ -143,7 +143,6 @@ class WatchService:
     _stop: threading.Event = attrs.field(factory=threading.Event)
     _checks: int = 0
     _last: Cycle | None = None
-    _started_digest: dt.datetime | None = None
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @classmethod
@@ -264,7 +263,8 @@ class WatchService:
             return 0
         last = self.store.last_digest()
         if last is None:  # the first run: the first digest is at the next scheduled time
-            last = self._started_digest = self._started_digest or now
+            self.store.digest([], at=now, on=when)
+            return 0
         if not self.digest.due(last, now):
             return 0
         return self.store.digest(self.targets, at=now, on=when)

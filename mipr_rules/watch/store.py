@@ -37,6 +37,7 @@ from sqlalchemy import exc as sa_exc
 
 from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
+from mipr_rules.watch.lifecycle import SERVICE_ZONE
 
 if TYPE_CHECKING:
     from mipr_rules.readiness import ReadinessReport
@@ -676,7 +677,7 @@ class AlertStore:
                 if snoozed:
                     if on.isoformat() < snoozed:
                         continue
-                    end = dt.datetime.combine(dt.date.fromisoformat(snoozed), dt.time(), at.tzinfo)
+                    end = dt.datetime.combine(dt.date.fromisoformat(snoozed), dt.time(), SERVICE_ZONE)
                     start = max(start, end) if start else end
                 if start is None or at - start < rule[1]:
                     continue
@@ -869,7 +870,7 @@ class AlertStore:
 
 
 _COLUMNS = (
-    "id, location_id, ruleset_id, rule_id, subject, ruleset_version, severity, title, message, facts, detail, "
+    "id, alert_id, location_id, ruleset_id, rule_id, subject, ruleset_version, severity, title, message, facts, detail, "
     "first_seen, last_seen, resolved_on, acknowledged_by, acknowledged_on, opened_at, snoozed_until, escalated_at"
 )
 
