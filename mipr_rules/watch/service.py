@@ -156,12 +156,14 @@ class WatchService:
         config: Any = None,
         ruleset_id: str | None = None,
         processes: int | None = None,
+        allow_http: bool = False,
         **options: Any,
     ) -> WatchService:
         """A service over an installed adapter, the installed ruleset and a store URL (for the Python API).
 
         ``config``: a ``Config`` or the path of a provider configuration. Other ``options`` are fields of
-        the service (``interval``, ``clock``, ``as_of``, ``digest``...); ``processes``: engine worker processes.
+        the service (``interval``, ``clock``, ``as_of``, ``digest``...); ``processes``: engine worker processes;
+        ``allow_http``: webhook targets over plain http:// (as ``--allow-http``).
         Close it with ``close()``.
         """
         from mipr_rules import plugins
@@ -172,7 +174,7 @@ class WatchService:
         from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
 
         cfg = config if isinstance(config, Config) else load_config(config)
-        found = configured(plugins.notifiers(), cfg.notify)
+        found = configured(plugins.notifiers(), attrs.evolve(cfg.notify, allow_http=allow_http))
         targets = parse_targets(notify, found)
         escalation = escalation_targets(cfg.escalation, found)
         evaluator = Evaluator(processes=processes)
