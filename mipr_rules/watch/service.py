@@ -379,3 +379,39 @@ def escalation_targets(
         (target,) = parse_targets([rule.notify], found)
         out.append((rule.severity, rule.after, target))
     return tuple(out)
+
+
+def watcher(
+    *,
+    adapter: Any,
+    source: str,
+    store: AlertStore,
+    evaluator: Any,
+    catalogue: Any,
+    config: Any,
+    ruleset_id: str | None = None,
+    targets: Sequence[Target] = (),
+    notifiers: Mapping[str, Notifier] | None = None,
+    as_of: dt.date | None = None,
+    lenient: bool = False,
+    max_skipped: float | None = None,
+    **options: Any,
+) -> WatchService:
+    """A service over an adapter and an engine the caller already holds (``mipr_rules.api.Session.watcher``).
+
+    The keywords of the former ``mipr_rules.commands.watch.Watcher``; other ``options`` are fields of the
+    service. The caller keeps ownership of ``store`` and ``evaluator``.
+    """
+    from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
+    from mipr_rules.readiness import DEFAULT_RULESET
+    from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
+
+    return WatchService(
+        AdapterSource(adapter, source, config, lenient, DEFAULT_MAX_SKIPPED if max_skipped is None else max_skipped),
+        FullEvaluation(evaluator, catalogue, config, ruleset_id or DEFAULT_RULESET),
+        store,
+        tuple(targets),
+        dict(notifiers or {}),
+        as_of=as_of,
+        **options,
+    )

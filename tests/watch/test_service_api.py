@@ -40,3 +40,22 @@ def test_a_vendor_starts_the_service_in_its_process_checks_its_health_and_stops_
         assert len(service.store.open_alerts()) == 14
     finally:
         service.close()
+
+
+def test_the_former_watcher_keywords_build_the_same_service(
+    tmp_path: Path, home: dict[str, Any], as_of: dt.date, evaluator: Any
+) -> None:
+    from mipr_rules.adapters.file_adapter import FileAdapter
+    from mipr_rules.commands.watch import Watcher
+    from mipr_rules.config import Config
+    from mipr_rules.ruleset.catalogue import Catalogue
+    from mipr_rules.watch.store import AlertStore
+
+    source = write_source(tmp_path / "home.json", home)
+    with AlertStore(tmp_path / "alerts.db") as store:
+        service = Watcher(
+            adapter=FileAdapter(), source=str(source), store=store, evaluator=evaluator,
+            catalogue=Catalogue.installed(evaluator.pm), config=Config(), ruleset_id="cqc-readiness", as_of=as_of,
+        )  # fmt: skip
+        cycle = service.check()
+        assert cycle.error is None and len(cycle.changes.new) == 14  # type: ignore[union-attr]
