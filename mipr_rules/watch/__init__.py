@@ -1,0 +1,1 @@
+"""The watch service: change-driven, incremental, time-aware readiness alerts."""
