@@ -388,6 +388,24 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     help=f"Seconds between checks (default {DEFAULT_INTERVAL:g}).",
 )
 @click.option("--once", is_flag=True, help="Check once and exit (for cron).")
+@click.option(
+    "--follow", is_flag=True, help="Follow the source's change feed: evaluate each change as it arrives (no --interval)."
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="--follow: seconds between polls of feeds that poll (sub-second allowed).",
+)
+@click.option(
+    "--sweep-at",
+    default="03:00",
+    show_default=True,
+    metavar="HH:MM",
+    help="--follow: local time (Europe/London) of the daily full sweep that checks the incremental state; off: none.",
+)
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
 @config_option
@@ -412,6 +430,9 @@ def watch(
     notify_specs: tuple[str, ...],
     interval: float | None,
     once: bool,
+    follow: bool,
+    poll: float,
+    sweep_at: str,
     as_of: dt.date | None,
     ruleset_id: str,
     config_path: Path | None,
@@ -430,6 +451,7 @@ def watch(
     \b
     Examples:
       mipr watch --source home.json --once
+      mipr watch --follow --adapter sql --source postgresql://localhost/care --store alerts.db
       mipr watch --source home.json --store /var/lib/mipr/alerts.db --interval 3600 \\
           --notify webhook:https://care.example.org/hooks/mipr
       mipr watch --adapter sql --source postgresql://localhost/care --once \\
@@ -443,6 +465,8 @@ def watch(
     """
     if once and interval is not None:
         fail("--once and --interval exclude each other")
+    if follow and (once or interval is not None):
+        fail("--follow excludes --once and --interval")
     try:
         config = load_config(config_path)
         found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
@@ -479,7 +503,32 @@ def watch(
             max_skipped,
         )
         with _Stopper().installed() as stopper:
-            if once:
+            if follow:
+                from mipr_rules.commands.watch_follow import check_sweep_at, run_follow
+
+                try:
+                    run_follow(
+                        adapter=adapter,
+                        source=source,
+                        store=store,
+                        store_name=store_name,
+                        evaluator=evaluator,
+                        catalogue=catalogue,
+                        config=config,
+                        ruleset_id=ruleset_id,
+                        targets=targets,
+                        notifiers={t.notifier: found[t.notifier] for t in targets},
+                        as_of=as_of,
+                        lenient=lenient,
+                        max_skipped=max_skipped,
+                        poll=poll,
+                        sweep_at=check_sweep_at(sweep_at),
+                        fmt=fmt,
+                        stopped=stopper,
+                    )
+                except MiprRulesError as exc:
+                    guard(exc)
+            elif once:
                 cycle = watcher.check()
                 with stopper.output():
                     _report(cycle, store_name, fmt)
@@ -487,7 +536,7 @@ def watch(
                     sys.exit(cycle.exit_code)
                 severities = [a.severity for a in cycle.report.alerts()] if cycle.report else []
                 sys.exit(1 if reached(severities, fail_on) else 0)
-            while not stopper.requested:
+            while not follow and not stopper.requested:
                 cycle = watcher.check()
                 with stopper.output():
                     _report(cycle, store_name, fmt)
