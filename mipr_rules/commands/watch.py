@@ -389,7 +389,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 )
 @click.option("--once", is_flag=True, help="Check once and exit (for cron).")
 @click.option(
-    "--follow", is_flag=True, help="Follow the source's change feed: evaluate each change as it arrives (no --interval)."
+    "--follow", is_flag=True, help="Follow the source's change feed: evaluate each change as it arrives."
 )
 @click.option(
     "--poll",
@@ -404,7 +404,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     default="03:00",
     show_default=True,
     metavar="HH:MM",
-    help="--follow: local time (Europe/London) of the daily full sweep that checks the incremental state; off: none.",
+    help="--follow: local time (Europe/London) of the daily full sweep checking the incremental state; off: none.",
 )
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")

@@ -79,7 +79,9 @@ def step_text(step: Step, store: str) -> str:
     )
     shown = [("new", a) for a in changes.new] + [("resolved", a) for a in changes.resolved]
     for kind, alert in shown[:MAX_LINES]:
-        lines.append(f"  {kind:<9} {alert.severity:<8} {alert.alert_id}  {alert.identity.rule_id}  {alert.identity.subject}")
+        lines.append(
+            f"  {kind:<9} {alert.severity:<8} {alert.alert_id}  {alert.identity.rule_id}  {alert.identity.subject}"
+        )
     if len(shown) > MAX_LINES:
         lines.append(f"  … and {len(shown) - MAX_LINES} more (--format json lists them all)")
     for kind, keys in step.differences.items():
@@ -113,7 +115,9 @@ def run_follow(
     from mipr_rules.watch.schedule import local_date
 
     def show(step: Step) -> None:
-        if step.reason in ("changes", "due") and not (step.changes.new or step.changes.resolved or step.report.failures):
+        if step.reason in ("changes", "due") and not (
+            step.changes.new or step.changes.resolved or step.report.failures
+        ):
             return
         if fmt == "json":
             click.echo(json.dumps(step_dict(step, store_name), ensure_ascii=False, separators=(",", ":")))

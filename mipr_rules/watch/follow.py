@@ -137,7 +137,7 @@ class Follower:
         return self._record("due", outcome.locations, full=False)
 
     def sweep(self) -> Step:
-        """Evaluate every location in full; log (as errors) where the incremental state differed; keep the full result."""
+        """Evaluate every location in full; log as errors where the incremental state differed; keep the full result."""
         assert self.as_of is not None
         everything = list(self.feed.read_all())
         full = run_readiness(

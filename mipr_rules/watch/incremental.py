@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from functools import partial
 
 import attrs
 
@@ -143,11 +143,13 @@ class IncrementalEvaluator:
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
                 continue
             previous = self.states[key].hits if key in self.states else {}
-            fresh = new_hits.get(key, {})
-            hits = {k: previous[k] if k in previous else tuple(fresh.get(k, ())) for k in dict.fromkeys(keys)}
+            evaluated_now = new_hits.get(key, {})
+            hits: dict[str, tuple[RuleHit, ...]] = {
+                k: previous[k] if k in previous else tuple(evaluated_now.get(k, ())) for k in dict.fromkeys(keys)
+            }
             state = LocationState(location.name, as_of, hits, keys)
             if self.schedule:
-                state.next_change = next_change(lambda day, loc=location: self.measure(loc, day), as_of, self._fields, facts)
+                state.next_change = next_change(partial(self.measure, location), as_of, self._fields, facts)
                 self.scheduler.set(key, state.next_change)
             self.states[key] = state
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))

@@ -132,7 +132,9 @@ def _slopes(today: Signature, tomorrow: Signature) -> dict[tuple[tuple[str, str,
 
 def _predicted(today: Signature, slopes: Mapping[tuple[tuple[str, str, int], str], int], k: int) -> Signature:
     return {
-        key: {name: value + slopes.get((key, name), 0) * k if _number(value) else value for name, value in fields.items()}
+        key: {
+            name: value + slopes.get((key, name), 0) * k if _number(value) else value for name, value in fields.items()
+        }
         for key, fields in today.items()
     }
 

@@ -24,7 +24,11 @@ def _homes(sample: Location) -> dict[str, Location]:
     """Three homes: the sample and two copies under other ids (changes make them differ)."""
     return {
         loc.location_id: loc
-        for loc in (sample, attrs.evolve(sample, location_id="1-000000002"), attrs.evolve(sample, location_id="1-000000003"))
+        for loc in (
+            sample,
+            attrs.evolve(sample, location_id="1-000000002"),
+            attrs.evolve(sample, location_id="1-000000003"),
+        )
     }
 
 

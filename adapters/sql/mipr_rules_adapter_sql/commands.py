@@ -17,7 +17,9 @@ def sql_group() -> None:
 @sql_group.command("install-triggers")
 @click.argument("url")
 @click.option("--drop", is_flag=True, help="Remove the triggers instead (the mipr_changes table is kept).")
-@click.option("--print", "print_only", is_flag=True, help="Print the SQL (a migration to apply yourself) and exit.")
+@click.option(
+    "--print", "print_only", is_flag=True, help="Print the SQL (a migration to apply yourself) and exit."
+)
 def install_triggers_command(url: str, drop: bool, print_only: bool) -> None:
     """Install the change log (table mipr_changes and a trigger on every mapped table) in a database.
 
@@ -54,4 +56,6 @@ def install_triggers_command(url: str, drop: bool, print_only: bool) -> None:
     except MiprRulesError as exc:
         click.echo(f"mipr: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    click.echo(f"{'Removed' if drop else 'Installed'} change-log triggers on {count} table(s) of {parsed.shown}")
+    click.echo(
+        f"{'Removed' if drop else 'Installed'} change-log triggers on {count} table(s) of {parsed.shown}"
+    )

@@ -84,7 +84,9 @@ class SqlChangeFeed:
         if self.logged:
             if kind == "log":
                 return int(value)
-            return int(connection.execute(sa.text(f"SELECT coalesce(max(seq), 0) FROM {LOG_TABLE}")).scalar() or 0)
+            return int(
+                connection.execute(sa.text(f"SELECT coalesce(max(seq), 0) FROM {LOG_TABLE}")).scalar() or 0
+            )
         if kind == "cursor":
             return parse_cursor(value, f"{self.parsed.shown}: position")
         return self.reader._high_water_mark(connection)

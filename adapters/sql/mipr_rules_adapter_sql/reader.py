@@ -123,7 +123,8 @@ class SqlReader:
                         ids = self._location_ids(connection, since)
                     else:
                         wanted = set(only)
-                        ids = [value for value in self._location_ids(connection, None) if str(value) in wanted]
+                        every = self._location_ids(connection, None)
+                        ids = [value for value in every if str(value) in wanted]
                 except sa.exc.DBAPIError as exc:
                     raise InputError(f"{self.source.shown}: query failed ({first_line(exc.orig)})") from None
                 for start in range(0, len(ids), BATCH):

@@ -28,7 +28,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 def _checked(name: str, where: str) -> str:
     if not _NAME.match(name):
-        raise InputError(f"{where}: {name!r} is not a plain SQL identifier; triggers cannot be installed on it")
+        raise InputError(
+            f"{where}: {name!r} is not a plain SQL identifier; triggers cannot be installed on it"
+        )
     return name
 
 
@@ -40,7 +42,9 @@ def tracked(mapping: Mapping) -> list[tuple[str, str, str]]:
         if link is None or link.column is None:
             continue
         where = f"{mapping.origin}: entities.{name}"
-        out.append((_checked(entity_map.table, where), _checked(entity_map.key, where), _checked(link.column, where)))
+        out.append(
+            (_checked(entity_map.table, where), _checked(entity_map.key, where), _checked(link.column, where))
+        )
     return list(dict.fromkeys(out))
 
 
@@ -83,14 +87,15 @@ def _row_triggers(mapping: Mapping, sqlite: bool) -> list[str]:
     if sqlite:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "table_name TEXT NOT NULL, location_id TEXT NOT NULL, record_key TEXT NOT NULL, op TEXT NOT NULL, "
-            "changed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))"
+            "table_name TEXT NOT NULL, location_id TEXT NOT NULL, record_key TEXT NOT NULL, "
+            "op TEXT NOT NULL, changed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))"
         ]
     else:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, "
-            "table_name VARCHAR(64) NOT NULL, location_id VARCHAR(64) NOT NULL, record_key VARCHAR(64) NOT NULL, "
-            "op CHAR(1) NOT NULL, changed_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
+            "table_name VARCHAR(64) NOT NULL, location_id VARCHAR(64) NOT NULL, "
+            "record_key VARCHAR(64) NOT NULL, op CHAR(1) NOT NULL, "
+            "changed_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
         ]
     for table, key, location in tracked(mapping):
         for op, when, row in (("I", "INSERT", "NEW"), ("U", "UPDATE", "NEW"), ("D", "DELETE", "OLD")):
@@ -114,12 +119,14 @@ def _row_triggers(mapping: Mapping, sqlite: bool) -> list[str]:
 
 
 def install_statements(backend: str, mapping: Mapping) -> list[str]:
-    """The SQL that installs the change log on ``backend`` (``postgresql``, ``mysql``/``mariadb``, ``sqlite``)."""
+    """The SQL installing the change log on ``backend`` (postgresql, mysql, mariadb or sqlite)."""
     if backend == "postgresql":
         return _postgresql(mapping)
     if backend in ("mysql", "mariadb", "sqlite"):
         return _row_triggers(mapping, backend == "sqlite")
-    raise InputError(f"change-log triggers are not available for {backend} databases (use --poll on updated_at)")
+    raise InputError(
+        f"change-log triggers are not available for {backend} databases (use --poll on updated_at)"
+    )
 
 
 def drop_statements(backend: str, mapping: Mapping) -> list[str]:

@@ -153,7 +153,9 @@ def test_alerts_fall_due_at_local_midnight_without_a_full_sweep(
             assert [step.reason for step in steps] == ["due"]
             assert {loc.location_id for loc in steps[0].report.locations} <= {home, "1-000000002"}
             assert any(PLAN in k and RULE in k for k in _open(store, home))
-            full = run_readiness(list(follower.feed.read_all()), as_of=dt.date(2026, 3, 31), evaluator=evaluator)
+            full = run_readiness(
+                list(follower.feed.read_all()), as_of=dt.date(2026, 3, 31), evaluator=evaluator
+            )
             assert follower.incremental.alert_keys() == full.alert_keys()
         finally:
             follower.feed.close()
@@ -168,13 +170,35 @@ def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
 ) -> None:
     as_of = sample_as_of()
     command = [
-        _mipr(), "watch", "--follow", "--adapter", "sql", "--source", logged, "--store", str(tmp_path / "a.db"),
-        "--as-of", as_of.isoformat(), "--format", "json", "--poll", "0.05", "--sweep-at", "off",
+        _mipr(),
+        "watch",
+        "--follow",
+        "--adapter",
+        "sql",
+        "--source",
+        logged,
+        "--store",
+        str(tmp_path / "a.db"),
+        "--as-of",
+        as_of.isoformat(),
+        "--format",
+        "json",
+        "--poll",
+        "0.05",
+        "--sweep-at",
+        "off",
     ]
     env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": "feed test key"}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
+
+        def pump() -> None:
+            for line in process.stdout or ():
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
 
         def next_step() -> dict[str, Any]:
             try:
