@@ -33,6 +33,9 @@ from mipr_rules.watch.schedule import SERVICE_ZONE, at_local, local_date, next_m
 
 log = logging.getLogger("mipr_rules.watch")
 
+PLAN_BATCH = 50
+"""Locations whose next date of change is worked out per step when no change is waiting."""
+
 
 def utc_now() -> dt.datetime:
     """The wall clock, as an aware UTC date-time (the command's default ``clock``)."""
@@ -120,7 +123,8 @@ class Follower:
         if not ids:
             return None
         assert self.as_of is not None
-        found = list(self.feed.read(ids))
+        reread = getattr(self.feed, "apply", None)  # a feed that re-reads only the changed rows
+        found = list(reread(changes) if reread else self.feed.read(ids))
         gone = set(ids) - {loc.location_id for loc in found}
         outcome = self.incremental.update(found, gone, self.as_of)
         return self._record("changes", outcome.locations, full=False, records=len(changes))
@@ -182,5 +186,10 @@ class Follower:
             limit = min(limit, max((next_midnight(now, self.zone) - now).total_seconds(), 0.0))
         if self.next_sweep is not None:
             limit = min(limit, max((self.next_sweep - now).total_seconds(), 0.0))
-        applied = self.apply(self.feed.wait(limit))
+        found = self.feed.wait(0.0)
+        if not found:
+            if self.incremental.plan(limit=PLAN_BATCH):
+                return []  # more dates to work out: look for changes first, then come back to them
+            found = self.feed.wait(limit)
+        applied = self.apply(found)
         return [applied] if applied else []

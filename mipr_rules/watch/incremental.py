@@ -15,9 +15,9 @@ Each evaluated location also gets its next date of change (``schedule.next_chang
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from functools import partial
+from typing import Any
 
 import attrs
 
@@ -32,10 +32,12 @@ from mipr_rules.results import RuleHit
 from mipr_rules.watch.schedule import Scheduler, next_change, rule_fields
 from mipr_rules.workdays import DEFAULT_REGION, calendar
 
+FactKey = tuple[tuple[str, Any], ...]
 
-def fact_key(fact: Fact) -> str:
-    """A fact's identity for comparison: its fields as canonical JSON (the engine's ``id`` left out)."""
-    return json.dumps({k: v for k, v in fact.items() if k not in ("id", "sid")}, sort_keys=True, default=str)
+
+def fact_key(fact: Fact) -> FactKey:
+    """A fact's identity for comparison: its fields, sorted by name (the engine's ``id`` left out)."""
+    return tuple(sorted((k, v) for k, v in fact.items() if k != "id" and k != "sid"))
 
 
 @attrs.define
@@ -46,12 +48,14 @@ class LocationState:
     """The location's name."""
     as_of: dt.date
     """The date its facts were measured as of."""
-    hits: dict[str, tuple[RuleHit, ...]]
+    hits: dict[FactKey, tuple[RuleHit, ...]]
     """Fact key → hits of that fact."""
-    facts: list[str]
+    facts: list[FactKey]
     """Keys of its facts, in measuring order (a key may repeat)."""
     next_change: dt.date | None = None
     """The first later date on which its outcome can change."""
+    checked: set[int] = attrs.field(factory=set)
+    """Hashes of its records whose dates were found plausible as of ``as_of`` (not checked again)."""
 
     def alerts(self, as_of: dt.date) -> tuple[RuleHit, ...]:
         """Its alerts, dated ``as_of``."""
@@ -91,6 +95,7 @@ class IncrementalEvaluator:
         self.scheduler = Scheduler()
         self.schedule = schedule
         self._fields = rule_fields(compiled)
+        self._unplanned: dict[str, tuple[Location, list[Fact]]] = {}
 
     def _context(self, as_of: dt.date) -> FactContext:
         return FactContext(as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar)
@@ -102,10 +107,11 @@ class IncrementalEvaluator:
     def update(self, locations: Iterable[Location], gone: Iterable[str], as_of: dt.date) -> Outcome:
         """Evaluate ``locations`` (read again) as of ``as_of``; forget ``gone`` (their alerts are retracted)."""
         results: dict[str, LocationReadiness] = {}
-        pending: dict[str, tuple[Location, list[Fact], list[str]]] = {}
+        pending: dict[str, tuple[Location, list[Fact], list[FactKey], set[int]]] = {}
         send: list[tuple[str, list[Fact]]] = []
         measured = evaluated = 0
         for location_id in gone:
+            self._unplanned.pop(location_id, None)
             state = self.states.pop(location_id, None)
             self.scheduler.set(location_id, None)
             results[location_id] = LocationReadiness(location_id, state.name if state else "")
@@ -113,7 +119,7 @@ class IncrementalEvaluator:
             key = location.location_id
             results.pop(key, None)
             try:
-                check_record_dates(location, as_of, f"location {key}")
+                checked = self._check_dates(location, as_of)
                 facts = self.measure(location, as_of)
             except MiprRulesError as exc:
                 results[key] = LocationReadiness(key, location.name, error=str(exc) or type(exc).__name__)
@@ -123,40 +129,84 @@ class IncrementalEvaluator:
             keys = [fact_key(fact) for fact in facts]
             known = self.states[key].hits if key in self.states else {}
             fresh = {k: f for k, f in zip(keys, facts, strict=True) if k not in known}
-            pending[key] = (location, facts, keys)
+            pending[key] = (location, facts, keys, checked)
             if fresh:
                 send.append((key, list(fresh.values())))
                 evaluated += len(fresh)
-        new_hits: dict[str, dict[str, list[RuleHit]]] = {}
+        new_hits: dict[str, dict[FactKey, list[RuleHit]]] = {}
         errors: dict[str, str] = {}
         for evaluation in self.evaluator.run_facts(self.compiled, send, as_of):
             if evaluation.error is not None:
                 errors[evaluation.key] = str(evaluation.error) or type(evaluation.error).__name__
                 continue
-            by_fact: dict[str, list[RuleHit]] = {}
+            by_fact: dict[FactKey, list[RuleHit]] = {}
             for hit in evaluation.hits:
                 by_fact.setdefault(fact_key(hit.facts), []).append(hit)
             new_hits[evaluation.key] = by_fact
-        for key, (location, facts, keys) in pending.items():
+        for key, (location, facts, keys, checked) in pending.items():
             if key in errors:
                 results[key] = LocationReadiness(key, location.name, error=errors[key])
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
                 continue
             previous = self.states[key].hits if key in self.states else {}
             evaluated_now = new_hits.get(key, {})
-            hits: dict[str, tuple[RuleHit, ...]] = {
+            hits: dict[FactKey, tuple[RuleHit, ...]] = {
                 k: previous[k] if k in previous else tuple(evaluated_now.get(k, ())) for k in dict.fromkeys(keys)
             }
-            state = LocationState(location.name, as_of, hits, keys)
-            if self.schedule:
-                state.next_change = next_change(partial(self.measure, location), as_of, self._fields, facts)
-                self.scheduler.set(key, state.next_change)
+            state = LocationState(location.name, as_of, hits, keys, checked=checked)
+            if self.schedule:  # worked out later (``plan``): never in the way of a change's alert
+                self._unplanned[key] = (location, facts)
             self.states[key] = state
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
+    def _check_dates(self, location: Location, as_of: dt.date) -> set[int]:
+        """``check_record_dates`` on the records not already found plausible as of ``as_of``; their hashes.
+
+        Each record of the location's collections is checked on its own (by hash, so that an unchanged
+        care plan is not walked again at every change); the location's other fields are checked as one.
+        """
+        where = f"location {location.location_id}"
+        state = self.states.get(location.location_id)
+        known = state.checked if state is not None and state.as_of == as_of else set()
+        seen: set[int] = set()
+        collections: dict[str, Any] = {}
+        for field in attrs.fields(type(location)):
+            value = getattr(location, field.name)
+            if isinstance(value, tuple) and value and attrs.has(type(value[0])):
+                collections[field.name] = ()
+                for i, record in enumerate(value):
+                    try:
+                        digest = hash(record)
+                    except TypeError:
+                        digest = None
+                    if digest is None or digest not in known:
+                        check_record_dates(record, as_of, f"{where}: {field.name}[{i}]")
+                    if digest is not None:
+                        seen.add(digest)
+        check_record_dates(attrs.evolve(location, **collections), as_of, where)
+        return seen
+
+    def plan(self, limit: int | None = None) -> int:
+        """Work out the next date of change of (up to ``limit``) locations evaluated since; how many are left.
+
+        A follower calls it when no change is waiting; ``due`` calls it for all of them first.
+        """
+        while self._unplanned and (limit is None or limit > 0):
+            key, (location, facts) = next(iter(self._unplanned.items()))
+            del self._unplanned[key]
+            state = self.states.get(key)
+            if state is None:
+                continue
+            state.next_change = next_change(partial(self.measure, location), state.as_of, self._fields, facts)
+            self.scheduler.set(key, state.next_change)
+            if limit is not None:
+                limit -= 1
+        return len(self._unplanned)
+
     def due(self, as_of: dt.date) -> list[str]:
         """Locations whose outcome can have changed by ``as_of`` (read and ``update`` them)."""
+        self.plan()
         return self.scheduler.due(as_of)
 
     def open_alerts(self, as_of: dt.date) -> dict[str, tuple[RuleHit, ...]]:
@@ -180,4 +230,4 @@ def differences(
     return {"extra": sorted(incremental - full), "missing": sorted(full - incremental)}
 
 
-__all__ = ["IncrementalEvaluator", "LocationState", "Outcome", "differences", "fact_key"]
+__all__ = ["FactKey", "IncrementalEvaluator", "LocationState", "Outcome", "differences", "fact_key"]

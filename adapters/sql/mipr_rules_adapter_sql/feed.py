@@ -14,24 +14,29 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
+from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.watch.changes import Change, FeedOptions
 from mipr_rules_adapter_sql.cursor import format_cursor, latest, parse_cursor
 from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping
 from mipr_rules_adapter_sql.reader import SqlReader
-from mipr_rules_adapter_sql.source import first_line, parse_source
+from mipr_rules_adapter_sql.source import first_line, parse_source, snapshot
 from mipr_rules_adapter_sql.triggers import CHANNEL, LOG_TABLE, has_log
 
 GAP_GRACE = 30.0
 """Seconds a missing sequence number is waited for before it is taken as a rolled-back transaction."""
 BATCH = 20_000
 """Most log rows read at once."""
+READ_BATCH = 200
+"""Locations (or row keys) per ``IN (...)`` list."""
 
 
 def pooled_engine(url: sa.URL, backend: str) -> sa.Engine:
@@ -72,6 +77,13 @@ class SqlChangeFeed:
         self._cursor = start if isinstance(start, dt.datetime) else None
         self._seen: set[int] = set()
         self._gap_since: tuple[int, float] | None = None
+        self._rows: dict[str, dict[str, dict[str, Any]]] = {}
+        """Location id → entity → row key → converted row (``reader._Row``)."""
+        self._entities: dict[str, list[str]] = {}
+        for name, entity_map in mapping.entities.items():
+            self._entities.setdefault(entity_map.table, []).append(name)
+        self._integer_keys: dict[str, bool] = {}
+        self._checked = False
         if self.logged and self.parsed.backend == "postgresql":
             self._listen()
 
@@ -166,16 +178,119 @@ class SqlChangeFeed:
         return [Change(str(value), "*", "", False, position) for value in ids]
 
     # -- reading ----------------------------------------------------------------------------------------
+    #
+    # The feed keeps every location's rows, converted, by entity and key. A change re-reads only the rows
+    # it names (one query per changed table), and the location is assembled again from its rows. Changes
+    # without a row key (the updated_at mode) re-read their whole locations.
+
+    def _fresh_context(self) -> ReadContext:
+        """A context per read, so that what a lenient read skipped is counted once, not forever."""
+        return attrs.evolve(self.context, skips=[], kept=Counter())
+
+    def _key_values(self, connection: sa.Connection, entity: str, keys: Iterable[str]) -> list[Any]:
+        entity_map = self.reader.mapping.entities[entity]
+        if entity not in self._integer_keys:
+            inspector = sa.inspect(connection)
+            columns = inspector.get_columns(entity_map.table, self.reader.mapping.schema)
+            kind = next((c["type"] for c in columns if c["name"] == entity_map.key), None)
+            self._integer_keys[entity] = isinstance(kind, sa.Integer)
+        if self._integer_keys[entity]:
+            return [int(key) for key in keys if key.lstrip("-").isdigit()]
+        return list(keys)
+
+    def _load(self, connection: sa.Connection, ids: Sequence[Any], context: ReadContext) -> None:
+        """Read whole locations into the row cache (all their rows replaced)."""
+        for start in range(0, len(ids), READ_BATCH):
+            batch = ids[start : start + READ_BATCH]
+            for value in batch:
+                self._rows[str(value)] = {}
+            for name, entity_map in self.reader._maps():
+                for raw in self.reader._fetch(connection, entity_map, batch):
+                    row = self.reader._convert(entity_map, raw, context)
+                    if row is not None:
+                        self._rows.setdefault(str(row.values["location_id"]), {}).setdefault(name, {})[
+                            row.key
+                        ] = row
+
+    def _assemble(self, location_ids: Iterable[str], context: ReadContext) -> Iterator[Location]:
+        for location_id in location_ids:
+            rows = self._rows.get(location_id)
+            if not rows or not rows.get("locations"):
+                self._rows.pop(location_id, None)
+                continue  # gone (or its locations row was bad, and has been reported)
+            grouped = {name: list(by_key.values()) for name, by_key in rows.items()}
+            location = self.reader._location(grouped, context)
+            if location is not None:
+                yield context.count(location)
+
+    def _snapshot(self) -> Any:
+        return snapshot(self.engine, self.parsed)
+
+    def apply(self, changes: Sequence[Change]) -> Iterator[Location]:
+        """The locations ``changes`` name as they are now, re-reading only the rows that changed."""
+        context = self._fresh_context()
+        by_entity: dict[str, dict[str, str]] = {}
+        whole: list[str] = []
+        for change in changes:
+            entities = self._entities.get(change.record_type)
+            if entities is None or not change.record_key or change.location_id not in self._rows:
+                whole.append(change.location_id)
+                continue
+            for entity in entities:
+                self._rows[change.location_id].get(entity, {}).pop(change.record_key, None)
+                by_entity.setdefault(entity, {})[change.record_key] = change.location_id
+        try:
+            with self._snapshot() as connection:
+                if whole:
+                    wanted = set(whole)
+                    self._load(
+                        connection,
+                        [v for v in self.reader._location_ids(connection, None) if str(v) in wanted],
+                        context,
+                    )
+                    for location_id in wanted - set(self._rows):
+                        self._rows.pop(location_id, None)
+                for entity, keys in by_entity.items():
+                    entity_map = self.reader.mapping.entities[entity]
+                    table = self.reader._table(entity_map)
+                    values = self._key_values(connection, entity, keys)
+                    for start in range(0, len(values), READ_BATCH):
+                        query = sa.select(*(table.c[n] for n in entity_map.columns)).where(
+                            table.c[entity_map.key].in_(values[start : start + READ_BATCH])
+                        )
+                        for raw in connection.execute(query).mappings():
+                            row = self.reader._convert(entity_map, raw, context)
+                            if row is not None:
+                                location_id = str(row.values["location_id"])
+                                if location_id not in self._rows and entity != "locations":
+                                    continue  # a row of a location not read yet: its locations row comes too
+                                self._rows.setdefault(location_id, {}).setdefault(entity, {})[row.key] = row
+        except sa.exc.DBAPIError as exc:
+            raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
+        ids = list(dict.fromkeys([*whole, *(c.location_id for c in changes)]))
+        yield from self._assemble(ids, context)
+        context.check()
 
     def read(self, location_ids: Iterable[str]) -> Iterator[Location]:
         """The current state of these locations, in one snapshot; deleted ones are not yielded."""
-        wanted = list(location_ids)
-        if wanted:
-            yield from self.reader.locations(self.context, engine=self.engine, only=wanted)
+        wanted = [str(value) for value in location_ids]
+        yield from self.apply([Change(location_id, "*") for location_id in wanted])
 
     def read_all(self) -> Iterator[Location]:
-        """Every location, in one snapshot."""
-        yield from self.reader.locations(self.context, engine=self.engine, only=None)
+        """Every location, in one snapshot (the row cache is filled again)."""
+        context = self._fresh_context()
+        try:
+            with self._snapshot() as connection:
+                if not self._checked:
+                    self.reader._check_tables(connection)
+                    self._checked = True
+                ids = self.reader._location_ids(connection, None)
+                self._rows = {}
+                self._load(connection, ids, context)
+        except sa.exc.DBAPIError as exc:
+            raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
+        yield from self._assemble([str(value) for value in ids], context)
+        context.check()
 
     def close(self) -> None:
         """Close the listening connection and the pool."""

@@ -145,6 +145,7 @@ def test_alerts_fall_due_at_local_midnight_without_a_full_sweep(
             follower.start()
             home = sample_home.location_id
             assert not any(PLAN in k and RULE in k for k in _open(store, home))
+            follower.incremental.plan()
             assert follower.incremental.scheduler.when(home) == dt.date(2026, 3, 31)
             now[0] = dt.datetime(2026, 3, 30, 22, 59, 59, tzinfo=dt.timezone.utc)
             assert all(step.reason != "due" for step in follower.step(timeout=0.0))
