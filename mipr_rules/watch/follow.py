@@ -80,6 +80,8 @@ class Follower:
     as_of: dt.date | None = None
     """The date the state is evaluated as of."""
     next_sweep: dt.datetime | None = None
+    pending: list[Change] = attrs.field(factory=list)
+    """Changes taken from the feed but not applied yet (they arrived during a sweep)."""
 
     @property
     def compiled(self) -> CompiledRuleset:
@@ -143,6 +145,8 @@ class Follower:
     def sweep(self) -> Step:
         """Evaluate every location in full; log as errors where the incremental state differed; keep the full result."""
         assert self.as_of is not None
+        while self.apply(self.feed.wait(0.0)):  # first what is waiting: it is not a difference
+            pass
         everything = list(self.feed.read_all())
         full = run_readiness(
             everything,
@@ -153,7 +157,12 @@ class Follower:
             evaluator=self.incremental.evaluator,
             allow_incomplete=True,
         )
-        found = differences(self.incremental.alert_keys(), full.alert_keys())
+        # Changes committed while the sweep read: their locations are compared at the next sweep.
+        while changes := self.feed.wait(0.0):
+            self.pending.extend(changes)  # applied at the next step
+        racing = {change.location_id for change in self.pending}
+        incremental_keys = {key for key in self.incremental.alert_keys() if key[0] not in racing}
+        found = differences(incremental_keys, {key for key in full.alert_keys() if key[0] not in racing})
         for kind, keys in found.items():
             for location_id, rule_id, subject in keys:
                 log.error("sweep: %s alert in incremental state: %s %s %s", kind, location_id, rule_id, subject)
@@ -186,10 +195,10 @@ class Follower:
             limit = min(limit, max((next_midnight(now, self.zone) - now).total_seconds(), 0.0))
         if self.next_sweep is not None:
             limit = min(limit, max((self.next_sweep - now).total_seconds(), 0.0))
-        found = self.feed.wait(0.0)
+        found, self.pending = self.pending or list(self.feed.wait(0.0)), []
         if not found:
             if self.incremental.plan(limit=PLAN_BATCH):
                 return []  # more dates to work out: look for changes first, then come back to them
-            found = self.feed.wait(limit)
+            found = list(self.feed.wait(limit))
         applied = self.apply(found)
         return [applied] if applied else []
