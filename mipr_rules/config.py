@@ -10,6 +10,8 @@
     notify:                      # optional: where mipr watch's notifiers may deliver (docs/commands/watch.md)
       allow_hosts: [hooks.care.internal]
     pseudonym_key_file: /etc/mipr-rules/pseudonym.key   # relative paths: to this file's folder
+    escalation:                  # optional: mipr watch escalates unacknowledged alerts (mipr_rules.watch.lifecycle)
+      high: {after: 24h, notify: "email:smtp://mail.example.org?from=mipr@example.org&to=area@example.org"}
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mipr_rules.loading import load_data_file
 from mipr_rules.privacy import pseudonym_key
 from mipr_rules.ruleset.parameters import validate_overrides
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.watch.lifecycle import EscalationRule, parse_escalation
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
 
 
@@ -42,6 +45,8 @@ class Config:
     """Where and how notifiers may deliver (``notify:``)."""
     pseudonym_key_file: str | None = None
     """File holding the pseudonymisation key (``MIPR_RULES_PSEUDONYM_KEY`` takes precedence)."""
+    escalation: tuple[EscalationRule, ...] = ()
+    """Escalation of unacknowledged alerts per severity (``escalation:``)."""
 
     def pseudonym_key(self) -> bytes:
         """The pseudonymisation key for this provider (see ``mipr_rules.privacy``)."""
@@ -63,11 +68,11 @@ def load_config(path: Path | str | None) -> Config:
         return Config(path=str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'region' and 'parameters'")
-    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file"}
+    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file", "escalation"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
-            "expected region, parameters, notify, pseudonym_key_file"
+            "expected region, parameters, notify, pseudonym_key_file, escalation"
         )
     region = data.get("region", DEFAULT_REGION)
     if region not in REGIONS:
@@ -81,4 +86,12 @@ def load_config(path: Path | str | None) -> Config:
     if key_file is not None:
         key_file = str(Path(path).parent / Path(key_file).expanduser())
     notify = DeliveryPolicy.from_config(data.get("notify"), f"{path}: notify")
-    return Config(region=region, parameters=params, path=str(path), notify=notify, pseudonym_key_file=key_file)
+    escalation = parse_escalation(data.get("escalation"), f"{path}: escalation")
+    return Config(
+        region=region,
+        parameters=params,
+        path=str(path),
+        notify=notify,
+        pseudonym_key_file=key_file,
+        escalation=escalation,
+    )

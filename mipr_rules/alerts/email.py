@@ -199,6 +199,15 @@ def subject_line(changes: AlertChanges) -> str:
     who = changes.location_name(next(iter(names))) if len(names) == 1 else f"{len(names)} locations"
     counts = changes.counts()
     plural = "" if counts["new"] + counts["resolved"] == 1 else "s"
+    if changes.event == "escalation":
+        n = counts["new"]
+        alerts = "alert" if n == 1 else "alerts"
+        return _one_line(f"[mipr] ESCALATION {who}: {n} {alerts} not acknowledged as of {changes.as_of}")
+    if changes.event == "digest":
+        return _one_line(
+            f"[mipr] digest {who}: {counts['new']} new, {counts['resolved']} resolved "
+            f"alert{plural} as of {changes.as_of}"
+        )
     return _one_line(
         f"[mipr] {who}: {counts['new']} new, {counts['resolved']} resolved alert{plural} as of {changes.as_of}"
     )
@@ -239,6 +248,8 @@ def message(changes: AlertChanges, settings: SmtpSettings) -> email.message.Emai
     msg["To"] = ", ".join(settings.recipients)
     msg["Date"] = email.utils.formatdate(localtime=True)
     msg["Message-ID"] = f"<{changes.id}@mipr-rules.invalid>"
+    if changes.idempotency_key:
+        msg["Idempotency-Key"] = changes.idempotency_key
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg

@@ -172,6 +172,11 @@ class AlertChanges:
     """Alerts still reported."""
     resolved: tuple[StoredAlert, ...] = ()
     """Open alerts this check no longer reported, for locations it evaluated."""
+    event: str = "changes"
+    """``changes`` (one check's news), ``digest`` (a summary of held change sets) or ``escalation``
+    (open alerts nobody acknowledged in time, in ``new``)."""
+    idempotency_key: str | None = None
+    """The key of this notification to this target (the same on every retry); set when delivered."""
 
     @property
     def has_news(self) -> bool:
@@ -197,6 +202,8 @@ class AlertChanges:
             "kind": CHANGES_KIND,
             "version": CHANGES_VERSION,
             "id": self.id,
+            "event": self.event,
+            "idempotency_key": self.idempotency_key,
             "as_of": self.as_of.isoformat(),
             "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version},
             "summary": self.counts(),
@@ -224,6 +231,8 @@ class AlertChanges:
             new=tuple(StoredAlert.from_dict(a) for a in data["new"]),
             ongoing=tuple(StoredAlert.from_dict(a) for a in data["ongoing"]),
             resolved=tuple(StoredAlert.from_dict(a) for a in data["resolved"]),
+            event=data.get("event", "changes"),
+            idempotency_key=data.get("idempotency_key"),
         )
 
     @classmethod
@@ -367,25 +376,39 @@ class Delivery:
         return attrs.asdict(self)
 
 
-def deliver(store: AlertStore, targets: Sequence[Target], notifiers: Mapping[str, Notifier]) -> list[Delivery]:
-    """Send every change set waiting in the outbox for ``targets``, oldest first.
+def deliver(
+    store: AlertStore,
+    targets: Sequence[Target],
+    notifiers: Mapping[str, Notifier],
+    *,
+    worker: str | None = None,
+    at: dt.datetime | None = None,
+) -> list[Delivery]:
+    """Send every notification waiting in the outbox for ``targets``, oldest first.
 
-    A target stops at its first failure, so that its receiver sees change sets in order; what failed stays in
-    the outbox (with the error and the attempt counted) for the next round. Nothing is dropped.
+    The items are first claimed for ``worker`` (a lease, see ``AlertStore.claim``), so that watchers sharing
+    a store never send the same item at once. Each is sent with its idempotency key. A target stops at its
+    first failure, so that its receiver sees notifications in order; what failed stays in the outbox (with
+    the error and the attempt counted) for the next round. Nothing is dropped.
     """
+    import uuid
+
     out = []
     store.adopt_legacy(targets)
+    worker = worker or uuid.uuid4().hex
+    now = at or dt.datetime.now(dt.timezone.utc)  # the caller's clock when it has one
     seen: set[str] = set()
     for target in targets:
         if target.key in seen:  # the same target twice (say, with two tokens): its queue is sent once
             continue
         seen.add(target.key)
         notifier = notifiers[target.notifier]
-        waiting = store.pending(target.key)
+        waiting = store.claim(target.key, worker, at=now)
         sent, error = 0, None
         for item in waiting:
             try:
-                notifier.send(AlertChanges.from_json(item.changes), target.target)
+                changes = attrs.evolve(AlertChanges.from_json(item.changes), idempotency_key=item.idempotency_key)
+                notifier.send(changes, target.target)
             except Exception as exc:  # a plugin's failure must not stop the watcher; it is recorded and retried
                 error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
                 error = error.splitlines()[0] if error else type(exc).__name__
@@ -393,7 +416,10 @@ def deliver(store: AlertStore, targets: Sequence[Target], notifiers: Mapping[str
                 break
             store.delivered(item.id)
             sent += 1
-        out.append(Delivery(target.label, sent, len(waiting) - sent, error))
+        if error is not None:
+            store.release(worker)
+        left = len(store.pending(target.key))
+        out.append(Delivery(target.label, sent, left, error))
     return out
 
 

@@ -2,7 +2,8 @@
 
 ``mipr watch --notify webhook:https://example.org/hooks/mipr``. The body is ``AlertChanges.as_dict()``
 (docs/commands/watch.md). Headers: ``X-Mipr-Event: alert_changes``, ``X-Mipr-Delivery: <change set id>``
-(the same on every retry, so a receiver can ignore repeats) and, when ``MIPR_RULES_WEBHOOK_SECRET`` is set,
+(the same on every retry, so a receiver can ignore repeats), ``Idempotency-Key: <key>`` (one notification
+to this target, also across watchers sharing a store) and, when ``MIPR_RULES_WEBHOOK_SECRET`` is set,
 ``X-Mipr-Timestamp: <unix seconds>`` and ``X-Mipr-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP." + body>``;
 receivers check both with ``verify_signature`` and refuse a timestamp older than ``REPLAY_TOLERANCE``.
 
@@ -44,6 +45,8 @@ SIGNATURE_HEADER = "X-Mipr-Signature"
 TIMESTAMP_HEADER = "X-Mipr-Timestamp"
 DELIVERY_HEADER = "X-Mipr-Delivery"
 EVENT_HEADER = "X-Mipr-Event"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+"""The same on every attempt of one notification to one target: receivers drop a repeat by it."""
 REPLAY_TOLERANCE = 300
 """Seconds a signed request stays valid: receivers refuse a timestamp further than this from their clock."""
 DEFAULT_TIMEOUT = 10.0
@@ -138,6 +141,8 @@ class WebhookNotifier:
             EVENT_HEADER: "alert_changes",
             DELIVERY_HEADER: changes.id,
         }
+        if changes.idempotency_key:
+            headers[IDEMPOTENCY_HEADER] = changes.idempotency_key
         if parts.username is not None:
             user = urllib.parse.unquote(parts.username)
             password = urllib.parse.unquote(parts.password or "")

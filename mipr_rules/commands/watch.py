@@ -1,42 +1,25 @@
-"""``mipr watch`` (continuous readiness with an alert store and notifiers) and ``mipr ack``."""
+"""``mipr watch``: a thin command over the watch service (``mipr_rules.watch.service``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
-import os
 import signal
 import sys
 import threading
 import time
-import traceback
-import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import attrs
 import click
 
 from mipr_rules import plugins
-from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, Adapter, ReadContext
-from mipr_rules.alerts.notify import (
-    AlertChanges,
-    Delivery,
-    DeliveryError,
-    Notifier,
-    StoredAlert,
-    Target,
-    configured,
-    deliver,
-    start_warnings,
-    validate_target,
-)
-from mipr_rules.alerts.store import AlertStore
+from mipr_rules.alerts.notify import StoredAlert, configured, start_warnings
 from mipr_rules.commands.options import (
-    DATE,
     as_of_option,
     config_option,
     fail,
@@ -44,197 +27,31 @@ from mipr_rules.commands.options import (
     guard,
     max_skipped_option,
     reached,
-    today,
 )
-from mipr_rules.completeness import Failure, completeness_json
-from mipr_rules.config import Config, load_config
+from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError, PluginError
-from mipr_rules.model import Location
+from mipr_rules.errors import MiprRulesError
 from mipr_rules.outputs.safe_text import plain
-from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
+from mipr_rules.readiness import DEFAULT_RULESET
 from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.watch.interfaces import AdapterSource, Evaluation, FullEvaluation
+from mipr_rules.watch.lifecycle import DigestSchedule
+from mipr_rules.watch.service import (
+    DEFAULT_INTERVAL,
+    Cycle,
+    WatchService,
+    escalation_targets,
+    parse_targets,
+    shown_source,
+    shown_store,
+)
+from mipr_rules.watch.store import AlertStore
 
-DEBUG_ENV = "MIPR_RULES_DEBUG"
-"""Set to 1 for the traceback of an internal error (as the CLI does)."""
-DEFAULT_INTERVAL = 3600.0
-"""Seconds between checks when neither --interval nor --once is given."""
 MAX_LINES = 15
 """Most alert lines in one cycle's text summary (one screen); --format json has them all."""
+STORE_HELP = "The alert store: a SQLite path or sqlite:///PATH (one process), or postgresql://… (shared)."
 
-
-@attrs.frozen
-class Cycle:
-    """What one check did."""
-
-    as_of: dt.date
-    """As-of date of the check."""
-    report: ReadinessReport | None = None
-    """The readiness report (None when the check failed)."""
-    changes: AlertChanges | None = None
-    """What it changed in the store (None when the check failed)."""
-    error: str | None = None
-    """Why the check failed (the source could not be read, the ruleset is missing, an internal error...)."""
-    deliveries: tuple[Delivery, ...] = ()
-    """What was delivered to each target in this cycle."""
-    pending_elsewhere: int = 0
-    """Change sets waiting for targets not given in this run."""
-    source: str = ""
-    """The source as shown in messages (without credentials)."""
-    error_code: int = 2
-    """Exit code of ``--once`` when the check failed: 2 bad input, 3 internal error."""
-    full_read: bool = False
-    """Whether the check evaluated every location of the source (not only those a change cursor reported)."""
-
-    @property
-    def failures(self) -> tuple[Failure, ...]:
-        """What this check did not evaluate: the whole source when it failed, else the locations that failed."""
-        if self.error is not None:
-            return ((self.source, self.error),)
-        return self.report.failures if self.report else ()
-
-    @property
-    def exit_code(self) -> int | None:
-        """3 when something was not evaluated, 2 when the source or store was bad; ``None`` otherwise."""
-        if self.error is not None:
-            return self.error_code
-        return 3 if self.failures else None
-
-    def as_dict(self, store: str) -> dict[str, Any]:
-        """One line of ``--format json``."""
-        return {
-            "kind": "watch_cycle",
-            **completeness_json(self.failures),
-            "as_of": self.as_of.isoformat(),
-            "store": store,
-            "error": self.error,
-            "full_read": self.full_read,
-            "changes": self.changes.as_dict() if self.changes else None,
-            "skipped": [group.as_dict() for group in self.report.skipped] if self.report else [],
-            "deliveries": [d.as_dict() for d in self.deliveries],
-            "pending_other_targets": self.pending_elsewhere,
-        }
-
-
-class _Reading:
-    """The adapter's locations, remembering the last one read (to name where a failure happened)."""
-
-    def __init__(self, locations: Iterable[Location]) -> None:
-        self._locations = locations
-        self.last: str | None = None
-
-    def __iter__(self) -> Iterator[Location]:
-        for location in self._locations:
-            self.last = location.location_id
-            yield location
-
-
-@attrs.define
-class Watcher:
-    """Everything a check needs, prepared once (so that bad options fail before the first check)."""
-
-    adapter: Adapter
-    source: str
-    store: AlertStore
-    evaluator: Evaluator
-    catalogue: Catalogue
-    config: Config
-    ruleset_id: str
-    targets: tuple[Target, ...]
-    notifiers: dict[str, Notifier]
-    as_of: dt.date | None = None
-    lenient: bool = False
-    max_skipped: float = DEFAULT_MAX_SKIPPED
-
-    def check(self) -> Cycle:
-        """Read the source, evaluate, record the result in the store, deliver what is waiting.
-
-        Never raises for what one check meets (bad data, an engine crash, an internal error): the failure
-        is in the returned ``Cycle``, naming the source or the location, never a record's content. When the
-        as-of date differs from the last full check's, every location is read and evaluated again, even
-        from a source read through a change cursor: alerts fall due as time passes.
-        """
-        when = self.as_of or today()
-        shown = shown_source(self.source)
-        report = changes = None
-        error: str | None = None
-        code = 2
-        full = False
-        reading: _Reading | None = None
-        try:
-            full = self.store.needs_full_read(when, self.ruleset_id)
-            ruleset = self.catalogue.get(self.ruleset_id, when)
-            context = ReadContext(
-                lenient=self.lenient, full=full, key=self.config.pseudonym_key(), max_skipped=self.max_skipped
-            )
-            reading = _Reading(context.read(self.adapter, self.source))
-            report = run_readiness(
-                reading,
-                as_of=when,
-                ruleset=ruleset,
-                overrides=self.config.overrides_for(ruleset),
-                region=self.config.region,
-                evaluator=self.evaluator,
-                skipped=context.summary(),
-                allow_incomplete=True,
-            )
-            changes = self.store.apply(report, notify=self.targets, full_read=full)
-        except MiprRulesError as exc:
-            error, report, code = _one_line(exc), None, exc.exit_code
-        except Exception as exc:  # a long-running service survives whatever one check meets
-            after = f" after location {reading.last}" if reading and reading.last else ""
-            error, report, code = _internal(exc, f"checking {shown}{after}"), None, 3
-        deliveries: tuple[Delivery, ...] = ()
-        elsewhere = 0
-        try:
-            deliveries = tuple(deliver(self.store, self.targets, self.notifiers))
-            elsewhere = self.store.pending_elsewhere(self.targets)
-        except MiprRulesError as exc:
-            error = error or _one_line(exc)
-        except Exception as exc:
-            if error is None:
-                error, code = _internal(exc, "delivering notifications"), 3
-        return Cycle(when, report, changes, error, deliveries, elsewhere, shown, code, full)
-
-
-def _one_line(error: Exception) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _internal(error: Exception, doing: str) -> str:
-    """One line for an unexpected error: its type and what was being done, never its text (it may quote a record)."""
-    if os.environ.get(DEBUG_ENV):
-        traceback.print_exception(error, file=sys.stderr)
-    return f"internal error ({type(error).__name__}) while {doing}; set {DEBUG_ENV}=1 for details"
-
-
-def shown_source(source: str) -> str:
-    """``source`` as messages may show it: a URL without its password and query (they can hold secrets)."""
-    if "://" not in source:
-        return source
-    try:
-        parts = urllib.parse.urlsplit(source)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return source.split("://", 1)[0] + "://…"
-    user = f"{parts.username}@" if parts.username else ""
-    return urllib.parse.urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, "", ""))
-
-
-def _targets(specs: Sequence[str], found: dict[str, Notifier]) -> tuple[Target, ...]:
-    targets = []
-    for spec in specs:
-        target = Target.parse(spec)
-        if target.notifier not in found:
-            raise PluginError(
-                f"--notify {target.label}: no notifier named {target.notifier!r}; "
-                f"installed: {', '.join(sorted(found)) or 'none'}"
-            )
-        validate_target(found[target.notifier], target.target)
-        if target not in targets:
-            targets.append(target)
-    return tuple(targets)
+__all__ = ["Cycle", "render_text", "shown_source", "watch"]
 
 
 class _WakeUp(Exception):
@@ -365,14 +182,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 @click.command()
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("alerts.db"),
-    show_default=True,
-    help="The alert store (a SQLite file; created if missing).",
-)
+@click.option("--store", "store", default="alerts.db", show_default=True, help=STORE_HELP)
 @click.option(
     "--notify",
     "notify_specs",
@@ -388,9 +198,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     help=f"Seconds between checks (default {DEFAULT_INTERVAL:g}).",
 )
 @click.option("--once", is_flag=True, help="Check once and exit (for cron).")
-@click.option(
-    "--follow", is_flag=True, help="Follow the source's change feed: evaluate each change as it arrives."
-)
+@click.option("--follow", is_flag=True, help="Follow the source's change feed: evaluate each change as it arrives.")
 @click.option(
     "--poll",
     type=click.FloatRange(min=0.01),
@@ -406,6 +214,21 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     metavar="HH:MM",
     help="--follow: local time (Europe/London) of the daily full sweep checking the incremental state; off: none.",
 )
+@click.option(
+    "--digest",
+    "digest_spec",
+    default=None,
+    metavar="daily@HH:MM",
+    help="Hold news and send one summary per target a day at that time (Europe/London).",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "celery"]),
+    default="local",
+    show_default=True,
+    help="Where locations are evaluated: in this process, or on Celery workers (plugin mipr-rules-celery).",
+)
+@click.option("--broker", default=None, metavar="URL", help="Celery broker URL (amqp://… or redis://…).")
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id.")
 @config_option
@@ -426,13 +249,16 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 def watch(
     adapter_name: str,
     source: str,
-    store_path: Path,
+    store: str,
     notify_specs: tuple[str, ...],
     interval: float | None,
     once: bool,
     follow: bool,
     poll: float,
     sweep_at: str,
+    digest_spec: str | None,
+    executor: str,
+    broker: str | None,
     as_of: dt.date | None,
     ruleset_id: str,
     config_path: Path | None,
@@ -446,16 +272,19 @@ def watch(
 
     Each check reads the source (as of today unless --as-of), evaluates readiness, compares the alerts
     with the alert store and, when some are new or resolved, sends the changes to every --notify target.
-    A delivery that fails is kept and retried at the next check. Stop with Ctrl-C or SIGTERM.
+    A delivery that fails is kept and retried at the next check. Unacknowledged alerts are escalated as the
+    provider configuration's escalation: says. Several watchers may share one PostgreSQL store. Stop with
+    Ctrl-C or SIGTERM.
 
     \b
     Examples:
       mipr watch --source home.json --once
-      mipr watch --follow --adapter sql --source postgresql://localhost/care --store alerts.db
+      mipr watch --follow --adapter sql --source postgresql://localhost/care --store postgresql://localhost/mipr
       mipr watch --source home.json --store /var/lib/mipr/alerts.db --interval 3600 \\
           --notify webhook:https://care.example.org/hooks/mipr
-      mipr watch --adapter sql --source postgresql://localhost/care --once \\
-          --notify 'email:smtp://mail.example.org:587?from=mipr@example.org&to=manager@example.org&starttls=true'
+      mipr watch --adapter sql --source postgresql://localhost/care --store postgresql://localhost/mipr \\
+          --digest daily@07:00 --notify 'email:smtp://mail.example.org:587?from=mipr@example.org&to=manager@example.org'
+      mipr watch --source home.json --store postgresql://localhost/mipr --executor celery --broker amqp://localhost
 
     \b
     Exit codes: with --once, 0 when nothing at or above --fail-on is open, 1 when something is,
@@ -465,42 +294,47 @@ def watch(
     """
     if once and interval is not None:
         fail("--once and --interval exclude each other")
-    if follow and (once or interval is not None):
-        fail("--follow excludes --once and --interval")
+    if follow and (once or interval is not None or executor == "celery"):
+        fail("--follow excludes --once, --interval and --executor celery")
+    if broker and executor != "celery":
+        fail("--broker is for --executor celery")
     try:
         config = load_config(config_path)
         found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
-        targets = _targets(notify_specs, found)
+        targets = parse_targets(notify_specs, found)
+        escalation = escalation_targets(config.escalation, found)
         adapter = plugins.adapter(adapter_name)
+        digest = DigestSchedule.parse(digest_spec) if digest_spec else None
     except MiprRulesError as exc:
         guard(exc)
-    for target in targets:
+    for target in targets + tuple(t for _, _, t in escalation):
         for warning in start_warnings(found[target.notifier], target.target):
             click.echo(f"mipr: warning: {warning}", err=True)
-    store_name = str(store_path)
+    store_name = shown_store(store)
     try:
-        store = AlertStore(store_path)
+        alert_store = AlertStore(store)
     except MiprRulesError as exc:
         guard(exc)
-    with store, Evaluator() as evaluator:
+    with alert_store, Evaluator() as evaluator:
         try:
             catalogue = Catalogue.installed(evaluator.pm)
-            catalogue.get(ruleset_id, as_of or today())
+            catalogue.get(ruleset_id, as_of or dt.date.today())
+            evaluation: Evaluation = FullEvaluation(evaluator, catalogue, config, ruleset_id)
+            if executor == "celery":
+                evaluation = _celery(evaluation, broker, adapter_name, source, store, config_path, lenient, max_skipped)
         except MiprRulesError as exc:
             guard(exc)
-        watcher = Watcher(
-            adapter,
-            source,
-            store,
-            evaluator,
-            catalogue,
-            config,
-            ruleset_id,
+        used = {t.notifier for t in targets} | {t.notifier for _, _, t in escalation}
+        service = WatchService(
+            AdapterSource(adapter, source, config, lenient, max_skipped),
+            evaluation,
+            alert_store,
             targets,
-            {t.notifier: found[t.notifier] for t in targets},
-            as_of,
-            lenient,
-            max_skipped,
+            {name: found[name] for name in used},
+            as_of=as_of,
+            interval=interval or DEFAULT_INTERVAL,
+            digest=digest,
+            escalation=escalation,
         )
         with _Stopper().installed() as stopper:
             if follow:
@@ -510,14 +344,14 @@ def watch(
                     run_follow(
                         adapter=adapter,
                         source=source,
-                        store=store,
+                        store=alert_store,
                         store_name=store_name,
                         evaluator=evaluator,
                         catalogue=catalogue,
                         config=config,
                         ruleset_id=ruleset_id,
                         targets=targets,
-                        notifiers={t.notifier: found[t.notifier] for t in targets},
+                        notifiers={name: found[name] for name in used},
                         as_of=as_of,
                         lenient=lenient,
                         max_skipped=max_skipped,
@@ -528,58 +362,58 @@ def watch(
                     )
                 except MiprRulesError as exc:
                     guard(exc)
-            elif once:
-                cycle = watcher.check()
+                click.echo("mipr watch: stopped", err=True)
+                sys.exit(0)
+            if once:
+                cycle = service.check()
                 with stopper.output():
                     _report(cycle, store_name, fmt)
+                service.stop()
                 if cycle.exit_code is not None:
                     sys.exit(cycle.exit_code)
                 severities = [a.severity for a in cycle.report.alerts()] if cycle.report else []
                 sys.exit(1 if reached(severities, fail_on) else 0)
-            while not follow and not stopper.requested:
-                cycle = watcher.check()
+            while not stopper.requested:
+                cycle = service.check()
                 with stopper.output():
                     _report(cycle, store_name, fmt)
                 with suppress(_WakeUp):
-                    stopper.sleep(interval or DEFAULT_INTERVAL)
+                    stopper.sleep(service.interval)
+            service.stop()
     click.echo("mipr watch: stopped", err=True)
     sys.exit(0)
 
 
-@click.command()
-@click.argument("alert_id")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("alerts.db"),
-    show_default=True,
-    help="The alert store of mipr watch.",
-)
-@click.option("--by", required=True, help="Your pseudonymous staff id (e.g. S01), never a name or email address.")
-@click.option("--note", default="", help="One line kept in the store (never sent by notifiers).")
-@click.option("--on", "on", type=DATE, default=None, help="Date of the acknowledgement (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def ack(alert_id: str, store_path: Path, by: str, note: str, on: dt.date | None, fmt: str) -> None:
-    """Acknowledge an open alert of the alert store (its id is in mipr watch's output: A-…).
+def _celery(
+    local: Evaluation,
+    broker: str | None,
+    adapter: str,
+    source: str,
+    store: str,
+    config_path: Path | None,
+    lenient: bool,
+    max_skipped: float,
+) -> Evaluation:
+    """The Celery executor of the plugin distribution mipr-rules-celery."""
+    from mipr_rules.errors import PluginError
 
-    \b
-    Examples:
-      mipr ack A-3F9C2B7E1D0A --by S01 --note "review booked for Friday"
-      mipr ack A-3F9C2B7E1D0A --store /var/lib/mipr/alerts.db --by S01 --format json
-    """
+    if not broker:
+        raise PluginError("--executor celery: give the broker, e.g. --broker amqp://guest@localhost//")
     try:
-        with AlertStore(store_path, create=False) as store:
-            alert = store.acknowledge(alert_id.strip().upper(), by, note, on=on or today())
-    except (MiprRulesError, DeliveryError) as exc:
-        guard(exc)
-    if fmt == "json":
-        click.echo(json.dumps(alert.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(
-            f"Acknowledged {alert.alert_id} ({alert.identity.rule_id}, {alert.identity.subject}) "
-            f"by {alert.acknowledged_by} on {alert.acknowledged_on}"
-        )
+        executor = importlib.import_module("mipr_rules_celery.executor")
+    except ImportError:
+        raise PluginError(
+            "--executor celery needs the plugin: pip install mipr-rules-celery (plugins/celery)"
+        ) from None
+    return executor.CeleryEvaluation.connect(  # type: ignore[no-any-return]
+        broker,
+        local=local,
+        adapter=adapter,
+        source=source,
+        config=str(config_path) if config_path else None,
+        lenient=lenient,
+        max_skipped=max_skipped,
+    )
 
 
-COMMANDS = [watch, ack]
+COMMANDS = [watch]

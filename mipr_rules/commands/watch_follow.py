@@ -13,7 +13,6 @@ import click
 from mipr_rules import plugins
 from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.alerts.notify import Notifier, Target
-from mipr_rules.alerts.store import AlertStore
 from mipr_rules.completeness import completeness_json
 from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
@@ -25,6 +24,7 @@ from mipr_rules.watch.changes import ChangeFeed, FeedOptions
 from mipr_rules.watch.follow import Follower, Step
 from mipr_rules.watch.incremental import IncrementalEvaluator
 from mipr_rules.watch.schedule import at_local
+from mipr_rules.watch.store import AlertStore
 
 MAX_LINES = 15
 """Most alert lines printed per step in text (``--format json`` has them all)."""

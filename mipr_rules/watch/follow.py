@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from mipr_rules.alerts.notify import AlertChanges, Delivery, Notifier, Target, deliver
-from mipr_rules.alerts.store import AlertStore
 from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.readiness import LocationReadiness, ReadinessReport, run_readiness
 from mipr_rules.watch.changes import Change, ChangeFeed, changed_locations
 from mipr_rules.watch.incremental import IncrementalEvaluator, differences
 from mipr_rules.watch.schedule import SERVICE_ZONE, at_local, local_date, next_midnight
+from mipr_rules.watch.store import AlertStore
 
 log = logging.getLogger("mipr_rules.watch")
 
@@ -105,7 +105,7 @@ class Follower:
         report = ReadinessReport(
             self.as_of, compiled.ruleset, dict(compiled.parameters), tuple(locations), self.incremental.region
         )
-        changes = self.store.apply(report, notify=self.targets, full_read=full)
+        changes = self.store.apply(report, notify=self.targets, full_read=full, at=self.clock())
         deliveries = tuple(deliver(self.store, self.targets, self.notifiers)) if self.targets else ()
         return Step(self.as_of, reason, report, changes, records, deliveries)
 

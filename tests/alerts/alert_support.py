@@ -19,6 +19,64 @@ from click.testing import CliRunner, Result
 
 SECOND_LOCATION = "1-000000002"
 
+# The SQL of the alert store schema versions before Alembic (mipr-rules wrote these with sqlite3 and
+# PRAGMA user_version), to build such stores and check that they are upgraded.
+LEGACY_SCHEMA: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """
+        CREATE TABLE locations (
+            location_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            last_checked TEXT,            -- as-of date of the last check that evaluated it
+            last_error TEXT,              -- why the last check could not evaluate it (NULL if it could)
+            last_error_on TEXT
+        )
+        """,
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            alert_id TEXT NOT NULL,
+            location_id TEXT NOT NULL,
+            ruleset_id TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            ruleset_version TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            title TEXT NOT NULL,
+            message TEXT NOT NULL,
+            facts TEXT NOT NULL,          -- JSON object
+            detail TEXT NOT NULL,         -- JSON object: key question, quality statement, regulation, source...
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            resolved_on TEXT,
+            acknowledged_by TEXT,
+            acknowledged_on TEXT,
+            acknowledgement_note TEXT
+        )
+        """,
+        "CREATE UNIQUE INDEX alerts_open ON alerts (location_id, ruleset_id, rule_id, subject) "
+        "WHERE resolved_on IS NULL",
+        "CREATE INDEX alerts_by_alert_id ON alerts (alert_id)",
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            target_key TEXT NOT NULL,     -- digest of the target's identity (Target.key; no secrets)
+            target_label TEXT NOT NULL,
+            changes TEXT NOT NULL,        -- the alert_changes JSON document
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )
+        """,
+        "CREATE INDEX outbox_by_target ON outbox (target_key, id)",
+    ),
+    # Outbox keys were digests of the whole target, secrets included, so a changed password or token
+    # orphaned what was queued. They cannot be turned into the new keys (a digest is one way): they are
+    # marked, and re-keyed the first time the same target is given again (``adopt_legacy``).
+    2: ("UPDATE outbox SET target_key = 'legacy:' || target_key",),
+}
+
+
 
 def second_home(home: dict[str, Any]) -> dict[str, Any]:
     """Another location: the sample under another id and name."""

@@ -4,19 +4,20 @@ credentials can change and what was queued is still delivered, with the new cred
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_support import MailServer, Receiver, free_port
+from alert_support import LEGACY_SCHEMA, MailServer, Receiver, free_port
 
 from mipr_rules.alerts import AlertStore
 from mipr_rules.alerts.email import EmailNotifier
 from mipr_rules.alerts.notify import Target, deliver
 from mipr_rules.alerts.policy import DeliveryPolicy
-from mipr_rules.alerts.store import _MIGRATIONS, SCHEMA_VERSION, STORE_KIND
+from mipr_rules.alerts.store import SCHEMA_VERSION, STORE_KIND
 from mipr_rules.alerts.webhook import WebhookNotifier
 from mipr_rules.readiness import ReadinessReport
 
@@ -104,7 +105,7 @@ def test_changes_queued_under_old_smtp_credentials_are_sent_with_the_new_ones(
 def legacy_store(path: Path, *targets: Target) -> None:
     """A store as mipr-rules wrote it at schema version 1: outbox keys digest the whole target."""
     db = sqlite3.connect(path, isolation_level=None)
-    for statement in _MIGRATIONS[1]:
+    for statement in LEGACY_SCHEMA[1]:
         db.execute(statement)
     db.execute("INSERT INTO store_info VALUES ('kind', ?)", (STORE_KIND,))
     for number, target in enumerate(targets):
@@ -123,7 +124,7 @@ def test_an_older_store_is_migrated_and_its_queue_kept(tmp_path: Path) -> None:
     path = tmp_path / "alerts.db"
     legacy_store(path, kept, gone)
     with AlertStore(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.pending(kept.key) == [], "not yet: a legacy key cannot be recomputed"
         assert store.pending_elsewhere([kept]) == 2, "legacy change sets are counted, never dropped"
         assert store.adopt_legacy([kept]) == 1
@@ -132,7 +133,7 @@ def test_an_older_store_is_migrated_and_its_queue_kept(tmp_path: Path) -> None:
         assert store.pending_elsewhere([kept]) == 1
         assert store.adopt_legacy([kept]) == 0
     with AlertStore(path) as again:
-        assert len(again.pending(kept.key)) == 1 and again.schema_version == 2
+        assert len(again.pending(kept.key)) == 1 and again.schema_version == 3
 
 
 def test_deliver_adopts_an_older_stores_queue_for_the_same_target(
@@ -150,7 +151,9 @@ def test_deliver_adopts_an_older_stores_queue_for_the_same_target(
         (done,) = deliver(store, [target], {"webhook": WEBHOOK})
         assert (done.delivered, done.pending, store.pending()) == (1, 0, [])
     (request,) = receiver.requests
-    assert request.body.decode() == document
+    sent = request.json()
+    assert sent.pop("idempotency_key") == request.headers["Idempotency-Key"]
+    assert sent == {k: v for k, v in json.loads(document).items() if k != "idempotency_key"}
 
 
 def test_one_target_given_twice_with_two_tokens_gets_each_change_set_once(

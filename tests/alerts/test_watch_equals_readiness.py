@@ -13,12 +13,13 @@ from alert_support import fix_care_plan_review, second_home, write_source
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.alerts import AlertStore
-from mipr_rules.commands.watch import Watcher
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing import TEST_KEY
+from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
+from mipr_rules.watch.service import WatchService
 
 Change = Callable[[list[dict[str, Any]], dt.date], None]
 
@@ -66,8 +67,12 @@ def test_after_every_check_the_open_alerts_are_those_of_a_full_readiness_run(
             on = as_of + dt.timedelta(days=days)
             change(homes, on)
             write_source(source, *homes)
-            watcher = Watcher(
-                FileAdapter(), str(source), store, evaluator, catalogue, load_config(None), "cqc-readiness", (), {}, on
+            config = load_config(None)
+            watcher = WatchService(
+                AdapterSource(FileAdapter(), str(source), config),
+                FullEvaluation(evaluator, catalogue, config, "cqc-readiness"),
+                store,
+                as_of=on,
             )
             cycle = watcher.check()
             assert cycle.error is None and cycle.failures == (), cycle.failures

@@ -1,0 +1,66 @@
+"""Fixtures of the watch service tests: the sample home, one engine, real receivers and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from watch_support import postgres_database
+
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.testing.contract import sample_as_of, sample_path
+
+
+@pytest.fixture(scope="session")
+def as_of() -> dt.date:
+    """The date the sample's planted gaps are written for."""
+    return sample_as_of()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def home() -> dict[str, Any]:
+    """The sample home (Sunrise House), a fresh copy for each test."""
+    return json.loads(sample_path().read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[Evaluator]:
+    """One engine for the module."""
+    with Evaluator(processes=1) as engine:
+        yield engine
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for the test (fails, saying how to start it, when the server is down)."""
+    try:
+        with postgres_database() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    """A running webhook receiver on 127.0.0.1."""
+    from alert_support import Receiver
+
+    running = Receiver.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[Any]:
+    """A running SMTP server (aiosmtpd) on 127.0.0.1."""
+    from aiosmtpd.controller import Controller
+    from alert_support import MailServer, free_port
+
+    server = MailServer(free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    yield server
+    controller.stop()
