@@ -23,7 +23,7 @@ import attrs
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from sql_fixtures import RunDatabase, engine
+from sql_fixtures import SERVER_URLS, RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.alerts import AlertStore
@@ -166,8 +166,28 @@ def _mipr() -> str:
     return str(Path(sys.executable).with_name("mipr"))
 
 
+@pytest.fixture
+def store_url(run_database: RunDatabase, tmp_path: Path) -> Iterator[str]:
+    """An alert store of its own: a PostgreSQL database on the PostgreSQL run (dropped after), else SQLite."""
+    if run_database.backend != "postgresql":
+        yield f"sqlite:///{tmp_path / 'alerts.db'}"
+        return
+    admin = sa.create_engine(
+        SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    name = f"{run_database.name}_store"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
 def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
-    logged: str, sample_home: Location, tmp_path: Path
+    logged: str, sample_home: Location, store_url: str
 ) -> None:
     as_of = sample_as_of()
     command = [
@@ -179,7 +199,7 @@ def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
         "--source",
         logged,
         "--store",
-        str(tmp_path / "a.db"),
+        store_url,
         "--as-of",
         as_of.isoformat(),
         "--format",
