@@ -9,7 +9,7 @@ PostgreSQL server (``MIPR_SQL_POSTGRESQL_URL``, default ``postgresql+psycopg://p
 1. loads 1,000 generated homes (``bench/readiness.py``'s templates) into the SQL adapter's reference schema
    and installs the change log (``mipr sql install-triggers``: triggers, NOTIFY);
 2. starts a watcher in this process (``Follower``: the SQL change feed listening, the incremental evaluator
-   on the real engine workers, a SQLite alert store) and reads every home once;
+   on the real engine workers, the alert store) and reads every home once;
 3. for each offered rate, a writer process commits care-plan reviews (each one raising or resolving an
    alert) at that rate, in a transaction every 20 ms, and records when each commit returned; the watcher
    records when the store transaction holding each change's alert returned. Commit-to-alert latency is
@@ -21,7 +21,10 @@ PostgreSQL server (``MIPR_SQL_POSTGRESQL_URL``, default ``postgresql+psycopg://p
    changes every hour, a midnight crossing (the due homes re-evaluated) and the daily sweep.
 
 Sustained rate: the highest offered rate the watcher kept up with (at least 95% of it persisted over the
-run, and the backlog gone within a second of the last commit). The last line is the contract::
+run, and the backlog gone within a second of the last commit); if it kept up with none, the highest rate
+at which it persisted every committed record (its pace under load, with the p99 of that run, backlog
+included). The alert store is SQLite (``mipr watch``'s default) unless ``--store postgresql`` (a second
+database on the same server). The last line is the contract::
 
     streaming: N records/s sustained, p99 M ms, quiet check C ms
 
@@ -102,12 +105,23 @@ def create_database() -> tuple[str, Any]:
     return admin.url.set(database=name).render_as_string(hide_password=False), admin
 
 
-def drop_database(url: str, admin: Any) -> None:
+def store_database(url: str, admin: Any, suffix: str) -> str:
+    """A second database beside the source, for an alert store (the store has a ``locations`` table too)."""
+    import sqlalchemy as sa
+
+    name = f"{sa.make_url(url).database}_{suffix}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    return str(sa.make_url(url).set(database=name).render_as_string(hide_password=False))
+
+
+def drop_database(url: str, admin: Any, stores: tuple[str, ...] = ("store", "day")) -> None:
     import sqlalchemy as sa
 
     name = sa.make_url(url).database
     with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for database in (name, *(f"{name}_{suffix}" for suffix in stores)):
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     admin.dispose()
 
 
@@ -175,7 +189,7 @@ def writer(url: str, plan_ids: list[int], rate: float, seconds: float, seed: int
 
 
 class Watcher:
-    def __init__(self, url: str, store_path: Path, clock: Any = None) -> None:
+    def __init__(self, url: str, store_path: Path | str, clock: Any = None) -> None:
         from mipr_rules_adapter_sql.feed import SqlChangeFeed
 
         from mipr_rules.adapters.base import ReadContext
@@ -330,7 +344,7 @@ def quiet_check(watcher: Watcher, rounds: int) -> float:
     return (time.process_time() - started) * 1000 / rounds
 
 
-def memory_day(url: str, store: Path, plans: list[int], hours: int, per_hour: int) -> dict[str, Any]:
+def memory_day(url: str, store: Path | str, plans: list[int], hours: int, per_hour: int) -> dict[str, Any]:
     """24 simulated hours (from noon, so midnight and the 03:00 sweep fall in them) with changes every hour."""
     import psycopg
 
@@ -370,7 +384,10 @@ def memory_day(url: str, store: Path, plans: list[int], hours: int, per_hour: in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs (under 3 minutes)")
-    parser.add_argument("--rates", default="250,500,1000,2000,5000", help="offered records/s, comma separated")
+    parser.add_argument("--rates", default="50,100,250,500,1000,5000", help="offered records/s, comma separated")
+    parser.add_argument(
+        "--store", choices=["sqlite", "postgresql"], default="sqlite", help="the alert store (default: sqlite)"
+    )
     args = parser.parse_args(argv)
     seconds = 3.0 if args.quick else 10.0
     rates = [float(r) for r in args.rates.split(",")]
@@ -386,7 +403,9 @@ def main(argv: list[str] | None = None) -> int:
         plan_rows = [row for row, _, _ in plans]
         print(f"loaded {HOMES} homes, {len(plans)} care plans in {time.time() - started:.0f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="mipr-bench-") as tmp:
-            watcher = Watcher(url, Path(tmp) / "alerts.db")
+            store = store_database(url, admin, "store") if args.store == "postgresql" else Path(tmp) / "alerts.db"
+            results["store"] = args.store
+            watcher = Watcher(url, store)
             try:
                 t0 = time.time()
                 watcher.follower.start()
@@ -414,13 +433,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"p50 {results['floor']['p50_ms']} ms, p99 {results['floor']['p99_ms']} ms",
                 flush=True,
             )
-            results["memory"] = memory_day(url, Path(tmp) / "day.db", plan_rows, 24, 50 if args.quick else 500)
+            day = store_database(url, admin, "day") if args.store == "postgresql" else Path(tmp) / "day.db"
+            results["memory"] = memory_day(url, day, plan_rows, 24, 50 if args.quick else 500)
             print(f"memory over 24 simulated hours (MB, watcher + workers): {results['memory']['rss_mb']}", flush=True)
     finally:
         drop_database(url, admin)
+    # Sustained: the highest offered rate kept up with; if none was, the highest rate at which every committed
+    # record was still persisted (the watcher's own pace under load; its p99 then shows the backlog).
     kept = [run for run in results["rates"] if run["kept_up"]]
-    best = max(kept, key=lambda run: run["offered"]) if kept else max(results["rates"], key=lambda r: r["throughput"])
+    drained = [run for run in results["rates"] if run["matched"] == run["committed"]] or results["rates"]
+    best = max(kept, key=lambda run: run["offered"]) if kept else max(drained, key=lambda run: run["throughput"])
     sustained = best["offered"] if kept else best["throughput"]
+    results["kept_up_with_any_rate"] = bool(kept)
     results["sustained"] = {"records_per_s": sustained, "p99_ms": best["p99_ms"]}
     results["elapsed_s"] = round(time.time() - started, 1)
     out = HERE / "results"
