@@ -76,3 +76,15 @@ def mipr_register_commands(cli: click.Group) -> None:
     Called once when the CLI starts, with the root ``click.Group``; use ``@cli.command()`` or
     ``cli.add_command``. Every implementation is called.
     """
+
+
+@hookspec(firstresult=True)
+def mipr_change_feed(adapter: Any, source: str, options: Any) -> Any:
+    """Open a change feed on ``source`` for the adapter ``adapter`` (``mipr watch --follow``).
+
+    Called once when a watcher starts following a source, with the registered adapter object, the source
+    as given on the command line and ``options``, a ``mipr_rules.watch.changes.FeedOptions`` (read
+    context, durable position to resume after, poll interval). Return an object satisfying
+    ``mipr_rules.watch.changes.ChangeFeed`` if this plugin can follow that adapter's source, else ``None``.
+    Stops at the first result that is not ``None``.
+    """

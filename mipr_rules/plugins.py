@@ -41,6 +41,7 @@ DEFAULT_PLUGINS = (
     "mipr_rules.rulesets_source",
     "mipr_rules.alerts.webhook",
     "mipr_rules.alerts.email",
+    "mipr_rules.watch.feeds.files",
 )
 """Built-in plugins, registered by module path under their module name."""
 

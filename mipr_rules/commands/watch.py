@@ -202,6 +202,22 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     help=f"Seconds between checks (default {DEFAULT_INTERVAL:g}).",
 )
 @click.option("--once", is_flag=True, help="Check once and exit (for cron).")
+@click.option("--follow", is_flag=True, help="Follow the source's change feed: evaluate each change as it arrives.")
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="--follow: seconds between polls of feeds that poll (sub-second allowed).",
+)
+@click.option(
+    "--sweep-at",
+    default="03:00",
+    show_default=True,
+    metavar="HH:MM",
+    help="--follow: local time (Europe/London) of the daily full sweep checking the incremental state; off: none.",
+)
 @click.option(
     "--digest",
     "digest_spec",
@@ -241,6 +257,9 @@ def watch(
     notify_specs: tuple[str, ...],
     interval: float | None,
     once: bool,
+    follow: bool,
+    poll: float,
+    sweep_at: str,
     digest_spec: str | None,
     executor: str,
     broker: str | None,
@@ -264,6 +283,7 @@ def watch(
     \b
     Examples:
       mipr watch --source home.json --once
+      mipr watch --follow --adapter sql --source postgresql://localhost/care --store postgresql://localhost/mipr
       mipr watch --source home.json --store /var/lib/mipr/alerts.db --interval 3600 \\
           --notify webhook:https://care.example.org/hooks/mipr
       mipr watch --adapter sql --source postgresql://localhost/care --store postgresql://localhost/mipr \\
@@ -278,6 +298,8 @@ def watch(
     """
     if once and interval is not None:
         fail("--once and --interval exclude each other")
+    if follow and (once or interval is not None or executor == "celery"):
+        fail("--follow excludes --once, --interval and --executor celery")
     if broker and executor != "celery":
         fail("--broker is for --executor celery")
     try:
@@ -319,6 +341,33 @@ def watch(
             escalation=escalation,
         )
         with _Stopper().installed() as stopper:
+            if follow:
+                from mipr_rules.commands.watch_follow import check_sweep_at, run_follow
+
+                try:
+                    run_follow(
+                        adapter=adapter,
+                        source=source,
+                        store=alert_store,
+                        store_name=store_name,
+                        evaluator=evaluator,
+                        catalogue=catalogue,
+                        config=config,
+                        ruleset_id=ruleset_id,
+                        targets=targets,
+                        notifiers={name: found[name] for name in used},
+                        as_of=as_of,
+                        lenient=lenient,
+                        max_skipped=max_skipped,
+                        poll=poll,
+                        sweep_at=check_sweep_at(sweep_at),
+                        fmt=fmt,
+                        stopped=stopper,
+                    )
+                except MiprRulesError as exc:
+                    guard(exc)
+                click.echo("mipr watch: stopped", err=True)
+                sys.exit(0)
             if once:
                 cycle = service.check()
                 with stopper.output():

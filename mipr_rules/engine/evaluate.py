@@ -155,6 +155,35 @@ class Evaluator:
             raise evaluation.error
         return evaluation.hits
 
+    def run_facts(
+        self, compiled: CompiledRuleset, items: Iterable[tuple[str, list[Fact]]], as_of: dt.date
+    ) -> Iterator[Evaluation]:
+        """Evaluate facts already measured, one ``(key, facts)`` per subject; yields in completion order.
+
+        The incremental evaluator (``mipr_rules.watch.incremental``) sends only the facts that changed:
+        every rule matches one fact, so the hits of the others are those they had.
+        """
+        prepared: dict[str, list[Fact]] = {}
+
+        def jobs() -> Iterator[Job]:
+            for key, facts in items:
+                if key in prepared:
+                    raise EngineError(f"{key}: evaluated twice in one run")
+                facts = [dict(fact) for fact in facts]
+                for fid, fact in zip(fact_ids(len(facts)), facts, strict=True):
+                    fact["id"] = fid
+                prepared[key] = facts
+                yield Job(key, compiled.name, compiled.definition_json, facts)
+
+        explain = _Explain(compiled)
+        for result in self.pool.run(jobs()):
+            facts = prepared.pop(result.key)
+            if result.error is not None:
+                yield Evaluation(result.key, error=result.error)
+            else:
+                hits = self._hits(compiled, result.key, facts, result.matches, as_of, explain)
+                yield Evaluation(result.key, hits, tuple(facts))
+
     @staticmethod
     def _hits(
         compiled: CompiledRuleset,

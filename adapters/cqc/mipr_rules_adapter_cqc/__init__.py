@@ -23,6 +23,7 @@ __all__ = [
     "CqcApiError",
     "__version__",
     "cqc_covered",
+    "mipr_change_feed",
     "mipr_register_adapters",
 ]
 
@@ -31,3 +32,15 @@ __all__ = [
 def mipr_register_adapters(register: Any) -> None:
     """Register the ``cqc`` adapter."""
     register(CqcAdapter())
+
+
+@mipr_rules.hookimpl
+def mipr_change_feed(adapter: Any, source: str, options: Any) -> Any:
+    """The ``cqc`` adapter's change feed on the live API (``/changes/location``); none for files."""
+    from mipr_rules_adapter_cqc.api_source import is_api_url
+
+    if not isinstance(adapter, CqcAdapter) or not is_api_url(source):
+        return None
+    from mipr_rules_adapter_cqc.feed import CqcChangeFeed
+
+    return CqcChangeFeed(adapter, source, options)

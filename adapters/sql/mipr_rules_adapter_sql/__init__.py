@@ -46,7 +46,9 @@ __all__ = [
     "create_reference_schema",
     "load_mapping",
     "metadata",
+    "mipr_change_feed",
     "mipr_register_adapters",
+    "mipr_register_commands",
     "parse_mapping",
     "read_changes",
     "read_locations",
@@ -65,3 +67,21 @@ def __getattr__(name: str) -> Any:
 def mipr_register_adapters(register: Callable[[Any], None]) -> None:
     """Register the ``sql`` adapter."""
     register(SqlAdapter())
+
+
+@mipr_rules.hookimpl
+def mipr_change_feed(adapter: Any, source: str, options: Any) -> Any:
+    """The ``sql`` adapter's change feed (``mipr_rules_adapter_sql.feed``)."""
+    if getattr(adapter, "name", None) != "sql":
+        return None
+    from mipr_rules_adapter_sql.feed import SqlChangeFeed
+
+    return SqlChangeFeed(source, options)
+
+
+@mipr_rules.hookimpl
+def mipr_register_commands(cli: Any) -> None:
+    """Add ``mipr sql install-triggers``."""
+    from mipr_rules_adapter_sql.commands import sql_group
+
+    cli.add_command(sql_group)

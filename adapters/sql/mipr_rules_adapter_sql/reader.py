@@ -93,18 +93,38 @@ class SqlReader:
         """After the read has begun: the high-water mark of ``updated_at`` in its snapshot."""
         self._filled: Counter[tuple[str, str]] = Counter()
         self._failed: dict[tuple[str, str], list[str]] = {}
+        self._checked = False
 
     # -- the read -----------------------------------------------------------------------------------------
 
-    def locations(self, context: ReadContext, since: dt.datetime | None = None) -> Iterator[Location]:
-        """Yield every location, or only those with a row written after ``since``; sets ``self.cursor``."""
-        engine = make_engine(self.source)
+    def locations(
+        self,
+        context: ReadContext,
+        since: dt.datetime | None = None,
+        *,
+        engine: sa.Engine | None = None,
+        only: Iterable[str] | None = None,
+    ) -> Iterator[Location]:
+        """Yield every location, or only those with a row written after ``since``; sets ``self.cursor``.
+
+        A change feed passes its long-lived ``engine`` (kept open; the tables are checked on its first read
+        only) and ``only``: the ids of the locations to read (those that no longer exist are not yielded).
+        """
+        own = engine is None
+        engine = engine or make_engine(self.source)
         try:
             with snapshot(engine, self.source) as connection:
                 try:
-                    self._check_tables(connection)
-                    self.cursor = latest([self._high_water_mark(connection), since])
-                    ids = self._location_ids(connection, since)
+                    if own or not self._checked:
+                        self._check_tables(connection)
+                        self._checked = True
+                    if only is None:
+                        self.cursor = latest([self._high_water_mark(connection), since])
+                        ids = self._location_ids(connection, since)
+                    else:
+                        wanted = set(only)
+                        every = self._location_ids(connection, None)
+                        ids = [value for value in every if str(value) in wanted]
                 except sa.exc.DBAPIError as exc:
                     raise InputError(f"{self.source.shown}: query failed ({first_line(exc.orig)})") from None
                 for start in range(0, len(ids), BATCH):
@@ -118,7 +138,8 @@ class SqlReader:
                     yield from self._assemble(batch, rows, context)
                 self._check_mapping()
         finally:
-            engine.dispose()
+            if own:
+                engine.dispose()
 
     def _check_mapping(self) -> None:
         """A mapped column that no row gives a readable value is a mapping error, not rows to skip."""

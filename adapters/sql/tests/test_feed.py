@@ -1,0 +1,245 @@
+"""The SQL change feed and ``mipr watch --follow`` on the run's database (PostgreSQL: LISTEN/NOTIFY;
+MariaDB and SQLite: the change log polled).
+
+A committed change raises its alert and fixing the record resolves it; a deleted row is a change too;
+the incremental state equals a full evaluation; a date crossing raises the alerts that fall due that day
+at local midnight (Europe/London) with no full sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sql_fixtures import SERVER_URLS, RunDatabase, engine
+
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.alerts import AlertStore
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.model import Location
+from mipr_rules.readiness import run_readiness
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.testing import TEST_KEY
+from mipr_rules.testing.contract import sample_as_of
+from mipr_rules.watch.changes import FeedOptions
+from mipr_rules.watch.follow import Follower
+from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules_adapter_sql import schema
+from mipr_rules_adapter_sql.commands import sql_group
+from mipr_rules_adapter_sql.feed import SqlChangeFeed
+from mipr_rules_adapter_sql.source import make_engine, parse_source
+from mipr_rules_adapter_sql.triggers import install_triggers
+
+LONDON = dt.timezone.utc  # instants below are written in UTC; the follower turns them into London dates
+PLAN = "CP-R07"
+RULE = "care_plan_review_overdue"
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[Evaluator]:
+    with Evaluator(processes=1) as engine_:
+        yield engine_
+
+
+@pytest.fixture
+def logged(run_database: RunDatabase, sample_home: Location) -> Iterator[str]:
+    """The sample home and a second one, with the change log installed (removed afterwards)."""
+    other = attrs.evolve(sample_home, location_id="1-000000002", name="Moonrise Lodge")
+    url = run_database.load(sample_home, other)
+    _review(url, sample_home.location_id, sample_as_of())
+    result = CliRunner().invoke(sql_group, ["install-triggers", url])
+    assert result.exit_code == 0, result.output
+    assert "Installed change-log triggers" in result.output
+    yield url
+    parsed = parse_source(url)
+    eng = make_engine(parsed)
+    install_triggers(eng, parsed.backend, schema_mapping(), drop=True)
+    eng.dispose()
+
+
+def schema_mapping() -> Any:
+    from mipr_rules_adapter_sql.mapping import reference_mapping
+
+    return reference_mapping()
+
+
+def _review(url: str, location_id: str, on: dt.date) -> None:
+    with engine(url).begin() as connection:
+        connection.execute(
+            sa.update(schema.care_plans)
+            .where(schema.care_plans.c.location_id == location_id, schema.care_plans.c.plan_id == PLAN)
+            .values(last_reviewed=on)
+        )
+
+
+def _open(store: AlertStore, location_id: str) -> set[str]:
+    return {f"{a.identity.rule_id} {a.identity.subject}" for a in store.open_alerts(location_id)}
+
+
+def _follower(url: str, store: AlertStore, evaluator: Evaluator, clock: Any, as_of: dt.date) -> Follower:
+    ruleset = Catalogue.installed(evaluator.pm).get("cqc-readiness", as_of)
+    feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    compiled = evaluator.compile(ruleset, None, Location)
+    return Follower(feed, IncrementalEvaluator(evaluator, compiled), store, clock=clock, sweep_at=None)
+
+
+def _until(follower: Follower, what: Any, rounds: int = 200) -> None:
+    for _ in range(rounds):
+        follower.step(timeout=0.2)
+        if what():
+            return
+    raise AssertionError("the change never arrived")
+
+
+def test_a_committed_change_raises_its_alert_and_the_fix_resolves_it(
+    logged: str, sample_home: Location, evaluator: Evaluator, tmp_path: Path
+) -> None:
+    as_of = sample_as_of()
+    noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=LONDON)
+    with AlertStore(tmp_path / "alerts.db") as store:
+        follower = _follower(logged, store, evaluator, lambda: noon, as_of)
+        try:
+            follower.start()
+            home = sample_home.location_id
+            assert not any(PLAN in key and RULE in key for key in _open(store, home))
+            _review(logged, home, as_of - dt.timedelta(days=200))
+            _until(follower, lambda: any(PLAN in k and RULE in k for k in _open(store, home)))
+            _review(logged, home, as_of)
+            _until(follower, lambda: not any(PLAN in k and RULE in k for k in _open(store, home)))
+            # A deleted row is a change: the care plan's alerts go with it.
+            _review(logged, home, as_of - dt.timedelta(days=200))
+            _until(follower, lambda: any(PLAN in k and RULE in k for k in _open(store, home)))
+            with engine(logged).begin() as connection:
+                connection.execute(sa.delete(schema.care_plans).where(schema.care_plans.c.plan_id == PLAN))
+            _until(follower, lambda: not any(PLAN in k for k in _open(store, home)))
+            # ...and the incremental state is a full evaluation's.
+            full = run_readiness(list(follower.feed.read_all()), as_of=as_of, evaluator=evaluator)
+            assert follower.incremental.alert_keys() == full.alert_keys()
+        finally:
+            follower.feed.close()
+
+
+def test_alerts_fall_due_at_local_midnight_without_a_full_sweep(
+    logged: str, sample_home: Location, evaluator: Evaluator, tmp_path: Path
+) -> None:
+    # Reviewed 28 days before 30 March 2026 (the clocks went forward on 29 March): overdue from the
+    # 29th day, i.e. from local midnight starting 31 March, which is 23:00 UTC on 30 March (BST).
+    as_of = dt.date(2026, 3, 30)
+    _review(logged, sample_home.location_id, as_of - dt.timedelta(days=28))
+    now = [dt.datetime(2026, 3, 30, 22, 30, tzinfo=dt.timezone.utc)]
+    with AlertStore(tmp_path / "alerts.db") as store:
+        follower = _follower(logged, store, evaluator, lambda: now[0], as_of)
+        try:
+            follower.start()
+            home = sample_home.location_id
+            assert not any(PLAN in k and RULE in k for k in _open(store, home))
+            follower.incremental.plan()
+            assert follower.incremental.scheduler.when(home) == dt.date(2026, 3, 31)
+            now[0] = dt.datetime(2026, 3, 30, 22, 59, 59, tzinfo=dt.timezone.utc)
+            assert all(step.reason != "due" for step in follower.step(timeout=0.0))
+            now[0] = dt.datetime(2026, 3, 30, 23, 0, tzinfo=dt.timezone.utc)
+            steps = follower.step(timeout=0.0)
+            assert [step.reason for step in steps] == ["due"]
+            assert {loc.location_id for loc in steps[0].report.locations} <= {home, "1-000000002"}
+            assert any(PLAN in k and RULE in k for k in _open(store, home))
+            full = run_readiness(
+                list(follower.feed.read_all()), as_of=dt.date(2026, 3, 31), evaluator=evaluator
+            )
+            assert follower.incremental.alert_keys() == full.alert_keys()
+        finally:
+            follower.feed.close()
+
+
+def _mipr() -> str:
+    return str(Path(sys.executable).with_name("mipr"))
+
+
+@pytest.fixture
+def store_url(run_database: RunDatabase, tmp_path: Path) -> Iterator[str]:
+    """An alert store of its own: a PostgreSQL database on the PostgreSQL run (dropped after), else SQLite."""
+    if run_database.backend != "postgresql":
+        yield f"sqlite:///{tmp_path / 'alerts.db'}"
+        return
+    admin = sa.create_engine(
+        SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    name = f"{run_database.name}_store"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
+    logged: str, sample_home: Location, store_url: str
+) -> None:
+    as_of = sample_as_of()
+    command = [
+        _mipr(),
+        "watch",
+        "--follow",
+        "--adapter",
+        "sql",
+        "--source",
+        logged,
+        "--store",
+        store_url,
+        "--as-of",
+        as_of.isoformat(),
+        "--format",
+        "json",
+        "--poll",
+        "0.05",
+        "--sweep-at",
+        "off",
+    ]
+    env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": "feed test key"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump() -> None:
+            for line in process.stdout or ():
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+        def next_step() -> dict[str, Any]:
+            try:
+                return dict(json.loads(lines.get(timeout=120)))
+            except queue.Empty:
+                process.kill()
+                raise AssertionError("mipr watch --follow printed nothing for 120 s") from None
+
+        try:
+            first = next_step()
+            assert first["reason"] == "start" and first["complete"] is True
+            _review(logged, sample_home.location_id, as_of - dt.timedelta(days=200))
+            raised = next_step()
+            assert raised["reason"] == "changes"
+            assert [a["rule"] for a in raised["changes"]["new"]] == [RULE]
+            _review(logged, sample_home.location_id, as_of)
+            fixed = next_step()
+            assert [a["rule"] for a in fixed["changes"]["resolved"]] == [RULE]
+        finally:
+            process.terminate()
+            _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "mipr watch: stopped" in err

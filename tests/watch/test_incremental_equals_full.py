@@ -1,0 +1,117 @@
+"""Incremental evaluation equals a full evaluation of the same data on the same date, after every step of
+random sequences of record changes, deletions and date moves (the real engine, hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.model import Location
+from mipr_rules.readiness import run_readiness
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.watch.incremental import IncrementalEvaluator
+
+DAYS = st.integers(min_value=-400, max_value=30)
+
+
+def _homes(sample: Location) -> dict[str, Location]:
+    """Three homes: the sample and two copies under other ids (changes make them differ)."""
+    return {
+        loc.location_id: loc
+        for loc in (
+            sample,
+            attrs.evolve(sample, location_id="1-000000002"),
+            attrs.evolve(sample, location_id="1-000000003"),
+        )
+    }
+
+
+def _shift(day: dt.date | None, days: int, as_of: dt.date) -> dt.date | None:
+    return None if day is None else min(day + dt.timedelta(days=days), as_of)
+
+
+def _mutate(location: Location, kind: str, index: int, days: int, as_of: dt.date) -> Location:
+    """One record change: a care plan reviewed, a person or a course gone, training renewed, a DBS renewed…"""
+    people, staff = list(location.people), list(location.staff)
+    if kind == "care_plan" and people:
+        person = people[index % len(people)]
+        if person.care_plans:
+            plans = list(person.care_plans)
+            plan = plans[index % len(plans)]
+            plans[index % len(plans)] = attrs.evolve(
+                plan, last_reviewed=_shift(as_of, days, as_of), created=min(plan.created, _shift(as_of, days, as_of))
+            )
+            people[index % len(people)] = attrs.evolve(person, care_plans=tuple(plans))
+    elif kind == "person_gone" and people:
+        del people[index % len(people)]
+    elif kind == "training" and staff:
+        member = staff[index % len(staff)]
+        if member.training:
+            courses = list(member.training)
+            course = courses[index % len(courses)]
+            done = _shift(as_of, days, as_of)
+            assert done is not None
+            expires = None if course.expires is None else done + (course.expires - course.completed)
+            courses[index % len(courses)] = attrs.evolve(course, completed=done, expires=expires)
+            staff[index % len(staff)] = attrs.evolve(member, training=tuple(courses))
+    elif kind == "training_gone" and staff:
+        member = staff[index % len(staff)]
+        staff[index % len(staff)] = attrs.evolve(member, training=member.training[1:])
+    elif kind == "staff_gone" and staff:
+        del staff[index % len(staff)]
+    elif kind == "supervision" and staff:
+        member = staff[index % len(staff)]
+        staff[index % len(staff)] = attrs.evolve(
+            member, supervisions=tuple(attrs.evolve(s, held=_shift(s.held, days, as_of)) for s in member.supervisions)
+        )
+    return attrs.evolve(location, people=tuple(people), staff=tuple(staff))
+
+
+STEP = st.one_of(
+    st.tuples(
+        st.just("change"),
+        st.integers(0, 2),
+        st.sampled_from(["care_plan", "person_gone", "training", "training_gone", "staff_gone", "supervision"]),
+        st.integers(0, 50),
+        DAYS,
+    ),
+    st.tuples(st.just("delete"), st.integers(0, 2), st.just(""), st.just(0), st.just(0)),
+    st.tuples(st.just("days"), st.just(0), st.just(""), st.just(0), st.integers(1, 120)),
+)
+
+
+@pytest.fixture(scope="module")
+def compiled(evaluator: Evaluator, as_of: dt.date) -> Any:
+    return evaluator.compile(Catalogue.installed(evaluator.pm).get("cqc-readiness", as_of), None, Location)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEP, min_size=1, max_size=6))
+def test_incremental_state_equals_full_evaluation_after_every_step(
+    steps: list[tuple[str, int, str, int, int]], evaluator: Evaluator, sample: Location, as_of: dt.date, compiled: Any
+) -> None:
+    homes = _homes(sample)
+    day = as_of
+    inc = IncrementalEvaluator(evaluator, compiled)
+    inc.update(homes.values(), (), day)
+    ids = sorted(homes)
+    for action, which, kind, index, days in steps:
+        key = ids[which]
+        if action == "change" and key in homes:
+            homes[key] = _mutate(homes[key], kind, index, days, day)
+            inc.update([homes[key]], (), day)
+        elif action == "delete" and key in homes:
+            del homes[key]
+            inc.update((), [key], day)
+        elif action == "days":
+            day += dt.timedelta(days=days)
+            due = inc.due(day)
+            inc.update([homes[k] for k in due if k in homes], (), day)
+        full = run_readiness(homes.values(), as_of=day, ruleset=compiled.ruleset, evaluator=evaluator)
+        assert inc.alert_keys() == full.alert_keys(), (action, kind, day)
