@@ -44,7 +44,7 @@ def service(
     config = load_config(config_path)
     found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=True))
     targets = parse_targets(notify, found)
-    escalation = escalation_targets(config.escalation, found)
+    escalation = escalation_targets(config, found)
     return WatchService(
         AdapterSource(FileAdapter(), str(tmp_path / "home.json"), config),
         FullEvaluation(evaluator, Catalogue.installed(evaluator.pm), config, "cqc-readiness"),
