@@ -366,7 +366,6 @@ def escalation_targets(config: Config, found: Mapping[str, Notifier]) -> tuple[t
 
 
 def watcher(
-    *,
     adapter: Any,
     source: str,
     store: AlertStore,
@@ -383,8 +382,8 @@ def watcher(
 ) -> WatchService:
     """A service over an adapter and an engine the caller already holds (``mipr_rules.api.Session.watcher``).
 
-    The keywords of the former ``mipr_rules.commands.watch.Watcher``; other ``options`` are fields of the
-    service. The caller keeps ownership of ``store`` and ``evaluator``.
+    The arguments (in order) and keywords of the former ``mipr_rules.commands.watch.Watcher``; other
+    ``options`` are fields of the service. The caller keeps ownership of ``store`` and ``evaluator``.
     """
     from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
     from mipr_rules.readiness import DEFAULT_RULESET
