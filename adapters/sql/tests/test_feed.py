@@ -243,3 +243,25 @@ def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
             _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "mipr watch: stopped" in err
+
+
+def test_the_daily_sweep_logs_differences_as_errors_and_keeps_the_full_result(
+    logged: str, sample_home: Location, evaluator: Evaluator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    as_of = sample_as_of()
+    noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=LONDON)
+    with AlertStore(tmp_path / "alerts.db") as store:
+        follower = _follower(logged, store, evaluator, lambda: noon, as_of)
+        try:
+            follower.start()
+            assert follower.sweep().differences == {"extra": [], "missing": []}
+            # Corrupt the incremental state (as a bug would): the sweep says so, and puts it right.
+            state = follower.incremental.states[sample_home.location_id]
+            state.hits = {key: () for key in state.hits}
+            with caplog.at_level("ERROR", logger="mipr_rules.watch"):
+                step = follower.sweep()
+            assert step.differences["missing"] and not step.differences["extra"]
+            assert any("sweep: missing alert in incremental state" in r.message for r in caplog.records)
+            assert follower.sweep().differences == {"extra": [], "missing": []}
+        finally:
+            follower.feed.close()
