@@ -265,3 +265,30 @@ def test_the_daily_sweep_logs_differences_as_errors_and_keeps_the_full_result(
             assert follower.sweep().differences == {"extra": [], "missing": []}
         finally:
             follower.feed.close()
+
+
+def test_without_the_change_log_the_feed_polls_updated_at(
+    run_database: RunDatabase, sample_home: Location, evaluator: Evaluator, tmp_path: Path
+) -> None:
+    url = run_database.load(sample_home, updated_at=dt.datetime(2026, 11, 1, 9, 0))
+    feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    try:
+        assert not feed.logged and feed.position is not None and feed.position.startswith("cursor:")
+        assert feed.wait(0.0) == []
+        with engine(url).begin() as connection:
+            connection.execute(
+                sa.update(schema.care_plans)
+                .where(schema.care_plans.c.plan_id == PLAN)
+                .values(last_reviewed=sample_as_of(), updated_at=dt.datetime(2026, 11, 2, 9, 0))
+            )
+        changes = []
+        for _ in range(100):
+            changes = list(feed.wait(0.1))
+            if changes:
+                break
+        assert [c.location_id for c in changes] == [sample_home.location_id]
+        (location,) = list(feed.apply(changes))
+        plans = {p.plan_id: p for person in location.people for p in person.care_plans}
+        assert plans[PLAN].last_reviewed == sample_as_of()
+    finally:
+        feed.close()
