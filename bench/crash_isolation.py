@@ -262,7 +262,7 @@ def cli_try(
 def watch_try(
     mipr: str, source: Path, clean: Alerts, rng: random.Random, fault: signal.Signals, window: float, tmp: Path
 ) -> tuple[bool, str, bool]:
-    from mipr_rules.alerts.store import AlertStore
+    from mipr_rules.watch.store import AlertStore
 
     store = tmp / f"alerts-{rng.randrange(1 << 30)}.db"
     argv = [mipr, "watch", "--source", str(source), "--once", "--store", str(store), "--as-of", AS_OF.isoformat(),

@@ -211,7 +211,6 @@ class Watcher:
         from mipr_rules_adapter_sql.feed import SqlChangeFeed
 
         from mipr_rules.adapters.base import ReadContext
-        from mipr_rules.alerts import AlertStore
         from mipr_rules.engine.evaluate import Evaluator
         from mipr_rules.model import Location
         from mipr_rules.ruleset.catalogue import Catalogue
@@ -219,6 +218,7 @@ class Watcher:
         from mipr_rules.watch.changes import FeedOptions
         from mipr_rules.watch.follow import Follower
         from mipr_rules.watch.incremental import IncrementalEvaluator
+        from mipr_rules.watch.store import AlertStore
 
         self.evaluator = Evaluator()
         ruleset = Catalogue.installed(self.evaluator.pm).get("cqc-readiness", AS_OF)

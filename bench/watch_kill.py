@@ -23,7 +23,7 @@ from alert_support import Receiver  # noqa: E402
 from kill_harness import run  # noqa: E402
 from watch_support import postgres_database  # noqa: E402
 
-from mipr_rules.testing.contract import sample_as_of, sample_path  # noqa: E402
+from mipr_rules.samples import sample_as_of, sample_path  # noqa: E402
 
 
 def main() -> int:

@@ -27,7 +27,6 @@ from mipr_rules.loading import load_data_file
 from mipr_rules.privacy import pseudonym_key
 from mipr_rules.ruleset.parameters import validate_overrides
 from mipr_rules.ruleset.schema import Ruleset
-from mipr_rules.watch.lifecycle import EscalationRule, parse_escalation
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
 
 
@@ -45,8 +44,9 @@ class Config:
     """Where and how notifiers may deliver (``notify:``)."""
     pseudonym_key_file: str | None = None
     """File holding the pseudonymisation key (``MIPR_RULES_PSEUDONYM_KEY`` takes precedence)."""
-    escalation: tuple[EscalationRule, ...] = ()
-    """Escalation of unacknowledged alerts per severity (``escalation:``)."""
+    escalation: dict[str, Any] = attrs.field(factory=dict)
+    """Escalation of unacknowledged alerts per severity (``escalation:``), as written: the watch service reads
+    it (``mipr_rules.watch.lifecycle.parse_escalation``)."""
 
     def pseudonym_key(self) -> bytes:
         """The pseudonymisation key for this provider (see ``mipr_rules.privacy``)."""
@@ -86,7 +86,9 @@ def load_config(path: Path | str | None) -> Config:
     if key_file is not None:
         key_file = str(Path(path).parent / Path(key_file).expanduser())
     notify = DeliveryPolicy.from_config(data.get("notify"), f"{path}: notify")
-    escalation = parse_escalation(data.get("escalation"), f"{path}: escalation")
+    escalation = data.get("escalation") or {}
+    if not isinstance(escalation, dict):
+        raise ConfigError(f"{path}: escalation: expected a mapping of severity to {{after, notify}}")
     return Config(
         region=region,
         parameters=params,

@@ -19,7 +19,7 @@ from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.errors import MiprRulesError
 
 if TYPE_CHECKING:
-    from mipr_rules.alerts.store import AlertStore
+    from mipr_rules.watch.store import AlertStore
 
 CHANGES_KIND = "alert_changes"
 CHANGES_VERSION = 1

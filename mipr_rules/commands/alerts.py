@@ -123,7 +123,7 @@ def show(alert_id: str, store: str, fmt: str) -> None:
         f"{a.alert_id}  {state.state}  {a.severity}  {a.identity.rule_id}",
         f"  location {a.identity.location_id}, subject {a.identity.subject}",
         f"  {a.title}: {a.message}",
-        f"  ruleset {a.identity.ruleset_id} {a.ruleset_version}; source {a.detail.get('source', '')}",
+        f"  ruleset {a.identity.ruleset_id} {a.ruleset_version}; source {_source(a.detail.get('source'))}",
         "history:",
     ]
     for e in events:
@@ -132,6 +132,13 @@ def show(alert_id: str, store: str, fmt: str) -> None:
         note = f": {e.note}" if e.note else ""
         lines.append(f"  {e.as_of}  {when}  {e.kind}{who}{note}")
     click.echo(plain("\n".join(lines)))
+
+
+def _source(source: object) -> str:
+    if not isinstance(source, dict):
+        return str(source or "")
+    where = ", ".join(str(source[k]) for k in ("url", "section") if source.get(k))
+    return f"{source.get('title', '')} ({where})" if where else str(source.get("title", ""))
 
 
 @click.command()

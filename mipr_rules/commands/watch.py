@@ -34,7 +34,7 @@ from mipr_rules.errors import MiprRulesError
 from mipr_rules.outputs.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.watch.interfaces import AdapterSource, Evaluation, FullEvaluation
+from mipr_rules.watch.interfaces import AdapterSource, Evaluation, FullEvaluation, shown_source
 from mipr_rules.watch.lifecycle import DigestSchedule
 from mipr_rules.watch.service import (
     DEFAULT_INTERVAL,
@@ -42,8 +42,8 @@ from mipr_rules.watch.service import (
     WatchService,
     escalation_targets,
     parse_targets,
-    shown_source,
     shown_store,
+    watcher,
 )
 from mipr_rules.watch.store import AlertStore
 
@@ -51,7 +51,10 @@ MAX_LINES = 15
 """Most alert lines in one cycle's text summary (one screen); --format json has them all."""
 STORE_HELP = "The alert store: a SQLite path or sqlite:///PATH (one process), or postgresql://… (shared)."
 
-__all__ = ["Cycle", "render_text", "shown_source", "watch"]
+__all__ = ["Cycle", "Watcher", "render_text", "shown_source", "watch"]
+
+Watcher = watcher
+"""The former name of the service's constructor here (``mipr_rules.watch.service.watcher``)."""
 
 
 class _WakeUp(Exception):
@@ -302,7 +305,7 @@ def watch(
         config = load_config(config_path)
         found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
         targets = parse_targets(notify_specs, found)
-        escalation = escalation_targets(config.escalation, found)
+        escalation = escalation_targets(config, found)
         adapter = plugins.adapter(adapter_name)
         digest = DigestSchedule.parse(digest_spec) if digest_spec else None
     except MiprRulesError as exc:

@@ -9,6 +9,7 @@ location; change feeds and incremental evaluation plug in behind the same two pr
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Protocol, runtime_checkable
 
@@ -79,8 +80,6 @@ class AdapterSource:
     @property
     def shown(self) -> str:
         """The source without password or query."""
-        from mipr_rules.watch.service import shown_source
-
         return shown_source(self.source)
 
     def read(self, *, full: bool) -> Iterable[Location]:
@@ -119,3 +118,17 @@ class FullEvaluation:
             skipped=skipped,
             allow_incomplete=True,
         )
+
+
+def shown_source(source: str) -> str:
+    """``source`` as messages may show it: a URL without its password and query (they can hold secrets)."""
+    if "://" not in source:
+        return source
+    try:
+        parts = urllib.parse.urlsplit(source)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return source.split("://", 1)[0] + "://…"
+    user = f"{parts.username}@" if parts.username else ""
+    return urllib.parse.urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, "", ""))

@@ -22,7 +22,6 @@ import os
 import sys
 import threading
 import traceback
-import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -41,10 +40,11 @@ from mipr_rules.alerts.notify import (
     validate_target,
 )
 from mipr_rules.completeness import Failure, completeness_json
+from mipr_rules.config import Config
 from mipr_rules.errors import MiprRulesError, PluginError
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.watch.interfaces import ChangeSource, Evaluation, Reading
-from mipr_rules.watch.lifecycle import DigestSchedule, EscalationRule, local_date
+from mipr_rules.watch.lifecycle import DigestSchedule, local_date, parse_escalation
 from mipr_rules.watch.store import DEFAULT_LEASE, AlertStore, shown_url
 
 DEBUG_ENV = "MIPR_RULES_DEBUG"
@@ -176,7 +176,7 @@ class WatchService:
         cfg = config if isinstance(config, Config) else load_config(config)
         found = configured(plugins.notifiers(), attrs.evolve(cfg.notify, allow_http=allow_http))
         targets = parse_targets(notify, found)
-        escalation = escalation_targets(cfg.escalation, found)
+        escalation = escalation_targets(cfg, found)
         evaluator = Evaluator(processes=processes)
         try:
             alert_store = AlertStore(store)
@@ -334,20 +334,6 @@ def internal(error: Exception, doing: str) -> str:
     return f"internal error ({type(error).__name__}) while {doing}; set {DEBUG_ENV}=1 for details"
 
 
-def shown_source(source: str) -> str:
-    """``source`` as messages may show it: a URL without its password and query (they can hold secrets)."""
-    if "://" not in source:
-        return source
-    try:
-        parts = urllib.parse.urlsplit(source)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return source.split("://", 1)[0] + "://…"
-    user = f"{parts.username}@" if parts.username else ""
-    return urllib.parse.urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, "", ""))
-
-
 def shown_store(store: str | Path) -> str:
     """A store as messages show it: a path as given, a URL without password or query."""
     text = str(store)
@@ -370,12 +356,46 @@ def parse_targets(specs: Sequence[str], found: Mapping[str, Notifier]) -> tuple[
     return tuple(targets)
 
 
-def escalation_targets(
-    rules: Sequence[EscalationRule], found: Mapping[str, Notifier]
-) -> tuple[tuple[str, dt.timedelta, Target], ...]:
-    """The provider configuration's escalation rules with checked targets."""
+def escalation_targets(config: Config, found: Mapping[str, Notifier]) -> tuple[tuple[str, dt.timedelta, Target], ...]:
+    """The provider configuration's escalation rules (checked: ``ConfigError`` naming the file) with their targets."""
     out = []
-    for rule in rules:
+    for rule in parse_escalation(config.escalation or None, f"{config.path or 'config'}: escalation"):
         (target,) = parse_targets([rule.notify], found)
         out.append((rule.severity, rule.after, target))
     return tuple(out)
+
+
+def watcher(
+    *,
+    adapter: Any,
+    source: str,
+    store: AlertStore,
+    evaluator: Any,
+    catalogue: Any,
+    config: Any,
+    ruleset_id: str | None = None,
+    targets: Sequence[Target] = (),
+    notifiers: Mapping[str, Notifier] | None = None,
+    as_of: dt.date | None = None,
+    lenient: bool = False,
+    max_skipped: float | None = None,
+    **options: Any,
+) -> WatchService:
+    """A service over an adapter and an engine the caller already holds (``mipr_rules.api.Session.watcher``).
+
+    The keywords of the former ``mipr_rules.commands.watch.Watcher``; other ``options`` are fields of the
+    service. The caller keeps ownership of ``store`` and ``evaluator``.
+    """
+    from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
+    from mipr_rules.readiness import DEFAULT_RULESET
+    from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
+
+    return WatchService(
+        AdapterSource(adapter, source, config, lenient, DEFAULT_MAX_SKIPPED if max_skipped is None else max_skipped),
+        FullEvaluation(evaluator, catalogue, config, ruleset_id or DEFAULT_RULESET),
+        store,
+        tuple(targets),
+        dict(notifiers or {}),
+        as_of=as_of,
+        **options,
+    )

@@ -870,8 +870,9 @@ class AlertStore:
 
 
 _COLUMNS = (
-    "id, alert_id, location_id, ruleset_id, rule_id, subject, ruleset_version, severity, title, message, facts, detail, "
-    "first_seen, last_seen, resolved_on, acknowledged_by, acknowledged_on, opened_at, snoozed_until, escalated_at"
+    "id, alert_id, location_id, ruleset_id, rule_id, subject, ruleset_version, severity, title, message, facts, "
+    "detail, first_seen, last_seen, resolved_on, acknowledged_by, acknowledged_on, opened_at, snoozed_until, "
+    "escalated_at"
 )
 
 

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from alert_support import MailServer, fix_care_plan_review, free_port
 
-from mipr_rules.alerts import AlertChanges, AlertStore, DeliveryError
+from mipr_rules.alerts import AlertChanges, DeliveryError
 from mipr_rules.alerts.email import PASSWORD_ENV, EmailNotifier, SmtpSettings
 from mipr_rules.readiness import ReadinessReport
+from mipr_rules.watch.store import AlertStore
 
 Readiness = Callable[..., ReadinessReport]
 NOTIFIER = EmailNotifier()

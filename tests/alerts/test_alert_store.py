@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from alert_support import SECOND_LOCATION, break_evaluation, fix_care_plan_review, second_home
 
-from mipr_rules.alerts import AlertChanges, AlertIdentity, AlertStore
+from mipr_rules.alerts import AlertChanges, AlertIdentity
 from mipr_rules.alerts.notify import Target
-from mipr_rules.alerts.store import SCHEMA_VERSION
 from mipr_rules.errors import InputError
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.testing.contract import sample_path
+from mipr_rules.watch.store import SCHEMA_VERSION, AlertStore
 
 Readiness = Callable[..., ReadinessReport]
 PLANTED = {(g["rule"], g["subject"]) for g in json.loads(sample_path("meta.json").read_text())["planted_gaps"]}

@@ -18,7 +18,7 @@ import attrs
 import pytest
 from alert_support import Receiver, fix_care_plan_review
 
-from mipr_rules.alerts import AlertChanges, AlertStore, DeliveryError
+from mipr_rules.alerts import AlertChanges, DeliveryError
 from mipr_rules.alerts.notify import Target, deliver
 from mipr_rules.alerts.webhook import (
     DELIVERY_HEADER,
@@ -32,6 +32,7 @@ from mipr_rules.alerts.webhook import (
 )
 from mipr_rules.config import load_config
 from mipr_rules.readiness import ReadinessReport
+from mipr_rules.watch.store import AlertStore
 
 Readiness = Callable[..., ReadinessReport]
 DOC = Path(__file__).parents[2] / "docs" / "commands" / "watch.md"

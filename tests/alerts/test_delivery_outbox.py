@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 from alert_support import LEGACY_SCHEMA, MailServer, Receiver, free_port
 
-from mipr_rules.alerts import AlertStore
 from mipr_rules.alerts.email import EmailNotifier
 from mipr_rules.alerts.notify import Target, deliver
 from mipr_rules.alerts.policy import DeliveryPolicy
-from mipr_rules.alerts.store import SCHEMA_VERSION, STORE_KIND
 from mipr_rules.alerts.webhook import WebhookNotifier
 from mipr_rules.readiness import ReadinessReport
+from mipr_rules.watch.store import SCHEMA_VERSION, STORE_KIND, AlertStore
 
 Readiness = Callable[..., ReadinessReport]
 WEBHOOK = WebhookNotifier(backoff=0.0, policy=DeliveryPolicy(allow_http=True, allow_hosts=("127.0.0.1",)))

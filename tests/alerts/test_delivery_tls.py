@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from mipr_rules.alerts import AlertChanges, AlertStore, DeliveryError
+from mipr_rules.alerts import AlertChanges, DeliveryError
 from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.alerts.webhook import SECRET_ENV, WebhookNotifier, verify_signature
 from mipr_rules.readiness import ReadinessReport
+from mipr_rules.watch.store import AlertStore
 
 Readiness = Callable[..., ReadinessReport]
 NOTIFIER = WebhookNotifier(backoff=0.0, timeout=5.0, policy=DeliveryPolicy(allow_hosts=("127.0.0.1",)))

@@ -22,8 +22,8 @@ from alert_support import (
     write_source,
 )
 
-from mipr_rules.alerts import AlertStore
 from mipr_rules.alerts.webhook import SECRET_ENV, SIGNATURE_HEADER, verify_signature
+from mipr_rules.watch.store import AlertStore
 
 
 @pytest.fixture

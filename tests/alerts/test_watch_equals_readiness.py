@@ -12,7 +12,6 @@ from alert_support import fix_care_plan_review, second_home, write_source
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
-from mipr_rules.alerts import AlertStore
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.readiness import run_readiness
@@ -20,6 +19,7 @@ from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
 from mipr_rules.watch.service import WatchService
+from mipr_rules.watch.store import AlertStore
 
 Change = Callable[[list[dict[str, Any]], dt.date], None]
 

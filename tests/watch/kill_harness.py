@@ -162,7 +162,9 @@ def run(
     delivered = collections.Counter(
         (a["alert_id"], kind) for body in by_key.values() for kind in ("new", "resolved") for a in body[kind]
     )
-    assert delivered == events, f"delivered {sum(delivered.values())} changes; the store recorded {sum(events.values())}"
+    assert delivered == events, (
+        f"delivered {sum(delivered.values())} changes; the store recorded {sum(events.values())}"
+    )
     listed = json.loads(run_mipr("alerts", "list", "--store", pg_url, "--format", "json").output)["alerts"]
     with Evaluator(processes=1) as evaluator:
         locations = FileAdapter().read(str(source), ReadContext(key=TEST_KEY))

@@ -10,7 +10,6 @@ from typing import Any
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.alerts import AlertStore
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -19,6 +18,7 @@ from mipr_rules.watch.changes import FeedOptions
 from mipr_rules.watch.feeds.files import FileChangeFeed
 from mipr_rules.watch.follow import Follower
 from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules.watch.store import AlertStore
 
 RULE = "care_plan_review_overdue"
 

@@ -44,7 +44,7 @@ def service(
     config = load_config(config_path)
     found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=True))
     targets = parse_targets(notify, found)
-    escalation = escalation_targets(config.escalation, found)
+    escalation = escalation_targets(config, found)
     return WatchService(
         AdapterSource(FileAdapter(), str(tmp_path / "home.json"), config),
         FullEvaluation(evaluator, Catalogue.installed(evaluator.pm), config, "cqc-readiness"),
@@ -58,7 +58,9 @@ def service(
 
 
 def subjects(mail: MailServer) -> list[str]:
-    return [str(email.message_from_bytes(m.content, policy=email.policy.default)["Subject"]).strip() for m in mail.messages]
+    return [
+        str(email.message_from_bytes(m.content, policy=email.policy.default)["Subject"]).strip() for m in mail.messages
+    ]
 
 
 def escalated_ids(mail: MailServer, index: int) -> set[str]:
@@ -68,9 +70,13 @@ def escalated_ids(mail: MailServer, index: int) -> set[str]:
 
 
 def test_unacknowledged_alerts_are_escalated_after_the_configured_time_and_snoozed_ones_wait(
-    tmp_path: Path, home: dict[str, Any], as_of: dt.date, evaluator: Evaluator, mail_server: MailServer,
+    tmp_path: Path,
+    home: dict[str, Any],
+    as_of: dt.date,
+    evaluator: Evaluator,
+    mail_server: MailServer,
     receiver: Receiver,
-) -> None:  # fmt: skip
+) -> None:
     write_source(tmp_path / "home.json", home)
     config = f'escalation:\n  high: {{after: 24h, notify: "email:{mail_server.url()}"}}\n'
     clock = Clock(LONDON_9AM)
@@ -85,8 +91,20 @@ def test_unacknowledged_alerts_are_escalated_after_the_configured_time_and_snooz
         acked, snoozed = urgent[0].alert_id, urgent[1].alert_id
         assert run_mipr("ack", acked, "--store", store_path, "--by", "S01", "--on", as_of).exit_code == 0
         until = as_of + dt.timedelta(days=3)
-        result = run_mipr("snooze", snoozed, "--store", store_path, "--until", until, "--by", "S02",
-                          "--reason", "audit booked", "--on", as_of)  # fmt: skip
+        result = run_mipr(
+            "snooze",
+            snoozed,
+            "--store",
+            store_path,
+            "--until",
+            until,
+            "--by",
+            "S02",
+            "--reason",
+            "audit booked",
+            "--on",
+            as_of,
+        )
         assert result.exit_code == 0, result.output
 
         clock.advance(hours=23)
@@ -117,9 +135,13 @@ def test_unacknowledged_alerts_are_escalated_after_the_configured_time_and_snooz
 
 
 def test_a_daily_digest_sends_one_summary_per_target_instead_of_one_message_per_change(
-    tmp_path: Path, home: dict[str, Any], as_of: dt.date, evaluator: Evaluator, mail_server: MailServer,
+    tmp_path: Path,
+    home: dict[str, Any],
+    as_of: dt.date,
+    evaluator: Evaluator,
+    mail_server: MailServer,
     receiver: Receiver,
-) -> None:  # fmt: skip
+) -> None:
     source = write_source(tmp_path / "home.json", home)
     clock = Clock(LONDON_9AM)
     with AlertStore(tmp_path / "alerts.db") as store:
@@ -160,6 +182,7 @@ def test_a_snooze_must_end_after_it_starts(tmp_path: Path, home: dict[str, Any],
     store = tmp_path / "alerts.db"
     assert run_mipr("watch", "--source", source, "--store", store, "--once", "--as-of", as_of).exit_code == 0
     (alert_id,) = [w for w in run_mipr("alerts", "list", "--store", store).output.split() if w.startswith("A-")][:1]
-    result = run_mipr("snooze", alert_id, "--store", store, "--until", until, "--by", "S01", "--reason", "x",
-                      "--on", as_of)  # fmt: skip
+    result = run_mipr(
+        "snooze", alert_id, "--store", store, "--until", until, "--by", "S01", "--reason", "x", "--on", as_of
+    )
     assert result.exit_code == 2 and "must be after 2026-11-02" in result.output

@@ -26,7 +26,6 @@ from click.testing import CliRunner
 from sql_fixtures import SERVER_URLS, RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.alerts import AlertStore
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.readiness import run_readiness
@@ -36,6 +35,7 @@ from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.changes import FeedOptions
 from mipr_rules.watch.follow import Follower
 from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules.watch.store import AlertStore
 from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.commands import sql_group
 from mipr_rules_adapter_sql.feed import SqlChangeFeed
