@@ -26,8 +26,9 @@ from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.watch.changes import ChangeFeed, FeedOptions
 from mipr_rules.watch.follow import Follower, Step
 from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules.watch.interfaces import shown_source
 from mipr_rules.watch.schedule import at_local
-from mipr_rules.watch.service import DEBUG_ENV, shown_source
+from mipr_rules.watch.service import DEBUG_ENV
 from mipr_rules.watch.store import AlertStore
 
 MAX_LINES = 15
