@@ -292,3 +292,16 @@ def test_without_the_change_log_the_feed_polls_updated_at(
         assert plans[PLAN].last_reviewed == sample_as_of()
     finally:
         feed.close()
+
+
+def test_install_triggers_prints_a_migration_and_refuses_a_bad_url_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "care.db").touch()
+    printed = CliRunner().invoke(
+        sql_group, ["install-triggers", f"sqlite:///{tmp_path / 'care.db'}", "--print"]
+    )
+    assert printed.exit_code == 0
+    assert "CREATE TABLE IF NOT EXISTS mipr_changes" in printed.output
+    assert "CREATE TRIGGER mipr_care_plans_d AFTER DELETE ON care_plans" in printed.output
+    bad = CliRunner().invoke(sql_group, ["install-triggers", f"sqlite:///{tmp_path / 'missing.db'}"])
+    assert bad.exit_code == 2
+    assert bad.output.count("\n") == 1 and "database file not found" in bad.output
