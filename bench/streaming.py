@@ -1,6 +1,6 @@
 """Benchmark: commit-to-alert latency of ``mipr watch --follow`` on a PostgreSQL source of 1,000 homes.
 
-    python bench/streaming.py --quick      # rates 250..5,000 records/s, 3 s each; under 3 minutes
+    python bench/streaming.py --quick      # rates 50..5,000 records/s, 2.5 s each; under 3 minutes
     python bench/streaming.py              # the same with 10 s per rate and a longer simulated day
 
 What it does, on a database of its own (``mipr_bench_<random>``, dropped at the end) on the local
@@ -20,8 +20,8 @@ PostgreSQL server (``MIPR_SQL_POSTGRESQL_URL``, default ``postgresql+psycopg://p
 6. memory over 24 simulated hours: the watcher's RSS (and its engine workers') each simulated hour, with
    changes every hour, a midnight crossing (the due homes re-evaluated) and the daily sweep.
 
-Sustained rate: the highest offered rate the watcher kept up with (at least 95% of it persisted over the
-run, and the backlog gone within a second of the last commit); if it kept up with none, the highest rate
+Sustained rate: the highest offered rate the watcher kept up with (every record persisted, the last within
+half a second of the last commit); if it kept up with none, the highest rate
 at which it persisted every committed record (its pace under load, with the p99 of that run, backlog
 included). The alert store is SQLite (``mipr watch``'s default) unless ``--store postgresql`` (a second
 database on the same server). The last line is the contract::
@@ -115,7 +115,7 @@ def store_database(url: str, admin: Any, suffix: str) -> str:
     return str(sa.make_url(url).set(database=name).render_as_string(hide_password=False))
 
 
-def drop_database(url: str, admin: Any, stores: tuple[str, ...] = ("store", "day")) -> None:
+def drop_database(url: str, admin: Any, stores: tuple[str, ...] = ("store",)) -> None:
     import sqlalchemy as sa
 
     name = sa.make_url(url).database
@@ -133,11 +133,29 @@ def load(url: str, homes: list[Any]) -> list[tuple[int, str, str]]:
     from mipr_rules_adapter_sql.triggers import install_triggers
     from sql_fixtures import load_location
 
+    class Collect:
+        """Takes the test loader's inserts, so that each table is written in one ``executemany``."""
+
+        def __init__(self) -> None:
+            self.rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+
+        def execute(self, statement: Any, rows: list[dict[str, Any]] | dict[str, Any]) -> Any:
+            if isinstance(rows, dict):  # one row whose key the loader needs back (ratings)
+                row = {**rows, "id": len(self.rows[statement.table]) + 1}
+                self.rows[statement.table].append(row)
+                return type("Inserted", (), {"inserted_primary_key": (row["id"],)})()
+            self.rows[statement.table].extend(rows)
+            return None
+
+    collected = Collect()
+    for home in homes:
+        load_location(collected, home)  # type: ignore[arg-type]
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as connection:
         schema.create_reference_schema(connection)
-        for home in homes:
-            load_location(connection, home)
+        for table in schema.metadata.sorted_tables:
+            if collected.rows.get(table):
+                connection.execute(table.insert(), collected.rows[table])
     install_triggers(engine, "postgresql", reference_mapping())
     with engine.connect() as connection:
         plans = [
@@ -261,7 +279,7 @@ def run_rate(
     last_persist = max((max(v) for v in persisted.values() if v), default=started)
     elapsed = max(last_persist, last_commit) - min(stamp for _, stamp in committed) if committed else seconds
     throughput = len(committed) / elapsed if elapsed > 0 else 0.0
-    kept_up = len(latencies) == len(committed) and last_persist - last_commit < 1.0 and throughput >= 0.95 * rate
+    kept_up = len(latencies) == len(committed) and last_persist - last_commit <= 0.5
     return {
         "offered": rate,
         "committed": len(committed),
@@ -344,13 +362,15 @@ def quiet_check(watcher: Watcher, rounds: int) -> float:
     return (time.process_time() - started) * 1000 / rounds
 
 
-def memory_day(url: str, store: Path | str, plans: list[int], hours: int, per_hour: int) -> dict[str, Any]:
+def memory_day(watcher: Watcher, url: str, plans: list[int], hours: int, per_hour: int) -> dict[str, Any]:
     """24 simulated hours (from noon, so midnight and the 03:00 sweep fall in them) with changes every hour."""
     import psycopg
 
-    now = [dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.timezone.utc)]
-    watcher = Watcher(url, store, clock=lambda: now[0])
-    watcher.follower.start()
+    now = [dt.datetime.combine(AS_OF, dt.time(12), tzinfo=dt.timezone.utc)]
+    follower = watcher.follower
+    follower.clock = lambda: now[0]
+    follower.fixed_as_of = None
+    follower._plan_sweep(now[0])
     rng = random.Random(11)
     samples = []
     reasons: list[str] = []
@@ -365,14 +385,13 @@ def memory_day(url: str, store: Path | str, plans: list[int], hours: int, per_ho
             connection.commit()
             now[0] += dt.timedelta(hours=1)
             for _ in range(50):
-                steps = watcher.follower.step(timeout=0.05)
+                steps = follower.step(timeout=0.05)
                 reasons += [s.reason for s in steps]
-                if not steps and not watcher.follower.incremental._unplanned:
+                if not steps and not follower.incremental._unplanned:
                     break
             pid = os.getpid()
             rss = _rss_kb(pid) + sum(_rss_kb(c) for c in _children(pid))
             samples.append(round(rss / 1024, 1))
-    watcher.close()
     return {
         "hours": hours,
         "rss_mb": samples,
@@ -384,12 +403,12 @@ def memory_day(url: str, store: Path | str, plans: list[int], hours: int, per_ho
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs (under 3 minutes)")
-    parser.add_argument("--rates", default="50,100,250,500,1000,5000", help="offered records/s, comma separated")
+    parser.add_argument("--rates", default="50,100,250,5000", help="offered records/s, comma separated")
     parser.add_argument(
         "--store", choices=["sqlite", "postgresql"], default="sqlite", help="the alert store (default: sqlite)"
     )
     args = parser.parse_args(argv)
-    seconds = 3.0 if args.quick else 10.0
+    seconds = 2.5 if args.quick else 10.0
     rates = [float(r) for r in args.rates.split(",")]
 
     from readiness import templates
@@ -414,9 +433,9 @@ def main(argv: list[str] | None = None) -> int:
                 results["first_plan_s"] = round(time.time() - t0 - results["first_read_s"], 2)
                 runs = []
                 for i, rate in enumerate(rates):
-                    run = run_rate(url, watcher, plan_rows, rate, seconds, seed=i, drain=seconds * 2)
-                    while watcher.feed.wait(0.0):  # what a slow run left behind is not the next run's
-                        pass
+                    run = run_rate(url, watcher, plan_rows, rate, seconds, seed=i, drain=seconds)
+                    while changes := watcher.feed.wait(0.0):  # a slow run's backlog, not the next run's
+                        watcher.follower.apply(changes)
                     runs.append(run)
                     print(
                         f"offered {rate:>6.0f}/s: {run['throughput']:>7.1f}/s persisted, p50 {run['p50_ms']} ms, "
@@ -425,17 +444,20 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 results["rates"] = runs
                 results["quiet_check_cpu_ms"] = round(quiet_check(watcher, 200), 3)
+                results["memory"] = memory_day(watcher, url, plan_rows, 24, 50 if args.quick else 500)
+                print(
+                    f"memory over 24 simulated hours (MB, watcher + workers): {results['memory']['rss_mb']}; "
+                    f"steps {results['memory']['steps']}",
+                    flush=True,
+                )
             finally:
                 watcher.close()
-            results["floor"] = floor_run(homes, plans, 2000)
+            results["floor"] = floor_run(homes, plans, 1000)
             print(
                 f"floor (plain Python, in process): {results['floor']['records_per_s']}/s, "
                 f"p50 {results['floor']['p50_ms']} ms, p99 {results['floor']['p99_ms']} ms",
                 flush=True,
             )
-            day = store_database(url, admin, "day") if args.store == "postgresql" else Path(tmp) / "day.db"
-            results["memory"] = memory_day(url, day, plan_rows, 24, 50 if args.quick else 500)
-            print(f"memory over 24 simulated hours (MB, watcher + workers): {results['memory']['rss_mb']}", flush=True)
     finally:
         drop_database(url, admin)
     # Sustained: the highest offered rate kept up with; if none was, the highest rate at which every committed

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+import time
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +26,9 @@ from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.watch.changes import ChangeFeed, FeedOptions
 from mipr_rules.watch.follow import Follower, Step
 from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules.watch.interfaces import shown_source
 from mipr_rules.watch.schedule import at_local
+from mipr_rules.watch.service import DEBUG_ENV
 from mipr_rules.watch.store import AlertStore
 
 MAX_LINES = 15
@@ -149,5 +154,15 @@ def run_follow(
                     show(step)
             except MiprRulesError as exc:  # one bad batch: reported, the next one runs
                 click.echo(f"mipr: error: {str(exc).splitlines()[0]}", err=True)
+                time.sleep(poll)
+            except Exception as exc:  # a long-running service survives what one step meets; never its text
+                if os.environ.get(DEBUG_ENV):
+                    traceback.print_exception(exc, file=sys.stderr)
+                click.echo(
+                    f"mipr: error: internal error ({type(exc).__name__}) while following {shown_source(source)}; "
+                    f"set {DEBUG_ENV}=1 for details",
+                    err=True,
+                )
+                time.sleep(poll)
     finally:
         feed.close()

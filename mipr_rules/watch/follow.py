@@ -166,6 +166,8 @@ class Follower:
         for kind, keys in found.items():
             for location_id, rule_id, subject in keys:
                 log.error("sweep: %s alert in incremental state: %s %s %s", kind, location_id, rule_id, subject)
+        for location_id in {key[0] for keys in found.values() for key in keys}:
+            self.incremental.states.pop(location_id, None)  # its cached hits were wrong: evaluate afresh
         known = set(self.incremental.states)
         failed = {loc.location_id for loc in full.locations if loc.error}
         self.incremental.update(

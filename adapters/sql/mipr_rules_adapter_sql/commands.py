@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from mipr_rules.errors import MiprRulesError
+from mipr_rules.errors import InputError, MiprRulesError
 
 
 @click.group("sql")
@@ -50,7 +50,8 @@ def install_triggers_command(url: str, drop: bool, print_only: bool) -> None:
         try:
             count = install_triggers(engine, parsed.backend, mapping, drop=drop)
         except sa.exc.DBAPIError as exc:
-            raise click.ClickException(f"{parsed.shown}: {first_line(exc.orig)}") from None
+            why = first_line(exc.orig)
+            raise InputError(f"{parsed.shown}: cannot install the triggers ({why})") from None
         finally:
             engine.dispose()
     except MiprRulesError as exc:

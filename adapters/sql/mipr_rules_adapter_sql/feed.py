@@ -120,6 +120,14 @@ class SqlChangeFeed:
         self._listener = psycopg.connect(conninfo, autocommit=True)
         self._listener.execute(f"LISTEN {CHANNEL}")
 
+    def _relisten(self) -> None:
+        import psycopg
+
+        try:
+            self._listen()
+        except psycopg.Error:
+            self._listener = None
+
     def wait(self, timeout: float) -> Sequence[Change]:
         """Changes that arrived; waits up to ``timeout`` seconds (a notification or a poll ends the wait)."""
         deadline = time.monotonic() + timeout
@@ -129,21 +137,34 @@ class SqlChangeFeed:
             if found or left <= 0:
                 return found
             if self._listener is not None:
-                # Wake at the first notification, then drain those already queued (one log read for all).
-                for _ in self._listener.notifies(timeout=min(left, max(self.poll, 1.0)), stop_after=1):
-                    break
-                for _ in self._listener.notifies(timeout=0.0):
-                    pass
+                import psycopg
+
+                try:
+                    # Wake at the first notification, then drain those already queued (one log read for all).
+                    for _ in self._listener.notifies(timeout=min(left, max(self.poll, 1.0)), stop_after=1):
+                        break
+                    for _ in self._listener.notifies(timeout=0.0):
+                        pass
+                except psycopg.Error:  # the connection dropped: poll until it can listen again
+                    self._listener.close()
+                    self._listener = None
             else:
                 time.sleep(min(left, self.poll))
+                if self.logged and self.parsed.backend == "postgresql":
+                    self._relisten()
 
     def _read_log(self) -> list[Change]:
         query = sa.text(
             f"SELECT seq, table_name, location_id, record_key, op FROM {LOG_TABLE} "
             "WHERE seq > :low ORDER BY seq LIMIT :n"
         )
-        with self.engine.connect() as connection:
-            rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
+        except sa.exc.DBAPIError as exc:
+            raise InputError(
+                f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
+            ) from None
         changes = []
         for seq, table, location_id, key, op in rows:
             if seq in self._seen:
@@ -168,11 +189,18 @@ class SqlChangeFeed:
         self._gap_since = None
 
     def _read_cursor(self) -> list[Change]:
-        with self.engine.connect() as connection:
-            mark = self.reader._high_water_mark(connection)
-            if mark is None or (self._cursor is not None and latest([mark, self._cursor]) == self._cursor):
-                return []
-            ids = self.reader._location_ids(connection, self._cursor)
+        try:
+            with self.engine.connect() as connection:
+                mark = self.reader._high_water_mark(connection)
+                if mark is None or (
+                    self._cursor is not None and latest([mark, self._cursor]) == self._cursor
+                ):
+                    return []
+                ids = self.reader._location_ids(connection, self._cursor)
+        except sa.exc.DBAPIError as exc:
+            raise InputError(
+                f"{self.parsed.shown}: cannot poll for changes ({first_line(exc.orig)})"
+            ) from None
         self._cursor = mark
         position = f"cursor:{format_cursor(mark)}"
         return [Change(str(value), "*", "", False, position) for value in ids]

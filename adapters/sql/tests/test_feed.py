@@ -243,3 +243,65 @@ def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
             _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "mipr watch: stopped" in err
+
+
+def test_the_daily_sweep_logs_differences_as_errors_and_keeps_the_full_result(
+    logged: str, sample_home: Location, evaluator: Evaluator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    as_of = sample_as_of()
+    noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=LONDON)
+    with AlertStore(tmp_path / "alerts.db") as store:
+        follower = _follower(logged, store, evaluator, lambda: noon, as_of)
+        try:
+            follower.start()
+            assert follower.sweep().differences == {"extra": [], "missing": []}
+            # Corrupt the incremental state (as a bug would): the sweep says so, and puts it right.
+            state = follower.incremental.states[sample_home.location_id]
+            state.hits = {key: () for key in state.hits}
+            with caplog.at_level("ERROR", logger="mipr_rules.watch"):
+                step = follower.sweep()
+            assert step.differences["missing"] and not step.differences["extra"]
+            assert any("sweep: missing alert in incremental state" in r.message for r in caplog.records)
+            assert follower.sweep().differences == {"extra": [], "missing": []}
+        finally:
+            follower.feed.close()
+
+
+def test_without_the_change_log_the_feed_polls_updated_at(
+    run_database: RunDatabase, sample_home: Location, evaluator: Evaluator, tmp_path: Path
+) -> None:
+    url = run_database.load(sample_home, updated_at=dt.datetime(2026, 11, 1, 9, 0))
+    feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    try:
+        assert not feed.logged and feed.position is not None and feed.position.startswith("cursor:")
+        assert feed.wait(0.0) == []
+        with engine(url).begin() as connection:
+            connection.execute(
+                sa.update(schema.care_plans)
+                .where(schema.care_plans.c.plan_id == PLAN)
+                .values(last_reviewed=sample_as_of(), updated_at=dt.datetime(2026, 11, 2, 9, 0))
+            )
+        changes = []
+        for _ in range(100):
+            changes = list(feed.wait(0.1))
+            if changes:
+                break
+        assert [c.location_id for c in changes] == [sample_home.location_id]
+        (location,) = list(feed.apply(changes))
+        plans = {p.plan_id: p for person in location.people for p in person.care_plans}
+        assert plans[PLAN].last_reviewed == sample_as_of()
+    finally:
+        feed.close()
+
+
+def test_install_triggers_prints_a_migration_and_refuses_a_bad_url_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "care.db").touch()
+    printed = CliRunner().invoke(
+        sql_group, ["install-triggers", f"sqlite:///{tmp_path / 'care.db'}", "--print"]
+    )
+    assert printed.exit_code == 0
+    assert "CREATE TABLE IF NOT EXISTS mipr_changes" in printed.output
+    assert "CREATE TRIGGER mipr_care_plans_d AFTER DELETE ON care_plans" in printed.output
+    bad = CliRunner().invoke(sql_group, ["install-triggers", f"sqlite:///{tmp_path / 'missing.db'}"])
+    assert bad.exit_code == 2
+    assert bad.output.count("\n") == 1 and "database file not found" in bad.output
