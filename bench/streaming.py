@@ -54,6 +54,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "adapters" / "sql" / "tests")]
 AS_OF = dt.date(2026, 11, 2)
 HOMES = 1000
 TICK = 0.02
+BENCH_KEY = b"mipr-rules bench only: never a provider's pseudonymisation key"
 """Seconds between the writer's transactions."""
 ADMIN_URL = os.environ.get("MIPR_SQL_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -214,7 +215,6 @@ class Watcher:
         from mipr_rules.engine.evaluate import Evaluator
         from mipr_rules.model import Location
         from mipr_rules.ruleset.catalogue import Catalogue
-        from mipr_rules.testing import TEST_KEY
         from mipr_rules.watch.changes import FeedOptions
         from mipr_rules.watch.follow import Follower
         from mipr_rules.watch.incremental import IncrementalEvaluator
@@ -224,7 +224,7 @@ class Watcher:
         ruleset = Catalogue.installed(self.evaluator.pm).get("cqc-readiness", AS_OF)
         compiled = self.evaluator.compile(ruleset, None, Location)
         self.store = AlertStore(store_path)
-        self.feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+        self.feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=BENCH_KEY), None, poll=0.05))
         kwargs: dict[str, Any] = {"clock": clock} if clock else {"fixed_as_of": AS_OF}
         self.follower = Follower(
             self.feed, IncrementalEvaluator(self.evaluator, compiled), self.store, sweep_at="03:00", **kwargs
