@@ -54,8 +54,9 @@ sys.path[:0] = [str(HERE), str(ROOT / "adapters" / "sql" / "tests")]
 AS_OF = dt.date(2026, 11, 2)
 HOMES = 1000
 TICK = 0.02
-BENCH_KEY = b"mipr-rules bench only: never a provider's pseudonymisation key"
 """Seconds between the writer's transactions."""
+BENCH_KEY = b"mipr-rules bench only: never a provider's pseudonymisation key"
+"""The pseudonymisation key of the benchmark's reads (its pseudonyms are public)."""
 ADMIN_URL = os.environ.get("MIPR_SQL_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
