@@ -53,7 +53,9 @@ def commands() -> dict[str, list[str]]:
     mipr = _mipr()
     return {
         "version": [*mipr, "--version"],
-        "readiness": [*mipr, "readiness", "--source", str(SAMPLE / "location.json"), "--as-of", "2026-11-02", "--format", "json"],
+        "readiness": [
+            *mipr, "readiness", "--source", str(SAMPLE / "location.json"), "--as-of", "2026-11-02", "--format", "json"
+        ],
         "rules-test": [*mipr, "rules", "test", "--ruleset", "cqc-readiness"],
         "baseline": [sys.executable, "-c", "pass"],
     }
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         # bytecode to a private folder (never into the source tree), and the measured runs read it.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(cwd) / "pycache")
-        for name, command in commands().items():  # one warm-up run each: the file cache, .pyc files
+        for command in commands().values():  # one warm-up run each: the file cache, .pyc files
             cpu_of(command, env, cwd)
         for _ in range(args.repeat):
             for name, command in commands().items():
