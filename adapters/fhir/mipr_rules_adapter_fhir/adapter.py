@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 import attrs
 
-from mipr_rules.adapters.base import ReadContext
-from mipr_rules.model import Location
-from mipr_rules_adapter_fhir.bundle_file import file_entries
-from mipr_rules_adapter_fhir.reader import read_location
-from mipr_rules_adapter_fhir.server import is_server_url, server_entries
+if TYPE_CHECKING:
+    from mipr_rules.adapters.base import ReadContext
+    from mipr_rules.model import Location
 
 
 def _version() -> str:
@@ -35,5 +34,10 @@ class FhirAdapter:
 
     def read(self, source: str, context: ReadContext) -> Iterable[Location]:
         """The location held by ``source``; bad records go through ``context.problem``."""
+        # Imported here: registering the adapter (every mipr command) does not load the FHIR client.
+        from mipr_rules_adapter_fhir.bundle_file import file_entries
+        from mipr_rules_adapter_fhir.reader import read_location
+        from mipr_rules_adapter_fhir.server import is_server_url, server_entries
+
         entries = server_entries(source, context) if is_server_url(source) else file_entries(source, context)
         return read_location(entries, source, context)
