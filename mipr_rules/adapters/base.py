@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -186,6 +186,16 @@ class ReadContext:
 
     def read(self, adapter: Adapter, source: str) -> list[Location]:
         """Every location ``adapter`` reads from ``source``, counted and checked (see ``check``)."""
-        locations = [self.count(location) for location in adapter.read(source, self)]
+        return list(self.stream(adapter, source))
+
+    def stream(self, adapter: Adapter, source: str) -> Iterator[Location]:
+        """``read`` one location at a time, for memory that does not grow with the source.
+
+        The bound on skipped records can only be checked once every record was seen: ``check`` runs when
+        the iterator is exhausted and raises there, after the locations already yielded. A consumer must
+        therefore hold back its verdict (``mipr readiness`` spools its output, see ``readiness_stream.py``)
+        until the iterator ends, and ask ``summary`` only then.
+        """
+        for location in adapter.read(source, self):
+            yield self.count(location)
         self.check()
-        return locations

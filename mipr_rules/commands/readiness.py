@@ -24,7 +24,9 @@ from mipr_rules.commands.options import (
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
-from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
+from mipr_rules.model import Location
+from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, evaluate_locations, run_readiness
+from mipr_rules.readiness_stream import FORMATS, StreamedReadiness, stream_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
 
@@ -54,6 +56,30 @@ def readiness_report(
             skipped=context.summary(),
             allow_incomplete=True,
         )
+
+
+def stream_report(
+    adapter_name: str,
+    source: str,
+    as_of: dt.date,
+    ruleset_id: str,
+    config_path: Path | None,
+    lenient: bool,
+    max_skipped: float,
+    fmt: str,
+) -> StreamedReadiness:
+    """``readiness_report`` rendered to standard output as ``fmt``, one location at a time."""
+    config = load_config(config_path)
+    with Evaluator() as evaluator:
+        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
+        overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
+        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
+        locations = context.stream(plugins.adapter(adapter_name, evaluator.pm), source)
+        compiled = evaluator.compile(ruleset, overrides, Location)
+        results = evaluate_locations(evaluator, compiled, locations, as_of, config.region)
+        out = click.get_text_stream("stdout")
+        return stream_readiness(fmt, results, as_of=as_of, ruleset=ruleset, parameters=dict(compiled.parameters),
+                                region=config.region, skipped=context.summary, out=out)
 
 
 @click.command()
@@ -94,6 +120,11 @@ def readiness(
         )
         report = explained.report
         emit(explained, fmt)
+    elif fmt in FORMATS:  # many locations in flat memory (readiness_stream.py)
+        streamed = stream_report(adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped,
+                                 fmt)
+        exit_incomplete(streamed.failures)
+        sys.exit(1 if reached(streamed.severities, fail_on) else 0)
     else:
         report = readiness_report(
             adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
