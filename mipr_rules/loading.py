@@ -63,9 +63,12 @@ class _GuardedConstructor(yaml.constructor.SafeConstructor):
             raise yaml.constructor.ConstructorError(None, None, "invalid number", node.start_mark) from None
 
 
-_GuardedConstructor.add_constructor("tag:yaml.org,2002:timestamp", _GuardedConstructor.construct_yaml_timestamp)
-_GuardedConstructor.add_constructor("tag:yaml.org,2002:int", _GuardedConstructor.construct_yaml_int)
-_GuardedConstructor.add_constructor("tag:yaml.org,2002:float", _GuardedConstructor.construct_yaml_float)
+for _tag, _construct in (
+    ("timestamp", _GuardedConstructor.construct_yaml_timestamp),
+    ("int", _GuardedConstructor.construct_yaml_int),
+    ("float", _GuardedConstructor.construct_yaml_float),
+):
+    _GuardedConstructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct)  # type: ignore[type-var]
 
 
 class NoAliasSafeLoader(_GuardedConstructor, yaml.SafeLoader):

@@ -77,9 +77,8 @@ def stream_report(
         locations = context.stream(plugins.adapter(adapter_name, evaluator.pm), source)
         compiled = evaluator.compile(ruleset, overrides, Location)
         results = evaluate_locations(evaluator, compiled, locations, as_of, config.region)
-        out = click.get_text_stream("stdout")
         return stream_readiness(fmt, results, as_of=as_of, ruleset=ruleset, parameters=dict(compiled.parameters),
-                                region=config.region, skipped=context.summary, out=out)
+                                region=config.region, skipped=context.summary, out=sys.stdout)
 
 
 @click.command()

@@ -140,7 +140,7 @@ class Evaluator:
                     errors[key] = exc
                     continue
                 try:  # the worker passes this JSON to the C core as it is
-                    encoded = wire.encode(f"j{next(_SESSIONS)}", facts)  # type: ignore[arg-type]
+                    encoded = wire.encode(f"j{next(_SESSIONS)}", facts)
                 except EngineError as exc:  # what the worker would have said
                     errors[key] = EngineError(f"{key}: {exc}")
                     continue
