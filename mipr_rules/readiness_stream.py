@@ -88,8 +88,13 @@ class StreamedReadiness:
                 self._write_json(out, skipped)
             else:
                 self._write_text(out, skipped)
+            out.flush()
         finally:
-            self._spool.close()
+            self.close()
+
+    def close(self) -> None:
+        """Delete the spool (``write`` does; call it when the results end in an error instead)."""
+        self._spool.close()
 
     def _write_json(self, out: IO[str], skipped: tuple[SkippedRecords, ...]) -> None:
         head = {
@@ -144,6 +149,10 @@ def stream_readiness(
 ) -> StreamedReadiness:
     """Evaluate ``results`` into a spool and write the output to ``out``; ``skipped`` is asked once the
     results are exhausted (a streaming read knows what it skipped only at its end)."""
-    streamed = StreamedReadiness(fmt, as_of, ruleset, parameters, region).consume(results)
-    streamed.write(out, skipped())
+    streamed = StreamedReadiness(fmt, as_of, ruleset, parameters, region)
+    try:
+        streamed.consume(results)
+        streamed.write(out, skipped())
+    finally:
+        streamed.close()
     return streamed
