@@ -137,6 +137,24 @@ class ReadContext:
     """Every skipped record, in the order reported."""
     kept: Counter[str] = attrs.field(factory=Counter)
     """Records read per record type (counted by ``count``/``read``)."""
+    ignored: Counter[str] = attrs.field(factory=Counter)
+    """Records read and not used, per source type (e.g. FHIR ``Flag``): counted by ``ignore``."""
+    unsupported: list[str] = attrs.field(factory=list)
+    """Source types the source could not give (``--lenient`` only), one ``type: why`` line each."""
+    location: str | None = None
+    """Read only this location (``--location ID``) from a source holding many; ``None`` reads them all."""
+
+    def ignore(self, source_type: str, count: int = 1) -> None:
+        """Count ``count`` records of ``source_type`` that were read and not used (shown in the read summary)."""
+        if count:
+            self.ignored[source_type] += count
+
+    def unsupported_type(self, source_type: str, why: str) -> None:
+        """A whole source type the source does not give: raise in strict mode, else record and go on."""
+        if not self.lenient:
+            raise InputError(f"{source_type}: {why}")
+        self.unsupported.append(f"{source_type}: {why}")
+        log.warning("source type not read %s: %s", source_type, why)
 
     @property
     def skipped(self) -> list[str]:

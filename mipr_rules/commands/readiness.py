@@ -10,6 +10,7 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
+from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -43,7 +44,8 @@ def readiness_report(
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
         context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
-        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
+        adapter = plugins.adapter(adapter_name, evaluator.pm)
+        locations = context.read(adapter, source)
         return run_readiness(
             locations,
             as_of=as_of,
@@ -53,6 +55,8 @@ def readiness_report(
             evaluator=evaluator,
             skipped=context.summary(),
             allow_incomplete=True,
+            read_summary=ReadSummary.of(context, adapter.name),
+            informs=getattr(adapter, "informs", None),
         )
 
 

@@ -132,7 +132,7 @@ class ImprovementCandidateFacts:
             days_registered=(as_of - loc.registration_date).days if loc.registration_date else None,
             dormant=subject.cqc.dormant,
             rated=rated,
-            rating=current.overall.value if rated and current is not None and current.overall is not None else None,
+            rating=subject.cqc.rating.value if rated and subject.cqc.rating is not None else None,
             first_rating=current is None and not loc.past_ratings,
             evidence_of_improvement=nom.evidence_of_improvement,
             rating_absence_blocks_commissioning=nom.rating_absence_blocks_commissioning,
