@@ -37,13 +37,16 @@ def readiness_report(
     config_path: Path | None,
     lenient: bool = False,
     max_skipped: float = DEFAULT_MAX_SKIPPED,
+    location: str | None = None,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
-        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
+        context = ReadContext(
+            lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key(), location=location
+        )
         adapter = plugins.adapter(adapter_name, evaluator.pm)
         locations = context.read(adapter, source)
         return run_readiness(
@@ -68,6 +71,13 @@ def readiness_report(
 @config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
 @max_skipped_option
+@click.option(
+    "--location",
+    "location_id",
+    default=None,
+    metavar="ID",
+    help="Read only this location (its CQC location id or ODS code) from a source holding many (fhir).",
+)
 @format_option()
 @fail_on_option
 @explain_option
@@ -79,6 +89,7 @@ def readiness(
     config_path: Path | None,
     lenient: bool,
     max_skipped: float,
+    location_id: str | None,
     fmt: str,
     fail_on: str | None,
     explain: ExplainRequest | None,
@@ -91,7 +102,10 @@ def readiness(
       mipr readiness --adapter file --source exports/ --format json --fail-on high
       mipr readiness --adapter sql --source postgresql://localhost/care --config provider.yaml
       mipr readiness --source home.json --explain=why-not care_plan_review_overdue
+      mipr readiness --adapter fhir --source https://fhir.example/r4 --location VLLWV --lenient
     """
+    if explain is not None and location_id is not None:
+        raise click.UsageError("--location cannot be combined with --explain yet; read that location's own source")
     if explain is not None:
         explained = explain_readiness(
             explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
@@ -100,7 +114,7 @@ def readiness(
         emit(explained, fmt)
     else:
         report = readiness_report(
-            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, location_id
         )
         emit(report, fmt)
     exit_incomplete(report.failures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 
@@ -12,6 +13,7 @@ from mipr_rules.model import Location
 from mipr_rules_adapter_fhir.bundle_file import file_entries
 from mipr_rules_adapter_fhir.reader import read_location
 from mipr_rules_adapter_fhir.server import is_server_url, server_entries
+from mipr_rules_adapter_fhir.systems import LOCATION_SYSTEMS, PROVIDER_SYSTEMS
 
 
 def _version() -> str:
@@ -33,7 +35,25 @@ class FhirAdapter:
         "http(s)://host/fhir FHIR R4 server base URL",
     )
 
+    location_systems: tuple[str, ...] = attrs.field(factory=lambda: _systems(LOCATION_ENV, LOCATION_SYSTEMS))
+    """Identifier systems that mark the care Location, preferred first (default: CQC location id, ODS
+    organisation code, ODS site code; ``MIPR_FHIR_LOCATION_SYSTEMS`` puts others first)."""
+    provider_systems: tuple[str, ...] = attrs.field(factory=lambda: _systems(PROVIDER_ENV, PROVIDER_SYSTEMS))
+    """Identifier systems of the provider's Organization (default: CQC provider id, ODS organisation code;
+    ``MIPR_FHIR_PROVIDER_SYSTEMS`` puts others first)."""
+
     def read(self, source: str, context: ReadContext) -> Iterable[Location]:
         """The location held by ``source``; bad records go through ``context.problem``."""
         entries = server_entries(source, context) if is_server_url(source) else file_entries(source, context)
-        return read_location(entries, source, context)
+        return read_location(entries, source, context, self.location_systems, self.provider_systems)
+
+
+LOCATION_ENV = "MIPR_FHIR_LOCATION_SYSTEMS"
+"""Comma-separated identifier systems tried before the defaults to find the care Location."""
+PROVIDER_ENV = "MIPR_FHIR_PROVIDER_SYSTEMS"
+"""Comma-separated identifier systems tried before the defaults to find the provider's Organization."""
+
+
+def _systems(env: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
+    own = [s.strip() for s in os.environ.get(env, "").split(",") if s.strip()]
+    return tuple(dict.fromkeys([*own, *defaults]))
