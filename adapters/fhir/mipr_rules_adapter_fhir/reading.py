@@ -59,7 +59,9 @@ class Reading:
         for key in keys:
             self._by_reference[key] = entry
         for ident in entry.resource.get("identifier") or []:
-            system, value = (ident.get("system"), ident.get("value")) if isinstance(ident, dict) else (None, None)
+            if not isinstance(ident, dict):
+                continue
+            system, value = ident.get("system"), ident.get("value")
             if isinstance(system, str) and isinstance(value, str):
                 self._by_identifier[(system, value)].append(entry)
         self._by_type[entry.resource_type].append(entry)

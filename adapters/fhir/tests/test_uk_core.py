@@ -99,7 +99,8 @@ def test_one_home_of_many_with_location(write_bundle: Any) -> None:
 
 def test_readiness_shows_the_read_summary_with_ignored_types(write_bundle: Any) -> None:
     path = write_bundle(bundle(*ods_home("VLLWV"), *ods_home("VM4XD", "RR9"), richard_smith(), observation()))
-    args = ["readiness", "--adapter", "fhir", "--source", path, "--location", "VLLWV", "--as-of", "2026-11-02"]
+    args = ["readiness", "--adapter", "fhir", "--source", path, "--location", "VLLWV"]
+    args += ["--as-of", "2026-11-02"]
     result = CliRunner().invoke(cli, [*args, "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     summary = json.loads(result.stdout)["read_summary"]
