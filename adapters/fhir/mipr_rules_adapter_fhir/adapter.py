@@ -11,6 +11,7 @@ import attrs
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.model import Location
 from mipr_rules_adapter_fhir.bundle_file import file_entries
+from mipr_rules_adapter_fhir.codemap import CODE_MAP_ENV, load_code_map
 from mipr_rules_adapter_fhir.reader import read_location
 from mipr_rules_adapter_fhir.server import is_server_url, server_entries
 from mipr_rules_adapter_fhir.systems import LOCATION_SYSTEMS, PROVIDER_SYSTEMS
@@ -42,10 +43,14 @@ class FhirAdapter:
     """Identifier systems of the provider's Organization (default: CQC provider id, ODS organisation code;
     ``MIPR_FHIR_PROVIDER_SYSTEMS`` puts others first)."""
 
+    code_map: str | None = attrs.field(factory=lambda: os.environ.get(CODE_MAP_ENV) or None)
+    """A code-map YAML file read on top of the default one (``MIPR_FHIR_CODE_MAP``); see ``codemap``."""
+
     def read(self, source: str, context: ReadContext) -> Iterable[Location]:
         """The location held by ``source``; bad records go through ``context.problem``."""
+        codes = load_code_map(self.code_map)  # a bad code map is refused before the source is read
         entries = server_entries(source, context) if is_server_url(source) else file_entries(source, context)
-        return read_location(entries, source, context, self.location_systems, self.provider_systems)
+        return read_location(entries, source, context, self.location_systems, self.provider_systems, codes)
 
 
 LOCATION_ENV = "MIPR_FHIR_LOCATION_SYSTEMS"

@@ -15,9 +15,10 @@ from functools import partial
 from mipr_rules.model import Complaint, Feedback, Incident, SafeguardingConcern
 from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory
 from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.codemap import CodeMap
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
-from mipr_rules_adapter_fhir.reading import Reading, enum_value, record_id
+from mipr_rules_adapter_fhir.reading import Reading, codings, enum_value, record_id
 
 CQC_NOTIFICATION = "cqc-notification"
 POLICE_REPORT = "police-report"
@@ -97,7 +98,7 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
     severity = next((c.string("code") for s in node.children("severity") for c in s.children("coding")), None)
     return Incident(
         incident_id=record_id(entry),
-        category=_category(node),
+        category=_category(node, reading.code_map),
         occurred=node.need_datetime("date"),
         person_id=person,
         cqc_notified=_sent(reading, messages, CQC_NOTIFICATION),
@@ -106,10 +107,13 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
     )
 
 
-def _category(node: Node) -> IncidentCategory:
+def _category(node: Node, code_map: CodeMap) -> IncidentCategory:
     own = node.code("category", systems.CS_INCIDENT_CATEGORY)
     if own is not None:
         return enum_value(IncidentCategory, own, node.at("category"))
+    mapped = code_map.first(code_map.incident_categories, codings(node, "event") + codings(node, "category"))
+    if mapped is not None:
+        return mapped  # type: ignore[no-any-return]
     hl7 = node.code("category", systems.ADVERSE_EVENT_CATEGORY_HL7)
     if hl7 is not None:
         return (
@@ -118,12 +122,24 @@ def _category(node: Node) -> IncidentCategory:
     raise RecordProblem(node.at("category"), f"no incident category coded in {systems.CS_INCIDENT_CATEGORY}")
 
 
+def _feedback_by_code_map(reading: Reading, node: Node) -> bool:
+    """A completed response to a listed questionnaire, or answered by a person the code map lists."""
+    if node.string("status") not in ("completed", "amended"):
+        return False
+    questionnaire = (node.string("questionnaire") or "").split("|")[0]
+    if questionnaire and questionnaire in reading.code_map.feedback_questionnaires:
+        return True
+    source = node.reference("source")
+    return source is not None and reading.type_of(source) in reading.code_map.feedback_answered_by
+
+
 def read_safeguarding(reading: Reading) -> tuple[SafeguardingConcern, ...]:
     """Every safeguarding Flag as a ``SafeguardingConcern`` with its local-authority referral."""
     referrals = reading.by_target("Communication", _about(SAFEGUARDING_REFERRAL), "Flag")
     concerns = []
     for entry in reading.of_type("Flag"):
         if SAFEGUARDING_CONCERN not in Node(entry.resource).codes("code", systems.CS_FLAG_TYPE):
+            reading.context.ignore("Flag (not a safeguarding concern)")
             continue
         messages = referrals.get(entry.where, [])
         concern = reading.attempt(entry, partial(_concern, reading, entry, messages), whole=True)
@@ -195,17 +211,24 @@ def read_complaints(reading: Reading) -> tuple[Complaint, ...]:
 def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
     """Every QuestionnaireResponse carrying the ``feedback-channel`` extension as ``Feedback``."""
     feedback = []
+    code_map = reading.code_map
     for entry in reading.of_type("QuestionnaireResponse"):
         node = Node(entry.resource)
-        if not node.extensions(systems.EXT_FEEDBACK_CHANNEL):
+        own = bool(node.extensions(systems.EXT_FEEDBACK_CHANNEL))
+        if not own and not _feedback_by_code_map(reading, node):
+            reading.context.ignore("QuestionnaireResponse (not feedback)")
             continue
 
-        def one(node: Node = node) -> Feedback:
+        def one(node: Node = node, own: bool = own) -> Feedback:
             source = node.need_child("source").as_reference()
             kind = reading.type_of(source)
             if kind not in FEEDBACK_SOURCES:
                 raise RecordProblem(source.path, f"expected a {', '.join(FEEDBACK_SOURCES)} reference")
-            channel = node.ext_string(systems.EXT_FEEDBACK_CHANNEL, required=True) or "survey"
+            channel = (
+                node.ext_string(systems.EXT_FEEDBACK_CHANNEL, required=True) or "survey"
+                if own
+                else code_map.feedback_channel
+            )
             return Feedback(
                 received=node.need_date("authored"), source=FEEDBACK_SOURCES[kind], channel=channel
             )

@@ -8,6 +8,7 @@ from functools import partial
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.model import Location
+from mipr_rules_adapter_fhir.codemap import CodeMap, default_code_map
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.map_events import (
     read_complaints,
@@ -36,13 +37,19 @@ def read_location(
     context: ReadContext,
     location_systems: tuple[str, ...] = LOCATION_SYSTEMS,
     provider_systems: tuple[str, ...] = PROVIDER_SYSTEMS,
+    code_map: CodeMap | None = None,
 ) -> list[Location]:
     """The one location held by ``entries`` (none if its own Location resource is bad, in lenient mode).
 
     Resources of types the adapter does not map, and those entered in error, are counted by type in
     ``context.ignored`` (the read summary every report shows).
     """
-    reading = Reading(context, location_systems=location_systems, provider_systems=provider_systems)
+    reading = Reading(
+        context,
+        location_systems=location_systems,
+        provider_systems=provider_systems,
+        code_map=code_map or default_code_map(),
+    )
     passed_over: Counter[str] = Counter()
     for entry in entries:
         if entry.resource_type not in MAPPED_TYPES:

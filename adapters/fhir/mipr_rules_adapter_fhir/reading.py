@@ -12,6 +12,7 @@ import attrs
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.codemap import CodeMap, default_code_map
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
 
@@ -46,6 +47,8 @@ class Reading:
     """Identifier systems that mark the care location, in order of preference."""
     provider_systems: tuple[str, ...] = systems.PROVIDER_SYSTEMS
     """Identifier systems of the registered provider's Organization, in order of preference."""
+    code_map: CodeMap = attrs.field(factory=default_code_map)
+    """Standard codes (SNOMED CT, HL7, NHS) onto the canonical model."""
     _by_type: dict[str, list[Entry]] = attrs.field(factory=lambda: defaultdict(list))
     _by_reference: dict[str, Entry] = attrs.field(factory=dict)
     _by_identifier: dict[tuple[str, str], list[Entry]] = attrs.field(factory=lambda: defaultdict(list))
@@ -162,6 +165,17 @@ class Reading:
             for where in self.attempt(entry, targets_of, whole=True) or []:
                 grouped[where].append(entry)
         return grouped
+
+
+def codings(node: Node, key: str) -> list[tuple[str, str]]:
+    """``(system, code)`` of every coding of the CodeableConcept (or array of them) ``key``."""
+    found = []
+    for concept in node.children(key):
+        for coding in concept.children("coding"):
+            system, code = coding.string("system"), coding.string("code")
+            if system and code:
+                found.append((system, code))
+    return found
 
 
 def _raise(path: str, why: str) -> None:

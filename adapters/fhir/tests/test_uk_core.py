@@ -131,3 +131,168 @@ def test_unsupported_resource_type_stops_a_strict_read(fhir_server: FhirServer) 
     serve(fhir_server)
     with pytest.raises(InputError, match=r"/fhir/Basic page 1: HTTP 404"):
         list(FhirAdapter().read(fhir_server.base, ReadContext(key=TEST_KEY)))
+
+
+def practitioner() -> dict[str, Any]:
+    """Shaped as UK Core's ``UKCore-Practitioner-Example`` (SDS user id identifier)."""
+    return {
+        "resourceType": "Practitioner",
+        "id": "UKCore-Practitioner-Example",
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "7020134158"}],
+        "name": [{"family": "Smith", "given": ["Peter"], "prefix": ["Mr"]}],
+    }
+
+
+def nurse_role() -> dict[str, Any]:
+    """A PractitionerRole coded in HL7's practitioner-role code system (``nurse``), as HL7's R4 example
+    ``PractitionerRole/example`` codes its role, with the period that example gives."""
+    return {
+        "resourceType": "PractitionerRole",
+        "id": "example",
+        "active": True,
+        "period": {"start": "2012-01-01", "end": "2031-03-31"},
+        "practitioner": {"reference": "Practitioner/UKCore-Practitioner-Example"},
+        "code": [
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/practitioner-role", "code": "nurse"}
+                ]
+            }
+        ],
+    }
+
+
+def gp_role() -> dict[str, Any]:
+    """UK Core's ``UKCore-PractitionerRole-Example``: an SDS job role (a GP), not a staff post at the home."""
+    return {
+        "resourceType": "PractitionerRole",
+        "id": "UKCore-PractitionerRole-Example",
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "value": "100334993514"}],
+        "practitioner": {"reference": "Practitioner/UKCore-Practitioner-Example"},
+        "code": [
+            {
+                "coding": [
+                    {"system": "https://fhir.nhs.uk/R4/CodeSystem/UKCore-SDSJobRoleName", "code": "R0260"}
+                ]
+            }
+        ],
+    }
+
+
+def adverse_event() -> dict[str, Any]:
+    """HL7 R4's ``AdverseEvent/example`` (category product-use-error), its subject our Patient."""
+    return {
+        "resourceType": "AdverseEvent",
+        "id": "example",
+        "identifier": {"system": "http://acme.com/ids/patients/risks", "value": "49476534"},
+        "actuality": "actual",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/adverse-event-category",
+                        "code": "product-use-error",
+                    }
+                ]
+            }
+        ],
+        "event": {"coding": [{"system": "http://snomed.info/sct", "code": "304386008"}]},
+        "subject": {"type": "Patient", "identifier": {"system": NHS_NUMBER, "value": "9000000009"}},
+        "date": "2017-01-29T12:34:56+00:00",
+    }
+
+
+def survey_response() -> dict[str, Any]:
+    """A completed QuestionnaireResponse answered by the person (``source``), UK Core-profiled."""
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": "UKCore-QuestionnaireResponse-Survey",
+        "status": "completed",
+        "subject": {"reference": "Patient/UKCore-Patient-RichardSmith"},
+        "authored": "2026-09-20T12:15:00+00:00",
+        "source": {"reference": "Patient/UKCore-Patient-RichardSmith"},
+        "item": [
+            {"linkId": "q1", "text": "How happy are you with your care?", "answer": [{"valueInteger": 5}]}
+        ],
+    }
+
+
+def hl7_flag() -> dict[str, Any]:
+    """HL7 R4's ``Flag/example`` shape: a flag that is not a safeguarding concern."""
+    return {
+        "resourceType": "Flag",
+        "id": "example",
+        "status": "inactive",
+        "code": {"coding": [{"system": "http://example.org/local", "code": "bigdog"}], "text": "Big dog"},
+        "subject": {"reference": "Patient/UKCore-Patient-RichardSmith"},
+    }
+
+
+def test_published_examples_yield_people_staff_plans_incidents_and_feedback(write_bundle: Any) -> None:
+    plan = care_plan("UKCore-CarePlan-Example", "unused")
+    plan["subject"] = {"type": "Patient", "identifier": {"system": NHS_NUMBER, "value": "9000000009"}}
+    resources = [
+        *ods_home(),
+        richard_smith(),
+        plan,
+        practitioner(),
+        nurse_role(),
+        gp_role(),
+        adverse_event(),
+        survey_response(),
+        hl7_flag(),
+        observation(),
+    ]
+    context = ReadContext(key=TEST_KEY)
+    (location,) = FhirAdapter().read(write_bundle(bundle(*resources)), context)
+    assert location.location_id == "VLLWV"
+    assert [len(p.care_plans) for p in location.people] == [1]
+    assert [m.role for m in location.staff] == ["nurse"]
+    (incident,) = location.incidents
+    assert (
+        incident.category.value == "medication_error" and incident.person_id == location.people[0].person_id
+    )
+    assert [(f.source.value, f.channel) for f in location.feedback] == [("person", "survey")]
+    assert context.ignored == {
+        "Observation": 1,
+        "PractitionerRole (not a staff role)": 1,
+        "Flag (not a safeguarding concern)": 1,
+    }
+    assert context.skipped == []
+
+
+def test_a_vendor_code_map_adds_roles_and_courses(write_bundle: Any, tmp_path: Any) -> None:
+    codes = tmp_path / "codes.yaml"
+    codes.write_text(
+        "staff_roles:\n"
+        "  - {system: 'https://fhir.nhs.uk/R4/CodeSystem/UKCore-SDSJobRoleName', code: R0260, role: gp}\n"
+        "training_courses:\n"
+        "  - {system: 'https://vendor.example/courses', code: MH1, course: moving_and_handling}\n",
+        encoding="utf-8",
+    )
+    carer = practitioner() | {
+        "qualification": [
+            {
+                "code": {"coding": [{"system": "https://vendor.example/courses", "code": "MH1"}]},
+                "period": {"start": "2026-01-10", "end": "2027-01-10"},
+            }
+        ]
+    }
+    role = gp_role() | {"period": {"start": "2020-04-01"}}
+    path = write_bundle(bundle(*ods_home(), richard_smith(), carer, role))
+    (location,) = FhirAdapter(code_map=str(codes)).read(path, ReadContext(key=TEST_KEY))
+    (member,) = location.staff
+    assert member.role == "gp" and [t.course for t in member.training] == ["moving_and_handling"]
+
+
+def test_a_bad_code_map_is_one_line(write_bundle: Any, tmp_path: Any) -> None:
+    from mipr_rules.errors import ConfigError
+
+    codes = tmp_path / "codes.yaml"
+    codes.write_text("incident_categories:\n  - {system: s, code: c, category: mishap}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"codes.yaml: incident_categories: category must be one of"):
+        list(
+            FhirAdapter(code_map=str(codes)).read(
+                write_bundle(bundle(*ods_home())), ReadContext(key=TEST_KEY)
+            )
+        )
