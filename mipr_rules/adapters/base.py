@@ -142,7 +142,9 @@ class ReadContext:
     unsupported: list[str] = attrs.field(factory=list)
     """Source types the source could not give (``--lenient`` only), one ``type: why`` line each."""
     location: str | None = None
-    """Read only this location (``--location ID``) from a source holding many; ``None`` reads them all."""
+    """Read only this location (``--location ID``) from a source holding many; ``None`` reads them all.
+    An adapter may select it itself (the ``fhir`` adapter matches any of the Location's identifiers);
+    otherwise ``read`` keeps the location whose ``location_id`` it is and counts the others as ignored."""
 
     def ignore(self, source_type: str, count: int = 1) -> None:
         """Count ``count`` records of ``source_type`` that were read and not used (shown in the read summary)."""
@@ -204,6 +206,15 @@ class ReadContext:
 
     def read(self, adapter: Adapter, source: str) -> list[Location]:
         """Every location ``adapter`` reads from ``source``, counted and checked (see ``check``)."""
-        locations = [self.count(location) for location in adapter.read(source, self)]
+        read = list(adapter.read(source, self))
+        if self.location is not None and len(read) > 1:  # adapters that read every home: keep the one asked for
+            kept = [location for location in read if location.location_id == self.location]
+            if not kept:
+                raise InputError(f"{source}: no location {self.location} among the {len(read)} read (--location)")
+            for location in read:
+                if location not in kept:
+                    self.ignore("locations (not the --location asked for)")
+            read = kept
+        locations = [self.count(location) for location in read]
         self.check()
         return locations

@@ -76,7 +76,7 @@ def readiness_report(
     "location_id",
     default=None,
     metavar="ID",
-    help="Read only this location (its CQC location id or ODS code) from a source holding many (fhir).",
+    help="Read only this location (its CQC location id; for fhir also its ODS code) from a source holding many.",
 )
 @format_option()
 @fail_on_option
