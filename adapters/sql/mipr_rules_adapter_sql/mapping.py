@@ -132,7 +132,7 @@ class Join:
     on: MappingABC[str, str]
     """Column of the entity's table (or of an earlier join, ``table.column``) -> column of this table."""
     schema: str | None = None
-    """Its schema (``None``: the entity's)."""
+    """Its schema (``None``: the mapping's top-level ``schema``, else the connection's default)."""
 
 
 @attrs.frozen

@@ -180,7 +180,7 @@ class SqlReader:
             other = sa.table(
                 join.table,
                 *(sa.column(c) for c in dict.fromkeys(wanted[join.table])),
-                schema=join.schema or schema,
+                schema=join.schema or self.mapping.schema,
             )
             tables[join.table] = other
             condition = sa.and_(
@@ -272,7 +272,7 @@ class SqlReader:
                 f"{self._where(entity_map, 'table')}: no table {entity_map.table!r} in the database"
             )
         for index, join in enumerate(entity_map.joins):
-            found = self._columns_of(inspector, join.table, join.schema or schema)
+            found = self._columns_of(inspector, join.table, join.schema or self.mapping.schema)
             if not found:
                 where = self._where(entity_map, f"join[{index}].table")
                 raise InputError(f"{where}: no table {join.table!r} in the database")

@@ -325,3 +325,23 @@ def test_timestamptz_at_0030_bst_reads_as_that_uk_date_whatever_the_session_zone
     homes = read(url)
     (plan,) = [c for p in homes["1-777000001"].people for c in p.care_plans]
     assert plan.last_reviewed == dt.date(2026, 6, 1)
+
+
+def test_tables_in_another_schema_joined_across_schemas(postgresql: RunDatabase, tmp_path: Path) -> None:
+    url = fill(postgresql.url)
+    with engine(url).begin() as connection:
+        connection.exec_driver_sql("CREATE SCHEMA hr")
+        connection.exec_driver_sql("ALTER TABLE workers SET SCHEMA hr")
+    mapping = tmp_path / "schemas.yaml"
+    mapping.write_text(
+        MAPPING.read_text(encoding="utf-8")
+        .replace(
+            "    table: workers\n    key: worker_no\n",
+            "    table: workers\n    schema: hr\n    key: worker_no\n",
+        )
+        .split("  training:")[0],  # staff only: training's join to workers would need the schema too
+        encoding="utf-8",
+    )
+    locations = SqlAdapter().read(f"{url}?mapping={mapping}", ReadContext(key=TEST_KEY))
+    homes = {loc.location_id: loc for loc in locations}
+    assert [m.role for m in homes["1-777000001"].staff] == ["care_worker"]
