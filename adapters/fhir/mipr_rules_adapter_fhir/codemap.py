@@ -25,7 +25,26 @@ CODE_MAP_ENV = "MIPR_FHIR_CODE_MAP"
 
 Code = tuple[str, str]
 
-_SECTIONS = {"version", "staff_roles", "training_courses", "incident_categories", "feedback"}
+_SECTIONS = {
+    "version",
+    "staff_roles",
+    "training_courses",
+    "incident_categories",
+    "safeguarding_flags",
+    "communication_categories",
+    "feedback",
+}
+COMMUNICATION_KINDS = frozenset(
+    {
+        "cqc-notification",
+        "police-report",
+        "safeguarding-referral",
+        "complaint",
+        "complaint-acknowledgement",
+        "complaint-response",
+    }
+)
+"""What a Communication can be to the adapter (its own ``communication-category`` codes)."""
 _FEEDBACK_TYPES = {"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization"}
 
 
@@ -39,6 +58,10 @@ class CodeMap:
     """``(system, code)`` of a qualification -> ``TrainingRecord.course``."""
     incident_categories: Mapping[Code, IncidentCategory] = attrs.field(factory=dict)
     """``(system, code)`` of AdverseEvent.event or .category -> the incident category."""
+    safeguarding_flags: frozenset[Code] = frozenset()
+    """``(system, code)`` of Flag.code marking a safeguarding concern."""
+    communication_categories: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of Communication.category -> one of ``COMMUNICATION_KINDS``."""
     feedback_questionnaires: frozenset[str] = frozenset()
     """Canonical URLs of questionnaires whose responses are feedback."""
     feedback_answered_by: frozenset[str] = frozenset()
@@ -101,6 +124,16 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         except ValueError:
             allowed = ", ".join(c.value for c in IncidentCategory)
             raise ConfigError(f"{name}: incident_categories: category must be one of {allowed}") from None
+    communications = _entries(data, "communication_categories", "kind", name)
+    if not set(communications.values()) <= COMMUNICATION_KINDS:
+        allowed = ", ".join(sorted(COMMUNICATION_KINDS))
+        raise ConfigError(f"{name}: communication_categories: kind must be one of {allowed}")
+    flags = data.get("safeguarding_flags") or []
+    if not isinstance(flags, list) or not all(
+        isinstance(f, dict) and set(f) == {"system", "code"} and all(str(v).strip() for v in f.values())
+        for f in flags
+    ):
+        raise ConfigError(f"{name}: safeguarding_flags: expected a list of {{system, code}}")
     feedback = data.get("feedback") or {}
     if not isinstance(feedback, dict) or set(feedback) - {"questionnaires", "answered_by", "channel"}:
         raise ConfigError(f"{name}: feedback: expected questionnaires, answered_by and channel")
@@ -116,6 +149,8 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         staff_roles={**base.staff_roles, **_entries(data, "staff_roles", "role", name)},
         training_courses={**base.training_courses, **_entries(data, "training_courses", "course", name)},
         incident_categories={**base.incident_categories, **incidents},
+        safeguarding_flags=base.safeguarding_flags | {(str(f["system"]), str(f["code"])) for f in flags},
+        communication_categories={**base.communication_categories, **communications},
         feedback_questionnaires=frozenset(q.split("|")[0] for q in questionnaires),
         feedback_answered_by=frozenset(answered_by),
         feedback_channel=str(feedback.get("channel", base.feedback_channel)),

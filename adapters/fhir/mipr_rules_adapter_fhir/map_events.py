@@ -53,9 +53,25 @@ FEEDBACK_SOURCES = {
 """``QuestionnaireResponse.source`` resource type → who gave the feedback."""
 
 
-def _about(*categories: str, link: str = "about") -> Callable[[Node], Iterable[Ref]]:
+def communication_kinds(reading: Reading, node: Node) -> set[str]:
+    """What a Communication is (``complaint``, ``cqc-notification``...): coded in the adapter's own
+    system, or a standard category the code map's ``communication_categories`` lists."""
+    kinds = set(node.codes("category", systems.CS_COMMUNICATION))
+    table = reading.code_map.communication_categories
+    kinds.update(table[c] for c in codings(node, "category") if c in table)
+    return kinds
+
+
+def is_safeguarding_flag(reading: Reading, node: Node) -> bool:
+    """A Flag coded ``safeguarding-concern`` in the adapter's system, or with a code the code map lists."""
+    if SAFEGUARDING_CONCERN in node.codes("code", systems.CS_FLAG_TYPE):
+        return True
+    return any(c in reading.code_map.safeguarding_flags for c in codings(node, "code"))
+
+
+def _about(reading: Reading, *categories: str, link: str = "about") -> Callable[[Node], Iterable[Ref]]:
     def links(node: Node) -> Iterable[Ref]:
-        if not set(node.codes("category", systems.CS_COMMUNICATION)) & set(categories):
+        if not communication_kinds(reading, node) & set(categories):
             return []
         refs = [ref.as_reference() for ref in node.children(link)]
         if not refs:
@@ -71,7 +87,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
     for entry in entries:
         node = Node(entry.resource)
         if (
-            category in node.codes("category", systems.CS_COMMUNICATION)
+            category in communication_kinds(reading, node)
             and node.string("status") == "completed"
         ):
             sent = reading.attempt(entry, partial(node.need_datetime, "sent"), whole=True)
@@ -82,7 +98,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
 
 def read_incidents(reading: Reading) -> tuple[Incident, ...]:
     """Every AdverseEvent as an ``Incident`` with its CQC notification and police report."""
-    sent = reading.by_target("Communication", _about(CQC_NOTIFICATION, POLICE_REPORT), "AdverseEvent")
+    sent = reading.by_target("Communication", _about(reading, CQC_NOTIFICATION, POLICE_REPORT), "AdverseEvent")
     incidents = []
     for entry in reading.of_type("AdverseEvent"):
         messages = sent.get(entry.where, [])
@@ -135,10 +151,10 @@ def _feedback_by_code_map(reading: Reading, node: Node) -> bool:
 
 def read_safeguarding(reading: Reading) -> tuple[SafeguardingConcern, ...]:
     """Every safeguarding Flag as a ``SafeguardingConcern`` with its local-authority referral."""
-    referrals = reading.by_target("Communication", _about(SAFEGUARDING_REFERRAL), "Flag")
+    referrals = reading.by_target("Communication", _about(reading, SAFEGUARDING_REFERRAL), "Flag")
     concerns = []
     for entry in reading.of_type("Flag"):
-        if SAFEGUARDING_CONCERN not in Node(entry.resource).codes("code", systems.CS_FLAG_TYPE):
+        if not is_safeguarding_flag(reading, Node(entry.resource)):
             reading.context.ignore("Flag (not a safeguarding concern)")
             continue
         messages = referrals.get(entry.where, [])
@@ -183,12 +199,12 @@ def read_complaints(reading: Reading) -> tuple[Complaint, ...]:
     """Every complaint Communication as a ``Complaint`` with its acknowledgement and response dates."""
     replies = reading.by_target(
         "Communication",
-        _about(COMPLAINT_ACKNOWLEDGEMENT, COMPLAINT_RESPONSE, link="inResponseTo"),
+        _about(reading, COMPLAINT_ACKNOWLEDGEMENT, COMPLAINT_RESPONSE, link="inResponseTo"),
         "Communication",
     )
     complaints = []
     for entry in reading.of_type("Communication"):
-        if COMPLAINT not in Node(entry.resource).codes("category", systems.CS_COMMUNICATION):
+        if COMPLAINT not in communication_kinds(reading, Node(entry.resource)):
             continue
         messages = replies.get(entry.where, [])
 

@@ -296,3 +296,58 @@ def test_a_bad_code_map_is_one_line(write_bundle: Any, tmp_path: Any) -> None:
                 write_bundle(bundle(*ods_home())), ReadContext(key=TEST_KEY)
             )
         )
+
+
+def test_safeguarding_and_complaints_from_standard_resources_through_a_code_map(
+    write_bundle: Any, tmp_path: Any
+) -> None:
+    codes = tmp_path / "codes.yaml"
+    codes.write_text(
+        "safeguarding_flags:\n"
+        "  - {system: 'https://vendor.example/flags', code: SG}\n"
+        "communication_categories:\n"
+        "  - {system: 'https://vendor.example/letters', code: REF, kind: safeguarding-referral}\n"
+        "  - {system: 'https://vendor.example/letters', code: COMPL, kind: complaint}\n"
+        "  - {system: 'https://vendor.example/letters', code: ACK, kind: complaint-acknowledgement}\n",
+        encoding="utf-8",
+    )
+
+    def letter(rid: str, code: str, **more: Any) -> dict[str, Any]:
+        return {
+            "resourceType": "Communication",
+            "id": rid,
+            "status": "completed",
+            "category": [{"coding": [{"system": "https://vendor.example/letters", "code": code}]}],
+            **more,
+        }
+
+    flag = {
+        "resourceType": "Flag",
+        "id": "concern-1",
+        "status": "active",
+        "code": {"coding": [{"system": "https://vendor.example/flags", "code": "SG"}]},
+        "subject": {"reference": "Patient/UKCore-Patient-RichardSmith"},
+        "period": {"start": "2026-09-01"},
+    }
+    resources = [
+        *ods_home(),
+        richard_smith(),
+        flag,
+        letter(
+            "referral-1", "REF", about=[{"reference": "Flag/concern-1"}], sent="2026-09-02T10:00:00+01:00"
+        ),
+        letter("complaint-1", "COMPL", received="2026-09-03T09:00:00+01:00"),
+        letter(
+            "ack-1",
+            "ACK",
+            inResponseTo=[{"reference": "Communication/complaint-1"}],
+            sent="2026-09-04T09:00:00+01:00",
+        ),
+    ]
+    context = ReadContext(key=TEST_KEY)
+    (location,) = FhirAdapter(code_map=str(codes)).read(write_bundle(bundle(*resources)), context)
+    (concern,) = location.safeguarding
+    assert (str(concern.raised), str(concern.referred_to_la)) == ("2026-09-01", "2026-09-02")
+    (complaint,) = location.complaints
+    assert (str(complaint.received), str(complaint.acknowledged)) == ("2026-09-03", "2026-09-04")
+    assert context.skipped == []
