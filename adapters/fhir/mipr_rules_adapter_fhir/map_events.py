@@ -98,7 +98,8 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
 
 def read_incidents(reading: Reading) -> tuple[Incident, ...]:
     """Every AdverseEvent as an ``Incident`` with its CQC notification and police report."""
-    sent = reading.by_target("Communication", _about(reading, CQC_NOTIFICATION, POLICE_REPORT), "AdverseEvent")
+    about = _about(reading, CQC_NOTIFICATION, POLICE_REPORT)
+    sent = reading.by_target("Communication", about, "AdverseEvent")
     incidents = []
     for entry in reading.of_type("AdverseEvent"):
         messages = sent.get(entry.where, [])
