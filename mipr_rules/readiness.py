@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from mipr_rules.adapters.base import SkippedRecords
+from mipr_rules.adapters.informs import NotEvaluated, restrict
+from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
 from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.compile import CompiledRuleset
@@ -90,6 +92,10 @@ class ReadinessReport:
     region: str = DEFAULT_REGION
     skipped: tuple[SkippedRecords, ...] = ()
     """Records the adapter skipped in lenient mode, per record type."""
+    read_summary: ReadSummary | None = None
+    """What the adapter read, used, skipped and ignored (``None`` when locations were given directly)."""
+    not_evaluated: tuple[NotEvaluated, ...] = ()
+    """Rule groups left out because the source does not inform their facts (e.g. audits from CQC data)."""
 
     @property
     def failures(self) -> tuple[Failure, ...]:
@@ -129,12 +135,17 @@ class ReadinessReport:
             },
             "locations": [location_dict(loc) for loc in self.locations],
             "skipped": [group.as_dict() for group in self.skipped],
+            "read_summary": self.read_summary.as_dict() if self.read_summary is not None else None,
+            "not_evaluated": [group.as_dict() for group in self.not_evaluated],
         }
 
     def render_text(self, console: Console) -> None:
         """The readable summary for a registered manager (what was not evaluated or read first)."""
         render_failures(console, self.failures, len(self.locations), "location")
         render_skipped(self.skipped, console)
+        render_not_evaluated(self.not_evaluated, console)
+        if self.read_summary is not None:
+            self.read_summary.render_text(console)
         console.print(
             f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
             f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
@@ -227,6 +238,18 @@ def evaluate_locations(
         )
 
 
+def render_not_evaluated(groups: Iterable[NotEvaluated], console: Console) -> None:
+    """The rule groups not evaluated and why: printed before any result."""
+    groups = tuple(groups)
+    if not groups:
+        return
+    rules = sum(len(g.rules) for g in groups)
+    console.print(f"[bold yellow]{rules} rule(s) not evaluated: the source does not inform their facts[/bold yellow]")
+    for group in groups:
+        console.print(f"  {escape(group.group)} ({len(group.rules)}): {escape(group.why)}")
+    console.print()
+
+
 def run_readiness(
     locations: Iterable[Location],
     *,
@@ -237,20 +260,37 @@ def run_readiness(
     evaluator: Evaluator | None = None,
     skipped: Iterable[SkippedRecords] = (),
     allow_incomplete: bool = False,
+    read_summary: ReadSummary | None = None,
+    informs: Iterable[str] | None = None,
 ) -> ReadinessReport:
     """Evaluate readiness of ``locations`` as of ``as_of``.
 
     A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
+    ``informs`` (the record types the source supplies, from the adapter's ``informs``) leaves out the rules
+    whose facts come from other records; the report lists them in ``not_evaluated``.
     """
     own = evaluator is None
     evaluator = evaluator or Evaluator()
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
+        not_evaluated: tuple[NotEvaluated, ...] = ()
+        if informs is not None:
+            adapter = read_summary.adapter if read_summary is not None else "source's"
+            ruleset, not_evaluated = restrict(ruleset, informs, adapter)
         compiled = evaluator.compile(ruleset, overrides, Location)
         results = list(evaluate_locations(evaluator, compiled, locations, as_of, region))
-        report = ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
+        report = ReadinessReport(
+            as_of,
+            ruleset,
+            dict(compiled.parameters),
+            tuple(results),
+            region,
+            tuple(skipped) or (read_summary.skipped if read_summary is not None else ()),
+            read_summary,
+            not_evaluated,
+        )
         require_complete(report.failures, len(results), allow_incomplete)
         return report
     finally:

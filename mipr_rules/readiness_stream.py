@@ -22,10 +22,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from mipr_rules.adapters.base import SkippedRecords
+from mipr_rules.adapters.informs import NotEvaluated
+from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.completeness import Failure, completeness_json, render_failures
 from mipr_rules.outputs.safe_text import safe
 from mipr_rules.outputs.text import console_for
-from mipr_rules.readiness import LocationReadiness, location_dict, render_location, render_skipped
+from mipr_rules.readiness import (
+    LocationReadiness,
+    location_dict,
+    render_location,
+    render_not_evaluated,
+    render_skipped,
+)
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
 
 FORMATS = ("json", "text")
@@ -44,10 +52,12 @@ class StreamedReadiness:
         ruleset: Ruleset,
         parameters: Mapping[str, Any],
         region: str,
+        not_evaluated: Iterable[NotEvaluated] = (),
     ) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"not a streamed format: {fmt}")
         self.fmt, self.as_of, self.ruleset, self.parameters, self.region = fmt, as_of, ruleset, parameters, region
+        self.not_evaluated = tuple(not_evaluated)
         self.failures: list[Failure] = []
         """(location id, why) of every location not evaluated."""
         self.locations = 0
@@ -78,16 +88,19 @@ class StreamedReadiness:
             self.add(loc)
         return self
 
-    def write(self, out: IO[str], skipped: Iterable[SkippedRecords]) -> None:
-        """The whole output to ``out``: the head (completeness, summary, skipped records), then the spool."""
+    def write(
+        self, out: IO[str], skipped: Iterable[SkippedRecords], read_summary: ReadSummary | None = None
+    ) -> None:
+        """The whole output to ``out``: the head (completeness, summary, skipped records, rules not evaluated,
+        the read summary), then the spool."""
         skipped = tuple(skipped)
         try:
             self._spool.flush()
             self._spool.seek(0)
             if self.fmt == "json":
-                self._write_json(out, skipped)
+                self._write_json(out, skipped, read_summary)
             else:
-                self._write_text(out, skipped)
+                self._write_text(out, skipped, read_summary)
             out.flush()
         finally:
             self.close()
@@ -96,7 +109,9 @@ class StreamedReadiness:
         """Delete the spool (``write`` does; call it when the results end in an error instead)."""
         self._spool.close()
 
-    def _write_json(self, out: IO[str], skipped: tuple[SkippedRecords, ...]) -> None:
+    def _write_json(
+        self, out: IO[str], skipped: tuple[SkippedRecords, ...], read_summary: ReadSummary | None
+    ) -> None:
         head = {
             "kind": "readiness",
             **completeness_json(self.failures),
@@ -111,6 +126,8 @@ class StreamedReadiness:
             },
             "locations": _PLACEHOLDER,
             "skipped": [group.as_dict() for group in skipped],
+            "read_summary": read_summary.as_dict() if read_summary is not None else None,
+            "not_evaluated": [group.as_dict() for group in self.not_evaluated],
         }
         text = json.dumps(head, indent=2, ensure_ascii=False, default=str) + "\n"
         before, after = text.split(json.dumps(_PLACEHOLDER, ensure_ascii=False), 1)
@@ -123,11 +140,16 @@ class StreamedReadiness:
             out.write("[]")
         out.write(after)
 
-    def _write_text(self, out: IO[str], skipped: tuple[SkippedRecords, ...]) -> None:
+    def _write_text(
+        self, out: IO[str], skipped: tuple[SkippedRecords, ...], read_summary: ReadSummary | None
+    ) -> None:
         stream = io.StringIO()
         console = console_for(stream)
         render_failures(console, self.failures, self.locations, "location")
         render_skipped(skipped, console)
+        render_not_evaluated(self.not_evaluated, console)
+        if read_summary is not None:
+            read_summary.render_text(console)
         console.print(
             f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
             f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
@@ -146,13 +168,15 @@ def stream_readiness(
     region: str,
     skipped: Callable[[], Iterable[SkippedRecords]],
     out: IO[str],
+    read_summary: Callable[[], ReadSummary | None] = lambda: None,
+    not_evaluated: Iterable[NotEvaluated] = (),
 ) -> StreamedReadiness:
-    """Evaluate ``results`` into a spool and write the output to ``out``; ``skipped`` is asked once the
-    results are exhausted (a streaming read knows what it skipped only at its end)."""
-    streamed = StreamedReadiness(fmt, as_of, ruleset, parameters, region)
+    """Evaluate ``results`` into a spool and write the output to ``out``; ``skipped`` and ``read_summary``
+    are asked once the results are exhausted (a streaming read knows what it read only at its end)."""
+    streamed = StreamedReadiness(fmt, as_of, ruleset, parameters, region, not_evaluated)
     try:
         streamed.consume(results)
-        streamed.write(out, skipped())
+        streamed.write(out, skipped(), read_summary())
     finally:
         streamed.close()
     return streamed
