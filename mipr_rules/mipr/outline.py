@@ -17,7 +17,7 @@ import attrs
 from mipr_rules.errors import InputError
 from mipr_rules.mipr import tolerant
 from mipr_rules.mipr.quality_statements import BY_ID, ID_RANGES
-from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report
+from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report, Timescale
 from mipr_rules.mipr.structure import structure_report
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
 
@@ -89,6 +89,8 @@ RECOMMENDATION_FIELDS = {
 }
 """Recommendation block labels → field."""
 RECOMMENDATION_REQUIRED = ("Action", "Priority")
+_AT_ONCE = frozenset({"asap", "as soon as possible", "now", "today", "urgently", "at once", "with immediate effect"})
+"""Timescales that mean immediately."""
 LIST_FIELDS = {"visit_dates", "quality_statements", "affects", "findings", "risks"}
 
 _SOURCE_BY_LABEL = {label.lower(): source.value for source, label in EVIDENCE_SOURCE_LABELS.items()}
@@ -446,6 +448,21 @@ class _Reader:
             self.note("non_cqc_spelling", block, f"score written '{value}' (CQC: '{word.value}')")
         return word.value
 
+    def timescale(self, value: str, block: Block) -> str | None:
+        """A timescale as consultants write it ("within 2 weeks", "ASAP"); None (noted, read as no timescale)
+        when it gives no time at all ("ongoing"): the report is scored, the recommendation marked down."""
+        text = re.sub(r"^\s*within\s+", "", value, flags=re.IGNORECASE).strip().rstrip(".")
+        if text.lower() in _AT_ONCE:
+            text = "immediately"
+        try:
+            Timescale.parse(text)
+        except ValueError:
+            self.note("unread_value", block, f"timescale '{value}' gives no time; read as no timescale")
+            return None
+        if text != value:
+            self.note("non_cqc_spelling", block, f"timescale '{value}' read as '{text}'")
+        return text
+
     def bullets(self) -> Iterator[Block]:
         while (block := self.peek()) is not None and block.kind is Kind.BULLET:
             yield self.take()
@@ -508,6 +525,10 @@ class _Reader:
             self.places[path] = block.place
             rec: dict[str, Any] = {"id": label[2]}
             for key, (value, field_block) in fields.items():
+                if key == "timescale":
+                    value = self.timescale(value, field_block)
+                    if value is None:
+                        continue
                 rec[key] = _split(value) if key in LIST_FIELDS else value
                 self.places[f"{path}.{key}"] = field_block.place
             self.recommendations.append(rec)

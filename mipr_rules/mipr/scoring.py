@@ -6,7 +6,8 @@ the ruleset's parameters give (C-CAF publishes no weights or thresholds, so ever
 - a criterion is scored only when a rule measured it (a ``basis`` the report supports, or a fault); one
   that nothing measured is *not assessed*: it has no score and is left out of the mean, never a default;
 - a measured criterion scores its basis (the highest level its measurements support, 4 when only faults
-  measured it), limited by the ``cap`` of any severe fault, less the sum of its deductions, never below 1;
+  measured it) less the sum of its deductions, limited by the ``cap`` of any severe fault and the
+  ``ceiling`` of any style fault, never below 1;
 - the overall score is the weighted mean of the assessed criterion scores (``criterion_weights``);
 - its percentage (score / 4, rounded half up) falls in a SAF-style band (``overall_requires_improvement_from``,
   ``overall_good_from``, ``overall_outstanding_from``: 39, 63, 88 as CQC's key-question bands);
@@ -50,9 +51,12 @@ def round_half_up(value: float) -> int:
 
 
 def measured_score(basis: int | None, caps: Iterable[int], deductions: Iterable[int]) -> int:
-    """``basis`` (4 if None) limited by the lowest cap, less the deductions, within 1-4."""
-    ceiling = min([MAX_SCORE if basis is None else basis, *caps])
-    return max(MIN_SCORE, min(MAX_SCORE, ceiling - sum(deductions)))
+    """``basis`` (4 if None) less the deductions, then limited by the lowest cap, within 1-4.
+
+    A cap limits the result rather than being a new start for deductions: a fault that caps a criterion
+    at 3 and another that costs a point give 3, not 2 (each fault is weighed once)."""
+    start = MAX_SCORE if basis is None else basis
+    return max(MIN_SCORE, min(MAX_SCORE, start - sum(deductions), *caps))
 
 
 def criterion_score(deductions: Iterable[int]) -> int:

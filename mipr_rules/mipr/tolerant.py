@@ -65,6 +65,10 @@ SECTION_ALIASES: dict[str, str] = {
     "ratings summary": "Proposed ratings",
     "recommendations": "Recommendations",
     "recommendations for improvement": "Recommendations",
+    "action plan": "Recommendations",
+    "actions": "Recommendations",
+    "improvement plan": "Recommendations",
+    "areas for improvement": "Recommendations",
 }
 """Section names consultants use → the convention's section."""
 

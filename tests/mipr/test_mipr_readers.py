@@ -162,7 +162,6 @@ MARKDOWN_ERRORS = [
     ),
     ("Score: 1", "Score: 5", r"report\.md:\d+: expected a score from 1 to 4$"),
     ("- Visit dates: 2025-06-17", "- Visit dates: 17/06/2025", r"report\.md:6: expected date \(YYYY-MM-DD\)$"),
-    ("- Timescale: 4 weeks", "- Timescale: soon", r"report\.md:\d+: expected a timescale: 'immediately'"),
     (
         "### S5 Safe environments",
         "### S3 Safe environments",
@@ -445,3 +444,19 @@ def test_pipe_tables_are_read_as_evidence_ratings_and_action_plans() -> None:
     )
     report = read_markdown(text, "report.md")
     assert report.proposed_ratings.key_questions[KeyQuestion.SAFE] is RatingValue.GOOD
+
+
+def test_a_timescale_that_gives_no_time_is_read_as_none_and_noted_not_refused(tmp_path: Path) -> None:
+    text = _oakfield_markdown()
+    assert "- Timescale: 4 weeks" in text
+    path = tmp_path / "report.md"
+    path.write_text(
+        text.replace("- Timescale: 4 weeks", "- Timescale: ongoing", 1).replace(
+            "- Timescale: 2 weeks", "- Timescale: within 2 weeks", 1
+        ),
+        encoding="utf-8",
+    )
+    report = read_report(path)
+    notes = {(n.kind, n.detail) for n in report.reading_notes}
+    assert ("unread_value", "timescale 'ongoing' gives no time; read as no timescale") in notes
+    assert any(r.timescale is None for r in report.recommendations)
