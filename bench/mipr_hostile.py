@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "mipr"))
 
-from test_mipr_hostile_files import docx_expanding_to, run_review, zip_bomb_docx  # noqa: E402
+from test_mipr_hostile_files import docx_expanding_to, run_review, zip_bomb_docx
 
 
 def main() -> None:
@@ -34,9 +34,8 @@ def main() -> None:
             seconds, mb = float(str(result["seconds"])), int(str(result["peak_kb"])) / 1024
             worst_s, worst_mb = max(worst_s, seconds), max(worst_mb, mb)
             cap = str(result["err"]).strip().rsplit("above the ", 1)[-1]
-            print(
-                f"{label}: {path.stat().st_size / 1024:.0f} KB, {seconds:.2f} s, peak {mb:.0f} MB, exit {result['code']}, {cap}"
-            )
+            size = path.stat().st_size / 1024
+            print(f"{label}: {size:.0f} KB, {seconds:.2f} s, peak {mb:.0f} MB, exit {result['code']}, {cap}")
         print(f"hostile files: slowest {worst_s:.2f} s, largest peak {worst_mb:.0f} MB")
 
 
