@@ -51,8 +51,8 @@ def test_every_file_a_core_command_reads_is_prepared(check: ModuleType, tmp_path
     named = {
         word.rstrip("/")
         for command in commands
-        for word in re.split(r"[\s=]+", command.split(" # ")[0])
-        if re.fullmatch(r"[\w.-]+\.(json|yaml|docx)|[\w-]+/", word)
+        for word in re.split(r"[\s=]+", command.split(" # ")[0].split(" > ")[0])
+        if re.fullmatch(r"[\w.-]+\.(jsonl?|yaml|docx)|[\w-]+/", word)
     }
     written = {"provider.yaml"}  # from the README's own provider configuration block
     assert {"home.json", "report.docx", "panel.yaml", "scores.yaml", "location.json", "exports"} <= named
