@@ -18,8 +18,9 @@ import click
 from mipr_rules.errors import MiprRulesError
 
 BUILTIN: dict[str, str] = {
-    "ack": "watch",
+    "ack": "alerts",
     "adapters": "plugins_cmd",
+    "alerts": "alerts",
     "demo": "readiness",
     "eligibility": "eligibility",
     "panel": "panel",
@@ -28,6 +29,7 @@ BUILTIN: dict[str, str] = {
     "readiness": "readiness",
     "review": "review",
     "rules": "rules",
+    "snooze": "alerts",
     "timeline": "timeline",
     "watch": "watch",
 }
