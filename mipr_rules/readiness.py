@@ -16,7 +16,11 @@ from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
+from mipr_rules.outputs.do_first import AlertGroup, group_alerts
+from mipr_rules.outputs.due import Due, due_for
+from mipr_rules.outputs.labels import subject_label
 from mipr_rules.outputs.safe_text import safe
+from mipr_rules.outputs.wording import plural, uk_date
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
@@ -29,9 +33,9 @@ DEFAULT_RULESET = "cqc-readiness"
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def alert_dict(alert: RuleHit) -> dict[str, Any]:
-    """One alert in the JSON contract."""
-    return {
+def alert_dict(alert: RuleHit, due: Due | None = None) -> dict[str, Any]:
+    """One alert in the JSON contract (``due``: its deadline, when the report knows the ruleset)."""
+    data = {
         "rule": alert.rule_id,
         "title": alert.title,
         "severity": alert.severity,
@@ -48,7 +52,11 @@ def alert_dict(alert: RuleHit) -> dict[str, Any]:
         "parameters": alert.parameters,
         "location_id": alert.partition,
         "as_of": alert.as_of.isoformat(),
+        "subject_label": subject_label(alert.subject),
     }
+    if due is not None:
+        data["due"] = due.as_dict()
+    return data
 
 
 @attrs.frozen
@@ -112,8 +120,18 @@ class ReadinessReport:
         """(location, rule id, subject) of every alert: what two runs must agree on."""
         return {(a.partition, a.rule_id, a.subject) for a in self.alerts()}
 
+    def groups(self) -> list[AlertGroup]:
+        """Alerts grouped by location and rule, in do-first order (severity, due date, ruleset order)."""
+        names = {loc.location_id: loc.name for loc in self.locations}
+        return group_alerts(self.alerts(), self.ruleset, names, self.region)
+
+    def severity_counts(self) -> dict[str, int]:
+        """Alerts per severity, most severe first."""
+        return {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)}
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr readiness --format json`` (docs/json.md)."""
+        due = {id(a): due_for(a, self.ruleset, self.region) for a in self.alerts()}
         return {
             "kind": "readiness",
             **completeness_json(self.failures),
@@ -124,20 +142,21 @@ class ReadinessReport:
             "summary": {
                 "locations": len(self.locations),
                 "alerts": len(self.alerts()),
-                "by_severity": {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)},
+                "by_severity": self.severity_counts(),
             },
+            "do_first": [group.as_dict() for group in self.groups()],
             "locations": [
                 {
                     "location_id": loc.location_id,
                     "name": loc.name,
                     "error": loc.error,
-                    "alerts": [alert_dict(a) for a in loc.alerts],
+                    "alerts": [alert_dict(a, due[id(a)]) for a in loc.alerts],
                     "groups": [
                         {
                             "key_question": kq,
                             "quality_statement": qs,
                             "quality_statement_name": statement_name(qs),
-                            "alerts": [alert_dict(a) for a in alerts],
+                            "alerts": [alert_dict(a, due[id(a)]) for a in alerts],
                         }
                         for (kq, qs), alerts in loc.by_quality_statement().items()
                     ],
@@ -148,30 +167,87 @@ class ReadinessReport:
             "skipped": [group.as_dict() for group in self.skipped],
         }
 
+    def view(self) -> dict[str, Any]:
+        """What the HTML template shows (not a contract): counts, the do-first list, rows grouped by rule."""
+        groups = self.groups()
+        counts = self.severity_counts()
+        names = [loc.name or loc.location_id for loc in self.locations]
+        locations = []
+        for loc in self.locations:
+            mine = [g for g in groups if g.location_id == loc.location_id]
+            sections = []
+            for (kq, qs), alerts in loc.by_quality_statement().items():
+                rules = {a.rule_id for a in alerts}
+                sections.append({
+                    "key_question": kq,
+                    "quality_statement": qs,
+                    "quality_statement_name": statement_name(qs),
+                    "rows": [_row(g) for g in mine if g.first.rule_id in rules],
+                })
+            locations.append({
+                "name": loc.name,
+                "location_id": loc.location_id,
+                "error": loc.error,
+                "total_text": plural(len(loc.alerts), "alert"),
+                "sections": sections,
+                "evidence_gaps": loc.evidence_gaps(),
+            })
+        first = do_first(groups)
+        return {
+            "as_of_text": uk_date(self.as_of),
+            "locations_text": names[0] if len(names) == 1 else plural(len(names), "location"),
+            "many_locations": len(names) > 1,
+            "total_text": plural(sum(counts.values()), "alert") + " by severity",
+            "counts": [{"severity": s, "count": n} for s, n in counts.items()],
+            "do_first": [_row(g) for g in first],
+            "more": len(groups) - len(first),
+            "locations": locations,
+        }
+
     def render_text(self, console: Console) -> None:
-        """The readable summary for a registered manager (what was not evaluated or read first)."""
+        """The readable summary for a registered manager: what was not evaluated or read first, then the
+        counts by severity and what to do first, then every alert by key question, grouped by rule."""
         render_failures(console, self.failures, len(self.locations), "location")
         render_skipped(self.skipped, console)
         console.print(
-            f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
+            f"[bold]CQC inspection readiness[/bold] as of {uk_date(self.as_of)} "
             f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
         )
+        counts = self.severity_counts()
+        shown = ", ".join(f"[{_STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
+        console.print(f"{plural(sum(counts.values()), 'alert')}{': ' + shown if shown else ''}")
+        groups = self.groups()
+        first = do_first(groups)
+        if first:
+            console.print("\n[bold]Do first[/bold]")
+            many = len(self.locations) > 1
+            for number, group in enumerate(first, 1):
+                where = f" · {safe(group.location_name)}" if many else ""
+                console.print(f"{number:>3}. [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/] "
+                              f"{safe(group.message())}{where}")
+                console.print(f"              [bold]{safe(group.due.phrase())}[/bold] · "
+                              f"{safe(_subjects(group))}", overflow="fold")
+            if len(groups) > len(first):
+                console.print(f"     … and {plural(len(groups) - len(first), 'more group')} below")
         for loc in self.locations:
             console.print()
             console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
             if loc.error:
                 console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
                 continue
-            counts = ", ".join(
-                f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(a.severity == s for a in loc.alerts))
-            )
-            console.print(f"{len(loc.alerts)} alert(s){': ' + counts if counts else ''}")
+            mine = [g for g in groups if g.location_id == loc.location_id]
+            console.print(plural(len(loc.alerts), "alert"))
             for (kq, qs), alerts in loc.by_quality_statement().items():
                 console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
-                for a in alerts:
-                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {safe(a.message)}")
+                rules = {a.rule_id for a in alerts}
+                for group in (g for g in mine if g.first.rule_id in rules):
+                    console.print(f"  [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/] "
+                                  f"{safe(group.message())}")
+                    console.print(f"           {safe(group.due.phrase())} · {safe(_subjects(group))}",
+                                  overflow="fold")
                     console.print(
-                        f"           [dim]{a.rule_id} · {safe(a.source.title)}[/dim]", overflow="ellipsis", no_wrap=True
+                        f"           [dim]{group.first.rule_id} · {safe(group.first.source.title)}[/dim]",
+                        overflow="ellipsis", no_wrap=True,
                     )
             gaps = loc.evidence_gaps()
             if gaps:
@@ -181,6 +257,38 @@ class ReadinessReport:
         """Most severe alert, if any."""
         found = [a.severity for a in self.alerts()]
         return max(found, key=SEVERITIES.index) if found else None
+
+
+DO_FIRST_LIMIT = 10
+"""Most groups the "do first" list shows (the rest follow by key question)."""
+DO_FIRST_FLOOR = "medium"
+"""Least severity the "do first" list shows."""
+
+
+def do_first(groups: list[AlertGroup]) -> list[AlertGroup]:
+    """The head of the do-first order: at most ``DO_FIRST_LIMIT`` groups at ``DO_FIRST_FLOOR`` or above."""
+    floor = SEVERITIES.index(DO_FIRST_FLOOR)
+    return [g for g in groups if SEVERITIES.index(g.first.severity) >= floor][:DO_FIRST_LIMIT]
+
+
+def _row(group: AlertGroup) -> dict[str, Any]:
+    return {
+        "severity": group.first.severity,
+        "message": group.message(),
+        "location_name": group.location_name,
+        "rule": group.first.rule_id,
+        "source": group.first.source.as_dict(),
+        "due_text": ("Earliest: " if group.count > 1 else "") + group.due.phrase(),
+        "overdue": group.due.overdue,
+        "subjects_text": _subjects(group),
+        "count": group.count,
+    }
+
+
+def _subjects(group: AlertGroup, shown: int = 12) -> str:
+    names = group.subjects()
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return f"{plural(group.count, 'record')}: {listed}" if group.count > 1 else listed
 
 
 def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: int = 3) -> None:

@@ -20,6 +20,17 @@ _ENV = jinja2.Environment(
 )
 
 
+def css_string(value: Any) -> Markup:
+    """``value`` as a CSS string literal (every character but letters, digits and spaces hex-escaped), safe
+    inside ``<style>``: used for the print page headers."""
+    text = plain(value)
+    return Markup('"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x} " for c in text)
+                  + '"')
+
+
+_ENV.filters["css_string"] = css_string
+
+
 @attrs.frozen
 class HtmlOutput:
     name: str = "html"
@@ -32,7 +43,8 @@ class HtmlOutput:
             template = _ENV.get_template(f"{kind}.html.j2")
         except jinja2.TemplateNotFound:
             template = _ENV.get_template("generic.html.j2")
-        return template.render(report=data)
+        view = report.view() if hasattr(report, "view") else {}
+        return template.render(report=data, view=view)
 
 
 @hookimpl
