@@ -19,6 +19,7 @@ from mipr_rules.commands.options import (
     format_option,
     max_skipped_option,
     reached,
+    rules_path_option,
     today,
 )
 from mipr_rules.config import load_config
@@ -57,6 +58,7 @@ def readiness_report(
 
 
 @click.command()
+@rules_path_option
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @as_of_option

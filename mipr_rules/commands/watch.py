@@ -44,6 +44,7 @@ from mipr_rules.commands.options import (
     guard,
     max_skipped_option,
     reached,
+    rules_path_option,
     today,
 )
 from mipr_rules.completeness import Failure, completeness_json
@@ -363,6 +364,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 
 
 @click.command()
+@rules_path_option
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @click.option(
