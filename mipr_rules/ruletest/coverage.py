@@ -148,7 +148,8 @@ class CoverageCollector:
                     text, held, failed = found.get((probe[0], probe[1]), [probe[2], 0, 0])
                     conditions.append(ConditionCoverage(probe[0], probe[1], text, held, failed))
             out.append(RulesetCoverage(ruleset.id, ruleset.version, ruleset.path, own,
-                                       self._cases[key], {r: c for r, c in self._fired[key].items() if r in own}, tuple(conditions)))
+                                       self._cases[key],
+                                       {r: c for r, c in self._fired[key].items() if r in own}, tuple(conditions)))
         return out
 
 
