@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sized
 from typing import Any
 
 import attrs
@@ -19,6 +19,7 @@ from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCatego
 from mipr_rules.outputs.do_first import AlertGroup, group_alerts
 from mipr_rules.outputs.due import Due, due_for
 from mipr_rules.outputs.labels import subject_label
+from mipr_rules.outputs.progress import Tracker
 from mipr_rules.outputs.safe_text import safe
 from mipr_rules.outputs.wording import plural, uk_date
 from mipr_rules.results import RuleHit
@@ -317,12 +318,14 @@ def run_readiness(
     evaluator: Evaluator | None = None,
     skipped: Iterable[SkippedRecords] = (),
     allow_incomplete: bool = False,
+    tracker: Tracker | None = None,
 ) -> ReadinessReport:
     """Evaluate readiness of ``locations`` as of ``as_of``.
 
     A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
+    ``tracker`` (``mipr_rules.outputs.progress``) counts the locations evaluated.
     """
     own = evaluator is None
     evaluator = evaluator or Evaluator()
@@ -338,7 +341,11 @@ def run_readiness(
                 yield location.location_id, location
 
         results = []
+        if tracker is not None and isinstance(locations, Sized):
+            tracker.total(len(locations))
         for evaluation in evaluator.run(compiled, subjects(), as_of, region):
+            if tracker is not None:
+                tracker.advance()
             error = evaluation.error
             results.append(
                 LocationReadiness(

@@ -25,6 +25,7 @@ from mipr_rules.commands.options import (
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
+from mipr_rules.outputs.progress import Tracker, progress
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
@@ -37,6 +38,7 @@ def readiness_report(
     config_path: Path | None,
     lenient: bool = False,
     max_skipped: float = DEFAULT_MAX_SKIPPED,
+    tracker: Tracker | None = None,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
     config = load_config(config_path)
@@ -54,6 +56,7 @@ def readiness_report(
             evaluator=evaluator,
             skipped=context.summary(),
             allow_incomplete=True,
+            tracker=tracker,
         )
 
 
@@ -97,9 +100,10 @@ def readiness(
         report = explained.report
         emit(explained, fmt)
     else:
-        report = readiness_report(
-            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
-        )
+        with progress("Evaluating locations", fmt=fmt) as tracker:
+            report = readiness_report(
+                adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, tracker
+            )
         emit(report, fmt)
     exit_incomplete(report.failures)
     sys.exit(1 if reached([a.severity for a in report.alerts()], fail_on) else 0)

@@ -212,9 +212,12 @@ def test(
         select = compile_keyword(keyword) if keyword is not None else None
     except KeywordError as exc:
         raise click.BadParameter(str(exc), param_hint="-k") from None
-    with Runner() as runner:
+    from mipr_rules.outputs.progress import progress
+
+    with Runner() as runner, progress("Rule test cases", fmt="text" if output else fmt) as tracker:
         report = run_tests(
-            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold
+            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold,
+            tracker=tracker,
         )
     text = report.render(fmt, verbose)
     if output is not None:

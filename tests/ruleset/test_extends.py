@@ -4,12 +4,12 @@ rules_path in the configuration, without packaging."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli_env  # type: ignore[import-not-found]
 
 from mipr_rules.errors import RulesetError
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -50,7 +50,8 @@ def test_rules_test_passes_on_the_folder_at_full_coverage(mipr: Run, house: Path
 
 
 def test_rules_show_says_what_comes_from_where(mipr: Run, house: Path) -> None:
-    done = mipr("rules", "show", "our-house-rules", env=cli_env(MIPR_RULES_PATH=str(house)))
+    env = {**os.environ, "NO_COLOR": "1", "MIPR_RULES_WORKERS": "1", "MIPR_RULES_PATH": str(house)}
+    done = mipr("rules", "show", "our-house-rules", env=env)
     assert done.returncode == 0, done.stderr
     assert "extends: cqc-readiness 1.0.0" in done.stdout
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
