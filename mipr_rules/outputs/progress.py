@@ -81,4 +81,4 @@ def progress(description: str, total: int | None = None, fmt: str = "text") -> I
         transient=True,
     )
     with bar:
-        yield _Bar(bar, bar.add_task(description, total=total))  # type: ignore[arg-type]
+        yield _Bar(bar, bar.add_task(description, total=total))
