@@ -106,3 +106,12 @@ def test_an_extension_can_be_extended_in_turn(house: Path) -> None:
     assert ward.extends == "our-house-rules 1.0.0"
     assert "supervision_overdue" in ward.disabled
     assert ward.origins["rule:medication_competency_due_soon"] == "our-house-rules 1.0.0"
+
+
+def test_lint_checks_house_rules_as_merged_with_what_they_extend(mipr: Run, house: Path) -> None:
+    assert mipr("rules", "lint", str(house)).returncode == 0
+    file = house / "our-house-rules.yaml"
+    file.write_text(file.read_text(encoding="utf-8").replace("days_since_medication_competency: {gt",
+                                                             "days_since_medication_competence: {gt"))
+    done = mipr("rules", "lint", str(house))
+    assert done.returncode == 2 and "days_since_medication_competence" in done.stdout + done.stderr
