@@ -136,14 +136,14 @@ _EXTRA_RULESET_PATHS: list[Path] = []
 def add_ruleset_paths(paths: Iterable[str | Path]) -> None:
     """Add ruleset folders or files for this process (``--rules-path``, ``rules_path`` in the configuration)."""
     for path in paths:
-        if Path(path) not in _EXTRA_RULESET_PATHS:
+        if Path(path).resolve() not in {p.resolve() for p in _EXTRA_RULESET_PATHS}:
             _EXTRA_RULESET_PATHS.append(Path(path))
 
 
 def extra_ruleset_paths() -> list[Path]:
     """The ruleset paths given by ``MIPR_RULES_PATH``, then by ``add_ruleset_paths``."""
     from_env = [Path(p) for p in os.environ.get(RULES_PATH_ENV, "").split(os.pathsep) if p.strip()]
-    return list(dict.fromkeys([*from_env, *_EXTRA_RULESET_PATHS]))
+    return list({p.resolve(): p for p in reversed([*from_env, *_EXTRA_RULESET_PATHS])}.values())[::-1]
 
 
 def ruleset_paths(pm: pluggy.PluginManager | None = None) -> list[Path]:
@@ -151,7 +151,8 @@ def ruleset_paths(pm: pluggy.PluginManager | None = None) -> list[Path]:
     (``MIPR_RULES_PATH``, ``--rules-path``, ``rules_path`` in the provider configuration)."""
     results = (pm or plugin_manager()).hook.mipr_ruleset_paths()
     installed = [Path(p) for paths in reversed(results) for p in paths]
-    return installed + [p for p in extra_ruleset_paths() if p not in installed]
+    seen = {p.resolve() for p in installed}
+    return installed + [p for p in extra_ruleset_paths() if p.resolve() not in seen]
 
 
 def adapter(name: str, pm: pluggy.PluginManager | None = None) -> Adapter:
