@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
@@ -224,10 +225,9 @@ class ReadinessReport:
             many = len(self.locations) > 1
             for number, group in enumerate(first, 1):
                 where = f" · {safe(group.location_name)}" if many else ""
-                console.print(f"{number:>3}. [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/] "
-                              f"{safe(group.message())}{where}")
-                console.print(f"              [bold]{safe(group.due.phrase())}[/bold] · "
-                              f"{safe(_subjects(group))}", overflow="fold")
+                _hanging(console, f"{number:>3}. [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 14,
+                         f"{safe(group.message())}{where}\n[bold]{safe(group.due.phrase())}[/bold] · "
+                         f"{safe(_subjects(group))}")
             if len(groups) > len(first):
                 console.print(f"     … and {plural(len(groups) - len(first), 'more group')} below")
         for loc in self.locations:
@@ -242,10 +242,8 @@ class ReadinessReport:
                 console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
                 rules = {a.rule_id for a in alerts}
                 for group in (g for g in mine if g.first.rule_id in rules):
-                    console.print(f"  [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/] "
-                                  f"{safe(group.message())}")
-                    console.print(f"           {safe(group.due.phrase())} · {safe(_subjects(group))}",
-                                  overflow="fold")
+                    _hanging(console, f"  [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 11,
+                             f"{safe(group.message())}\n{safe(group.due.phrase())} · {safe(_subjects(group))}")
                     console.print(
                         f"           [dim]{group.first.rule_id} · {safe(group.first.source.title)}[/dim]",
                         overflow="ellipsis", no_wrap=True,
@@ -270,6 +268,15 @@ def do_first(groups: list[AlertGroup]) -> list[AlertGroup]:
     """The head of the do-first order: at most ``DO_FIRST_LIMIT`` groups at ``DO_FIRST_FLOOR`` or above."""
     floor = SEVERITIES.index(DO_FIRST_FLOOR)
     return [g for g in groups if SEVERITIES.index(g.first.severity) >= floor][:DO_FIRST_LIMIT]
+
+
+def _hanging(console: Console, prefix: str, width: int, text: str) -> None:
+    """``prefix`` then ``text`` wrapped with a hanging indent of ``width`` columns."""
+    grid = Table.grid()
+    grid.add_column(width=width, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(prefix, text)
+    console.print(grid)
 
 
 def _row(group: AlertGroup) -> dict[str, Any]:
