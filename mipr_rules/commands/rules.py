@@ -272,6 +272,7 @@ def explain(
     from mipr_rules.explain import RuleDescription
     from mipr_rules.ruletest.examples import example_for
 
+    plugins.add_ruleset_paths(load_config(config_path).rules_path)
     ruleset = _find_rule(rule_id, ruleset_id, version)
     rule = ruleset.rule(rule_id)
     params = ruleset.defaults() | load_config(config_path).overrides_for(ruleset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pluggy
@@ -15,11 +16,13 @@ from mipr_rules.ruleset.extends import Extension, apply_extension, is_extension,
 from mipr_rules.ruleset.loader import load_ruleset, read_yaml, ruleset_from_data
 from mipr_rules.ruleset.schema import Ruleset
 
+_EXTENDS = re.compile(r"^extends\s*:", re.M)
+
 
 def _extension(file: Path) -> Extension | None:
     """The file read as an extending ruleset, or None when it is an ordinary one."""
     text = read_text(file, RulesetError)
-    if "extends" not in text:
+    if not _EXTENDS.search(text):  # most files: not parsed twice
         return None
     data, _ = read_yaml(text, str(file))
     return read_extension(data, str(file)) if is_extension(data) else None
