@@ -59,8 +59,8 @@ def test_printed_pdf_is_a4_headed_and_splits_no_row(chromium: Any, sample_html: 
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
     pages = [_squash(page.extract_text()) for page in reader.pages]
-    for number, page in enumerate(pages, 1):
-        assert page.startswith(_squash("Sunrise House · as of 2 November 2026")), f"page {number} has no header"
+    for number, text in enumerate(pages, 1):
+        assert text.startswith(_squash("Sunrise House · as of 2 November 2026")), f"page {number} has no header"
     parser = _Rows()
     parser.feed(sample_html.read_text(encoding="utf-8"))
     assert len(parser.rows) > 10

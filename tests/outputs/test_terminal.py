@@ -37,8 +37,9 @@ def run_on_pty(args: list[str], stream: str, env: dict[str, str], columns: int =
     returns the exit code, what the terminal received and the other stream."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: slave}
-    child = subprocess.Popen([mipr_executable(), *args], stdin=subprocess.DEVNULL, env=env, **pipes)
+    on_pty = stream == "stdout"
+    child = subprocess.Popen([mipr_executable(), *args], stdin=subprocess.DEVNULL, env=env,
+                             stdout=slave if on_pty else subprocess.PIPE, stderr=subprocess.PIPE if on_pty else slave)
     os.close(slave)
     received = bytearray()
     while True:
