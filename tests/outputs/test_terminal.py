@@ -95,3 +95,15 @@ def test_no_progress_bar_with_json_output_or_without_a_terminal() -> None:
     done = subprocess.run([mipr_executable(), "rules", "test", str(HOUSE_TESTS)], capture_output=True, text=True,
                           env=_env(), timeout=300, check=False)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_a_watch_sweep_shows_its_progress_on_a_terminal(tmp_path: Path) -> None:
+    from mipr_rules.samples import sample_path
+
+    args = ["watch", "--once", "--source", str(sample_path()), "--store", str(tmp_path / "alerts.db"),
+            "--as-of", "2026-11-02"]
+    code, bar, out = run_on_pty(args, "stderr", _env(XDG_CONFIG_HOME=str(tmp_path)))
+    assert code == 0, bar
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", bar)
+    assert "Watch sweep: locations" in shown and "1/?" in shown  # one location evaluated, total not known
+    assert "Watch sweep" not in out
