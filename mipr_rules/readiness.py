@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sized
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sized
+from typing import Any, TypeVar
 
 import attrs
 from rich.console import Console
@@ -12,8 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from mipr_rules.adapters.base import SkippedRecords
+from mipr_rules.adapters.informs import NotEvaluated, restrict
+from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
 from mipr_rules.dates import check_record_dates
+from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
@@ -99,6 +102,10 @@ class ReadinessReport:
     region: str = DEFAULT_REGION
     skipped: tuple[SkippedRecords, ...] = ()
     """Records the adapter skipped in lenient mode, per record type."""
+    read_summary: ReadSummary | None = None
+    """What the adapter read, used, skipped and ignored (``None`` when locations were given directly)."""
+    not_evaluated: tuple[NotEvaluated, ...] = ()
+    """Rule groups left out because the source does not inform their facts (e.g. audits from CQC data)."""
 
     @property
     def failures(self) -> tuple[Failure, ...]:
@@ -133,7 +140,6 @@ class ReadinessReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr readiness --format json`` (docs/json.md)."""
-        due = {id(a): due_for(a, self.ruleset, self.region) for a in self.alerts()}
         return {
             "kind": "readiness",
             **completeness_json(self.failures),
@@ -146,28 +152,25 @@ class ReadinessReport:
                 "alerts": len(self.alerts()),
                 "by_severity": self.severity_counts(),
             },
-            "do_first": [group.as_dict() for group in self.groups()],
-            "locations": [
-                {
-                    "location_id": loc.location_id,
-                    "name": loc.name,
-                    "error": loc.error,
-                    "alerts": [alert_dict(a, due[id(a)]) for a in loc.alerts],
-                    "groups": [
-                        {
-                            "key_question": kq,
-                            "quality_statement": qs,
-                            "quality_statement_name": statement_name(qs),
-                            "alerts": [alert_dict(a, due[id(a)]) for a in alerts],
-                        }
-                        for (kq, qs), alerts in loc.by_quality_statement().items()
-                    ],
-                    "evidence_gaps": loc.evidence_gaps(),
-                }
-                for loc in self.locations
-            ],
+            "do_first": [group.as_dict() for group in do_first(self.groups())],
+            "locations": [location_dict(loc, self.ruleset, self.region) for loc in self.locations],
             "skipped": [group.as_dict() for group in self.skipped],
+            "read_summary": self.read_summary.as_dict() if self.read_summary is not None else None,
+            "not_evaluated": [group.as_dict() for group in self.not_evaluated],
         }
+
+    def render_text(self, console: Console) -> None:
+        """The readable summary for a registered manager (what was not evaluated or read first)."""
+        render_failures(console, self.failures, len(self.locations), "location")
+        render_skipped(self.skipped, console)
+        render_not_evaluated(self.not_evaluated, console)
+        if self.read_summary is not None:
+            self.read_summary.render_text(console)
+        groups = self.groups()
+        render_head(console, self.as_of, self.ruleset, self.severity_counts(), do_first(groups), len(groups),
+                    len(self.locations) > 1)
+        for loc in self.locations:
+            render_location(console, loc, self.ruleset, self.region)
 
     def view(self) -> dict[str, Any]:
         """What the HTML template shows (not a contract): counts, the do-first list, rows grouped by rule."""
@@ -206,56 +209,87 @@ class ReadinessReport:
             "locations": locations,
         }
 
-    def render_text(self, console: Console) -> None:
-        """The readable summary for a registered manager: what was not evaluated or read first, then the
-        counts by severity and what to do first, then every alert by key question, grouped by rule."""
-        render_failures(console, self.failures, len(self.locations), "location")
-        render_skipped(self.skipped, console)
-        console.print(
-            f"[bold]CQC inspection readiness[/bold] as of {uk_date(self.as_of)} "
-            f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
-        )
-        counts = self.severity_counts()
-        shown = ", ".join(f"[{_STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
-        console.print(f"{plural(sum(counts.values()), 'alert')}{': ' + shown if shown else ''}")
-        groups = self.groups()
-        first = do_first(groups)
-        if first:
-            console.print("\n[bold]Do first[/bold]")
-            many = len(self.locations) > 1
-            for number, group in enumerate(first, 1):
-                where = f" · {safe(group.location_name)}" if many else ""
-                _hanging(console, f"{number:>3}. [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 14,
-                         f"{safe(group.message())}{where}\n[bold]{safe(group.due.phrase())}[/bold] · "
-                         f"{safe(_subjects(group))}")
-            if len(groups) > len(first):
-                console.print(f"     … and {plural(len(groups) - len(first), 'more group')} below")
-        for loc in self.locations:
-            console.print()
-            console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
-            if loc.error:
-                console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
-                continue
-            mine = [g for g in groups if g.location_id == loc.location_id]
-            console.print(plural(len(loc.alerts), "alert"))
-            for (kq, qs), alerts in loc.by_quality_statement().items():
-                console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
-                rules = {a.rule_id for a in alerts}
-                for group in (g for g in mine if g.first.rule_id in rules):
-                    _hanging(console, f"  [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 11,
-                             f"{safe(group.message())}\n{safe(group.due.phrase())} · {safe(_subjects(group))}")
-                    console.print(
-                        f"           [dim]{group.first.rule_id} · {safe(group.first.source.title)}[/dim]",
-                        overflow="ellipsis", no_wrap=True,
-                    )
-            gaps = loc.evidence_gaps()
-            if gaps:
-                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {safe(', '.join(gaps))}")
-
     def worst_severity(self) -> str | None:
         """Most severe alert, if any."""
         found = [a.severity for a in self.alerts()]
         return max(found, key=SEVERITIES.index) if found else None
+
+
+def location_dict(
+    loc: LocationReadiness, ruleset: Ruleset | None = None, region: str = DEFAULT_REGION
+) -> dict[str, Any]:
+    """One location in the JSON contract (an item of ``locations``); with the ruleset, alerts say ``due``."""
+    due = {id(a): due_for(a, ruleset, region) if ruleset is not None else None for a in loc.alerts}
+    return {
+        "location_id": loc.location_id,
+        "name": loc.name,
+        "error": loc.error,
+        "alerts": [alert_dict(a, due[id(a)]) for a in loc.alerts],
+        "groups": [
+            {
+                "key_question": kq,
+                "quality_statement": qs,
+                "quality_statement_name": statement_name(qs),
+                "alerts": [alert_dict(a, due[id(a)]) for a in alerts],
+            }
+            for (kq, qs), alerts in loc.by_quality_statement().items()
+        ],
+        "evidence_gaps": loc.evidence_gaps(),
+    }
+
+
+def render_location(
+    console: Console, loc: LocationReadiness, ruleset: Ruleset | None = None, region: str = DEFAULT_REGION
+) -> None:
+    """One location of the text report: its alerts by key question, repeated alerts of a rule grouped."""
+    console.print()
+    console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
+    if loc.error:
+        console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
+        return
+    mine = group_alerts(loc.alerts, ruleset, {loc.location_id: loc.name}, region)
+    console.print(plural(len(loc.alerts), "alert"))
+    for (kq, qs), alerts in loc.by_quality_statement().items():
+        console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
+        rules = {a.rule_id for a in alerts}
+        for group in (g for g in mine if g.first.rule_id in rules):
+            _hanging(console, f"  [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 11,
+                     f"{safe(group.message())}\n{safe(group.due.phrase())} · {safe(_subjects(group))}")
+            console.print(
+                f"           [dim]{group.first.rule_id} · {safe(group.first.source.title)}[/dim]",
+                overflow="ellipsis", no_wrap=True,
+            )
+    gaps = loc.evidence_gaps()
+    if gaps:
+        console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {safe(', '.join(gaps))}")
+
+
+def render_head(
+    console: Console,
+    as_of: dt.date,
+    ruleset: Ruleset,
+    counts: Mapping[str, int],
+    first: list[AlertGroup],
+    total_groups: int,
+    many_locations: bool,
+) -> None:
+    """The top of the text report: title, counts by severity and the do-first list."""
+    console.print(
+        f"[bold]CQC inspection readiness[/bold] as of {uk_date(as_of)} "
+        f"(ruleset {safe(ruleset.id)} {safe(ruleset.version)}, {safe(ruleset.framework)})"
+    )
+    shown = ", ".join(f"[{_STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
+    console.print(f"{plural(sum(counts.values()), 'alert')}{': ' + shown if shown else ''}")
+    if not first:
+        return
+    console.print("\n[bold]Do first[/bold]")
+    for number, group in enumerate(first, 1):
+        where = f" · {safe(group.location_name)}" if many_locations else ""
+        _hanging(console, f"{number:>3}. [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 14,
+                 f"{safe(group.message())}{where}\n[bold]{safe(group.due.phrase())}[/bold] · "
+                 f"{safe(_subjects(group))}")
+    if total_groups > len(first):
+        console.print(f"     … and {plural(total_groups - len(first), 'more group')} below")
 
 
 DO_FIRST_LIMIT = 10
@@ -315,6 +349,51 @@ def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: i
     console.print()
 
 
+def evaluate_locations(
+    evaluator: Evaluator, compiled: CompiledRuleset, locations: Iterable[Location], as_of: dt.date, region: str
+) -> Iterator[LocationReadiness]:
+    """The readiness of each location, in input order, as it is evaluated (locations are read as needed)."""
+    names: dict[str, str] = {}
+
+    def subjects() -> Iterable[tuple[str, Location]]:
+        for location in locations:
+            check_record_dates(location, as_of, f"location {location.location_id}")
+            names[location.location_id] = location.name
+            yield location.location_id, location
+
+    for evaluation in evaluator.run(compiled, subjects(), as_of, region):
+        error = evaluation.error
+        yield LocationReadiness(
+            evaluation.key,
+            names.pop(evaluation.key, ""),
+            evaluation.hits,
+            None if error is None else str(error) or type(error).__name__,
+        )
+
+
+T = TypeVar("T")
+
+
+def counted(items: Iterable[T], tracker: Tracker | None) -> Iterator[T]:
+    """``items``, advancing ``tracker`` (if any) by one after each."""
+    for item in items:
+        yield item
+        if tracker is not None:
+            tracker.advance()
+
+
+def render_not_evaluated(groups: Iterable[NotEvaluated], console: Console) -> None:
+    """The rule groups not evaluated and why: printed before any result."""
+    groups = tuple(groups)
+    if not groups:
+        return
+    rules = sum(len(g.rules) for g in groups)
+    console.print(f"[bold yellow]{rules} rule(s) not evaluated: the source does not inform their facts[/bold yellow]")
+    for group in groups:
+        console.print(f"  {escape(group.group)} ({len(group.rules)}): {escape(group.why)}")
+    console.print()
+
+
 def run_readiness(
     locations: Iterable[Location],
     *,
@@ -325,6 +404,8 @@ def run_readiness(
     evaluator: Evaluator | None = None,
     skipped: Iterable[SkippedRecords] = (),
     allow_incomplete: bool = False,
+    read_summary: ReadSummary | None = None,
+    informs: Iterable[str] | None = None,
     tracker: Tracker | None = None,
 ) -> ReadinessReport:
     """Evaluate readiness of ``locations`` as of ``as_of``.
@@ -332,37 +413,32 @@ def run_readiness(
     A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
-    ``tracker`` (``mipr_rules.outputs.progress``) counts the locations evaluated.
+    ``informs`` (the record types the source supplies, from the adapter's ``informs``) leaves out the rules
+    whose facts come from other records; the report lists them in ``not_evaluated``. ``tracker``
+    (``mipr_rules.outputs.progress``) counts the locations evaluated.
     """
     own = evaluator is None
     evaluator = evaluator or Evaluator()
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
+        not_evaluated: tuple[NotEvaluated, ...] = ()
+        if informs is not None:
+            adapter = read_summary.adapter if read_summary is not None else "source's"
+            ruleset, not_evaluated = restrict(ruleset, informs, adapter)
         compiled = evaluator.compile(ruleset, overrides, Location)
-        names: dict[str, str] = {}
-
-        def subjects() -> Iterable[tuple[str, Location]]:
-            for location in locations:
-                check_record_dates(location, as_of, f"location {location.location_id}")
-                names[location.location_id] = location.name
-                yield location.location_id, location
-
-        results = []
         if tracker is not None and isinstance(locations, Sized):
             tracker.total(len(locations))
-        for evaluation in evaluator.run(compiled, subjects(), as_of, region):
-            if tracker is not None:
-                tracker.advance()
-            error = evaluation.error
-            results.append(
-                LocationReadiness(
-                    evaluation.key,
-                    names.get(evaluation.key, ""),
-                    evaluation.hits,
-                    None if error is None else str(error) or type(error).__name__,
-                )
-            )
-        report = ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
+        results = list(counted(evaluate_locations(evaluator, compiled, locations, as_of, region), tracker))
+        report = ReadinessReport(
+            as_of,
+            ruleset,
+            dict(compiled.parameters),
+            tuple(results),
+            region,
+            tuple(skipped) or (read_summary.skipped if read_summary is not None else ()),
+            read_summary,
+            not_evaluated,
+        )
         require_complete(report.failures, len(results), allow_incomplete)
         return report
     finally:
