@@ -131,8 +131,11 @@ class ReadinessReport:
 
     def groups(self) -> list[AlertGroup]:
         """Alerts grouped by location and rule, in do-first order (severity, due date, ruleset order)."""
-        names = {loc.location_id: loc.name for loc in self.locations}
-        return group_alerts(self.alerts(), self.ruleset, names, self.region)
+        groups = [g for loc in self.locations for g in self._location_groups(loc)]
+        return sorted(groups, key=AlertGroup.sort_key)
+
+    def _location_groups(self, loc: LocationReadiness) -> list[AlertGroup]:
+        return group_alerts(loc.alerts, self.ruleset, {loc.location_id: loc.name}, self.region)
 
     def severity_counts(self) -> dict[str, int]:
         """Alerts per severity, most severe first."""
@@ -179,7 +182,7 @@ class ReadinessReport:
         names = [loc.name or loc.location_id for loc in self.locations]
         locations = []
         for loc in self.locations:
-            mine = [g for g in groups if g.location_id == loc.location_id]
+            mine = self._location_groups(loc)
             sections = []
             for (kq, qs), alerts in loc.by_quality_statement().items():
                 rules = {a.rule_id for a in alerts}
