@@ -36,13 +36,37 @@ class FactContext:
 
 
 @attrs.frozen
+class FieldDoc:
+    """What one field of a fact means: its unit (``days``, ``hours``, ``working_days``...) and meaning."""
+
+    unit: str | None
+    """Unit of a number (``None`` for flags and text)."""
+    meaning: str
+    """One sentence: what the value measures and when it is left out."""
+
+
+@attrs.frozen
 class FactType:
     """A declared fact type: its name, what it describes and its fields with their JSON types."""
 
     name: str
+    """The fact type a rule names in ``fact:``."""
     description: str
+    """What one fact of this type describes."""
     fields: Mapping[str, str]
     """Field name → ``integer``, ``number``, ``boolean``, ``string`` or ``date`` (ISO string)."""
+    docs: Mapping[str, FieldDoc] = attrs.field(factory=dict)
+    """Field name → unit and meaning, where the calculator documents it (``mipr rules facts`` shows them)."""
+
+
+def documented(name: str, description: str, fields: Mapping[str, tuple[str, str | None, str]]) -> FactType:
+    """A ``FactType`` whose fields are given as ``name → (type, unit, meaning)``."""
+    return FactType(
+        name,
+        description,
+        {field: spec[0] for field, spec in fields.items()},
+        {field: FieldDoc(spec[1], spec[2]) for field, spec in fields.items()},
+    )
 
 
 @runtime_checkable
