@@ -157,6 +157,7 @@ FACT_TYPES = (
             "granted": (B, None, "The authorisation was granted"),
             "days_since_applied": (INT, D, "Days since the application"),
             "days_until_expiry": (INT, D, "Days until the authorisation ends (negative once ended)"),
+            "days_since_expiry": (INT, D, "Days since the authorisation ended; left out until it has"),
             "conditions": (INT, N, "Conditions attached to it"),
             "conditions_met": (B, None, "Every condition is being complied with"),
             "renewal_applied": (B, None, "A further authorisation has been requested"),
@@ -714,6 +715,9 @@ class LocationFacts:
                     granted=granted,
                     days_since_applied=_days(dols.applied, as_of),
                     days_until_expiry=(dols.expires - as_of).days if granted and dols.expires else None,
+                    days_since_expiry=(as_of - dols.expires).days
+                    if granted and dols.expires and dols.expires < as_of
+                    else None,
                     conditions=dols.conditions,
                     conditions_met=dols.conditions_met,
                     renewal_applied=dols.renewal_applied is not None and dols.renewal_applied <= as_of,

@@ -71,7 +71,7 @@ def test_hits_explain_themselves(
     compiled = evaluator.compile(cqc_ruleset, {"care_plan_review_days": 40}, subject_type=Location)
     (result,) = evaluator.run(compiled, [("sunrise", sample)], as_of)
     (hit,) = [h for h in result.hits if h.rule_id == "care_plan_review_overdue"]
-    assert (hit.ruleset_id, hit.ruleset_version) == ("cqc-readiness", "1.0.0")
+    assert (hit.ruleset_id, hit.ruleset_version) == ("cqc-readiness", "1.1.0")
     assert hit.subject == "person:R07/care_plan:CP-R07"
     assert hit.facts["days_since_review"] == 45 and "id" not in hit.facts and "sid" not in hit.facts
     assert hit.parameters == {"care_plan_review_days": 40}

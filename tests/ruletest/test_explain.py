@@ -25,7 +25,7 @@ def test_rules_explain_says_what_a_rule_checks_with_parameters_source_and_exampl
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("care_plan_review_overdue — Care plan review overdue\n"
-                          "ruleset cqc-readiness 1.0.0 (SAF_2024_12); severity high\n")
+                          "ruleset cqc-readiness 1.1.0 (SAF_2024_12); severity high\n")
     assert "Fires on each care_plan fact (A person's care plan) when all of these hold:\n" \
            "  - active is true\n  - days since review is more than 28 days (care_plan_review_days)\n" in out
     assert "  care_plan_review_days = 28 days (policy) — Longest gap between formal care plan reviews" in out
