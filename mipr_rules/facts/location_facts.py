@@ -131,7 +131,7 @@ FACT_TYPES = (
         "A gap or error on a medicines administration record",
         {
             "person": (S, None, "Pseudonymous id of the person"),
-            "kind": (S, None, "gap or error"),
+            "kind": (S, None, "Kind: gap or error"),
             "resolved": (B, None, "It was investigated and closed"),
             "days_since_recorded": (INT, D, "Days since the administration round it concerns"),
         },
@@ -266,7 +266,7 @@ FACT_TYPES = (
         {
             "kind": (S, None, "Audit kind"),
             "days_since_last": (INT, D, "Days since the latest audit of the kind; left out if never done"),
-            "last_done": (S, None, "'<n> days ago' or 'never', for messages"),
+            "last_done": (S, None, "Text for messages: '<n> days ago' or 'never'"),
             "actions_open": (INT, N, "Actions from the latest audit still open"),
         },
     ),
@@ -276,7 +276,7 @@ FACT_TYPES = (
         {
             "kind": (S, None, "Check kind"),
             "days_since_last": (INT, D, "Days since the latest check of the kind; left out if never done"),
-            "last_done": (S, None, "'<n> days ago' or 'never', for messages"),
+            "last_done": (S, None, "Text for messages: '<n> days ago' or 'never'"),
             "issues_open": (INT, N, "Problems the latest check found that are still open"),
         },
     ),
