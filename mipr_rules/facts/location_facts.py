@@ -25,7 +25,7 @@ D, H, WD, M, PC, N = "days", "hours", "working_days", "months", "percent", "coun
 FACT_TYPES = (
     documented(
         "location",
-        "The location as a whole (one fact per location, subject ``location``)",
+        "The location as a whole",
         {
             "registered_manager_required": (B, None, "A condition of registration requires a registered manager"),
             "has_registered_manager": (B, None, "A registered manager is recorded"),
@@ -56,7 +56,7 @@ FACT_TYPES = (
     ),
     documented(
         "person",
-        "A person using the service on the as-of date (subject ``person:<id>``)",
+        "A person using the service on the as-of date",
         {
             "person": (S, None, "Pseudonymous id of the person"),
             "in_care_home": (B, None, "The person lives in a care home (the location is one)"),
@@ -92,7 +92,7 @@ FACT_TYPES = (
     ),
     documented(
         "care_plan",
-        "A person's care plan (subject ``person:<id>/care_plan:<id>``)",
+        "A person's care plan",
         {
             "person": (S, None, "Pseudonymous id of the person"),
             "active": (B, None, "The plan is in use"),
@@ -116,7 +116,7 @@ FACT_TYPES = (
     ),
     documented(
         "medicine",
-        "A person's current prescription line (subject ``person:<id>/medicine:<id>``)",
+        "A person's current prescription line",
         {
             "person": (S, None, "Pseudonymous id of the person"),
             "prn": (B, None, "Prescribed when required (PRN)"),
@@ -178,7 +178,7 @@ FACT_TYPES = (
     ),
     documented(
         "staff",
-        "A member of staff in post (subject ``staff:<id>``)",
+        "A member of staff in post",
         {
             "role": (S, None, "Role, e.g. care_worker, nurse, registered_manager"),
             "employed_days": (INT, D, "Days since employment started"),
@@ -206,7 +206,7 @@ FACT_TYPES = (
     ),
     documented(
         "staffing",
-        "Staffing against the dependency tool: the latest review (one fact, subject ``staffing``)",
+        "Staffing against the dependency tool: the latest review",
         {
             "reviewed": (B, None, "A staffing review against a dependency tool is recorded"),
             "days_since_review": (INT, D, "Days since the latest review"),
