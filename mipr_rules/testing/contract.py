@@ -36,10 +36,10 @@ __all__ = [
     "SAMPLE_HOME",
     "AdapterContract",
     "model_differences",
-    "without_fields",
     "sample_as_of",
     "sample_location",
     "sample_path",
+    "without_fields",
 ]
 
 CONTRACT_KEY = TEST_KEY
