@@ -54,6 +54,13 @@ def test_results_keep_input_order_and_belong_to_their_subject(
             ("risk_assessment_review_overdue", "person:R12/risk_assessment:RA-R12-falls"),
             ("care_plan_review_overdue", "person:R07/care_plan:CP-R07"),
             ("training_expired", "staff:S04/training:moving_and_handling"),
+            ("mar_exception_open", "person:R05/mar:MAR-R05-1"),
+            ("prn_protocol_missing", "person:R09/medicine:MED-R09-2"),
+            ("covert_medication_without_best_interests", "person:R14/medicine:MED-R14-1"),
+            ("dols_expired", "person:R16/dols:DOLS-R16"),
+            ("weight_loss_not_acted_on", "person:R19"),
+            ("references_missing", "staff:S22"),
+            ("learning_disability_autism_training_missing", "staff:S25"),
         }  # the people and staff behind those gaps do not exist in the smallest homes
 
 
