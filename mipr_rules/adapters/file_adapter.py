@@ -318,7 +318,7 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
     risks = _children(folder, layout.RISK_ASSESSMENTS, RiskAssessment, context, person_ids)
     training = _children(folder, layout.TRAINING, TrainingRecord, context, staff_ids)
     supervisions = _children(folder, layout.SUPERVISIONS, Supervision, context, staff_ids)
-    children = {
+    children: dict[str, dict[str, list[Any]]] = {
         field: _children(folder, spec, _ITEM[field], context, person_ids) for field, spec in layout.PERSON_CHILDREN
     }
     people = [
@@ -326,7 +326,7 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
             p,
             care_plans=tuple(plans[p.person_id]),
             risk_assessments=tuple(risks[p.person_id]),
-            **{field: tuple(grouped[p.person_id]) for field, grouped in children.items()},
+            **_of_person(children, p.person_id),
         )
         for p in people
     ]
@@ -359,6 +359,9 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
     if display:
         record["rating_display"] = display
     location = structure(record, Location, where)
+    lists: dict[str, Any] = {
+        field: _flat(folder, spec, _ITEM[field], context) for field, spec in layout.LOCATION_LISTS
+    }
     yield attrs.evolve(
         location,
         people=tuple(people),
@@ -371,8 +374,12 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
         evidence=_flat(folder, layout.EVIDENCE, EvidenceItem, context),
         manager_absences=_flat(folder, layout.MANAGER_ABSENCES, ManagerAbsence, context),
         conditions=_flat(folder, layout.CONDITIONS, RegistrationCondition, context),
-        **{field: _flat(folder, spec, _ITEM[field], context) for field, spec in layout.LOCATION_LISTS},
+        **lists,
     )
+
+
+def _of_person(children: dict[str, dict[str, list[Any]]], person_id: str) -> dict[str, Any]:
+    return {field: tuple(grouped[person_id]) for field, grouped in children.items()}
 
 
 _ITEM: dict[str, type[Any]] = {
