@@ -58,15 +58,20 @@ class FactType:
     docs: Mapping[str, FieldDoc] = attrs.field(factory=dict)
     """Field name → unit and meaning, where the calculator documents it (``mipr rules facts`` shows them)."""
 
+    @classmethod
+    def documented(cls, name: str, description: str, fields: Mapping[str, tuple[str, str | None, str]]) -> FactType:
+        """A fact type whose fields are given as ``name → (type, unit, meaning)``."""
+        return cls(
+            name,
+            description,
+            {field: spec[0] for field, spec in fields.items()},
+            {field: FieldDoc(spec[1], spec[2]) for field, spec in fields.items()},
+        )
+
 
 def documented(name: str, description: str, fields: Mapping[str, tuple[str, str | None, str]]) -> FactType:
-    """A ``FactType`` whose fields are given as ``name → (type, unit, meaning)``."""
-    return FactType(
-        name,
-        description,
-        {field: spec[0] for field, spec in fields.items()},
-        {field: FieldDoc(spec[1], spec[2]) for field, spec in fields.items()},
-    )
+    """``FactType.documented``: a fact type whose fields are given as ``name → (type, unit, meaning)``."""
+    return FactType.documented(name, description, fields)
 
 
 @runtime_checkable

@@ -18,14 +18,15 @@ import attrs
 from mipr_rules import hookimpl
 from mipr_rules.convert import register_enum
 from mipr_rules.cqc_api import CqcLocationFacts
-from mipr_rules.facts.base import Fact, FactContext, FactType, documented
+from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import RegistrationStatus
 
 INT, BOOL, STR = "integer", "boolean", "string"
 
 FACT_TYPES = (
-    documented("improvement_candidate", "A location nominated for an improvement inspection, with its nomination", {
+    FactType.documented(
+        "improvement_candidate", "A location nominated for an improvement inspection, with its nomination", {
         "care_home": (BOOL, None, "The location is a care home"),
         "domiciliary_care": (BOOL, None, "The location is a home care (domiciliary care) agency"),
         "service_types": (STR, None, "CQC service types, joined by ', ' ('none recorded' if none)"),
@@ -48,7 +49,7 @@ FACT_TYPES = (
         "days_since_programme_start": (INT, "days", "Days from the programme's start to the as-of date"),
         "days_until_programme_end": (INT, "days", "Days from the as-of date to the programme's end"),
     }),
-    documented("improvement_decision", "How the eligibility checks came out", {
+    FactType.documented("improvement_decision", "How the eligibility checks came out", {
         "checks": (INT, "count", "Eligibility checks made"),
         "passed": (INT, "count", "Checks passed"),
         "failed": (INT, "count", "Checks failed"),

@@ -19,7 +19,7 @@ import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.errors import ConfigError
-from mipr_rules.facts.base import Fact, FactContext, FactType, documented
+from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
 
 INT, NUM, BOOL, STR = "integer", "number", "boolean", "string"
@@ -31,7 +31,7 @@ ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUN
 """Values of the ``percentage_rounding`` parameter."""
 
 FACT_TYPES = (
-    documented("saf_key_question", "A key question's quality-statement scores (SAF, Dec 2024)", {
+    FactType.documented("saf_key_question", "A key question's quality-statement scores (SAF, Dec 2024)", {
         "key_question": (STR, None, "Safe, Effective, Caring, Responsive or Well-led"),
         "statements": (INT, "count", "Quality statements scored (assessed or held)"),
         "total": (INT, "points", "Sum of the statements' scores (1 to 4 each)"),
@@ -40,14 +40,14 @@ FACT_TYPES = (
         "percentage_exact": (NUM, "percent", "total / maximum as a percentage, unrounded"),
         "lowest_score": (INT, "points", "The lowest statement score (1 = significant shortfalls)"),
     }),
-    documented("kloe_key_question", "A key question's rating and the enforcement notices issued under it", {
+    FactType.documented("kloe_key_question", "A key question's rating and the enforcement notices issued under it", {
         "key_question": (STR, None, "Safe, Effective, Caring, Responsive or Well-led"),
         "rating": (STR, None, "The key question's rating, in CQC's spelling"),
         "rank": (INT, None, "1 for Inadequate to 4 for Outstanding"),
         "requirement_notice": (BOOL, None, "A requirement notice was issued for a breach under this key question"),
         "warning_notice": (BOOL, None, "A warning notice or condition was issued under this key question"),
     }),
-    documented("kloe_profile", "How many key questions have each rating", {
+    FactType.documented("kloe_profile", "How many key questions have each rating", {
         "rated": (INT, "count", "Key questions with a rating"),
         "outstanding": (INT, "count", "Key questions rated Outstanding"),
         "good": (INT, "count", "Key questions rated Good"),

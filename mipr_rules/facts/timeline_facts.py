@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from mipr_rules import hookimpl
 from mipr_rules.errors import EngineError
-from mipr_rules.facts.base import Fact, FactContext, FactType, documented
+from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.workdays import WorkingDays
 
 INT, BOOL, STR, DATE = "integer", "boolean", "string", "date"
@@ -28,12 +28,12 @@ DIRECTIONS = ("after", "before")
 """Whether a deadline falls after its trigger (most) or before it (notice of a planned absence)."""
 
 FACT_TYPES = (
-    documented("timeline_event", "Something that happened (or is planned) on a date", {
+    FactType.documented("timeline_event", "Something that happened (or is planned) on a date", {
         "name": (STR, None, "Event name, e.g. draft_report_received, rating_published"),
         "date": (DATE, None, "The event's date"),
         "days_before_as_of": (INT, "days", "Days from the event to the as-of date (negative for a future event)"),
     }),
-    documented("timeline_deadline", "A deadline an event started, measured on the as-of date", {
+    FactType.documented("timeline_deadline", "A deadline an event started, measured on the as-of date", {
         "deadline": (STR, None, "Deadline id, e.g. factual_accuracy_comments"),
         "trigger": (STR, None, "The event that starts it"),
         "trigger_date": (DATE, None, "Date of that event"),
