@@ -281,6 +281,8 @@ def prepare_core(work: Path) -> None:
     )
     shutil.copytree(sample / "sunrise-house" / "csv", work / "exports")
     shutil.copy(sample / "mipr" / "oakfield-requires-improvement.docx", work / "report.docx")
+    shutil.copy(sample / "mipr" / "oakfield-requires-improvement.md", work / "report.md")
+    shutil.copy(sample / "mipr" / "oakfield-requires-improvement.yaml", work / "report.yaml")
     shutil.copy(fixtures / "mipr" / "panel-publishable.yaml", work / "panel.yaml")
     shutil.copy(fixtures / "rating" / "saf-scores.yaml", work / "scores.yaml")
     shutil.copy(fixtures / "eligibility" / "good-care-home.json", work / "location.json")

@@ -45,7 +45,8 @@ def review(
     REPORT is read by its extension: .yaml/.yml/.json (report.schema.json), .md (the Markdown convention)
     or .docx (Word, the same convention). Each criterion gets a score 1-4 with the CQC rating word, the
     findings behind it and whether a person must confirm it; the overall rating decides whether the report
-    proceeds to the panel (Good or Outstanding by default).
+    proceeds to the panel (Good or Outstanding by default). Exit 3 when more criteria than the ruleset's
+    max_not_assessed_to_proceed (0) could not be assessed: the pre-check is incomplete, never an all-clear.
 
     \b
     Examples:
@@ -64,6 +65,14 @@ def review(
         emit(result, fmt)
     except MiprRulesError as exc:
         guard(exc)
+    bound = result.parameters.get("max_not_assessed_to_proceed", 0)
+    if len(result.not_assessed) > bound:
+        click.echo(
+            f"mipr: incomplete: {len(result.not_assessed)} of {len(result.criteria)} criteria not assessed "
+            f"({', '.join(result.not_assessed)}), above max_not_assessed_to_proceed ({bound}): no all-clear",
+            err=True,
+        )
+        sys.exit(3)
     sys.exit(1 if failed(result, fail_on) else 0)
 
 
