@@ -12,6 +12,7 @@
     pseudonym_key_file: /etc/mipr-rules/pseudonym.key   # relative paths: to this file's folder
     escalation:                  # optional: mipr watch escalates unacknowledged alerts (mipr_rules.watch.lifecycle)
       high: {after: 24h, notify: "email:smtp://mail.example.org?from=mipr@example.org&to=area@example.org"}
+    rules_path: [house-rules/]   # extra ruleset folders (house rules; relative to this file's folder)
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Config:
     escalation: dict[str, Any] = attrs.field(factory=dict)
     """Escalation of unacknowledged alerts per severity (``escalation:``), as written: the watch service reads
     it (``mipr_rules.watch.lifecycle.parse_escalation``)."""
+    rules_path: tuple[str, ...] = ()
+    """Extra ruleset folders or files (house rules), relative to the configuration file."""
 
     def pseudonym_key(self) -> bytes:
         """The pseudonymisation key for this provider (see ``mipr_rules.privacy``)."""
@@ -68,12 +71,17 @@ def load_config(path: Path | str | None) -> Config:
         return Config(path=str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'region' and 'parameters'")
-    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file", "escalation"}
+    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file", "rules_path", "escalation"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
-            "expected region, parameters, notify, pseudonym_key_file, escalation"
+            "expected region, parameters, notify, pseudonym_key_file, rules_path, escalation"
         )
+    rules_path = data.get("rules_path") or []
+    if isinstance(rules_path, str):
+        rules_path = [rules_path]
+    if not isinstance(rules_path, list) or not all(isinstance(p, str) and p.strip() for p in rules_path):
+        raise ConfigError(f"{path}: rules_path: expected a folder, or a list of folders, of ruleset files")
     region = data.get("region", DEFAULT_REGION)
     if region not in REGIONS:
         raise ConfigError(f"{path}: region: expected one of {', '.join(REGIONS)}")
@@ -89,11 +97,13 @@ def load_config(path: Path | str | None) -> Config:
     escalation = data.get("escalation") or {}
     if not isinstance(escalation, dict):
         raise ConfigError(f"{path}: escalation: expected a mapping of severity to {{after, notify}}")
+    folders = tuple(str(Path(path).parent / Path(p).expanduser()) for p in rules_path)
     return Config(
         region=region,
         parameters=params,
         path=str(path),
         notify=notify,
         pseudonym_key_file=key_file,
+        rules_path=folders,
         escalation=escalation,
     )

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, reached, today
+from mipr_rules.commands.options import (
+    as_of_option,
+    config_option,
+    emit,
+    format_option,
+    guard,
+    reached,
+    rules_path_option,
+    today,
+)
 from mipr_rules.config import load_config
 from mipr_rules.errors import MiprRulesError
 from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport, review_file
@@ -19,6 +28,7 @@ PANEL = "panel"
 
 
 @click.command()
+@rules_path_option
 @click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id (kind mipr).")

@@ -27,6 +27,7 @@ from mipr_rules.commands.options import (
     guard,
     max_skipped_option,
     reached,
+    rules_path_option,
 )
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
@@ -183,6 +184,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 
 
 @click.command()
+@rules_path_option
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @click.option("--store", "store", default="alerts.db", show_default=True, help=STORE_HELP)
@@ -322,7 +324,7 @@ def watch(
         try:
             catalogue = Catalogue.installed(evaluator.pm)
             catalogue.get(ruleset_id, as_of or dt.date.today())
-            evaluation: Evaluation = FullEvaluation(evaluator, catalogue, config, ruleset_id)
+            evaluation: Evaluation = FullEvaluation(evaluator, catalogue, config, ruleset_id, output_format=fmt)
             if executor == "celery":
                 evaluation = _celery(evaluation, broker, adapter_name, source, store, config_path, lenient, max_skipped)
         except MiprRulesError as exc:
