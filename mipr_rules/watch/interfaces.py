@@ -102,22 +102,28 @@ class FullEvaluation:
     catalogue: Catalogue
     config: Config
     ruleset_id: str
+    output_format: str = "json"
+    """The command's output format: a sweep shows a progress bar on a terminal only for text or HTML."""
 
     def evaluate(
         self, locations: Iterable[Location], *, as_of: dt.date, skipped: tuple[SkippedRecords, ...] = ()
     ) -> ReadinessReport:
         """Run readiness, keeping what cannot be evaluated in the report's failures."""
+        from mipr_rules.outputs.progress import progress
+
         ruleset = self.catalogue.get(self.ruleset_id, as_of)
-        return run_readiness(
-            locations,
-            as_of=as_of,
-            ruleset=ruleset,
-            overrides=self.config.overrides_for(ruleset),
-            region=self.config.region,
-            evaluator=self.evaluator,
-            skipped=skipped,
-            allow_incomplete=True,
-        )
+        with progress("Watch sweep: locations", fmt=self.output_format) as tracker:
+            return run_readiness(
+                locations,
+                as_of=as_of,
+                ruleset=ruleset,
+                overrides=self.config.overrides_for(ruleset),
+                region=self.config.region,
+                evaluator=self.evaluator,
+                skipped=skipped,
+                allow_incomplete=True,
+                tracker=tracker,
+            )
 
 
 def shown_source(source: str) -> str:

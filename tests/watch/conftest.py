@@ -33,6 +33,16 @@ def evaluator() -> Iterator[Evaluator]:
         yield engine
 
 
+@pytest.fixture(scope="module")
+def sample_alerts(evaluator: Evaluator) -> int:
+    """How many alerts a full readiness run gives on the sample home as of its date."""
+    from mipr_rules.readiness import run_readiness
+    from mipr_rules.testing.contract import sample_location
+
+    report = run_readiness([sample_location()], as_of=sample_as_of(), evaluator=evaluator)
+    return len(list(report.alerts()))
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for the test (fails, saying how to start it, when the server is down)."""

@@ -13,7 +13,7 @@ from mipr_rules.watch.service import Cycle, WatchService
 
 
 def test_a_vendor_starts_the_service_in_its_process_checks_its_health_and_stops_it(
-    tmp_path: Path, home: dict[str, Any], as_of: dt.date
+    tmp_path: Path, home: dict[str, Any], as_of: dt.date, sample_alerts: int
 ) -> None:
     source = write_source(tmp_path / "home.json", home)
     cycles: list[Cycle] = []
@@ -36,14 +36,14 @@ def test_a_vendor_starts_the_service_in_its_process_checks_its_health_and_stops_
         assert health["last_as_of"] == as_of.isoformat() and health["pending"] == 0
         service.stop(timeout=60)
         assert service.health()["running"] is False
-        assert len(cycles[0].changes.new) == 14 and not cycles[1].changes.has_news  # type: ignore[union-attr]
-        assert len(service.store.open_alerts()) == 14
+        assert len(cycles[0].changes.new) == sample_alerts and not cycles[1].changes.has_news  # type: ignore[union-attr]
+        assert len(service.store.open_alerts()) == sample_alerts
     finally:
         service.close()
 
 
 def test_the_former_watcher_keywords_build_the_same_service(
-    tmp_path: Path, home: dict[str, Any], as_of: dt.date, evaluator: Any
+    tmp_path: Path, home: dict[str, Any], as_of: dt.date, evaluator: Any, sample_alerts: int
 ) -> None:
     from mipr_rules.adapters.file_adapter import FileAdapter
     from mipr_rules.commands.watch import Watcher
@@ -58,4 +58,4 @@ def test_the_former_watcher_keywords_build_the_same_service(
             catalogue=Catalogue.installed(evaluator.pm), config=Config(), ruleset_id="cqc-readiness", as_of=as_of,
         )  # fmt: skip
         cycle = service.check()
-        assert cycle.error is None and len(cycle.changes.new) == 14  # type: ignore[union-attr]
+        assert cycle.error is None and len(cycle.changes.new) == sample_alerts  # type: ignore[union-attr]

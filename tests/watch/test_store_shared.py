@@ -41,7 +41,7 @@ def test_two_watchers_store_and_queue_each_change_once(
     fixed = report(home, as_of, evaluator, tmp_path)
     with AlertStore(pg_url) as one, AlertStore(pg_url) as two:
         assert one.schema_version == SCHEMA_VERSION
-        assert len(one.apply(first, notify=[HOOK], at=T0).new) == 14
+        assert len(one.apply(first, notify=[HOOK], at=T0).new) == len(list(first.alerts()))
         assert not two.apply(first, notify=[HOOK], at=T0).has_news, "the other watcher's check finds nothing new"
         (resolved,) = two.apply(fixed, notify=[HOOK], at=T0).resolved
         assert not one.apply(fixed, notify=[HOOK], at=T0).has_news
@@ -71,7 +71,7 @@ def test_claims_skip_locked_rows_and_expired_leases_are_taken_over(
 
 
 def test_a_schema_2_sqlite_store_is_upgraded_by_the_migrations(
-    home: dict[str, Any], as_of: dt.date, evaluator: Evaluator, tmp_path: Path
+    home: dict[str, Any], as_of: dt.date, evaluator: Evaluator, tmp_path: Path, sample_alerts: int
 ) -> None:
     path = tmp_path / "alerts.db"
     old = AlertIdentity("1-000000001", "cqc-readiness", "r", "s").alert_id
@@ -93,14 +93,14 @@ def test_a_schema_2_sqlite_store_is_upgraded_by_the_migrations(
         assert store.schema_version == SCHEMA_VERSION
         assert [(e.kind, e.by) for e in store.events(old)] == [("new", None), ("acknowledged", "S01")]
         changes = store.apply(report(home, as_of, evaluator, tmp_path))
-        assert len(changes.new) == 14 and [a.alert_id for a in changes.resolved] == [old]
+        assert len(changes.new) == sample_alerts and [a.alert_id for a in changes.resolved] == [old]
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == f"{SCHEMA_VERSION:04d}"
     engine.dispose()
     result = run_mipr("alerts", "list", "--store", f"sqlite:///{path}", "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.output.count("\n") == 1 + 14, "a header and the 14 open alerts"
+    assert result.output.count("\n") == 1 + sample_alerts, "a header and the open alerts"
     shown = run_mipr("alerts", "show", old.lower(), "--store", str(path))
     assert shown.exit_code == 0, shown.output
     assert [line.split()[-1] for line in shown.output.splitlines()[-3:]] == ["new", "S01", "resolved"]
@@ -117,10 +117,16 @@ def test_a_store_url_that_is_not_a_store_is_refused_in_one_line(pg_url: str) -> 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "csv"])
 def test_alerts_list_formats_on_postgresql(
-    pg_url: str, fmt: str, home: dict[str, Any], as_of: dt.date, evaluator: Evaluator, tmp_path: Path
+    pg_url: str,
+    fmt: str,
+    home: dict[str, Any],
+    as_of: dt.date,
+    evaluator: Evaluator,
+    tmp_path: Path,
+    sample_alerts: int,
 ) -> None:
     with AlertStore(pg_url) as store:
         store.apply(report(home, as_of, evaluator, tmp_path), at=T0)
     result = run_mipr("alerts", "list", "--store", pg_url, "--location", "1-000000001", "--format", fmt)
     assert result.exit_code == 0, result.output
-    assert len(set(re.findall(r"\bA-[0-9A-F]{12}\b", result.output))) == 14
+    assert len(set(re.findall(r"\bA-[0-9A-F]{12}\b", result.output))) == sample_alerts
