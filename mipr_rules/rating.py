@@ -182,8 +182,7 @@ def _source(hit: RuleHit) -> dict[str, Any]:
 def _limit_dict(hit: RuleHit, before: RatingValue | None) -> dict[str, Any]:
     cap = RatingValue(hit.emit["cap"])
     return {"rule": hit.rule_id, "cap": cap.value, "applied": before is not None and rank(cap) < rank(before),
-            "message": hit.message, "ruleset": {"id": hit.ruleset_id, "version": hit.ruleset_version},
-            "source": _source(hit)}
+            **hit.as_dict(only=("message", "ruleset", "source"))}
 
 
 @attrs.frozen

@@ -19,36 +19,15 @@ from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCatego
 from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.saf import statement_name
+from mipr_rules.severity import SEVERITIES, worst
 from mipr_rules.workdays import DEFAULT_REGION
 
 DEFAULT_RULESET = "cqc-readiness"
 
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-
-
-def alert_dict(alert: RuleHit) -> dict[str, Any]:
-    """One alert in the JSON contract."""
-    return {
-        "rule": alert.rule_id,
-        "title": alert.title,
-        "severity": alert.severity,
-        "key_question": alert.maps_to.key_question,
-        "quality_statement": alert.maps_to.quality_statement,
-        "evidence_category": alert.emit.get("evidence_category") or alert.maps_to.evidence_category,
-        "regulation": alert.maps_to.regulation,
-        "limiter": alert.maps_to.limiter,
-        "subject": alert.subject,
-        "message": alert.message,
-        "ruleset": {"id": alert.ruleset_id, "version": alert.ruleset_version},
-        "source": alert.source.as_dict(),
-        "facts": alert.facts,
-        "parameters": alert.parameters,
-        "location_id": alert.partition,
-        "as_of": alert.as_of.isoformat(),
-    }
 
 
 @attrs.frozen
@@ -131,13 +110,13 @@ class ReadinessReport:
                     "location_id": loc.location_id,
                     "name": loc.name,
                     "error": loc.error,
-                    "alerts": [alert_dict(a) for a in loc.alerts],
+                    "alerts": [a.as_dict() for a in loc.alerts],
                     "groups": [
                         {
                             "key_question": kq,
                             "quality_statement": qs,
                             "quality_statement_name": statement_name(qs),
-                            "alerts": [alert_dict(a) for a in alerts],
+                            "alerts": [a.as_dict() for a in alerts],
                         }
                         for (kq, qs), alerts in loc.by_quality_statement().items()
                     ],
@@ -179,8 +158,7 @@ class ReadinessReport:
 
     def worst_severity(self) -> str | None:
         """Most severe alert, if any."""
-        found = [a.severity for a in self.alerts()]
-        return max(found, key=SEVERITIES.index) if found else None
+        return worst(a.severity for a in self.alerts())
 
 
 def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: int = 3) -> None:

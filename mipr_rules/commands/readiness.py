@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mipr_rules import plugins
+from mipr_rules import clock, plugins
 from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
 from mipr_rules.commands.options import (
     as_of_option,
@@ -19,7 +19,6 @@ from mipr_rules.commands.options import (
     format_option,
     max_skipped_option,
     reached,
-    today,
 )
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
@@ -90,13 +89,13 @@ def readiness(
     """
     if explain is not None:
         explained = explain_readiness(
-            explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+            explain, adapter_name, source, as_of or clock.today(), ruleset_id, config_path, lenient, max_skipped
         )
         report = explained.report
         emit(explained, fmt)
     else:
         report = readiness_report(
-            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+            adapter_name, source, as_of or clock.today(), ruleset_id, config_path, lenient, max_skipped
         )
         emit(report, fmt)
     exit_incomplete(report.failures)

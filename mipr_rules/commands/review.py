@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, guard, reached, today
+from mipr_rules import clock
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, reached
 from mipr_rules.config import load_config
-from mipr_rules.errors import MiprRulesError
 from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport, review_file
-from mipr_rules.ruleset.schema import SEVERITIES
+from mipr_rules.severity import SEVERITIES
 
 PANEL = "panel"
 """``--fail-on panel``: exit 1 when the report does not proceed to the panel."""
@@ -53,17 +53,14 @@ def review(
       mipr review draft.md --format json --fail-on panel
       mipr review draft.yaml --explain --config provider.yaml
     """
-    try:
-        result = review_file(
-            report_path,
-            as_of=as_of or today(),
-            ruleset_id=ruleset_id,
-            config=load_config(config_path),
-            explain=explain,
-        )
-        emit(result, fmt)
-    except MiprRulesError as exc:
-        guard(exc)
+    result = review_file(
+        report_path,
+        as_of=as_of or clock.today(),
+        ruleset_id=ruleset_id,
+        config=load_config(config_path),
+        explain=explain,
+    )
+    emit(result, fmt)
     sys.exit(1 if failed(result, fail_on) else 0)
 
 

@@ -7,9 +7,6 @@ from typing import Any
 
 import attrs
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-"""Severities, lowest first; ``--fail-on`` takes one of them."""
-
 PARAMETER_TYPES = ("integer", "number", "boolean", "string", "date", "list", "mapping")
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,14 +156,9 @@ def _frozen_date(request: pytest.FixtureRequest) -> dt.date:
 
 
 @pytest.fixture
-def mipr_as_of(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dt.date:
-    """A frozen as-of date; while the test runs the ``mipr`` commands use it wherever they would use today."""
-    day = _frozen_date(request)
-    from mipr_rules.commands import options
+def mipr_as_of(request: pytest.FixtureRequest) -> Iterator[dt.date]:
+    """A frozen as-of date; while the test runs ``mipr_rules.clock.today()`` (what the commands read) returns it."""
+    from mipr_rules import clock
 
-    original = options.today
-    monkeypatch.setattr(options, "today", lambda: day)
-    for name, module in list(sys.modules.items()):
-        if name.startswith("mipr_rules") and getattr(module, "today", None) is original:
-            monkeypatch.setattr(module, "today", lambda: day)
-    return day
+    with clock.frozen(_frozen_date(request)) as day:
+        yield day
