@@ -15,11 +15,11 @@ import attrs
 import click
 
 from mipr_rules import clock
+from mipr_rules.api import Session
 from mipr_rules.commands.options import DATE, as_of_option, config_option, emit, format_option, reached
-from mipr_rules.config import load_config
 from mipr_rules.errors import InputError
 from mipr_rules.mipr.criteria import CRITERION_IDS, criterion_id
-from mipr_rules.mipr.panel import DEFAULT_RULESET, PanelVerification, verify_record
+from mipr_rules.mipr.panel import DEFAULT_RULESET, PanelVerification
 from mipr_rules.mipr.panel_record import (
     PSEUDONYM,
     PSEUDONYM_RULE,
@@ -238,15 +238,9 @@ def verify(
     report_path: Path | None,
 ) -> None:
     """Work out the verified score and whether the report may be published (and, if not, why)."""
-    result = verify_record(
-        load_record(file),
-        path=str(file),
-        as_of=as_of or clock.today(),
-        ruleset_id=ruleset_id,
-        config=load_config(config_path),
-        explain=explain,
-        report_path=report_path,
-    )
+    with Session.from_config(config_path, processes=1) as session:
+        result = session.panel(load_record(file), path=str(file), as_of=as_of or clock.today(), ruleset_id=ruleset_id,
+                               explain=explain, report_path=report_path)
     emit(result, fmt)
     sys.exit(1 if failed(result, fail_on) else 0)
 

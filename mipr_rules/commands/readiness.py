@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
-from mipr_rules import clock, plugins
-from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
+from mipr_rules import clock
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
+from mipr_rules.api import Session
+from mipr_rules.commands.explain_option import explain_option
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -20,11 +22,8 @@ from mipr_rules.commands.options import (
     max_skipped_option,
     reached,
 )
-from mipr_rules.config import load_config
-from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
-from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
-from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.explain import ExplainRequest
+from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport
 
 
 def readiness_report(
@@ -37,22 +36,9 @@ def readiness_report(
     max_skipped: float = DEFAULT_MAX_SKIPPED,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
-    config = load_config(config_path)
-    with Evaluator() as evaluator:
-        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
-        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
-        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
-        return run_readiness(
-            locations,
-            as_of=as_of,
-            ruleset=ruleset,
-            overrides=overrides,
-            region=config.region,
-            evaluator=evaluator,
-            skipped=context.summary(),
-            allow_incomplete=True,
-        )
+    with Session.from_config(config_path) as session:
+        return session.readiness(source=source, adapter=adapter_name, as_of=as_of, ruleset_id=ruleset_id,
+                                 lenient=lenient, max_skipped=max_skipped, allow_incomplete=True)
 
 
 @click.command()
@@ -88,9 +74,10 @@ def readiness(
       mipr readiness --source home.json --explain=why-not care_plan_review_overdue
     """
     if explain is not None:
-        explained = explain_readiness(
-            explain, adapter_name, source, as_of or clock.today(), ruleset_id, config_path, lenient, max_skipped
-        )
+        with Session.from_config(config_path) as session:
+            explained = session.explain_readiness(explain, source=source, adapter=adapter_name,
+                                                  as_of=as_of or clock.today(), ruleset_id=ruleset_id,
+                                                  lenient=lenient, max_skipped=max_skipped)
         report = explained.report
         emit(explained, fmt)
     else:

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from mipr_rules import clock
+from mipr_rules.api import Session
 from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, reached
-from mipr_rules.config import load_config
-from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport, review_file
+from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport
 from mipr_rules.severity import SEVERITIES
 
 PANEL = "panel"
@@ -53,13 +53,8 @@ def review(
       mipr review draft.md --format json --fail-on panel
       mipr review draft.yaml --explain --config provider.yaml
     """
-    result = review_file(
-        report_path,
-        as_of=as_of or clock.today(),
-        ruleset_id=ruleset_id,
-        config=load_config(config_path),
-        explain=explain,
-    )
+    with Session.from_config(config_path, processes=1) as session:
+        result = session.review(report_path, as_of=as_of or clock.today(), ruleset_id=ruleset_id, explain=explain)
     emit(result, fmt)
     sys.exit(1 if failed(result, fail_on) else 0)
 
