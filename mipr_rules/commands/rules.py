@@ -12,7 +12,7 @@ import click
 from mipr_rules import plugins
 from mipr_rules.commands.options import format_option
 from mipr_rules.errors import RulesetError
-from mipr_rules.outputs.safe_text import plain
+from mipr_rules.safe_text import plain
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 

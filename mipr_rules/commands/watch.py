@@ -48,7 +48,7 @@ from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
 from mipr_rules.model import Location
-from mipr_rules.outputs.safe_text import plain
+from mipr_rules.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 

@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from mipr_rules import hookimpl
-from mipr_rules.outputs.safe_text import plain
+from mipr_rules.safe_text import plain
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("mipr_rules.outputs", "templates"),

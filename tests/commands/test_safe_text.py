@@ -13,7 +13,7 @@ from rich.console import Console
 from mipr_rules import plugins
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.outputs.safe_text import REPLACEMENT, plain, safe
+from mipr_rules.safe_text import REPLACEMENT, plain, safe
 from mipr_rules.readiness import ReadinessReport, run_readiness
 
 LINK = "[link=https://evil.example/]x[/link]"
