@@ -48,11 +48,13 @@ if TYPE_CHECKING:
 
     from mipr_rules.eligibility import EligibilityReport, Nomination
     from mipr_rules.explain import Explained, ExplainRequest
+    from mipr_rules.facts.timeline_facts import TimelineEvent
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
     from mipr_rules.rating import RatingReport, ScoresInput
-    from mipr_rules.timelines import TimelineEvent, TimelineReport
+    from mipr_rules.ruletest.runner import Runner
+    from mipr_rules.timelines import TimelineReport
 
 __all__ = [
     "ConfigError",
@@ -281,6 +283,16 @@ class Session:
         from mipr_rules.commands.watch import Watcher  # provisional: the service moves out of the command
 
         return Watcher(evaluator=self.evaluator, catalogue=self.catalogue, config=self.config, **options)
+
+    def rule_tests(self) -> Runner:
+        """A runner of rule-test files (``*.tests.yaml``) on this session's plugin manager and engine workers."""
+        from mipr_rules.ruletest.given import PLUGIN_NAME, ensure_registered
+        from mipr_rules.ruletest.runner import Runner
+
+        if not self.pm.has_plugin(PLUGIN_NAME):
+            ensure_registered(self.pm)  # the calculator of the test cases' given facts
+            self.close()  # an evaluator made before knows only the calculators of then: the next one is made anew
+        return Runner(evaluator=self.evaluator)
 
     # --- lifetime
 

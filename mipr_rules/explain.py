@@ -31,9 +31,9 @@ from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.probes import Probe, ProbeResults, ProbeRuleset, compile_probes, rule_probes, run_probes
 from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import Fact, FactType
-from mipr_rules.safe_text import plain
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.schema import Rule, Ruleset, Source
+from mipr_rules.safe_text import plain
 
 if TYPE_CHECKING:
     from rich.console import Console

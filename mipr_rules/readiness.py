@@ -16,11 +16,11 @@ from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
-from mipr_rules.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.saf import statement_name
+from mipr_rules.safe_text import safe
 from mipr_rules.severity import SEVERITIES, worst
 from mipr_rules.workdays import DEFAULT_REGION
 

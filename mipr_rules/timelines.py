@@ -35,10 +35,10 @@ from mipr_rules.facts.timeline_facts import (
     holidays_between,
 )
 from mipr_rules.loading import load_data_file
-from mipr_rules.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import safe
 from mipr_rules.severity import worst
 from mipr_rules.workdays import DEFAULT_REGION, calendar
 

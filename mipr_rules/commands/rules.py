@@ -12,9 +12,9 @@ import click
 from mipr_rules import plugins
 from mipr_rules.commands.options import format_option
 from mipr_rules.errors import RulesetError
-from mipr_rules.safe_text import plain
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import plain
 
 
 @click.group()
@@ -185,8 +185,8 @@ def test(
       mipr rules test --coverage --threshold 100
       mipr rules test --format junit -o rule-tests.xml
     """
+    from mipr_rules.api import Session
     from mipr_rules.ruletest.keyword import KeywordError, compile_keyword
-    from mipr_rules.ruletest.runner import Runner
     from mipr_rules.ruletest.schema import JSON_SCHEMA
     from mipr_rules.ruletest.session import run_tests
 
@@ -197,7 +197,7 @@ def test(
         select = compile_keyword(keyword) if keyword is not None else None
     except KeywordError as exc:
         raise click.BadParameter(str(exc), param_hint="-k") from None
-    with Runner() as runner:
+    with Session(pm=plugins.make_plugin_manager(), processes=1) as session, session.rule_tests() as runner:
         report = run_tests(
             runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold
         )
@@ -249,13 +249,13 @@ def explain(
       mipr rules explain care_plan_review_overdue
       mipr rules explain care_plan_review_overdue --config provider.yaml --format json
     """
-    from mipr_rules.config import load_config
+    from mipr_rules.api import Session
     from mipr_rules.explain import RuleDescription
     from mipr_rules.ruletest.examples import example_for
 
     ruleset = _find_rule(rule_id, ruleset_id, version)
     rule = ruleset.rule(rule_id)
-    params = ruleset.defaults() | load_config(config_path).overrides_for(ruleset)
+    params = ruleset.defaults() | Session.from_config(config_path).overrides(ruleset)
     pm = plugins.plugin_manager()
     fact_type = next(
         (ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types if ft.name == rule.fact), None

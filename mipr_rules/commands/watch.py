@@ -48,9 +48,9 @@ from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
 from mipr_rules.model import Location
-from mipr_rules.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.safe_text import plain
 
 DEBUG_ENV = "MIPR_RULES_DEBUG"
 """Set to 1 for the traceback of an internal error (as the CLI does)."""

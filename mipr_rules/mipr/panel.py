@@ -25,10 +25,10 @@ from mipr_rules.mipr.criteria import CRITERIA
 from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
 from mipr_rules.mipr.panel_record import STAGES, PanelRecord, PreCheck, file_digest
 from mipr_rules.mipr.scoring import Policy
-from mipr_rules.safe_text import safe as escape
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import safe as escape
 from mipr_rules.severity import worst
 
 DEFAULT_RULESET = "mipr-panel-2025"
