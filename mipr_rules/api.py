@@ -38,6 +38,7 @@ from mipr_rules.errors import (
     PluginError,
     RulesetError,
 )
+from mipr_rules.facts.timeline_facts import TimelineEvent
 from mipr_rules.model import Location
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
     from mipr_rules.eligibility import EligibilityReport, Nomination
     from mipr_rules.explain import Explained, ExplainRequest
-    from mipr_rules.facts.timeline_facts import TimelineEvent
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
@@ -66,6 +66,7 @@ __all__ = [
     "PluginError",
     "RulesetError",
     "Session",
+    "TimelineEvent",
 ]
 
 
