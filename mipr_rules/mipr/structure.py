@@ -13,7 +13,7 @@ from typing import Any
 from mipr_rules.convert import converter, first_error, register_enum
 from mipr_rules.errors import InputError
 from mipr_rules.mipr import report as model
-from mipr_rules.mipr.quality_statements import BY_ID, ID_RANGES
+from mipr_rules.model.quality_statements import BY_ID, ID_RANGES
 from mipr_rules.model.vocabulary import RatingValue
 
 RATING_WORDS = ", ".join(repr(r.value) for r in RatingValue)
