@@ -182,26 +182,23 @@ class Session:
     ) -> Explained:
         """``readiness`` of ``source`` with an explanation per location (``mipr readiness --explain``)."""
         from mipr_rules.explain import Explained, explain, rule_of
-        from mipr_rules.facts.base import FactContext
-        from mipr_rules.workdays import calendar
+        from mipr_rules.readiness import evaluate_readiness
 
         ruleset = self.ruleset(ruleset_id, as_of)
         if request.rule_id is not None:
             rule_of(ruleset, request.rule_id)
-        locations, context = self.read(source, adapter=adapter, lenient=lenient, max_skipped=max_skipped)
         overrides = self.overrides(ruleset)
-        evaluator = self.evaluator
-        report = run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=self.config.region,
-                               evaluator=evaluator, skipped=context.summary(), allow_incomplete=True)
-        compiled = evaluator.compile(ruleset, overrides, Location)
-        fact_context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(self.config.region))
-        explanations = []
-        for location, result in zip(locations, report.locations, strict=True):
-            if result.error:
-                continue
-            facts = evaluator.facts(location, fact_context)
-            explanations.append(explain(compiled, facts, result.alerts, evaluator=evaluator, why_not=request.rule_id,
-                                        partition=result.location_id, limit=10))
+        locations, context = self.read(source, adapter=adapter, lenient=lenient, max_skipped=max_skipped)
+        run = evaluate_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides,
+                                 region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
+                                 allow_incomplete=True, keep_facts=True)
+        report = run.report
+        explanations = [
+            explain(run.compiled, run.facts[result.location_id], result.alerts, evaluator=self.evaluator,
+                    why_not=request.rule_id, partition=result.location_id, limit=10)
+            for result in report.locations
+            if result.error is None
+        ]
         return Explained(report, tuple(explanations))
 
     def timeline(

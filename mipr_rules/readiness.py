@@ -13,7 +13,9 @@ from rich.markup import escape
 from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
 from mipr_rules.dates import check_record_dates
+from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.facts.base import Fact
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
 from mipr_rules.results import RuleHit
@@ -194,12 +196,41 @@ def run_readiness(
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
     """
+    return evaluate_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=region,
+                              evaluator=evaluator, skipped=skipped, allow_incomplete=allow_incomplete).report
+
+
+@attrs.frozen
+class ReadinessRun:
+    """A readiness report with what produced it: the compiled ruleset and, when asked for, each location's facts."""
+
+    report: ReadinessReport
+    compiled: CompiledRuleset
+    facts: Mapping[str, tuple[Fact, ...]]
+    """Location id → the facts asserted for it (empty unless ``keep_facts``)."""
+
+
+def evaluate_readiness(
+    locations: Iterable[Location],
+    *,
+    as_of: dt.date,
+    ruleset: Ruleset | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    region: str = DEFAULT_REGION,
+    evaluator: Evaluator | None = None,
+    skipped: Iterable[SkippedRecords] = (),
+    allow_incomplete: bool = False,
+    keep_facts: bool = False,
+) -> ReadinessRun:
+    """``run_readiness``, keeping the compiled ruleset and (with ``keep_facts``) the facts measured, so that an
+    explanation reuses them instead of measuring and compiling again."""
     own = evaluator is None
     evaluator = evaluator or Evaluator()
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
         compiled = evaluator.compile(ruleset, overrides, Location)
         names: dict[str, str] = {}
+        kept: dict[str, tuple[Fact, ...]] = {}
 
         def subjects() -> Iterable[tuple[str, Location]]:
             for location in locations:
@@ -210,6 +241,8 @@ def run_readiness(
         results = []
         for evaluation in evaluator.run(compiled, subjects(), as_of, region):
             error = evaluation.error
+            if keep_facts and error is None:
+                kept[evaluation.key] = evaluation.facts
             results.append(
                 LocationReadiness(
                     evaluation.key,
@@ -220,7 +253,7 @@ def run_readiness(
             )
         report = ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
         require_complete(report.failures, len(results), allow_incomplete)
-        return report
+        return ReadinessRun(report, compiled, kept)
     finally:
         if own:
             evaluator.close()
