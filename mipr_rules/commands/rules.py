@@ -10,9 +10,9 @@ from typing import Any
 import click
 
 from mipr_rules import plugins
+from mipr_rules.api import Session
 from mipr_rules.commands.options import format_option
 from mipr_rules.errors import RulesetError
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.safe_text import plain
 
@@ -26,7 +26,7 @@ def rules() -> None:
 @format_option()
 def list_rulesets(fmt: str) -> None:
     """List installed rulesets."""
-    catalogue = Catalogue.installed()
+    catalogue = Session().catalogue
     rows = [
         {
             "id": r.id,
@@ -57,7 +57,7 @@ def list_rulesets(fmt: str) -> None:
 @format_option()
 def show(ruleset_id: str, version: str | None, fmt: str) -> None:
     """Show a ruleset: parameters with defaults and sources, and every rule."""
-    ruleset = Catalogue.installed().get(ruleset_id, version=version)
+    ruleset = Session().catalogue.get(ruleset_id, version=version)
     from mipr_rules.convert import unstructure
 
     if fmt == "json":
@@ -185,7 +185,6 @@ def test(
       mipr rules test --coverage --threshold 100
       mipr rules test --format junit -o rule-tests.xml
     """
-    from mipr_rules.api import Session
     from mipr_rules.ruletest.keyword import KeywordError, compile_keyword
     from mipr_rules.ruletest.schema import JSON_SCHEMA
     from mipr_rules.ruletest.session import run_tests
@@ -211,7 +210,7 @@ def test(
 
 
 def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Ruleset:
-    catalogue = Catalogue.installed()
+    catalogue = Session().catalogue
     if ruleset_id is not None:
         return catalogue.get(ruleset_id, version=version)
     newest = [catalogue.get(i) for i in catalogue.ids()]
@@ -249,7 +248,6 @@ def explain(
       mipr rules explain care_plan_review_overdue
       mipr rules explain care_plan_review_overdue --config provider.yaml --format json
     """
-    from mipr_rules.api import Session
     from mipr_rules.explain import RuleDescription
     from mipr_rules.ruletest.examples import example_for
 
