@@ -179,25 +179,14 @@ def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: i
     console.print()
 
 
-def run_readiness(
-    locations: Iterable[Location],
-    *,
-    as_of: dt.date,
-    ruleset: Ruleset | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    region: str = DEFAULT_REGION,
-    evaluator: Evaluator | None = None,
-    skipped: Iterable[SkippedRecords] = (),
-    allow_incomplete: bool = False,
-) -> ReadinessReport:
-    """Evaluate readiness of ``locations`` as of ``as_of``.
+def run_readiness(locations: Iterable[Location], *, as_of: dt.date, **options: Any) -> ReadinessReport:
+    """Evaluate readiness of ``locations`` as of ``as_of``; ``options`` are those of ``evaluate_readiness``.
 
     A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
     """
-    return evaluate_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=region,
-                              evaluator=evaluator, skipped=skipped, allow_incomplete=allow_incomplete).report
+    return evaluate_readiness(locations, as_of=as_of, **options).report
 
 
 @attrs.frozen
@@ -222,8 +211,10 @@ def evaluate_readiness(
     allow_incomplete: bool = False,
     keep_facts: bool = False,
 ) -> ReadinessRun:
-    """``run_readiness``, keeping the compiled ruleset and (with ``keep_facts``) the facts measured, so that an
-    explanation reuses them instead of measuring and compiling again."""
+    """Readiness of ``locations`` as of ``as_of`` (``run_readiness`` returns its ``report``), with the compiled
+    ruleset and, with ``keep_facts``, the facts measured, so that an explanation reuses them instead of measuring
+    and compiling again. ``ruleset`` defaults to the readiness ruleset in effect on ``as_of``, ``overrides`` are
+    parameter values, ``region`` the working-day calendar, ``skipped`` what the reader skipped (shown first)."""
     own = evaluator is None
     evaluator = evaluator or Evaluator()
     try:
