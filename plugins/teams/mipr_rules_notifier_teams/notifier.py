@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 
 import attrs
 
-import mipr_rules
 from mipr_rules.alerts.model import AlertChanges
-from mipr_rules.alerts.webhook import DELIVERY_HEADER, WebhookNotifier
+from mipr_rules.alerts.webhook import EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookNotifier
 from mipr_rules_notifier_teams.card import message
 
 
@@ -35,14 +33,9 @@ class TeamsNotifier(WebhookNotifier):
         return []
 
     def headers(self, changes: AlertChanges, body: bytes, target: str) -> dict[str, str]:
-        """JSON, the user agent and the change set's id (the same on every retry); no signature."""
-        parts = urllib.parse.urlsplit(target)
-        host = parts.hostname or ""
-        shown = f"[{host}]" if ":" in host else host
-        default = 443 if parts.scheme == "https" else 80
-        return {
-            "Host": shown if parts.port in (None, default) else f"{shown}:{parts.port}",
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": f"mipr-rules/{mipr_rules.__version__}",
-            DELIVERY_HEADER: changes.id,
-        }
+        """The webhook notifier's headers (JSON, user agent, the change set's id, the same on every retry) without
+        its signature: the workflow URL is the credential."""
+        headers = WebhookNotifier.headers(self, changes, body, target)
+        for name in (EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER):
+            headers.pop(name, None)
+        return headers

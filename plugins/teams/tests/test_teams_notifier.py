@@ -17,6 +17,7 @@ from conftest import Receiver
 from mipr_rules import plugins
 from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, DeliveryError, StoredAlert
 from mipr_rules.alerts.policy import DeliveryPolicy
+from mipr_rules.alerts.webhook import SECRET_ENV
 from mipr_rules.samples import sample_as_of, sample_path
 from mipr_rules_cli.cli import cli
 from mipr_rules_notifier_teams import MAX_ALERTS, TeamsNotifier, adaptive_card
@@ -43,7 +44,10 @@ def test_the_plugin_is_registered_through_its_entry_point() -> None:
     assert isinstance(found["teams"], TeamsNotifier)
 
 
-def test_mipr_watch_posts_an_adaptive_card_to_the_workflow(tmp_path: Path, receiver: Receiver) -> None:
+def test_mipr_watch_posts_an_adaptive_card_to_the_workflow(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, "a webhook secret")  # set for webhooks; a Teams workflow gets no signature
     result = watch(tmp_path, receiver, sample_as_of())
     assert result.exit_code == 0, result.output
     assert "SECRETSIGNATURE" not in result.output and "/workflows/" not in result.output, "the URL is a secret"
@@ -51,6 +55,7 @@ def test_mipr_watch_posts_an_adaptive_card_to_the_workflow(tmp_path: Path, recei
     path, headers, _ = receiver.requests[0]
     assert path.endswith("sig=SECRETSIGNATURE")
     assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "X-Mipr-Delivery" in headers and "X-Mipr-Signature" not in headers
     sent = receiver.json()
     assert sent["type"] == "message"
     (attachment,) = sent["attachments"]
