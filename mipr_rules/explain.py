@@ -20,7 +20,6 @@ Any command that evaluates a ruleset can explain its results::
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from mipr_rules.engine.probes import Probe, ProbeResults, ProbeRuleset, compile_
 from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import Fact, FactType
 from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.conditions import parameters_used
 from mipr_rules.ruleset.schema import Rule, Ruleset, Source
 from mipr_rules.safe_text import plain
 
@@ -350,17 +350,6 @@ def explain(compiled: CompiledRuleset, facts: Sequence[Fact], hits: Iterable[Rul
 # --- what a rule checks ---------------------------------------------------------------------------------
 
 
-def rule_parameters(rule: Rule, params: Mapping[str, Any]) -> list[str]:
-    """Parameters a rule uses: in its conditions, its message and what it emits."""
-    names = [p.parameter for p, _ in rule_probes(rule, params) if p.parameter]
-    for template in [rule.message, *[v for v in rule.emit.values() if isinstance(v, str)]]:
-        try:
-            names += [f for _, f, _, _ in string.Formatter().parse(template) if f and f in params]
-        except ValueError:
-            continue
-    return list(dict.fromkeys(names))
-
-
 @attrs.frozen
 class RuleDescription:
     """What a rule checks, in words: ``mipr rules explain RULE_ID``."""
@@ -394,7 +383,7 @@ class RuleDescription:
             "fact": {"type": rule.fact, "description": self.fact_type.description if self.fact_type else None},
             "description": rule.description,
             "conditions": [c.as_dict() for c in self.conditions()],
-            "parameters": [self._parameter(name) for name in rule_parameters(rule, self.parameters)],
+            "parameters": [self._parameter(name) for name in parameters_used(rule, self.parameters)],
             "message": rule.message, "emit": dict(rule.emit),
             "maps_to": {k: v for k, v in attrs.asdict(rule.maps_to).items() if v is not None},
             "source": {**(source.as_dict() if source else Source(id=rule.source, title="").as_dict()),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter
 from collections.abc import Mapping
 from difflib import get_close_matches
@@ -271,3 +272,25 @@ def rule_expressions(
 def check_conditions(ruleset: Ruleset) -> None:
     """Check that every rule's condition compiles with the parameters' defaults (what loading a ruleset runs)."""
     rule_expressions(ruleset, ruleset.defaults())
+
+
+def parameters_used(rule: Rule, params: Mapping[str, Any]) -> list[str]:
+    """The parameters ``rule`` uses, in order of appearance: ``$name`` in its conditions and ``{name}`` in its message
+    (only names that are parameters of ``params``). The one answer for hits (``RuleHit.parameters``) and for
+    explanations; what a rule emits is shown with the hit itself."""
+    names: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            if node.startswith("$") and not node.startswith("$$"):
+                names.append(node[1:])
+        elif isinstance(node, Mapping):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+
+    walk(rule.when)
+    names += [f for _, f, _, _ in string.Formatter().parse(rule.message) if f]  # loading refuses a malformed one
+    return [name for name in dict.fromkeys(names) if name in params]
