@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
+    from mipr_rules.outputs.progress import Tracker
     from mipr_rules.rating import RatingReport, ScoresInput
     from mipr_rules.readiness_stream import StreamedReadiness
     from mipr_rules.ruletest.runner import Runner
@@ -195,12 +196,13 @@ class Session:
         lenient: bool = False,
         max_skipped: float = DEFAULT_MAX_SKIPPED,
         location: str | None = None,
+        tracker: Tracker | None = None,
     ) -> StreamedReadiness:
         """``readiness`` of ``source`` written to ``out`` as ``fmt`` (``text`` or ``json``) one location at a time,
-        in flat memory; returns what a caller needs for the exit code (failures, severities)."""
+        in flat memory, advancing ``tracker`` per location; returns what a caller needs for the exit code."""
         from mipr_rules.adapters.informs import NotEvaluated, restrict
         from mipr_rules.adapters.summary import ReadSummary
-        from mipr_rules.readiness import evaluate_locations
+        from mipr_rules.readiness import counted, evaluate_locations
         from mipr_rules.readiness_stream import stream_readiness
 
         ruleset = self.ruleset(ruleset_id, as_of)
@@ -213,7 +215,7 @@ class Session:
             ruleset, not_evaluated = restrict(ruleset, informs, reader.name)
         compiled = self.evaluator.compile(ruleset, overrides, Location)
         locations = context.stream(reader, source)
-        results = evaluate_locations(self.evaluator, compiled, locations, as_of, self.config.region)
+        results = counted(evaluate_locations(self.evaluator, compiled, locations, as_of, self.config.region), tracker)
         return stream_readiness(fmt, results, as_of=as_of, ruleset=ruleset, parameters=dict(compiled.parameters),
                                 region=self.config.region, skipped=context.summary, out=out,
                                 read_summary=lambda: ReadSummary.of(context, reader.name), not_evaluated=not_evaluated)

@@ -21,8 +21,10 @@ from mipr_rules.commands.options import (
     format_option,
     max_skipped_option,
     reached,
+    rules_path_option,
 )
 from mipr_rules.explain import ExplainRequest
+from mipr_rules.outputs.progress import progress
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport
 from mipr_rules.readiness_stream import FORMATS
 
@@ -44,6 +46,7 @@ def readiness_report(
 
 
 @click.command()
+@rules_path_option
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @as_of_option
@@ -94,10 +97,10 @@ def readiness(
         report = explained.report
         emit(explained, fmt)
     elif fmt in FORMATS:  # many locations in flat memory (readiness_stream.py)
-        with Session.from_config(config_path) as session:
+        with Session.from_config(config_path) as session, progress("Evaluating locations", fmt=fmt) as tracker:
             streamed = session.stream_readiness(fmt, source=source, adapter=adapter_name, as_of=as_of or clock.today(),
                                                 ruleset_id=ruleset_id, lenient=lenient, max_skipped=max_skipped,
-                                                location=location_id, out=sys.stdout)
+                                                location=location_id, out=sys.stdout, tracker=tracker)
         exit_incomplete(streamed.failures)
         sys.exit(1 if reached(streamed.severities, fail_on) else 0)
     else:
