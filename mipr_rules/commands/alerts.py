@@ -9,9 +9,10 @@ import json
 
 import click
 
-from mipr_rules.commands.options import DATE, guard, today
+from mipr_rules import clock
+from mipr_rules.commands.options import DATE
 from mipr_rules.errors import MiprRulesError
-from mipr_rules.outputs.safe_text import plain
+from mipr_rules.safe_text import plain
 from mipr_rules.watch.store import AlertState, AlertStore
 
 STORE_HELP = "The alert store of mipr watch: a SQLite path, sqlite:///PATH or postgresql://…"
@@ -58,11 +59,8 @@ def list_alerts(store: str, open_only: bool, location_id: str | None, fmt: str) 
       mipr alerts list --store alerts.db
       mipr alerts list --store postgresql://localhost/mipr --all --location 1-000000001 --format csv
     """
-    try:
-        with _open(store) as opened:
-            states = opened.states(open_only=open_only, location_id=location_id)
-    except MiprRulesError as exc:
-        guard(exc)
+    with _open(store) as opened:
+        states = opened.states(open_only=open_only, location_id=location_id)
     if fmt == "json":
         click.echo(json.dumps({"kind": "alert_list", "alerts": [s.as_dict() for s in states]}, ensure_ascii=False))
     elif fmt == "csv":
@@ -103,12 +101,9 @@ def show(alert_id: str, store: str, fmt: str) -> None:
       mipr alerts show A-3F9C2B7E1D0A --store alerts.db
     """
     alert_id = alert_id.strip().upper()
-    try:
-        with _open(store) as opened:
-            state = opened.state(alert_id)
-            events = opened.events(alert_id)
-    except MiprRulesError as exc:
-        guard(exc)
+    with _open(store) as opened:
+        state = opened.state(alert_id)
+        events = opened.events(alert_id)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -158,13 +153,10 @@ def ack(alert_id: str, store: str, by: str, note: str, on: dt.date | None, fmt: 
       mipr ack A-3F9C2B7E1D0A --by S01 --note "review booked for Friday"
       mipr ack A-3F9C2B7E1D0A --store /var/lib/mipr/alerts.db --by S01 --format json
     """
-    try:
-        with _open(store) as opened:
-            alert = opened.acknowledge(
-                alert_id.strip().upper(), by, note, on=on or today(), at=dt.datetime.now(dt.timezone.utc)
-            )
-    except MiprRulesError as exc:
-        guard(exc)
+    with _open(store) as opened:
+        alert = opened.acknowledge(
+            alert_id.strip().upper(), by, note, on=on or clock.today(), at=dt.datetime.now(dt.timezone.utc)
+        )
     if fmt == "json":
         click.echo(json.dumps(alert.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -189,13 +181,10 @@ def snooze(alert_id: str, store: str, until: dt.date, by: str, reason: str, on: 
     Example:
       mipr snooze A-3F9C2B7E1D0A --until 2026-11-20 --by S01 --reason "audit booked for 19 November"
     """
-    try:
-        with _open(store) as opened:
-            state = opened.snooze(
-                alert_id.strip().upper(), until, by, reason, on=on or today(), at=dt.datetime.now(dt.timezone.utc)
-            )
-    except MiprRulesError as exc:
-        guard(exc)
+    with _open(store) as opened:
+        state = opened.snooze(
+            alert_id.strip().upper(), until, by, reason, on=on or clock.today(), at=dt.datetime.now(dt.timezone.utc)
+        )
     if fmt == "json":
         click.echo(json.dumps(state.as_dict(), ensure_ascii=False, indent=2))
     else:

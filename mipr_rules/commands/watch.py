@@ -17,14 +17,13 @@ from types import FrameType
 import attrs
 import click
 
-from mipr_rules import plugins
+from mipr_rules import clock, plugins
 from mipr_rules.alerts.notify import StoredAlert, configured, start_warnings
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
     fail,
     fail_on_option,
-    guard,
     max_skipped_option,
     reached,
     rules_path_option,
@@ -32,7 +31,7 @@ from mipr_rules.commands.options import (
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
-from mipr_rules.outputs.safe_text import plain
+from mipr_rules.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.watch.interfaces import AdapterSource, Evaluation, FullEvaluation, shown_source
@@ -303,32 +302,23 @@ def watch(
         fail("--follow excludes --once, --interval and --executor celery")
     if broker and executor != "celery":
         fail("--broker is for --executor celery")
-    try:
-        config = load_config(config_path)
-        found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
-        targets = parse_targets(notify_specs, found)
-        escalation = escalation_targets(config, found)
-        adapter = plugins.adapter(adapter_name)
-        digest = DigestSchedule.parse(digest_spec) if digest_spec else None
-    except MiprRulesError as exc:
-        guard(exc)
+    config = load_config(config_path)
+    found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
+    targets = parse_targets(notify_specs, found)
+    escalation = escalation_targets(config, found)
+    adapter = plugins.adapter(adapter_name)
+    digest = DigestSchedule.parse(digest_spec) if digest_spec else None
     for target in targets + tuple(t for _, _, t in escalation):
         for warning in start_warnings(found[target.notifier], target.target):
             click.echo(f"mipr: warning: {warning}", err=True)
     store_name = shown_store(store)
-    try:
-        alert_store = AlertStore(store)
-    except MiprRulesError as exc:
-        guard(exc)
+    alert_store = AlertStore(store)
     with alert_store, Evaluator() as evaluator:
-        try:
-            catalogue = Catalogue.installed(evaluator.pm)
-            catalogue.get(ruleset_id, as_of or dt.date.today())
-            evaluation: Evaluation = FullEvaluation(evaluator, catalogue, config, ruleset_id, output_format=fmt)
-            if executor == "celery":
-                evaluation = _celery(evaluation, broker, adapter_name, source, store, config_path, lenient, max_skipped)
-        except MiprRulesError as exc:
-            guard(exc)
+        catalogue = Catalogue.installed(evaluator.pm)
+        catalogue.get(ruleset_id, as_of or clock.today())
+        evaluation: Evaluation = FullEvaluation(evaluator, catalogue, config, ruleset_id, output_format=fmt)
+        if executor == "celery":
+            evaluation = _celery(evaluation, broker, adapter_name, source, store, config_path, lenient, max_skipped)
         used = {t.notifier for t in targets} | {t.notifier for _, _, t in escalation}
         service = WatchService(
             AdapterSource(adapter, source, config, lenient, max_skipped),
@@ -345,28 +335,25 @@ def watch(
             if follow:
                 from mipr_rules.commands.watch_follow import check_sweep_at, run_follow
 
-                try:
-                    run_follow(
-                        adapter=adapter,
-                        source=source,
-                        store=alert_store,
-                        store_name=store_name,
-                        evaluator=evaluator,
-                        catalogue=catalogue,
-                        config=config,
-                        ruleset_id=ruleset_id,
-                        targets=targets,
-                        notifiers={name: found[name] for name in used},
-                        as_of=as_of,
-                        lenient=lenient,
-                        max_skipped=max_skipped,
-                        poll=poll,
-                        sweep_at=check_sweep_at(sweep_at),
-                        fmt=fmt,
-                        stopped=stopper,
-                    )
-                except MiprRulesError as exc:
-                    guard(exc)
+                run_follow(
+                    adapter=adapter,
+                    source=source,
+                    store=alert_store,
+                    store_name=store_name,
+                    evaluator=evaluator,
+                    catalogue=catalogue,
+                    config=config,
+                    ruleset_id=ruleset_id,
+                    targets=targets,
+                    notifiers={name: found[name] for name in used},
+                    as_of=as_of,
+                    lenient=lenient,
+                    max_skipped=max_skipped,
+                    poll=poll,
+                    sweep_at=check_sweep_at(sweep_at),
+                    fmt=fmt,
+                    stopped=stopper,
+                )
                 click.echo("mipr watch: stopped", err=True)
                 sys.exit(0)
             if once:

@@ -35,7 +35,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
+from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
 from mipr_rules.watch.lifecycle import SERVICE_ZONE
 
