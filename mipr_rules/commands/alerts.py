@@ -11,7 +11,6 @@ import click
 
 from mipr_rules import clock
 from mipr_rules.commands.options import DATE
-from mipr_rules.errors import MiprRulesError
 from mipr_rules.safe_text import plain
 from mipr_rules.watch.store import AlertState, AlertStore
 

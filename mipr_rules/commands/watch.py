@@ -30,10 +30,9 @@ from mipr_rules.commands.options import (
 )
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError
-from mipr_rules.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET
 from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.safe_text import plain
 from mipr_rules.watch.interfaces import AdapterSource, Evaluation, FullEvaluation, shown_source
 from mipr_rules.watch.lifecycle import DigestSchedule
 from mipr_rules.watch.service import (
