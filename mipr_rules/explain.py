@@ -552,6 +552,7 @@ def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, a
     """``mipr readiness --explain``: the readiness report with an explanation per location."""
     from mipr_rules import plugins
     from mipr_rules.adapters.base import ReadContext
+    from mipr_rules.adapters.summary import ReadSummary
     from mipr_rules.config import load_config
     from mipr_rules.engine.evaluate import Evaluator
     from mipr_rules.facts.base import FactContext
@@ -567,9 +568,11 @@ def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, a
             _rule(ruleset, request.rule_id)
         overrides = config.overrides_for(ruleset)
         context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
-        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
+        adapter = plugins.adapter(adapter_name, evaluator.pm)
+        locations = context.read(adapter, source)
         report = run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=config.region,
-                               evaluator=evaluator, skipped=context.summary(), allow_incomplete=True)
+                               evaluator=evaluator, skipped=context.summary(), allow_incomplete=True,
+                               read_summary=ReadSummary.of(context, adapter.name))
         compiled = evaluator.compile(ruleset, overrides, Location)
         fact_context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(config.region))
         explanations = []

@@ -275,6 +275,10 @@ def prepare_core(work: Path) -> None:
     sample = ROOT / "mipr_rules" / "samples"
     fixtures = ROOT / "tests" / "fixtures"
     shutil.copy(sample / "sunrise-house" / "location.json", work / "home.json")
+    home = json.loads((sample / "sunrise-house" / "location.json").read_text(encoding="utf-8"))
+    (work / "homes.jsonl").write_text(  # JSON lines: the sample home twice, under two location ids
+        "".join(json.dumps(dict(home, location_id=f"1-00000000{i}")) + "\n" for i in (1, 2)), encoding="utf-8"
+    )
     shutil.copytree(sample / "sunrise-house" / "csv", work / "exports")
     shutil.copy(sample / "mipr" / "oakfield-requires-improvement.docx", work / "report.docx")
     shutil.copy(fixtures / "mipr" / "panel-publishable.yaml", work / "panel.yaml")

@@ -10,6 +10,8 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
+from mipr_rules.adapters.informs import NotEvaluated, restrict
+from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -24,7 +26,9 @@ from mipr_rules.commands.options import (
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
-from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
+from mipr_rules.model import Location
+from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, evaluate_locations, run_readiness
+from mipr_rules.readiness_stream import FORMATS, StreamedReadiness, stream_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
 
@@ -36,14 +40,18 @@ def readiness_report(
     config_path: Path | None,
     lenient: bool = False,
     max_skipped: float = DEFAULT_MAX_SKIPPED,
+    location: str | None = None,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
     config = load_config(config_path)
     with Evaluator() as evaluator:
         ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
         overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
-        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
-        locations = context.read(plugins.adapter(adapter_name, evaluator.pm), source)
+        context = ReadContext(
+            lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key(), location=location
+        )
+        adapter = plugins.adapter(adapter_name, evaluator.pm)
+        locations = context.read(adapter, source)
         return run_readiness(
             locations,
             as_of=as_of,
@@ -53,6 +61,49 @@ def readiness_report(
             evaluator=evaluator,
             skipped=context.summary(),
             allow_incomplete=True,
+            read_summary=ReadSummary.of(context, adapter.name),
+            informs=getattr(adapter, "informs", None),
+        )
+
+
+def stream_report(
+    adapter_name: str,
+    source: str,
+    as_of: dt.date,
+    ruleset_id: str,
+    config_path: Path | None,
+    lenient: bool,
+    max_skipped: float,
+    fmt: str,
+    location: str | None = None,
+) -> StreamedReadiness:
+    """``readiness_report`` rendered to standard output as ``fmt``, one location at a time."""
+    config = load_config(config_path)
+    with Evaluator() as evaluator:
+        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
+        overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
+        context = ReadContext(
+            lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key(), location=location
+        )
+        adapter = plugins.adapter(adapter_name, evaluator.pm)
+        not_evaluated: tuple[NotEvaluated, ...] = ()
+        informs = getattr(adapter, "informs", None)
+        if informs is not None:
+            ruleset, not_evaluated = restrict(ruleset, informs, adapter.name)
+        locations = context.stream(adapter, source)
+        compiled = evaluator.compile(ruleset, overrides, Location)
+        results = evaluate_locations(evaluator, compiled, locations, as_of, config.region)
+        return stream_readiness(
+            fmt,
+            results,
+            as_of=as_of,
+            ruleset=ruleset,
+            parameters=dict(compiled.parameters),
+            region=config.region,
+            skipped=context.summary,
+            out=sys.stdout,
+            read_summary=lambda: ReadSummary.of(context, adapter.name),
+            not_evaluated=not_evaluated,
         )
 
 
@@ -64,6 +115,13 @@ def readiness_report(
 @config_option
 @click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
 @max_skipped_option
+@click.option(
+    "--location",
+    "location_id",
+    default=None,
+    metavar="ID",
+    help="Read only this location (its CQC location id; for fhir also its ODS code) from a source holding many.",
+)
 @format_option()
 @fail_on_option
 @explain_option
@@ -75,6 +133,7 @@ def readiness(
     config_path: Path | None,
     lenient: bool,
     max_skipped: float,
+    location_id: str | None,
     fmt: str,
     fail_on: str | None,
     explain: ExplainRequest | None,
@@ -87,16 +146,25 @@ def readiness(
       mipr readiness --adapter file --source exports/ --format json --fail-on high
       mipr readiness --adapter sql --source postgresql://localhost/care --config provider.yaml
       mipr readiness --source home.json --explain=why-not care_plan_review_overdue
+      mipr readiness --adapter fhir --source https://fhir.example/r4 --location VLLWV --lenient
     """
+    if explain is not None and location_id is not None:
+        raise click.UsageError("--location cannot be combined with --explain yet; read that location's own source")
     if explain is not None:
         explained = explain_readiness(
             explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
         )
         report = explained.report
         emit(explained, fmt)
+    elif fmt in FORMATS:  # many locations in flat memory (readiness_stream.py)
+        streamed = stream_report(
+            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, fmt, location_id
+        )
+        exit_incomplete(streamed.failures)
+        sys.exit(1 if reached(streamed.severities, fail_on) else 0)
     else:
         report = readiness_report(
-            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
+            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, location_id
         )
         emit(report, fmt)
     exit_incomplete(report.failures)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,6 +16,7 @@ import pluggy
 from mipr_rules import plugins
 from mipr_rules.engine.compile import CompiledRuleset, compile_ruleset
 from mipr_rules.engine.ids import fact_ids
+from mipr_rules.engine.wire import WireFormat
 from mipr_rules.engine.worker import EnginePool, Job, default_processes
 from mipr_rules.errors import EngineError, MiprRulesError
 from mipr_rules.facts.base import Fact, FactCalculator, FactContext
@@ -55,6 +58,16 @@ def _rule_parameters(rule: Rule, params: Mapping[str, Any]) -> dict[str, Any]:
     names = set(_PARAM_REF.findall(repr(rule.when)))
     names |= {f for _, f, _, _ in string.Formatter().parse(rule.message) if f} & set(params)
     return {n: params[n] for n in sorted(names) if n in params}
+
+
+_SESSIONS = itertools.count()
+"""Session ids of this process's jobs (``j0``, ``j1``…): each job's session is its own."""
+
+
+@functools.lru_cache(maxsize=64)
+def wire_format(definition_json: str) -> WireFormat:
+    """The wire format of a compiled ruleset (what its rules test), worked out once per definition."""
+    return WireFormat(definition_json)
 
 
 class Evaluator:
@@ -112,6 +125,7 @@ class Evaluator:
         prepared: dict[str, list[Fact]] = {}
         order: list[str] = []
         errors: dict[str, MiprRulesError] = {}
+        wire = wire_format(compiled.definition_json)
 
         def jobs() -> Iterator[Job]:
             for key, subject in subjects:
@@ -125,8 +139,13 @@ class Evaluator:
                 except MiprRulesError as exc:
                     errors[key] = exc
                     continue
+                try:  # the worker passes this JSON to the C core as it is
+                    encoded = wire.encode(f"j{next(_SESSIONS)}", facts)
+                except EngineError as exc:  # what the worker would have said
+                    errors[key] = EngineError(f"{key}: {exc}")
+                    continue
                 prepared[key] = facts
-                yield Job(key, compiled.name, compiled.definition_json, facts)
+                yield Job(key, compiled.name, compiled.definition_json, [], encoded)
 
         explain = _Explain(compiled)
         done: dict[str, Evaluation] = {}

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import jinja2
-from markupsafe import Markup
 
 from mipr_rules import hookimpl
 from mipr_rules.outputs.safe_text import plain
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("mipr_rules.outputs", "templates"),
-    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-    undefined=jinja2.StrictUndefined,
-    # Control characters from data are replaced before escaping (safe_text.plain), as in text output.
-    finalize=lambda value: plain(value) if isinstance(value, str) and not isinstance(value, Markup) else value,
-)
+if TYPE_CHECKING:
+    import jinja2
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """The template environment, made on first use (importing jinja2 is most of this module's cost)."""
+    import jinja2
+    from markupsafe import Markup
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("mipr_rules.outputs", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        # Control characters from data are replaced before escaping (safe_text.plain), as in text output.
+        finalize=lambda value: plain(value) if isinstance(value, str) and not isinstance(value, Markup) else value,
+    )
 
 
 @attrs.frozen
@@ -28,10 +37,13 @@ class HtmlOutput:
     def render(self, report: Any) -> str:
         data = report.as_dict()
         kind = data.get("kind", "report")
+        import jinja2
+
+        env = _environment()
         try:
-            template = _ENV.get_template(f"{kind}.html.j2")
+            template = env.get_template(f"{kind}.html.j2")
         except jinja2.TemplateNotFound:
-            template = _ENV.get_template("generic.html.j2")
+            template = env.get_template("generic.html.j2")
         return template.render(report=data)
 
 
