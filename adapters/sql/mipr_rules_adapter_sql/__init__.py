@@ -81,10 +81,9 @@ def mipr_change_feed(adapter: Any, source: str, options: Any) -> Any:
 
 @mipr_rules.hookimpl
 def mipr_register_commands(cli: Any) -> None:
-    """Add ``mipr sql check MAPPING --source URL`` and ``mipr sql install-triggers``."""
+    """Add ``mipr sql check MAPPING --source URL`` and ``mipr sql install-triggers URL``."""
     from mipr_rules_adapter_sql.check import sql_group
     from mipr_rules_adapter_sql.commands import install_triggers_command
 
-    sql_group.add_command(install_triggers_command, "install-triggers")
-
+    sql_group.add_command(install_triggers_command)
     cli.add_command(sql_group)

@@ -9,12 +9,7 @@ import click
 from mipr_rules.errors import InputError, MiprRulesError
 
 
-@click.group("sql")
-def sql_group() -> None:
-    """The SQL adapter's database tools."""
-
-
-@sql_group.command("install-triggers")
+@click.command("install-triggers")
 @click.argument("url")
 @click.option("--drop", is_flag=True, help="Remove the triggers instead (the mipr_changes table is kept).")
 @click.option(

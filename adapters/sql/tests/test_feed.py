@@ -37,7 +37,7 @@ from mipr_rules.watch.follow import Follower
 from mipr_rules.watch.incremental import IncrementalEvaluator
 from mipr_rules.watch.store import AlertStore
 from mipr_rules_adapter_sql import schema
-from mipr_rules_adapter_sql.commands import sql_group
+from mipr_rules_adapter_sql.commands import install_triggers_command
 from mipr_rules_adapter_sql.feed import SqlChangeFeed
 from mipr_rules_adapter_sql.source import make_engine, parse_source
 from mipr_rules_adapter_sql.triggers import install_triggers
@@ -59,7 +59,7 @@ def logged(run_database: RunDatabase, sample_home: Location) -> Iterator[str]:
     other = attrs.evolve(sample_home, location_id="1-000000002", name="Moonrise Lodge")
     url = run_database.load(sample_home, other)
     _review(url, sample_home.location_id, sample_as_of())
-    result = CliRunner().invoke(sql_group, ["install-triggers", url])
+    result = CliRunner().invoke(install_triggers_command, [url])
     assert result.exit_code == 0, result.output
     assert "Installed change-log triggers" in result.output
     yield url
@@ -296,12 +296,10 @@ def test_without_the_change_log_the_feed_polls_updated_at(
 
 def test_install_triggers_prints_a_migration_and_refuses_a_bad_url_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "care.db").touch()
-    printed = CliRunner().invoke(
-        sql_group, ["install-triggers", f"sqlite:///{tmp_path / 'care.db'}", "--print"]
-    )
+    printed = CliRunner().invoke(install_triggers_command, [f"sqlite:///{tmp_path / 'care.db'}", "--print"])
     assert printed.exit_code == 0
     assert "CREATE TABLE IF NOT EXISTS mipr_changes" in printed.output
     assert "CREATE TRIGGER mipr_care_plans_d AFTER DELETE ON care_plans" in printed.output
-    bad = CliRunner().invoke(sql_group, ["install-triggers", f"sqlite:///{tmp_path / 'missing.db'}"])
+    bad = CliRunner().invoke(install_triggers_command, [f"sqlite:///{tmp_path / 'missing.db'}"])
     assert bad.exit_code == 2
     assert bad.output.count("\n") == 1 and "database file not found" in bad.output
