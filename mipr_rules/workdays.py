@@ -39,7 +39,7 @@ def _uk_holidays(subdiv: str) -> Any:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module.UnitedKingdom(subdiv=subdiv)
-    except Exception:  # noqa: BLE001 - another layout of the package: the documented, slower way
+    except Exception:
         return holidays.country_holidays("GB", subdiv=subdiv)
 
 

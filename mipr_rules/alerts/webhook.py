@@ -20,11 +20,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import os
 import socket
-import ssl
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -151,6 +149,8 @@ class WebhookNotifier:
 
     def send(self, changes: AlertChanges, target: str) -> None:
         """POST ``changes``; ``DeliveryError`` naming the host (never the path or query) if it fails."""
+        import http.client  # here, not at import: registering the notifier stays cheap
+
         self.validate(target)
         body = changes.to_json().encode("utf-8")
         where = f"webhook {redact(target)}"
@@ -207,6 +207,9 @@ class WebhookNotifier:
             refusal = self.policy.refusal(host, ipaddress.ip_address(str(address[0]).split("%")[0]))
             if refusal:
                 raise _Refused(refusal)
+        import http.client
+        import ssl
+
         sock = deadline.connect(addresses)
         if parts.scheme == "https":
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
@@ -230,6 +233,9 @@ def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def _problem(exc: BaseException) -> str:
+    import http.client
+    import ssl
+
     if isinstance(exc, socket.gaierror):
         return f"cannot resolve the host ({exc.strerror or type(exc).__name__})"
     if isinstance(exc, ConnectionRefusedError):
