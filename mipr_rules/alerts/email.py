@@ -256,8 +256,9 @@ def message(changes: AlertChanges, settings: SmtpSettings) -> email.message.Emai
 
 
 @functools.cache
-def _clients() -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:
-    """The SMTP client classes, made on first use (smtplib and ssl stay out of every run's start-up)."""
+def _clients() -> tuple[Any, Any]:
+    """The SMTP and SMTPS client classes (taking a ``Deadline`` first), made on first use: smtplib and ssl stay
+    out of every run's start-up."""
     import smtplib
 
     class _SMTP(smtplib.SMTP):
