@@ -25,11 +25,13 @@ from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.adapters.informs import NotEvaluated
 from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.completeness import Failure, completeness_json, render_failures
-from mipr_rules.outputs.safe_text import safe
+from mipr_rules.outputs.do_first import AlertGroup, group_alerts
 from mipr_rules.outputs.text import console_for
 from mipr_rules.readiness import (
     LocationReadiness,
+    do_first,
     location_dict,
+    render_head,
     render_location,
     render_not_evaluated,
     render_skipped,
@@ -62,6 +64,10 @@ class StreamedReadiness:
         """(location id, why) of every location not evaluated."""
         self.locations = 0
         self.by_severity: Counter[str] = Counter()
+        self._first: list[AlertGroup] = []
+        """The do-first list so far (bounded: ``readiness.DO_FIRST_LIMIT`` groups)."""
+        self._groups = 0
+        """How many groups (alerts of one rule at one location) there are."""
         self._spool: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed by write
         self._console = console_for(self._spool) if fmt == "text" else None  # type: ignore[arg-type]
 
@@ -75,10 +81,13 @@ class StreamedReadiness:
         if loc.error is not None:
             self.failures.append((loc.location_id, loc.error.removeprefix(f"{loc.location_id}: ")))
         self.by_severity.update(a.severity for a in loc.alerts)
+        groups = group_alerts(loc.alerts, self.ruleset, {loc.location_id: loc.name}, self.region)
+        self._groups += len(groups)
+        self._first = do_first(sorted([*self._first, *groups], key=AlertGroup.sort_key))
         if self._console is not None:
-            render_location(self._console, loc)
+            render_location(self._console, loc, self.ruleset, self.region)
         else:
-            text = json.dumps(location_dict(loc), indent=2, ensure_ascii=False, default=str)
+            text = json.dumps(location_dict(loc, self.ruleset, self.region), indent=2, ensure_ascii=False, default=str)
             self._spool.write((",\n" if self.locations else "") + _INDENT + text.replace("\n", "\n" + _INDENT))
         self.locations += 1
 
@@ -124,6 +133,7 @@ class StreamedReadiness:
                 "alerts": sum(self.by_severity.values()),
                 "by_severity": {s: self.by_severity[s] for s in reversed(SEVERITIES)},
             },
+            "do_first": [group.as_dict() for group in self._first],
             "locations": _PLACEHOLDER,
             "skipped": [group.as_dict() for group in skipped],
             "read_summary": read_summary.as_dict() if read_summary is not None else None,
@@ -150,10 +160,8 @@ class StreamedReadiness:
         render_not_evaluated(self.not_evaluated, console)
         if read_summary is not None:
             read_summary.render_text(console)
-        console.print(
-            f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
-            f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
-        )
+        counts = {s: self.by_severity[s] for s in reversed(SEVERITIES)}
+        render_head(console, self.as_of, self.ruleset, counts, self._first, self._groups, self.locations > 1)
         out.write(stream.getvalue())
         shutil.copyfileobj(self._spool, out, 1 << 16)
 

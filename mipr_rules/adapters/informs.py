@@ -30,12 +30,22 @@ FACT_RECORDS: Mapping[str, tuple[str, ...]] = {
     "evidence_category": ("evidence",),
     "manager_absence": ("manager_absences",),
     "registration_condition": ("conditions",),
+    "person": ("people",),
+    "medicine": ("people", "medicines"),
+    "mar_exception": ("people", "mar_exceptions"),
+    "capacity_assessment": ("people", "capacity_assessments"),
+    "dols": ("people", "dols"),
+    "staffing": ("staffing_reviews",),
+    "check": ("checks",),
+    "policy": ("policies",),
 }
 """Record types each fact type of the readiness ruleset is measured from."""
 
 FIELD_RECORDS: Mapping[str, str] = {
     "medication_errors_in_window": "incidents",
     "days_since_person_feedback": "feedback",
+    "days_since_staff_feedback": "feedback",
+    "days_since_partner_feedback": "feedback",
     "rated": "ratings",
     "days_since_rating_published": "ratings",
     "manager_recruitment_started": "manager_absences",

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import as_of_option, config_option, emit, exit_incomplete, format_option, guard, today
+from mipr_rules.commands.options import (
+    as_of_option,
+    config_option,
+    emit,
+    exit_incomplete,
+    format_option,
+    guard,
+    rules_path_option,
+    today,
+)
 from mipr_rules.config import load_config
 from mipr_rules.eligibility import (
     DEFAULT_RULESET,
@@ -22,6 +31,7 @@ from mipr_rules.ruleset.catalogue import Catalogue
 
 
 @click.command()
+@rules_path_option
 @click.argument("location_file", type=click.Path(path_type=Path))
 @click.option(
     "--nomination",

@@ -14,7 +14,17 @@ from typing import Any
 import attrs
 import click
 
-from mipr_rules.commands.options import DATE, as_of_option, config_option, emit, format_option, guard, reached, today
+from mipr_rules.commands.options import (
+    DATE,
+    as_of_option,
+    config_option,
+    emit,
+    format_option,
+    guard,
+    reached,
+    rules_path_option,
+    today,
+)
 from mipr_rules.config import load_config
 from mipr_rules.errors import InputError, MiprRulesError
 from mipr_rules.mipr.criteria import CRITERION_IDS, criterion_id
@@ -219,6 +229,7 @@ def provider(file: Path, review_date: dt.date | None, consent: str | None, conse
 
 
 @panel.command("verify")
+@rules_path_option
 @_file_argument
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id (kind mipr).")

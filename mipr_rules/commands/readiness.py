@@ -21,13 +21,15 @@ from mipr_rules.commands.options import (
     format_option,
     max_skipped_option,
     reached,
+    rules_path_option,
     today,
 )
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
 from mipr_rules.model import Location
-from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, evaluate_locations, run_readiness
+from mipr_rules.outputs.progress import Tracker, progress
+from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, counted, evaluate_locations, run_readiness
 from mipr_rules.readiness_stream import FORMATS, StreamedReadiness, stream_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 
@@ -76,6 +78,7 @@ def stream_report(
     max_skipped: float,
     fmt: str,
     location: str | None = None,
+    tracker: Tracker | None = None,
 ) -> StreamedReadiness:
     """``readiness_report`` rendered to standard output as ``fmt``, one location at a time."""
     config = load_config(config_path)
@@ -92,7 +95,7 @@ def stream_report(
             ruleset, not_evaluated = restrict(ruleset, informs, adapter.name)
         locations = context.stream(adapter, source)
         compiled = evaluator.compile(ruleset, overrides, Location)
-        results = evaluate_locations(evaluator, compiled, locations, as_of, config.region)
+        results = counted(evaluate_locations(evaluator, compiled, locations, as_of, config.region), tracker)
         return stream_readiness(
             fmt,
             results,
@@ -108,6 +111,7 @@ def stream_report(
 
 
 @click.command()
+@rules_path_option
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @as_of_option
@@ -157,9 +161,11 @@ def readiness(
         report = explained.report
         emit(explained, fmt)
     elif fmt in FORMATS:  # many locations in flat memory (readiness_stream.py)
-        streamed = stream_report(
-            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, fmt, location_id
-        )
+        with progress("Evaluating locations", fmt=fmt) as tracker:
+            streamed = stream_report(
+                adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, fmt,
+                location_id, tracker,
+            )
         exit_incomplete(streamed.failures)
         sys.exit(1 if reached(streamed.severities, fail_on) else 0)
     else:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from mipr_rules import plugins
-from mipr_rules.commands.options import format_option
+from mipr_rules.commands.options import format_option, rules_path_option
 from mipr_rules.errors import RulesetError
 from mipr_rules.outputs.safe_text import plain
 from mipr_rules.ruleset.catalogue import Catalogue
@@ -19,10 +19,11 @@ from mipr_rules.ruleset.schema import Ruleset
 
 @click.group()
 def rules() -> None:
-    """Work with rulesets: list, show, lint, test, explain."""
+    """Work with rulesets: list, show, facts, lint, test, explain."""
 
 
 @rules.command("list")
+@rules_path_option
 @format_option()
 def list_rulesets(fmt: str) -> None:
     """List installed rulesets."""
@@ -52,6 +53,7 @@ def list_rulesets(fmt: str) -> None:
 
 
 @rules.command("show")
+@rules_path_option
 @click.argument("ruleset_id")
 @click.option("--version", "version", default=None, help="A specific version.")
 @format_option()
@@ -68,18 +70,53 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
         f"framework {ruleset.framework}; effective {ruleset.effective_from}"
         f"{' to ' + str(ruleset.effective_to) if ruleset.effective_to else ''}; {ruleset.jurisdiction}"
     )
-    click.echo(f"file: {ruleset.path}\n\nParameters:")
+    click.echo(plain(f"file: {ruleset.path}"))
+    if ruleset.extends:
+        click.echo(plain(f"extends: {ruleset.extends} (each rule and parameter below says where it comes from)"))
+    click.echo("\nParameters:")
     for name, param in ruleset.parameters.items():
         unit = f" {param.unit}" if param.unit else ""
         kind = "policy" if param.policy else "law"
-        click.echo(plain(f"  {name} = {json.dumps(param.default)}{unit}  ({kind}; {param.description})"))
+        origin = f"  [from: {ruleset.origins.get('parameter:' + name)}]" if ruleset.extends else ""
+        click.echo(plain(f"  {name} = {json.dumps(param.default)}{unit}  ({kind}; {param.description}){origin}"))
     click.echo("\nRules:")
     for rule in ruleset.rules:
         where = rule.maps_to.quality_statement or rule.maps_to.mipr_criterion or rule.maps_to.deadline or ""
-        click.echo(plain(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]"))
+        origin = f"  [from: {ruleset.origins.get('rule:' + rule.id)}]" if ruleset.extends else ""
+        click.echo(
+            plain(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]{origin}")
+        )
+    if ruleset.disabled:
+        click.echo(plain(f"\nDisabled rules of {ruleset.extends}:"))
+        for rule_id, reason in ruleset.disabled.items():
+            click.echo(plain(f"  {rule_id:<40} {reason}"))
+
+
+@rules.command("facts")
+@click.argument("fact", required=False)
+@format_option()
+def facts(fact: str | None, fmt: str) -> None:
+    """List every fact type with its fields, types, units and meaning (or one FACT type)."""
+    from mipr_rules.facts.reference import fact_reference, render_text
+
+    found = fact_reference(plugins.fact_calculators().values())
+    if fact is not None:
+        found = [f for f in found if f.name == fact]
+        if not found:
+            from difflib import get_close_matches
+
+            known = [f.name for f in fact_reference(plugins.fact_calculators().values())]
+            close = get_close_matches(fact, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+            raise click.UsageError(f"no fact type {plain(fact)!r}{hint}")
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in found], indent=2))
+        return
+    click.echo(plain(render_text(found)), nl=False)
 
 
 @rules.command("lint")
+@rules_path_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option(
@@ -127,6 +164,7 @@ def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
 
 
 @rules.command("test")
+@rules_path_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--ruleset", "ruleset_ids", multiple=True, metavar="ID", help="Only the test files of this ruleset.")
 @click.option(
@@ -197,9 +235,12 @@ def test(
         select = compile_keyword(keyword) if keyword is not None else None
     except KeywordError as exc:
         raise click.BadParameter(str(exc), param_hint="-k") from None
-    with Runner() as runner:
+    from mipr_rules.outputs.progress import progress
+
+    with Runner() as runner, progress("Rule test cases", fmt="text" if output else fmt) as tracker:
         report = run_tests(
-            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold
+            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold,
+            tracker=tracker,
         )
     text = report.render(fmt, verbose)
     if output is not None:
@@ -227,6 +268,7 @@ def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Rul
 
 
 @rules.command("explain")
+@rules_path_option
 @click.argument("rule_id")
 @click.option("--ruleset", "ruleset_id", default=None, metavar="ID", help="The ruleset (when several have the rule).")
 @click.option("--version", "version", default=None, help="A specific version of the ruleset.")
@@ -253,6 +295,7 @@ def explain(
     from mipr_rules.explain import RuleDescription
     from mipr_rules.ruletest.examples import example_for
 
+    plugins.add_ruleset_paths(load_config(config_path).rules_path)
     ruleset = _find_rule(rule_id, ruleset_id, version)
     rule = ruleset.rule(rule_id)
     params = ruleset.defaults() | load_config(config_path).overrides_for(ruleset)

@@ -17,6 +17,7 @@ from mipr_rules.commands.options import (
     format_option,
     guard,
     reached,
+    rules_path_option,
     today,
 )
 from mipr_rules.config import load_config
@@ -34,6 +35,7 @@ from mipr_rules.workdays import REGIONS
 
 
 @click.command()
+@rules_path_option
 @click.option(
     "--event",
     "event_options",

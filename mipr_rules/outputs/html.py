@@ -20,13 +20,25 @@ def _environment() -> jinja2.Environment:
     import jinja2
     from markupsafe import Markup
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("mipr_rules.outputs", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
         # Control characters from data are replaced before escaping (safe_text.plain), as in text output.
         finalize=lambda value: plain(value) if isinstance(value, str) and not isinstance(value, Markup) else value,
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(value: Any) -> Any:
+    """``value`` as a CSS string literal (every character but letters, digits and spaces hex-escaped), safe
+    inside ``<style>``: used for the print page headers."""
+    from markupsafe import Markup
+
+    text = plain(value)
+    return Markup('"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x} " for c in text)
+                  + '"')
 
 
 @attrs.frozen
@@ -44,7 +56,8 @@ class HtmlOutput:
             template = env.get_template(f"{kind}.html.j2")
         except jinja2.TemplateNotFound:
             template = env.get_template("generic.html.j2")
-        return template.render(report=data)
+        view = report.view() if hasattr(report, "view") else {}
+        return template.render(report=data, view=view)
 
 
 @hookimpl

@@ -113,4 +113,4 @@ def test_text_report_names_the_groups_not_evaluated_before_any_result() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.index("not evaluated") < out.index("CQC inspection readiness")
-    assert "audit (4): the cqc adapter supplies no audits records" in out
+    assert "audit (5): the cqc adapter supplies no audits records" in out
