@@ -11,18 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.convert import register_enum
+from mipr_rules.cqc_api import CqcLocationFacts  # at import: cattrs resolves the field's type
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import RegistrationStatus
-
-if TYPE_CHECKING:
-    from mipr_rules.cqc_api import CqcLocationFacts  # a type only: the CQC reader stays out of start-up
 
 INT, BOOL, STR = "integer", "boolean", "string"
 
