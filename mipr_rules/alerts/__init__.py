@@ -8,9 +8,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, DeliveryError, Notifier, StoredAlert, Target
 from mipr_rules.alerts.policy import DeliveryPolicy
-from mipr_rules.alerts.store import AlertStore
+
+if TYPE_CHECKING:
+    from mipr_rules.alerts.store import AlertStore
+
+
+def __getattr__(name: str) -> Any:
+    """``AlertStore`` on first use: the store (and sqlite3) stays out of runs that only read the policy."""
+    if name == "AlertStore":
+        from mipr_rules.alerts.store import AlertStore
+
+        return AlertStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AlertChanges",
