@@ -8,18 +8,21 @@ first) or an internal error.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
+from mipr_rules.commands import exits
 from mipr_rules.commands.lazy import LazyGroup
-from mipr_rules.errors import MiprRulesError
 
-DEBUG_ENV = "MIPR_RULES_DEBUG"
+DEBUG_ENV = exits.DEBUG_ENV
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class MiprCli(exits.MiprGroup, LazyGroup):
+    """Commands imported when run (``LazyGroup``); their errors mapped to exit codes in one place (``MiprGroup``)."""
+
+
+@click.group(cls=MiprCli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="mipr-rules", prog_name="mipr")  # read when asked for
 def cli() -> None:
     """mipr: CQC inspection-readiness rules for care-record software.
@@ -38,28 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     built-in one or when every command is listed (``mipr --help``).
     """
     try:
-        cli.main(args=argv, prog_name="mipr", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        click.echo(f"mipr: error: {exc.format_message()}", err=True)
-        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("mipr: aborted", err=True)
-        sys.exit(130)
-    except MiprRulesError as exc:
-        click.echo(f"mipr: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        if os.environ.get(DEBUG_ENV):
-            raise
-        click.echo(
-            f"mipr: internal error: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for details; please report it)",
-            err=True,
-        )
-        sys.exit(3)
-    sys.exit(0)
-
+        code = cli.main(args=argv, prog_name="mipr", standalone_mode=False)  # an exit code when a command exits
+    except Exception as exc:  # click's own exceptions included: one mapping, in commands/exits.py
+        sys.exit(exits.report(exc))
+    sys.exit(code if isinstance(code, int) else 0)
 
 if __name__ == "__main__":
     main()

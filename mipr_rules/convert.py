@@ -197,6 +197,12 @@ def error_messages(exc: Exception, root: str = "$") -> list[str]:
     return [f"{exc} @ {root}"]
 
 
+def first_error(exc: Exception, root: str = "$") -> tuple[str, str]:
+    """The most specific problem of a cattrs error as ``(message, path)``, e.g. ``("expected date", "$.a[3]")``."""
+    message, _, path = error_messages(exc, root)[0].rpartition(" @ ")
+    return (message, path) if message else (path, root)
+
+
 def structure(data: Any, cls: type[T], source: str, root: str = "$", using: cattrs.Converter | None = None) -> T:
     """Structure ``data`` into ``cls``; on failure raise ``InputError`` naming ``source`` and the path.
 

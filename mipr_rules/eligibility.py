@@ -30,10 +30,10 @@ from mipr_rules.facts.eligibility_facts import (
     Nomination,
 )
 from mipr_rules.loading import load_data_file
-from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import safe
 
 __all__ = [
     "DEFAULT_RULESET",

@@ -14,7 +14,18 @@ class InputError(MiprRulesError):
 
 
 class RulesetError(MiprRulesError):
-    """A ruleset file is malformed, violates the schema, or uses a rule shape the engine cannot run safely."""
+    """A ruleset file is malformed, violates the schema, or uses a rule shape the engine cannot run safely.
+
+    Besides the one-line message, where it is known: ``where``, the JSON path inside the ruleset
+    (``$.rules[3].when[0].days.gt``); ``rule_id``, the rule; ``line``, the 1-based line in the file.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None, rule_id: str | None = None,
+                 line: int | None = None) -> None:
+        super().__init__(message)
+        self.where = where
+        self.rule_id = rule_id
+        self.line = line
 
 
 class ConfigError(MiprRulesError):

@@ -20,30 +20,26 @@ Any command that evaluates a ruleset can explain its results::
 
 from __future__ import annotations
 
-import datetime as dt
-import string
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from difflib import get_close_matches
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import click
 
 from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.probes import Probe, ProbeResults, ProbeRuleset, compile_probes, rule_probes, run_probes
 from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import Fact, FactType
-from mipr_rules.outputs.safe_text import plain
 from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.conditions import parameters_used
 from mipr_rules.ruleset.schema import Rule, Ruleset, Source
+from mipr_rules.safe_text import plain
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from mipr_rules.engine.evaluate import Evaluator
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 _OP_WORDS = {
     "eq": "is", "ne": "is not", "lt": "is less than", "lte": "is at most", "gt": "is more than",
@@ -275,7 +271,7 @@ def _checks(level: list[Probe], mine: list[Probe], ruleset: Ruleset, fact: Fact 
     return tuple(out)
 
 
-def _rule(ruleset: Ruleset, rule_id: str) -> Rule:
+def rule_of(ruleset: Ruleset, rule_id: str) -> Rule:
     try:
         return ruleset.rule(rule_id)
     except KeyError:
@@ -294,12 +290,12 @@ def explain_results(results: ProbeResults, hits: Iterable[RuleHit], *, why_not: 
     if why_not is None:
         items = []
         for hit in hits:
-            rule = _rule(ruleset, hit.rule_id)
+            rule = rule_of(ruleset, hit.rule_id)
             fact = by_subject.get((rule.fact, hit.subject), hit.facts)
             items.append(RuleOnFact(rule.id, rule.title, hit.subject, True,
                                     checks_for(probes, rule.id, fact, results), hit.message))
         return Explanation("why", ruleset.id, ruleset.version, partition, tuple(items))
-    rule = _rule(ruleset, why_not)
+    rule = rule_of(ruleset, why_not)
     fired = sorted({h.subject for h in hits if h.rule_id == rule.id})
     candidates = [f for f in results.facts_of(rule.fact)
                   if str(f.get("subject")) not in fired and (subject is None or f.get("subject") == subject)]
@@ -345,24 +341,13 @@ def explain(compiled: CompiledRuleset, facts: Sequence[Fact], hits: Iterable[Rul
         facts += [{**h.facts, "type": compiled.ruleset.rule(h.rule_id).fact, "subject": h.subject}
                   for h in hits if (compiled.ruleset.rule(h.rule_id).fact, h.subject) not in known]
     else:
-        fact_type = _rule(compiled.ruleset, why_not).fact
+        fact_type = rule_of(compiled.ruleset, why_not).fact
         facts = [f for f in facts if f.get("type") == fact_type]
     results = run_probes(evaluator.pool, probes, partition or "explain", facts)
     return explain_results(results, hits, why_not=why_not, subject=subject, partition=partition, limit=limit)
 
 
 # --- what a rule checks ---------------------------------------------------------------------------------
-
-
-def rule_parameters(rule: Rule, params: Mapping[str, Any]) -> list[str]:
-    """Parameters a rule uses: in its conditions, its message and what it emits."""
-    names = [p.parameter for p, _ in rule_probes(rule, params) if p.parameter]
-    for template in [rule.message, *[v for v in rule.emit.values() if isinstance(v, str)]]:
-        try:
-            names += [f for _, f, _, _ in string.Formatter().parse(template) if f and f in params]
-        except ValueError:
-            continue
-    return list(dict.fromkeys(names))
 
 
 @attrs.frozen
@@ -398,7 +383,7 @@ class RuleDescription:
             "fact": {"type": rule.fact, "description": self.fact_type.description if self.fact_type else None},
             "description": rule.description,
             "conditions": [c.as_dict() for c in self.conditions()],
-            "parameters": [self._parameter(name) for name in rule_parameters(rule, self.parameters)],
+            "parameters": [self._parameter(name) for name in parameters_used(rule, self.parameters)],
             "message": rule.message, "emit": dict(rule.emit),
             "maps_to": {k: v for k, v in attrs.asdict(rule.maps_to).items() if v is not None},
             "source": {**(source.as_dict() if source else Source(id=rule.source, title="").as_dict()),
@@ -501,7 +486,7 @@ class ExplainRequest:
 
 
 def parse_explain(value: str) -> ExplainRequest:
-    """``why``, ``why-not RULE_ID``, ``why-not:RULE_ID`` or ``why-not=RULE_ID``."""
+    """``why``, ``why-not RULE_ID``, ``why-not:RULE_ID`` or ``why-not=RULE_ID``; ``ValueError`` otherwise."""
     text = value.strip()
     if text == "why":
         return ExplainRequest()
@@ -510,76 +495,5 @@ def parse_explain(value: str) -> ExplainRequest:
         if found and mode == "why-not" and rule_id.strip():
             return ExplainRequest("why-not", rule_id.strip())
     if text == "why-not":
-        raise click.BadParameter("why-not needs a rule id: --explain=why-not RULE_ID")
-    raise click.BadParameter(f"{value!r}: expected why or why-not RULE_ID")
-
-
-class ExplainOption(click.Option):
-    """``--explain`` (why), ``--explain=why-not RULE_ID``: the rule id may be the next argument."""
-
-    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
-        super().add_to_parser(parser, ctx)
-        option = getattr(parser, "_long_opt", {}).get(self.opts[0])
-        process = getattr(option, "process", None)
-        if option is None or process is None:  # another click: why-not:RULE_ID still works
-            return
-
-        def take_rule_id(value: Any, state: Any) -> None:
-            rargs = getattr(state, "rargs", None)
-            if value == "why-not" and rargs and not str(rargs[0]).startswith("-"):
-                value = f"why-not {rargs.pop(0)}"
-            process(value, state)
-
-        option.process = take_rule_id
-
-
-def _convert(ctx: click.Context, param: click.Parameter, value: Any) -> ExplainRequest | None:
-    return None if value is None else parse_explain(str(value))
-
-
-def explain_option(func: F) -> F:
-    """Add ``--explain[=why|why-not RULE_ID]`` to a command; the parameter is ``explain: ExplainRequest | None``."""
-    return click.option(
-        "--explain", "explain", cls=ExplainOption, is_flag=False, flag_value="why", default=None,
-        callback=_convert, metavar="[why|why-not RULE_ID]",
-        help="Explain each result (the facts and values that matched), or with why-not RULE_ID which "
-             "condition of that rule failed and by how much.",
-    )(func)
-
-
-def explain_readiness(request: ExplainRequest, adapter_name: str, source: str, as_of: dt.date, ruleset_id: str,
-                      config_path: Path | None, lenient: bool = False, max_skipped: float = 0.05) -> Explained:
-    """``mipr readiness --explain``: the readiness report with an explanation per location."""
-    from mipr_rules import plugins
-    from mipr_rules.adapters.base import ReadContext
-    from mipr_rules.adapters.summary import ReadSummary
-    from mipr_rules.config import load_config
-    from mipr_rules.engine.evaluate import Evaluator
-    from mipr_rules.facts.base import FactContext
-    from mipr_rules.model import Location
-    from mipr_rules.readiness import run_readiness
-    from mipr_rules.ruleset.catalogue import Catalogue
-    from mipr_rules.workdays import calendar
-
-    config = load_config(config_path)
-    with Evaluator() as evaluator:
-        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
-        if request.rule_id is not None:
-            _rule(ruleset, request.rule_id)
-        overrides = config.overrides_for(ruleset)
-        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key())
-        adapter = plugins.adapter(adapter_name, evaluator.pm)
-        locations = context.read(adapter, source)
-        report = run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=config.region,
-                               evaluator=evaluator, skipped=context.summary(), allow_incomplete=True,
-                               read_summary=ReadSummary.of(context, adapter.name))
-        compiled = evaluator.compile(ruleset, overrides, Location)
-        fact_context = FactContext(as_of=as_of, parameters=compiled.parameters, calendar=calendar(config.region))
-        explanations = []
-        for location, result in zip(locations, report.locations, strict=True):
-            if result.error:
-                continue
-            facts = evaluator.facts(location, fact_context)
-            explanations.append(explain(compiled, facts, result.alerts, evaluator=evaluator,
-                                        why_not=request.rule_id, partition=result.location_id, limit=10))
-        return Explained(report, tuple(explanations))
+        raise ValueError("why-not needs a rule id: --explain=why-not RULE_ID")
+    raise ValueError(f"{value!r}: expected why or why-not RULE_ID")

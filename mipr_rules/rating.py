@@ -35,11 +35,11 @@ from mipr_rules.facts.rating_facts import (
 )
 from mipr_rules.loading import load_data_file
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
-from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.saf import QUALITY_STATEMENTS
+from mipr_rules.safe_text import safe
 
 FRAMEWORKS = {"SAF_2024_12": "saf-rating-2024", "KLOE_2014": "kloe-rating-2014"}
 """``--framework`` value → the ruleset that rates it."""
@@ -182,8 +182,7 @@ def _source(hit: RuleHit) -> dict[str, Any]:
 def _limit_dict(hit: RuleHit, before: RatingValue | None) -> dict[str, Any]:
     cap = RatingValue(hit.emit["cap"])
     return {"rule": hit.rule_id, "cap": cap.value, "applied": before is not None and rank(cap) < rank(before),
-            "message": hit.message, "ruleset": {"id": hit.ruleset_id, "version": hit.ruleset_version},
-            "source": _source(hit)}
+            **hit.as_dict(only=("message", "ruleset", "source"))}
 
 
 @attrs.frozen

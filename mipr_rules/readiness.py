@@ -15,18 +15,20 @@ from mipr_rules.completeness import Failure, completeness_json, render_failures,
 from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.facts.base import Fact
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
 from mipr_rules.outputs.do_first import AlertGroup, group_alerts
 from mipr_rules.outputs.due import Due, due_for
 from mipr_rules.outputs.labels import subject_label
 from mipr_rules.outputs.progress import Tracker
-from mipr_rules.outputs.safe_text import safe
 from mipr_rules.outputs.wording import plural, uk_date
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.saf import statement_name
+from mipr_rules.safe_text import safe
+from mipr_rules.severity import SEVERITIES, worst
 from mipr_rules.workdays import DEFAULT_REGION
 
 if TYPE_CHECKING:  # rich is imported by the text renderers: JSON output does not pay for it
@@ -39,26 +41,8 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 
 def alert_dict(alert: RuleHit, due: Due | None = None) -> dict[str, Any]:
-    """One alert in the JSON contract (``due``: its deadline, when the report knows the ruleset)."""
-    data = {
-        "rule": alert.rule_id,
-        "title": alert.title,
-        "severity": alert.severity,
-        "key_question": alert.maps_to.key_question,
-        "quality_statement": alert.maps_to.quality_statement,
-        "evidence_category": alert.emit.get("evidence_category") or alert.maps_to.evidence_category,
-        "regulation": alert.maps_to.regulation,
-        "limiter": alert.maps_to.limiter,
-        "subject": alert.subject,
-        "message": alert.message,
-        "ruleset": {"id": alert.ruleset_id, "version": alert.ruleset_version},
-        "source": alert.source.as_dict(),
-        "facts": alert.facts,
-        "parameters": alert.parameters,
-        "location_id": alert.partition,
-        "as_of": alert.as_of.isoformat(),
-        "subject_label": subject_label(alert.subject),
-    }
+    """One alert in the JSON contract: ``RuleHit.as_dict()`` with its ``subject_label`` and (``due``) its deadline."""
+    data = {**alert.as_dict(), "subject_label": subject_label(alert.subject)}
     if due is not None:
         data["due"] = due.as_dict()
     return data
@@ -214,8 +198,7 @@ class ReadinessReport:
 
     def worst_severity(self) -> str | None:
         """Most severe alert, if any."""
-        found = [a.severity for a in self.alerts()]
-        return max(found, key=SEVERITIES.index) if found else None
+        return worst(a.severity for a in self.alerts())
 
 
 def location_dict(
@@ -357,9 +340,18 @@ def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: i
 
 
 def evaluate_locations(
-    evaluator: Evaluator, compiled: CompiledRuleset, locations: Iterable[Location], as_of: dt.date, region: str
+    evaluator: Evaluator,
+    compiled: CompiledRuleset,
+    locations: Iterable[Location],
+    as_of: dt.date,
+    region: str,
+    facts_out: dict[str, tuple[Fact, ...]] | None = None,
 ) -> Iterator[LocationReadiness]:
-    """The readiness of each location, in input order, as it is evaluated (locations are read as needed)."""
+    """The readiness of each location, in input order, as it is evaluated (locations are read as needed).
+
+    With ``facts_out``, the facts asserted for each location evaluated are kept there (by location id), so that
+    an explanation reuses them instead of measuring them again.
+    """
     names: dict[str, str] = {}
 
     def subjects() -> Iterable[tuple[str, Location]]:
@@ -370,6 +362,8 @@ def evaluate_locations(
 
     for evaluation in evaluator.run(compiled, subjects(), as_of, region):
         error = evaluation.error
+        if facts_out is not None and error is None:
+            facts_out[evaluation.key] = evaluation.facts
         yield LocationReadiness(
             evaluation.key,
             names.pop(evaluation.key, ""),
@@ -415,9 +409,10 @@ def run_readiness(
     allow_incomplete: bool = False,
     read_summary: ReadSummary | None = None,
     informs: Iterable[str] | None = None,
+    facts_out: dict[str, tuple[Fact, ...]] | None = None,
     tracker: Tracker | None = None,
 ) -> ReadinessReport:
-    """Evaluate readiness of ``locations`` as of ``as_of``.
+    """Evaluate readiness of ``locations`` as of ``as_of`` (``facts_out``: see ``evaluate_locations``).
 
     A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
@@ -437,7 +432,7 @@ def run_readiness(
         compiled = evaluator.compile(ruleset, overrides, Location)
         if tracker is not None and isinstance(locations, Sized):
             tracker.total(len(locations))
-        results = list(counted(evaluate_locations(evaluator, compiled, locations, as_of, region), tracker))
+        results = list(counted(evaluate_locations(evaluator, compiled, locations, as_of, region, facts_out), tracker))
         report = ReadinessReport(
             as_of,
             ruleset,

@@ -36,7 +36,8 @@ from mipr_rules.readiness import (
     render_not_evaluated,
     render_skipped,
 )
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.severity import SEVERITIES
 
 FORMATS = ("json", "text")
 """Output formats written as a stream."""

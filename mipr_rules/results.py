@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
 from mipr_rules.ruleset.schema import MapsTo, Source
+from mipr_rules.severity import rank
 
 
 @attrs.frozen
@@ -48,6 +50,34 @@ class RuleHit:
     @property
     def sort_key(self) -> tuple[int, str, str]:
         """Most severe first, then by rule and subject."""
-        from mipr_rules.ruleset.schema import SEVERITIES
+        return (-rank(self.severity), self.rule_id, self.subject)
 
-        return (-SEVERITIES.index(self.severity), self.rule_id, self.subject)
+    def as_dict(self, only: Iterable[str] | None = None) -> dict[str, Any]:
+        """The hit in the JSON contract of one alert (docs/commands/readiness.md), or just the keys in ``only``.
+
+        Keys: ``rule``, ``title``, ``severity``, ``key_question``, ``quality_statement``, ``evidence_category``,
+        ``regulation``, ``limiter``, ``subject``, ``message``, ``ruleset`` (``id``, ``version``), ``source``,
+        ``facts``, ``parameters``, ``location_id``, ``as_of``; ``citation`` is given only when asked for in
+        ``only``. Every command's contract that shows a hit picks its keys from here.
+        """
+        every: dict[str, Callable[[], Any]] = {
+            "rule": lambda: self.rule_id,
+            "title": lambda: self.title,
+            "severity": lambda: self.severity,
+            "key_question": lambda: self.maps_to.key_question,
+            "quality_statement": lambda: self.maps_to.quality_statement,
+            "evidence_category": lambda: self.emit.get("evidence_category") or self.maps_to.evidence_category,
+            "regulation": lambda: self.maps_to.regulation,
+            "limiter": lambda: self.maps_to.limiter,
+            "subject": lambda: self.subject,
+            "message": lambda: self.message,
+            "ruleset": lambda: {"id": self.ruleset_id, "version": self.ruleset_version},
+            "source": lambda: self.source.as_dict(),
+            "facts": lambda: self.facts,
+            "parameters": lambda: self.parameters,
+            "location_id": lambda: self.partition,
+            "as_of": lambda: self.as_of.isoformat(),
+            "citation": lambda: self.citation,
+        }
+        names = [k for k in every if k != "citation"] if only is None else list(only)
+        return {name: every[name]() for name in names}

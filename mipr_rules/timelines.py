@@ -35,10 +35,11 @@ from mipr_rules.facts.timeline_facts import (
     holidays_between,
 )
 from mipr_rules.loading import load_data_file
-from mipr_rules.outputs.safe_text import safe
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import safe
+from mipr_rules.severity import worst
 from mipr_rules.workdays import DEFAULT_REGION, calendar
 
 DEFAULT_RULESET = "cqc-timelines"
@@ -208,8 +209,7 @@ class TimelineReport:
 
     def worst_severity(self) -> str | None:
         """Most severe status severity, if any deadline."""
-        found = [d.status_rule.severity for d in self.deadlines]
-        return max(found, key=SEVERITIES.index) if found else None
+        return worst(d.status_rule.severity for d in self.deadlines)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr timeline --format json`` (docs/commands/timeline.md)."""

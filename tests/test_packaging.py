@@ -150,8 +150,9 @@ def test_the_installed_wheel_runs_the_demo_without_test_dependencies(wheel: Path
         "MIPR_RULES_WORKERS": "1",
         "PATH": "/usr/bin:/bin",
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        # adapters installed in editable mode in a developer's environment cannot load under -S
-        "MIPR_RULES_DISABLE_PLUGINS": "mipr_rules_adapter_fhir,mipr_rules_adapter_sql,mipr_rules_adapter_cqc",
+        # adapters and plugins installed in editable mode in a developer's environment cannot load under -S
+        "MIPR_RULES_DISABLE_PLUGINS": "mipr_rules_adapter_fhir,mipr_rules_adapter_sql,mipr_rules_adapter_cqc,"
+        "mipr_rules_notifier_teams",
     }
 
     def demo(*args: str) -> subprocess.CompletedProcess[str]:

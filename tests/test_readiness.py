@@ -20,8 +20,9 @@ from mipr_rules.model import Location
 from mipr_rules.outputs.json_output import JsonOutput
 from mipr_rules.outputs.text import TextOutput
 from mipr_rules.readiness import ReadinessReport, run_readiness
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.samples.generate import PLANTED_GAPS
+from mipr_rules.severity import SEVERITIES
 from mipr_rules.testing import TEST_KEY
 
 ALERT_KEYS = {

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
+from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
+from mipr_rules.severity import rank
 
 if TYPE_CHECKING:
     from mipr_rules.readiness import ReadinessReport
@@ -103,7 +104,7 @@ _DETAIL_KEYS = (
     "limiter",
     "source",
 )
-"""Fields of ``alert_dict`` kept with each alert besides its identity, severity, title, message and facts."""
+"""Fields of ``RuleHit.as_dict()`` kept with each alert besides its identity, severity, title, message and facts."""
 _PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 MAX_NOTE = 500
 """Longest acknowledgement note, in characters."""
@@ -477,10 +478,9 @@ def _row_identity(row: Any) -> AlertIdentity:
 
 
 def _hit_values(hit: RuleHit) -> tuple[str, ...]:
-    from mipr_rules.readiness import alert_dict  # the JSON contract of one alert; imported late (it pulls the engine)
     from mipr_rules.saf import statement_name
 
-    data = alert_dict(hit)
+    data = hit.as_dict()
     data["quality_statement_name"] = statement_name(data["quality_statement"])
     detail = {key: data[key] for key in _DETAIL_KEYS}
     return (
@@ -511,10 +511,7 @@ def _stored(row: Any) -> StoredAlert:
 
 
 def _sorted(alerts: list[StoredAlert]) -> list[StoredAlert]:
-    from mipr_rules.ruleset.schema import SEVERITIES
-
     def key(a: StoredAlert) -> tuple[str, int, str, str]:
-        rank = SEVERITIES.index(a.severity) if a.severity in SEVERITIES else -1
-        return (a.identity.location_id, -rank, a.identity.rule_id, a.identity.subject)
+        return (a.identity.location_id, -rank(a.severity), a.identity.rule_id, a.identity.subject)
 
     return sorted(alerts, key=key)

@@ -112,7 +112,7 @@ class WebhookNotifier:
         if literal is not None:
             refusal = self.policy.refusal(host, literal)
             if refusal:
-                raise DeliveryError(f"webhook {redact(target)}: {refusal}")
+                raise DeliveryError(f"{self.name} {redact(target)}: {refusal}")
 
     def warnings(self, target: str) -> list[str]:
         """What an operator should know before the first delivery: an unsigned webhook."""
@@ -147,13 +147,18 @@ class WebhookNotifier:
             headers[SIGNATURE_HEADER] = sign(body, secret, timestamp)
         return headers
 
+    def body(self, changes: AlertChanges) -> bytes:
+        """What one delivery POSTs: the ``alert_changes`` JSON document (other notifiers built on this one, such
+        as a chat card, override it)."""
+        return changes.to_json().encode("utf-8")
+
     def send(self, changes: AlertChanges, target: str) -> None:
         """POST ``changes``; ``DeliveryError`` naming the host (never the path or query) if it fails."""
         import http.client  # here, not at import: registering the notifier stays cheap
 
         self.validate(target)
-        body = changes.to_json().encode("utf-8")
-        where = f"webhook {redact(target)}"
+        body = self.body(changes)
+        where = f"{self.name} {redact(target)}"
         attempts = max(1, self.attempts)
         problem, made = "", 0
         started = time.monotonic()
@@ -188,12 +193,12 @@ class WebhookNotifier:
             parts = urllib.parse.urlsplit(target)
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError:
-            raise DeliveryError(f"webhook {redact(target)}: not a valid URL") from None
+            raise DeliveryError(f"{self.name} {redact(target)}: not a valid URL") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise DeliveryError(f"webhook {redact(target)}: expected an http:// or https:// URL")
+            raise DeliveryError(f"{self.name} {redact(target)}: expected an http:// or https:// URL")
         if parts.scheme == "http" and not self.policy.allow_http:
             raise DeliveryError(
-                f"webhook {redact(target)}: plain http:// is refused (unencrypted); use https://, or --allow-http"
+                f"{self.name} {redact(target)}: plain http:// is refused (unencrypted); use https://, or --allow-http"
             )
         return parts
 

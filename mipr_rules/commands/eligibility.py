@@ -8,26 +8,20 @@ from pathlib import Path
 
 import click
 
+from mipr_rules import clock
+from mipr_rules.api import Session
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
     emit,
     exit_incomplete,
     format_option,
-    guard,
     rules_path_option,
-    today,
 )
-from mipr_rules.config import load_config
 from mipr_rules.eligibility import (
-    DEFAULT_RULESET,
-    assess_eligibility,
     load_location,
     load_nomination,
 )
-from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError
-from mipr_rules.ruleset.catalogue import Catalogue
 
 
 @click.command()
@@ -58,25 +52,11 @@ def eligibility(
       mipr eligibility location.json --nomination nomination.yaml --as-of 2023-02-01
       mipr eligibility location.json --nomination nomination.yaml --as-of 2023-02-01 --format json
     """
-    try:
-        config = load_config(config_path)
-        when = as_of or today()
-        record = load_location(location_file)
-        nomination = load_nomination(nomination_file) if nomination_file else None
-        with Evaluator(processes=1) as evaluator:
-            ruleset = Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, when)
-            report = assess_eligibility(
-                record,
-                nomination,
-                as_of=when,
-                source=str(location_file),
-                ruleset=ruleset,
-                overrides=config.overrides_for(ruleset),
-                evaluator=evaluator,
-                allow_incomplete=True,
-            )
-    except MiprRulesError as exc:
-        guard(exc)
+    record = load_location(location_file)
+    nomination = load_nomination(nomination_file) if nomination_file else None
+    with Session.from_config(config_path, processes=1) as session:
+        report = session.eligibility(record, nomination, as_of=as_of or clock.today(), source=str(location_file),
+                                     allow_incomplete=True)
     emit(report, fmt)
     exit_incomplete(report.failures)
     sys.exit(0)

@@ -66,8 +66,9 @@ class LazyGroup(click.Group):
         try:
             plugins.plugin_manager().hook.mipr_register_commands(cli=self)
         except MiprRulesError as exc:
-            click.echo(f"mipr: error: {exc}", err=True)
-            sys.exit(2)
+            from mipr_rules.commands.exits import report
+
+            sys.exit(report(exc))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in BUILTIN:

@@ -12,8 +12,8 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.dates import EARLIEST_DATE, LATEST_DATE
-from mipr_rules.errors import EvaluationIncomplete, MiprRulesError
-from mipr_rules.ruleset.schema import SEVERITIES
+from mipr_rules.errors import EvaluationIncomplete
+from mipr_rules.severity import SEVERITIES, at_or_above
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -146,11 +146,6 @@ def fail_on_option(func: F) -> F:
     )(func)
 
 
-def today() -> dt.date:
-    """Today's date: the one place the CLI reads the clock, only when --as-of is not given."""
-    return dt.date.today()
-
-
 def emit(report: Any, fmt: str) -> None:
     """Render ``report`` in format ``fmt`` to standard output."""
     click.echo(plugins.output(fmt).render(report), nl=False)
@@ -158,22 +153,13 @@ def emit(report: Any, fmt: str) -> None:
 
 def reached(severities: list[str], fail_on: str | None) -> bool:
     """Whether any severity is at or above ``fail_on``."""
-    if fail_on is None:
-        return False
-    floor = SEVERITIES.index(fail_on)
-    return any(SEVERITIES.index(s) >= floor for s in severities)
+    return at_or_above(severities, fail_on)
 
 
 def fail(message: str) -> None:
     """Print one line to standard error and exit 2."""
     click.echo(f"mipr: error: {message}", err=True)
     sys.exit(2)
-
-
-def guard(error: MiprRulesError) -> None:
-    """Report a ``MiprRulesError`` as one line and exit with its code (2; 3 for ``EvaluationIncomplete``)."""
-    click.echo(f"mipr: error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
-    sys.exit(error.exit_code)
 
 
 def exit_incomplete(failures: Sequence[tuple[str, str]]) -> None:

@@ -14,21 +14,20 @@ from typing import Any
 import attrs
 import click
 
+from mipr_rules import clock
+from mipr_rules.api import Session
 from mipr_rules.commands.options import (
     DATE,
     as_of_option,
     config_option,
     emit,
     format_option,
-    guard,
     reached,
     rules_path_option,
-    today,
 )
-from mipr_rules.config import load_config
-from mipr_rules.errors import InputError, MiprRulesError
+from mipr_rules.errors import InputError
 from mipr_rules.mipr.criteria import CRITERION_IDS, criterion_id
-from mipr_rules.mipr.panel import DEFAULT_RULESET, PanelVerification, verify_record
+from mipr_rules.mipr.panel import DEFAULT_RULESET, PanelVerification
 from mipr_rules.mipr.panel_record import (
     PSEUDONYM,
     PSEUDONYM_RULE,
@@ -43,7 +42,7 @@ from mipr_rules.mipr.panel_record import (
     with_moderation,
     with_review,
 )
-from mipr_rules.ruleset.schema import SEVERITIES
+from mipr_rules.severity import SEVERITIES
 
 BLOCKED = "blocked"
 """``--fail-on blocked``: exit 1 when the report may not be published."""
@@ -115,27 +114,24 @@ def panel() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing record.")
 def init(file: Path, report_path: Path | None, location_id: str | None, location_name: str, force: bool) -> None:
     """Start a panel record for a report."""
-    try:
-        if file.exists() and not force:
-            raise InputError(f"{file}: a panel record already exists (use --force to replace it)")
-        if report_path is not None:
-            from mipr_rules.mipr.reading import read_report
+    if file.exists() and not force:
+        raise InputError(f"{file}: a panel record already exists (use --force to replace it)")
+    if report_path is not None:
+        from mipr_rules.mipr.reading import read_report
 
-            report = read_report(report_path)
-            record = PanelRecord(
-                ReportRef(report.location.id, report.location.name, str(report_path), file_digest(report_path)),
-                factual_accuracy_review=report.factual_accuracy_review,
-                publication_consent=report.publication_consent,
-            )
-        elif location_id:
-            record = PanelRecord(ReportRef(location_id, location_name))
-        else:
-            raise InputError("mipr panel init: give --report REPORT or --location-id ID")
-        if file.suffix.lower() not in (".yaml", ".yml", ".json"):
-            raise InputError(f"{file}: a panel record is a .yaml, .yml or .json file")
-        save_record(record, file)
-    except MiprRulesError as exc:
-        guard(exc)
+        report = read_report(report_path)
+        record = PanelRecord(
+            ReportRef(report.location.id, report.location.name, str(report_path), file_digest(report_path)),
+            factual_accuracy_review=report.factual_accuracy_review,
+            publication_consent=report.publication_consent,
+        )
+    elif location_id:
+        record = PanelRecord(ReportRef(location_id, location_name))
+    else:
+        raise InputError("mipr panel init: give --report REPORT or --location-id ID")
+    if file.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise InputError(f"{file}: a panel record is a .yaml, .yml or .json file")
+    save_record(record, file)
     click.echo(f"{file}: panel record started")
 
 
@@ -154,14 +150,11 @@ def init(file: Path, report_path: Path | None, location_id: str | None, location
 @click.option("--date", "date", type=DATE, default=None, help="Date of the review.")
 def record(file: Path, stage: int, reviewer: str, scores: tuple[str, ...], comment: str, date: dt.date | None) -> None:
     """Record (or add to) one reviewer's scores at one stage; creates FILE if it does not exist."""
-    try:
-        _pseudonym(reviewer, "--reviewer")
-        parsed = parse_scores(scores)
-        current = _open(file, create=True)
-        updated = with_review(current, StageReview(stage, reviewer, date, parsed, comment), str(file))
-        save_record(updated, file)
-    except MiprRulesError as exc:
-        guard(exc)
+    _pseudonym(reviewer, "--reviewer")
+    parsed = parse_scores(scores)
+    current = _open(file, create=True)
+    updated = with_review(current, StageReview(stage, reviewer, date, parsed, comment), str(file))
+    save_record(updated, file)
     mine = next(r for r in updated.reviews if (r.stage, r.reviewer) == (stage, reviewer))
     click.echo(f"{file}: stage {stage} review by {reviewer} recorded ({len(mine.scores)} of 13 criteria scored)")
 
@@ -181,14 +174,11 @@ def record(file: Path, stage: int, reviewer: str, scores: tuple[str, ...], comme
 @click.option("--date", "date", type=DATE, default=None, help="Date of the moderation.")
 def moderate(file: Path, moderator: str, scores: tuple[str, ...], comment: str, date: dt.date | None) -> None:
     """Record the moderation of criteria on which the two stages disagree."""
-    try:
-        _pseudonym(moderator, "--moderator")
-        updated = with_moderation(
-            load_record(file), Moderation(moderator, date, parse_scores(scores), comment), str(file)
-        )
-        save_record(updated, file)
-    except MiprRulesError as exc:
-        guard(exc)
+    _pseudonym(moderator, "--moderator")
+    updated = with_moderation(
+        load_record(file), Moderation(moderator, date, parse_scores(scores), comment), str(file)
+    )
+    save_record(updated, file)
     settled = len(updated.moderation.scores) if updated.moderation else 0
     click.echo(f"{file}: moderation by {moderator} recorded ({settled} criteria settled)")
 
@@ -211,20 +201,17 @@ def moderate(file: Path, moderator: str, scores: tuple[str, ...], comment: str, 
 @click.option("--consent-date", type=DATE, default=None, help="When the consent (or its withdrawal) was given.")
 def provider(file: Path, review_date: dt.date | None, consent: str | None, consent_date: dt.date | None) -> None:
     """Record the provider's factual-accuracy review and consent to publication."""
-    try:
-        current = load_record(file)
-        changes: dict[str, Any] = {}
-        if review_date is not None:
-            changes["factual_accuracy_review"] = review_date
-        if consent is not None:
-            changes["publication_consent"] = consent == "yes"
-        if consent_date is not None:
-            changes["publication_consent_date"] = consent_date
-        if not changes:
-            raise InputError("mipr panel provider: give --factual-accuracy-review, --consent or --consent-date")
-        save_record(attrs.evolve(current, **changes), file)
-    except MiprRulesError as exc:
-        guard(exc)
+    current = load_record(file)
+    changes: dict[str, Any] = {}
+    if review_date is not None:
+        changes["factual_accuracy_review"] = review_date
+    if consent is not None:
+        changes["publication_consent"] = consent == "yes"
+    if consent_date is not None:
+        changes["publication_consent_date"] = consent_date
+    if not changes:
+        raise InputError("mipr panel provider: give --factual-accuracy-review, --consent or --consent-date")
+    save_record(attrs.evolve(current, **changes), file)
     click.echo(f"{file}: provider's {', '.join(k.replace('_', ' ') for k in changes)} recorded")
 
 
@@ -260,19 +247,10 @@ def verify(
     report_path: Path | None,
 ) -> None:
     """Work out the verified score and whether the report may be published (and, if not, why)."""
-    try:
-        result = verify_record(
-            load_record(file),
-            path=str(file),
-            as_of=as_of or today(),
-            ruleset_id=ruleset_id,
-            config=load_config(config_path),
-            explain=explain,
-            report_path=report_path,
-        )
-        emit(result, fmt)
-    except MiprRulesError as exc:
-        guard(exc)
+    with Session.from_config(config_path, processes=1) as session:
+        result = session.panel(load_record(file), path=str(file), as_of=as_of or clock.today(), ruleset_id=ruleset_id,
+                               explain=explain, report_path=report_path)
+    emit(result, fmt)
     sys.exit(1 if failed(result, fail_on) else 0)
 
 

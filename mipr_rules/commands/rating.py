@@ -8,21 +8,17 @@ from pathlib import Path
 
 import click
 
+from mipr_rules import clock
+from mipr_rules.api import Session
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
     emit,
     exit_incomplete,
     format_option,
-    guard,
     rules_path_option,
-    today,
 )
-from mipr_rules.config import load_config
-from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError
-from mipr_rules.rating import FRAMEWORKS, load_scores, rate
-from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.rating import FRAMEWORKS, load_scores
 
 
 @click.command()
@@ -51,22 +47,9 @@ def rating(scores_file: Path, framework: str | None, as_of: dt.date | None, conf
       mipr rating saf-scores.yaml
       mipr rating kloe-ratings.yaml --framework KLOE_2014 --format json
     """
-    try:
-        config = load_config(config_path)
-        scores = load_scores(scores_file, framework)
-        with Evaluator(processes=1) as evaluator:
-            catalogue = Catalogue.installed(evaluator.pm)
-            overrides = {r.id: config.overrides_for(r) for r in catalogue.rulesets if r.id in config.parameters}
-            report = rate(
-                scores,
-                as_of=as_of or today(),
-                overrides=overrides,
-                evaluator=evaluator,
-                catalogue=catalogue,
-                allow_incomplete=True,
-            )
-    except MiprRulesError as exc:
-        guard(exc)
+    scores = load_scores(scores_file, framework)
+    with Session.from_config(config_path, processes=1) as session:
+        report = session.rate(scores, as_of=as_of or clock.today(), allow_incomplete=True)
     emit(report, fmt)
     exit_incomplete(report.failures)
     sys.exit(0)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from mipr_rules import plugins
-from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
-from mipr_rules.adapters.informs import NotEvaluated, restrict
-from mipr_rules.adapters.summary import ReadSummary
+from mipr_rules import clock
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
+from mipr_rules.api import Session
+from mipr_rules.commands.explain_option import explain_option
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -22,16 +22,11 @@ from mipr_rules.commands.options import (
     max_skipped_option,
     reached,
     rules_path_option,
-    today,
 )
-from mipr_rules.config import load_config
-from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.explain import ExplainRequest, explain_option, explain_readiness
-from mipr_rules.model import Location
-from mipr_rules.outputs.progress import Tracker, progress
-from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, counted, evaluate_locations, run_readiness
-from mipr_rules.readiness_stream import FORMATS, StreamedReadiness, stream_readiness
-from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.explain import ExplainRequest
+from mipr_rules.outputs.progress import progress
+from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport
+from mipr_rules.readiness_stream import FORMATS
 
 
 def readiness_report(
@@ -45,69 +40,9 @@ def readiness_report(
     location: str | None = None,
 ) -> ReadinessReport:
     """Read ``source`` with the adapter and evaluate readiness (incomplete reports are returned, marked)."""
-    config = load_config(config_path)
-    with Evaluator() as evaluator:
-        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
-        context = ReadContext(
-            lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key(), location=location
-        )
-        adapter = plugins.adapter(adapter_name, evaluator.pm)
-        locations = context.read(adapter, source)
-        return run_readiness(
-            locations,
-            as_of=as_of,
-            ruleset=ruleset,
-            overrides=overrides,
-            region=config.region,
-            evaluator=evaluator,
-            skipped=context.summary(),
-            allow_incomplete=True,
-            read_summary=ReadSummary.of(context, adapter.name),
-            informs=getattr(adapter, "informs", None),
-        )
-
-
-def stream_report(
-    adapter_name: str,
-    source: str,
-    as_of: dt.date,
-    ruleset_id: str,
-    config_path: Path | None,
-    lenient: bool,
-    max_skipped: float,
-    fmt: str,
-    location: str | None = None,
-    tracker: Tracker | None = None,
-) -> StreamedReadiness:
-    """``readiness_report`` rendered to standard output as ``fmt``, one location at a time."""
-    config = load_config(config_path)
-    with Evaluator() as evaluator:
-        ruleset = Catalogue.installed(evaluator.pm).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset)  # a bad configuration is refused before the source is read
-        context = ReadContext(
-            lenient=lenient, max_skipped=max_skipped, key=config.pseudonym_key(), location=location
-        )
-        adapter = plugins.adapter(adapter_name, evaluator.pm)
-        not_evaluated: tuple[NotEvaluated, ...] = ()
-        informs = getattr(adapter, "informs", None)
-        if informs is not None:
-            ruleset, not_evaluated = restrict(ruleset, informs, adapter.name)
-        locations = context.stream(adapter, source)
-        compiled = evaluator.compile(ruleset, overrides, Location)
-        results = counted(evaluate_locations(evaluator, compiled, locations, as_of, config.region), tracker)
-        return stream_readiness(
-            fmt,
-            results,
-            as_of=as_of,
-            ruleset=ruleset,
-            parameters=dict(compiled.parameters),
-            region=config.region,
-            skipped=context.summary,
-            out=sys.stdout,
-            read_summary=lambda: ReadSummary.of(context, adapter.name),
-            not_evaluated=not_evaluated,
-        )
+    with Session.from_config(config_path) as session:
+        return session.readiness(source=source, adapter=adapter_name, as_of=as_of, ruleset_id=ruleset_id,
+                                 lenient=lenient, max_skipped=max_skipped, location=location, allow_incomplete=True)
 
 
 @click.command()
@@ -155,22 +90,22 @@ def readiness(
     if explain is not None and location_id is not None:
         raise click.UsageError("--location cannot be combined with --explain yet; read that location's own source")
     if explain is not None:
-        explained = explain_readiness(
-            explain, adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped
-        )
+        with Session.from_config(config_path) as session:
+            explained = session.explain_readiness(explain, source=source, adapter=adapter_name,
+                                                  as_of=as_of or clock.today(), ruleset_id=ruleset_id,
+                                                  lenient=lenient, max_skipped=max_skipped)
         report = explained.report
         emit(explained, fmt)
     elif fmt in FORMATS:  # many locations in flat memory (readiness_stream.py)
-        with progress("Evaluating locations", fmt=fmt) as tracker:
-            streamed = stream_report(
-                adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, fmt,
-                location_id, tracker,
-            )
+        with Session.from_config(config_path) as session, progress("Evaluating locations", fmt=fmt) as tracker:
+            streamed = session.stream_readiness(fmt, source=source, adapter=adapter_name, as_of=as_of or clock.today(),
+                                                ruleset_id=ruleset_id, lenient=lenient, max_skipped=max_skipped,
+                                                location=location_id, out=sys.stdout, tracker=tracker)
         exit_incomplete(streamed.failures)
         sys.exit(1 if reached(streamed.severities, fail_on) else 0)
     else:
         report = readiness_report(
-            adapter_name, source, as_of or today(), ruleset_id, config_path, lenient, max_skipped, location_id
+            adapter_name, source, as_of or clock.today(), ruleset_id, config_path, lenient, max_skipped, location_id
         )
         emit(report, fmt)
     exit_incomplete(report.failures)

@@ -8,20 +8,11 @@ from pathlib import Path
 
 import click
 
-from mipr_rules.commands.options import (
-    as_of_option,
-    config_option,
-    emit,
-    format_option,
-    guard,
-    reached,
-    rules_path_option,
-    today,
-)
-from mipr_rules.config import load_config
-from mipr_rules.errors import MiprRulesError
-from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport, review_file
-from mipr_rules.ruleset.schema import SEVERITIES
+from mipr_rules import clock
+from mipr_rules.api import Session
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, reached, rules_path_option
+from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport
+from mipr_rules.severity import SEVERITIES
 
 PANEL = "panel"
 """``--fail-on panel``: exit 1 when the report does not proceed to the panel."""
@@ -64,17 +55,9 @@ def review(
       mipr review draft.md --format json --fail-on panel
       mipr review draft.yaml --explain --config provider.yaml
     """
-    try:
-        result = review_file(
-            report_path,
-            as_of=as_of or today(),
-            ruleset_id=ruleset_id,
-            config=load_config(config_path),
-            explain=explain,
-        )
-        emit(result, fmt)
-    except MiprRulesError as exc:
-        guard(exc)
+    with Session.from_config(config_path, processes=1) as session:
+        result = session.review(report_path, as_of=as_of or clock.today(), ruleset_id=ruleset_id, explain=explain)
+    emit(result, fmt)
     bound = result.parameters.get("max_not_assessed_to_proceed", 0)
     if len(result.not_assessed) > bound:
         click.echo(

@@ -10,11 +10,11 @@ from typing import Any
 import click
 
 from mipr_rules import plugins
+from mipr_rules.api import Session
 from mipr_rules.commands.options import format_option, rules_path_option
 from mipr_rules.errors import RulesetError
-from mipr_rules.outputs.safe_text import plain
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import plain
 
 
 @click.group()
@@ -27,7 +27,7 @@ def rules() -> None:
 @format_option()
 def list_rulesets(fmt: str) -> None:
     """List installed rulesets."""
-    catalogue = Catalogue.installed()
+    catalogue = Session().catalogue
     rows = [
         {
             "id": r.id,
@@ -59,7 +59,7 @@ def list_rulesets(fmt: str) -> None:
 @format_option()
 def show(ruleset_id: str, version: str | None, fmt: str) -> None:
     """Show a ruleset: parameters with defaults and sources, and every rule."""
-    ruleset = Catalogue.installed().get(ruleset_id, version=version)
+    ruleset = Session().catalogue.get(ruleset_id, version=version)
     from mipr_rules.convert import unstructure
 
     if fmt == "json":
@@ -224,7 +224,6 @@ def test(
       mipr rules test --format junit -o rule-tests.xml
     """
     from mipr_rules.ruletest.keyword import KeywordError, compile_keyword
-    from mipr_rules.ruletest.runner import Runner
     from mipr_rules.ruletest.schema import JSON_SCHEMA
     from mipr_rules.ruletest.session import run_tests
 
@@ -237,7 +236,8 @@ def test(
         raise click.BadParameter(str(exc), param_hint="-k") from None
     from mipr_rules.outputs.progress import progress
 
-    with Runner() as runner, progress("Rule test cases", fmt="text" if output else fmt) as tracker:
+    with Session(pm=plugins.make_plugin_manager(), processes=1) as session, session.rule_tests() as runner, \
+            progress("Rule test cases", fmt="text" if output else fmt) as tracker:
         report = run_tests(
             runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold,
             tracker=tracker,
@@ -252,7 +252,7 @@ def test(
 
 
 def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Ruleset:
-    catalogue = Catalogue.installed()
+    catalogue = Session().catalogue
     if ruleset_id is not None:
         return catalogue.get(ruleset_id, version=version)
     newest = [catalogue.get(i) for i in catalogue.ids()]
@@ -262,6 +262,8 @@ def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Rul
 
         hint = did_you_mean(rule_id, [rule.id for r in newest for rule in r.rules])
         raise RulesetError(f"no installed ruleset has a rule {rule_id!r}{hint}")
+    if len(found) > 1:  # a ruleset that inherits the rule unchanged does not make it ambiguous
+        found = [r for r in found if not r.extends or r.origins.get(f"rule:{rule_id}") != r.extends] or found
     if len(found) > 1:
         raise RulesetError(f"rule {rule_id!r} is in {', '.join(r.id for r in found)}: choose one with --ruleset")
     return found[0]
@@ -291,14 +293,14 @@ def explain(
       mipr rules explain care_plan_review_overdue
       mipr rules explain care_plan_review_overdue --config provider.yaml --format json
     """
-    from mipr_rules.config import load_config
     from mipr_rules.explain import RuleDescription
     from mipr_rules.ruletest.examples import example_for
 
-    plugins.add_ruleset_paths(load_config(config_path).rules_path)
+    session = Session.from_config(config_path)
+    plugins.add_ruleset_paths(session.config.rules_path)
     ruleset = _find_rule(rule_id, ruleset_id, version)
     rule = ruleset.rule(rule_id)
-    params = ruleset.defaults() | load_config(config_path).overrides_for(ruleset)
+    params = ruleset.defaults() | session.overrides(ruleset)
     pm = plugins.plugin_manager()
     fact_type = next(
         (ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types if ft.name == rule.fact), None

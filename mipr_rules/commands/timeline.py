@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from mipr_rules import clock
+from mipr_rules.api import Session
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -15,21 +17,12 @@ from mipr_rules.commands.options import (
     exit_incomplete,
     fail_on_option,
     format_option,
-    guard,
     reached,
     rules_path_option,
-    today,
 )
-from mipr_rules.config import load_config
-from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.errors import MiprRulesError
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.timelines import (
-    DEFAULT_RULESET,
-    known_events,
     load_events,
     parse_event_option,
-    run_timeline,
 )
 from mipr_rules.workdays import REGIONS
 
@@ -81,26 +74,12 @@ def timeline(
       mipr timeline --event report_published=2025-03-03 --event rating_displayed=2025-03-20
       mipr timeline --events events.yaml --region scotland --format json
     """
-    try:
-        config = load_config(config_path)
-        with Evaluator(processes=1) as evaluator:
-            when = as_of or today()
-            ruleset = Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, when)
-            overrides = config.overrides_for(ruleset)
-            known = known_events(ruleset, overrides)
-            events = load_events(events_file, known) if events_file else []
-            events += [parse_event_option(text, known) for text in event_options]
-            report = run_timeline(
-                events,
-                as_of=when,
-                region=region or config.region,
-                ruleset=ruleset,
-                overrides=overrides,
-                evaluator=evaluator,
-                allow_incomplete=True,
-            )
-    except MiprRulesError as exc:
-        guard(exc)
+    when = as_of or clock.today()
+    with Session.from_config(config_path, processes=1) as session:
+        known = session.timeline_events(when)
+        events = load_events(events_file, known) if events_file else []
+        events += [parse_event_option(text, known) for text in event_options]
+        report = session.timeline(events, as_of=when, region=region, allow_incomplete=True)
     emit(report, fmt)
     exit_incomplete(report.failures)
     sys.exit(1 if reached([d.status_rule.severity for d in report.deadlines], fail_on) else 0)

@@ -20,12 +20,11 @@ from typing import Any
 import attrs
 import click
 
-from mipr_rules import plugins
+from mipr_rules import clock, plugins
 from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, Adapter, ReadContext
 from mipr_rules.alerts.notify import (
     AlertChanges,
     Delivery,
-    DeliveryError,
     Notifier,
     StoredAlert,
     Target,
@@ -41,11 +40,9 @@ from mipr_rules.commands.options import (
     config_option,
     fail,
     fail_on_option,
-    guard,
     max_skipped_option,
     reached,
     rules_path_option,
-    today,
 )
 from mipr_rules.completeness import Failure, completeness_json
 from mipr_rules.config import Config, load_config
@@ -53,9 +50,9 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
 from mipr_rules.model import Location
 from mipr_rules.outputs.progress import progress
-from mipr_rules.outputs.safe_text import plain
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.safe_text import plain
 
 DEBUG_ENV = "MIPR_RULES_DEBUG"
 """Set to 1 for the traceback of an internal error (as the CLI does)."""
@@ -158,7 +155,7 @@ class Watcher:
         as-of date differs from the last full check's, every location is read and evaluated again, even
         from a source read through a change cursor: alerts fall due as time passes.
         """
-        when = self.as_of or today()
+        when = self.as_of or clock.today()
         shown = shown_source(self.source)
         report = changes = None
         error: str | None = None
@@ -450,27 +447,18 @@ def watch(
     """
     if once and interval is not None:
         fail("--once and --interval exclude each other")
-    try:
-        config = load_config(config_path)
-        found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
-        targets = _targets(notify_specs, found)
-        adapter = plugins.adapter(adapter_name)
-    except MiprRulesError as exc:
-        guard(exc)
+    config = load_config(config_path)
+    found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
+    targets = _targets(notify_specs, found)
+    adapter = plugins.adapter(adapter_name)
     for target in targets:
         for warning in start_warnings(found[target.notifier], target.target):
             click.echo(f"mipr: warning: {warning}", err=True)
     store_name = str(store_path)
-    try:
-        store = AlertStore(store_path)
-    except MiprRulesError as exc:
-        guard(exc)
+    store = AlertStore(store_path)
     with store, Evaluator() as evaluator:
-        try:
-            catalogue = Catalogue.installed(evaluator.pm)
-            catalogue.get(ruleset_id, as_of or today())
-        except MiprRulesError as exc:
-            guard(exc)
+        catalogue = Catalogue.installed(evaluator.pm)
+        catalogue.get(ruleset_id, as_of or clock.today())
         watcher = Watcher(
             adapter,
             source,
@@ -527,11 +515,8 @@ def ack(alert_id: str, store_path: Path, by: str, note: str, on: dt.date | None,
       mipr ack A-3F9C2B7E1D0A --by S01 --note "review booked for Friday"
       mipr ack A-3F9C2B7E1D0A --store /var/lib/mipr/alerts.db --by S01 --format json
     """
-    try:
-        with AlertStore(store_path, create=False) as store:
-            alert = store.acknowledge(alert_id.strip().upper(), by, note, on=on or today())
-    except (MiprRulesError, DeliveryError) as exc:
-        guard(exc)
+    with AlertStore(store_path, create=False) as store:
+        alert = store.acknowledge(alert_id.strip().upper(), by, note, on=on or clock.today())
     if fmt == "json":
         click.echo(json.dumps(alert.as_dict(), ensure_ascii=False, indent=2))
     else:

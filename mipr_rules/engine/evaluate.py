@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import re
-import string
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -22,10 +20,9 @@ from mipr_rules.errors import EngineError, MiprRulesError
 from mipr_rules.facts.base import Fact, FactCalculator, FactContext
 from mipr_rules.facts.deferred import serves
 from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.conditions import parameters_used
 from mipr_rules.ruleset.schema import Rule, Ruleset, Source
 from mipr_rules.workdays import DEFAULT_REGION, calendar
-
-_PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @attrs.frozen
@@ -56,9 +53,7 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 
 
 def _rule_parameters(rule: Rule, params: Mapping[str, Any]) -> dict[str, Any]:
-    names = set(_PARAM_REF.findall(repr(rule.when)))
-    names |= {f for _, f, _, _ in string.Formatter().parse(rule.message) if f} & set(params)
-    return {n: params[n] for n in sorted(names) if n in params}
+    return {name: params[name] for name in sorted(parameters_used(rule, params))}
 
 
 _SESSIONS = itertools.count()

@@ -18,8 +18,8 @@ from mipr_rules.mipr.measures.language import text_parts
 from mipr_rules.mipr.measures.signals import signal_sentences
 from mipr_rules.mipr.measures.text import TextMeasures, measure_text, sentences, unquoted
 from mipr_rules.mipr.measures.wordlists import phrase_pattern
-from mipr_rules.mipr.quality_statements import BY_ID
 from mipr_rules.mipr.report import Report
+from mipr_rules.model.quality_statements import BY_ID
 
 _FIRST_PERSON = re.compile(
     r"(?<![\w'\u2019-])(?:I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|I['\u2019](?:m|ve|d|ll))(?![\w'\u2019-])"

@@ -19,8 +19,8 @@ from mipr_rules.mipr.outline import (
     read_outline,
     table_blocks,
 )
-from mipr_rules.mipr.quality_statements import BY_ID
 from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, Report, Risk
+from mipr_rules.model.quality_statements import BY_ID
 from mipr_rules.model.vocabulary import KeyQuestion
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")

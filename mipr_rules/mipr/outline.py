@@ -16,9 +16,9 @@ import attrs
 
 from mipr_rules.errors import InputError
 from mipr_rules.mipr import tolerant
-from mipr_rules.mipr.quality_statements import BY_ID, ID_RANGES
 from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report, Timescale
 from mipr_rules.mipr.structure import structure_report
+from mipr_rules.model.quality_statements import BY_ID, ID_RANGES
 from mipr_rules.model.vocabulary import KeyQuestion
 
 

@@ -25,10 +25,11 @@ from mipr_rules.mipr.criteria import CRITERIA
 from mipr_rules.mipr.panel_facts import PanelScores, panel_scores
 from mipr_rules.mipr.panel_record import STAGES, PanelRecord, PreCheck, file_digest
 from mipr_rules.mipr.scoring import Policy
-from mipr_rules.outputs.safe_text import safe as escape
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import safe as escape
+from mipr_rules.severity import worst
 
 DEFAULT_RULESET = "mipr-panel-2025"
 """The ruleset ``mipr panel verify`` runs unless told otherwise."""
@@ -59,18 +60,8 @@ def check_panel_ruleset(ruleset: Ruleset) -> None:
 
 
 def _hit_dict(hit: RuleHit, explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "condition": hit.emit["condition"],
-        "rule": hit.rule_id,
-        "severity": hit.severity,
-        "message": hit.message,
-        "source": hit.source.as_dict(),
-        "citation": hit.citation,
-    }
-    if explain:
-        out["facts"] = hit.facts
-        out["parameters"] = hit.parameters
-    return out
+    keys = ("rule", "severity", "message", "source", "citation") + (("facts", "parameters") if explain else ())
+    return {"condition": hit.emit["condition"], **hit.as_dict(only=keys)}
 
 
 @attrs.frozen
@@ -210,8 +201,7 @@ class PanelVerification:
 
     def worst_severity(self) -> str | None:
         """Most severe rule that fired, if any."""
-        found = self.severities()
-        return max(found, key=SEVERITIES.index) if found else None
+        return worst(self.severities())
 
 
 def verify(

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 import yaml
 
-from mipr_rules.convert import converter, error_messages
+from mipr_rules.convert import converter, first_error
 from mipr_rules.errors import InputError
 from mipr_rules.loading import load_data_file
 from mipr_rules.mipr.criteria import BY_ID, CRITERION_IDS
@@ -201,9 +201,8 @@ def structure_record(data: Any, source: str) -> PanelRecord:
     try:
         record = converter.structure(data, PanelRecord)
     except Exception as exc:  # cattrs raises several unrelated types
-        first = error_messages(exc)[0]
-        message, _, path = first.rpartition(" @ ")
-        raise _fail(source, message or first, path or "$") from None
+        message, path = first_error(exc)
+        raise _fail(source, message, path) from None
     check_record(record, source)
     return record
 

@@ -28,10 +28,11 @@ from mipr_rules.mipr.report import Report
 from mipr_rules.mipr.review_score import CriterionScores
 from mipr_rules.mipr.scoring import Overall, Policy, measured_score, rating_words
 from mipr_rules.model.vocabulary import RatingValue
-from mipr_rules.outputs.safe_text import safe as escape
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.safe_text import safe as escape
+from mipr_rules.severity import worst
 
 SCORE_FACT = "mipr_review_score"
 """The fact type of pass 2: rules on it decide the overall gate, not a criterion."""
@@ -375,8 +376,7 @@ class ReviewReport:
 
     def worst_severity(self) -> str | None:
         """Most severe finding that deducts points, if any."""
-        found = self.severities()
-        return max(found, key=SEVERITIES.index) if found else None
+        return worst(self.severities())
 
 
 def review(

@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from mipr_rules.convert import converter, error_messages, register_enum
+from mipr_rules.convert import converter, first_error, register_enum
 from mipr_rules.errors import InputError
 from mipr_rules.mipr import report as model
-from mipr_rules.mipr.quality_statements import BY_ID, ID_RANGES
+from mipr_rules.model.quality_statements import BY_ID, ID_RANGES
 from mipr_rules.model.vocabulary import RatingValue
 
 RATING_WORDS = ", ".join(repr(r.value) for r in RatingValue)
@@ -81,9 +81,8 @@ def structure_report(data: Any, source: str, places: Places | None = None) -> mo
     try:
         report = converter.structure(data, model.Report)
     except Exception as exc:  # cattrs raises several unrelated types
-        first = error_messages(exc)[0]
-        message, _, path = first.rpartition(" @ ")
-        raise fail(source, message or first, path or "$", places) from None
+        message, path = first_error(exc)
+        raise fail(source, message, path, places) from None
     check_report(report, source, places)
     return report
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mipr_rules.mipr.quality_statements import BY_ID, QUALITY_STATEMENTS
+from mipr_rules.model.quality_statements import BY_ID, QUALITY_STATEMENTS
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
 
 _RATINGS = {r.value.lower(): r for r in RatingValue}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from mipr_rules import hookimpl
-from mipr_rules.outputs.safe_text import plain
+from mipr_rules.safe_text import plain
 
 if TYPE_CHECKING:
     import jinja2

@@ -9,12 +9,14 @@ from typing import Any
 
 import yaml
 
-from mipr_rules.convert import converter, error_messages
+from mipr_rules.convert import converter, first_error
 from mipr_rules.errors import RulesetError
 from mipr_rules.loading import NoAliasSafeLoader, load_document, read_text
+from mipr_rules.ruleset.conditions import check_conditions
 from mipr_rules.ruleset.parameters import SCALAR_TYPES, check_parameter, check_parameter_value
-from mipr_rules.ruleset.schema import PARAMETER_TYPES, SEVERITIES, Ruleset
+from mipr_rules.ruleset.schema import PARAMETER_TYPES, Ruleset
 from mipr_rules.ruleset.templates import template_problem
+from mipr_rules.severity import SEVERITIES
 
 __all__ = ["check_parameter_value", "line_of", "load_ruleset", "parse_ruleset", "read_yaml", "ruleset_from_data"]
 
@@ -52,7 +54,7 @@ def _shown(value: str) -> str:
 
 def _fail(name: str, root: yaml.Node | None, path: str, message: str) -> RulesetError:
     line = line_of(root, path)
-    return RulesetError(f"{name}:{line}: {message}" if line else f"{name}: {message}")
+    return RulesetError(f"{name}:{line}: {message}" if line else f"{name}: {message}", where=path, line=line)
 
 
 def _check(ruleset: Ruleset, name: str, root: yaml.Node | None) -> None:
@@ -141,28 +143,18 @@ def ruleset_from_data(data: Any, root: yaml.Node | None, name: str) -> Ruleset:
     try:
         ruleset = converter.structure(data, Ruleset)
     except Exception as exc:
-        first = error_messages(exc)[0]
-        message, _, path = first.partition(" @ ")
-        raise _fail(name, root, path or "$", f"{message} @ {path}" if path else message) from None
+        message, path = first_error(exc)
+        raise _fail(name, root, path, f"{message} @ {path}") from None
     ruleset = converter.structure({**data, "path": name}, Ruleset)
     _check(ruleset, name, root)
-    from mipr_rules.engine.compile import compile_ruleset
-
     try:
-        compile_ruleset(ruleset)
+        check_conditions(ruleset)
     except RulesetError as exc:
-        text_ = str(exc)
-        match = re.search(r"rule (\S+): (when\S*|fact)", text_)
-        if match:
-            index = next(i for i, r in enumerate(ruleset.rules) if r.id == match.group(1))
-            sub = (
-                match.group(2).replace("when", f"$.rules[{index}].when", 1)
-                if match.group(2) != "fact"
-                else f"$.rules[{index}].fact"
-            )
-            line = line_of(root, sub)
-            raise RulesetError(text_.replace(f"{name}:", f"{name}:{line}:", 1) if line else text_) from None
-        raise
+        line = line_of(root, exc.where) if exc.where else None
+        text = str(exc)
+        if line and text.startswith(f"{name}:"):
+            text = text.replace(f"{name}:", f"{name}:{line}:", 1)
+        raise RulesetError(text, where=exc.where, rule_id=exc.rule_id, line=line) from None
     return ruleset
 
 

@@ -7,11 +7,9 @@ from typing import Any
 
 import attrs
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-"""Severities, lowest first; ``--fail-on`` takes one of them."""
+from mipr_rules.severity import SEVERITIES as SEVERITIES  # re-exported: rules are checked against it
 
 PARAMETER_TYPES = ("integer", "number", "boolean", "string", "date", "list", "mapping")
-
 
 SOURCE_BASES = ("law", "guidance", "policy")
 """What a source's figures rest on: ``law`` (set in legislation), ``guidance`` (a public body's published

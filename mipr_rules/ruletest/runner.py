@@ -219,10 +219,13 @@ def _partition(subject: Any, index: int) -> str:
 class Runner:
     """Runs rule-test suites in one set of engine workers. Use as a context manager."""
 
-    def __init__(self, pm: pluggy.PluginManager | None = None, processes: int | None = 1) -> None:
-        self.pm = pm or plugins.make_plugin_manager()
+    def __init__(
+        self, pm: pluggy.PluginManager | None = None, processes: int | None = 1, evaluator: Evaluator | None = None
+    ) -> None:
+        self.pm = evaluator.pm if evaluator is not None else pm or plugins.make_plugin_manager()
         ensure_registered(self.pm)
-        self.evaluator = Evaluator(self.pm, processes=processes)
+        self._own = evaluator is None
+        self.evaluator = evaluator if evaluator is not None else Evaluator(self.pm, processes=processes)
         self.catalogues: dict[str, Catalogue] = {}
 
     def __enter__(self) -> Runner:
@@ -232,8 +235,9 @@ class Runner:
         self.close()
 
     def close(self) -> None:
-        """Stop the engine workers."""
-        self.evaluator.close()
+        """Stop the engine workers (unless the evaluator was given: its owner stops them)."""
+        if self._own:
+            self.evaluator.close()
 
     def load(self, path: Path | str) -> Suite:
         """Load and check a rule-test file."""

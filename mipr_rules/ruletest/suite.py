@@ -21,7 +21,7 @@ import pluggy
 import yaml
 
 from mipr_rules import plugins
-from mipr_rules.convert import converter, error_messages
+from mipr_rules.convert import converter, first_error
 from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import RESERVED_FIELDS, FactCalculator
 from mipr_rules.loading import parse_yaml_document, read_text
@@ -273,8 +273,7 @@ class _Checker:
         try:
             return converter.structure(data, subject_type)
         except Exception as exc:  # cattrs raises several unrelated types
-            message, _, path = error_messages(exc)[0].partition(" @ ")
-            path = path or "$"
+            message, path = first_error(exc)
             key = re.match(r"\$\.([A-Za-z0-9_]+)", path)
             if key and key.group(1) not in inline and spec.base and key.group(1) in spec.base:
                 at = "$.base" + path[1:]
@@ -369,8 +368,8 @@ def parse_suite(
     try:
         spec = converter.structure(data, RuleTestFile)
     except Exception as exc:  # cattrs raises several unrelated types
-        message, _, where = error_messages(exc)[0].partition(" @ ")
-        raise checker.fail(where or "$", f"{message} @ {where}" if where else message) from None
+        message, where = first_error(exc)
+        raise checker.fail(where, f"{message} @ {where}") from None
     return checker.check(spec)
 
 

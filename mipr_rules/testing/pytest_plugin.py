@@ -8,7 +8,8 @@ Installed with mipr-rules (entry point ``pytest11``, name ``mipr_rules``; disabl
   ``mipr_rules_collect = false``.
 - ``mipr_rules_plugins`` (ini, one module per line): plugin modules to register (fact calculators,
   adapters, rulesets) besides those installed through entry points.
-- Fixtures: ``mipr_plugin_manager`` (the session's plugin manager), ``mipr_evaluator`` (an ``Evaluator`` on
+- Fixtures: ``mipr_session`` (the ``mipr_rules.api.Session`` the ones below come from),
+  ``mipr_plugin_manager`` (the session's plugin manager), ``mipr_evaluator`` (an ``Evaluator`` on
   it), ``mipr_rule_runner`` (the ``Runner`` that runs the collected cases), and ``mipr_as_of``: a frozen
   as-of date (the ``mipr_as_of("YYYY-MM-DD")`` marker, else the ``mipr_rules_as_of`` ini option, else the
   bundled sample home's date) that the ``mipr`` commands also use instead of today while the test runs.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +29,13 @@ import pytest
 if TYPE_CHECKING:
     import pluggy
 
+    from mipr_rules.api import Session
     from mipr_rules.engine.evaluate import Evaluator
     from mipr_rules.ruletest.runner import CaseResult, Runner
     from mipr_rules.ruletest.suite import LoadedCase, Suite
 
 _RUNNER = pytest.StashKey["Runner"]()
+_SESSION = pytest.StashKey["Session"]()
 _LOOKS_LIKE = re.compile(r"^ruleset\s*:", re.MULTILINE)
 SUFFIX = ".tests.yaml"
 
@@ -54,15 +56,17 @@ def _runner(config: pytest.Config) -> Runner:
     """The session's rule-test runner (created on first use, closed at the end)."""
     if _RUNNER not in config.stash:
         from mipr_rules import plugins
-        from mipr_rules.ruletest.runner import Runner
+        from mipr_rules.api import Session
 
         pm = plugins.make_plugin_manager()
         for name in config.getini("mipr_rules_plugins"):
             if not pm.has_plugin(name):
                 pm.register(importlib.import_module(name), name=name)
-        runner = Runner(pm)
+        session = Session(pm=pm, processes=1)
+        runner = session.rule_tests()
+        config.stash[_SESSION] = session
         config.stash[_RUNNER] = runner
-        config.add_cleanup(runner.close)
+        config.add_cleanup(session.close)
     return config.stash[_RUNNER]
 
 
@@ -130,6 +134,13 @@ def mipr_rule_runner(pytestconfig: pytest.Config) -> Runner:
 
 
 @pytest.fixture(scope="session")
+def mipr_session(pytestconfig: pytest.Config) -> Session:
+    """The ``mipr_rules.api.Session`` of the test session: its plugin manager, evaluator and rule-test runner."""
+    _runner(pytestconfig)
+    return pytestconfig.stash[_SESSION]
+
+
+@pytest.fixture(scope="session")
 def mipr_plugin_manager(mipr_rule_runner: Runner) -> pluggy.PluginManager:
     """The session's mipr-rules plugin manager: built-ins, entry points and ``mipr_rules_plugins``."""
     return mipr_rule_runner.pm
@@ -157,14 +168,9 @@ def _frozen_date(request: pytest.FixtureRequest) -> dt.date:
 
 
 @pytest.fixture
-def mipr_as_of(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dt.date:
-    """A frozen as-of date; while the test runs the ``mipr`` commands use it wherever they would use today."""
-    day = _frozen_date(request)
-    from mipr_rules.commands import options
+def mipr_as_of(request: pytest.FixtureRequest) -> Iterator[dt.date]:
+    """A frozen as-of date; while the test runs ``mipr_rules.clock.today()`` (what the commands read) returns it."""
+    from mipr_rules import clock
 
-    original = options.today
-    monkeypatch.setattr(options, "today", lambda: day)
-    for name, module in list(sys.modules.items()):
-        if name.startswith("mipr_rules") and getattr(module, "today", None) is original:
-            monkeypatch.setattr(module, "today", lambda: day)
-    return day
+    with clock.frozen(_frozen_date(request)) as day:
+        yield day

@@ -12,7 +12,8 @@ from mipr_rules.commands.lazy import BUILTIN, PACKAGE, command_modules
 
 _COMMAND_MODULES = (
     "print(sorted(m for m in sys.modules\n"
-    "             if m.startswith('mipr_rules.commands.') and m != 'mipr_rules.commands.lazy'))\n"
+    "             if m.startswith('mipr_rules.commands.')\n"
+    "             and m not in ('mipr_rules.commands.lazy', 'mipr_rules.commands.exits')))\n"  # the group's own
 )
 
 

@@ -13,8 +13,8 @@ from rich.console import Console
 from mipr_rules import plugins
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.outputs.safe_text import REPLACEMENT, plain, safe
 from mipr_rules.readiness import ReadinessReport, run_readiness
+from mipr_rules.safe_text import REPLACEMENT, plain, safe
 
 LINK = "[link=https://evil.example/]x[/link]"
 HOSTILE_NAME = f"{LINK} \x1b[31mred\x1b]0;title\x07 [/] \x9b2J\u202eevil"

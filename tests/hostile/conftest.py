@@ -142,27 +142,12 @@ def judge(
 # --- in-process runs ------------------------------------------------------------------------------------
 
 
-class _Borrowed:
-    """Stands in for ``Evaluator(...)`` in a command: lends the session's evaluator, never closes it."""
-
-    shared: Any = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def __enter__(self) -> Any:
-        return self.shared
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 @pytest.fixture(scope="session")
 def run_cli() -> Iterator[Callable[..., Outcome]]:
     """``mipr ARGS`` through ``main`` in this process, with the rulesets and the engine loaded once."""
     from mipr_rules_cli.cli import main
 
-    from mipr_rules.commands import readiness as readiness_command
+    from mipr_rules.api import Session
     from mipr_rules.engine.evaluate import Evaluator
     from mipr_rules.ruleset.catalogue import Catalogue
 
@@ -174,8 +159,8 @@ def run_cli() -> Iterator[Callable[..., Outcome]]:
         patch.delenv("MIPR_RULES_DEBUG", raising=False)
         evaluator = stack.enter_context(Evaluator(processes=1, timeout=60))
         catalogue = Catalogue.installed(evaluator.pm)
-        _Borrowed.shared = evaluator
-        patch.setattr(readiness_command, "Evaluator", _Borrowed)
+        # every command's Session lends this evaluator (and so never closes it)
+        patch.setattr(Session, "evaluator", property(lambda self: evaluator))
         patch.setattr(Catalogue, "installed", classmethod(lambda cls, pm=None: catalogue))
         try:
             runner = click.testing.CliRunner(mix_stderr=False)  # type: ignore[call-arg,unused-ignore]  # click 8.1

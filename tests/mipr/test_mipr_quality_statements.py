@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mipr_rules.mipr.quality_statements import (
+from mipr_rules.model.quality_statements import (
     BY_ID,
     KEY_QUESTIONS,
     QUALITY_STATEMENTS,

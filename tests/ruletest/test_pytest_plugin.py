@@ -37,7 +37,7 @@ import datetime as dt
 
 import pytest
 
-from mipr_rules.commands import options, readiness
+from mipr_rules import clock
 
 
 def test_plugin_manager_has_the_vendor_plugin(mipr_plugin_manager):
@@ -50,16 +50,16 @@ def test_evaluator_uses_it(mipr_evaluator, mipr_plugin_manager):
 
 def test_as_of_from_the_ini(mipr_as_of):
     assert mipr_as_of == dt.date(2026, 11, 2)
-    assert options.today() == mipr_as_of and readiness.today() == mipr_as_of
+    assert clock.today() == mipr_as_of
 
 
 @pytest.mark.mipr_as_of("2025-01-15")
 def test_as_of_from_the_marker(mipr_as_of):
-    assert mipr_as_of == dt.date(2025, 1, 15) == readiness.today()
+    assert mipr_as_of == dt.date(2025, 1, 15) == clock.today()
 
 
 def test_today_is_back_after_the_fixture():
-    assert readiness.today is options.today
+    assert clock.today() == dt.date.today()
 '''
 
 

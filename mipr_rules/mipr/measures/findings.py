@@ -8,8 +8,8 @@ import attrs
 
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.mipr.measures.common import BOOL, INT, STR, fact
-from mipr_rules.mipr.quality_statements import BY_ID
 from mipr_rules.mipr.report import EVIDENCE_SOURCE_CATEGORY, SEVERITY_RANK, Finding, Report, score_value
+from mipr_rules.model.quality_statements import BY_ID
 from mipr_rules.model.vocabulary import RatingValue
 
 FINDING = FactType(

@@ -21,8 +21,8 @@ from mipr_rules.mipr.measures.findings import source_types
 from mipr_rules.mipr.measures.signals import events_in
 from mipr_rules.mipr.measures.spelling import spelling_available
 from mipr_rules.mipr.measures.text import sentences
-from mipr_rules.mipr.quality_statements import KEY_QUESTIONS, key_question_of
 from mipr_rules.mipr.report import Report, RiskKind, score_value
+from mipr_rules.model.quality_statements import KEY_QUESTIONS, key_question_of
 
 MIN_REPEATED_WORDS = 5
 """Shortest sentence (in words) counted when it is repeated under another finding."""

@@ -16,8 +16,8 @@ import attrs
 
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.mipr.measures.common import BOOL, INT, NUM, STR, fact
-from mipr_rules.mipr.quality_statements import KEY_QUESTIONS, key_question_of
 from mipr_rules.mipr.report import RATING_RANK, Report, score_value
+from mipr_rules.model.quality_statements import KEY_QUESTIONS, key_question_of
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
 
 BAND_PARAMETERS = {

@@ -36,8 +36,8 @@ import yaml
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.mipr.measures.common import INT, STR, fact
 from mipr_rules.mipr.measures.text import sentences
-from mipr_rules.mipr.quality_statements import BY_ID
 from mipr_rules.mipr.report import RATING_RANK, SEVERITY_RANK, Finding, Report, RiskKind, score_value
+from mipr_rules.model.quality_statements import BY_ID
 
 NEGATION_WINDOW = 6
 """Words before a trigger, within its clause, in which a negation or hypothetical cue cancels it."""
