@@ -17,10 +17,6 @@ import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.convert import register_enum
-<<<<<<< HEAD
-from mipr_rules.cqc_api import CqcLocationFacts  # at import: cattrs resolves the field's type
-=======
->>>>>>> main
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.model import Location
 from mipr_rules.model.cqc import CqcLocationFacts
