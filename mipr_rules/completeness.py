@@ -12,13 +12,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-
 from mipr_rules.errors import EngineError, EvaluationIncomplete
 from mipr_rules.workdays import DEFAULT_REGION
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from mipr_rules.engine.compile import CompiledRuleset
     from mipr_rules.engine.evaluate import Evaluator
     from mipr_rules.results import RuleHit
@@ -50,6 +49,8 @@ def render_failures(
     """The banner every text report starts with when it is incomplete (nothing when it is complete)."""
     if not failures:
         return
+    from rich.markup import escape  # here: JSON output never needs rich
+
     of = f" of {total}" if total is not None else ""
     console.print(
         f"[bold red]INCOMPLETE: {len(failures)}{of} {what}(s) not evaluated; "

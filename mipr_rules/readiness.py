@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sized
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.adapters.informs import NotEvaluated, restrict
@@ -33,6 +30,9 @@ from mipr_rules.saf import statement_name
 from mipr_rules.safe_text import safe
 from mipr_rules.severity import SEVERITIES, worst
 from mipr_rules.workdays import DEFAULT_REGION
+
+if TYPE_CHECKING:  # rich is imported by the text renderers: JSON output does not pay for it
+    from rich.console import Console
 
 DEFAULT_RULESET = "cqc-readiness"
 
@@ -292,6 +292,8 @@ def do_first(groups: list[AlertGroup]) -> list[AlertGroup]:
 
 def _hanging(console: Console, prefix: str, width: int, text: str) -> None:
     """``prefix`` then ``text`` wrapped with a hanging indent of ``width`` columns."""
+    from rich.table import Table
+
     grid = Table.grid()
     grid.add_column(width=width, no_wrap=True)
     grid.add_column(overflow="fold")
@@ -321,6 +323,8 @@ def _subjects(group: AlertGroup, shown: int = 12) -> str:
 
 def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: int = 3) -> None:
     """The records not read, per record type, with the first reasons: printed before any result."""
+    from rich.markup import escape
+
     skipped = tuple(skipped)
     if not skipped:
         return
@@ -381,6 +385,8 @@ def counted(items: Iterable[T], tracker: Tracker | None) -> Iterator[T]:
 
 def render_not_evaluated(groups: Iterable[NotEvaluated], console: Console) -> None:
     """The rule groups not evaluated and why: printed before any result."""
+    from rich.markup import escape
+
     groups = tuple(groups)
     if not groups:
         return

@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rich.markup import escape
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """C0 controls but tab and newline, DEL, C1 controls (CSI, OSC…) and bidirectional overrides."""
 REPLACEMENT = "\ufffd"
@@ -31,4 +29,6 @@ def plain(value: Any) -> str:
 
 def safe(value: Any) -> str:
     """``plain(value)`` with rich markup escaped, ready to interpolate into a rich markup string."""
+    from rich.markup import escape  # here: JSON output never needs rich
+
     return escape(plain(value))

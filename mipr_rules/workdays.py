@@ -8,9 +8,10 @@ and Good Friday included, as common-law holidays; CQC's guidance does not say). 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from functools import lru_cache
-
-import holidays
+from pathlib import Path
+from typing import Any
 
 from mipr_rules.errors import InputError
 
@@ -20,6 +21,28 @@ REGIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "N
 DEFAULT_REGION = "england-and-wales"
 
 
+def _uk_holidays(subdiv: str) -> Any:
+    """``holidays.country_holidays("GB", subdiv=subdiv)``, without importing every other country.
+
+    ``holidays.countries`` imports all of its ~250 country modules when any one of them is imported (about
+    60 ms of every run's start-up). The United Kingdom's module imports only ``holidays`` itself, so it is
+    loaded here from its file, privately (not entered in ``sys.modules``); the calendar is the same class
+    with the same defaults. If the package's layout ever differs, the documented call is used.
+    """
+    import holidays
+
+    try:
+        path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
+        spec = importlib.util.spec_from_file_location("holidays.countries.united_kingdom", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.UnitedKingdom(subdiv=subdiv)
+    except Exception:
+        return holidays.country_holidays("GB", subdiv=subdiv)
+
+
 class WorkingDays:
     """Working-day calendar for one UK region."""
 
@@ -27,7 +50,7 @@ class WorkingDays:
         if region not in REGIONS:
             raise InputError(f"unknown region {region!r}: expected one of {', '.join(REGIONS)}")
         self.region = region
-        self._holidays = holidays.country_holidays("GB", subdiv=REGIONS[region])
+        self._holidays = _uk_holidays(REGIONS[region])
         self._between: dict[tuple[dt.date, dt.date], int] = {}
 
     def is_working_day(self, day: dt.date) -> bool:

@@ -121,3 +121,29 @@ def test_an_unknown_region_is_an_input_error() -> None:
 def test_calendars_are_shared_per_region() -> None:
     assert calendar("scotland") is calendar("scotland")
     assert calendar().region == "england-and-wales"
+
+
+@pytest.mark.parametrize("region", ["england-and-wales", "scotland", "northern-ireland"])
+def test_each_region_has_the_holidays_package_calendar(region: str) -> None:
+    # The calendar is loaded without importing every country's module; its holidays are the package's own.
+    import holidays
+
+    from mipr_rules.workdays import REGIONS
+
+    ours = WorkingDays(region)
+    theirs = holidays.country_holidays("GB", subdiv=REGIONS[region])
+    for year in range(2000, 2041):
+        days = [dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(366 if year % 4 == 0 else 365)]
+        assert [ours.holiday_name(d) for d in days] == [theirs.get(d) for d in days], year
+
+
+def test_a_working_day_calendar_does_not_import_every_country() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mipr_rules.workdays import calendar; calendar().is_working_day(__import__('datetime')"
+        ".date(2026, 12, 25)); print(len([m for m in sys.modules if m.startswith('holidays.countries.')]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0"

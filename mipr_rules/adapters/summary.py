@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from rich.console import Console
-from rich.markup import escape
 
 from mipr_rules.adapters.base import ReadContext, SkippedRecords
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @attrs.frozen
@@ -77,6 +78,8 @@ class ReadSummary:
 
     def render_text(self, console: Console) -> None:
         """The summary for the terminal, printed before any result."""
+        from rich.markup import escape
+
         first, *rest = self.lines()
         console.print(f"[dim]{escape(first)}[/dim]")
         for line in rest:

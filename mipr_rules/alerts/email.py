@@ -12,14 +12,10 @@ autoescaped.
 
 from __future__ import annotations
 
-import email.message
-import email.utils
 import functools
 import os
 import re
-import smtplib
 import socket
-import ssl
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +27,9 @@ from mipr_rules.alerts.notify import AlertChanges, DeliveryError, StoredAlert, r
 from mipr_rules.alerts.policy import DeliveryPolicy
 
 if TYPE_CHECKING:
+    import email.message
+    import smtplib
+
     import jinja2
 
 PASSWORD_ENV = "MIPR_RULES_SMTP_PASSWORD"
@@ -251,6 +250,9 @@ def render(changes: AlertChanges) -> tuple[str, str, str]:
 def message(changes: AlertChanges, settings: SmtpSettings) -> email.message.EmailMessage:
     """The email (text with an HTML alternative) for ``changes``."""
     subject, text, html = render(changes)
+    import email.message
+    import email.utils
+
     msg = email.message.EmailMessage()
     msg["Subject"] = subject
     msg["From"] = settings.sender
@@ -264,27 +266,34 @@ def message(changes: AlertChanges, settings: SmtpSettings) -> email.message.Emai
     return msg
 
 
-class _SMTP(smtplib.SMTP):
-    """SMTP whose connection is resolved, made and watched under a ``Deadline``."""
+@functools.cache
+def _clients() -> tuple[Any, Any]:
+    """The SMTP and SMTPS client classes (taking a ``Deadline`` first), made on first use: smtplib and ssl stay
+    out of every run's start-up."""
+    import smtplib
 
-    def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
-        self.deadline = deadline
-        super().__init__(**kwargs)
+    class _SMTP(smtplib.SMTP):
+        """SMTP whose connection is resolved, made and watched under a ``Deadline``."""
 
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        return self.deadline.connect(self.deadline.resolve(host, port))
+        def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
+            self.deadline = deadline
+            super().__init__(**kwargs)
 
+        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+            return self.deadline.connect(self.deadline.resolve(host, port))
 
-class _SMTPS(smtplib.SMTP_SSL):
-    """SMTP over TLS from the start, under a ``Deadline``."""
+    class _SMTPS(smtplib.SMTP_SSL):
+        """SMTP over TLS from the start, under a ``Deadline``."""
 
-    def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
-        self.deadline = deadline
-        super().__init__(**kwargs)
+        def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
+            self.deadline = deadline
+            super().__init__(**kwargs)
 
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = self.deadline.connect(self.deadline.resolve(host, port))
-        return self.context.wrap_socket(sock, server_hostname=self._host)  # type: ignore[attr-defined]
+        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+            sock = self.deadline.connect(self.deadline.resolve(host, port))
+            return self.context.wrap_socket(sock, server_hostname=self._host)  # type: ignore[attr-defined]
+
+    return _SMTP, _SMTPS
 
 
 @attrs.frozen
@@ -307,6 +316,8 @@ class EmailNotifier:
     def send(self, changes: AlertChanges, target: str) -> None:
         """Send the summary; ``DeliveryError`` naming the server (never the password) if it fails."""
         settings = SmtpSettings.parse(target, self.timeout)
+        import smtplib
+
         msg = message(changes, settings)
         where = f"email {redact(target)}"
         with Deadline(settings.timeout) as deadline:
@@ -321,12 +332,15 @@ class EmailNotifier:
 
     @staticmethod
     def _send(msg: email.message.EmailMessage, settings: SmtpSettings, deadline: Deadline) -> None:
+        import ssl
+
+        smtp, smtps = _clients()
         client: smtplib.SMTP
         timeout = deadline.remaining()
         if settings.tls == "ssl":
-            client = _SMTPS(deadline, timeout=timeout, context=ssl.create_default_context())
+            client = smtps(deadline, timeout=timeout, context=ssl.create_default_context())
         else:
-            client = _SMTP(deadline, timeout=timeout)
+            client = smtp(deadline, timeout=timeout)
         client.connect(settings.host, settings.port)
         with client:
             if settings.tls == "starttls":
@@ -339,6 +353,8 @@ class EmailNotifier:
 
 
 def _problem(exc: OSError | smtplib.SMTPException) -> str:
+    import smtplib
+
     if isinstance(exc, smtplib.SMTPResponseException):
         said = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
         text = _one_line(said.decode("utf-8", "replace"))[:120]

@@ -21,11 +21,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import os
 import socket
-import ssl
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -161,6 +159,8 @@ class WebhookNotifier:
 
     def send(self, changes: AlertChanges, target: str) -> None:
         """POST ``changes``; ``DeliveryError`` naming the host (never the path or query) if it fails."""
+        import http.client  # here, not at import: registering the notifier stays cheap
+
         self.validate(target)
         body = self.body(changes)
         where = f"{self.name} {redact(target)}"
@@ -217,6 +217,9 @@ class WebhookNotifier:
             refusal = self.policy.refusal(host, ipaddress.ip_address(str(address[0]).split("%")[0]))
             if refusal:
                 raise _Refused(refusal)
+        import http.client
+        import ssl
+
         sock = deadline.connect(addresses)
         if parts.scheme == "https":
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
@@ -240,6 +243,9 @@ def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def _problem(exc: BaseException) -> str:
+    import http.client
+    import ssl
+
     if isinstance(exc, socket.gaierror):
         return f"cannot resolve the host ({exc.strerror or type(exc).__name__})"
     if isinstance(exc, ConnectionRefusedError):

@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from mipr_rules.engine.wire import (
     BATCH,
     MAX_ID_BYTES,
@@ -136,7 +138,7 @@ class Core:
                 return
             _state, message, state_handle = started
             while message:
-                for rule, bound in json.loads(message).items():
+                for rule, bound in orjson.loads(message).items():
                     matches.append((rule, bound["m"]["id"]))
                 message = _core.complete_and_start_action(handle, state_handle)
 

@@ -18,6 +18,7 @@ from mipr_rules.engine.wire import WireFormat
 from mipr_rules.engine.worker import EnginePool, Job, default_processes
 from mipr_rules.errors import EngineError, MiprRulesError
 from mipr_rules.facts.base import Fact, FactCalculator, FactContext
+from mipr_rules.facts.deferred import serves
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.conditions import parameters_used
 from mipr_rules.ruleset.schema import Rule, Ruleset, Source
@@ -89,7 +90,7 @@ class Evaluator:
         """Declared fields of every fact type (of calculators for ``subject_type``, if given)."""
         out: dict[str, dict[str, str]] = {}
         for calc in self.calculators.values():
-            if subject_type is None or issubclass(subject_type, calc.subject_type):
+            if subject_type is None or serves(calc, subject_type):
                 for fact_type in calc.fact_types:
                     out.setdefault(fact_type.name, {"type": "string", "subject": "string"}).update(fact_type.fields)
         return out
@@ -103,8 +104,9 @@ class Evaluator:
     def facts(self, subject: Any, context: FactContext) -> list[Fact]:
         """Every fact the installed calculators measure for ``subject``."""
         found: list[Fact] = []
+        subject_type = type(subject)
         for calc in self.calculators.values():
-            if isinstance(subject, calc.subject_type):
+            if serves(calc, subject_type):
                 found.extend(calc.calculate(subject, context))
         return found
 

@@ -8,6 +8,11 @@ ruleset from its definition, at compile time), adds the session id and encodes t
 arrays ``assert_facts`` parses, ``BATCH`` facts each. The worker passes these strings to the C core as
 they are (``durable_core.Core.evaluate_wire``). ``Core.evaluate`` builds the same wire itself, so there
 is one path either way. This module does not import durable-rules.
+
+Cost: one pass over every field of every fact checks its value's type and keeps it if a rule tests it
+(only a fact with something other than short ASCII text, ints and booleans goes through ``check_fact``);
+the kept fields are encoded by orjson (about a tenth of the standard encoder's time; the standard
+encoder is used if orjson refuses a value, e.g. an integer beyond 64 bits).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import json
 import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
+
+import orjson
 
 from mipr_rules.engine.ids import canonical_fact_ids, fnv1a_32
 from mipr_rules.errors import EngineError
@@ -65,21 +72,12 @@ def check_fact(fact: dict[str, Any], where: str) -> None:
             raise EngineError(f"{where}: field {key} is a {type(value).__name__}, expected a JSON scalar")
 
 
-_PLAIN_TYPES = frozenset((bool, int))
-
-
-def _plain(fact: dict[str, Any]) -> bool:
-    """True when every value is one ``check_fact`` accepts without looking further (the usual case)."""
-    if len(fact) > MAX_PROPERTIES:
-        return False
-    for value in fact.values():
-        kind = type(value)
-        if kind is str:
-            if len(value) > MAX_VALUE_BYTES or not value.isascii():
-                return False
-        elif kind not in _PLAIN_TYPES:
-            return False
-    return True
+def _json(payload: list[dict[str, Any]]) -> str:
+    """The JSON array of ``payload`` (values already checked): orjson, else the standard encoder."""
+    try:
+        return orjson.dumps(payload).decode()
+    except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits, which the standard encoder writes
+        return _ENCODER.encode(payload)
 
 
 def tested_fields(expression: Any) -> set[str]:
@@ -177,22 +175,36 @@ class WireFormat:
         fields, typed, other = self.fields, self.typed, self.other_fields
         payload = []
         for fact in facts:
-            if not _plain(fact):
+            keep = fields.get(fact.get("type"))  # type: ignore[arg-type]
+            if keep is None:
+                keep = other
+                skip = typed  # no rule matches a fact of this type: it cannot fire anything (still checked)
+            else:
+                skip = False
+            # One pass: check each value's type (short ASCII text, ints and booleans need nothing more,
+            # anything else goes through check_fact) and keep the fields rules test.
+            sent: dict[str, Any] = {}
+            plain = len(fact) <= MAX_PROPERTIES
+            for key, value in fact.items():
+                kind = type(value)
+                if kind is str:
+                    if len(value) > MAX_VALUE_BYTES or not value.isascii():
+                        plain = False
+                elif kind is not int and kind is not bool:
+                    plain = False
+                if key in keep:
+                    sent[key] = value
+            if not plain:
                 subject = fact.get("subject")
                 named = isinstance(subject, str) and 0 < len(subject) <= MAX_ID_BYTES
                 check_fact(fact, f"fact {subject}" if named else f"fact {fact.get('id')}")
-            keep = fields.get(fact.get("type"))  # type: ignore[arg-type]
-            if keep is None:
-                if typed:  # no rule matches a fact of this type: it cannot fire anything
-                    continue
-                keep = other
-            sent = {key: value for key, value in fact.items() if key in keep}
+            if skip:
+                continue
             sent["sid"] = sid
             payload.append(sent)
-        encode = _ENCODER.encode
-        return Wire(sid, tuple(encode(payload[i : i + BATCH]) for i in range(0, len(payload), BATCH)))
+        return Wire(sid, tuple(_json(payload[i : i + BATCH]) for i in range(0, len(payload), BATCH)))
 
 
 def sentinel(sid: str) -> str:
     """The JSON of the no-op fact asserted first into every session (C1: see ``durable_core``)."""
-    return _ENCODER.encode([{"sid": sid, "id": "~sentinel", "type": SENTINEL_TYPE}])
+    return _json([{"sid": sid, "id": "~sentinel", "type": SENTINEL_TYPE}])

@@ -6,11 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from mipr_rules import hookimpl
-from mipr_rules.mipr.panel_facts import PanelFacts
-from mipr_rules.mipr.review_score import ReviewScoreFacts
+from mipr_rules.facts.deferred import DeferredCalculator
 
-CALCULATORS = (ReviewScoreFacts(), PanelFacts())
-"""The calculators this plugin registers."""
+_MIPR = "mipr_rules.mipr"
+
+CALCULATORS = (
+    DeferredCalculator(
+        "mipr_review_score", f"{_MIPR}.review_score:CriterionScores", f"{_MIPR}.review_score:ReviewScoreFacts"
+    ),
+    DeferredCalculator("mipr_panel", f"{_MIPR}.panel_record:PanelRecord", f"{_MIPR}.panel_facts:PanelFacts"),
+)
+"""The calculators this plugin registers, deferred (``facts.deferred``): imported when a run uses them."""
 
 
 @hookimpl

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+if TYPE_CHECKING:  # rich is imported when a bar may be shown: JSON runs do not pay for it
+    from rich.console import Console
+    from rich.progress import Progress
 
 NO_PROGRESS_ENV = "MIPR_RULES_NO_PROGRESS"
 """Set to anything to never show progress bars."""
@@ -52,6 +53,8 @@ class _Bar:
 
 def stderr_console() -> Console:
     """A console on standard error, detecting the terminal, its width and colours as rich does."""
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -65,10 +68,22 @@ def wanted(fmt: str = "text", console: Console | None = None) -> bool:
 @contextmanager
 def progress(description: str, total: int | None = None, fmt: str = "text") -> Iterator[Tracker]:
     """A progress bar for ``description`` (removed when done), or a silent tracker when none is wanted."""
+    if os.environ.get(NO_PROGRESS_ENV) or fmt not in PEOPLE_FORMATS:  # known without a console
+        yield _Silent()
+        return
     console = stderr_console()
     if not wanted(fmt, console):
         yield _Silent()
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

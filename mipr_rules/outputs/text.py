@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
-from rich.console import Console
 
 from mipr_rules import hookimpl
+
+if TYPE_CHECKING:  # rich is imported when text is written: JSON output does not pay for it
+    from rich.console import Console
 
 DEFAULT_WIDTH = 110
 """Width of text written to a file or a pipe (``COLUMNS`` overrides it)."""
@@ -23,6 +25,8 @@ def console_for(stream: io.StringIO, target: IO[str] | None = None) -> Console:
     is set) and its own width; a file or pipe gets no colour (unless ``FORCE_COLOR`` is set) and
     ``COLUMNS`` or ``DEFAULT_WIDTH`` columns.
     """
+    from rich.console import Console
+
     target = target or sys.stdout
     probe = Console(file=target)
     terminal = probe.is_terminal  # a TTY, or FORCE_COLOR (rich's rules, TERM=dumb and NO_COLOR included)

@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from mipr_rules.convert import unstructure
 from mipr_rules.errors import RulesetError
 from mipr_rules.ruleset.schema import Ruleset
+
+if TYPE_CHECKING:  # imported where a range is read: a run without house rules does not pay for it
+    from packaging.specifiers import SpecifierSet
 
 EXTENSION_KEYS = ("id", "version", "title", "description", "extends", "effective_from", "effective_to",
                   "sources", "parameters", "rules", "overrides", "disable")
@@ -84,6 +86,8 @@ def read_extension(data: dict[str, Any], name: str) -> Extension:
         base, spec = extends["ruleset"], str(extends.get("version") or "")
     else:
         raise RulesetError(f"{name}: extends: expected a ruleset id, or {{ruleset: ID, version: '>=1.0,<2'}}")
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         versions = SpecifierSet(spec.strip())
     except InvalidSpecifier:

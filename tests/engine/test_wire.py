@@ -101,3 +101,12 @@ def test_bad_values_are_refused_in_the_parent_by_name_not_value() -> None:
     with pytest.raises(EngineError, match="field secret is not a finite number") as info:
         wire.encode("s", [{"id": "f0", "type": "plan", "days": 1, "secret": float("nan")}])
     assert "nan" not in str(info.value).lower().replace("not a finite number", "")
+
+
+def test_values_orjson_refuses_are_sent_by_the_standard_encoder() -> None:
+    wire = WireFormat(json.dumps({"r0": {"all": [{"m": {"$and": [{"type": "plan"}, {"$gt": {"days": 0}}]}}]}}))
+    ids = fact_ids(2)
+    facts = [{"id": ids[0], "type": "plan", "days": 2**70}, {"id": ids[1], "type": "plan", "days": 1.5, "who": "Zoë"}]
+    sent = json.loads(wire.encode("s", facts).batches[0])
+    # the big int is written as it is; the float and the non-ASCII text pass the checks ("who" is not tested)
+    assert sent == [{**fact, "sid": "s"} for fact in [facts[0], {"id": ids[1], "type": "plan", "days": 1.5}]]

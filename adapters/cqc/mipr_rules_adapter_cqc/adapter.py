@@ -6,12 +6,11 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.cqc_api import CqcInputError, CqcLocationFacts, read_cqc_location
 from mipr_rules.errors import InputError
 from mipr_rules.loading import parse_json, read_text
 from mipr_rules.model import Location
@@ -19,13 +18,16 @@ from mipr_rules_adapter_cqc.api_source import ApiSource, is_api_url, parse_api_s
 from mipr_rules_adapter_cqc.client import AUTH_STATUSES, CqcApiClient, CqcApiError
 from mipr_rules_adapter_cqc.version import __version__
 
+if TYPE_CHECKING:
+    from mipr_rules.cqc_api import CqcLocationFacts
+
 KEY_ENV = "MIPR_CQC_API_KEY"
 """Environment variable holding the CQC API subscription key."""
 
 DEFAULT_PER_PAGE = 500
 """Page size of ``/locations`` and ``/changes/location`` reads unless the URL sets ``perPage``."""
 
-Read = tuple[Location, CqcLocationFacts]
+Read = tuple[Location, "CqcLocationFacts"]
 
 
 @attrs.frozen(kw_only=True)
@@ -139,6 +141,8 @@ class CqcAdapter:
 
 
 def _mapped(record: object, source: str, root: str, context: ReadContext) -> Iterator[Read]:
+    from mipr_rules.cqc_api import CqcInputError, read_cqc_location  # on first read: registering stays cheap
+
     try:
         yield read_cqc_location(record, source, key=context.key, root=root)
     except CqcInputError as exc:

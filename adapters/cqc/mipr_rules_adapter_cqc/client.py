@@ -8,10 +8,7 @@ exponentially). Every failure is a ``CqcApiError``: one line naming the request 
 from __future__ import annotations
 
 import http
-import http.client
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -94,6 +91,11 @@ class CqcApiClient:
         return headers
 
     def _get(self, url: str) -> bytes:
+        # here, not at import: registering the adapter (every mipr run) does not load HTTP and TLS
+        import http.client
+        import urllib.error
+        import urllib.request
+
         attempt = 0
         while True:
             self.requests += 1
