@@ -39,6 +39,8 @@ def _lt(value: Any, limit: Any) -> bool:
 
 
 def _audit(kind: str, param: str) -> Check:
+    """An audit or check of ``kind`` last done more than ``param`` days ago, or never."""
+
     def check(f: Fact, p: Params) -> bool:
         last = f.get("days_since_last")
         return f.get("kind") == kind and (last is None or last > p[param])
@@ -53,6 +55,50 @@ def _not_notified(category: str) -> Check:
             and f.get("notified") is False
             and _gt(f.get("hours_since_occurred"), p["notification_sla_hours"])
         )
+
+    return check
+
+
+def _policy_review(kind: str, param: str) -> Check:
+    """A policy of ``kind`` reviewed more than ``param`` days ago, or not held."""
+
+    def check(f: Fact, p: Params) -> bool:
+        return f.get("kind") == kind and (_gt(f.get("days_since_review"), p[param]) or f.get("held") is False)
+
+    return check
+
+
+def _admitted_without(flag: str, param: str) -> Check:
+    """A person admitted more than ``param`` days ago with ``flag`` false."""
+
+    def check(f: Fact, p: Params) -> bool:
+        return f.get(flag) is False and _gt(f.get("days_since_admitted"), p[param])
+
+    return check
+
+
+def _flag_without(flag: str, missing: str) -> Check:
+    """``flag`` true and ``missing`` false on the same fact."""
+
+    def check(f: Fact, p: Params) -> bool:
+        return f.get(flag) is True and f.get(missing) is False
+
+    return check
+
+
+def _is_false(field: str) -> Check:
+    def check(f: Fact, p: Params) -> bool:
+        return f.get(field) is False
+
+    return check
+
+
+def _no_recent(field: str, param: str) -> Check:
+    """``field`` (days since) over ``param``, or absent."""
+
+    def check(f: Fact, p: Params) -> bool:
+        days = f.get(field)
+        return days is None or days > p[param]
 
     return check
 
@@ -242,6 +288,193 @@ FLOOR: dict[str, tuple[str, Check]] = {
             and _gt(f.get("days_since_rating_published"), p["rating_display_days"])
         ),
     ),
+    # Added with cqc-readiness 1.1.0.
+    "no_care_plan": ("person", _admitted_without("has_care_plan", "care_plan_initial_days")),
+    "pressure_risk_not_assessed": ("person", _admitted_without("pressure_risk_assessed", "pressure_assessment_days")),
+    "medicines_not_reconciled": (
+        "person",
+        lambda f, p: (
+            f.get("has_medicines") is True
+            and f.get("medicines_reconciled") is False
+            and _gt(f.get("days_since_admitted"), p["medicines_reconciliation_days"])
+        ),
+    ),
+    "medication_review_overdue": (
+        "person",
+        lambda f, p: (
+            f.get("has_medicines") is True
+            and _gt(f.get("days_since_admitted"), p["medication_review_days"])
+            and (
+                _gt(f.get("days_since_medication_review"), p["medication_review_days"])
+                or f.get("medication_reviewed") is False
+            )
+        ),
+    ),
+    "nutrition_screening_overdue": (
+        "person",
+        lambda f, p: (
+            _gt(f.get("days_since_admitted"), p["nutrition_screening_days"])
+            and (
+                _gt(f.get("days_since_nutrition_screening"), p["nutrition_screening_days"])
+                or f.get("nutrition_screened") is False
+            )
+        ),
+    ),
+    "weight_loss_not_acted_on": (
+        "person",
+        lambda f, p: (
+            _gte(f.get("weight_loss_percent"), p["weight_loss_percent"])
+            and f.get("rescreened_since_weight_loss") is False
+        ),
+    ),
+    "peep_missing": (
+        "person",
+        lambda f, p: (
+            f.get("in_care_home") is True
+            and f.get("has_peep") is False
+            and _gt(f.get("days_since_admitted"), p["peep_days"])
+        ),
+    ),
+    "peep_review_overdue": (
+        "person",
+        lambda f, p: f.get("in_care_home") is True and _gt(f.get("days_since_peep_review"), p["peep_review_days"]),
+    ),
+    "communication_needs_not_recorded": (
+        "person",
+        _admitted_without("communication_needs_recorded", "communication_needs_days"),
+    ),
+    "communication_support_not_arranged": (
+        "person",
+        _flag_without("communication_support_needed", "communication_support_in_place"),
+    ),
+    "about_me_missing": ("person", _admitted_without("about_me_recorded", "about_me_days")),
+    "dignity_preferences_not_recorded": (
+        "person",
+        _admitted_without("care_preferences_recorded", "dignity_preferences_days"),
+    ),
+    "advance_care_plan_not_offered": ("person", _admitted_without("has_advance_care_plan", "advance_care_plan_days")),
+    "advance_care_plan_review_overdue": (
+        "person",
+        lambda f, p: _gt(f.get("days_since_advance_care_plan_review"), p["advance_care_plan_review_days"]),
+    ),
+    "hospital_passport_missing": (
+        "person",
+        lambda f, p: (
+            _gt(f.get("days_since_admitted"), p["hospital_passport_days"])
+            and (
+                f.get("has_hospital_passport") is False
+                or _gt(f.get("days_since_hospital_passport_review"), p["hospital_passport_review_days"])
+            )
+        ),
+    ),
+    "care_plan_reviewed_without_person": ("care_plan", _flag_without("active", "person_involved")),
+    "mar_exception_open": (
+        "mar_exception",
+        lambda f, p: f.get("resolved") is False and _gt(f.get("days_since_recorded"), p["mar_resolution_days"]),
+    ),
+    "prn_protocol_missing": ("medicine", _flag_without("prn", "prn_protocol")),
+    "covert_medication_without_best_interests": ("medicine", _flag_without("covert", "best_interests_recorded")),
+    "controlled_drugs_check_overdue": ("check", _audit("controlled_drugs", "controlled_drugs_check_days")),
+    "best_interests_not_recorded": ("capacity_assessment", _flag_without("lacks_capacity", "best_interests_recorded")),
+    "capacity_assessment_review_overdue": ("capacity_assessment", lambda f, p: _gt(f.get("days_past_review"), 0)),
+    "dols_expired": (
+        "dols",
+        lambda f, p: (
+            f.get("granted") is True and f.get("renewal_applied") is False and _lt(f.get("days_until_expiry"), 0)
+        ),
+    ),
+    "dols_expiring": (
+        "dols",
+        lambda f, p: (
+            f.get("granted") is True
+            and f.get("renewal_applied") is False
+            and f.get("days_until_expiry") is not None
+            and 0 <= f["days_until_expiry"] <= p["dols_expiry_warning_days"]
+        ),
+    ),
+    "dols_conditions_not_met": (
+        "dols",
+        lambda f, p: f.get("granted") is True and _gt(f.get("conditions"), 0) and f.get("conditions_met") is False,
+    ),
+    "dols_outcome_not_notified": ("incident", _not_notified("dols_outcome")),
+    "service_disruption_not_notified": ("incident", _not_notified("service_disruption")),
+    "duty_of_candour_not_met": (
+        "incident",
+        lambda f, p: (
+            f.get("notifiable_safety_incident") is True
+            and f.get("candour_notified") is False
+            and _gt(f.get("days_since_occurred"), p["candour_notification_days"])
+        ),
+    ),
+    "fall_not_followed_up": (
+        "incident",
+        lambda f, p: (
+            f.get("category") == "fall"
+            and f.get("falls_risk_reviewed_after") is False
+            and _gt(f.get("days_since_occurred"), p["falls_review_days"])
+        ),
+    ),
+    "fire_alarm_test_overdue": ("check", _audit("fire_alarm_test", "fire_alarm_test_days")),
+    "fire_drill_overdue": ("check", _audit("fire_drill", "fire_drill_days")),
+    "call_bell_audit_overdue": ("check", _audit("call_bell_response", "call_bell_audit_days")),
+    "staffing_below_dependency": (
+        "staffing",
+        lambda f, p: _gt(f.get("shortfall_percent"), p["staffing_shortfall_percent"]),
+    ),
+    "staffing_review_overdue": (
+        "staffing",
+        lambda f, p: _gt(f.get("days_since_review"), p["staffing_review_days"]) or f.get("reviewed") is False,
+    ),
+    "recruitment_checks_not_recorded": ("staff", _is_false("recruitment_recorded")),
+    "employment_history_incomplete": (
+        "staff",
+        lambda f, p: f.get("employment_history_complete") is False or f.get("employment_gaps_explained") is False,
+    ),
+    "references_missing": ("staff", lambda f, p: _lt(f.get("references"), p["references_required"])),
+    "health_declaration_missing": ("staff", _is_false("health_declaration")),
+    "right_to_work_not_checked": ("staff", _is_false("right_to_work_checked")),
+    "care_certificate_overdue": (
+        "staff",
+        lambda f, p: (
+            f.get("new_to_care") is True
+            and f.get("care_certificate") is False
+            and _gt(f.get("employed_days"), p["care_certificate_days"])
+        ),
+    ),
+    "learning_disability_autism_training_missing": (
+        "staff",
+        lambda f, p: (
+            f.get("learning_disability_autism_training") is False
+            and _gt(f.get("employed_days"), p["learning_disability_autism_training_days"])
+        ),
+    ),
+    "feedback_not_acted_on": (
+        "feedback",
+        lambda f, p: f.get("actioned") is False and _gt(f.get("days_since_received"), p["feedback_action_days"]),
+    ),
+    "no_recent_staff_feedback": ("location", _no_recent("days_since_staff_feedback", "staff_feedback_days")),
+    "no_recent_partner_feedback": ("location", _no_recent("days_since_partner_feedback", "partner_feedback_days")),
+    "audit_actions_open": (
+        "audit",
+        lambda f, p: _gt(f.get("actions_open"), 0) and _gt(f.get("days_since_last"), p["audit_action_days"]),
+    ),
+    "statement_of_purpose_review_overdue": (
+        "policy",
+        _policy_review("statement_of_purpose", "statement_of_purpose_review_days"),
+    ),
+    "whistleblowing_policy_review_overdue": (
+        "policy",
+        _policy_review("whistleblowing", "whistleblowing_policy_review_days"),
+    ),
+    "equality_diversity_policy_review_overdue": (
+        "policy",
+        _policy_review("equality_diversity", "governance_review_days"),
+    ),
+    "equality_outcomes_review_overdue": (
+        "policy",
+        _policy_review("equality_outcomes_review", "governance_review_days"),
+    ),
+    "sustainability_plan_review_overdue": ("policy", _policy_review("sustainability", "governance_review_days")),
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -31,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +335,56 @@ def templates(count: int) -> list[Any]:
             home = _varied(home, rng)
         out.append(structure(home, Location, f"template {i}"))
     return out
+
+
+def rule_test_agreement(evaluator: Any) -> dict[str, Any]:
+    """Engine and floor on the homes of ``rulesets/cqc-readiness.tests.yaml``: every rule's boundaries.
+
+    The generated homes do not plant every gap the ruleset looks for; the ruleset's own test cases
+    do (each rule on both sides of each threshold, with the cases' parameter overrides). Each inline
+    case runs through ``Evaluator.run``; the floor explains the same facts; the hits must be equal.
+    Returns the cases checked, the cases skipped (not inline), the rules that fired and the cases
+    that differ (names).
+    """
+    from floor import Floor
+
+    from mipr_rules.engine.evaluate import _rule_parameters
+    from mipr_rules.model import Location
+    from mipr_rules.ruletest.runner import Runner
+
+    runner = Runner(evaluator=evaluator)
+    suite = runner.load(Path(__file__).resolve().parent.parent / "rulesets" / "cqc-readiness.tests.yaml")
+    checked, skipped, rules = 0, 0, 0
+    fired: set[str] = set()
+    differ: list[str] = []
+    for case in suite.cases:
+        if case.subject is None:
+            skipped += 1
+            continue
+        compiled = evaluator.compile(case.ruleset, case.overrides, Location)
+        rules = len(case.ruleset.rules)
+        params = compiled.parameters
+        keys = {rule.id: key for key, rule in compiled.rule_by_key.items()}
+        floor = Floor(case.ruleset, params, keys, functools.partial(_rule_parameters, params=params))
+        (result,) = evaluator.run(compiled, [("case", case.subject)], case.as_of, case.region)
+        facts = [{k: v for k, v in fact.items() if k != "id"} for fact in result.facts]  # as calculated
+        wanted = floor.hits(facts, result.key, case.as_of)
+        checked += 1
+        fired.update(hit.rule_id for hit in result.hits)
+        if result.error is not None or result.hits != wanted:
+            differ.append(case.name)
+    return {"checked": checked, "skipped": skipped, "rules": rules, "rules_fired": len(fired), "differ": differ}
+
+
+def rule_test_line(agreement: Mapping[str, Any]) -> str:
+    """One line saying how the engine and the floor compared on the ruleset's test cases."""
+    differ = agreement["differ"]
+    return (
+        f"rule test cases: engine and floor {'equal' if not differ else 'DIFFER'} on "
+        f"{agreement['checked'] - len(differ)} of {agreement['checked']} inline cases of "
+        f"cqc-readiness.tests.yaml ({agreement['skipped']} not inline, skipped); {agreement['rules_fired']} of "
+        f"{agreement['rules']} rules fire in them" + (f"; differ: {json.dumps(differ[:5])}" if differ else "")
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -780,6 +831,14 @@ def main(argv: list[str] | None = None) -> int:
 
     homes = [100, 1000] if args.quick else [int(h) for h in args.homes.split(",")]
     workers = [2] if args.quick else [int(w) for w in args.workers.split(",")]
+    # The generated homes leave most rules silent; the ruleset's test cases make every rule fire.
+    from mipr_rules.engine.evaluate import Evaluator
+
+    checker = Evaluator(processes=1)
+    try:
+        agreement = rule_test_agreement(checker)
+    finally:
+        checker.close()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_path = Path(args.out) if args.out else RESULTS / f"readiness-{stamp}.json"
@@ -824,6 +883,7 @@ def main(argv: list[str] | None = None) -> int:
         "target_ratio": TARGET_RATIO,
         "wall_s": time.perf_counter() - started,
         "cases": cases,
+        "rule_tests": agreement,
     }
     print(table(cases))
     for w in workers:
@@ -847,8 +907,9 @@ def main(argv: list[str] | None = None) -> int:
         f"\nratios: engine time / floor time on the same homes in the same run ('x cpu': parent + worker CPU "
         f"seconds / the floor's CPU seconds); target: engine-only <= {TARGET_RATIO:g}x at 10,000 homes, 1 worker"
     )
+    print(rule_test_line(agreement))
     print(f"results: {out_path}  ({report['wall_s']:.0f} s)")
-    bad = False
+    bad = bool(agreement["differ"])
     for c in cases:
         where = f"({c['homes']:,} homes, {c['workers']} worker(s))"
         if c["mismatches"]:
