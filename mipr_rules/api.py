@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
-    from mipr_rules.outputs.progress import Tracker
+    from mipr_rules.presentation.progress import Tracker
     from mipr_rules.rating import RatingReport, ScoresInput
     from mipr_rules.readiness_stream import StreamedReadiness
     from mipr_rules.ruletest.runner import Runner
@@ -321,14 +321,11 @@ class Session:
                              evaluator=self.evaluator, explain=explain, report_path=report_path)
 
     def watcher(self, **options: Any) -> Any:
-        """The continuous-alerts service (``mipr watch``) on this session's configuration.
+        """The continuous-alerts service (``mipr_rules.watch.service.WatchService``, what ``mipr watch`` runs) on
+        this session's configuration; its options are those of ``mipr_rules.watch.service.watcher``."""
+        from mipr_rules.watch.service import watcher
 
-        Provisional: returns the current watch service while it moves to ``mipr_rules.watch``; its options are
-        those of ``mipr watch``.
-        """
-        from mipr_rules.commands.watch import Watcher  # provisional: the service moves out of the command
-
-        return Watcher(evaluator=self.evaluator, catalogue=self.catalogue, config=self.config, **options)
+        return watcher(evaluator=self.evaluator, catalogue=self.catalogue, config=self.config, **options)
 
     def rule_tests(self) -> Runner:
         """A runner of rule-test files (``*.tests.yaml``) on this session's plugin manager and engine workers."""

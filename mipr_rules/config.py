@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from mipr_rules.alerts.policy import DeliveryPolicy
+from mipr_rules.delivery_policy import DeliveryPolicy
 from mipr_rules.errors import ConfigError
 from mipr_rules.loading import load_data_file
 from mipr_rules.privacy import pseudonym_key

@@ -18,11 +18,11 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.facts.base import Fact
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
-from mipr_rules.outputs.do_first import AlertGroup, group_alerts
-from mipr_rules.outputs.due import Due, due_for
-from mipr_rules.outputs.labels import subject_label
-from mipr_rules.outputs.progress import Tracker
-from mipr_rules.outputs.wording import plural, uk_date
+from mipr_rules.presentation.do_first import AlertGroup, group_alerts
+from mipr_rules.presentation.due import Due, due_for
+from mipr_rules.presentation.labels import subject_label
+from mipr_rules.presentation.progress import Tracker
+from mipr_rules.presentation.wording import plural, uk_date
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
@@ -419,7 +419,7 @@ def run_readiness(
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
     ``informs`` (the record types the source supplies, from the adapter's ``informs``) leaves out the rules
     whose facts come from other records; the report lists them in ``not_evaluated``. ``tracker``
-    (``mipr_rules.outputs.progress``) counts the locations evaluated.
+    (``mipr_rules.presentation.progress``) counts the locations evaluated.
     """
     own = evaluator is None
     evaluator = evaluator or Evaluator()

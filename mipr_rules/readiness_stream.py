@@ -25,8 +25,8 @@ from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.adapters.informs import NotEvaluated
 from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.completeness import Failure, completeness_json, render_failures
-from mipr_rules.outputs.do_first import AlertGroup, group_alerts
 from mipr_rules.outputs.text import console_for
+from mipr_rules.presentation.do_first import AlertGroup, group_alerts
 from mipr_rules.readiness import (
     LocationReadiness,
     do_first,

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from mipr_rules.alerts.notify import AlertChanges, AlertIdentity, DeliveryError, Notifier, StoredAlert, Target
-from mipr_rules.alerts.policy import DeliveryPolicy
+from mipr_rules.delivery_policy import DeliveryPolicy
 
 __all__ = [
     "AlertChanges",

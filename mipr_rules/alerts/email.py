@@ -24,7 +24,7 @@ import attrs
 from mipr_rules import hookimpl
 from mipr_rules.alerts.deadline import Deadline
 from mipr_rules.alerts.notify import AlertChanges, DeliveryError, StoredAlert, redact
-from mipr_rules.alerts.policy import DeliveryPolicy
+from mipr_rules.delivery_policy import DeliveryPolicy
 
 if TYPE_CHECKING:
     import email.message

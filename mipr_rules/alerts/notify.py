@@ -23,7 +23,7 @@ from mipr_rules.alerts.model import (
     Target,
     redact,
 )
-from mipr_rules.alerts.policy import DeliveryPolicy
+from mipr_rules.delivery_policy import DeliveryPolicy
 
 __all__ = [
     "CHANGES_KIND",

@@ -35,7 +35,7 @@ import mipr_rules
 from mipr_rules import hookimpl
 from mipr_rules.alerts.deadline import Deadline
 from mipr_rules.alerts.notify import AlertChanges, DeliveryError, redact
-from mipr_rules.alerts.policy import DeliveryPolicy
+from mipr_rules.delivery_policy import DeliveryPolicy
 
 SECRET_ENV = "MIPR_RULES_WEBHOOK_SECRET"
 """Environment variable holding the shared secret that signs webhook requests."""

@@ -24,7 +24,7 @@ from mipr_rules.commands.options import (
     rules_path_option,
 )
 from mipr_rules.explain import ExplainRequest
-from mipr_rules.outputs.progress import progress
+from mipr_rules.presentation.progress import progress
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport
 from mipr_rules.readiness_stream import FORMATS
 

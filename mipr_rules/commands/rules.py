@@ -234,7 +234,7 @@ def test(
         select = compile_keyword(keyword) if keyword is not None else None
     except KeywordError as exc:
         raise click.BadParameter(str(exc), param_hint="-k") from None
-    from mipr_rules.outputs.progress import progress
+    from mipr_rules.presentation.progress import progress
 
     with Session(pm=plugins.make_plugin_manager(), processes=1) as session, session.rule_tests() as runner, \
             progress("Rule test cases", fmt="text" if output else fmt) as tracker:

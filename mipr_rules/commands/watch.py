@@ -42,7 +42,6 @@ from mipr_rules.watch.service import (
     escalation_targets,
     parse_targets,
     shown_store,
-    watcher,
 )
 from mipr_rules.watch.store import AlertStore
 
@@ -50,10 +49,7 @@ MAX_LINES = 15
 """Most alert lines in one cycle's text summary (one screen); --format json has them all."""
 STORE_HELP = "The alert store: a SQLite path or sqlite:///PATH (one process), or postgresql://… (shared)."
 
-__all__ = ["Cycle", "Watcher", "render_text", "shown_source", "watch"]
-
-Watcher = watcher
-"""The former name of the service's constructor here (``mipr_rules.watch.service.watcher``)."""
+__all__ = ["Cycle", "render_text", "shown_source", "watch"]
 
 
 class _WakeUp(Exception):

@@ -11,7 +11,7 @@ import pluggy
 from mipr_rules import plugins
 from mipr_rules.errors import RulesetError
 from mipr_rules.loading import read_text
-from mipr_rules.outputs.progress import Tracker
+from mipr_rules.presentation.progress import Tracker
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruletest.coverage import CoverageCollector
 from mipr_rules.ruletest.keyword import Matcher
@@ -52,7 +52,7 @@ def run_tests(runner: Runner, paths: Collection[Path] = (), *, ruleset_ids: Coll
     """Load every test file (all of them first: a bad file stops the run with ``file:line``), then run them.
 
     With no ``paths``, the test files of every installed ruleset run, and coverage counts every installed
-    ruleset, tested or not. ``tracker`` (``mipr_rules.outputs.progress``) counts the cases run.
+    ruleset, tested or not. ``tracker`` (``mipr_rules.presentation.progress``) counts the cases run.
     """
     files = find_test_files(list(paths)) if paths else installed_test_files(runner.pm)
     if ruleset_ids and not paths:  # only the files that may test them are loaded

@@ -109,7 +109,7 @@ class FullEvaluation:
         self, locations: Iterable[Location], *, as_of: dt.date, skipped: tuple[SkippedRecords, ...] = ()
     ) -> ReadinessReport:
         """Run readiness, keeping what cannot be evaluated in the report's failures."""
-        from mipr_rules.outputs.progress import progress
+        from mipr_rules.presentation.progress import progress
 
         ruleset = self.catalogue.get(self.ruleset_id, as_of)
         with progress("Watch sweep: locations", fmt=self.output_format) as tracker:

@@ -23,8 +23,8 @@ from alert_support import run_mipr, write_source
 from mipr_rules.alerts import AlertChanges, DeliveryError
 from mipr_rules.alerts.email import EmailNotifier
 from mipr_rules.alerts.notify import Target, deliver
-from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.alerts.webhook import SECRET_ENV, WebhookNotifier
+from mipr_rules.delivery_policy import DeliveryPolicy
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.watch.store import AlertStore
 

@@ -15,8 +15,8 @@ from alert_support import LEGACY_SCHEMA, MailServer, Receiver, free_port
 
 from mipr_rules.alerts.email import EmailNotifier
 from mipr_rules.alerts.notify import Target, deliver
-from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.alerts.webhook import WebhookNotifier
+from mipr_rules.delivery_policy import DeliveryPolicy
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.watch.store import SCHEMA_VERSION, STORE_KIND, AlertStore
 

@@ -13,9 +13,9 @@ import pytest
 from alert_support import Receiver, run_mipr, write_source
 
 from mipr_rules.alerts import AlertChanges, DeliveryError
-from mipr_rules.alerts.policy import DeliveryPolicy, address_kind
 from mipr_rules.alerts.webhook import SECRET_ENV, WebhookNotifier
 from mipr_rules.config import load_config
+from mipr_rules.delivery_policy import DeliveryPolicy, address_kind
 from mipr_rules.errors import ConfigError
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.watch.store import AlertStore

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from mipr_rules.alerts import AlertChanges, DeliveryError
-from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.alerts.webhook import SECRET_ENV, WebhookNotifier, verify_signature
+from mipr_rules.delivery_policy import DeliveryPolicy
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.watch.store import AlertStore
 

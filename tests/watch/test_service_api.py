@@ -46,9 +46,9 @@ def test_the_former_watcher_keywords_build_the_same_service(
     tmp_path: Path, home: dict[str, Any], as_of: dt.date, evaluator: Any, sample_alerts: int
 ) -> None:
     from mipr_rules.adapters.file_adapter import FileAdapter
-    from mipr_rules.commands.watch import Watcher
     from mipr_rules.config import Config
     from mipr_rules.ruleset.catalogue import Catalogue
+    from mipr_rules.watch.service import watcher as Watcher
     from mipr_rules.watch.store import AlertStore
 
     source = write_source(tmp_path / "home.json", home)

@@ -16,13 +16,13 @@ import pytest
 import sqlalchemy as sa
 from sql_fixtures import RunDatabase, engine
 
-from mipr_rules.commands.watch import Watcher
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing.contract import sample_as_of
+from mipr_rules.watch.service import watcher as Watcher
 from mipr_rules.watch.store import AlertStore
 from mipr_rules_adapter_sql import read_locations, schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter

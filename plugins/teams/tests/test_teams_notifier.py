@@ -16,8 +16,8 @@ from conftest import Receiver
 
 from mipr_rules import plugins
 from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, DeliveryError, StoredAlert
-from mipr_rules.alerts.policy import DeliveryPolicy
 from mipr_rules.alerts.webhook import SECRET_ENV
+from mipr_rules.delivery_policy import DeliveryPolicy
 from mipr_rules.samples import sample_as_of, sample_path
 from mipr_rules_cli.cli import cli
 from mipr_rules_notifier_teams import MAX_ALERTS, TeamsNotifier, adaptive_card

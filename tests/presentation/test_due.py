@@ -7,8 +7,8 @@ import datetime as dt
 
 import attrs
 
-from mipr_rules.outputs.do_first import group_alerts
-from mipr_rules.outputs.due import due_for
+from mipr_rules.presentation.do_first import group_alerts
+from mipr_rules.presentation.due import due_for
 from mipr_rules.readiness import ReadinessReport
 from mipr_rules.results import RuleHit
 

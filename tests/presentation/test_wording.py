@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from mipr_rules.outputs.labels import subject_detail, subject_label
-from mipr_rules.outputs.wording import duration, readable_message, relative, uk_date
+from mipr_rules.presentation.labels import subject_detail, subject_label
+from mipr_rules.presentation.wording import duration, readable_message, relative, uk_date
 
 
 def test_uk_dates() -> None:

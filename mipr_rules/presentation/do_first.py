@@ -12,9 +12,9 @@ from typing import Any
 
 import attrs
 
-from mipr_rules.outputs.due import Due, due_for
-from mipr_rules.outputs.labels import subject_detail, subject_label
-from mipr_rules.outputs.wording import readable_message
+from mipr_rules.presentation.due import Due, due_for
+from mipr_rules.presentation.labels import subject_detail, subject_label
+from mipr_rules.presentation.wording import readable_message
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.schema import SEVERITIES, Ruleset
 from mipr_rules.workdays import DEFAULT_REGION

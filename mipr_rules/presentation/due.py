@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from mipr_rules.outputs.wording import duration, relative, uk_date
+from mipr_rules.presentation.wording import duration, relative, uk_date
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.schema import SEVERITIES, Rule, Ruleset
 from mipr_rules.workdays import DEFAULT_REGION, calendar

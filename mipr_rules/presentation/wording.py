@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mipr_rules.outputs.labels import subject_label
+from mipr_rules.presentation.labels import subject_label
 
 _UNITS = {"days": ("day", "days"), "working_days": ("working day", "working days"),
           "months": ("month", "months"), "weeks": ("week", "weeks")}
