@@ -19,6 +19,7 @@ import click
 
 from mipr_rules import clock, plugins
 from mipr_rules.alerts.notify import StoredAlert, configured, start_warnings
+from mipr_rules.api import Session
 from mipr_rules.commands.options import (
     as_of_option,
     config_option,
@@ -28,10 +29,7 @@ from mipr_rules.commands.options import (
     reached,
     rules_path_option,
 )
-from mipr_rules.config import load_config
-from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.readiness import DEFAULT_RULESET
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.safe_text import plain
 from mipr_rules.watch.interfaces import AdapterSource, Evaluation, FullEvaluation, shown_source
 from mipr_rules.watch.lifecycle import DigestSchedule
@@ -297,7 +295,8 @@ def watch(
         fail("--follow excludes --once, --interval and --executor celery")
     if broker and executor != "celery":
         fail("--broker is for --executor celery")
-    config = load_config(config_path)
+    session = Session.from_config(config_path)
+    config = session.config
     found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
     targets = parse_targets(notify_specs, found)
     escalation = escalation_targets(config, found)
@@ -308,9 +307,9 @@ def watch(
             click.echo(f"mipr: warning: {warning}", err=True)
     store_name = shown_store(store)
     alert_store = AlertStore(store)
-    with alert_store, Evaluator() as evaluator:
-        catalogue = Catalogue.installed(evaluator.pm)
-        catalogue.get(ruleset_id, as_of or clock.today())
+    with alert_store, session:
+        evaluator, catalogue = session.evaluator, session.catalogue
+        session.ruleset(ruleset_id, as_of or clock.today())
         evaluation: Evaluation = FullEvaluation(evaluator, catalogue, config, ruleset_id, output_format=fmt)
         if executor == "celery":
             evaluation = _celery(evaluation, broker, adapter_name, source, store, config_path, lenient, max_skipped)

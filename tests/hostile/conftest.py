@@ -23,7 +23,6 @@ judge, the base inputs and the tally), so that no test file imports another.
 from __future__ import annotations
 
 import collections
-import contextlib
 import copy
 import json
 import os
@@ -151,17 +150,8 @@ def run_cli() -> Iterator[Callable[..., Outcome]]:
     from mipr_rules.engine.evaluate import Evaluator
     from mipr_rules.ruleset.catalogue import Catalogue
 
-    with contextlib.ExitStack() as stack:
-        patch = stack.enter_context(pytest.MonkeyPatch.context())
-        patch.setenv("MIPR_RULES_WORKERS", "1")
-        patch.setenv("NO_COLOR", "1")
-        patch.setenv("COLUMNS", "200")
-        patch.delenv("MIPR_RULES_DEBUG", raising=False)
-        evaluator = stack.enter_context(Evaluator(processes=1, timeout=60))
+    with Evaluator(processes=1, timeout=60) as evaluator:
         catalogue = Catalogue.installed(evaluator.pm)
-        # every command's Session lends this evaluator (and so never closes it)
-        patch.setattr(Session, "evaluator", property(lambda self: evaluator))
-        patch.setattr(Catalogue, "installed", classmethod(lambda cls, pm=None: catalogue))
         try:
             runner = click.testing.CliRunner(mix_stderr=False)  # type: ignore[call-arg,unused-ignore]  # click 8.1
         except TypeError:
@@ -170,7 +160,15 @@ def run_cli() -> Iterator[Callable[..., Outcome]]:
         def run(*args: str) -> Outcome:
             started = time.monotonic()
             code: int | None = 0
-            with runner.isolation() as streams:
+            # patched for this run only: other tests' sessions keep their own evaluator and catalogue
+            with pytest.MonkeyPatch.context() as patch, runner.isolation() as streams:
+                patch.setenv("MIPR_RULES_WORKERS", "1")
+                patch.setenv("NO_COLOR", "1")
+                patch.setenv("COLUMNS", "200")
+                patch.delenv("MIPR_RULES_DEBUG", raising=False)
+                # every command's Session lends this evaluator (and so never closes it)
+                patch.setattr(Session, "evaluator", property(lambda self: evaluator))
+                patch.setattr(Catalogue, "installed", classmethod(lambda cls, pm=None: catalogue))
                 try:
                     main(list(args))
                 except SystemExit as exc:
