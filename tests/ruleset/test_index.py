@@ -27,7 +27,8 @@ def _text(rid: str, version: str, start: str, extra: str = "") -> str:
 
 def test_every_installed_header_reads_as_the_full_parse() -> None:
     for header in Catalogue.installed(make_plugin_manager(load_entry_points=False)).headers:
-        if re.search(r"^extends\s*:", header.path.read_text(encoding="utf-8"), re.M):  # house rules: their header is the resolved ruleset's (test_extends.py)
+        # house rules: their header is the resolved ruleset's (test_extends.py)
+        if re.search(r"^extends\s*:", header.path.read_text(encoding="utf-8"), re.M):
             continue
         assert read_header(header.path) == header_of(load_ruleset(header.path), header.path)
 
