@@ -73,7 +73,7 @@ def test_the_json_contract(sample_report: ReadinessReport, as_of: dt.date) -> No
         document
     )
     assert document["kind"] == "readiness" and document["as_of"] == as_of.isoformat()
-    assert document["ruleset"] == {"id": "cqc-readiness", "version": "1.0.0", "framework": "SAF_2024_12"}
+    assert document["ruleset"] == {"id": "cqc-readiness", "version": "1.1.0", "framework": "SAF_2024_12"}
     assert document["summary"]["alerts"] == len(PLANTED_GAPS)
     assert sum(document["summary"]["by_severity"].values()) == len(PLANTED_GAPS)
     assert set(document["summary"]["by_severity"]) == set(SEVERITIES)
@@ -84,7 +84,7 @@ def test_the_json_contract(sample_report: ReadinessReport, as_of: dt.date) -> No
         assert alert["rule"] and alert["subject"] and alert["message"]
         assert alert["severity"] in SEVERITIES
         assert alert["quality_statement"], alert["rule"]
-        assert alert["ruleset"] == {"id": "cqc-readiness", "version": "1.0.0"}
+        assert alert["ruleset"] == {"id": "cqc-readiness", "version": "1.1.0"}
         assert alert["source"]["id"] and alert["source"]["title"]
         assert alert["location_id"] == "1-000000001" and alert["as_of"] == as_of.isoformat()
     grouped = [a["rule"] for group in location["groups"] for a in group["alerts"]]

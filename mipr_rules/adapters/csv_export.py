@@ -66,11 +66,15 @@ def write_csv_folder(location: Location, folder: Path) -> None:
         layout.RISK_ASSESSMENTS,
         (r | {"person_id": x["person_id"]} for x in data["people"] for r in x["risk_assessments"]),
     )
+    for field, spec in layout.PERSON_CHILDREN:
+        _write(folder, spec, (r | {"person_id": x["person_id"]} for x in data["people"] for r in x[field]))
     staff_rows = []
     for member in data["staff"]:
         row = dict(member)
         for key, value in (member.get("dbs") or {}).items():
             row[f"dbs_{key}"] = value
+        for key, value in (member.get("recruitment") or {}).items():
+            row[f"recruitment_{key}"] = value
         staff_rows.append(row)
     _write(folder, layout.STAFF, staff_rows)
     _write(folder, layout.TRAINING, (t | {"staff_id": s["staff_id"]} for s in data["staff"] for t in s["training"]))
@@ -86,5 +90,6 @@ def write_csv_folder(location: Location, folder: Path) -> None:
         (layout.EVIDENCE, "evidence"),
         (layout.MANAGER_ABSENCES, "manager_absences"),
         (layout.CONDITIONS, "conditions"),
+        *((spec, field) for field, spec in layout.LOCATION_LISTS),
     ):
         _write(folder, spec, data[key])

@@ -6,6 +6,7 @@ Registered by module path as the ``file`` adapter.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -24,20 +25,28 @@ from mipr_rules.errors import InputError
 from mipr_rules.loading import load_data_file, read_text
 from mipr_rules.model import (
     Audit,
+    CapacityAssessment,
     CarePlan,
     Complaint,
+    DolsAuthorisation,
     EvidenceItem,
     Feedback,
     Incident,
     Location,
     ManagerAbsence,
+    MarException,
+    Medicine,
     Person,
+    PolicyDocument,
     RegistrationCondition,
     RiskAssessment,
     SafeguardingConcern,
+    SafetyCheck,
+    StaffingReview,
     StaffMember,
     Supervision,
     TrainingRecord,
+    WeightRecord,
 )
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
@@ -92,6 +101,14 @@ def _cell(value: str, kind: str) -> Any:
         if not _INTEGER.fullmatch(text):
             raise ValueError("expected integer")
         return int(text)
+    if kind == layout.NUM:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError("expected number") from None
+        if not math.isfinite(number):
+            raise ValueError("expected number")
+        return number
     if kind == layout.LIST:
         return [item.strip() for item in text.split(";") if item.strip()]
     return text
@@ -201,7 +218,8 @@ class _CsvFile:
         for message in messages:
             match = _PATH.search(message)
             if match:
-                columns.append(f"{match[1]}_{match[2]}" if match[1] == "dbs" and match[2] else match[1])
+                nested = match[1] in ("dbs", "recruitment") and match[2]
+                columns.append(f"{match[1]}_{match[2]}" if nested else match[1])
         first = messages[0] if messages else "cannot be read"
         extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
         self.problem(where, f"{first}{extra}", columns)
@@ -231,6 +249,9 @@ def _records(
             dbs = {k[4:]: row.pop(k) for k in list(row) if k.startswith("dbs_")}
             if dbs:
                 row["dbs"] = dbs
+            checks = {k[12:]: row.pop(k) for k in list(row) if k.startswith("recruitment_")}
+            if checks:
+                row["recruitment"] = checks
         item = file.build(cls, row, where)
         if item is not None:
             built.append((where, key, item))
@@ -297,8 +318,16 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
     risks = _children(folder, layout.RISK_ASSESSMENTS, RiskAssessment, context, person_ids)
     training = _children(folder, layout.TRAINING, TrainingRecord, context, staff_ids)
     supervisions = _children(folder, layout.SUPERVISIONS, Supervision, context, staff_ids)
+    children: dict[str, dict[str, list[Any]]] = {
+        field: _children(folder, spec, _ITEM[field], context, person_ids) for field, spec in layout.PERSON_CHILDREN
+    }
     people = [
-        attrs.evolve(p, care_plans=tuple(plans[p.person_id]), risk_assessments=tuple(risks[p.person_id]))
+        attrs.evolve(
+            p,
+            care_plans=tuple(plans[p.person_id]),
+            risk_assessments=tuple(risks[p.person_id]),
+            **_of_person(children, p.person_id),
+        )
         for p in people
     ]
     staff = [
@@ -330,6 +359,9 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
     if display:
         record["rating_display"] = display
     location = structure(record, Location, where)
+    lists: dict[str, Any] = {
+        field: _flat(folder, spec, _ITEM[field], context) for field, spec in layout.LOCATION_LISTS
+    }
     yield attrs.evolve(
         location,
         people=tuple(people),
@@ -342,4 +374,22 @@ def _read_csv_folder(folder: Path, context: ReadContext) -> Iterator[Location]:
         evidence=_flat(folder, layout.EVIDENCE, EvidenceItem, context),
         manager_absences=_flat(folder, layout.MANAGER_ABSENCES, ManagerAbsence, context),
         conditions=_flat(folder, layout.CONDITIONS, RegistrationCondition, context),
+        **lists,
     )
+
+
+def _of_person(children: dict[str, dict[str, list[Any]]], person_id: str) -> dict[str, Any]:
+    return {field: tuple(grouped[person_id]) for field, grouped in children.items()}
+
+
+_ITEM: dict[str, type[Any]] = {
+    "medicines": Medicine,
+    "mar_exceptions": MarException,
+    "capacity_assessments": CapacityAssessment,
+    "dols": DolsAuthorisation,
+    "weights": WeightRecord,
+    "staffing_reviews": StaffingReview,
+    "checks": SafetyCheck,
+    "policies": PolicyDocument,
+}
+"""The model class of each further CSV file's rows, by the field they fill."""

@@ -19,7 +19,7 @@ from mipr_rules.safe_text import plain
 
 @click.group()
 def rules() -> None:
-    """Work with rulesets: list, show, lint, test, explain."""
+    """Work with rulesets: list, show, facts, lint, test, explain."""
 
 
 @rules.command("list")
@@ -77,6 +77,29 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
     for rule in ruleset.rules:
         where = rule.maps_to.quality_statement or rule.maps_to.mipr_criterion or rule.maps_to.deadline or ""
         click.echo(plain(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]"))
+
+
+@rules.command("facts")
+@click.argument("fact", required=False)
+@format_option()
+def facts(fact: str | None, fmt: str) -> None:
+    """List every fact type with its fields, types, units and meaning (or one FACT type)."""
+    from mipr_rules.facts.reference import fact_reference, render_text
+
+    found = fact_reference(plugins.fact_calculators().values())
+    if fact is not None:
+        found = [f for f in found if f.name == fact]
+        if not found:
+            from difflib import get_close_matches
+
+            known = [f.name for f in fact_reference(plugins.fact_calculators().values())]
+            close = get_close_matches(fact, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+            raise click.UsageError(f"no fact type {plain(fact)!r}{hint}")
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in found], indent=2))
+        return
+    click.echo(plain(render_text(found)), nl=False)
 
 
 @rules.command("lint")

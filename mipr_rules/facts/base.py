@@ -36,13 +36,42 @@ class FactContext:
 
 
 @attrs.frozen
+class FieldDoc:
+    """What one field of a fact means: its unit (``days``, ``hours``, ``working_days``...) and meaning."""
+
+    unit: str | None
+    """Unit of a number (``None`` for flags and text)."""
+    meaning: str
+    """One sentence: what the value measures and when it is left out."""
+
+
+@attrs.frozen
 class FactType:
     """A declared fact type: its name, what it describes and its fields with their JSON types."""
 
     name: str
+    """The fact type a rule names in ``fact:``."""
     description: str
+    """What one fact of this type describes."""
     fields: Mapping[str, str]
     """Field name → ``integer``, ``number``, ``boolean``, ``string`` or ``date`` (ISO string)."""
+    docs: Mapping[str, FieldDoc] = attrs.field(factory=dict)
+    """Field name → unit and meaning, where the calculator documents it (``mipr rules facts`` shows them)."""
+
+    @classmethod
+    def documented(cls, name: str, description: str, fields: Mapping[str, tuple[str, str | None, str]]) -> FactType:
+        """A fact type whose fields are given as ``name → (type, unit, meaning)``."""
+        return cls(
+            name,
+            description,
+            {field: spec[0] for field, spec in fields.items()},
+            {field: FieldDoc(spec[1], spec[2]) for field, spec in fields.items()},
+        )
+
+
+def documented(name: str, description: str, fields: Mapping[str, tuple[str, str | None, str]]) -> FactType:
+    """``FactType.documented``: a fact type whose fields are given as ``name → (type, unit, meaning)``."""
+    return FactType.documented(name, description, fields)
 
 
 @runtime_checkable

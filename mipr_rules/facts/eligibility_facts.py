@@ -25,16 +25,37 @@ from mipr_rules.model.vocabulary import RegistrationStatus
 INT, BOOL, STR = "integer", "boolean", "string"
 
 FACT_TYPES = (
-    FactType("improvement_candidate", "A location nominated for an improvement inspection, with its nomination", {
-        "care_home": BOOL, "domiciliary_care": BOOL, "service_types": STR, "registered": BOOL,
-        "registration_date": STR, "days_registered": INT, "dormant": BOOL, "rated": BOOL, "rating": STR,
-        "first_rating": BOOL, "evidence_of_improvement": BOOL, "rating_absence_blocks_commissioning": BOOL,
-        "accepts_la_funded_placements": BOOL, "la_confirmed_staffing": BOOL, "nominated_by": STR, "as_of": STR,
-        "programme_start": STR, "programme_end": STR, "days_since_programme_start": INT,
-        "days_until_programme_end": INT,
+    FactType.documented(
+        "improvement_candidate", "A location nominated for an improvement inspection, with its nomination", {
+        "care_home": (BOOL, None, "The location is a care home"),
+        "domiciliary_care": (BOOL, None, "The location is a home care (domiciliary care) agency"),
+        "service_types": (STR, None, "CQC service types, joined by ', ' ('none recorded' if none)"),
+        "registered": (BOOL, None, "The location is registered with CQC"),
+        "registration_date": (STR, None, "Date of registration (ISO)"),
+        "days_registered": (INT, "days", "Days since registration"),
+        "dormant": (BOOL, None, "CQC lists the location as dormant"),
+        "rated": (BOOL, None, "The location has a current overall rating"),
+        "rating": (STR, None, "The current overall rating, in CQC's spelling"),
+        "first_rating": (BOOL, None, "The location has never been rated (no current or past rating)"),
+        "evidence_of_improvement": (BOOL, None, "The nomination records evidence that the service has improved"),
+        "rating_absence_blocks_commissioning": (
+            BOOL, None, "The nomination says having no rating stops the local authority commissioning"),
+        "accepts_la_funded_placements": (BOOL, None, "The provider accepts local-authority-funded placements"),
+        "la_confirmed_staffing": (BOOL, None, "The local authority confirmed staffing with the registered manager"),
+        "nominated_by": (STR, None, "local_authority or provider"),
+        "as_of": (STR, None, "The as-of date (ISO)"),
+        "programme_start": (STR, None, "First day of the programme (ISO)"),
+        "programme_end": (STR, None, "Last day of the programme (ISO)"),
+        "days_since_programme_start": (INT, "days", "Days from the programme's start to the as-of date"),
+        "days_until_programme_end": (INT, "days", "Days from the as-of date to the programme's end"),
     }),
-    FactType("improvement_decision", "How the eligibility checks came out", {
-        "checks": INT, "passed": INT, "failed": INT, "unknown": INT, "rated": BOOL, "first_rating": BOOL,
+    FactType.documented("improvement_decision", "How the eligibility checks came out", {
+        "checks": (INT, "count", "Eligibility checks made"),
+        "passed": (INT, "count", "Checks passed"),
+        "failed": (INT, "count", "Checks failed"),
+        "unknown": (INT, "count", "Checks that could not be decided from the data"),
+        "rated": (BOOL, None, "The location has a current overall rating"),
+        "first_rating": (BOOL, None, "The location has never been rated"),
     }),
 )
 

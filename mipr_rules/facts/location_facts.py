@@ -15,139 +15,307 @@ from typing import Any
 import attrs
 
 from mipr_rules import hookimpl
-from mipr_rules.facts.base import Fact, FactContext, FactType
-from mipr_rules.model import Audit, Location, StaffMember, TrainingRecord
+from mipr_rules.facts.base import Fact, FactContext, FactType, documented
+from mipr_rules.model import Audit, Incident, Location, Person, StaffMember, TrainingRecord
 from mipr_rules.model.vocabulary import EvidenceCategory, FeedbackSource, IncidentCategory
 
-INT, B, S = "integer", "boolean", "string"
+INT, NUM, B, S = "integer", "number", "boolean", "string"
+D, H, WD, M, PC, N = "days", "hours", "working_days", "months", "percent", "count"
 
 FACT_TYPES = (
-    FactType(
+    documented(
         "location",
         "The location as a whole",
         {
-            "registered_manager_required": B,
-            "has_registered_manager": B,
-            "manager_recruitment_started": B,
-            "days_since_manager_recruitment_started": INT,
-            "medication_errors_in_window": INT,
-            "days_since_person_feedback": INT,
-            "rated": B,
-            "days_since_rating_published": INT,
-            "rating_displayed_premises": B,
-            "rating_displayed_website": B,
-            "has_website": B,
-            "days_to_premises_display": INT,
-            "days_to_website_display": INT,
-            "pir_requested": B,
-            "pir_returned": B,
-            "days_since_pir_request": INT,
-            "care_home": B,
-            "people": INT,
-            "staff": INT,
+            "registered_manager_required": (B, None, "A condition of registration requires a registered manager"),
+            "has_registered_manager": (B, None, "A registered manager is recorded"),
+            "manager_recruitment_started": (B, None, "Recruitment of a registered manager is recorded as started"),
+            "days_since_manager_recruitment_started": (INT, D, "Days since that recruitment started"),
+            "medication_errors_in_window": (
+                INT, N, "Medication-error incidents within the last medication_error_window_days days"),
+            "days_since_person_feedback": (
+                INT, D, "Days since the latest feedback from a person using the service or a relative; "
+                "left out if there is none"),
+            "days_since_staff_feedback": (INT, D, "Days since the latest feedback from staff; left out if none"),
+            "days_since_partner_feedback": (
+                INT, D, "Days since the latest feedback from partners (GPs, commissioners...); left out if none"),
+            "rated": (B, None, "The location has a current overall CQC rating"),
+            "days_since_rating_published": (INT, D, "Days since the current rating was published on CQC's website"),
+            "rating_displayed_premises": (B, None, "The rating is displayed at the premises by the as-of date"),
+            "rating_displayed_website": (B, None, "The rating is displayed on the provider's website"),
+            "has_website": (B, None, "The provider has a website"),
+            "days_to_premises_display": (INT, D, "Days from publication to display at the premises"),
+            "days_to_website_display": (INT, D, "Days from publication to display on the website"),
+            "pir_requested": (B, None, "CQC has asked for a Provider Information Return"),
+            "pir_returned": (B, None, "The requested PIR was returned"),
+            "days_since_pir_request": (INT, D, "Days since CQC asked for the PIR"),
+            "care_home": (B, None, "The location is a care home"),
+            "people": (INT, N, "People recorded (including discharged)"),
+            "staff": (INT, N, "Staff recorded (including leavers)"),
         },
     ),
-    FactType(
+    documented(
+        "person",
+        "A person using the service on the as-of date",
+        {
+            "person": (S, None, "Pseudonymous id of the person"),
+            "in_care_home": (B, None, "The person lives in a care home (the location is one)"),
+            "days_since_admitted": (INT, D, "Days since care started; left out if no admission date is recorded"),
+            "has_care_plan": (B, None, "At least one active care plan is recorded"),
+            "pressure_risk_assessed": (B, None, "A pressure-area (pressure_ulcer) risk assessment is recorded"),
+            "has_peep": (B, None, "A personal emergency evacuation plan (PEEP) is recorded"),
+            "days_since_peep_review": (INT, D, "Days since the PEEP was written or reviewed"),
+            "nutrition_screened": (B, None, "A nutrition screening (e.g. MUST) is recorded"),
+            "days_since_nutrition_screening": (INT, D, "Days since the last nutrition screening"),
+            "weight_loss_percent": (
+                NUM, PC, "Loss from the highest weight in the last weight_loss_window_days days to the latest weight, "
+                "as a percentage of the highest (0 if no loss); left out with fewer than two weights in the window"),
+            "rescreened_since_weight_loss": (
+                B, None, "A nutrition screening is recorded on or after the latest weighing"),
+            "medicines_reconciled": (B, None, "The person's medicines were reconciled on admission"),
+            "has_medicines": (B, None, "The person has at least one current prescription line"),
+            "medication_reviewed": (B, None, "A medication review with the GP or a pharmacist is recorded"),
+            "days_since_medication_review": (INT, D, "Days since that medication review"),
+            "communication_needs_recorded": (
+                B, None, "Communication needs are recorded (Accessible Information Standard)"),
+            "communication_support_needed": (B, None, "The person needs information or support in another format"),
+            "communication_support_in_place": (B, None, "That format or support is arranged"),
+            "about_me_recorded": (B, None, "Life history, preferences and what matters to the person are recorded"),
+            "care_preferences_recorded": (
+                B, None, "Privacy and dignity preferences (e.g. gender of carer) are recorded"),
+            "has_advance_care_plan": (
+                B, None, "An advance care plan (or the discussion offering one) is recorded"),
+            "days_since_advance_care_plan_review": (INT, D, "Days since the advance care plan was reviewed"),
+            "has_hospital_passport": (B, None, "Transfer information for a hospital stay (passport) is recorded"),
+            "days_since_hospital_passport_review": (INT, D, "Days since that transfer information was reviewed"),
+        },
+    ),
+    documented(
         "care_plan",
         "A person's care plan",
         {
-            "person": S,
-            "active": B,
-            "reviewed": B,
-            "days_since_review": INT,
-            "days_since_created": INT,
-            "days_since_needs_changed_unreviewed": INT,
+            "person": (S, None, "Pseudonymous id of the person"),
+            "active": (B, None, "The plan is in use"),
+            "reviewed": (B, None, "The plan has had a formal review"),
+            "days_since_review": (INT, D, "Days since the last formal review"),
+            "days_since_created": (INT, D, "Days since the plan was written"),
+            "days_since_needs_changed_unreviewed": (
+                INT, D, "Days since needs changed, when the plan has not been reviewed since; left out otherwise"),
+            "person_involved": (
+                B, None, "The person or their representative took part in the last review; left out if not recorded"),
         },
     ),
-    FactType("risk_assessment", "A person's risk assessment", {"person": S, "kind": S, "days_since_review": INT}),
-    FactType(
+    documented(
+        "risk_assessment",
+        "A person's risk assessment",
+        {
+            "person": (S, None, "Pseudonymous id of the person"),
+            "kind": (S, None, "What risk it assesses (falls, pressure_ulcer, nutrition...)"),
+            "days_since_review": (INT, D, "Days since it was written or reviewed"),
+        },
+    ),
+    documented(
+        "medicine",
+        "A person's current prescription line",
+        {
+            "person": (S, None, "Pseudonymous id of the person"),
+            "prn": (B, None, "Prescribed when required (PRN)"),
+            "prn_protocol": (B, None, "A PRN protocol is recorded"),
+            "covert": (B, None, "Given covertly"),
+            "best_interests_recorded": (B, None, "A best-interests decision for covert administration is recorded"),
+            "controlled_drug": (B, None, "It is a controlled drug"),
+        },
+    ),
+    documented(
+        "mar_exception",
+        "A gap or error on a medicines administration record",
+        {
+            "person": (S, None, "Pseudonymous id of the person"),
+            "kind": (S, None, "Kind: gap or error"),
+            "resolved": (B, None, "It was investigated and closed"),
+            "days_since_recorded": (INT, D, "Days since the administration round it concerns"),
+        },
+    ),
+    documented(
+        "capacity_assessment",
+        "A Mental Capacity Act assessment of one decision",
+        {
+            "person": (S, None, "Pseudonymous id of the person"),
+            "decision": (S, None, "The decision assessed"),
+            "lacks_capacity": (B, None, "The person was found to lack capacity for it"),
+            "best_interests_recorded": (B, None, "A best-interests decision is recorded"),
+            "days_since_assessed": (INT, D, "Days since the assessment"),
+            "days_past_review": (
+                INT, D, "Days since the review date the provider set passed (negative before it); left out if none"),
+        },
+    ),
+    documented(
+        "dols",
+        "A Deprivation of Liberty Safeguards application or authorisation",
+        {
+            "person": (S, None, "Pseudonymous id of the person"),
+            "granted": (B, None, "The authorisation was granted"),
+            "days_since_applied": (INT, D, "Days since the application"),
+            "days_until_expiry": (INT, D, "Days until the authorisation ends (negative once ended)"),
+            "days_since_expiry": (INT, D, "Days since the authorisation ended; left out until it has"),
+            "conditions": (INT, N, "Conditions attached to it"),
+            "conditions_met": (B, None, "Every condition is being complied with"),
+            "renewal_applied": (B, None, "A further authorisation has been requested"),
+        },
+    ),
+    documented(
         "training",
         "A staff member's course: every course recorded and every required course",
         {
-            "staff": S,
-            "course": S,
-            "required": B,
-            "recorded": B,
-            "days_until_expiry": INT,
-            "days_since_expiry": INT,
-            "days_since_completed": INT,
+            "staff": (S, None, "Pseudonymous id of the member of staff"),
+            "course": (S, None, "Course key"),
+            "required": (B, None, "The course is in required_courses"),
+            "recorded": (B, None, "The course is on record"),
+            "days_until_expiry": (INT, D, "Days until it expires (negative once expired); left out if no expiry"),
+            "days_since_expiry": (INT, D, "Days since it expired; left out until it has"),
+            "days_since_completed": (INT, D, "Days since it was completed"),
         },
     ),
-    FactType(
+    documented(
         "staff",
         "A member of staff in post",
         {
-            "role": S,
-            "employed_days": INT,
-            "supervised": B,
-            "days_since_supervision": INT,
-            "appraised": B,
-            "days_since_appraisal": INT,
-            "has_dbs": B,
-            "dbs_age_months": INT,
-            "dbs_update_service": B,
-            "administers_medication": B,
-            "medication_competency_assessed": B,
-            "days_since_medication_competency": INT,
+            "role": (S, None, "Role, e.g. care_worker, nurse, registered_manager"),
+            "employed_days": (INT, D, "Days since employment started"),
+            "supervised": (B, None, "A supervision is on record"),
+            "days_since_supervision": (INT, D, "Days since the last supervision"),
+            "appraised": (B, None, "An appraisal is on record"),
+            "days_since_appraisal": (INT, D, "Days since the last appraisal"),
+            "has_dbs": (B, None, "A DBS check is recorded"),
+            "dbs_age_months": (INT, M, "Whole months since the DBS certificate was issued"),
+            "dbs_update_service": (B, None, "The worker is on the DBS Update Service"),
+            "administers_medication": (B, None, "The worker gives medicines"),
+            "medication_competency_assessed": (B, None, "A medication competency assessment is recorded"),
+            "days_since_medication_competency": (INT, D, "Days since that assessment"),
+            "recruitment_recorded": (B, None, "Recruitment checks (Schedule 3 beyond DBS) are recorded"),
+            "employment_history_complete": (B, None, "A full employment history is held; left out if not recorded"),
+            "employment_gaps_explained": (B, None, "Every gap in it is explained; left out if not recorded"),
+            "references": (INT, N, "Satisfactory references received; left out if not recorded"),
+            "right_to_work_checked": (B, None, "The right to work was checked; left out if not recorded"),
+            "health_declaration": (B, None, "Health information relevant to the role was obtained"),
+            "new_to_care": (B, None, "The worker was new to care when employed"),
+            "care_certificate": (B, None, "A care_certificate course is on record"),
+            "learning_disability_autism_training": (
+                B, None, "An oliver_mcgowan course (learning disability and autism) is on record"),
         },
     ),
-    FactType(
+    documented(
+        "staffing",
+        "Staffing against the dependency tool: the latest review",
+        {
+            "reviewed": (B, None, "A staffing review against a dependency tool is recorded"),
+            "days_since_review": (INT, D, "Days since the latest review"),
+            "shortfall_percent": (
+                NUM, PC, "Hours the tool requires but are not rostered, as a percentage of those required "
+                "(0 when fully staffed)"),
+        },
+    ),
+    documented(
         "incident",
         "An incident",
         {
-            "category": S,
-            "notified": B,
-            "hours_since_occurred": INT,
-            "hours_to_notification": INT,
-            "days_since_occurred": INT,
-            "reported_to_police": B,
+            "category": (S, None, "What happened (fall, death, serious_injury, dols_outcome, service_disruption...)"),
+            "notified": (B, None, "CQC was notified (on or before the as-of date)"),
+            "hours_since_occurred": (INT, H, "Hours since it happened"),
+            "hours_to_notification": (INT, H, "Hours from it happening to the notification"),
+            "days_since_occurred": (INT, D, "Days since it happened"),
+            "reported_to_police": (B, None, "It was reported to or is investigated by the police"),
+            "notifiable_safety_incident": (B, None, "It is a notifiable safety incident (duty of candour)"),
+            "candour_notified": (B, None, "The person was told and given an apology under the duty of candour"),
+            "falls_risk_reviewed_after": (
+                B, None, "For a fall of a known person: their falls risk assessment was reviewed on or after the fall"),
         },
     ),
-    FactType(
+    documented(
         "safeguarding",
         "A safeguarding concern",
         {
-            "referred": B,
-            "no_referral_reason_recorded": B,
-            "days_since_raised": INT,
-            "days_to_referral": INT,
+            "referred": (B, None, "It was referred to the local authority"),
+            "no_referral_reason_recorded": (B, None, "No reason for not referring is recorded"),
+            "days_since_raised": (INT, D, "Days since it was raised"),
+            "days_to_referral": (INT, D, "Days from raising to referral"),
         },
     ),
-    FactType(
+    documented(
         "complaint",
         "A complaint",
         {
-            "acknowledged": B,
-            "responded": B,
-            "working_days_to_acknowledge": INT,
-            "working_days_to_respond": INT,
+            "acknowledged": (B, None, "It was acknowledged"),
+            "responded": (B, None, "It was answered in full"),
+            "working_days_to_acknowledge": (INT, WD, "Working days to acknowledgement (or to the as-of date)"),
+            "working_days_to_respond": (INT, WD, "Working days to the full response (or to the as-of date)"),
         },
     ),
-    FactType(
+    documented(
+        "feedback",
+        "Feedback that asked for a change (an agreed action)",
+        {
+            "source": (S, None, "Who gave it: person, relative, staff, partner"),
+            "actioned": (B, None, "The agreed action was completed and fed back"),
+            "days_since_received": (INT, D, "Days since it was received"),
+        },
+    ),
+    documented(
         "audit",
         "The latest audit of each kind",
-        {"kind": S, "days_since_last": INT, "last_done": S, "actions_open": INT},
+        {
+            "kind": (S, None, "Audit kind"),
+            "days_since_last": (INT, D, "Days since the latest audit of the kind; left out if never done"),
+            "last_done": (S, None, "Text for messages: '<n> days ago' or 'never'"),
+            "actions_open": (INT, N, "Actions from the latest audit still open"),
+        },
     ),
-    FactType(
+    documented(
+        "check",
+        "The latest routine safety check of each kind (fire alarm test, fire drill, controlled drugs, call bells)",
+        {
+            "kind": (S, None, "Check kind"),
+            "days_since_last": (INT, D, "Days since the latest check of the kind; left out if never done"),
+            "last_done": (S, None, "Text for messages: '<n> days ago' or 'never'"),
+            "issues_open": (INT, N, "Problems the latest check found that are still open"),
+        },
+    ),
+    documented(
+        "policy",
+        "A governance document the provider keeps under review, per kind expected or held",
+        {
+            "kind": (S, None, "Document kind (statement_of_purpose, whistleblowing, equality_diversity...)"),
+            "held": (B, None, "The document is held"),
+            "days_since_review": (INT, D, "Days since it was written or last reviewed"),
+        },
+    ),
+    documented(
         "manager_absence",
         "An absence of the registered manager",
         {
-            "planned": B,
-            "expected_days": INT,
-            "notified": B,
-            "days_until_start": INT,
-            "working_days_since_start": INT,
+            "planned": (B, None, "Planned (not an emergency)"),
+            "expected_days": (INT, D, "Expected or actual length"),
+            "notified": (B, None, "CQC was notified"),
+            "days_until_start": (INT, D, "Days until it starts (negative once started)"),
+            "working_days_since_start": (INT, WD, "Working days since it started"),
         },
     ),
-    FactType("registration_condition", "A condition of registration", {"met": B, "reason_recorded": B}),
-    FactType(
+    documented(
+        "registration_condition",
+        "A condition of registration",
+        {
+            "met": (B, None, "It is being met"),
+            "reason_recorded": (B, None, "A good reason for not meeting it is recorded"),
+        },
+    ),
+    documented(
         "evidence_category",
         "Evidence held per SAF evidence category",
         {
-            "category": S,
-            "expected": B,
-            "has_evidence": B,
-            "days_since_latest": INT,
+            "category": (S, None, "Evidence category key"),
+            "expected": (B, None, "The category is in evidence_categories_expected"),
+            "has_evidence": (B, None, "Some evidence is held"),
+            "days_since_latest": (INT, D, "Days since the latest evidence"),
         },
     ),
 )
@@ -204,6 +372,7 @@ class LocationFacts:
             if person.discharged and person.discharged <= as_of:
                 continue
             pid = person.person_id
+            yield from self._person(person, subject, as_of, params)
             for plan in person.care_plans:
                 reviewed_after_change = plan.needs_changed is None or (
                     plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
@@ -219,6 +388,7 @@ class LocationFacts:
                     days_since_needs_changed_unreviewed=None
                     if reviewed_after_change
                     else _days(plan.needs_changed, as_of),
+                    person_involved=plan.person_involved,
                 )
             for risk in person.risk_assessments:
                 yield _fact(
@@ -231,9 +401,34 @@ class LocationFacts:
         for member in subject.staff:
             if member.left and member.left <= as_of:
                 continue
-            yield self._staff(member, as_of)
+            yield self._staff(member, as_of, params)
             yield from self._training(member, as_of, params)
         yield from self._incidents(subject, context)
+        yield self._staffing(subject, as_of)
+        for index, feedback in enumerate(subject.feedback):
+            if feedback.action_required and feedback.received <= as_of:
+                yield _fact(
+                    "feedback",
+                    f"feedback:{feedback.received.isoformat()}#{index}",
+                    source=feedback.source.value,
+                    actioned=feedback.actioned is not None and feedback.actioned <= as_of,
+                    days_since_received=_days(feedback.received, as_of),
+                )
+        yield from self._latest_of_kind(
+            "check", "issues_open", subject.checks, params.get("check_kinds_expected", ()), as_of
+        )
+        reviewed: dict[str, dt.date] = {}
+        for document in subject.policies:
+            if document.reviewed <= as_of and document.reviewed > reviewed.get(document.kind, dt.date.min):
+                reviewed[document.kind] = document.reviewed
+        for kind in sorted(set(reviewed) | set(params.get("policy_kinds_expected", ()))):
+            yield _fact(
+                "policy",
+                f"policy:{kind}",
+                kind=kind,
+                held=kind in reviewed,
+                days_since_review=_days(reviewed.get(kind), as_of),
+            )
         for concern in subject.safeguarding:
             yield _fact(
                 "safeguarding",
@@ -303,6 +498,10 @@ class LocationFacts:
             for f in loc.feedback
             if f.source in (FeedbackSource.PERSON, FeedbackSource.RELATIVE) and f.received <= as_of
         ]
+        def latest(*sources: FeedbackSource) -> int | None:
+            seen = [f.received for f in loc.feedback if f.source in sources and f.received <= as_of]
+            return _days(max(seen), as_of) if seen else None
+
         rating, display = loc.current_rating, loc.rating_display
         published = rating.published if rating else None
         return _fact(
@@ -314,6 +513,8 @@ class LocationFacts:
             days_since_manager_recruitment_started=_days(loc.manager_recruitment_started, as_of),
             medication_errors_in_window=errors,
             days_since_person_feedback=_days(max(person_feedback), as_of) if person_feedback else None,
+            days_since_staff_feedback=latest(FeedbackSource.STAFF),
+            days_since_partner_feedback=latest(FeedbackSource.PARTNER),
             rated=rating is not None and rating.overall is not None,
             days_since_rating_published=_days(published, as_of),
             rating_displayed_premises=bool(display and display.premises and display.premises <= as_of),
@@ -334,10 +535,11 @@ class LocationFacts:
         )
 
     @staticmethod
-    def _staff(member: StaffMember, as_of: dt.date) -> Fact:
+    def _staff(member: StaffMember, as_of: dt.date, params: Mapping[str, Any]) -> Fact:
         held = [s.held for s in member.supervisions if s.kind == "supervision" and s.held <= as_of]
         appraised = [s.held for s in member.supervisions if s.kind == "appraisal" and s.held <= as_of]
-        dbs = member.dbs
+        dbs, checks = member.dbs, member.recruitment
+        courses = {t.course for t in member.training if t.completed <= as_of}
         dbs_months = None
         if dbs is not None:
             dbs_months = _whole_months(as_of, dbs.issued)
@@ -356,6 +558,15 @@ class LocationFacts:
             administers_medication=member.administers_medication,
             medication_competency_assessed=member.medication_competency_assessed is not None,
             days_since_medication_competency=_days(member.medication_competency_assessed, as_of),
+            recruitment_recorded=checks is not None,
+            employment_history_complete=checks.employment_history_complete if checks else None,
+            employment_gaps_explained=checks.gaps_explained if checks else None,
+            references=checks.references if checks else None,
+            right_to_work_checked=(checks.right_to_work_checked is not None) if checks else None,
+            health_declaration=checks.health_declaration if checks else None,
+            new_to_care=member.new_to_care,
+            care_certificate="care_certificate" in courses,
+            learning_disability_autism_training="oliver_mcgowan" in courses,
         )
 
     @staticmethod
@@ -390,6 +601,19 @@ class LocationFacts:
     @staticmethod
     def _incidents(loc: Location, context: FactContext) -> Iterator[Fact]:
         end = context.as_of_end
+        falls_reviews: dict[str, list[dt.date]] = {}
+        for person in loc.people:
+            falls_reviews[person.person_id] = [
+                r.last_reviewed
+                for r in person.risk_assessments
+                if r.kind == "falls" and r.last_reviewed <= context.as_of
+            ]
+
+        def falls_reviewed(incident: Incident) -> bool | None:
+            if incident.category is not IncidentCategory.FALL or incident.person_id not in falls_reviews:
+                return None
+            return any(day >= incident.occurred.date() for day in falls_reviews[incident.person_id])
+
         for incident in loc.incidents:
             if incident.occurred > end:
                 continue
@@ -403,6 +627,135 @@ class LocationFacts:
                 hours_to_notification=_hours(incident.occurred, incident.cqc_notified) if notified else None,  # type: ignore[arg-type]
                 days_since_occurred=(context.as_of - incident.occurred.date()).days,
                 reported_to_police=incident.reported_to_police,
+                notifiable_safety_incident=incident.notifiable_safety_incident,
+                candour_notified=incident.candour_notified is not None and incident.candour_notified <= context.as_of,
+                falls_risk_reviewed_after=falls_reviewed(incident),
+            )
+
+    @staticmethod
+    def _person(person: Person, loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+        pid = person.person_id
+        window = int(params.get("weight_loss_window_days", 180))
+        weights = sorted((w for w in person.weights if w.recorded <= as_of), key=lambda w: w.recorded)
+        recent = [w for w in weights if (as_of - w.recorded).days <= window]
+        loss = rescreened = None
+        if len(recent) >= 2 and max(w.kg for w in recent) > 0:
+            highest = max(w.kg for w in recent)
+            loss = round(max(0.0, 100.0 * (highest - recent[-1].kg) / highest), 1)
+            rescreened = person.nutrition_screened is not None and recent[-1].recorded <= person.nutrition_screened
+        current = [m for m in person.medicines]
+        yield _fact(
+            "person",
+            f"person:{pid}",
+            person=pid,
+            in_care_home=loc.care_home,
+            days_since_admitted=_days(person.admitted, as_of),
+            has_care_plan=any(p.active and p.created <= as_of for p in person.care_plans),
+            pressure_risk_assessed=any(r.kind == "pressure_ulcer" for r in person.risk_assessments),
+            has_peep=person.peep_reviewed is not None,
+            days_since_peep_review=_days(person.peep_reviewed, as_of),
+            nutrition_screened=person.nutrition_screened is not None,
+            days_since_nutrition_screening=_days(person.nutrition_screened, as_of),
+            weight_loss_percent=loss,
+            rescreened_since_weight_loss=rescreened,
+            medicines_reconciled=person.medicines_reconciled is not None,
+            has_medicines=bool(current),
+            medication_reviewed=person.medication_reviewed is not None,
+            days_since_medication_review=_days(person.medication_reviewed, as_of),
+            communication_needs_recorded=person.communication_needs_recorded is not None,
+            communication_support_needed=person.communication_support_needed,
+            communication_support_in_place=person.communication_support_in_place,
+            about_me_recorded=person.about_me_recorded is not None,
+            care_preferences_recorded=person.care_preferences_recorded,
+            has_advance_care_plan=person.advance_care_plan_reviewed is not None,
+            days_since_advance_care_plan_review=_days(person.advance_care_plan_reviewed, as_of),
+            has_hospital_passport=person.hospital_passport_reviewed is not None,
+            days_since_hospital_passport_review=_days(person.hospital_passport_reviewed, as_of),
+        )
+        for medicine in current:
+            yield _fact(
+                "medicine",
+                f"person:{pid}/medicine:{medicine.medicine_id}",
+                person=pid,
+                prn=medicine.prn,
+                prn_protocol=medicine.prn_protocol,
+                covert=medicine.covert,
+                best_interests_recorded=medicine.best_interests_decision is not None,
+                controlled_drug=medicine.controlled_drug,
+            )
+        for gap in person.mar_exceptions:
+            if gap.recorded <= as_of:
+                yield _fact(
+                    "mar_exception",
+                    f"person:{pid}/mar:{gap.exception_id}",
+                    person=pid,
+                    kind=gap.kind,
+                    resolved=gap.resolved is not None and gap.resolved <= as_of,
+                    days_since_recorded=_days(gap.recorded, as_of),
+                )
+        for assessment in person.capacity_assessments:
+            if assessment.assessed <= as_of:
+                yield _fact(
+                    "capacity_assessment",
+                    f"person:{pid}/capacity:{assessment.assessment_id}",
+                    person=pid,
+                    decision=assessment.decision,
+                    lacks_capacity=assessment.lacks_capacity,
+                    best_interests_recorded=assessment.best_interests_recorded,
+                    days_since_assessed=_days(assessment.assessed, as_of),
+                    days_past_review=_days(assessment.review_due, as_of),
+                )
+        for dols in person.dols:
+            if dols.applied <= as_of:
+                granted = dols.granted is not None and dols.granted <= as_of
+                yield _fact(
+                    "dols",
+                    f"person:{pid}/dols:{dols.dols_id}",
+                    person=pid,
+                    granted=granted,
+                    days_since_applied=_days(dols.applied, as_of),
+                    days_until_expiry=(dols.expires - as_of).days if granted and dols.expires else None,
+                    days_since_expiry=(as_of - dols.expires).days
+                    if granted and dols.expires and dols.expires < as_of
+                    else None,
+                    conditions=dols.conditions,
+                    conditions_met=dols.conditions_met,
+                    renewal_applied=dols.renewal_applied is not None and dols.renewal_applied <= as_of,
+                )
+
+    @staticmethod
+    def _staffing(loc: Location, as_of: dt.date) -> Fact:
+        done = [r for r in loc.staffing_reviews if r.reviewed <= as_of]
+        if not done:
+            return _fact("staffing", "staffing", reviewed=False)
+        last = max(done, key=lambda r: r.reviewed)
+        shortfall = 0.0
+        if last.required_hours > 0:
+            shortfall = round(max(0.0, 100.0 * (last.required_hours - last.rostered_hours) / last.required_hours), 1)
+        return _fact(
+            "staffing", "staffing", reviewed=True, days_since_review=_days(last.reviewed, as_of),
+            shortfall_percent=shortfall,
+        )
+
+    @staticmethod
+    def _latest_of_kind(
+        fact_type: str, open_field: str, records: Any, expected: Any, as_of: dt.date
+    ) -> Iterator[Fact]:
+        latest: dict[str, Any] = {}
+        for record in records:
+            if record.completed <= as_of and (
+                record.kind not in latest or record.completed > latest[record.kind].completed
+            ):
+                latest[record.kind] = record
+        for kind in sorted(set(latest) | set(expected)):
+            last = latest.get(kind)
+            yield _fact(
+                fact_type,
+                f"{fact_type}:{kind}",
+                kind=kind,
+                days_since_last=_days(last.completed, as_of) if last else None,
+                last_done=f"{_days(last.completed, as_of)} days ago" if last else "never",
+                **{open_field: getattr(last, open_field) if last else None},
             )
 
     @staticmethod

@@ -31,16 +31,30 @@ ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUN
 """Values of the ``percentage_rounding`` parameter."""
 
 FACT_TYPES = (
-    FactType("saf_key_question", "A key question's quality-statement scores (SAF, Dec 2024)", {
-        "key_question": STR, "statements": INT, "total": INT, "maximum": INT, "percentage": INT,
-        "percentage_exact": NUM, "lowest_score": INT,
+    FactType.documented("saf_key_question", "A key question's quality-statement scores (SAF, Dec 2024)", {
+        "key_question": (STR, None, "Safe, Effective, Caring, Responsive or Well-led"),
+        "statements": (INT, "count", "Quality statements scored (assessed or held)"),
+        "total": (INT, "points", "Sum of the statements' scores (1 to 4 each)"),
+        "maximum": (INT, "points", "Highest possible total: 4 per statement"),
+        "percentage": (INT, "percent", "total / maximum as a whole percentage, rounded by percentage_rounding"),
+        "percentage_exact": (NUM, "percent", "total / maximum as a percentage, unrounded"),
+        "lowest_score": (INT, "points", "The lowest statement score (1 = significant shortfalls)"),
     }),
-    FactType("kloe_key_question", "A key question's rating and the enforcement notices issued under it", {
-        "key_question": STR, "rating": STR, "rank": INT, "requirement_notice": BOOL, "warning_notice": BOOL,
+    FactType.documented("kloe_key_question", "A key question's rating and the enforcement notices issued under it", {
+        "key_question": (STR, None, "Safe, Effective, Caring, Responsive or Well-led"),
+        "rating": (STR, None, "The key question's rating, in CQC's spelling"),
+        "rank": (INT, None, "1 for Inadequate to 4 for Outstanding"),
+        "requirement_notice": (BOOL, None, "A requirement notice was issued for a breach under this key question"),
+        "warning_notice": (BOOL, None, "A warning notice or condition was issued under this key question"),
     }),
-    FactType("kloe_profile", "How many key questions have each rating", {
-        "rated": INT, "outstanding": INT, "good": INT, "requires_improvement": INT, "inadequate": INT, "breach": BOOL,
-        "notices": INT,
+    FactType.documented("kloe_profile", "How many key questions have each rating", {
+        "rated": (INT, "count", "Key questions with a rating"),
+        "outstanding": (INT, "count", "Key questions rated Outstanding"),
+        "good": (INT, "count", "Key questions rated Good"),
+        "requires_improvement": (INT, "count", "Key questions rated Requires improvement"),
+        "inadequate": (INT, "count", "Key questions rated Inadequate"),
+        "breach": (BOOL, None, "There is a breach of regulations"),
+        "notices": (INT, "count", "Enforcement notices issued"),
     }),
 )
 

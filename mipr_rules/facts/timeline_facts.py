@@ -28,13 +28,27 @@ DIRECTIONS = ("after", "before")
 """Whether a deadline falls after its trigger (most) or before it (notice of a planned absence)."""
 
 FACT_TYPES = (
-    FactType("timeline_event", "Something that happened (or is planned) on a date", {
-        "name": STR, "date": DATE, "days_before_as_of": INT,
+    FactType.documented("timeline_event", "Something that happened (or is planned) on a date", {
+        "name": (STR, None, "Event name, e.g. draft_report_received, rating_published"),
+        "date": (DATE, None, "The event's date"),
+        "days_before_as_of": (INT, "days", "Days from the event to the as-of date (negative for a future event)"),
     }),
-    FactType("timeline_deadline", "A deadline an event started, measured on the as-of date", {
-        "deadline": STR, "trigger": STR, "trigger_date": DATE, "due": DATE, "day_type": STR, "unit": STR, "days": INT,
-        "direction": STR, "informational": BOOL, "completed": BOOL, "completed_on": DATE, "days_until_due": INT,
-        "days_completed_after_due": INT, "holidays_skipped": INT,
+    FactType.documented("timeline_deadline", "A deadline an event started, measured on the as-of date", {
+        "deadline": (STR, None, "Deadline id, e.g. factual_accuracy_comments"),
+        "trigger": (STR, None, "The event that starts it"),
+        "trigger_date": (DATE, None, "Date of that event"),
+        "due": (DATE, None, "The date it falls due"),
+        "day_type": (STR, None, "working or calendar"),
+        "unit": (STR, None, "Unit of the period: days, working_days or months"),
+        "days": (INT, None, "Length of the period, in its unit"),
+        "direction": (STR, None, "after (most) or before (notice of a planned event) the trigger"),
+        "informational": (BOOL, None, "The deadline is for information only (nothing to do by then)"),
+        "completed": (BOOL, None, "What it asks was done"),
+        "completed_on": (DATE, None, "Date it was done"),
+        "days_until_due": (INT, "days", "Calendar days from the as-of date to the due date (negative once past)"),
+        "days_completed_after_due": (
+            INT, "days", "Calendar days from the due date to completion (negative if early); left out until done"),
+        "holidays_skipped": (INT, "count", "Bank holidays the working-day count skipped"),
     }),
 )
 

@@ -5,9 +5,25 @@ People using the service and staff are known by pseudonymous ids only: no names,
 NHS numbers are part of the model.
 """
 
-from mipr_rules.model.care import CarePlan, Person, RiskAssessment
+from mipr_rules.model.care import (
+    CapacityAssessment,
+    CarePlan,
+    DolsAuthorisation,
+    MarException,
+    Medicine,
+    Person,
+    RiskAssessment,
+    WeightRecord,
+)
 from mipr_rules.model.events import Complaint, Feedback, Incident, SafeguardingConcern
-from mipr_rules.model.governance import Audit, EvidenceItem, RegistrationCondition
+from mipr_rules.model.governance import (
+    Audit,
+    EvidenceItem,
+    PolicyDocument,
+    RegistrationCondition,
+    SafetyCheck,
+    StaffingReview,
+)
 from mipr_rules.model.location import (
     KeyQuestionRating,
     Location,
@@ -16,27 +32,36 @@ from mipr_rules.model.location import (
     Rating,
     RatingDisplay,
 )
-from mipr_rules.model.staff import DbsCheck, StaffMember, Supervision, TrainingRecord
+from mipr_rules.model.staff import DbsCheck, RecruitmentChecks, StaffMember, Supervision, TrainingRecord
 
 __all__ = [
     "Audit",
+    "CapacityAssessment",
     "CarePlan",
     "Complaint",
     "DbsCheck",
+    "DolsAuthorisation",
     "EvidenceItem",
     "Feedback",
     "Incident",
     "KeyQuestionRating",
     "Location",
     "ManagerAbsence",
+    "MarException",
+    "Medicine",
     "Person",
+    "PolicyDocument",
     "Provider",
     "Rating",
     "RatingDisplay",
+    "RecruitmentChecks",
     "RegistrationCondition",
     "RiskAssessment",
     "SafeguardingConcern",
+    "SafetyCheck",
     "StaffMember",
+    "StaffingReview",
     "Supervision",
     "TrainingRecord",
+    "WeightRecord",
 ]

@@ -27,6 +27,10 @@ class Incident:
     """Whether the police were told or are investigating."""
     severity: str | None = None
     """Free severity grading from the source system (``low``, ``moderate``, ``severe``...)."""
+    notifiable_safety_incident: bool = False
+    """Whether it is a notifiable safety incident under the duty of candour (Reg 20, SI 2014/2936)."""
+    candour_notified: dt.date | None = None
+    """Date the person (or their representative) was told and given an apology under the duty of candour."""
 
 
 @attrs.frozen
@@ -69,3 +73,7 @@ class Feedback:
     """Who gave it."""
     channel: str = "survey"
     """How it was gathered, e.g. ``survey``, ``residents_meeting``, ``review``."""
+    action_required: bool = False
+    """Whether the feedback asked for a change (an action was agreed)."""
+    actioned: dt.date | None = None
+    """Date the agreed action was completed and fed back; ``None`` while open."""

@@ -43,3 +43,39 @@ class EvidenceItem:
     """Date it was collected."""
     description: str = ""
     """What it is (no personal data)."""
+
+
+@attrs.frozen
+class StaffingReview:
+    """A review of staffing levels against a dependency tool."""
+
+    reviewed: dt.date
+    """Date the dependency assessment was done."""
+    required_hours: float
+    """Care hours a week the dependency tool says are needed."""
+    rostered_hours: float
+    """Care hours a week actually rostered."""
+    tool: str = "dependency_tool"
+    """The tool used (name of the provider's dependency tool)."""
+
+
+@attrs.frozen
+class PolicyDocument:
+    """A governance document the provider keeps under review (statement of purpose, policies, plans)."""
+
+    kind: str
+    """Its kind, e.g. ``statement_of_purpose``, ``whistleblowing``, ``equality_diversity``, ``sustainability``."""
+    reviewed: dt.date
+    """Date it was written or last reviewed."""
+
+
+@attrs.frozen
+class SafetyCheck:
+    """A routine safety check: fire alarm test, fire drill, controlled drugs stock check, call-bell response audit."""
+
+    kind: str
+    """What was checked, e.g. ``fire_alarm_test``, ``fire_drill``, ``controlled_drugs``, ``call_bell_response``."""
+    completed: dt.date
+    """Date the check was done."""
+    issues_open: int = 0
+    """Problems it found that are not yet put right."""

@@ -8,7 +8,14 @@ import attrs
 
 from mipr_rules.model.care import Person
 from mipr_rules.model.events import Complaint, Feedback, Incident, SafeguardingConcern
-from mipr_rules.model.governance import Audit, EvidenceItem, RegistrationCondition
+from mipr_rules.model.governance import (
+    Audit,
+    EvidenceItem,
+    PolicyDocument,
+    RegistrationCondition,
+    SafetyCheck,
+    StaffingReview,
+)
 from mipr_rules.model.staff import StaffMember
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue, RegistrationStatus
 
@@ -129,3 +136,9 @@ class Location:
     """Feedback from people, relatives, staff and partners."""
     evidence: tuple[EvidenceItem, ...] = ()
     """Other evidence the provider holds, tagged with its evidence category (observations, outcomes...)."""
+    staffing_reviews: tuple[StaffingReview, ...] = ()
+    """Staffing levels reviewed against a dependency tool."""
+    checks: tuple[SafetyCheck, ...] = ()
+    """Routine safety checks (fire alarm tests, fire drills, controlled drugs checks, call-bell audits)."""
+    policies: tuple[PolicyDocument, ...] = ()
+    """Governance documents and when each was last reviewed."""

@@ -44,6 +44,22 @@ class Supervision:
 
 
 @attrs.frozen
+class RecruitmentChecks:
+    """Recruitment checks of Schedule 3 to SI 2014/2936 (beyond DBS) and the right to work."""
+
+    employment_history_complete: bool = False
+    """Whether a full employment history is held."""
+    gaps_explained: bool = False
+    """Whether every gap in that history has a written explanation (true when there is no gap)."""
+    references: int = 0
+    """Satisfactory references (evidence of conduct in previous employment) received."""
+    right_to_work_checked: dt.date | None = None
+    """Date the right to work in the UK was checked."""
+    health_declaration: bool = False
+    """Whether information about health conditions relevant to the role was obtained."""
+
+
+@attrs.frozen
 class StaffMember:
     """A member of staff, known only by a pseudonymous id."""
 
@@ -65,3 +81,7 @@ class StaffMember:
     """Whether the worker gives medicines (then a medication competency check is required)."""
     medication_competency_assessed: dt.date | None = None
     """Date of the last observed medication competency assessment."""
+    recruitment: RecruitmentChecks | None = None
+    """The recruitment checks of Schedule 3 beyond DBS; ``None`` if none are recorded."""
+    new_to_care: bool = False
+    """Whether the worker was new to care when employed (then the Care Certificate applies)."""

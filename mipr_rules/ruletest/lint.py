@@ -25,13 +25,14 @@ import pluggy
 import yaml
 
 from mipr_rules import plugins
-from mipr_rules.engine.compile import CompiledRuleset, compile_rule, compile_ruleset
+from mipr_rules.convert import converter, error_messages
+from mipr_rules.engine.compile import CompiledRuleset, compile_conditions, compile_rule, compile_ruleset
 from mipr_rules.engine.ids import fact_ids
 from mipr_rules.engine.worker import EnginePool, Job
 from mipr_rules.errors import EngineCrash, MiprRulesError, RulesetError
 from mipr_rules.loading import read_text
 from mipr_rules.ruleset.loader import line_of, read_yaml, ruleset_from_data
-from mipr_rules.ruleset.schema import CONFIDENCES, SOURCE_BASES, Ruleset, Source
+from mipr_rules.ruleset.schema import CONFIDENCES, SOURCE_BASES, Rule, Ruleset, Source
 from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
 
 _LOCATED = re.compile(r"^(?P<file>.*?):(?P<line>\d+):(?:\d+:)? (?P<message>.*)$")
@@ -125,13 +126,52 @@ def _template_names(template: str) -> list[str]:
     return names
 
 
+def _condition_errors(items: Any, params: Mapping[str, Any], fields: Mapping[str, str] | None,
+                      where: str) -> Iterator[RulesetError]:
+    """Every error in a ``when`` list, one per condition (the compiler stops at the first one)."""
+    if not isinstance(items, (list, tuple)) or not items:
+        yield RulesetError(f"{where}: expected a non-empty list of conditions")
+        return
+    for index, item in enumerate(items):
+        here = f"{where}[{index}]"
+        if isinstance(item, Mapping) and len(item) == 1:
+            ((key, body),) = item.items()
+            if key in ("any", "all"):
+                yield from _condition_errors(body, params, fields, f"{here}.{key}")
+                continue
+            if isinstance(body, Mapping) and len(body) > 1:
+                singles: list[Any] = [{key: {op: raw}} for op, raw in body.items()]
+            else:
+                singles = [item]
+        else:
+            singles = [item]
+        for single in singles:
+            try:
+                compile_conditions([single], params, fields, where)
+            except RulesetError as exc:
+                yield RulesetError(str(exc).replace(f"{where}[0]", here, 1))
+
+
+def _rule_errors(ruleset: Ruleset, rule: Rule, params: Mapping[str, Any],
+                 fields: Mapping[str, Mapping[str, str]] | None) -> list[RulesetError]:
+    """Every error of one rule: its fact type, or each of its conditions that does not compile."""
+    try:
+        compile_rule(ruleset, rule, params, fields)
+    except RulesetError as first:
+        if fields is None or rule.fact not in fields:
+            return [first]
+        where = f"{ruleset.path or ruleset.id}: rule {rule.id}: when"
+        errors = list(_condition_errors(list(rule.when), params, fields[rule.fact], where))
+        return errors if errors and str(first) in {str(e) for e in errors} else [first, *errors]
+    return []
+
+
 def _rule_problems(ruleset: Ruleset, root: yaml.Node | None, fields: Mapping[str, Mapping[str, str]] | None,
                    file: str) -> Iterator[Problem]:
     params = ruleset.defaults()
     for index, rule in enumerate(ruleset.rules):
-        try:
-            compile_rule(ruleset, rule, params, fields)
-        except RulesetError as exc:
+        errors = _rule_errors(ruleset, rule, params, fields)
+        for exc in errors:
             text = str(exc).removeprefix(f"{ruleset.path or ruleset.id}: ")
             match = _RULE_PATH.search(text)
             line = None
@@ -140,7 +180,6 @@ def _rule_problems(ruleset: Ruleset, root: yaml.Node | None, fields: Mapping[str
                 where = f"$.rules[{index}].fact" if sub == "fact" else sub.replace("when", f"$.rules[{index}].when", 1)
                 line = line_of(root, where)
             yield Problem(file, line, "error", text)
-            continue
         known = set(params) | {"subject", "type"} | set((fields or {}).get(rule.fact, {}))
         templates = [("message", rule.message)] + [(f"emit.{k}", v) for k, v in rule.emit.items() if isinstance(v, str)]
         for where, template in templates:
@@ -263,6 +302,25 @@ def engine_problems(compiled: CompiledRuleset, root: yaml.Node | None, file: str
     return problems
 
 
+def _schema_problems(data: Any, root: yaml.Node | None, file: str, first: RulesetError) -> list[Problem]:
+    """Every schema error of the ruleset document (the loader reports the first only)."""
+    out = [_from_error(file, first)]
+    if not isinstance(data, dict):
+        return out
+    try:
+        converter.structure(data, Ruleset)
+    except Exception as exc:  # cattrs raises several unrelated types
+        seen = {str(first)}
+        for text in error_messages(exc)[1:]:
+            message, _, path = text.partition(" @ ")
+            line = line_of(root, path) if path else None
+            problem = Problem(file, line, "error", f"{message} @ {path}" if path else message)
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                out.append(problem)
+    return out
+
+
 def lint_file(
     path: Path,
     pm: pluggy.PluginManager | None = None,
@@ -287,11 +345,18 @@ def lint_file(
     except RulesetError as exc:
         return [_from_error(file, exc)]
     problems = list(_duplicate_keys(root, file))
+    calculators = plugins.fact_calculators(pm)
     try:
         ruleset = ruleset_from_data(data, root, file)
     except RulesetError as exc:
-        return [*problems, _from_error(file, exc)]
-    calculators = plugins.fact_calculators(pm)
+        try:  # the schema holds but a rule does not compile: report every rule's problems below
+            ruleset = converter.structure({**data, "path": file}, Ruleset)
+        except Exception:  # cattrs raises several unrelated types
+            return [*problems, *_schema_problems(data, root, file, exc)]
+        fields = fact_fields(calculators, subject_type_for(ruleset, calculators)) if calculators else None
+        found = list(_rule_problems(ruleset, root, fields, file))
+        first = _from_error(file, exc)
+        return [*problems, *([] if str(first) in {str(p) for p in found} else [first]), *found]
     fields = fact_fields(calculators, subject_type_for(ruleset, calculators)) if calculators else None
     rule_problems = list(_rule_problems(ruleset, root, fields, file))
     problems += rule_problems

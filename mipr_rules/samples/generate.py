@@ -29,6 +29,15 @@ PLANTED_GAPS = (
     ("complaint_response_overdue", "complaint:CMP-0201"),
     ("rating_not_displayed_on_website", "location"),
     ("infection_control_audit_overdue", "audit:infection_control"),
+    ("mar_exception_open", "person:R05/mar:MAR-R05-1"),
+    ("prn_protocol_missing", "person:R09/medicine:MED-R09-2"),
+    ("covert_medication_without_best_interests", "person:R14/medicine:MED-R14-1"),
+    ("dols_expired", "person:R16/dols:DOLS-R16"),
+    ("weight_loss_not_acted_on", "person:R19"),
+    ("duty_of_candour_not_met", "incident:INC-0501"),
+    ("fire_drill_overdue", "check:fire_drill"),
+    ("references_missing", "staff:S22"),
+    ("learning_disability_autism_training_missing", "staff:S25"),
 )
 """(rule id, subject) of every gap planted in the sample home: ``mipr demo`` must report each once."""
 
@@ -59,19 +68,27 @@ def generate_home(
         pid = f"R{i:02d}"
         cp_reviewed = 45 if gaps and pid == "R07" else rng.randint(1, 25)
         falls_reviewed = 60 if gaps and pid == "R12" else rng.randint(1, 25)
-        people.append(
-            {
-                "person_id": pid,
-                "admitted": _ago(as_of, rng.randint(200, 2000)),
-                "care_plans": [
-                    {"plan_id": f"CP-{pid}", "created": _ago(as_of, 190), "last_reviewed": _ago(as_of, cp_reviewed)}
-                ],
-                "risk_assessments": [
-                    {"assessment_id": f"RA-{pid}-falls", "kind": "falls", "last_reviewed": _ago(as_of, falls_reviewed)},
-                    {"assessment_id": f"RA-{pid}-nutrition", "kind": "nutrition", "last_reviewed": recent(25)},
-                ],
-            }
-        )
+        admitted = rng.randint(200, 2000)
+        person: dict[str, Any] = {
+            "person_id": pid,
+            "admitted": _ago(as_of, admitted),
+            "care_plans": [
+                {
+                    "plan_id": f"CP-{pid}",
+                    "created": _ago(as_of, 190),
+                    "last_reviewed": _ago(as_of, cp_reviewed),
+                    "person_involved": True,
+                }
+            ],
+            "risk_assessments": [
+                {"assessment_id": f"RA-{pid}-falls", "kind": "falls", "last_reviewed": _ago(as_of, falls_reviewed)},
+                {"assessment_id": f"RA-{pid}-nutrition", "kind": "nutrition", "last_reviewed": recent(25)},
+            ],
+        }
+        extra = _person_records(as_of, i, pid, admitted, gaps)
+        person["risk_assessments"] += extra.pop("risk_assessments_extra")
+        person.update(extra)
+        people.append(person)
 
     staff_list = []
     for i in range(1, staff + 1):
@@ -86,6 +103,10 @@ def generate_home(
             if gaps and sid == "S09" and course == "fire_safety":
                 completed = 345
             training.append({"course": course, "completed": _ago(as_of, completed)})
+        if not (gaps and sid == "S25"):
+            training.append({"course": "oliver_mcgowan", "completed": _ago(as_of, 20 + i * 7)})
+        if i % 7 == 0:
+            training.append({"course": "care_certificate", "completed": _ago(as_of, 300 + i)})
         supervisions = [{"held": _ago(as_of, 120 if gaps and sid == "S11" else rng.randint(5, 80))}]
         supervisions.append(
             {"held": _ago(as_of, 420 if gaps and sid == "S15" else rng.randint(30, 300)), "kind": "appraisal"}
@@ -101,6 +122,14 @@ def generate_home(
                 "supervisions": supervisions,
                 "administers_medication": role in ("nurse", "registered_manager") or i % 3 == 0,
                 "medication_competency_assessed": recent(300),
+                "new_to_care": i % 7 == 0,
+                "recruitment": {
+                    "employment_history_complete": True,
+                    "gaps_explained": True,
+                    "references": 1 if gaps and sid == "S22" else 2,
+                    "right_to_work_checked": _ago(as_of, 3100),
+                    "health_declaration": True,
+                },
             }
         )
 
@@ -108,7 +137,7 @@ def generate_home(
         {
             "incident_id": f"INC-01{i:02d}",
             "category": "fall",
-            "occurred": f"{recent(150)}T1{i % 10}:30",
+            "occurred": f"{_ago(as_of, max(rng.randint(1, 150), 30))}T1{i % 10}:30",
             "person_id": f"R{(i % residents) + 1:02d}",
         }
         for i in range(6)
@@ -132,6 +161,19 @@ def generate_home(
         }
         for n, d in enumerate(medication_error_days)
     ]
+    # A medication error that harmed the person: a notifiable safety incident under the duty of candour.
+    incidents[-2]["notifiable_safety_incident"] = True
+    if not gaps:
+        incidents[-2]["candour_notified"] = _ago(as_of, 110)
+    incidents.append(
+        {
+            "incident_id": "INC-0701",
+            "category": "dols_outcome",
+            "occurred": f"{_ago(as_of, 200)}T10:00",
+            "person_id": "R20",
+            "cqc_notified": f"{_ago(as_of, 200)}T15:00",
+        }
+    )
     if gaps:
         incidents += [
             {"incident_id": "INC-0901", "category": "death", "occurred": f"{_ago(as_of, 3)}T22:40", "person_id": "R33"},
@@ -175,7 +217,13 @@ def generate_home(
         {"kind": "health_and_safety", "completed": recent(300)},
     ]
     feedback = [
-        {"received": recent(60), "source": "person", "channel": "residents_meeting"},
+        {
+            "received": recent(60),
+            "source": "person",
+            "channel": "residents_meeting",
+            "action_required": True,
+            "actioned": _ago(as_of, 1),
+        },
         {"received": recent(90), "source": "relative", "channel": "survey"},
         {"received": recent(60), "source": "staff", "channel": "survey"},
         {"received": recent(60), "source": "partner", "channel": "review"},
@@ -217,4 +265,84 @@ def generate_home(
         "audits": audits,
         "feedback": feedback,
         "evidence": evidence,
+        "staffing_reviews": [
+            {"reviewed": _ago(as_of, 10), "required_hours": 1200.0, "rostered_hours": 1232.0, "tool": "dependency_tool"}
+        ],
+        "checks": [
+            {"kind": "fire_alarm_test", "completed": _ago(as_of, 3)},
+            {"kind": "fire_drill", "completed": _ago(as_of, 240 if gaps else 60)},
+            {"kind": "controlled_drugs", "completed": _ago(as_of, 4)},
+            {"kind": "call_bell_response", "completed": _ago(as_of, 20)},
+        ],
+        "policies": [
+            {"kind": kind, "reviewed": _ago(as_of, days)}
+            for kind, days in (
+                ("statement_of_purpose", 150),
+                ("whistleblowing", 90),
+                ("equality_diversity", 200),
+                ("equality_outcomes_review", 120),
+                ("sustainability", 250),
+            )
+        ],
     }
+
+
+def _person_records(as_of: dt.date, i: int, pid: str, admitted: int, gaps: bool) -> dict[str, Any]:
+    """Medicines, capacity, DoLS, nutrition, fire and communication records of resident ``i`` (no randomness)."""
+    start = as_of - dt.timedelta(days=admitted)
+    medicines: list[dict[str, Any]] = [{"medicine_id": f"MED-{pid}-1"}]
+    if i % 3 == 0:
+        medicines.append({"medicine_id": f"MED-{pid}-2", "prn": True, "prn_protocol": not (gaps and pid == "R09")})
+    if pid == "R14":
+        medicines[0].update(covert=True, best_interests_decision=None if gaps else _ago(as_of, 100))
+    if i % 10 == 4:
+        medicines.append({"medicine_id": f"MED-{pid}-3", "controlled_drug": True})
+    weight = 60.0 + i % 15
+    latest = weight * 0.92 if gaps and pid == "R19" else weight
+    records: dict[str, Any] = {
+        "medicines": medicines,
+        "weights": [{"recorded": _ago(as_of, 70), "kg": weight}, {"recorded": _ago(as_of, 12), "kg": latest}],
+        "nutrition_screened": _ago(as_of, 15 if gaps and pid == "R19" else 1 + i % 10),
+        "peep_reviewed": _ago(as_of, 10 + (i * 3) % 150),
+        "medicines_reconciled": (start + dt.timedelta(days=1)).isoformat(),
+        "medication_reviewed": _ago(as_of, 10 + (i * 7) % 300),
+        "communication_needs_recorded": start.isoformat(),
+        "communication_support_needed": i % 8 == 0,
+        "communication_support_in_place": i % 8 == 0,
+        "about_me_recorded": (start + dt.timedelta(days=7)).isoformat(),
+        "care_preferences_recorded": True,
+        "advance_care_plan_reviewed": _ago(as_of, 10 + (i * 5) % 300),
+        "hospital_passport_reviewed": _ago(as_of, 10 + (i * 4) % 300),
+    }
+    records["risk_assessments_extra"] = [
+        {"assessment_id": f"RA-{pid}-pressure", "kind": "pressure_ulcer", "last_reviewed": _ago(as_of, 1 + i % 25)}
+    ]
+    if gaps and pid == "R05":
+        records["mar_exceptions"] = [{"exception_id": "MAR-R05-1", "recorded": _ago(as_of, 6), "kind": "gap"}]
+    elif i % 9 == 0:
+        records["mar_exceptions"] = [
+            {"exception_id": f"MAR-{pid}-1", "recorded": _ago(as_of, 20), "kind": "error", "resolved": _ago(as_of, 19)}
+        ]
+    if pid in ("R16", "R20"):
+        records["capacity_assessments"] = [
+            {
+                "assessment_id": f"MCA-{pid}",
+                "decision": "care_and_residence",
+                "assessed": _ago(as_of, 380),
+                "lacks_capacity": True,
+                "best_interests_recorded": True,
+                "review_due": _ago(as_of, -30),
+            }
+        ]
+        expired = gaps and pid == "R16"
+        records["dols"] = [
+            {
+                "dols_id": f"DOLS-{pid}",
+                "applied": _ago(as_of, 390),
+                "granted": _ago(as_of, 375 if expired else 200),
+                "expires": _ago(as_of, 10 if expired else -165),
+                "conditions": 2,
+                "conditions_met": True,
+            }
+        ]
+    return records

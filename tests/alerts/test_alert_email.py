@@ -53,10 +53,10 @@ def test_sends_a_text_and_html_summary(
     assert envelope.mail_from == "mipr@example.org"
     assert envelope.rcpt_tos == ["manager@example.org", "deputy@example.org"]
     message = parse(envelope)
-    assert message["Subject"].strip() == "[mipr] Sunrise House: 14 new, 0 resolved alerts as of 2026-11-02"
+    assert message["Subject"].strip() == "[mipr] Sunrise House: 23 new, 0 resolved alerts as of 2026-11-02"
     assert message["Message-ID"] == f"<{first.id}@mipr-rules.invalid>"
     text, html = parts(message)
-    assert "New (14):" in text and "Still open: 0" in text
+    assert "New (23):" in text and "Still open: 0" in text
     assert "person:R07/care_plan:CP-R07" in text and "Effective · E1 Assessing needs" in text
     assert "<h3" in html and "person:R07/care_plan:CP-R07" in html
     assert all(a.alert_id in text and a.alert_id in html for a in first.new)
@@ -68,7 +68,7 @@ def test_resolved_alerts_are_listed(changes: AlertChanges, mail_server: MailServ
     assert message["Subject"].strip() == "[mipr] Sunrise House: 0 new, 1 resolved alert as of 2026-11-03"
     text, html = parts(message)
     assert "Resolved (1):" in text and "Care plan review overdue · person:R07/care_plan:CP-R07" in text
-    assert "(open 2026-11-02 to 2026-11-03)" in text and "Still open: 13" in text
+    assert "(open 2026-11-02 to 2026-11-03)" in text and "Still open: 22" in text
     assert "Resolved (1)" in html
 
 

@@ -65,7 +65,7 @@ def test_posts_the_documented_json_contract(
     documented = json.loads(re.search(r"```json\n(.*?)\n```", DOC.read_text(), re.S).group(1))  # type: ignore[union-attr]
     assert set(body) == set(documented)
     assert set(body["new"][0]) == set(documented["new"][0])
-    assert body["kind"] == "alert_changes" and body["summary"] == {"new": 14, "ongoing": 0, "resolved": 0}
+    assert body["kind"] == "alert_changes" and body["summary"] == {"new": 23, "ongoing": 0, "resolved": 0}
     assert AlertChanges.from_dict(body) == changes
 
 
@@ -175,5 +175,5 @@ def test_outbox_keeps_changes_until_the_server_is_back(
             up.stop()
         assert done.delivered == 2 and done.pending == 0 and done.error is None
         assert [r.json()["id"] for r in up.requests] == [first.id, second.id], "in order, nothing lost"
-        assert up.requests[1].json()["summary"] == {"new": 0, "ongoing": 13, "resolved": 1}
+        assert up.requests[1].json()["summary"] == {"new": 0, "ongoing": 22, "resolved": 1}
         assert store.pending() == []

@@ -49,21 +49,21 @@ def test_news_is_delivered_once_and_a_fix_is_noticed(
 
     first = watch(paths, as_of, "--notify", hook)
     assert first.exit_code == 0, first.output
-    assert "Sunrise House (1-000000001): 14 new, 0 ongoing, 0 resolved" in first.stdout
+    assert "Sunrise House (1-000000001): 23 new, 0 ongoing, 0 resolved" in first.stdout
     assert f"delivered 1 change set(s) to webhook:http://127.0.0.1:{receiver.port}/…" in first.stdout
     assert len(first.stdout.splitlines()) <= 24, "one screen"
-    assert [r.json()["summary"] for r in receiver.requests] == [{"new": 14, "ongoing": 0, "resolved": 0}]
+    assert [r.json()["summary"] for r in receiver.requests] == [{"new": 23, "ongoing": 0, "resolved": 0}]
 
     second = watch(paths, as_of + dt.timedelta(days=1), "--notify", hook)
     assert second.exit_code == 0, second.output
-    assert "0 new, 14 ongoing, 0 resolved" in second.stdout
+    assert "0 new, 23 ongoing, 0 resolved" in second.stdout
     assert len(receiver.requests) == 1, "nothing new or resolved: nothing sent"
 
     fix_care_plan_review(home, as_of)
     write_source(paths["source"], home)
     third = watch(paths, as_of + dt.timedelta(days=2), "--notify", hook)
     assert third.exit_code == 0, third.output
-    assert "0 new, 13 ongoing, 1 resolved" in third.stdout
+    assert "0 new, 22 ongoing, 1 resolved" in third.stdout
     assert "resolved  high     A-" in third.stdout and "care_plan_review_overdue" in third.stdout
     (resolved,) = receiver.requests[1].json()["resolved"]
     assert (resolved["rule"], resolved["subject"], resolved["resolved_on"]) == (
@@ -93,9 +93,9 @@ def test_notification_is_retried_after_the_server_was_down(
     finally:
         up.stop()
     assert retried.exit_code == 0 and not retried.stderr, retried.output
-    assert "0 new, 14 ongoing" in retried.stdout and "delivered 1 change set(s)" in retried.stdout
+    assert "0 new, 23 ongoing" in retried.stdout and "delivered 1 change set(s)" in retried.stdout
     (request,) = up.requests
-    assert request.json()["summary"] == {"new": 14, "ongoing": 0, "resolved": 0}, "the first check's news"
+    assert request.json()["summary"] == {"new": 23, "ongoing": 0, "resolved": 0}, "the first check's news"
 
 
 def test_signature_verifies(paths: dict[str, Path], home: dict[str, Any], as_of: dt.date, receiver: Receiver) -> None:
@@ -114,7 +114,7 @@ def test_email_summary_is_sent(
     result = watch(paths, as_of, "--notify", f"email:{mail_server.url()}")
     assert result.exit_code == 0, result.output
     (envelope,) = mail_server.messages
-    assert b"14 new, 0 resolved alerts as of 2026-11-02" in envelope.content
+    assert b"23 new, 0 resolved alerts as of 2026-11-02" in envelope.content
     again = watch(paths, as_of, "--notify", f"email:{mail_server.url()}")
     assert again.exit_code == 0 and len(mail_server.messages) == 1
 
@@ -136,10 +136,10 @@ def test_a_location_whose_evaluation_failed_keeps_its_alerts(
     assert first.startswith("INCOMPLETE: 1 not evaluated") and second.startswith(f"  {SECOND_LOCATION}: ")
     assert "99999" not in result.stdout
     assert f"Moonrise Lodge ({SECOND_LOCATION}): not evaluated, open alerts kept" in result.stdout
-    assert "Sunrise House (1-000000001): 0 new, 14 ongoing, 0 resolved" in result.stdout
+    assert "Sunrise House (1-000000001): 0 new, 23 ongoing, 0 resolved" in result.stdout
     assert len(receiver.requests) == 1, "nothing new or resolved"
     with AlertStore(paths["store"], readonly=True) as store:
-        assert len(store.open_alerts(SECOND_LOCATION)) == 14
+        assert len(store.open_alerts(SECOND_LOCATION)) == 23
 
 
 def test_json_format_is_one_object_per_check(paths: dict[str, Path], home: dict[str, Any], as_of: dt.date) -> None:
@@ -149,7 +149,7 @@ def test_json_format_is_one_object_per_check(paths: dict[str, Path], home: dict[
     (line,) = result.stdout.splitlines()
     data = json.loads(line)
     assert data["kind"] == "watch_cycle" and data["as_of"] == "2026-11-02" and data["error"] is None
-    assert data["changes"]["kind"] == "alert_changes" and len(data["changes"]["new"]) == 14
+    assert data["changes"]["kind"] == "alert_changes" and len(data["changes"]["new"]) == 23
     assert data["deliveries"] == [] and data["pending_other_targets"] == 0
 
 
@@ -223,7 +223,7 @@ def test_the_loop_stops_cleanly_on_a_signal(
     try:
         assert process.stdout is not None
         seen = [process.stdout.readline() for _ in range(2)]
-        assert seen[1].startswith("Sunrise House (1-000000001): 14 new"), seen
+        assert seen[1].startswith("Sunrise House (1-000000001): 23 new"), seen
         process.send_signal(signum)
         _, stderr = process.communicate(timeout=60)
     finally:
@@ -233,4 +233,4 @@ def test_the_loop_stops_cleanly_on_a_signal(
     assert process.returncode == 0, stderr
     assert stderr.strip() == "mipr watch: stopped"
     with AlertStore(paths["store"], readonly=True) as store:
-        assert len(store.open_alerts()) == 14
+        assert len(store.open_alerts()) == 23

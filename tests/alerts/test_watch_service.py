@@ -152,7 +152,7 @@ def test_the_service_survives_an_internal_error_and_an_engine_crash(
     source = tmp_path / "home.json"
     running = service()
     first = running.next_check()
-    assert first["complete"] is True and first["error"] is None and len(first["changes"]["new"]) == 14
+    assert first["complete"] is True and first["error"] is None and len(first["changes"]["new"]) == 23
 
     _mark(source, ".fail", True)
     failed = running.until(lambda c: c["error"] is not None)
@@ -173,7 +173,7 @@ def test_the_service_survives_an_internal_error_and_an_engine_crash(
 
     source.write_text(json.dumps(home))
     recovered = running.until(lambda c: c["complete"])
-    assert recovered["error"] is None and len(recovered["changes"]["ongoing"]) == 14
+    assert recovered["error"] is None and len(recovered["changes"]["ongoing"]) == 23
 
     code, stderr = running.stop()
     assert code == 0, stderr

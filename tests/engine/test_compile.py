@@ -304,6 +304,6 @@ def test_overrides_change_the_engine_side_name(cqc_ruleset: Ruleset) -> None:
     default = compile_ruleset(cqc_ruleset)
     stricter = compile_ruleset(cqc_ruleset, {"care_plan_review_days": 14})
     assert default.name != stricter.name
-    assert default.name.startswith("cqc-readiness@1.0.0#")
+    assert default.name.startswith("cqc-readiness@1.1.0#")
     assert stricter.parameters["care_plan_review_days"] == 14
     assert default.parameters["care_plan_review_days"] == 28

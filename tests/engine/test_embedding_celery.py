@@ -103,4 +103,4 @@ def test_a_celery_task_returns_the_samples_alerts(tmp_path: Path) -> None:
     task_id, (alerts, errors) = json.loads(client.stdout)
     store.delete(f"celery-task-meta-{task_id}")
     assert errors == [None], errors
-    assert len(alerts) == 14, alerts
+    assert len(alerts) == 23, alerts

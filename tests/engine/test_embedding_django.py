@@ -100,10 +100,10 @@ def test_a_django_view_returns_the_samples_alerts(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     status, body = result.stdout.split(" ", 1)
     assert status == "200"
-    assert len(json.loads(body)["alerts"]) == 14
+    assert len(json.loads(body)["alerts"]) == 23
 
 
 def test_a_django_management_command_prints_the_samples_alerts(project: Path) -> None:
     result = _run(project, "-m", "django", "readiness", str(sample_path()))
     assert result.returncode == 0, result.stderr
-    assert len(json.loads(result.stdout)) == 14
+    assert len(json.loads(result.stdout)) == 23

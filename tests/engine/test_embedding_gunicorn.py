@@ -80,4 +80,4 @@ def test_a_gunicorn_request_returns_the_samples_alerts(tmp_path: Path) -> None:
             server.kill()
             server.communicate()
     assert status == 200
-    assert len(json.loads(body)) == 14
+    assert len(json.loads(body)) == 23

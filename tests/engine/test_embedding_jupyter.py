@@ -56,4 +56,4 @@ def test_a_notebook_cell_prints_the_samples_alerts(tmp_path: Path) -> None:
         manager.shutdown_kernel(now=True)
     assert reply["content"]["status"] == "ok", errors
     lines = [line for line in "".join(output).splitlines() if line.strip()]
-    assert len(lines) == 14, lines
+    assert len(lines) == 23, lines

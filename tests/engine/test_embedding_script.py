@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mipr_rules.testing.contract import sample_path
 
-EXPECTED_ALERTS = 14
+EXPECTED_ALERTS = 23
 """The sample home's planted gaps, as of 2026-11-02."""
 
 

@@ -54,6 +54,13 @@ def test_results_keep_input_order_and_belong_to_their_subject(
             ("risk_assessment_review_overdue", "person:R12/risk_assessment:RA-R12-falls"),
             ("care_plan_review_overdue", "person:R07/care_plan:CP-R07"),
             ("training_expired", "staff:S04/training:moving_and_handling"),
+            ("mar_exception_open", "person:R05/mar:MAR-R05-1"),
+            ("prn_protocol_missing", "person:R09/medicine:MED-R09-2"),
+            ("covert_medication_without_best_interests", "person:R14/medicine:MED-R14-1"),
+            ("dols_expired", "person:R16/dols:DOLS-R16"),
+            ("weight_loss_not_acted_on", "person:R19"),
+            ("references_missing", "staff:S22"),
+            ("learning_disability_autism_training_missing", "staff:S25"),
         }  # the people and staff behind those gaps do not exist in the smallest homes
 
 
@@ -71,7 +78,7 @@ def test_hits_explain_themselves(
     compiled = evaluator.compile(cqc_ruleset, {"care_plan_review_days": 40}, subject_type=Location)
     (result,) = evaluator.run(compiled, [("sunrise", sample)], as_of)
     (hit,) = [h for h in result.hits if h.rule_id == "care_plan_review_overdue"]
-    assert (hit.ruleset_id, hit.ruleset_version) == ("cqc-readiness", "1.0.0")
+    assert (hit.ruleset_id, hit.ruleset_version) == ("cqc-readiness", "1.1.0")
     assert hit.subject == "person:R07/care_plan:CP-R07"
     assert hit.facts["days_since_review"] == 45 and "id" not in hit.facts and "sid" not in hit.facts
     assert hit.parameters == {"care_plan_review_days": 40}

@@ -98,5 +98,5 @@ def test_the_installed_catalogue_has_the_shipped_ruleset_from_the_package() -> N
     checks that the wheel holds it)."""
     catalogue = Catalogue.installed(make_plugin_manager(load_entry_points=False))
     ruleset = catalogue.get("cqc-readiness", dt.date(2026, 11, 2))
-    assert ruleset.version == "1.0.0"
+    assert ruleset.version == "1.1.0"
     assert Path(ruleset.path) == Path(str(resources.files("mipr_rules.rulesets") / "cqc-readiness.yaml"))

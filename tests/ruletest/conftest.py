@@ -29,6 +29,19 @@ base:
     - {received: 2026-10-01, source: partner}
   evidence:
     - {category: observation, collected: 2026-10-01}
+  checks:
+    - {kind: fire_alarm_test, completed: 2026-10-30}
+    - {kind: fire_drill, completed: 2026-06-01}
+    - {kind: controlled_drugs, completed: 2026-10-30}
+    - {kind: call_bell_response, completed: 2026-10-20}
+  policies:
+    - {kind: statement_of_purpose, reviewed: 2026-03-01}
+    - {kind: whistleblowing, reviewed: 2026-03-01}
+    - {kind: equality_diversity, reviewed: 2026-03-01}
+    - {kind: equality_outcomes_review, reviewed: 2026-03-01}
+    - {kind: sustainability, reviewed: 2026-03-01}
+  staffing_reviews:
+    - {reviewed: 2026-10-20, required_hours: 1000, rostered_hours: 1000}
 """
 """The head of a test file on a compliant home (cases follow under ``cases:``)."""
 

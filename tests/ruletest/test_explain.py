@@ -25,7 +25,7 @@ def test_rules_explain_says_what_a_rule_checks_with_parameters_source_and_exampl
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("care_plan_review_overdue — Care plan review overdue\n"
-                          "ruleset cqc-readiness 1.0.0 (SAF_2024_12); severity high\n")
+                          "ruleset cqc-readiness 1.1.0 (SAF_2024_12); severity high\n")
     assert "Fires on each care_plan fact (A person's care plan) when all of these hold:\n" \
            "  - active is true\n  - days since review is more than 28 days (care_plan_review_days)\n" in out
     assert "  care_plan_review_days = 28 days (policy) — Longest gap between formal care plan reviews" in out
@@ -65,7 +65,7 @@ def test_readiness_explain_says_why_each_alert_fired(mipr: Mipr, sample_json: Pa
     done = mipr("readiness", "--source", str(sample_json), "--as-of", "2026-11-02", "--explain")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "Why for 1-000000001 (14 results):" in out
+    assert "Why for 1-000000001 (23 results):" in out
     assert "  supervision_overdue fired on staff:S11: Staff staff:S11 last supervised 120 days ago" in out
     assert ("    ✓ days since supervision is more than 91 days (supervision_interval_days) — "
             "days_since_supervision = 120; threshold 91: 29 above") in out
@@ -82,7 +82,7 @@ def test_readiness_explain_why_not_says_which_condition_failed_and_by_how_much(
     done = mipr("readiness", "--source", str(sample_json), "--as-of", "2026-11-02", *form, "--format", "json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["kind"] == "readiness" and len(report["locations"][0]["alerts"]) == 14
+    assert report["kind"] == "readiness" and len(report["locations"][0]["alerts"]) == 23
     (why_not,) = report["explanations"]
     assert why_not["mode"] == "why-not" and why_not["rule"] == "care_plan_review_overdue"
     assert why_not["fired_on"] == ["person:R07/care_plan:CP-R07"]

@@ -21,6 +21,9 @@ CASES = """
   given:
     inline:
       staff: [{staff_id: S1, role: carer, started: 2026-04-16, dbs: {issued: 2026-04-01},
+               recruitment: {employment_history_complete: true, gaps_explained: true, references: 2,
+                             right_to_work_checked: 2020-01-01, health_declaration: true},
+               training: [{course: oliver_mcgowan, completed: 2026-04-20}],
                supervisions: [{held: 2026-08-02}]}]
   expect: [{rule: supervision_overdue, subject: "staff:S1", facts: {days_since_supervision: 92}}]
   only_expected: true
@@ -29,6 +32,9 @@ CASES = """
   given:
     inline:
       staff: [{staff_id: S1, role: carer, started: 2026-04-16, dbs: {issued: 2026-04-01},
+               recruitment: {employment_history_complete: true, gaps_explained: true, references: 2,
+                             right_to_work_checked: 2020-01-01, health_declaration: true},
+               training: [{course: oliver_mcgowan, completed: 2026-04-20}],
                supervisions: [{held: 2026-08-03}]}]
   expect: [{rule: supervision_overdue, subject: "staff:S1"}]
 """
@@ -44,7 +50,7 @@ def test_json_report_follows_the_documented_contract(tests_file: Callable[..., P
     assert report["summary"] == {"files": 1, "cases": 2, "passed": 1, "failed": 1, "errors": 0}
     passed, failed = report["cases"]
     assert set(passed) == {"file", "line", "name", "ruleset", "status", "failures", "error", "results", "duration"}
-    assert passed["ruleset"] == {"id": "cqc-readiness", "version": "1.0.0"}
+    assert passed["ruleset"] == {"id": "cqc-readiness", "version": "1.1.0"}
     assert passed["results"] == [{"rule": "supervision_overdue", "subject": "staff:S1", "partition": "1-T",
                                   "message": "Staff staff:S1 last supervised 92 days ago (policy: every 91 days)"}]
     (failure,) = failed["failures"]
@@ -84,15 +90,15 @@ def test_junit_output_is_accepted_by_junit_parsers(tests_file: Callable[..., Pat
     assert failure.message == "expected result missing: supervision_overdue did not fire"
     assert "days_since_supervision = 91; threshold 91: equal" in (failure.text or "")
     props = {p.name: p.value for p in suite.properties()}  # type: ignore[no-untyped-call]
-    assert props["ruleset"] == "cqc-readiness 1.0.0"
+    assert props["ruleset"] == "cqc-readiness 1.1.0"
 
 
 def test_threshold_fails_under_the_percentage(tests_file: Callable[..., Path], mipr: Mipr) -> None:
     path = tests_file(CASES.split("- name: deliberately")[0])
     done = mipr("rules", "test", str(path), "--threshold", "100")
     assert done.returncode == 1
-    assert "Rule coverage under 100%: cqc-readiness 1.0.0 (2.7%)" in done.stdout
-    assert mipr("rules", "test", str(path), "--threshold", "2").returncode == 0
+    assert "Rule coverage under 100%: cqc-readiness 1.1.0 (1.1%)" in done.stdout
+    assert mipr("rules", "test", str(path), "--threshold", "1").returncode == 0
 
 
 def test_coverage_counts_rules_fired_and_conditions_never_false(runner: Runner,
@@ -109,7 +115,7 @@ def test_coverage_counts_rules_fired_and_conditions_never_false(runner: Runner,
     assert ("supervision_never_held", "when[0]") not in never_false
     assert ("care_plan_review_overdue", "when[0]") in {(c.rule_id, c.path) for c in coverage.not_evaluated}
     text = report.text()
-    assert "  cqc-readiness 1.0.0: 1/37 rules fired (2.7%) in 1 case(s);" in text
+    assert "  cqc-readiness 1.1.0: 1/87 rules fired (1.1%) in 1 case(s);" in text
     assert "    never false: supervision_overdue when[0]: days since supervision is more than 91 days" in text
 
 

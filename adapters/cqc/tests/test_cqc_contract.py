@@ -40,6 +40,9 @@ NOT_COVERED = (
     "$.pir_returned",
     "$.manager_recruitment_started",
     "$.registered_manager_required",
+    "$.staffing_reviews",
+    "$.checks",
+    "$.policies",
 )
 """Where a full comparison of the CQC reading with the sample home may differ: fields CQC does not cover."""
 

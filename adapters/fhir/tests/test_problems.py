@@ -49,7 +49,7 @@ def test_missing_required_date_names_entry_record_and_field(
     assert len(skipped) == 1
     r07 = next(p for p in location.people if p.person_id == "R07")
     assert r07.care_plans == ()
-    assert len(r07.risk_assessments) == 2
+    assert len(r07.risk_assessments) == 3  # falls, nutrition and pressure areas
 
 
 def test_reference_to_the_wrong_resource_type(sample_bundle: dict[str, Any], write_bundle: Write) -> None:

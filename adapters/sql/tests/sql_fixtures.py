@@ -18,8 +18,9 @@ import attrs
 import sqlalchemy as sa
 
 from mipr_rules.convert import structure
-from mipr_rules.model import Location
+from mipr_rules.model import CarePlan, Feedback, Incident, Location, Person, StaffMember
 from mipr_rules_adapter_sql import schema
+from mipr_rules_adapter_sql.entities import NOT_MAPPED
 
 BACKEND_ENV = "MIPR_SQL_BACKEND"
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -150,11 +151,22 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+UNMAPPED: tuple[str, ...] = tuple(
+    sorted(
+        {Location: "", Person: "people.", CarePlan: "people.care_plans.", StaffMember: "staff.",
+         Incident: "incidents.", Feedback: "feedback."}[model] + name
+        for model, names in NOT_MAPPED.items()
+        for name in names
+    )
+)
+"""Model fields the reference schema has no place for, as the adapter contract's dotted paths."""
+
+
 def _row(obj: Any, skip: frozenset[str] = frozenset(), **extra: Any) -> dict[str, Any]:
     row = {
         _COLUMN_NAMES.get(field.name, field.name): _plain(getattr(obj, field.name))
         for field in attrs.fields(type(obj))
-        if field.name not in skip
+        if field.name not in skip and field.name not in NOT_MAPPED.get(type(obj), frozenset())
     }
     row.update(extra)
     return row
