@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
+    from mipr_rules.predict.report import PredictionReport
     from mipr_rules.rating import RatingReport, ScoresInput
     from mipr_rules.ruletest.runner import Runner
     from mipr_rules.timelines import TimelineReport
@@ -200,6 +201,49 @@ class Session:
             if result.error is None
         ]
         return Explained(report, tuple(explanations))
+
+    def predict(
+        self,
+        *,
+        as_of: dt.date,
+        source: str,
+        adapter: str = "file",
+        ruleset_id: str = DEFAULT_RULESET,
+        lenient: bool = False,
+        max_skipped: float = DEFAULT_MAX_SKIPPED,
+        resolved: Iterable[str] = (),
+    ) -> PredictionReport:
+        """The rating CQC might give the one location ``source`` holds if it inspected on ``as_of``.
+
+        Readiness alerts (``ruleset_id``) become predicted statement scores (``saf-prediction-2024``), which
+        ``saf-rating-2024`` rates as ``rate`` does. ``resolved`` names alerts (``rule_id@subject``) to treat as
+        resolved, to see what fixing them would do.
+        """
+        from mipr_rules.predict.core import Scorer, alert_key
+        from mipr_rules.predict.predict import predict
+        from mipr_rules.rating import FRAMEWORKS
+        from mipr_rules.readiness import evaluate_readiness
+
+        prediction = self.ruleset("saf-prediction-2024", as_of)
+        rating = self.ruleset(FRAMEWORKS["SAF_2024_12"], as_of)
+        compiled = self.evaluator.compile(prediction, self.overrides(prediction))
+        readiness = self.ruleset(ruleset_id, as_of)
+        overrides = self.overrides(readiness)
+        locations, context = self.read(source, adapter=adapter, lenient=lenient, max_skipped=max_skipped)
+        if len(locations) != 1:
+            raise InputError(f"{source}: predict works on one location; the source holds {len(locations)}")
+        gone = set(resolved)
+
+        def alerts_on(day: dt.date) -> list[Any]:
+            run = evaluate_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
+                                     region=self.config.region, evaluator=self.evaluator,
+                                     skipped=context.summary(), allow_incomplete=False)
+            return [a for a in run.report.alerts() if alert_key(a) not in gone]
+
+        scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)
+        return predict(locations[0], alerts_on(as_of), as_of=as_of, scorer=scorer,
+                       rater=lambda scores: self.rate(scores, as_of=as_of), ruleset=prediction,
+                       rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on)
 
     def timeline(
         self,

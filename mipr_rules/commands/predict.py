@@ -1,0 +1,48 @@
+"""``mipr predict``: how CQC might rate the location if it inspected tomorrow, and what would change it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from mipr_rules import clock
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
+from mipr_rules.api import Session
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, max_skipped_option
+from mipr_rules.readiness import DEFAULT_RULESET
+
+
+@click.command()
+@click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
+@click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
+@as_of_option
+@click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Readiness ruleset id.")
+@config_option
+@click.option("--lenient", is_flag=True, help="Skip bad records (logged and counted) instead of stopping.")
+@max_skipped_option
+@click.option("--resolved", "resolved", multiple=True, metavar="RULE@SUBJECT",
+              help="Treat this open alert as resolved (repeatable): what fixing it would do.")
+@format_option()
+def predict(adapter_name: str, source: str, as_of: dt.date | None, ruleset_id: str, config_path: Path | None,
+            lenient: bool, max_skipped: float, resolved: tuple[str, ...], fmt: str) -> None:
+    """Predict the rating per key question and overall from the records, with its range and what would change it.
+
+    Statement scores come from ruleset saf-prediction-2024 (open readiness alerts cap them, records lift them;
+    no score where no record informs the statement); saf-rating-2024 then rates them as `mipr rating` does.
+
+    \b
+    Examples:
+      mipr predict --source home.json --as-of 2026-11-02
+      mipr predict --source home.json --format json
+    """
+    with Session.from_config(config_path) as session:
+        report = session.predict(source=source, adapter=adapter_name, as_of=as_of or clock.today(),
+                                 ruleset_id=ruleset_id, lenient=lenient, max_skipped=max_skipped, resolved=resolved)
+    emit(report, fmt)
+    sys.exit(0)
+
+
+COMMANDS = [predict]

@@ -1,0 +1,191 @@
+"""``predict``: a location's predicted SAF rating with its range, and what would change it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from mipr_rules.facts.rating_facts import rank
+from mipr_rules.model import Location
+from mipr_rules.predict.core import (
+    Rater,
+    Scorer,
+    StatementScore,
+    alert_key,
+    cheapest_gains,
+    pick,
+    rate_scores,
+    rating_of,
+    statements_of,
+)
+from mipr_rules.predict.evidence import statement_evidence
+from mipr_rules.predict.report import Change, KeyQuestionPrediction, PredictionReport
+from mipr_rules.rating import RatingReport
+from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.saf import KEY_QUESTIONS
+
+FutureAlerts = Callable[[dt.date], Sequence[RuleHit]]
+"""The open readiness alerts of the same records as of a later day."""
+
+
+def _higher(a: str | None, b: str | None) -> bool:
+    return a is not None and (b is None or rank(a) > rank(b))
+
+
+class Predictor:
+    """One location's prediction: scores, ratings, ranges and counterfactuals, all from the rules."""
+
+    def __init__(self, location: Location, alerts: Sequence[RuleHit], scorer: Scorer, rater: Rater,
+                 parameters: Mapping[str, Any]) -> None:
+        self.location = location
+        self.alerts = tuple(alerts)
+        self.scorer = scorer
+        self.rater = rater
+        self.minimum = int(parameters.get("informed_statements_minimum", 2))
+        self.evidence = statement_evidence(location)
+
+    # --- scores and ratings
+
+    def scores(self, alerts: Sequence[RuleHit]) -> dict[str, StatementScore]:
+        """Every statement's score with these open alerts."""
+        return self.scorer.score(alerts, self.evidence)
+
+    def rated(self, scored: Mapping[str, StatementScore]) -> list[str]:
+        """Key questions with enough statements informed to be predicted."""
+        return [kq for kq in KEY_QUESTIONS
+                if sum(1 for s in statements_of(kq) if scored[s].score is not None) >= self.minimum]
+
+    def rate(self, alerts: Sequence[RuleHit]) -> tuple[dict[str, StatementScore], RatingReport]:
+        """Scores and the rating of the key questions predicted, with these open alerts."""
+        scored = self.scores(alerts)
+        values = {s: v.score for s, v in scored.items()}
+        return scored, rate_scores(self.rater, values, self.rated(scored))
+
+    def without(self, resolved: Sequence[RuleHit]) -> list[RuleHit]:
+        """The open alerts less ``resolved``."""
+        gone = {alert_key(a) for a in resolved}
+        return [a for a in self.alerts if alert_key(a) not in gone]
+
+    # --- what would raise it
+
+    def raise_key_question(self, kq: str, scored: Mapping[str, StatementScore], report: RatingReport
+                           ) -> Change | None:
+        """The fewest open alerts whose resolution raises ``kq`` by a band, checked by predicting again."""
+        current = rating_of(report, kq)
+        if current is None:
+            return None
+        statements = [s for s in statements_of(kq) if scored[s].score is not None and scored[s].alerts]
+        options = {s: self.scorer.options(scored[s]) for s in statements}
+        values = {s: v.score for s, v in scored.items()}
+        table = cheapest_gains(options, values)
+        rated = self.rated(scored)
+        needed: int | None = None
+        for gain in sorted(g for g in table if g > 0):
+            trial = {**values, **table[gain][1]}
+            if _higher(rating_of(rate_scores(self.rater, trial, rated), kq), current):
+                needed = gain
+                break
+        if needed is None:
+            return None
+        _, plan = min((table[g] for g in table if g >= needed), key=lambda entry: entry[0])
+        chosen = [a for s, target in plan.items() for a in pick(scored[s].alerts, options[s][target])]
+        _, after = self.rate(self.without(chosen))
+        to_rating = rating_of(after, kq)
+        if not _higher(to_rating, current):  # the search and the rules disagree: say nothing rather than guess
+            return None
+        return Change("up", kq, tuple(chosen), to_rating, current)
+
+    def raise_overall(self, ups: Sequence[Change], report: RatingReport) -> Change | None:
+        """The smallest union of key-question raises that raises the overall rating, checked by predicting again."""
+        current = rating_of(report, None)
+        if current is None:
+            return None
+        tries = sorted([[u] for u in ups] + [[a, b] for i, a in enumerate(ups) for b in ups[i + 1:]],
+                       key=lambda group: sum(len(c.alerts) for c in group))
+        for group in tries:
+            chosen = list({alert_key(a): a for c in group for a in c.alerts}.values())
+            _, after = self.rate(self.without(chosen))
+            if _higher(rating_of(after, None), current):
+                return Change("up", None, tuple(chosen), rating_of(after, None), current)
+        return None
+
+    # --- what would lower it
+
+    def lower(self, report: RatingReport, future: FutureAlerts | None, as_of: dt.date, horizon: int
+              ) -> list[Change]:
+        """Alerts that open or worsen within ``horizon`` days and would lower a key question or the overall."""
+        if future is None or horizon <= 0:
+            return []
+        now = {alert_key(a): a.severity for a in self.alerts}
+        due: dict[str, tuple[dt.date, RuleHit]] = {}
+        for day in range(1, horizon + 1):
+            when = as_of + dt.timedelta(days=day)
+            for alert in future(when):
+                key = alert_key(alert)
+                if key in due:
+                    continue
+                if key not in now or now[key] != alert.severity:
+                    due[key] = (when, alert)
+        ordered = sorted(due.values(), key=lambda pair: (pair[0], pair[1].rule_id, pair[1].subject))
+        changes: list[Change] = []
+        for kq in [*KEY_QUESTIONS, None]:
+            current = rating_of(report, kq)
+            if current is None:
+                continue
+            relevant = [(d, a) for d, a in ordered if kq is None or a.maps_to.key_question == kq]
+            added: list[RuleHit] = []
+            dates: list[dt.date] = []
+            for when, alert in relevant:
+                added.append(alert)
+                dates.append(when)
+                worse = {alert_key(a) for a in added}
+                alerts = [a for a in self.alerts if alert_key(a) not in worse] + added
+                _, after = self.rate(alerts)
+                lowered = rating_of(after, kq)
+                if lowered is not None and rank(lowered) < rank(current):
+                    changes.append(Change("down", kq, tuple(added), lowered, current, tuple(dates)))
+                    break
+        return changes
+
+
+def predict(
+    location: Location,
+    alerts: Sequence[RuleHit],
+    *,
+    as_of: dt.date,
+    scorer: Scorer,
+    rater: Rater,
+    ruleset: Ruleset,
+    rating_ruleset: Ruleset,
+    parameters: Mapping[str, Any],
+    future: FutureAlerts | None = None,
+) -> PredictionReport:
+    """Predict ``location``'s rating from its open readiness ``alerts`` as of ``as_of``."""
+    predictor = Predictor(location, alerts, scorer, rater, parameters)
+    scored, report = predictor.rate(predictor.alerts)
+    values = {s: v.score for s, v in scored.items()}
+    low = rate_scores(rater, values, KEY_QUESTIONS, fill=1)
+    high = rate_scores(rater, values, KEY_QUESTIONS, fill=4)
+    rated = predictor.rated(scored)
+    key_questions = []
+    for kq in KEY_QUESTIONS:
+        found = [r for r in report.key_questions if r.key_question.value == kq]
+        band = found[0].band if found else None
+        key_questions.append(KeyQuestionPrediction(
+            key_question=kq, predicted_rating=rating_of(report, kq) if kq in rated else None,
+            percentage=int(band.facts["percentage"]) if band is not None else None,
+            low=rating_of(low, kq), high=rating_of(high, kq),
+            statements=tuple(scored[s] for s in statements_of(kq)),
+            minimum=predictor.minimum,
+        ))
+    ups = [c for kq in rated if (c := predictor.raise_key_question(kq, scored, report)) is not None]
+    overall_up = predictor.raise_overall(ups, report)
+    downs = predictor.lower(report, future, as_of, int(parameters.get("worsening_horizon_days", 14)))
+    changes = sorted([*ups, *([overall_up] if overall_up else [])], key=lambda c: (len(c.alerts), c.order())) + downs
+    return PredictionReport(
+        as_of=as_of, location_id=location.location_id, name=location.name, ruleset=ruleset,
+        rating_ruleset=rating_ruleset, key_questions=tuple(key_questions), rating=report, low=low, high=high,
+        what_would_change=tuple(changes), parameters=dict(parameters),
+    )
