@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from mipr_rules import clock
-from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED
 from mipr_rules.api import Session
 from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, max_skipped_option
 from mipr_rules.readiness import DEFAULT_RULESET

@@ -17,7 +17,7 @@ from mipr_rules.facts.base import Fact, FactContext, FactType
 INT, STR = "integer", "string"
 
 FACT_TYPES = (
-    FactType.documented("saf_statement", "A quality statement's evidence in the records and its open readiness alerts", {
+    FactType.documented("saf_statement", "A quality statement's evidence in records and its open alerts", {
         "statement": (STR, None, "Quality statement id, S1 … W8"),
         "key_question": (STR, None, "Safe, Effective, Caring, Responsive or Well-led"),
         "evidence_records": (INT, "count", "Records held that can inform the statement (kinds in predict/evidence.py)"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 
 import attrs
 
@@ -139,10 +138,10 @@ class Scorer:
         for index, combo in enumerate(itertools.product(*ranges)):
             if index >= MOST_VARIANTS:
                 break
-            left = {s: have.get(s, 0) - n for s, n in zip(SEVERITIES, combo)}
+            left = {s: have.get(s, 0) - n for s, n in zip(SEVERITIES, combo, strict=True)}
             key = f"{statement.statement}~{index}"
             variants[key] = StatementCounts(statement.key_question, evidence, left)
-            removed[key] = dict(zip(SEVERITIES, combo))
+            removed[key] = dict(zip(SEVERITIES, combo, strict=True))
         best: dict[int, dict[str, int]] = {}
         current = statement.score or 0
         for key, hits in self.run(variants).items():
@@ -157,7 +156,8 @@ class Scorer:
                 if not any(t > s and sum(d.values()) <= sum(c.values()) for t, d in best.items())}
 
 
-def scores_input(scores: Mapping[str, int | None], key_questions: Iterable[str], fill: int | None = None) -> ScoresInput:
+def scores_input(scores: Mapping[str, int | None], key_questions: Iterable[str],
+                 fill: int | None = None) -> ScoresInput:
     """Scores of the given key questions' statements for ``saf-rating-2024``; a ``None`` score is left out, or
     taken as ``fill``."""
     grouped: dict[KeyQuestion, dict[str, int]] = {}

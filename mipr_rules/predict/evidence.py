@@ -126,7 +126,7 @@ STATEMENT_EVIDENCE: Mapping[str, tuple[str, ...]] = {
     "W7": ("audits",),
     "W8": ("sustainability_plan",),
 }
-"""Quality statement → the kinds of record that can inform it (SAF quality statements, cqc.org.uk/assessment/quality-statements)."""
+"""Quality statement → the kinds of record that can inform it (cqc.org.uk/assessment/quality-statements)."""
 
 
 def statement_evidence(location: Location) -> dict[str, dict[str, int]]:

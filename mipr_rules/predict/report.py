@@ -1,4 +1,4 @@
-"""The prediction report: its JSON contract (``kind: "prediction"``), text and HTML (template ``prediction.html.j2``)."""
+"""The prediction report: its JSON contract (``kind: "prediction"``), text, and HTML (``prediction.html.j2``)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Change:
         dues = list(self.due) if self.due else [None] * len(self.alerts)
         return {"direction": self.direction, "key_question": self.key_question or "overall",
                 "from_rating": self.from_rating, "to_rating": self.to_rating,
-                "alerts": [_alert(a, d) for a, d in zip(self.alerts, dues)]}
+                "alerts": [_alert(a, d) for a, d in zip(self.alerts, dues, strict=True)]}
 
 
 @attrs.frozen

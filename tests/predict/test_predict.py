@@ -1,0 +1,115 @@
+"""``mipr predict``: the sample home's predicted rating, its ranges, and that what_would_change keeps its promise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from mipr_rules.api import Session
+from mipr_rules.predict.report import PredictionReport
+
+RATINGS = ("Inadequate", "Requires improvement", "Good", "Outstanding")
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[Session]:
+    with Session(processes=1) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def prediction(session: Session, sample_json: Path, as_of: dt.date) -> PredictionReport:
+    return session.predict(source=str(sample_json), as_of=as_of)
+
+
+def _kq(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(k for k in data["key_questions"] if k["key_question"] == name)
+
+
+def test_sample_home_gets_a_predicted_rating_per_key_question_and_overall_with_ranges(
+        prediction: PredictionReport) -> None:
+    data = prediction.as_dict()
+    assert data["kind"] == "prediction"
+    assert data["ruleset"]["id"] == "saf-prediction-2024" and data["rating_ruleset"]["id"] == "saf-rating-2024"
+    assert [k["key_question"] for k in data["key_questions"]] == ["Safe", "Effective", "Caring", "Responsive",
+                                                                  "Well-led"]
+    for kq in data["key_questions"]:
+        assert kq["predicted_rating"] in RATINGS
+        low, high = RATINGS.index(kq["range"]["low"]), RATINGS.index(kq["range"]["high"])
+        assert low <= RATINGS.index(kq["predicted_rating"]) <= high
+        assert kq["of"] == len(kq["statements"]) and kq["informed"] <= kq["of"]
+        for s in kq["statements"]:
+            assert s["predicted_score"] is None or 1 <= s["predicted_score"] <= 4
+            assert s["basis"] and all(b["ruleset"]["id"] == "saf-prediction-2024" for b in s["basis"])
+    assert data["overall"]["predicted_rating"] in RATINGS
+    assert set(data["overall"]["range"]) == {"low", "high"}
+    assert data["assumptions"]
+    # the planted unnotified abuse allegation (critical, S3) scores S3 at 1
+    safe = _kq(data, "Safe")
+    assert next(s for s in safe["statements"] if s["id"] == "S3")["predicted_score"] == 1
+
+
+def test_the_rating_is_what_mipr_rating_gives_for_the_predicted_scores(
+        prediction: PredictionReport, session: Session, as_of: dt.date) -> None:
+    from mipr_rules.rating import scores_from_data
+
+    data = prediction.as_dict()
+    scores = {s["id"]: s["predicted_score"] for k in data["key_questions"] for s in k["statements"]
+              if s["predicted_score"] is not None}
+    rated = session.rate(scores_from_data({"scores": scores}, "test"), as_of=as_of).as_dict()
+    by_kq = {k["key_question"]: k for k in rated["key_questions"]}
+    for kq in data["key_questions"]:
+        assert by_kq[kq["key_question"]]["rating"] == kq["predicted_rating"]
+        assert by_kq[kq["key_question"]]["percentage"] == kq["percentage"]
+
+
+def test_resolving_what_would_change_names_gives_the_promised_band_for_every_entry(
+        prediction: PredictionReport, session: Session, sample_json: Path, as_of: dt.date) -> None:
+    ups = [c for c in prediction.as_dict()["what_would_change"] if c["direction"] == "up"]
+    assert ups, "the sample home has alerts whose resolution raises a rating"
+    for change in ups:
+        again = session.predict(source=str(sample_json), as_of=as_of,
+                                resolved=[a["alert"] for a in change["alerts"]]).as_dict()
+        got = (again["overall"]["predicted_rating"] if change["key_question"] == "overall"
+               else _kq(again, change["key_question"])["predicted_rating"])
+        assert got == change["to_rating"]
+        assert RATINGS.index(got) > RATINGS.index(change["from_rating"])
+
+
+def test_a_home_without_caring_records_has_those_statements_null_and_a_wider_range(
+        session: Session, sample_json: Path, as_of: dt.date, tmp_path: Path) -> None:
+    home = json.loads(sample_json.read_text())
+    for person in home.get("people", []):
+        person.pop("about_me_recorded", None)
+        person["care_preferences_recorded"] = False
+        for plan in person.get("care_plans", []):
+            plan.pop("person_involved", None)
+    home["checks"] = [c for c in home.get("checks", []) if c["kind"] != "call_bell_response"]
+    home["feedback"] = [f for f in home.get("feedback", []) if f["source"] != "staff"]
+    copy = tmp_path / "no-caring.json"
+    copy.write_text(json.dumps(home))
+    data = session.predict(source=str(copy), as_of=as_of).as_dict()
+    caring = _kq(data, "Caring")
+    assert [s["predicted_score"] for s in caring["statements"]] == [None] * 5
+    assert all(s["note"] == "to be completed from observation and conversations" for s in caring["statements"])
+    assert caring["informed"] == 0 and caring["predicted_rating"] is None and caring["percentage"] is None
+    assert "too few statements informed" in caring["note"]
+    assert caring["range"] == {"low": "Inadequate", "high": "Outstanding"}
+
+
+def test_mipr_predict_prints_json_and_text(sample_json: Path, as_of: dt.date) -> None:
+    from mipr_rules_cli.cli import cli
+
+    runner = CliRunner()
+    args = ["predict", "--source", str(sample_json), "--as-of", as_of.isoformat()]
+    out = runner.invoke(cli, [*args, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["kind"] == "prediction"
+    text = runner.invoke(cli, args)
+    assert text.exit_code == 0 and "If CQC came tomorrow" in text.output and "What would change it" in text.output
