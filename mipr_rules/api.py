@@ -212,12 +212,13 @@ class Session:
         lenient: bool = False,
         max_skipped: float = DEFAULT_MAX_SKIPPED,
         resolved: Iterable[str] = (),
+        store: Path | str | None = None,
     ) -> PredictionReport:
         """The rating CQC might give the one location ``source`` holds if it inspected on ``as_of``.
 
         Readiness alerts (``ruleset_id``) become predicted statement scores (``saf-prediction-2024``), which
         ``saf-rating-2024`` rates as ``rate`` does. ``resolved`` names alerts (``rule_id@subject``) to treat as
-        resolved, to see what fixing them would do.
+        resolved, to see what fixing them would do. ``store``: an alert store whose history gives the trend.
         """
         from mipr_rules.predict.core import Scorer, alert_key
         from mipr_rules.predict.predict import predict
@@ -241,9 +242,15 @@ class Session:
             return [a for a in run.report.alerts() if alert_key(a) not in gone]
 
         scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)
+        history = None
+        if store is not None:
+            from mipr_rules.predict.trend import occurrences
+
+            history = occurrences(store, locations[0].location_id)
         return predict(locations[0], alerts_on(as_of), as_of=as_of, scorer=scorer,
                        rater=lambda scores: self.rate(scores, as_of=as_of), ruleset=prediction,
-                       rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on)
+                       rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on,
+                       history=history)
 
     def timeline(
         self,

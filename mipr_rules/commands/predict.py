@@ -24,9 +24,11 @@ from mipr_rules.readiness import DEFAULT_RULESET
 @max_skipped_option
 @click.option("--resolved", "resolved", multiple=True, metavar="RULE@SUBJECT",
               help="Treat this open alert as resolved (repeatable): what fixing it would do.")
+@click.option("--store", default=None, metavar="PATH|URL",
+              help="Alert store (of mipr watch) whose history gives the trend of the predicted percentages.")
 @format_option()
 def predict(adapter_name: str, source: str, as_of: dt.date | None, ruleset_id: str, config_path: Path | None,
-            lenient: bool, max_skipped: float, resolved: tuple[str, ...], fmt: str) -> None:
+            lenient: bool, max_skipped: float, resolved: tuple[str, ...], store: str | None, fmt: str) -> None:
     """Predict the rating per key question and overall from the records, with its range and what would change it.
 
     Statement scores come from ruleset saf-prediction-2024 (open readiness alerts cap them, records lift them;
@@ -36,10 +38,12 @@ def predict(adapter_name: str, source: str, as_of: dt.date | None, ruleset_id: s
     Examples:
       mipr predict --source home.json --as-of 2026-11-02
       mipr predict --source home.json --format json
+      mipr predict --source home.json --store alerts.db --format html > prediction.html
     """
     with Session.from_config(config_path) as session:
         report = session.predict(source=source, adapter=adapter_name, as_of=as_of or clock.today(),
-                                 ruleset_id=ruleset_id, lenient=lenient, max_skipped=max_skipped, resolved=resolved)
+                                 ruleset_id=ruleset_id, lenient=lenient, max_skipped=max_skipped, resolved=resolved,
+                                 store=store)
     emit(report, fmt)
     sys.exit(0)
 

@@ -115,7 +115,11 @@ class Scorer:
 
     def score(self, alerts: Sequence[RuleHit], evidence: Mapping[str, Mapping[str, int]]) -> dict[str, StatementScore]:
         """Every statement's predicted score given the open ``alerts`` and the records' ``evidence``."""
-        by_severity = severity_counts(alerts)
+        return self.score_counts(severity_counts(alerts), evidence, alerts)
+
+    def score_counts(self, by_severity: Mapping[str, Mapping[str, int]], evidence: Mapping[str, Mapping[str, int]],
+                     alerts: Sequence[RuleHit] = ()) -> dict[str, StatementScore]:
+        """Every statement's predicted score given open-alert counts (statement → severity → count)."""
         counts = {s: StatementCounts(kq, sum(evidence[s].values()), by_severity.get(s, {}))
                   for s, (kq, _) in QUALITY_STATEMENTS.items()}
         hits = self.run(counts)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from mipr_rules.alerts.model import StoredAlert
 from mipr_rules.facts.rating_facts import rank
 from mipr_rules.model import Location
 from mipr_rules.predict.core import (
@@ -21,6 +22,7 @@ from mipr_rules.predict.core import (
 )
 from mipr_rules.predict.evidence import statement_evidence
 from mipr_rules.predict.report import Change, KeyQuestionPrediction, PredictionReport
+from mipr_rules.predict.trend import chart_svg, trend
 from mipr_rules.rating import RatingReport
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.schema import Ruleset
@@ -161,6 +163,7 @@ def predict(
     rating_ruleset: Ruleset,
     parameters: Mapping[str, Any],
     future: FutureAlerts | None = None,
+    history: Sequence[StoredAlert] | None = None,
 ) -> PredictionReport:
     """Predict ``location``'s rating from its open readiness ``alerts`` as of ``as_of``."""
     predictor = Predictor(location, alerts, scorer, rater, parameters)
@@ -184,8 +187,16 @@ def predict(
     overall_up = predictor.raise_overall(ups, report)
     downs = predictor.lower(report, future, as_of, int(parameters.get("worsening_horizon_days", 14)))
     changes = sorted([*ups, *([overall_up] if overall_up else [])], key=lambda c: (len(c.alerts), c.order())) + downs
+    series: list[dict[str, Any]] | None = None
+    svg = None
+    if history is not None:
+        series = trend(history, as_of, lambda counts: scorer.score_counts(counts, predictor.evidence),
+                       lambda scored: rate_scores(rater, {s: v.score for s, v in scored.items()},
+                                                  predictor.rated(scored)))
+        svg = chart_svg(series, f"Predicted percentage per key question: {location.name}") if series else None
     return PredictionReport(
         as_of=as_of, location_id=location.location_id, name=location.name, ruleset=ruleset,
         rating_ruleset=rating_ruleset, key_questions=tuple(key_questions), rating=report, low=low, high=high,
         what_would_change=tuple(changes), parameters=dict(parameters),
+        trend=tuple(series) if series is not None else None, trend_svg=svg,
     )
