@@ -213,12 +213,14 @@ class Session:
         max_skipped: float = DEFAULT_MAX_SKIPPED,
         resolved: Iterable[str] = (),
         store: Path | str | None = None,
+        what_would_change: bool = True,
     ) -> PredictionReport:
         """The rating CQC might give the one location ``source`` holds if it inspected on ``as_of``.
 
         Readiness alerts (``ruleset_id``) become predicted statement scores (``saf-prediction-2024``), which
         ``saf-rating-2024`` rates as ``rate`` does. ``resolved`` names alerts (``rule_id@subject``) to treat as
-        resolved, to see what fixing them would do. ``store``: an alert store whose history gives the trend.
+        resolved, to see what fixing them would do. ``store``: an alert store whose history gives the trend;
+        ``what_would_change``: false to skip the search for what would change the rating.
         """
         from mipr_rules.predict.core import Scorer, alert_key
         from mipr_rules.predict.predict import predict
@@ -250,7 +252,23 @@ class Session:
         return predict(locations[0], alerts_on(as_of), as_of=as_of, scorer=scorer,
                        rater=lambda scores: self.rate(scores, as_of=as_of), ruleset=prediction,
                        rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on,
-                       history=history)
+                       history=history, what_would_change=what_would_change)
+
+    def draft_report(self, out: Path | str, *, as_of: dt.date, source: str, adapter: str = "file",
+                     ruleset_id: str = DEFAULT_RULESET, lenient: bool = False,
+                     max_skipped: float = DEFAULT_MAX_SKIPPED) -> PredictionReport:
+        """Write a draft mock-inspection report (``.md`` or ``.docx``) for the location ``source`` holds, from
+        its records as of ``as_of``; returns the prediction it was written from."""
+        from mipr_rules.predict.draft import write_draft
+
+        path = Path(out)
+        if path.suffix.lower() not in (".md", ".docx"):
+            raise InputError(f"{path}: expected a .md or .docx file name for --out")
+        prediction = self.predict(as_of=as_of, source=source, adapter=adapter, ruleset_id=ruleset_id,
+                                  lenient=lenient, max_skipped=max_skipped, what_would_change=False)
+        assert prediction.location is not None
+        write_draft(prediction, prediction.location, path)
+        return prediction
 
     def timeline(
         self,

@@ -164,6 +164,7 @@ def predict(
     parameters: Mapping[str, Any],
     future: FutureAlerts | None = None,
     history: Sequence[StoredAlert] | None = None,
+    what_would_change: bool = True,
 ) -> PredictionReport:
     """Predict ``location``'s rating from its open readiness ``alerts`` as of ``as_of``."""
     predictor = Predictor(location, alerts, scorer, rater, parameters)
@@ -183,10 +184,13 @@ def predict(
             statements=tuple(scored[s] for s in statements_of(kq)),
             minimum=predictor.minimum,
         ))
-    ups = [c for kq in rated if (c := predictor.raise_key_question(kq, scored, report)) is not None]
-    overall_up = predictor.raise_overall(ups, report)
-    downs = predictor.lower(report, future, as_of, int(parameters.get("worsening_horizon_days", 14)))
-    changes = sorted([*ups, *([overall_up] if overall_up else [])], key=lambda c: (len(c.alerts), c.order())) + downs
+    changes: list[Change] = []
+    if what_would_change:
+        ups = [c for kq in rated if (c := predictor.raise_key_question(kq, scored, report)) is not None]
+        overall_up = predictor.raise_overall(ups, report)
+        downs = predictor.lower(report, future, as_of, int(parameters.get("worsening_horizon_days", 14)))
+        changes = sorted([*ups, *([overall_up] if overall_up else [])], key=lambda c: (len(c.alerts), c.order()))
+        changes += downs
     series: list[dict[str, Any]] | None = None
     svg = None
     if history is not None:
@@ -198,5 +202,5 @@ def predict(
         as_of=as_of, location_id=location.location_id, name=location.name, ruleset=ruleset,
         rating_ruleset=rating_ruleset, key_questions=tuple(key_questions), rating=report, low=low, high=high,
         what_would_change=tuple(changes), parameters=dict(parameters),
-        trend=tuple(series) if series is not None else None, trend_svg=svg,
+        trend=tuple(series) if series is not None else None, trend_svg=svg, location=location,
     )

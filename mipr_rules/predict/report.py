@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 from rich.console import Console
 
+from mipr_rules.model import Location
 from mipr_rules.predict.core import StatementScore, alert_key
 from mipr_rules.rating import RatingReport
 from mipr_rules.results import RuleHit
@@ -125,6 +126,8 @@ class PredictionReport:
     """The trend chart (inline SVG), when there is a trend."""
 
     failures: tuple[Any, ...] = ()
+    location: Location | None = None
+    """The location read (for ``mipr draft-report``; not in the JSON)."""
 
     def assumptions(self) -> list[str]:
         """What the prediction assumes, first its own, then the rating's."""
