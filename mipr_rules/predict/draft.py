@@ -141,16 +141,16 @@ def _recommendations(risks: dict[str, list[tuple[str, RuleHit]]], prediction: Pr
             by_rule.setdefault(alert.rule_id, []).append((statement, risk_id, alert))
     order = sorted(by_rule.values(), key=lambda items: min(i[2].sort_key for i in items))
     out: list[str] = []
-    for number, items in enumerate(order, start=1):
-        alert = items[0][2]
+    for number, group in enumerate(order, start=1):
+        alert = group[0][2]
         source = alert.source
-        guidance = f"{alert.title}: put right the {len(items)} case(s) the records show"
+        guidance = f"{alert.title}: put right the {len(group)} case(s) the records show"
         cite = f" ({source.title}{', ' + source.section if source.section else ''})" if source.title else ""
-        worst = min((i[2] for i in items), key=lambda a: a.sort_key)
+        worst = min((i[2] for i in group), key=lambda a: a.sort_key)
         out += [f"Recommendation REC-{number}", "", f"- Action: {guidance}{cite}",
                 f"- Priority: {PRIORITY[worst.severity]}", f"- Owner: {CONSULTANT}",
-                f"- Findings: {', '.join(sorted({i[0] for i in items}))}",
-                f"- Risks: {', '.join(i[1] for i in items)}", ""]
+                f"- Findings: {', '.join(sorted({i[0] for i in group}))}",
+                f"- Risks: {', '.join(i[1] for i in group)}", ""]
     return out
 
 
