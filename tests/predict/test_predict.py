@@ -113,3 +113,43 @@ def test_mipr_predict_prints_json_and_text(sample_json: Path, as_of: dt.date) ->
     assert json.loads(out.output)["kind"] == "prediction"
     text = runner.invoke(cli, args)
     assert text.exit_code == 0 and "If CQC came tomorrow" in text.output and "What would change it" in text.output
+
+
+def _fix_in_records(home: dict[str, Any], alert: str, as_of: dt.date) -> None:
+    """Put right, in the records, what one alert (``rule@subject``) says is wrong, as a manager would."""
+    rule, subject = alert.split("@", 1)
+    day, noon = as_of.isoformat(), f"{as_of.isoformat()}T12:00"
+    parts = dict(part.split(":", 1) for part in subject.split("/"))
+    if rule in ("care_plan_review_overdue", "care_plan_never_reviewed"):
+        person = next(p for p in home["people"] if p["person_id"] == parts["person"])
+        next(c for c in person["care_plans"] if c["plan_id"] == parts["care_plan"])["last_reviewed"] = day
+    elif rule == "risk_assessment_review_overdue":
+        person = next(p for p in home["people"] if p["person_id"] == parts["person"])
+        next(r for r in person["risk_assessments"] if r["assessment_id"] == parts["risk_assessment"])[
+            "last_reviewed"] = day
+    elif rule == "duty_of_candour_not_met":
+        next(i for i in home["incidents"] if i["incident_id"] == parts["incident"])["candour_notified"] = day
+    elif rule.endswith("_not_notified") and "incident" in parts:
+        next(i for i in home["incidents"] if i["incident_id"] == parts["incident"])["cqc_notified"] = noon
+    elif rule == "safeguarding_not_referred":
+        next(s for s in home["safeguarding"] if s["concern_id"] == parts["safeguarding"])["referred_to_la"] = day
+    elif rule.endswith("_overdue") and "check" in parts:
+        home["checks"].append({"kind": parts["check"], "completed": day})
+    else:
+        raise AssertionError(f"the test does not know how to put right {rule}: teach _fix_in_records")
+
+
+def test_putting_right_in_the_records_what_would_change_names_gives_the_promised_band(
+        prediction: PredictionReport, session: Session, sample_json: Path, as_of: dt.date, tmp_path: Path) -> None:
+    """The promise kept on real records: a copy of the sample with the named alerts put right, read again."""
+    ups = [c for c in prediction.as_dict()["what_would_change"] if c["direction"] == "up"]
+    for number, change in enumerate(ups):
+        home = json.loads(sample_json.read_text())
+        for alert in change["alerts"]:
+            _fix_in_records(home, alert["alert"], as_of)
+        copy = tmp_path / f"fixed-{number}.json"
+        copy.write_text(json.dumps(home))
+        again = session.predict(source=str(copy), as_of=as_of, what_would_change=False).as_dict()
+        got = (again["overall"]["predicted_rating"] if change["key_question"] == "overall"
+               else _kq(again, change["key_question"])["predicted_rating"])
+        assert got == change["to_rating"], change["key_question"]
