@@ -7,9 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mipr_rules.alerts.model import StoredAlert
+from mipr_rules.facts.prediction_facts import StatementCounts
 from mipr_rules.facts.rating_facts import rank
 from mipr_rules.model import Location
 from mipr_rules.predict.core import (
+    MOST_VARIANTS,
     Rater,
     Scorer,
     StatementScore,
@@ -18,6 +20,8 @@ from mipr_rules.predict.core import (
     pick,
     rate_scores,
     rating_of,
+    score_from_hits,
+    severity_counts,
     statements_of,
 )
 from mipr_rules.predict.evidence import statement_evidence
@@ -117,7 +121,8 @@ class Predictor:
 
     def lower(self, report: RatingReport, future: FutureAlerts | None, as_of: dt.date, horizon: int
               ) -> list[Change]:
-        """Alerts that open or worsen within ``horizon`` days and would lower a key question or the overall."""
+        """Per key question (and overall): the fewest alerts that open or worsen within ``horizon`` days whose
+        arrival (earliest due first within each statement) lowers it by a band, checked by predicting again."""
         if future is None or horizon <= 0:
             return []
         now = {alert_key(a): a.severity for a in self.alerts}
@@ -126,30 +131,86 @@ class Predictor:
             when = as_of + dt.timedelta(days=day)
             for alert in future(when):
                 key = alert_key(alert)
-                if key in due:
-                    continue
-                if key not in now or now[key] != alert.severity:
+                if key not in due and (key not in now or now[key] != alert.severity):
                     due[key] = (when, alert)
-        ordered = sorted(due.values(), key=lambda pair: (pair[0], pair[1].rule_id, pair[1].subject))
+        coming: dict[str, list[tuple[dt.date, RuleHit]]] = {}
+        for when, alert in sorted(due.values(), key=lambda pair: (pair[0], pair[1].sort_key)):
+            if alert.maps_to.quality_statement:
+                coming.setdefault(alert.maps_to.quality_statement, []).append((when, alert))
+        scored, _ = self.rate(self.alerts)
         changes: list[Change] = []
-        for kq in [*KEY_QUESTIONS, None]:
-            current = rating_of(report, kq)
-            if current is None:
-                continue
-            relevant = [(d, a) for d, a in ordered if kq is None or a.maps_to.key_question == kq]
-            added: list[RuleHit] = []
-            dates: list[dt.date] = []
-            for when, alert in relevant:
-                added.append(alert)
-                dates.append(when)
-                worse = {alert_key(a) for a in added}
-                alerts = [a for a in self.alerts if alert_key(a) not in worse] + added
-                _, after = self.rate(alerts)
-                lowered = rating_of(after, kq)
-                if lowered is not None and rank(lowered) < rank(current):
-                    changes.append(Change("down", kq, tuple(added), lowered, current, tuple(dates)))
-                    break
+        for kq in KEY_QUESTIONS:
+            change = self._lower_key_question(kq, scored, report, coming)
+            if change is not None:
+                changes.append(change)
+        current = rating_of(report, None)
+        for change in sorted(changes, key=lambda c: len(c.alerts)):
+            after = self._with(change.alerts)
+            if current is not None and _higher(current, rating_of(after, None)):
+                changes.append(Change("down", None, change.alerts, rating_of(after, None), current, change.due))
+                break
         return changes
+
+    def _with(self, arriving: Sequence[RuleHit]) -> RatingReport:
+        keys = {alert_key(a) for a in arriving}
+        return self.rate([a for a in self.alerts if alert_key(a) not in keys] + list(arriving))[1]
+
+    def _lower_key_question(self, kq: str, scored: Mapping[str, StatementScore], report: RatingReport,
+                            coming: Mapping[str, Sequence[tuple[dt.date, RuleHit]]]) -> Change | None:
+        current = rating_of(report, kq)
+        if current is None:
+            return None
+        options: dict[str, dict[int, int]] = {}
+        for statement in statements_of(kq):
+            arrivals = coming.get(statement, ())
+            if scored[statement].score is None or not arrivals:
+                continue
+            options[statement] = self._worse_scores(scored[statement], [a for _, a in arrivals])
+        values = {s: v.score for s, v in scored.items()}
+        table: dict[int, tuple[int, dict[str, int]]] = {0: (0, {})}
+        for statement, reachable in options.items():
+            base = values[statement] or 0
+            nxt = dict(table)
+            for loss, (cost, plan) in table.items():
+                for score, count in reachable.items():
+                    key, total = loss + base - score, cost + count
+                    if key not in nxt or total < nxt[key][0]:
+                        nxt[key] = (total, {**plan, statement: score})
+            table = nxt
+        rated = self.rated(scored)
+        needed = next((loss for loss in sorted(g for g in table if g > 0)
+                       if _higher(current, rating_of(rate_scores(self.rater, {**values, **table[loss][1]}, rated),
+                                                     kq))), None)
+        if needed is None:
+            return None
+        _, plan = min((table[g] for g in table if g >= needed), key=lambda entry: entry[0])
+        chosen = [pair for s, score in plan.items() for pair in coming[s][: options[s][score]]]
+        chosen.sort(key=lambda pair: (pair[0], pair[1].sort_key))
+        after = rating_of(self._with([a for _, a in chosen]), kq)
+        if not _higher(current, after):  # the search and the rules disagree: say nothing rather than guess
+            return None
+        return Change("down", kq, tuple(a for _, a in chosen), after, current, tuple(d for d, _ in chosen))
+
+    def _worse_scores(self, statement: StatementScore, arrivals: Sequence[RuleHit]) -> dict[int, int]:
+        """Lower score → fewest of ``arrivals`` (taken in order) that bring the statement to it."""
+        have = dict(severity_counts(statement.alerts).get(statement.statement, {}))
+        was = {alert_key(a): a.severity for a in statement.alerts}
+        variants: dict[str, StatementCounts] = {}
+        evidence = sum(statement.evidence.values())
+        counts = dict(have)
+        for index, alert in enumerate(arrivals[:MOST_VARIANTS], start=1):
+            old = was.get(alert_key(alert))
+            if old in counts:
+                counts[old] -= 1
+            counts[alert.severity] = counts.get(alert.severity, 0) + 1
+            variants[f"{statement.statement}~{index}"] = StatementCounts(statement.key_question, evidence, dict(counts))
+        best: dict[int, int] = {}
+        for key, hits in self.scorer.run(variants).items():
+            score = score_from_hits(hits)
+            count = int(key.rsplit("~", 1)[1])
+            if score is not None and score < (statement.score or 0) and (score not in best or count < best[score]):
+                best[score] = count
+        return best
 
 
 def predict(

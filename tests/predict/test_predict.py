@@ -153,3 +153,23 @@ def test_putting_right_in_the_records_what_would_change_names_gives_the_promised
         got = (again["overall"]["predicted_rating"] if change["key_question"] == "overall"
                else _kq(again, change["key_question"])["predicted_rating"])
         assert got == change["to_rating"], change["key_question"]
+
+
+def test_alerts_due_soon_that_would_lower_a_rating_do_so_when_their_day_comes(
+        sample_json: Path, as_of: dt.date, tmp_path: Path) -> None:
+    config = tmp_path / "provider.yaml"
+    config.write_text("parameters:\n  saf-prediction-2024:\n    worsening_horizon_days: 30\n")
+    with Session.from_config(config, processes=1) as session:
+        data = session.predict(source=str(sample_json), as_of=as_of).as_dict()
+        downs = [c for c in data["what_would_change"] if c["direction"] == "down"]
+        assert downs, "the sample has reviews and checks falling due within 30 days"
+        for change in downs:
+            dues = [a["due"] for a in change["alerts"]]
+            assert dues == sorted(dues) and all(d > as_of.isoformat() for d in dues)
+            assert RATINGS.index(change["to_rating"]) < RATINGS.index(change["from_rating"])
+            # nothing done by the last due date: the records, read as of that day, are rated at most that low
+            later = session.predict(source=str(sample_json), as_of=dt.date.fromisoformat(dues[-1]),
+                                    what_would_change=False).as_dict()
+            got = (later["overall"]["predicted_rating"] if change["key_question"] == "overall"
+                   else _kq(later, change["key_question"])["predicted_rating"])
+            assert RATINGS.index(got) <= RATINGS.index(change["to_rating"])
