@@ -214,15 +214,20 @@ class Session:
         resolved: Iterable[str] = (),
         store: Path | str | None = None,
         what_would_change: bool = True,
+        horizon: int = 14,
     ) -> PredictionReport:
         """The rating CQC might give the one location ``source`` holds if it inspected on ``as_of``.
 
         Readiness alerts (``ruleset_id``) become predicted statement scores (``saf-prediction-2024``), which
         ``saf-rating-2024`` rates as ``rate`` does. ``resolved`` names alerts (``rule_id@subject``) to treat as
         resolved, to see what fixing them would do. ``store``: an alert store whose history gives the trend;
-        ``what_would_change``: false to skip the search for what would change the rating.
+        ``what_would_change``: false to skip the search for what would change the rating; ``horizon``: days
+        ahead (0-366) searched for alerts that open or worsen (the readiness rules run for each day).
         """
         from mipr_rules.predict.core import Scorer, alert_key
+
+        if not 0 <= horizon <= 366:
+            raise InputError(f"--horizon: expected 0 to 366 days, got {horizon}")
         from mipr_rules.predict.predict import predict
         from mipr_rules.rating import FRAMEWORKS
         from mipr_rules.readiness import evaluate_readiness
@@ -252,7 +257,7 @@ class Session:
         return predict(locations[0], alerts_on(as_of), as_of=as_of, scorer=scorer,
                        rater=lambda scores: self.rate(scores, as_of=as_of), ruleset=prediction,
                        rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on,
-                       history=history, what_would_change=what_would_change)
+                       history=history, what_would_change=what_would_change, horizon=horizon)
 
     def draft_report(self, out: Path | str, *, as_of: dt.date, source: str, adapter: str = "file",
                      ruleset_id: str = DEFAULT_RULESET, lenient: bool = False,

@@ -24,11 +24,14 @@ from mipr_rules.readiness import DEFAULT_RULESET
 @max_skipped_option
 @click.option("--resolved", "resolved", multiple=True, metavar="RULE@SUBJECT",
               help="Treat this open alert as resolved (repeatable): what fixing it would do.")
+@click.option("--horizon", default=14, show_default=True, type=int, metavar="DAYS",
+              help="Days ahead to look for alerts that open or worsen and would lower a rating (0-366).")
 @click.option("--store", default=None, metavar="PATH|URL",
               help="Alert store (of mipr watch) whose history gives the trend of the predicted percentages.")
 @format_option()
 def predict(adapter_name: str, source: str, as_of: dt.date | None, ruleset_id: str, config_path: Path | None,
-            lenient: bool, max_skipped: float, resolved: tuple[str, ...], store: str | None, fmt: str) -> None:
+            lenient: bool, max_skipped: float, resolved: tuple[str, ...], horizon: int, store: str | None,
+            fmt: str) -> None:
     """Predict the rating per key question and overall from the records, with its range and what would change it.
 
     Statement scores come from ruleset saf-prediction-2024 (open readiness alerts cap them, records lift them;
@@ -43,7 +46,7 @@ def predict(adapter_name: str, source: str, as_of: dt.date | None, ruleset_id: s
     with Session.from_config(config_path) as session:
         report = session.predict(source=source, adapter=adapter_name, as_of=as_of or clock.today(),
                                  ruleset_id=ruleset_id, lenient=lenient, max_skipped=max_skipped, resolved=resolved,
-                                 store=store)
+                                 store=store, horizon=horizon)
     emit(report, fmt)
     sys.exit(0)
 

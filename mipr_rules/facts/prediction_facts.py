@@ -1,7 +1,8 @@
 """Measures a location's evidence per quality statement for the prediction ruleset (``saf-prediction-2024``).
 
 ``saf_statement``: per quality statement, how many records hold evidence for it and how many open readiness
-alerts mapped to it there are at each severity. The rules decide the predicted score; this module only counts.
+alerts mapped to it there are at each severity. ``saf_key_question_evidence``: per key question, how many of
+its statements got a predicted score. The rules decide the predicted score; this module only counts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ FACT_TYPES = (
         "medium": (INT, "count", "Open medium alerts mapped to the statement"),
         "low": (INT, "count", "Open low alerts mapped to the statement"),
     }),
+    FactType.documented("saf_key_question_evidence", "How many of a key question's statements have a predicted score", {
+        "key_question": (STR, None, "Safe, Effective, Caring, Responsive or Well-led"),
+        "informed": (INT, "count", "Statements with a predicted score (the records inform them)"),
+        "statements": (INT, "count", "Quality statements of the key question"),
+    }),
 )
 
 
@@ -51,12 +57,35 @@ class StatementEvidence:
 
 
 @attrs.frozen
+class KeyQuestionEvidence:
+    """Key question → (statements with a predicted score, statements): the subject of the second pass."""
+
+    informed: Mapping[str, tuple[int, int]]
+    """Key question → (informed, of)."""
+
+
+@attrs.frozen
+class KeyQuestionEvidenceFacts:
+    """Second prediction pass: one ``saf_key_question_evidence`` fact per key question."""
+
+    name: str = "saf_key_question_evidence"
+    subject_type: type = KeyQuestionEvidence
+    fact_types: tuple[FactType, ...] = (FACT_TYPES[1],)
+
+    def calculate(self, subject: KeyQuestionEvidence, context: FactContext) -> Iterator[Fact]:
+        """Yield how many statements of each key question are informed."""
+        for key_question, (informed, of) in subject.informed.items():
+            yield {"type": "saf_key_question_evidence", "subject": f"key_question:{key_question}",
+                   "key_question": key_question, "informed": informed, "statements": of}
+
+
+@attrs.frozen
 class StatementFacts:
     """Prediction pass: one ``saf_statement`` fact per quality statement."""
 
     name: str = "saf_statement"
     subject_type: type = StatementEvidence
-    fact_types: tuple[FactType, ...] = FACT_TYPES
+    fact_types: tuple[FactType, ...] = (FACT_TYPES[0],)
 
     def calculate(self, subject: StatementEvidence, context: FactContext) -> Iterator[Fact]:
         """Yield the evidence and alert counts of each statement."""
@@ -70,3 +99,4 @@ class StatementFacts:
 @hookimpl
 def mipr_register_fact_calculators(register: Any) -> None:
     register(StatementFacts())
+    register(KeyQuestionEvidenceFacts())

@@ -19,7 +19,7 @@ from mipr_rules.completeness import evaluate_one
 from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import RulesetError
-from mipr_rules.facts.prediction_facts import StatementCounts, StatementEvidence
+from mipr_rules.facts.prediction_facts import KeyQuestionEvidence, StatementCounts, StatementEvidence
 from mipr_rules.model.vocabulary import KeyQuestion
 from mipr_rules.rating import RatingReport, ScoresInput
 from mipr_rules.results import RuleHit
@@ -112,6 +112,12 @@ class Scorer:
         for hit in hits:
             out[hit.subject.removeprefix("statement:")].append(hit)
         return {k: tuple(v) for k, v in out.items()}
+
+    def not_rated(self, informed: Mapping[str, tuple[int, int]]) -> dict[str, RuleHit]:
+        """Key question → the hit saying too few of its statements are informed to rate it."""
+        hits = evaluate_one(self.evaluator, self.compiled, "prediction:key_questions", KeyQuestionEvidence(informed),
+                            self.as_of, self.region)
+        return {str(h.facts["key_question"]): h for h in hits if h.emit.get("result") == "not_rated"}
 
     def score(self, alerts: Sequence[RuleHit], evidence: Mapping[str, Mapping[str, int]]) -> dict[str, StatementScore]:
         """Every statement's predicted score given the open ``alerts`` and the records' ``evidence``."""

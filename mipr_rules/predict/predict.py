@@ -49,8 +49,8 @@ class Predictor:
         self.alerts = tuple(alerts)
         self.scorer = scorer
         self.rater = rater
-        self.minimum = int(parameters.get("informed_statements_minimum", 2))
         self.evidence = statement_evidence(location)
+        self._not_rated: dict[tuple[tuple[str, int], ...], dict[str, RuleHit]] = {}
 
     # --- scores and ratings
 
@@ -58,10 +58,20 @@ class Predictor:
         """Every statement's score with these open alerts."""
         return self.scorer.score(alerts, self.evidence)
 
+    def not_rated(self, scored: Mapping[str, StatementScore]) -> dict[str, RuleHit]:
+        """Key question → the rule hit saying too few of its statements are informed (rule
+        ``too_few_statements_informed``)."""
+        informed = {kq: (sum(1 for s in statements_of(kq) if scored[s].score is not None), len(statements_of(kq)))
+                    for kq in KEY_QUESTIONS}
+        key = tuple((kq, n) for kq, (n, _) in informed.items())
+        if key not in self._not_rated:
+            self._not_rated[key] = self.scorer.not_rated(informed)
+        return self._not_rated[key]
+
     def rated(self, scored: Mapping[str, StatementScore]) -> list[str]:
         """Key questions with enough statements informed to be predicted."""
-        return [kq for kq in KEY_QUESTIONS
-                if sum(1 for s in statements_of(kq) if scored[s].score is not None) >= self.minimum]
+        refused = self.not_rated(scored)
+        return [kq for kq in KEY_QUESTIONS if kq not in refused]
 
     def rate(self, alerts: Sequence[RuleHit]) -> tuple[dict[str, StatementScore], RatingReport]:
         """Scores and the rating of the key questions predicted, with these open alerts."""
@@ -226,6 +236,7 @@ def predict(
     future: FutureAlerts | None = None,
     history: Sequence[StoredAlert] | None = None,
     what_would_change: bool = True,
+    horizon: int = 14,
 ) -> PredictionReport:
     """Predict ``location``'s rating from its open readiness ``alerts`` as of ``as_of``."""
     predictor = Predictor(location, alerts, scorer, rater, parameters)
@@ -243,13 +254,13 @@ def predict(
             percentage=int(band.facts["percentage"]) if band is not None else None,
             low=rating_of(low, kq), high=rating_of(high, kq),
             statements=tuple(scored[s] for s in statements_of(kq)),
-            minimum=predictor.minimum,
+            not_rated=predictor.not_rated(scored).get(kq),
         ))
     changes: list[Change] = []
     if what_would_change:
         ups = [c for kq in rated if (c := predictor.raise_key_question(kq, scored, report)) is not None]
         overall_up = predictor.raise_overall(ups, report)
-        downs = predictor.lower(report, future, as_of, int(parameters.get("worsening_horizon_days", 14)))
+        downs = predictor.lower(report, future, as_of, horizon)
         changes = sorted([*ups, *([overall_up] if overall_up else [])], key=lambda c: (len(c.alerts), c.order()))
         changes += downs
     series: list[dict[str, Any]] | None = None
@@ -263,5 +274,5 @@ def predict(
         as_of=as_of, location_id=location.location_id, name=location.name, ruleset=ruleset,
         rating_ruleset=rating_ruleset, key_questions=tuple(key_questions), rating=report, low=low, high=high,
         what_would_change=tuple(changes), parameters=dict(parameters),
-        trend=tuple(series) if series is not None else None, trend_svg=svg, location=location,
+        trend=tuple(series) if series is not None else None, trend_svg=svg, location=location, horizon=horizon,
     )

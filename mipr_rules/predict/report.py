@@ -70,8 +70,8 @@ class KeyQuestionPrediction:
     high: str | None
     """Rating with every unscored statement at 4."""
     statements: tuple[StatementScore, ...]
-    minimum: int
-    """Statements that must be informed for a predicted rating."""
+    not_rated: RuleHit | None = None
+    """The rule hit saying too few statements are informed to predict a rating (``too_few_statements_informed``)."""
 
     @property
     def informed(self) -> int:
@@ -87,9 +87,9 @@ class KeyQuestionPrediction:
             "statements": [_statement(s) for s in self.statements],
             "informed": self.informed, "of": len(self.statements),
         }
-        if self.predicted_rating is None:
-            out["note"] = (f"too few statements informed by the records ({self.informed} of {len(self.statements)}; "
-                           f"at least {self.minimum} needed): no predicted rating")
+        if self.not_rated is not None:
+            out["note"] = self.not_rated.message
+            out["not_rated"] = self.not_rated.as_dict()
         return out
 
 
@@ -125,6 +125,8 @@ class PredictionReport:
     trend_svg: str | None = None
     """The trend chart (inline SVG), when there is a trend."""
 
+    horizon: int = 14
+    """Days ahead searched for alerts that open or worsen."""
     failures: tuple[Any, ...] = ()
     location: Location | None = None
     """The location read (for ``mipr draft-report``; not in the JSON)."""

@@ -99,7 +99,8 @@ def test_a_home_without_caring_records_has_those_statements_null_and_a_wider_ran
     assert [s["predicted_score"] for s in caring["statements"]] == [None] * 5
     assert all(s["note"] == "to be completed from observation and conversations" for s in caring["statements"])
     assert caring["informed"] == 0 and caring["predicted_rating"] is None and caring["percentage"] is None
-    assert "too few statements informed" in caring["note"]
+    assert caring["note"] == ("Caring: 0 of 5 statements informed by the records (fewer than 2): no predicted rating")
+    assert caring["not_rated"]["rule"] == "too_few_statements_informed"
     assert caring["range"] == {"low": "Inadequate", "high": "Outstanding"}
 
 
@@ -157,10 +158,8 @@ def test_putting_right_in_the_records_what_would_change_names_gives_the_promised
 
 def test_alerts_due_soon_that_would_lower_a_rating_do_so_when_their_day_comes(
         sample_json: Path, as_of: dt.date, tmp_path: Path) -> None:
-    config = tmp_path / "provider.yaml"
-    config.write_text("parameters:\n  saf-prediction-2024:\n    worsening_horizon_days: 30\n")
-    with Session.from_config(config, processes=1) as session:
-        data = session.predict(source=str(sample_json), as_of=as_of).as_dict()
+    with Session(processes=1) as session:
+        data = session.predict(source=str(sample_json), as_of=as_of, horizon=30).as_dict()
         downs = [c for c in data["what_would_change"] if c["direction"] == "down"]
         assert downs, "the sample has reviews and checks falling due within 30 days"
         for change in downs:
