@@ -8,22 +8,22 @@ first) or an internal error.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 
 import click
 
-import mipr_rules
-from mipr_rules import commands, plugins
 from mipr_rules.commands import exits
-from mipr_rules.errors import MiprRulesError
+from mipr_rules.commands.lazy import LazyGroup
 
 DEBUG_ENV = exits.DEBUG_ENV
 
 
-@click.group(cls=exits.MiprGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(mipr_rules.__version__, prog_name="mipr")
+class MiprCli(exits.MiprGroup, LazyGroup):
+    """Commands imported when run (``LazyGroup``); their errors mapped to exit codes in one place (``MiprGroup``)."""
+
+
+@click.group(cls=MiprCli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="mipr-rules", prog_name="mipr")  # read when asked for
 def cli() -> None:
     """mipr: CQC inspection-readiness rules for care-record software.
 
@@ -33,33 +33,18 @@ def cli() -> None:
     """
 
 
-def _add_builtin_commands() -> None:
-    """Add every ``COMMANDS`` list found in the modules of ``mipr_rules.commands``."""
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        for command in getattr(module, "COMMANDS", ()):
-            cli.add_command(command)
-
-
-_add_builtin_commands()
-
-
-def _load_plugin_commands() -> None:
-    try:
-        plugins.plugin_manager().hook.mipr_register_commands(cli=cli)
-    except MiprRulesError as exc:
-        sys.exit(exits.report(exc))
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; map errors to exit codes without tracebacks."""
-    _load_plugin_commands()
+    """Run the CLI; map errors to exit codes without tracebacks.
+
+    Commands are imported when they are run (``mipr_rules/commands/lazy.py``): ``mipr --version`` imports
+    no command, ``mipr readiness`` only its own module; plugins' commands are added when a name is not a
+    built-in one or when every command is listed (``mipr --help``).
+    """
     try:
         code = cli.main(args=argv, prog_name="mipr", standalone_mode=False)  # an exit code when a command exits
     except Exception as exc:  # click's own exceptions included: one mapping, in commands/exits.py
         sys.exit(exits.report(exc))
     sys.exit(code if isinstance(code, int) else 0)
-
 
 if __name__ == "__main__":
     main()

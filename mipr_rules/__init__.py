@@ -1,15 +1,34 @@
 """mipr-rules: declarative, versioned rulesets that keep UK care services ready for CQC inspection."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-import pluggy
+from typing import TYPE_CHECKING, Any
 
-hookimpl = pluggy.HookimplMarker("mipr_rules")
-"""Marker for plugin hook implementations: ``@mipr_rules.hookimpl``."""
+if TYPE_CHECKING:
+    import pluggy
 
-try:
-    __version__ = version("mipr-rules")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+    hookimpl: pluggy.HookimplMarker
+    __version__: str
 
 __all__ = ["__version__", "hookimpl"]
+
+
+def __getattr__(name: str) -> Any:
+    """``hookimpl`` and ``__version__``, made on first use: an engine worker or ``mipr --version`` that
+    imports a submodule does not pay for pluggy or the package metadata."""
+    if name == "hookimpl":
+        import pluggy
+
+        value: Any = pluggy.HookimplMarker("mipr_rules")
+        """Marker for plugin hook implementations: ``@mipr_rules.hookimpl``."""
+    elif name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("mipr-rules")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            value = "0.0.0+source"
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

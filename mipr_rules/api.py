@@ -23,9 +23,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, ReadContext
+from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, Adapter, ReadContext
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import (
@@ -38,6 +38,7 @@ from mipr_rules.errors import (
     PluginError,
     RulesetError,
 )
+from mipr_rules.facts.base import Fact
 from mipr_rules.facts.timeline_facts import TimelineEvent
 from mipr_rules.model import Location
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
@@ -52,8 +53,10 @@ if TYPE_CHECKING:
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
+    from mipr_rules.outputs.progress import Tracker
     from mipr_rules.predict.report import PredictionReport
     from mipr_rules.rating import RatingReport, ScoresInput
+    from mipr_rules.readiness_stream import StreamedReadiness
     from mipr_rules.ruletest.runner import Runner
     from mipr_rules.timelines import TimelineReport
 
@@ -130,15 +133,17 @@ class Session:
         """The configuration's parameter overrides for ``ruleset`` (checked against its parameters)."""
         return self.config.overrides_for(ruleset)
 
-    def read(
-        self, source: str, *, adapter: str = "file", lenient: bool = False, max_skipped: float = DEFAULT_MAX_SKIPPED
-    ) -> tuple[list[Location], ReadContext]:
-        """Read ``source`` with the named adapter; returns the locations and the read context (its summary of
-        skipped records)."""
+    def read_context(
+        self, *, lenient: bool = False, max_skipped: float = DEFAULT_MAX_SKIPPED, location: str | None = None
+    ) -> ReadContext:
+        """A read context with the configuration's pseudonymisation key (``location``: read only that one)."""
+        return ReadContext(lenient=lenient, max_skipped=max_skipped, key=self.config.pseudonym_key(), location=location)
+
+    def adapter(self, name: str) -> Adapter:
+        """The installed adapter called ``name``."""
         from mipr_rules import plugins
 
-        context = ReadContext(lenient=lenient, max_skipped=max_skipped, key=self.config.pseudonym_key())
-        return list(context.read(plugins.adapter(adapter, self.pm), source)), context
+        return plugins.adapter(name, self.pm)
 
     # --- the checks
 
@@ -152,23 +157,69 @@ class Session:
         ruleset_id: str = DEFAULT_RULESET,
         lenient: bool = False,
         max_skipped: float = DEFAULT_MAX_SKIPPED,
+        location: str | None = None,
         allow_incomplete: bool = False,
+        facts_out: dict[str, tuple[Fact, ...]] | None = None,
     ) -> ReadinessReport:
         """Readiness of ``locations``, or of what ``adapter`` reads from ``source``, as of ``as_of``.
 
-        A location that could not be evaluated raises ``EvaluationIncomplete`` unless ``allow_incomplete``; then
-        the report is returned with ``complete`` false and its ``failures``.
+        Read from a source, the report carries the read summary, and rules whose facts the source cannot inform
+        are left out and named. A location that could not be evaluated raises ``EvaluationIncomplete`` unless
+        ``allow_incomplete``; then the report is returned with ``complete`` false and its ``failures``.
+        ``facts_out`` keeps each location's facts (see ``mipr_rules.readiness.evaluate_locations``).
         """
         ruleset = self.ruleset(ruleset_id, as_of)
         overrides = self.overrides(ruleset)  # a bad configuration is refused before the source is read
-        skipped: tuple[Any, ...] = ()
+        options: dict[str, Any] = {}
         if locations is None:
             if source is None:
                 raise InputError("readiness: give the locations or a source to read them from")
-            locations, context = self.read(source, adapter=adapter, lenient=lenient, max_skipped=max_skipped)
-            skipped = tuple(context.summary())
+            from mipr_rules.adapters.summary import ReadSummary
+
+            context = self.read_context(lenient=lenient, max_skipped=max_skipped, location=location)
+            reader = self.adapter(adapter)
+            locations = context.read(reader, source)
+            options = {"skipped": context.summary(), "read_summary": ReadSummary.of(context, reader.name),
+                       "informs": getattr(reader, "informs", None)}
         return run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=self.config.region,
-                             evaluator=self.evaluator, skipped=skipped, allow_incomplete=allow_incomplete)
+                             evaluator=self.evaluator, allow_incomplete=allow_incomplete, facts_out=facts_out,
+                             **options)
+
+    def stream_readiness(
+        self,
+        fmt: str,
+        *,
+        source: str,
+        as_of: dt.date,
+        out: IO[str],
+        adapter: str = "file",
+        ruleset_id: str = DEFAULT_RULESET,
+        lenient: bool = False,
+        max_skipped: float = DEFAULT_MAX_SKIPPED,
+        location: str | None = None,
+        tracker: Tracker | None = None,
+    ) -> StreamedReadiness:
+        """``readiness`` of ``source`` written to ``out`` as ``fmt`` (``text`` or ``json``) one location at a time,
+        in flat memory, advancing ``tracker`` per location; returns what a caller needs for the exit code."""
+        from mipr_rules.adapters.informs import NotEvaluated, restrict
+        from mipr_rules.adapters.summary import ReadSummary
+        from mipr_rules.readiness import counted, evaluate_locations
+        from mipr_rules.readiness_stream import stream_readiness
+
+        ruleset = self.ruleset(ruleset_id, as_of)
+        overrides = self.overrides(ruleset)  # a bad configuration is refused before the source is read
+        context = self.read_context(lenient=lenient, max_skipped=max_skipped, location=location)
+        reader = self.adapter(adapter)
+        not_evaluated: tuple[NotEvaluated, ...] = ()
+        informs = getattr(reader, "informs", None)
+        if informs is not None:
+            ruleset, not_evaluated = restrict(ruleset, informs, reader.name)
+        compiled = self.evaluator.compile(ruleset, overrides, Location)
+        locations = context.stream(reader, source)
+        results = counted(evaluate_locations(self.evaluator, compiled, locations, as_of, self.config.region), tracker)
+        return stream_readiness(fmt, results, as_of=as_of, ruleset=ruleset, parameters=dict(compiled.parameters),
+                                region=self.config.region, skipped=context.summary, out=out,
+                                read_summary=lambda: ReadSummary.of(context, reader.name), not_evaluated=not_evaluated)
 
     def explain_readiness(
         self,
@@ -181,21 +232,18 @@ class Session:
         lenient: bool = False,
         max_skipped: float = DEFAULT_MAX_SKIPPED,
     ) -> Explained:
-        """``readiness`` of ``source`` with an explanation per location (``mipr readiness --explain``)."""
+        """``readiness`` of ``source`` with an explanation per location (``mipr readiness --explain``); the facts
+        are those the evaluation measured, not measured again."""
         from mipr_rules.explain import Explained, explain, rule_of
-        from mipr_rules.readiness import evaluate_readiness
 
-        ruleset = self.ruleset(ruleset_id, as_of)
         if request.rule_id is not None:
-            rule_of(ruleset, request.rule_id)
-        overrides = self.overrides(ruleset)
-        locations, context = self.read(source, adapter=adapter, lenient=lenient, max_skipped=max_skipped)
-        run = evaluate_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides,
-                                 region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
-                                 allow_incomplete=True, keep_facts=True)
-        report = run.report
+            rule_of(self.ruleset(ruleset_id, as_of), request.rule_id)
+        facts: dict[str, tuple[Fact, ...]] = {}
+        report = self.readiness(source=source, adapter=adapter, as_of=as_of, ruleset_id=ruleset_id, lenient=lenient,
+                                max_skipped=max_skipped, allow_incomplete=True, facts_out=facts)
+        compiled = self.evaluator.compile(report.ruleset, self.overrides(report.ruleset), Location)
         explanations = [
-            explain(run.compiled, run.facts[result.location_id], result.alerts, evaluator=self.evaluator,
+            explain(compiled, facts[result.location_id], result.alerts, evaluator=self.evaluator,
                     why_not=request.rule_id, partition=result.location_id, limit=10)
             for result in report.locations
             if result.error is None

@@ -10,6 +10,7 @@
     notify:                      # optional: where mipr watch's notifiers may deliver (docs/commands/watch.md)
       allow_hosts: [hooks.care.internal]
     pseudonym_key_file: /etc/mipr-rules/pseudonym.key   # relative paths: to this file's folder
+    rules_path: [house-rules/]   # extra ruleset folders (house rules; relative to this file's folder)
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Config:
     """Where and how notifiers may deliver (``notify:``)."""
     pseudonym_key_file: str | None = None
     """File holding the pseudonymisation key (``MIPR_RULES_PSEUDONYM_KEY`` takes precedence)."""
+    rules_path: tuple[str, ...] = ()
+    """Extra ruleset folders or files (house rules), relative to the configuration file."""
 
     def pseudonym_key(self) -> bytes:
         """The pseudonymisation key for this provider (see ``mipr_rules.privacy``)."""
@@ -63,12 +66,17 @@ def load_config(path: Path | str | None) -> Config:
         return Config(path=str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'region' and 'parameters'")
-    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file"}
+    unknown = set(data) - {"region", "parameters", "notify", "pseudonym_key_file", "rules_path"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
-            "expected region, parameters, notify, pseudonym_key_file"
+            "expected region, parameters, notify, pseudonym_key_file, rules_path"
         )
+    rules_path = data.get("rules_path") or []
+    if isinstance(rules_path, str):
+        rules_path = [rules_path]
+    if not isinstance(rules_path, list) or not all(isinstance(p, str) and p.strip() for p in rules_path):
+        raise ConfigError(f"{path}: rules_path: expected a folder, or a list of folders, of ruleset files")
     region = data.get("region", DEFAULT_REGION)
     if region not in REGIONS:
         raise ConfigError(f"{path}: region: expected one of {', '.join(REGIONS)}")
@@ -81,4 +89,8 @@ def load_config(path: Path | str | None) -> Config:
     if key_file is not None:
         key_file = str(Path(path).parent / Path(key_file).expanduser())
     notify = DeliveryPolicy.from_config(data.get("notify"), f"{path}: notify")
-    return Config(region=region, parameters=params, path=str(path), notify=notify, pseudonym_key_file=key_file)
+    folders = tuple(str(Path(path).parent / Path(p).expanduser()) for p in rules_path)
+    return Config(
+        region=region, parameters=params, path=str(path), notify=notify, pseudonym_key_file=key_file,
+        rules_path=folders,
+    )

@@ -30,7 +30,7 @@ from mipr_rules.convert import converter as core_converter
 from mipr_rules.convert import structure
 from mipr_rules.errors import InputError
 from mipr_rules.model import KeyQuestionRating, Location, Provider, Rating
-from mipr_rules.model.cqc import CqcInspectionCategory, CqcLocationFacts
+from mipr_rules.model.cqc import CqcInspectionCategory, CqcLocationFacts, CqcServiceRating
 from mipr_rules.model.vocabulary import KeyQuestion, RatingValue, RegistrationStatus
 from mipr_rules.privacy import pseudonymise
 
@@ -41,6 +41,7 @@ __all__ = [
     "CqcInputError",
     "CqcInspectionCategory",
     "CqcLocationFacts",
+    "CqcServiceRating",
     "cqc_extras",
     "location_from_cqc",
     "read_cqc_location",
@@ -103,9 +104,45 @@ class _OverallRating:
 
 
 @attrs.frozen
+class _ServiceRating:
+    name: str | None = None
+    rating: RatingValue | None = None
+    reportDate: dt.date | None = None
+    reportLinkId: str | None = None
+    keyQuestionRatings: tuple[_KeyQuestionRating, ...] = ()
+
+
+@attrs.frozen
 class _CurrentRatings:
     overall: _OverallRating | None = None
     reportDate: dt.date | None = None
+    serviceRatings: tuple[_ServiceRating, ...] = ()
+
+
+@attrs.frozen
+class _SafRating:
+    """One entry of ``assessment[].ratings.overall[]`` or ``assessment[].ratings.asgRatings[]``."""
+
+    rating: RatingValue | None = None
+    status: str | None = None
+    name: str | None = None
+    assessmentDate: str | None = None
+    assessmentPlanId: str | None = None
+    keyQuestionRatings: tuple[_KeyQuestionRating, ...] = ()
+
+
+@attrs.frozen
+class _SafRatings:
+    overall: tuple[_SafRating, ...] = ()
+    asgRatings: tuple[_SafRating, ...] = ()
+
+
+@attrs.frozen
+class _Assessment:
+    """One entry of ``assessment[]``: a single assessment framework (SAF) assessment."""
+
+    assessmentPlanPublishedDateTime: str | None = None
+    ratings: _SafRatings | None = None
 
 
 @attrs.frozen
@@ -181,6 +218,7 @@ class _CqcLocation:
     regulatedActivities: tuple[_RegulatedActivity, ...] = ()
     currentRatings: _CurrentRatings | None = None
     historicRatings: tuple[_HistoricRating, ...] = ()
+    assessment: tuple[_Assessment, ...] = ()
     reports: tuple[_Report, ...] = ()
     unpublishedReports: tuple[_UnpublishedReport, ...] = ()
     lastInspection: _LastInspection | None = None
@@ -192,6 +230,10 @@ _WIRE_CLASSES = frozenset(
         _KeyQuestionRating,
         _OverallRating,
         _CurrentRatings,
+        _ServiceRating,
+        _SafRating,
+        _SafRatings,
+        _Assessment,
         _HistoricRating,
         _Contact,
         _RegulatedActivity,
@@ -235,13 +277,19 @@ def _array_factory(type_: Any) -> Callable[[Any, type], Any]:
     return structure_array
 
 
+_RATINGS_BY_CASE = {r.value.casefold(): r for r in RatingValue}
+_NO_RATING_CASE = frozenset(w.casefold() for w in NO_RATING_WORDS)
+_KEY_QUESTIONS_BY_CASE = {k.value.casefold(): k for k in KeyQuestion}
+
+
 def _structure_rating(value: Any, _: Any) -> RatingValue | None:
-    if value is None or (isinstance(value, str) and value.strip() in NO_RATING_WORDS):
+    """A rating word in any case (``Requires Improvement`` is CQC's own spelling in places)."""
+    text = " ".join(value.split()).casefold() if isinstance(value, str) else None
+    if value is None or text in _NO_RATING_CASE or text == "":
         return None
-    try:
-        return RatingValue(value)
-    except ValueError:
-        raise ValueError(f"expected one of {_ALL_RATINGS}") from None
+    if text in _RATINGS_BY_CASE:
+        return _RATINGS_BY_CASE[text]
+    raise ValueError(f"expected one of {_ALL_RATINGS}")
 
 
 def _structure_yes_no(value: Any, _: Any) -> _YesNo:
@@ -256,10 +304,11 @@ def _structure_yes_no(value: Any, _: Any) -> _YesNo:
 
 
 def _structure_key_question(value: Any, _: Any) -> KeyQuestion:
-    try:
-        return KeyQuestion(value)
-    except ValueError:
-        raise ValueError(f"expected one of {_ALL_KEY_QUESTIONS}") from None
+    """A key question name in any case (``Well-Led``, ``SAFE``); the spelling itself must be CQC's."""
+    found = _KEY_QUESTIONS_BY_CASE.get(value.strip().casefold()) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f"expected one of {_ALL_KEY_QUESTIONS}")
+    return found
 
 
 _converter.register_structure_hook_factory(lambda t: t in _WIRE_CLASSES, _object_factory)
@@ -278,9 +327,22 @@ def _drop_nulls(value: Any) -> Any:
     return value
 
 
+def _overall_as_list(data: Any) -> Any:
+    """``assessment[].ratings.overall`` as an array: CQC sends an array, some copies a single object."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("assessment"), list):
+        return data
+    assessments = []
+    for item in data["assessment"]:
+        ratings = item.get("ratings") if isinstance(item, Mapping) else None
+        if isinstance(ratings, Mapping) and isinstance(ratings.get("overall"), Mapping):
+            item = {**item, "ratings": {**ratings, "overall": [ratings["overall"]]}}
+        assessments.append(item)
+    return {**data, "assessment": assessments}
+
+
 def _parse(data: object, source: str, root: str) -> _CqcLocation:
     try:
-        return structure(_drop_nulls(data), _CqcLocation, source, root, using=_converter)
+        return structure(_overall_as_list(_drop_nulls(data)), _CqcLocation, source, root, using=_converter)
     except InputError as exc:
         raise CqcInputError(source, str(exc).removeprefix(f"{source}: ")) from None
 
@@ -321,7 +383,8 @@ def _rating(
     return Rating(overall=overall.rating, published=published, key_questions=key_questions, report_id=report_id)
 
 
-def _current_rating(record: _CqcLocation, source: str, root: str) -> Rating | None:
+def _inspection_rating(record: _CqcLocation, source: str, root: str) -> Rating | None:
+    """``currentRatings.overall``: the rating of the latest inspection under the older framework."""
     current = record.currentRatings
     if current is None or current.overall is None:
         return None
@@ -336,16 +399,92 @@ def _current_rating(record: _CqcLocation, source: str, root: str) -> Rating | No
     )
 
 
+def _date_prefix(text: str | None, source: str, path: str) -> dt.date | None:
+    """The date of ``2024-01-01 00:00:00`` or ``2024-01-01T09:00:00Z`` (CQC's date-times are UK dates)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise CqcInputError(source, f"invalid value for type, expected date @ {path}") from None
+
+
+@attrs.frozen
+class _Assessed:
+    rating: Rating
+    assessed: dt.date | None
+
+
+def _saf_ratings(record: _CqcLocation, source: str, root: str) -> list[_Assessed]:
+    """One rating per ``assessment[]`` entry that carries one: its ``ratings.overall[]`` entry if rated, else
+    its first rated ``ratings.asgRatings[]`` entry (the assessment service group); published on
+    ``assessmentPlanPublishedDateTime``."""
+    found = []
+    for i, item in enumerate(record.assessment):
+        path = f"{root}.assessment[{i}]"
+        if item.ratings is None:
+            continue
+        entries = [(f"{path}.ratings.overall[{j}]", e) for j, e in enumerate(item.ratings.overall)]
+        entries += [(f"{path}.ratings.asgRatings[{j}]", e) for j, e in enumerate(item.ratings.asgRatings)]
+        plan = next((e for e in item.ratings.asgRatings if e.assessmentPlanId or e.assessmentDate), None)
+        for entry_path, entry in entries:
+            key_questions = _key_questions(entry.keyQuestionRatings, source, entry_path)
+            if entry.rating is None and not key_questions:
+                continue
+            date_path = f"{path}.assessmentPlanPublishedDateTime"
+            published = _date_prefix(item.assessmentPlanPublishedDateTime, source, date_path)
+            if published is None:
+                raise CqcInputError(source, f"required field missing @ {date_path}")
+            plan_id = entry.assessmentPlanId or (plan.assessmentPlanId if plan else None)
+            rating = Rating(overall=entry.rating, published=published, key_questions=key_questions, report_id=plan_id)
+            assessed = entry.assessmentDate or (plan.assessmentDate if plan else None)
+            found.append(_Assessed(rating, _date_prefix(assessed, source, f"{entry_path}.assessmentDate")))
+            break
+    return found
+
+
+def _ratings(record: _CqcLocation, source: str, root: str) -> tuple[_Assessed | None, list[Rating]]:
+    """The current rating (the newest of ``currentRatings.overall`` and ``assessment[]``) and the others."""
+    candidates = _saf_ratings(record, source, root)
+    inspection = _inspection_rating(record, source, root)
+    if inspection is not None:
+        candidates.append(_Assessed(inspection, None))
+    if not candidates:
+        return None, []
+    newest = max(candidates, key=lambda c: c.rating.published)
+    return newest, [c.rating for c in candidates if c is not newest]
+
+
+def _current_rating(record: _CqcLocation, source: str, root: str) -> Rating | None:
+    current, _ = _ratings(record, source, root)
+    return current.rating if current is not None else None
+
+
 def _past_ratings(record: _CqcLocation, current: Rating | None, source: str, root: str) -> tuple[Rating, ...]:
-    past = []
+    _, superseded = _ratings(record, source, root)
+    past = list(superseded)
+    seen = {r.report_id for r in past if r.report_id is not None}
+    if current is not None and current.report_id is not None:
+        seen.add(current.report_id)
     for i, item in enumerate(record.historicRatings):
         path = f"{root}.historicRatings[{i}]"
-        if current is not None and current.report_id is not None and item.reportLinkId == current.report_id:
+        if item.reportLinkId is not None and item.reportLinkId in seen:
             continue
         rating = _rating(item.overall, item.reportDate, item.reportLinkId, source, f"{path}.overall", path)
         if rating is not None:
             past.append(rating)
     return tuple(sorted(past, key=lambda r: r.published, reverse=True))
+
+
+def _service_ratings(record: _CqcLocation) -> tuple[CqcServiceRating, ...]:
+    current = record.currentRatings
+    if current is None:
+        return ()
+    return tuple(
+        CqcServiceRating(name=s.name, rating=s.rating, published=s.reportDate)
+        for s in current.serviceRatings
+        if s.rating is not None or any(k.rating is not None for k in s.keyQuestionRatings)
+    )
 
 
 def _registered_manager_keys(record: _CqcLocation) -> list[str]:
@@ -369,8 +508,15 @@ def _care_home(record: _CqcLocation) -> bool:
     return bool(names & CARE_HOME_SERVICE_TYPES) if names else True
 
 
+def _service_only_rating(record: _CqcLocation) -> Rating | None:
+    """For a location rated per service only: a rating with no overall word, dated by the newest service."""
+    current = record.currentRatings
+    dates = [s.reportDate for s in (current.serviceRatings if current else ()) if s.reportDate and s.rating]
+    return Rating(overall=None, published=max(dates)) if dates else None
+
+
 def _to_location(record: _CqcLocation, source: str, root: str, key: bytes) -> Location:
-    current = _current_rating(record, source, root)
+    current = _current_rating(record, source, root) or _service_only_rating(record)
     managers = _registered_manager_keys(record)
     location = Location(
         location_id=record.locationId,
@@ -394,8 +540,24 @@ def _newest_report(record: _CqcLocation) -> _Report | None:
     return max(dated, key=lambda r: r.reportDate or dt.date.min) if dated else None
 
 
+def _decisive_rating(
+    current: Rating | None, services: tuple[CqcServiceRating, ...], past: tuple[Rating, ...]
+) -> RatingValue | None:
+    if current is not None and current.overall is not None:
+        return current.overall
+    rated_services = sorted((s for s in services if s.rating), key=lambda s: s.published or dt.date.min)
+    if rated_services:
+        return rated_services[-1].rating
+    if current is not None:  # rated per key question only: no overall word to go by
+        return None
+    return next((r.overall for r in past if r.overall is not None), None)
+
+
 def _to_facts(record: _CqcLocation, source: str, root: str) -> CqcLocationFacts:
-    current = _current_rating(record, source, root)
+    assessed, _ = _ratings(record, source, root)
+    current = assessed.rating if assessed is not None else None
+    past = _past_ratings(record, current, source, root)
+    services = _service_ratings(record)
     newest = _newest_report(record)
     published = (
         (record.lastReport.publicationDate if record.lastReport else None)
@@ -404,7 +566,10 @@ def _to_facts(record: _CqcLocation, source: str, root: str) -> CqcLocationFacts:
     )
     return CqcLocationFacts(
         location_id=record.locationId,
-        rated=current is not None and current.overall is not None,
+        rated=current is not None or bool(past) or bool(services),
+        rating=_decisive_rating(current, services, past),
+        service_ratings=services,
+        assessed=assessed.assessed if assessed is not None else None,
         specialisms=tuple(s.name for s in record.specialisms),
         inspection_categories=tuple(
             CqcInspectionCategory(code=c.code, name=c.name, primary=c.primary is _YesNo.YES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,10 +129,31 @@ def fact_calculators(pm: pluggy.PluginManager | None = None) -> dict[str, FactCa
     return _collect(pm or plugin_manager(), "mipr_register_fact_calculators", "fact calculator")
 
 
+RULES_PATH_ENV = "MIPR_RULES_PATH"
+"""Environment variable: extra ruleset folders or files, separated by ``os.pathsep`` (house rules)."""
+_EXTRA_RULESET_PATHS: list[Path] = []
+
+
+def add_ruleset_paths(paths: Iterable[str | Path]) -> None:
+    """Add ruleset folders or files for this process (``--rules-path``, ``rules_path`` in the configuration)."""
+    for path in paths:
+        if Path(path).resolve() not in {p.resolve() for p in _EXTRA_RULESET_PATHS}:
+            _EXTRA_RULESET_PATHS.append(Path(path))
+
+
+def extra_ruleset_paths() -> list[Path]:
+    """The ruleset paths given by ``MIPR_RULES_PATH``, then by ``add_ruleset_paths``."""
+    from_env = [Path(p) for p in os.environ.get(RULES_PATH_ENV, "").split(os.pathsep) if p.strip()]
+    return list({p.resolve(): p for p in reversed([*from_env, *_EXTRA_RULESET_PATHS])}.values())[::-1]
+
+
 def ruleset_paths(pm: pluggy.PluginManager | None = None) -> list[Path]:
-    """Every ruleset file or folder contributed by plugins, built-ins first."""
+    """Every ruleset file or folder contributed by plugins, built-ins first, then the extra paths
+    (``MIPR_RULES_PATH``, ``--rules-path``, ``rules_path`` in the provider configuration)."""
     results = (pm or plugin_manager()).hook.mipr_ruleset_paths()
-    return [Path(p) for paths in reversed(results) for p in paths]
+    installed = [Path(p) for paths in reversed(results) for p in paths]
+    seen = {p.resolve() for p in installed}
+    return installed + [p for p in extra_ruleset_paths() if p.resolve() not in seen]
 
 
 def adapter(name: str, pm: pluggy.PluginManager | None = None) -> Adapter:

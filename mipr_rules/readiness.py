@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sized
+from typing import Any, TypeVar
 
 import attrs
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from mipr_rules.adapters.base import SkippedRecords
+from mipr_rules.adapters.informs import NotEvaluated, restrict
+from mipr_rules.adapters.summary import ReadSummary
 from mipr_rules.completeness import Failure, completeness_json, render_failures, require_complete
 from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.compile import CompiledRuleset
@@ -18,6 +21,11 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.facts.base import Fact
 from mipr_rules.model import Location
 from mipr_rules.model.vocabulary import EVIDENCE_CATEGORY_TITLES, EvidenceCategory
+from mipr_rules.outputs.do_first import AlertGroup, group_alerts
+from mipr_rules.outputs.due import Due, due_for
+from mipr_rules.outputs.labels import subject_label
+from mipr_rules.outputs.progress import Tracker
+from mipr_rules.outputs.wording import plural, uk_date
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
@@ -30,6 +38,14 @@ DEFAULT_RULESET = "cqc-readiness"
 
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def alert_dict(alert: RuleHit, due: Due | None = None) -> dict[str, Any]:
+    """One alert in the JSON contract: ``RuleHit.as_dict()`` with its ``subject_label`` and (``due``) its deadline."""
+    data = {**alert.as_dict(), "subject_label": subject_label(alert.subject)}
+    if due is not None:
+        data["due"] = due.as_dict()
+    return data
 
 
 @attrs.frozen
@@ -70,6 +86,10 @@ class ReadinessReport:
     region: str = DEFAULT_REGION
     skipped: tuple[SkippedRecords, ...] = ()
     """Records the adapter skipped in lenient mode, per record type."""
+    read_summary: ReadSummary | None = None
+    """What the adapter read, used, skipped and ignored (``None`` when locations were given directly)."""
+    not_evaluated: tuple[NotEvaluated, ...] = ()
+    """Rule groups left out because the source does not inform their facts (e.g. audits from CQC data)."""
 
     @property
     def failures(self) -> tuple[Failure, ...]:
@@ -93,6 +113,18 @@ class ReadinessReport:
         """(location, rule id, subject) of every alert: what two runs must agree on."""
         return {(a.partition, a.rule_id, a.subject) for a in self.alerts()}
 
+    def groups(self) -> list[AlertGroup]:
+        """Alerts grouped by location and rule, in do-first order (severity, due date, ruleset order)."""
+        groups = [g for loc in self.locations for g in self._location_groups(loc)]
+        return sorted(groups, key=AlertGroup.sort_key)
+
+    def _location_groups(self, loc: LocationReadiness) -> list[AlertGroup]:
+        return group_alerts(loc.alerts, self.ruleset, {loc.location_id: loc.name}, self.region)
+
+    def severity_counts(self) -> dict[str, int]:
+        """Alerts per severity, most severe first."""
+        return {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)}
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``mipr readiness --format json`` (docs/json.md)."""
         return {
@@ -105,62 +137,186 @@ class ReadinessReport:
             "summary": {
                 "locations": len(self.locations),
                 "alerts": len(self.alerts()),
-                "by_severity": {s: sum(a.severity == s for a in self.alerts()) for s in reversed(SEVERITIES)},
+                "by_severity": self.severity_counts(),
             },
-            "locations": [
-                {
-                    "location_id": loc.location_id,
-                    "name": loc.name,
-                    "error": loc.error,
-                    "alerts": [a.as_dict() for a in loc.alerts],
-                    "groups": [
-                        {
-                            "key_question": kq,
-                            "quality_statement": qs,
-                            "quality_statement_name": statement_name(qs),
-                            "alerts": [a.as_dict() for a in alerts],
-                        }
-                        for (kq, qs), alerts in loc.by_quality_statement().items()
-                    ],
-                    "evidence_gaps": loc.evidence_gaps(),
-                }
-                for loc in self.locations
-            ],
+            "do_first": [group.as_dict() for group in do_first(self.groups())],
+            "locations": [location_dict(loc, self.ruleset, self.region) for loc in self.locations],
             "skipped": [group.as_dict() for group in self.skipped],
+            "read_summary": self.read_summary.as_dict() if self.read_summary is not None else None,
+            "not_evaluated": [group.as_dict() for group in self.not_evaluated],
         }
 
     def render_text(self, console: Console) -> None:
         """The readable summary for a registered manager (what was not evaluated or read first)."""
         render_failures(console, self.failures, len(self.locations), "location")
         render_skipped(self.skipped, console)
-        console.print(
-            f"[bold]CQC inspection readiness[/bold] as of {self.as_of} "
-            f"(ruleset {safe(self.ruleset.id)} {safe(self.ruleset.version)}, {safe(self.ruleset.framework)})"
-        )
+        render_not_evaluated(self.not_evaluated, console)
+        if self.read_summary is not None:
+            self.read_summary.render_text(console)
+        groups = self.groups()
+        render_head(console, self.as_of, self.ruleset, self.severity_counts(), do_first(groups), len(groups),
+                    len(self.locations) > 1)
         for loc in self.locations:
-            console.print()
-            console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
-            if loc.error:
-                console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
-                continue
-            counts = ", ".join(
-                f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(a.severity == s for a in loc.alerts))
-            )
-            console.print(f"{len(loc.alerts)} alert(s){': ' + counts if counts else ''}")
+            render_location(console, loc, self.ruleset, self.region)
+
+    def view(self) -> dict[str, Any]:
+        """What the HTML template shows (not a contract): counts, the do-first list, rows grouped by rule."""
+        groups = self.groups()
+        counts = self.severity_counts()
+        names = [loc.name or loc.location_id for loc in self.locations]
+        locations = []
+        for loc in self.locations:
+            mine = self._location_groups(loc)
+            sections = []
             for (kq, qs), alerts in loc.by_quality_statement().items():
-                console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
-                for a in alerts:
-                    console.print(f"  [{_STYLE[a.severity]}]{a.severity:<8}[/] {safe(a.message)}")
-                    console.print(
-                        f"           [dim]{a.rule_id} · {safe(a.source.title)}[/dim]", overflow="ellipsis", no_wrap=True
-                    )
-            gaps = loc.evidence_gaps()
-            if gaps:
-                console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {safe(', '.join(gaps))}")
+                rules = {a.rule_id for a in alerts}
+                sections.append({
+                    "key_question": kq,
+                    "quality_statement": qs,
+                    "quality_statement_name": statement_name(qs),
+                    "rows": [_row(g) for g in mine if g.first.rule_id in rules],
+                })
+            locations.append({
+                "name": loc.name,
+                "location_id": loc.location_id,
+                "error": loc.error,
+                "total_text": plural(len(loc.alerts), "alert"),
+                "sections": sections,
+                "evidence_gaps": loc.evidence_gaps(),
+            })
+        first = do_first(groups)
+        return {
+            "as_of_text": uk_date(self.as_of),
+            "locations_text": names[0] if len(names) == 1 else plural(len(names), "location"),
+            "many_locations": len(names) > 1,
+            "total_text": plural(sum(counts.values()), "alert") + " by severity",
+            "counts": [{"severity": s, "count": n} for s, n in counts.items()],
+            "do_first": [_row(g) for g in first],
+            "more": len(groups) - len(first),
+            "locations": locations,
+        }
 
     def worst_severity(self) -> str | None:
         """Most severe alert, if any."""
         return worst(a.severity for a in self.alerts())
+
+
+def location_dict(
+    loc: LocationReadiness, ruleset: Ruleset | None = None, region: str = DEFAULT_REGION
+) -> dict[str, Any]:
+    """One location in the JSON contract (an item of ``locations``); with the ruleset, alerts say ``due``."""
+    due = {id(a): due_for(a, ruleset, region) if ruleset is not None else None for a in loc.alerts}
+    return {
+        "location_id": loc.location_id,
+        "name": loc.name,
+        "error": loc.error,
+        "alerts": [alert_dict(a, due[id(a)]) for a in loc.alerts],
+        "groups": [
+            {
+                "key_question": kq,
+                "quality_statement": qs,
+                "quality_statement_name": statement_name(qs),
+                "alerts": [alert_dict(a, due[id(a)]) for a in alerts],
+            }
+            for (kq, qs), alerts in loc.by_quality_statement().items()
+        ],
+        "evidence_gaps": loc.evidence_gaps(),
+    }
+
+
+def render_location(
+    console: Console, loc: LocationReadiness, ruleset: Ruleset | None = None, region: str = DEFAULT_REGION
+) -> None:
+    """One location of the text report: its alerts by key question, repeated alerts of a rule grouped."""
+    console.print()
+    console.rule(f"{safe(loc.name)} ({safe(loc.location_id)})")
+    if loc.error:
+        console.print(f"[red]Not evaluated:[/red] {safe(loc.error)}")
+        return
+    mine = group_alerts(loc.alerts, ruleset, {loc.location_id: loc.name}, region)
+    console.print(plural(len(loc.alerts), "alert"))
+    for (kq, qs), alerts in loc.by_quality_statement().items():
+        console.print(f"\n[bold]{kq} · {qs} {statement_name(qs)}[/bold]")
+        rules = {a.rule_id for a in alerts}
+        for group in (g for g in mine if g.first.rule_id in rules):
+            _hanging(console, f"  [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 11,
+                     f"{safe(group.message())}\n{safe(group.due.phrase())} · {safe(_subjects(group))}")
+            console.print(
+                f"           [dim]{group.first.rule_id} · {safe(group.first.source.title)}[/dim]",
+                overflow="ellipsis", no_wrap=True,
+            )
+    gaps = loc.evidence_gaps()
+    if gaps:
+        console.print(f"\n[bold]Evidence categories without recent evidence:[/bold] {safe(', '.join(gaps))}")
+
+
+def render_head(
+    console: Console,
+    as_of: dt.date,
+    ruleset: Ruleset,
+    counts: Mapping[str, int],
+    first: list[AlertGroup],
+    total_groups: int,
+    many_locations: bool,
+) -> None:
+    """The top of the text report: title, counts by severity and the do-first list."""
+    console.print(
+        f"[bold]CQC inspection readiness[/bold] as of {uk_date(as_of)} "
+        f"(ruleset {safe(ruleset.id)} {safe(ruleset.version)}, {safe(ruleset.framework)})"
+    )
+    shown = ", ".join(f"[{_STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
+    console.print(f"{plural(sum(counts.values()), 'alert')}{': ' + shown if shown else ''}")
+    if not first:
+        return
+    console.print("\n[bold]Do first[/bold]")
+    for number, group in enumerate(first, 1):
+        where = f" · {safe(group.location_name)}" if many_locations else ""
+        _hanging(console, f"{number:>3}. [{_STYLE[group.first.severity]}]{group.first.severity:<8}[/]", 14,
+                 f"{safe(group.message())}{where}\n[bold]{safe(group.due.phrase())}[/bold] · "
+                 f"{safe(_subjects(group))}")
+    if total_groups > len(first):
+        console.print(f"     … and {plural(total_groups - len(first), 'more group')} below")
+
+
+DO_FIRST_LIMIT = 10
+"""Most groups the "do first" list shows (the rest follow by key question)."""
+DO_FIRST_FLOOR = "medium"
+"""Least severity the "do first" list shows."""
+
+
+def do_first(groups: list[AlertGroup]) -> list[AlertGroup]:
+    """The head of the do-first order: at most ``DO_FIRST_LIMIT`` groups at ``DO_FIRST_FLOOR`` or above."""
+    floor = SEVERITIES.index(DO_FIRST_FLOOR)
+    return [g for g in groups if SEVERITIES.index(g.first.severity) >= floor][:DO_FIRST_LIMIT]
+
+
+def _hanging(console: Console, prefix: str, width: int, text: str) -> None:
+    """``prefix`` then ``text`` wrapped with a hanging indent of ``width`` columns."""
+    grid = Table.grid()
+    grid.add_column(width=width, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(prefix, text)
+    console.print(grid)
+
+
+def _row(group: AlertGroup) -> dict[str, Any]:
+    return {
+        "severity": group.first.severity,
+        "message": group.message(),
+        "location_name": group.location_name,
+        "rule": group.first.rule_id,
+        "source": group.first.source.as_dict(),
+        "due_text": ("Earliest: " if group.count > 1 else "") + group.due.phrase(),
+        "overdue": group.due.overdue,
+        "subjects_text": _subjects(group),
+        "count": group.count,
+    }
+
+
+def _subjects(group: AlertGroup, shown: int = 12) -> str:
+    names = group.subjects()
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return f"{plural(group.count, 'record')}: {listed}" if group.count > 1 else listed
 
 
 def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: int = 3) -> None:
@@ -179,27 +335,63 @@ def render_skipped(skipped: Iterable[SkippedRecords], console: Console, shown: i
     console.print()
 
 
-def run_readiness(locations: Iterable[Location], *, as_of: dt.date, **options: Any) -> ReadinessReport:
-    """Evaluate readiness of ``locations`` as of ``as_of``; ``options`` are those of ``evaluate_readiness``.
+def evaluate_locations(
+    evaluator: Evaluator,
+    compiled: CompiledRuleset,
+    locations: Iterable[Location],
+    as_of: dt.date,
+    region: str,
+    facts_out: dict[str, tuple[Fact, ...]] | None = None,
+) -> Iterator[LocationReadiness]:
+    """The readiness of each location, in input order, as it is evaluated (locations are read as needed).
 
-    A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
-    others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
-    not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
+    With ``facts_out``, the facts asserted for each location evaluated are kept there (by location id), so that
+    an explanation reuses them instead of measuring them again.
     """
-    return evaluate_readiness(locations, as_of=as_of, **options).report
+    names: dict[str, str] = {}
+
+    def subjects() -> Iterable[tuple[str, Location]]:
+        for location in locations:
+            check_record_dates(location, as_of, f"location {location.location_id}")
+            names[location.location_id] = location.name
+            yield location.location_id, location
+
+    for evaluation in evaluator.run(compiled, subjects(), as_of, region):
+        error = evaluation.error
+        if facts_out is not None and error is None:
+            facts_out[evaluation.key] = evaluation.facts
+        yield LocationReadiness(
+            evaluation.key,
+            names.pop(evaluation.key, ""),
+            evaluation.hits,
+            None if error is None else str(error) or type(error).__name__,
+        )
 
 
-@attrs.frozen
-class ReadinessRun:
-    """A readiness report with what produced it: the compiled ruleset and, when asked for, each location's facts."""
-
-    report: ReadinessReport
-    compiled: CompiledRuleset
-    facts: Mapping[str, tuple[Fact, ...]]
-    """Location id → the facts asserted for it (empty unless ``keep_facts``)."""
+T = TypeVar("T")
 
 
-def evaluate_readiness(
+def counted(items: Iterable[T], tracker: Tracker | None) -> Iterator[T]:
+    """``items``, advancing ``tracker`` (if any) by one after each."""
+    for item in items:
+        yield item
+        if tracker is not None:
+            tracker.advance()
+
+
+def render_not_evaluated(groups: Iterable[NotEvaluated], console: Console) -> None:
+    """The rule groups not evaluated and why: printed before any result."""
+    groups = tuple(groups)
+    if not groups:
+        return
+    rules = sum(len(g.rules) for g in groups)
+    console.print(f"[bold yellow]{rules} rule(s) not evaluated: the source does not inform their facts[/bold yellow]")
+    for group in groups:
+        console.print(f"  {escape(group.group)} ({len(group.rules)}): {escape(group.why)}")
+    console.print()
+
+
+def run_readiness(
     locations: Iterable[Location],
     *,
     as_of: dt.date,
@@ -209,42 +401,44 @@ def evaluate_readiness(
     evaluator: Evaluator | None = None,
     skipped: Iterable[SkippedRecords] = (),
     allow_incomplete: bool = False,
-    keep_facts: bool = False,
-) -> ReadinessRun:
-    """Readiness of ``locations`` as of ``as_of`` (``run_readiness`` returns its ``report``), with the compiled
-    ruleset and, with ``keep_facts``, the facts measured, so that an explanation reuses them instead of measuring
-    and compiling again. ``ruleset`` defaults to the readiness ruleset in effect on ``as_of``, ``overrides`` are
-    parameter values, ``region`` the working-day calendar, ``skipped`` what the reader skipped (shown first)."""
+    read_summary: ReadSummary | None = None,
+    informs: Iterable[str] | None = None,
+    facts_out: dict[str, tuple[Fact, ...]] | None = None,
+    tracker: Tracker | None = None,
+) -> ReadinessReport:
+    """Evaluate readiness of ``locations`` as of ``as_of`` (``facts_out``: see ``evaluate_locations``).
+
+    A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
+    others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
+    not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
+    ``informs`` (the record types the source supplies, from the adapter's ``informs``) leaves out the rules
+    whose facts come from other records; the report lists them in ``not_evaluated``. ``tracker``
+    (``mipr_rules.outputs.progress``) counts the locations evaluated.
+    """
     own = evaluator is None
     evaluator = evaluator or Evaluator()
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
+        not_evaluated: tuple[NotEvaluated, ...] = ()
+        if informs is not None:
+            adapter = read_summary.adapter if read_summary is not None else "source's"
+            ruleset, not_evaluated = restrict(ruleset, informs, adapter)
         compiled = evaluator.compile(ruleset, overrides, Location)
-        names: dict[str, str] = {}
-        kept: dict[str, tuple[Fact, ...]] = {}
-
-        def subjects() -> Iterable[tuple[str, Location]]:
-            for location in locations:
-                check_record_dates(location, as_of, f"location {location.location_id}")
-                names[location.location_id] = location.name
-                yield location.location_id, location
-
-        results = []
-        for evaluation in evaluator.run(compiled, subjects(), as_of, region):
-            error = evaluation.error
-            if keep_facts and error is None:
-                kept[evaluation.key] = evaluation.facts
-            results.append(
-                LocationReadiness(
-                    evaluation.key,
-                    names.get(evaluation.key, ""),
-                    evaluation.hits,
-                    None if error is None else str(error) or type(error).__name__,
-                )
-            )
-        report = ReadinessReport(as_of, ruleset, dict(compiled.parameters), tuple(results), region, tuple(skipped))
+        if tracker is not None and isinstance(locations, Sized):
+            tracker.total(len(locations))
+        results = list(counted(evaluate_locations(evaluator, compiled, locations, as_of, region, facts_out), tracker))
+        report = ReadinessReport(
+            as_of,
+            ruleset,
+            dict(compiled.parameters),
+            tuple(results),
+            region,
+            tuple(skipped) or (read_summary.skipped if read_summary is not None else ()),
+            read_summary,
+            not_evaluated,
+        )
         require_complete(report.failures, len(results), allow_incomplete)
-        return ReadinessRun(report, compiled, kept)
+        return report
     finally:
         if own:
             evaluator.close()

@@ -236,7 +236,9 @@ def test_no_rating_words_are_read_as_absent_not_rejected() -> None:
 
     assert rating is not None and rating.overall is None
     assert [k.key_question for k in rating.key_questions] == [Q.EFFECTIVE, Q.RESPONSIVE, Q.WELL_LED]
-    assert cqc_extras(data, "x.json").rated is False
+    facts = cqc_extras(data, "x.json")
+    assert facts.rated is True  # rated per key question: a rating of a kind, so not "never rated"
+    assert facts.rating is None
 
 
 def test_null_members_count_as_absent() -> None:

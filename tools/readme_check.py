@@ -275,13 +275,21 @@ def prepare_core(work: Path) -> None:
     sample = ROOT / "mipr_rules" / "samples"
     fixtures = ROOT / "tests" / "fixtures"
     shutil.copy(sample / "sunrise-house" / "location.json", work / "home.json")
+    home = json.loads((sample / "sunrise-house" / "location.json").read_text(encoding="utf-8"))
+    (work / "homes.jsonl").write_text(  # JSON lines: the sample home twice, under two location ids
+        "".join(json.dumps(dict(home, location_id=f"1-00000000{i}")) + "\n" for i in (1, 2)), encoding="utf-8"
+    )
     shutil.copytree(sample / "sunrise-house" / "csv", work / "exports")
     shutil.copy(sample / "mipr" / "oakfield-requires-improvement.docx", work / "report.docx")
+    shutil.copy(sample / "mipr" / "oakfield-requires-improvement.md", work / "report.md")
+    shutil.copy(sample / "mipr" / "oakfield-requires-improvement.yaml", work / "report.yaml")
     shutil.copy(fixtures / "mipr" / "panel-publishable.yaml", work / "panel.yaml")
     shutil.copy(fixtures / "rating" / "saf-scores.yaml", work / "scores.yaml")
     shutil.copy(fixtures / "eligibility" / "good-care-home.json", work / "location.json")
     shutil.copy(fixtures / "eligibility" / "nomination-la.yaml", work / "nomination.yaml")
     shutil.copytree(ROOT / "rulesets", work / "rulesets", ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    house = ROOT / "plugins" / "house-rules" / "mipr_rules_rulesets_house_example" / "rulesets"
+    shutil.copytree(house, work / "house-rules", ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def prepare_adapter(name: str, work: Path, bin_dir: Path) -> None:

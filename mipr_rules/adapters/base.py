@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -137,6 +137,26 @@ class ReadContext:
     """Every skipped record, in the order reported."""
     kept: Counter[str] = attrs.field(factory=Counter)
     """Records read per record type (counted by ``count``/``read``)."""
+    ignored: Counter[str] = attrs.field(factory=Counter)
+    """Records read and not used, per source type (e.g. FHIR ``Flag``): counted by ``ignore``."""
+    unsupported: list[str] = attrs.field(factory=list)
+    """Source types the source could not give (``--lenient`` only), one ``type: why`` line each."""
+    location: str | None = None
+    """Read only this location (``--location ID``) from a source holding many; ``None`` reads them all.
+    An adapter may select it itself (the ``fhir`` adapter matches any of the Location's identifiers);
+    otherwise ``read`` keeps the location whose ``location_id`` it is and counts the others as ignored."""
+
+    def ignore(self, source_type: str, count: int = 1) -> None:
+        """Count ``count`` records of ``source_type`` that were read and not used (shown in the read summary)."""
+        if count:
+            self.ignored[source_type] += count
+
+    def unsupported_type(self, source_type: str, why: str) -> None:
+        """A whole source type the source does not give: raise in strict mode, else record and go on."""
+        if not self.lenient:
+            raise InputError(f"{source_type}: {why}")
+        self.unsupported.append(f"{source_type}: {why}")
+        log.warning("source type not read %s: %s", source_type, why)
 
     @property
     def skipped(self) -> list[str]:
@@ -186,6 +206,35 @@ class ReadContext:
 
     def read(self, adapter: Adapter, source: str) -> list[Location]:
         """Every location ``adapter`` reads from ``source``, counted and checked (see ``check``)."""
-        locations = [self.count(location) for location in adapter.read(source, self)]
+        return list(self.stream(adapter, source))
+
+    def stream(self, adapter: Adapter, source: str) -> Iterator[Location]:
+        """``read`` one location at a time, for memory that does not grow with the source.
+
+        With ``location`` set, only that home is yielded and the others are counted as read and not used
+        (a source holding one home is kept whatever its id). The bound on skipped records can only be checked
+        once every record was seen: ``check`` runs when the iterator is exhausted and raises there, after the
+        locations already yielded. A consumer must therefore hold back its verdict (``mipr readiness`` spools
+        its output, see ``readiness_stream.py``) until the iterator ends, and ask ``summary`` only then.
+        """
+        kept = read = 0
+        first_other: Location | None = None
+        for location in adapter.read(source, self):
+            read += 1
+            if self.location is not None and location.location_id != self.location:
+                if first_other is None:
+                    first_other = location
+                else:
+                    self.ignore("locations (not the --location asked for)")
+                continue
+            kept += 1
+            yield self.count(location)
+        if first_other is not None:
+            if read == 1:  # adapters that read one home only: keep it
+                kept += 1
+                yield self.count(first_other)
+            else:
+                self.ignore("locations (not the --location asked for)")
+        if self.location is not None and not kept:
+            raise InputError(f"{source}: no location {self.location} among the {read} read (--location)")
         self.check()
-        return locations

@@ -22,7 +22,7 @@ from mipr_rules.adapters import csv_rows
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.convert import converter, error_messages, structure
 from mipr_rules.errors import InputError
-from mipr_rules.loading import load_data_file, read_text
+from mipr_rules.loading import MAX_FILE_BYTES, decode, load_data_file, parse_json, read_text
 from mipr_rules.model import (
     Audit,
     CapacityAssessment,
@@ -61,13 +61,22 @@ class FileAdapter:
     name: str = "file"
     version: str = mipr_rules.__version__
     description: str = "Built in: a location as JSON/YAML (location.schema.json) or a folder of CSV exports"
-    accepts: tuple[str, ...] = ("*.json", "*.yaml", "*.yml", "folder of CSV files (docs/data-format.md#csv-exports)")
+    accepts: tuple[str, ...] = (
+        "*.json",
+        "*.yaml",
+        "*.yml",
+        "*.jsonl JSON lines, one location per line (read one at a time)",
+        "folder of CSV files (docs/data-format.md#csv-exports)",
+    )
 
     def read(self, source: str, context: ReadContext) -> Iterable[Location]:
         """Yield the location(s) in ``source``."""
         path = Path(source)
         if path.is_dir():
             yield from _read_csv_folder(path, context)
+            return
+        if path.suffix.lower() in JSON_LINES:
+            yield from _read_json_lines(path, context)
             return
         data = load_data_file(path)
         if data == []:
@@ -79,6 +88,43 @@ class FileAdapter:
                 yield structure(record, Location, str(path), root)
             except InputError as exc:
                 context.problem(str(path), str(exc).split(": ", 1)[1], "locations")
+
+
+JSON_LINES = (".jsonl", ".ndjson")
+"""Suffixes of JSON-lines files: one location object per line, read and yielded one at a time."""
+
+
+def _read_json_lines(path: Path, context: ReadContext) -> Iterator[Location]:
+    """The locations of a JSON-lines file, one line at a time (memory does not grow with the file).
+
+    Each line is bounded like a whole file (``MAX_FILE_BYTES``); blank lines are allowed; a line that is
+    not a location object is a problem named ``file:line`` (skipped and counted in lenient mode).
+    """
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    found = False
+    with handle:
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_FILE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_FILE_BYTES:
+                raise InputError(f"{path}:{number}: line longer than the {MAX_FILE_BYTES}-byte limit on input")
+            where = f"{path}:{number}"
+            text = decode(raw, where)
+            if not text.strip():
+                continue
+            found = True
+            try:
+                data = parse_json(text, where)
+                if not isinstance(data, dict):
+                    raise InputError(f"{where}: expected a location object, got a {type(data).__name__}")
+                yield structure(data, Location, where, "$")
+            except InputError as exc:
+                context.problem(where, str(exc).split(": ", 1)[1], "locations")
+    if not found:
+        raise InputError(f"{path}: no location in the file (no JSON lines)")
 
 
 @hookimpl

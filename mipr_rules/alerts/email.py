@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import email.message
 import email.utils
+import functools
 import os
 import re
 import smtplib
 import socket
 import ssl
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import jinja2
 
 from mipr_rules import hookimpl
 from mipr_rules.alerts.deadline import Deadline
 from mipr_rules.alerts.notify import AlertChanges, DeliveryError, StoredAlert, redact
 from mipr_rules.alerts.policy import DeliveryPolicy
+
+if TYPE_CHECKING:
+    import jinja2
 
 PASSWORD_ENV = "MIPR_RULES_SMTP_PASSWORD"
 """Environment variable holding the SMTP password when the URL names a user but no password."""
@@ -166,8 +169,14 @@ Its open alerts were kept as they were.</p>{% endif %}
 </body></html>
 """
 
-_TEXT_TEMPLATE = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-_HTML_TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+@functools.cache
+def _environment(html: bool) -> jinja2.Environment:
+    """The template environment of the text or HTML part, made on first use (not when mipr starts)."""
+    import jinja2
+
+    if html:
+        return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 def _alert_view(alert: StoredAlert) -> dict[str, Any]:
@@ -225,8 +234,8 @@ def render(changes: AlertChanges) -> tuple[str, str, str]:
         "locations": locations,
     }
     subject = subject_line(changes)
-    text = _TEXT_TEMPLATE.from_string(_TEXT).render(c=view)
-    html = _HTML_TEMPLATE.from_string(_HTML).render(c=view, subject=subject)
+    text = _environment(False).from_string(_TEXT).render(c=view)
+    html = _environment(True).from_string(_HTML).render(c=view, subject=subject)
     return subject, text, html
 
 

@@ -10,7 +10,14 @@ import click
 
 from mipr_rules import clock
 from mipr_rules.api import Session
-from mipr_rules.commands.options import as_of_option, config_option, emit, exit_incomplete, format_option
+from mipr_rules.commands.options import (
+    as_of_option,
+    config_option,
+    emit,
+    exit_incomplete,
+    format_option,
+    rules_path_option,
+)
 from mipr_rules.eligibility import (
     load_location,
     load_nomination,
@@ -18,6 +25,7 @@ from mipr_rules.eligibility import (
 
 
 @click.command()
+@rules_path_option
 @click.argument("location_file", type=click.Path(path_type=Path))
 @click.option(
     "--nomination",

@@ -77,14 +77,46 @@ def as_of_option(func: F) -> F:
     )
 
 
+def _config_rules_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Register the configuration's ``rules_path`` before the command looks for rulesets."""
+    if value is not None:
+        from mipr_rules.config import load_config
+
+        plugins.add_ruleset_paths(load_config(value).rules_path)
+    return value
+
+
 def config_option(func: F) -> F:
-    """``--config FILE``: the provider's configuration (parameter overrides, region)."""
+    """``--config FILE``: the provider's configuration (parameter overrides, region, rules_path)."""
     return click.option(
         "--config",
         "config_path",
         type=click.Path(path_type=Path),
         default=None,
+        callback=_config_rules_path,
         help="Provider configuration: parameter overrides per ruleset and the working-day region (README).",
+    )(func)
+
+
+def _add_rules_path(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:
+    plugins.add_ruleset_paths(value)
+
+
+def rules_path_option(func: F) -> F:
+    """``--rules-path DIR`` (repeatable): ruleset folders or files besides the installed ones (house rules).
+
+    Also ``MIPR_RULES_PATH`` (separated by ``os.pathsep``) and ``rules_path`` in the provider configuration.
+    """
+    return click.option(
+        "--rules-path",
+        "rules_path",
+        type=click.Path(path_type=Path, exists=True),
+        multiple=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_add_rules_path,
+        metavar="DIR",
+        help="Also load the rulesets in this folder or file (repeatable; also MIPR_RULES_PATH).",
     )(func)
 
 

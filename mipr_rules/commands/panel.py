@@ -16,7 +16,15 @@ import click
 
 from mipr_rules import clock
 from mipr_rules.api import Session
-from mipr_rules.commands.options import DATE, as_of_option, config_option, emit, format_option, reached
+from mipr_rules.commands.options import (
+    DATE,
+    as_of_option,
+    config_option,
+    emit,
+    format_option,
+    reached,
+    rules_path_option,
+)
 from mipr_rules.errors import InputError
 from mipr_rules.mipr.criteria import CRITERION_IDS, criterion_id
 from mipr_rules.mipr.panel import DEFAULT_RULESET, PanelVerification
@@ -208,6 +216,7 @@ def provider(file: Path, review_date: dt.date | None, consent: str | None, conse
 
 
 @panel.command("verify")
+@rules_path_option
 @_file_argument
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id (kind mipr).")

@@ -10,11 +10,19 @@ import click
 
 from mipr_rules import clock
 from mipr_rules.api import Session
-from mipr_rules.commands.options import as_of_option, config_option, emit, exit_incomplete, format_option
+from mipr_rules.commands.options import (
+    as_of_option,
+    config_option,
+    emit,
+    exit_incomplete,
+    format_option,
+    rules_path_option,
+)
 from mipr_rules.rating import FRAMEWORKS, load_scores
 
 
 @click.command()
+@rules_path_option
 @click.argument("scores_file", type=click.Path(path_type=Path))
 @click.option(
     "--framework",

@@ -10,7 +10,7 @@ import click
 
 from mipr_rules import clock
 from mipr_rules.api import Session
-from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, reached
+from mipr_rules.commands.options import as_of_option, config_option, emit, format_option, reached, rules_path_option
 from mipr_rules.mipr.review import DEFAULT_RULESET, ReviewReport
 from mipr_rules.severity import SEVERITIES
 
@@ -19,6 +19,7 @@ PANEL = "panel"
 
 
 @click.command()
+@rules_path_option
 @click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
 @as_of_option
 @click.option("--ruleset", "ruleset_id", default=DEFAULT_RULESET, show_default=True, help="Ruleset id (kind mipr).")
@@ -45,7 +46,8 @@ def review(
     REPORT is read by its extension: .yaml/.yml/.json (report.schema.json), .md (the Markdown convention)
     or .docx (Word, the same convention). Each criterion gets a score 1-4 with the CQC rating word, the
     findings behind it and whether a person must confirm it; the overall rating decides whether the report
-    proceeds to the panel (Good or Outstanding by default).
+    proceeds to the panel (Good or Outstanding by default). Exit 3 when more criteria than the ruleset's
+    max_not_assessed_to_proceed (0) could not be assessed: the pre-check is incomplete, never an all-clear.
 
     \b
     Examples:
@@ -56,6 +58,14 @@ def review(
     with Session.from_config(config_path, processes=1) as session:
         result = session.review(report_path, as_of=as_of or clock.today(), ruleset_id=ruleset_id, explain=explain)
     emit(result, fmt)
+    bound = result.parameters.get("max_not_assessed_to_proceed", 0)
+    if len(result.not_assessed) > bound:
+        click.echo(
+            f"mipr: incomplete: {len(result.not_assessed)} of {len(result.criteria)} criteria not assessed "
+            f"({', '.join(result.not_assessed)}), above max_not_assessed_to_proceed ({bound}): no all-clear",
+            err=True,
+        )
+        sys.exit(3)
     sys.exit(1 if failed(result, fail_on) else 0)
 
 

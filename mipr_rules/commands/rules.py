@@ -11,7 +11,7 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.api import Session
-from mipr_rules.commands.options import format_option
+from mipr_rules.commands.options import format_option, rules_path_option
 from mipr_rules.errors import RulesetError
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.safe_text import plain
@@ -23,6 +23,7 @@ def rules() -> None:
 
 
 @rules.command("list")
+@rules_path_option
 @format_option()
 def list_rulesets(fmt: str) -> None:
     """List installed rulesets."""
@@ -52,6 +53,7 @@ def list_rulesets(fmt: str) -> None:
 
 
 @rules.command("show")
+@rules_path_option
 @click.argument("ruleset_id")
 @click.option("--version", "version", default=None, help="A specific version.")
 @format_option()
@@ -68,15 +70,26 @@ def show(ruleset_id: str, version: str | None, fmt: str) -> None:
         f"framework {ruleset.framework}; effective {ruleset.effective_from}"
         f"{' to ' + str(ruleset.effective_to) if ruleset.effective_to else ''}; {ruleset.jurisdiction}"
     )
-    click.echo(f"file: {ruleset.path}\n\nParameters:")
+    click.echo(plain(f"file: {ruleset.path}"))
+    if ruleset.extends:
+        click.echo(plain(f"extends: {ruleset.extends} (each rule and parameter below says where it comes from)"))
+    click.echo("\nParameters:")
     for name, param in ruleset.parameters.items():
         unit = f" {param.unit}" if param.unit else ""
         kind = "policy" if param.policy else "law"
-        click.echo(plain(f"  {name} = {json.dumps(param.default)}{unit}  ({kind}; {param.description})"))
+        origin = f"  [from: {ruleset.origins.get('parameter:' + name)}]" if ruleset.extends else ""
+        click.echo(plain(f"  {name} = {json.dumps(param.default)}{unit}  ({kind}; {param.description}){origin}"))
     click.echo("\nRules:")
     for rule in ruleset.rules:
         where = rule.maps_to.quality_statement or rule.maps_to.mipr_criterion or rule.maps_to.deadline or ""
-        click.echo(plain(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]"))
+        origin = f"  [from: {ruleset.origins.get('rule:' + rule.id)}]" if ruleset.extends else ""
+        click.echo(
+            plain(f"  {rule.id:<40} {rule.severity:<8} {where:<6} {rule.title}  [source: {rule.source}]{origin}")
+        )
+    if ruleset.disabled:
+        click.echo(plain(f"\nDisabled rules of {ruleset.extends}:"))
+        for rule_id, reason in ruleset.disabled.items():
+            click.echo(plain(f"  {rule_id:<40} {reason}"))
 
 
 @rules.command("facts")
@@ -103,6 +116,7 @@ def facts(fact: str | None, fmt: str) -> None:
 
 
 @rules.command("lint")
+@rules_path_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option(
@@ -150,6 +164,7 @@ def lint(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
 
 
 @rules.command("test")
+@rules_path_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--ruleset", "ruleset_ids", multiple=True, metavar="ID", help="Only the test files of this ruleset.")
 @click.option(
@@ -219,9 +234,13 @@ def test(
         select = compile_keyword(keyword) if keyword is not None else None
     except KeywordError as exc:
         raise click.BadParameter(str(exc), param_hint="-k") from None
-    with Session(pm=plugins.make_plugin_manager(), processes=1) as session, session.rule_tests() as runner:
+    from mipr_rules.outputs.progress import progress
+
+    with Session(pm=plugins.make_plugin_manager(), processes=1) as session, session.rule_tests() as runner, \
+            progress("Rule test cases", fmt="text" if output else fmt) as tracker:
         report = run_tests(
-            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold
+            runner, paths, ruleset_ids=ruleset_ids, select=select, coverage=coverage, threshold=threshold,
+            tracker=tracker,
         )
     text = report.render(fmt, verbose)
     if output is not None:
@@ -249,6 +268,7 @@ def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Rul
 
 
 @rules.command("explain")
+@rules_path_option
 @click.argument("rule_id")
 @click.option("--ruleset", "ruleset_id", default=None, metavar="ID", help="The ruleset (when several have the rule).")
 @click.option("--version", "version", default=None, help="A specific version of the ruleset.")
@@ -274,9 +294,11 @@ def explain(
     from mipr_rules.explain import RuleDescription
     from mipr_rules.ruletest.examples import example_for
 
+    session = Session.from_config(config_path)
+    plugins.add_ruleset_paths(session.config.rules_path)
     ruleset = _find_rule(rule_id, ruleset_id, version)
     rule = ruleset.rule(rule_id)
-    params = ruleset.defaults() | Session.from_config(config_path).overrides(ruleset)
+    params = ruleset.defaults() | session.overrides(ruleset)
     pm = plugins.plugin_manager()
     fact_type = next(
         (ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types if ft.name == rule.fact), None

@@ -18,6 +18,7 @@ from mipr_rules.commands.options import (
     fail_on_option,
     format_option,
     reached,
+    rules_path_option,
 )
 from mipr_rules.timelines import (
     load_events,
@@ -27,6 +28,7 @@ from mipr_rules.workdays import REGIONS
 
 
 @click.command()
+@rules_path_option
 @click.option(
     "--event",
     "event_options",

@@ -42,12 +42,14 @@ from mipr_rules.commands.options import (
     fail_on_option,
     max_skipped_option,
     reached,
+    rules_path_option,
 )
 from mipr_rules.completeness import Failure, completeness_json
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError, PluginError
 from mipr_rules.model import Location
+from mipr_rules.outputs.progress import progress
 from mipr_rules.readiness import DEFAULT_RULESET, ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.safe_text import plain
@@ -142,6 +144,8 @@ class Watcher:
     as_of: dt.date | None = None
     lenient: bool = False
     max_skipped: float = DEFAULT_MAX_SKIPPED
+    output_format: str = "json"
+    """The command's output format: a sweep shows a progress bar on a terminal only for text or HTML."""
 
     def check(self) -> Cycle:
         """Read the source, evaluate, record the result in the store, deliver what is waiting.
@@ -165,16 +169,18 @@ class Watcher:
                 lenient=self.lenient, full=full, key=self.config.pseudonym_key(), max_skipped=self.max_skipped
             )
             reading = _Reading(context.read(self.adapter, self.source))
-            report = run_readiness(
-                reading,
-                as_of=when,
-                ruleset=ruleset,
-                overrides=self.config.overrides_for(ruleset),
-                region=self.config.region,
-                evaluator=self.evaluator,
-                skipped=context.summary(),
-                allow_incomplete=True,
-            )
+            with progress("Watch sweep: locations", fmt=self.output_format) as tracker:
+                report = run_readiness(
+                    reading,
+                    as_of=when,
+                    ruleset=ruleset,
+                    overrides=self.config.overrides_for(ruleset),
+                    region=self.config.region,
+                    evaluator=self.evaluator,
+                    skipped=context.summary(),
+                    allow_incomplete=True,
+                    tracker=tracker,
+                )
             changes = self.store.apply(report, notify=self.targets, full_read=full)
         except MiprRulesError as exc:
             error, report, code = _one_line(exc), None, exc.exit_code
@@ -360,6 +366,7 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
 
 
 @click.command()
+@rules_path_option
 @click.option("--adapter", "adapter_name", default="file", show_default=True, help="Adapter that reads the source.")
 @click.option("--source", required=True, help="What the adapter reads: a file, folder, URL or database URL.")
 @click.option(
@@ -465,6 +472,7 @@ def watch(
             as_of,
             lenient,
             max_skipped,
+            output_format=fmt,
         )
         with _Stopper().installed() as stopper:
             if once:

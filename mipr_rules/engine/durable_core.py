@@ -8,7 +8,8 @@ It drives the C core (``durable_rules_engine``) directly, without ``durable.engi
   deleting a session that only ever received unmatched messages crashes the process (C1);
 - session ids and fact ids are short, bounded and checked for 32-bit FNV-1a collisions (C2, hashing);
 - one live session at a time, deleted after use, so the 1,024-session limit (C3) is never approached;
-- message size is bounded (properties per fact, bytes per value) and non-JSON values are refused;
+- message size is bounded (properties per fact, bytes per value) and non-JSON values are refused
+  (``wire.py``, which also builds the JSON this module asserts, in the parent or here);
 - rulesets are cached by content name; the process counts them and asks to be recycled long before the
   131,071-rulesets limit.
 This module is only imported inside engine worker processes (see ``worker.py``), so a crash of the C
@@ -18,13 +19,25 @@ core kills a worker, never the program embedding mipr-rules.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mipr_rules.engine.ids import canonical_fact_ids, fnv1a_32
+from mipr_rules.engine.wire import (
+    BATCH,
+    MAX_ID_BYTES,
+    MAX_PROPERTIES,
+    MAX_VALUE_BYTES,
+    SENTINEL_RULE,
+    SENTINEL_TYPE,
+    Wire,
+    WireFormat,
+    check_fact,
+    check_id,
+    sentinel,
+    tested_fields,
+)
 from mipr_rules.errors import EngineError
 
 if sys.version_info >= (3, 13):  # pragma: no cover - guarded at install time by requires-python
@@ -42,82 +55,13 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise EngineError(f"durable-rules is not installed or did not build ({exc}); reinstall mipr-rules") from None
 
-SENTINEL_TYPE = "__mipr_sentinel__"
-SENTINEL_RULE = "__mipr_sentinel__"
-MAX_ID_BYTES = 256
-"""Longest session or fact id; ids of megabytes overflow the C stack (C2)."""
-MAX_PROPERTIES = 200
-"""Most properties per fact; the engine's hard limit is 253 flattened properties (error 302)."""
-MAX_VALUE_BYTES = 64 * 1024
-"""Largest string value in a fact; the engine's hard limit is 16 MiB (error 314)."""
 MAX_RULESETS_PER_PROCESS = 100_000
 """Rulesets are never freed; the engine fails at 131,071 (error 112). Recycle the worker first."""
-BATCH = 500
-"""Facts asserted per call before pending actions are drained."""
 
-
-def check_id(value: str, what: str) -> None:
-    """Refuse ids that are empty, too long or not plain text."""
-    if not isinstance(value, str) or not value:
-        raise EngineError(f"{what} must be a non-empty string")
-    if len(value) > MAX_ID_BYTES // 4 and len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
-        raise EngineError(f"{what} is longer than {MAX_ID_BYTES} bytes")
-
-
-def check_fact(fact: dict[str, Any], where: str) -> None:
-    """Refuse facts the engine would crash on, reject with an opaque code, or compare loosely."""
-    if len(fact) > MAX_PROPERTIES:
-        raise EngineError(f"{where}: fact has {len(fact)} properties, more than {MAX_PROPERTIES}")
-    for key, value in fact.items():
-        if value is None or isinstance(value, (bool, int)):
-            if value is None:
-                raise EngineError(f"{where}: field {key} is null; omit unknown fields instead")
-            continue
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise EngineError(f"{where}: field {key} is not a finite number")
-        elif isinstance(value, str):
-            if len(value) > MAX_VALUE_BYTES:
-                raise EngineError(f"{where}: field {key} is longer than {MAX_VALUE_BYTES} characters")
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise EngineError(f"{where}: field {key} holds invalid text (lone surrogate)") from None
-        else:
-            raise EngineError(f"{where}: field {key} is a {type(value).__name__}, expected a JSON scalar")
-
-
-def _plain(fact: dict[str, Any]) -> bool:
-    """True when every value is one ``check_fact`` accepts without looking further (the usual case)."""
-    if len(fact) > MAX_PROPERTIES:
-        return False
-    for value in fact.values():
-        kind = type(value)
-        if not (kind is bool or kind is int or (kind is str and len(value) <= MAX_VALUE_BYTES and value.isascii())):
-            return False
-    return True
-
-
-def tested_fields(expression: Any) -> set[str]:
-    """Every fact field a durable-rules expression, rule or ruleset definition tests."""
-    found: set[str] = set()
-    if isinstance(expression, dict):
-        for key, value in expression.items():
-            if key.startswith("$"):
-                found |= tested_fields(value)
-            elif key in ("all", "any") and isinstance(value, list):
-                for pattern in value:  # [{"m": expression}]
-                    for inner in pattern.values():
-                        found |= tested_fields(inner)
-            else:
-                found.add(key)
-    elif isinstance(expression, list):
-        for item in expression:
-            found |= tested_fields(item)
-    return found
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+__all__ = [
+    "BATCH", "MAX_ID_BYTES", "MAX_PROPERTIES", "MAX_RULESETS_PER_PROCESS", "MAX_VALUE_BYTES", "SENTINEL_RULE",
+    "SENTINEL_TYPE", "Core", "check_fact", "check_id", "split_matches", "tested_fields",
+]
 
 
 class Core:
@@ -125,8 +69,8 @@ class Core:
 
     def __init__(self) -> None:
         self._handles: dict[str, int] = {}
-        self._fields: dict[str, frozenset[str]] = {}
-        """Per ruleset, the fields its rules test: no other field is sent to the engine."""
+        self._formats: dict[str, WireFormat] = {}
+        """Per ruleset, what its rules test: no other fact or field is sent to the engine."""
 
     @property
     def ruleset_count(self) -> int:
@@ -144,56 +88,40 @@ class Core:
         if self.needs_recycling():
             raise EngineError("engine process reached its ruleset limit; it must be recycled")
         definition = json.loads(definition_json)
-        fields = tested_fields(list(definition.values())) | {"type", "id"}
+        wire_format = WireFormat(definition_json)
         definition[SENTINEL_RULE] = {"all": [{"m": {"type": SENTINEL_TYPE}}]}
         try:
             self._handles[name] = _core.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
         except _core.error as exc:
             raise EngineError(f"durable-rules rejected ruleset {name}: {exc}") from None
-        self._fields[name] = frozenset(fields)
+        self._formats[name] = wire_format
 
     def evaluate(self, name: str, sid: str, facts: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
         """Assert ``facts`` into a fresh session ``sid`` of ruleset ``name``; return (rule, fact id) matches.
 
         Facts must carry distinct ``id`` values whose FNV-1a hashes differ; the session is deleted
-        before returning, whatever happens.
+        before returning, whatever happens. The same as ``evaluate_wire`` of ``WireFormat.encode``.
         """
-        check_id(sid, "session id")
+        return self.evaluate_wire(name, self._formats[name].encode(sid, facts))
+
+    def evaluate_wire(self, name: str, wire: Wire) -> list[tuple[str, str]]:
+        """Assert a job built by ``WireFormat.encode`` (of this ruleset's definition) into a fresh session."""
+        check_id(wire.sid, "session id")
         handle = self._handles[name]
-        keep = self._fields[name]
-        ids = tuple(fact.get("id") for fact in facts)
-        if ids != canonical_fact_ids(len(ids)):  # the usual ids (fact_ids) are known not to collide
-            seen: dict[int, str] = {}
-            for fid in ids:
-                check_id(fid, "fact id")  # type: ignore[arg-type]
-                digest = fnv1a_32(fid)  # type: ignore[arg-type]
-                if digest in seen:
-                    raise EngineError(f"fact ids {seen[digest]!r} and {fid!r} collide in the engine's hash")
-                seen[digest] = fid  # type: ignore[assignment]
-        payload = []
-        for fact in facts:
-            if not _plain(fact):
-                subject = fact.get("subject")
-                named = isinstance(subject, str) and 0 < len(subject) <= MAX_ID_BYTES
-                check_fact(fact, f"fact {subject}" if named else f"fact {fact.get('id')}")
-            # Only the fields some rule tests: less JSON to write and for the C core to parse.
-            sent = {key: value for key, value in fact.items() if key in keep}
-            sent["sid"] = sid
-            payload.append(sent)
         matches: list[tuple[str, str]] = []
         try:
-            self._assert(handle, [{"sid": sid, "id": "~sentinel", "type": SENTINEL_TYPE}], matches)
-            for start in range(0, len(payload), BATCH):
-                self._assert(handle, payload[start : start + BATCH], matches)
+            self._assert(handle, sentinel(wire.sid), matches)
+            for batch in wire.batches:
+                self._assert(handle, batch, matches)
         finally:
-            _core.delete_state(handle, sid)
+            _core.delete_state(handle, wire.sid)
         return [(rule, fid) for rule, fid in matches if rule != SENTINEL_RULE]
 
-    def _assert(self, handle: int, facts: list[dict[str, Any]], matches: list[tuple[str, str]]) -> None:
+    def _assert(self, handle: int, facts_json: str, matches: list[tuple[str, str]]) -> None:
         try:
             # Result code 1 ("not handled": some fact matched no rule) is normal for facts; the actions of
             # those that did match are still pending and are drained below, here, not by a timer thread.
-            _core.assert_facts(handle, _ENCODER.encode(facts))
+            _core.assert_facts(handle, facts_json)
         except _core.error as exc:
             code = str(exc).rsplit(" ", 1)[-1]
             hint = {"303": "a fact matched more than 64 rules", "302": "a fact has too many properties"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -12,6 +14,7 @@ import pluggy
 from mipr_rules import plugins
 from mipr_rules.engine.compile import CompiledRuleset, compile_ruleset
 from mipr_rules.engine.ids import fact_ids
+from mipr_rules.engine.wire import WireFormat
 from mipr_rules.engine.worker import EnginePool, Job, default_processes
 from mipr_rules.errors import EngineError, MiprRulesError
 from mipr_rules.facts.base import Fact, FactCalculator, FactContext
@@ -50,6 +53,16 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 
 def _rule_parameters(rule: Rule, params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: params[name] for name in sorted(parameters_used(rule, params))}
+
+
+_SESSIONS = itertools.count()
+"""Session ids of this process's jobs (``j0``, ``j1``…): each job's session is its own."""
+
+
+@functools.lru_cache(maxsize=64)
+def wire_format(definition_json: str) -> WireFormat:
+    """The wire format of a compiled ruleset (what its rules test), worked out once per definition."""
+    return WireFormat(definition_json)
 
 
 class Evaluator:
@@ -107,6 +120,7 @@ class Evaluator:
         prepared: dict[str, list[Fact]] = {}
         order: list[str] = []
         errors: dict[str, MiprRulesError] = {}
+        wire = wire_format(compiled.definition_json)
 
         def jobs() -> Iterator[Job]:
             for key, subject in subjects:
@@ -120,8 +134,13 @@ class Evaluator:
                 except MiprRulesError as exc:
                     errors[key] = exc
                     continue
+                try:  # the worker passes this JSON to the C core as it is
+                    encoded = wire.encode(f"j{next(_SESSIONS)}", facts)
+                except EngineError as exc:  # what the worker would have said
+                    errors[key] = EngineError(f"{key}: {exc}")
+                    continue
                 prepared[key] = facts
-                yield Job(key, compiled.name, compiled.definition_json, facts)
+                yield Job(key, compiled.name, compiled.definition_json, [], encoded)
 
         explain = _Explain(compiled)
         done: dict[str, Evaluation] = {}

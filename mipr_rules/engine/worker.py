@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 
 from mipr_rules.engine import frames
+from mipr_rules.engine.wire import Wire
 from mipr_rules.errors import EngineCrash, EngineError, MiprRulesError
 
 PIPELINE = 8
@@ -67,7 +68,9 @@ class Job:
     definition_json: str
     """The durable-rules definition (loaded once per worker)."""
     facts: list[dict[str, Any]]
-    """Facts with collision-free ids."""
+    """Facts with collision-free ids (empty when ``wire`` is given)."""
+    wire: Wire | None = None
+    """The facts already checked and encoded for the C core (``wire.py``); the worker only asserts them."""
 
 
 @attrs.frozen
@@ -342,9 +345,11 @@ class EnginePool:
         first = job.ruleset_name not in worker.sent_rulesets
         self._sequence += 1
         try:
+            definition = job.definition_json if first else None
             frame = frames.encode(
-                ("eval", self._sequence, job.ruleset_name, job.definition_json if first else None,
-                 f"s{self._sequence}", job.facts)
+                ("eval", self._sequence, job.ruleset_name, definition, f"s{self._sequence}", job.facts)
+                if job.wire is None
+                else ("eval", self._sequence, job.ruleset_name, definition, job.wire.sid, job.wire.batches)
             )
         except (frames.NotPlain, RecursionError) as exc:  # refused here: a worker never imports a class
             done.append(JobResult(job.key, error=EngineError(f"{job.key}: {_not_plain(job.facts) or exc}")))

@@ -2,7 +2,8 @@
 
 It is its own interpreter: it imports only the engine (``durable_core`` and what that needs), never the
 embedding program's modules, and talks to its pool in frames (``frames.py``) over its standard input and
-output. Messages in: ``("eval", seq, ruleset name, definition JSON or None, session id, facts)``. Out:
+output. Messages in: ``("eval", seq, ruleset name, definition JSON or None, session id, facts)``, where
+facts are a list of fact mappings or a tuple of JSON texts already built for the C core (``wire.py``). Out:
 ``("ready", pid)`` once started (or ``("fatal", why)`` if the engine cannot load), then per job
 ``("start", seq)`` before the engine runs, ``("loaded", seq)`` after a ruleset sent with the job loaded,
 and ``("ok", seq, matches, recycle)`` or
@@ -50,6 +51,7 @@ def main() -> int:
 
     try:
         from mipr_rules.engine.durable_core import Core
+        from mipr_rules.engine.wire import Wire
         from mipr_rules.errors import EngineError, MiprRulesError
     except BaseException as exc:  # the pool reports this once instead of a crash per job
         write_frame(writer, ("fatal", f"{type(exc).__name__}: {exc}"))
@@ -75,7 +77,12 @@ def main() -> int:
                         failed[name] = str(exc)
                         raise
                     write_frame(writer, ("loaded", seq))
-                reply = ("ok", seq, core.evaluate(name, sid, facts), core.needs_recycling())
+                matches = (
+                    core.evaluate_wire(name, Wire(sid, facts))
+                    if isinstance(facts, tuple)
+                    else core.evaluate(name, sid, facts)
+                )
+                reply = ("ok", seq, matches, core.needs_recycling())
             except MiprRulesError as exc:
                 reply = ("error", seq, str(exc), core.needs_recycling())
             except Exception as exc:  # surfaced, never swallowed; the worker is replaced after it

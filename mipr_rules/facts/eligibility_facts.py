@@ -142,6 +142,8 @@ class ImprovementCandidateFacts:
         known = subject.service_type_known
         current = loc.current_rating
         rated = subject.cqc.rated
+        # The CQC record's decisive rating (SAF assessment, service or past rating), else the current overall one.
+        decisive = subject.cqc.rating or (current.overall if current is not None else None)
         end = subject.programme_end
         yield _fact(
             "improvement_candidate", f"location:{loc.location_id}",
@@ -153,7 +155,7 @@ class ImprovementCandidateFacts:
             days_registered=(as_of - loc.registration_date).days if loc.registration_date else None,
             dormant=subject.cqc.dormant,
             rated=rated,
-            rating=current.overall.value if rated and current is not None and current.overall is not None else None,
+            rating=decisive.value if rated and decisive is not None else None,
             first_rating=current is None and not loc.past_ratings,
             evidence_of_improvement=nom.evidence_of_improvement,
             rating_absence_blocks_commissioning=nom.rating_absence_blocks_commissioning,

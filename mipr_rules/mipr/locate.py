@@ -39,7 +39,7 @@ _TERMS: dict[str, Callable[[TextMeasures], tuple[str, ...]]] = {
 }
 """Measures (a rule's ``emit.measure``) whose terms the measures list, and how to get them."""
 
-MEASURES = (*_TERMS, "spacing", "long_sentences", "adverse_event", "remark")
+MEASURES = (*_TERMS, "spacing", "long_sentences", "adverse_event", "remark", "regulation")
 """Every ``emit.measure`` a rule may name."""
 
 _PARTS = {
@@ -84,7 +84,7 @@ def describe(subject: str) -> str:
         return f"finding on {_statement(rest)}"
     if kind in ("risk", "recommendation"):
         return f"{kind} {rest}"
-    if kind == "remark":
+    if kind in ("remark", "regulation"):
         return f"sentence {rest.rpartition(':')[2]} of the {describe(rest.rpartition(':')[0])}"
     if kind == "signal":
         statement, _, category = rest.partition(":")
@@ -148,8 +148,8 @@ def locate(report: Report, subject: str, measure: str, parameters: Mapping[str, 
     """
     if measure == "adverse_event":
         return tuple(Sentence(i, _excerpt(text)) for i, text in signal_sentences(report, subject))
-    if measure == "remark":
-        text_subject, _, number = subject.removeprefix("remark:").rpartition(":")
+    if measure in ("remark", "regulation"):
+        text_subject, _, number = subject.removeprefix(f"{measure}:").rpartition(":")
         remark_part = next((p for p in text_parts(report) if p.subject == text_subject), None)
         remark_sentences = sentences(remark_part.text) if remark_part is not None else []
         index = int(number) if number.isdigit() else 0

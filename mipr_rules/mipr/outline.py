@@ -16,10 +16,10 @@ import attrs
 
 from mipr_rules.errors import InputError
 from mipr_rules.mipr import tolerant
-from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report
+from mipr_rules.mipr.report import EVIDENCE_SOURCE_LABELS, EvidenceSource, Report, Timescale
 from mipr_rules.mipr.structure import structure_report
 from mipr_rules.model.quality_statements import BY_ID, ID_RANGES
-from mipr_rules.model.vocabulary import KeyQuestion, RatingValue
+from mipr_rules.model.vocabulary import KeyQuestion
 
 
 class Kind(str, Enum):
@@ -91,6 +91,17 @@ RECOMMENDATION_FIELDS = {
 }
 """Recommendation block labels → field."""
 RECOMMENDATION_REQUIRED = ("Action", "Priority")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_STATEMENT_REF = re.compile(r"\b([SECRW]\d{1,2})\b", re.I)
+_RISK_REF = re.compile(r"\b((?:RISK|R)-?\d+)\b", re.I)
+_AFFECTS = {
+    **{w: "people" for w in ("people", "person", "residents", "resident", "service users", "patients", "clients")},
+    **{w: "staff" for w in ("staff", "employees", "workers", "care staff", "carers")},
+    **{w: "service" for w in ("service", "provider", "home", "the home", "organisation", "business")},
+}
+"""Words consultants use for whom a risk affects → the convention's word."""
+_AT_ONCE = frozenset({"asap", "as soon as possible", "now", "today", "urgently", "at once", "with immediate effect"})
+"""Timescales that mean immediately."""
 LIST_FIELDS = {"visit_dates", "quality_statements", "affects", "findings", "risks"}
 
 _SOURCE_BY_LABEL = {label.lower(): source.value for source, label in EVIDENCE_SOURCE_LABELS.items()}
@@ -226,12 +237,22 @@ class _Reader:
             ("Consultant", "consultant"),
             ("Visit dates", "visit_dates"),
         ):
+            if key not in fields and key != "visit_dates":
+                self.note("unread_value", title, f"front matter without '{label}:'; read as 'not given'")
+                fields[key] = ("not given", title)
             if key not in fields:
                 raise self.error(title, f"front matter (before the first '##' heading) without '{label}:'")
 
         def put(path: str, key: str, value: Any) -> Any:
             self.places[path] = fields[key][1].place
             return value
+
+        visits, visits_block = fields["visit_dates"]
+        if not all(_ISO_DATE.match(v) for v in _split(visits)):
+            read = tolerant.dates(visits)
+            if read:
+                self.note("non_cqc_spelling", visits_block, f"visit dates '{visits}' read as {', '.join(read)}")
+                fields["visit_dates"] = (", ".join(read), visits_block)
 
         self.data["location"] = {
             "id": put("$.location.id", "location_id", fields["location_id"][0]),
@@ -249,10 +270,13 @@ class _Reader:
             )
         if "publication_consent" in fields:
             value, block = fields["publication_consent"]
-            consent = _yes_no(value)
+            consent = (
+                _yes_no(value) if _yes_no(value) is not None else _yes_no(re.split(r"[\s,;.(-]", value.strip())[0])
+            )
             if consent is None:
-                raise self.error(block, "expected 'yes' or 'no' for 'Publication consent:'")
-            self.data["publication_consent"] = put("$.publication_consent", "publication_consent", consent)
+                self.note("unread_value", block, f"publication consent '{value}' is neither yes nor no; not recorded")
+            else:
+                self.data["publication_consent"] = put("$.publication_consent", "publication_consent", consent)
 
     def section(self, heading: Block) -> None:
         name = _plain(heading.text)
@@ -335,7 +359,8 @@ class _Reader:
                 continue
             found, exact = tolerant.rating(pair[1])
             if found is None:
-                raise self.error(block, f"expected a rating ({', '.join(r.value for r in RatingValue)})")
+                self.note("unread_value", block, f"rating '{pair[1]}' is not one of CQC's four; left out")
+                continue
             if not exact:
                 self.note("non_cqc_spelling", block, f"rating written '{pair[1]}' (CQC: '{found.value}')")
             fields[key] = (found.value, block)
@@ -445,11 +470,56 @@ class _Reader:
         if digit:
             return int(digit[1])  # the converter refuses a number outside 1-4, naming the place
         word, exact = tolerant.rating(value)
+        if word is None and (inner := re.search(r"\(\s*([1-4])\s*(?:/\s*4)?\s*\)", value)) is not None:
+            self.note("non_cqc_spelling", block, f"score written '{value}' (read as {inner[1]})")
+            return int(inner[1])
+        if word is None:
+            word, exact = tolerant.rating(value.split("(")[0])
+            exact = False
         if word is None:
             return value  # the converter names the place and what was expected
         if not exact:
             self.note("non_cqc_spelling", block, f"score written '{value}' (CQC: '{word.value}')")
         return word.value
+
+    def references(self, key: str, value: str, block: Block) -> str:
+        """Ids a recommendation names ("S3 Safeguarding, S8" → "S3, S8"); the text as written if it names none."""
+        pattern = _STATEMENT_REF if key == "findings" else _RISK_REF
+        ids = [m.upper() for m in pattern.findall(value)]
+        if ids and ", ".join(ids) != value.strip():
+            self.note("non_cqc_spelling", block, f"{key} '{value}' read as {', '.join(ids)}")
+            return ", ".join(ids)
+        return value
+
+    def affects(self, values: list[str], block: Block) -> list[str]:
+        """Who a risk affects, as consultants write it: "residents", "the provider" are read as the nearest
+        of people, staff or service (noted); a word that names none of them is noted and left out."""
+        out: list[str] = []
+        for value in values:
+            word = _AFFECTS.get(value.strip().lower().removeprefix("the "))
+            if word is None:
+                self.note("unread_value", block, f"risk affects '{value}': not people, staff or service; left out")
+                continue
+            if word != value.strip():
+                self.note("non_cqc_spelling", block, f"risk affects '{value}' read as '{word}'")
+            if word not in out:
+                out.append(word)
+        return out or values
+
+    def timescale(self, value: str, block: Block) -> str | None:
+        """A timescale as consultants write it ("within 2 weeks", "ASAP"); None (noted, read as no timescale)
+        when it gives no time at all ("ongoing"): the report is scored, the recommendation marked down."""
+        text = re.sub(r"^\s*within\s+", "", value, flags=re.IGNORECASE).strip().rstrip(".")
+        if text.lower() in _AT_ONCE:
+            text = "immediately"
+        try:
+            Timescale.parse(text)
+        except ValueError:
+            self.note("unread_value", block, f"timescale '{value}' gives no time; read as no timescale")
+            return None
+        if text != value:
+            self.note("non_cqc_spelling", block, f"timescale '{value}' read as '{text}'")
+        return text
 
     def bullets(self) -> Iterator[Block]:
         while (block := self.peek()) is not None and block.kind is Kind.BULLET:
@@ -472,27 +542,41 @@ class _Reader:
             pair = _field(block)
             expected = ", ".join(known)
             if pair is None:
-                raise self.error(block, f"expected 'Field: value' in the {what} block ({expected})")
+                self.note("unscored_section", block, f"line in the {what} block that is not 'Field: value'")
+                continue
             key = _lookup(known, pair[0])
             if key is None:
-                raise self.error(block, f"unknown field {pair[0]!r} in the {what} block; expected one of {expected}")
+                self.note("unscored_section", block, f"field '{pair[0]}' in the {what} block (read: {expected})")
+                continue
             if key in found:
                 raise self.error(block, f"'{pair[0]}:' given twice in the {what} block")
             found[key] = (pair[1], block)
         return found
 
     def risk(self, label: Block, risk_id: str | None, statement: str) -> None:
-        if not risk_id:
-            raise self.error(label, "Risk block without an id ('Risk R1')")
         fields = self.block_fields(label, "Risk", RISK_FIELDS)
-        for name, key in RISK_FIELDS.items():
-            if key not in fields:
-                raise self.error(label, f"Risk block without '{name}:'")
+        if not risk_id:
+            risk_id = f"RISK-{statement}-{len(self.risks) + 1}"
+            self.note("unread_value", label, f"Risk block without an id; read as {risk_id}")
+        for name in ("kind", "severity"):
+            if name in fields and (value := tolerant.enum_value(name, fields[name][0])) != fields[name][0]:
+                if value is None:
+                    self.note("unread_value", fields[name][1], f"risk {name} '{fields[name][0]}' not understood")
+                    del fields[name]
+                else:
+                    self.note("non_cqc_spelling", fields[name][1], f"risk {name} '{fields[name][0]}' read as '{value}'")
+                    fields[name] = (value, fields[name][1])
+        missing = [name for name, key in RISK_FIELDS.items() if key not in fields]
+        if missing:
+            self.note("unscored_section", label, f"Risk {risk_id} without a readable '{missing[0]}:'; kept unscored")
+            return
         path = f"$.risks[{len(self.risks)}]"
         self.places[path] = label.place
         risk: dict[str, Any] = {"id": risk_id, "finding": statement}
         for key, (value, block) in fields.items():
             risk[key] = _split(value) if key in LIST_FIELDS else value
+            if key == "affects":
+                risk[key] = self.affects(risk[key], block)
             self.places[f"{path}.{key}"] = block.place
         self.risks.append(risk)
 
@@ -506,13 +590,42 @@ class _Reader:
                 )
                 continue
             fields = self.block_fields(block, "Recommendation", RECOMMENDATION_FIELDS)
-            for name in RECOMMENDATION_REQUIRED:
-                if RECOMMENDATION_FIELDS[name] not in fields:
-                    raise self.error(block, f"Recommendation block without '{name}:'")
+            if (
+                "priority" in fields
+                and (value := tolerant.enum_value("priority", fields["priority"][0])) != fields["priority"][0]
+            ):
+                if value is None:
+                    self.note(
+                        "unread_value", fields["priority"][1], f"priority '{fields['priority'][0]}' not understood"
+                    )
+                    del fields["priority"]
+                else:
+                    self.note(
+                        "non_cqc_spelling",
+                        fields["priority"][1],
+                        f"priority '{fields['priority'][0]}' read as '{value}'",
+                    )
+                    fields["priority"] = (value, fields["priority"][1])
+            for key in ("findings", "risks"):
+                if key in fields:
+                    fields[key] = (self.references(key, fields[key][0], fields[key][1]), fields[key][1])
+            missing = [name for name in RECOMMENDATION_REQUIRED if RECOMMENDATION_FIELDS[name] not in fields]
+            if missing:
+                self.note(
+                    "unscored_section",
+                    block,
+                    f"Recommendation {label[2]} without a readable '{missing[0]}:'; kept unscored",
+                )
+                continue
             path = f"$.recommendations[{len(self.recommendations)}]"
             self.places[path] = block.place
             rec: dict[str, Any] = {"id": label[2]}
             for key, (value, field_block) in fields.items():
+                if key == "timescale":
+                    read = self.timescale(value, field_block)
+                    if read is None:
+                        continue
+                    value = read
                 rec[key] = _split(value) if key in LIST_FIELDS else value
                 self.places[f"{path}.{key}"] = field_block.place
             self.recommendations.append(rec)

@@ -6,14 +6,16 @@ the ruleset's parameters give (C-CAF publishes no weights or thresholds, so ever
 - a criterion is scored only when a rule measured it (a ``basis`` the report supports, or a fault); one
   that nothing measured is *not assessed*: it has no score and is left out of the mean, never a default;
 - a measured criterion scores its basis (the highest level its measurements support, 4 when only faults
-  measured it), limited by the ``cap`` of any severe fault, less the sum of its deductions, never below 1;
+  measured it) less the sum of its deductions, limited by the ``cap`` of any severe fault and the
+  ``ceiling`` of any style fault, never below 1;
 - the overall score is the weighted mean of the assessed criterion scores (``criterion_weights``);
 - its percentage (score / 4, rounded half up) falls in a SAF-style band (``overall_requires_improvement_from``,
   ``overall_good_from``, ``overall_outstanding_from``: 39, 63, 88 as CQC's key-question bands);
 - limiters, as CQC's rating principles have: Outstanding only if every criterion scores at least
-  ``outstanding_min_criterion_score`` (4), Good or better only if every criterion scores at least
-  ``good_min_criterion_score`` (3); Inadequate when ``inadequate_min_criteria_at_1`` or more criteria
-  score 1 (the pattern of CQC's "two Inadequate key questions give Inadequate", scaled to 13 criteria).
+  ``outstanding_min_criterion_score`` (4); Good or better only if no criterion scores 1 and no more than
+  ``good_max_criteria_below`` criteria (1) score below ``good_min_criterion_score`` (3); Inadequate when
+  ``inadequate_min_criteria_at_1`` or more criteria score 1 (the pattern of CQC's "two Inadequate key
+  questions give Inadequate", scaled to 13 criteria).
 """
 
 from __future__ import annotations
@@ -50,9 +52,12 @@ def round_half_up(value: float) -> int:
 
 
 def measured_score(basis: int | None, caps: Iterable[int], deductions: Iterable[int]) -> int:
-    """``basis`` (4 if None) limited by the lowest cap, less the deductions, within 1-4."""
-    ceiling = min([MAX_SCORE if basis is None else basis, *caps])
-    return max(MIN_SCORE, min(MAX_SCORE, ceiling - sum(deductions)))
+    """``basis`` (4 if None) less the deductions, then limited by the lowest cap, within 1-4.
+
+    A cap limits the result rather than being a new start for deductions: a fault that caps a criterion
+    at 3 and another that costs a point give 3, not 2 (each fault is weighed once)."""
+    start = MAX_SCORE if basis is None else basis
+    return max(MIN_SCORE, min(MAX_SCORE, start - sum(deductions), *caps))
 
 
 def criterion_score(deductions: Iterable[int]) -> int:
@@ -92,6 +97,8 @@ class Policy:
     """Good overall (or better) only when every criterion scores at least this."""
     inadequate_min_criteria_at_1: int | None = None
     """Inadequate overall when at least this many criteria score 1 (None: no such limiter)."""
+    good_max_criteria_below: int = 0
+    """Good overall (or better) allows this many criteria below ``good_min_criterion_score`` (0: none)."""
 
     @classmethod
     def from_parameters(cls, params: Mapping[str, Any], where: str) -> Policy:
@@ -121,6 +128,7 @@ class Policy:
             float(params["outstanding_min_criterion_score"]),
             float(params["good_min_criterion_score"]),
             _optional_count(params, "inadequate_min_criteria_at_1", where),
+            _optional_count(params, "good_max_criteria_below", where, minimum=0) or 0,
         )
 
     def band(self, percentage: int) -> RatingValue:
@@ -158,12 +166,14 @@ class Policy:
                 "(inadequate_min_criteria_at_1)"
             )
         elif RANK_OF_RATING[rating] > RANK_OF_RATING[RatingValue.REQUIRES_IMPROVEMENT] and (
-            lowest < self.good_min_criterion_score
+            at_1
+            or len([c for c in weighed if assessed[c] < self.good_min_criterion_score]) > self.good_max_criteria_below
         ):
             rating = RatingValue.REQUIRES_IMPROVEMENT
             limited.append(
-                f"{', '.join(low)} scored {_number(lowest)}: Good or better needs every criterion at "
-                f"{_number(self.good_min_criterion_score)} or more (good_min_criterion_score)"
+                f"{', '.join(low)} scored {_number(lowest)}: Good or better needs every criterion above 1 and at "
+                f"most {self.good_max_criteria_below} below {_number(self.good_min_criterion_score)} "
+                "(good_min_criterion_score, good_max_criteria_below)"
             )
         elif rating is RatingValue.OUTSTANDING and lowest < self.outstanding_min_criterion_score:
             rating = RatingValue.GOOD
@@ -174,12 +184,12 @@ class Policy:
         return Overall(round(mean, 2), percentage, band, rating, tuple(limited))
 
 
-def _optional_count(params: Mapping[str, Any], name: str, where: str) -> int | None:
+def _optional_count(params: Mapping[str, Any], name: str, where: str, minimum: int = 1) -> int | None:
     value = params.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where}: {name}: expected a whole number of 1 or more")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: {name}: expected a whole number of {minimum} or more")
     return value
 
 

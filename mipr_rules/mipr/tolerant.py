@@ -65,6 +65,10 @@ SECTION_ALIASES: dict[str, str] = {
     "ratings summary": "Proposed ratings",
     "recommendations": "Recommendations",
     "recommendations for improvement": "Recommendations",
+    "action plan": "Recommendations",
+    "actions": "Recommendations",
+    "improvement plan": "Recommendations",
+    "areas for improvement": "Recommendations",
 }
 """Section names consultants use → the convention's section."""
 
@@ -196,3 +200,52 @@ def table_rows(rows: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
         rows_out = body if first_is_head else cleaned
         return [("bullet", f"{row[0].rstrip(':')}: {row[1]}") for row in rows_out if row[0] and row[1]]
     return [("paragraph", " | ".join(c for c in row if c)) for row in cleaned]
+
+
+ENUM_SYNONYMS: dict[str, dict[str, str]] = {
+    "priority": {
+        "urgent": "urgent", "immediate": "urgent", "critical": "urgent", "very high": "urgent",
+        "high": "high", "medium": "medium", "moderate": "medium", "normal": "medium", "low": "low", "minor": "low",
+    },
+    "severity": {
+        "critical": "critical", "extreme": "critical", "catastrophic": "critical", "very high": "critical",
+        "high": "high", "serious": "high", "severe": "high", "major": "high",
+        "medium": "medium", "moderate": "medium", "low": "low", "minor": "low",
+    },
+    "kind": {
+        "actual": "actual", "current": "actual", "existing": "actual", "real": "actual",
+        "potential": "potential", "possible": "potential", "future": "potential", "likely": "potential",
+    },
+}  # fmt: skip
+"""Words consultants use for a recommendation's priority and a risk's severity and kind → the convention's."""
+
+
+def enum_value(field: str, text: str) -> str | None:
+    """The convention's value of ``field`` that ``text`` names ("Very high", "Actual risk", "serious"), or None."""
+    words = ENUM_SYNONYMS[field]
+    lowered = _normal(re.sub(r"[^\w\s-]", " ", text)).replace(" priority", "").replace(" risk", "")
+    if lowered in words:
+        return words[lowered]
+    for word in sorted(words, key=len, reverse=True):
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", lowered):
+            return words[word]
+    return None
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}  # fmt: skip
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_UK = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_WORDS = re.compile(
+    r"((?:\d{1,2}(?:st|nd|rd|th)?\s*(?:,|and|&|-|to)?\s*)+)(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.I
+)
+
+
+def dates(text: str) -> list[str]:
+    """ISO dates of ``text`` as consultants write them: 2025-10-14, 14/10/2025, 14 and 15 October 2025."""
+    found = [f"{y}-{m}-{d}" for y, m, d in _ISO.findall(text)]
+    found += [f"{y}-{int(m):02d}-{int(d):02d}" for d, m, y in _UK.findall(text)]
+    for days, month, year in _WORDS.findall(text):
+        found += [f"{year}-{_MONTHS[month.lower()]:02d}-{int(d):02d}" for d in re.findall(r"\d{1,2}", days)]
+    return found

@@ -10,6 +10,8 @@ import datetime as dt
 
 import attrs
 
+from mipr_rules.model.vocabulary import RatingValue
+
 
 @attrs.frozen
 class CqcInspectionCategory:
@@ -24,13 +26,34 @@ class CqcInspectionCategory:
 
 
 @attrs.frozen
+class CqcServiceRating:
+    """One entry of ``currentRatings.serviceRatings[]``: the rating of one service at the location."""
+
+    name: str | None
+    """The service's name as CQC gives it."""
+    rating: RatingValue | None
+    """Its overall rating; ``None`` where only key questions are rated."""
+    published: dt.date | None = None
+    """``reportDate`` of the report that rated it."""
+
+
+@attrs.frozen
 class CqcLocationFacts:
     """What a CQC location record says that ``Location`` has no field for (eligibility rules use it)."""
 
     location_id: str
     """CQC location id, the same as ``Location.location_id``."""
     rated: bool
-    """Whether the location has a current published overall rating (one of the four CQC words)."""
+    """Whether the location has any published rating at all: current or past, overall, per key question,
+    per service or from a single assessment framework assessment (``assessment[]``)."""
+    rating: RatingValue | None = None
+    """The rating a decision about the location goes by: the current overall rating (the newer of
+    ``currentRatings.overall`` and ``assessment[]``), else the newest per-service rating, else the newest
+    past overall rating; ``None`` when there is none."""
+    service_ratings: tuple[CqcServiceRating, ...] = ()
+    """``currentRatings.serviceRatings[]``: ratings of the services at the location, in CQC's order."""
+    assessed: dt.date | None = None
+    """``assessmentDate`` of the SAF assessment the current rating comes from (``None`` for older ratings)."""
     specialisms: tuple[str, ...] = ()
     """``specialisms[].name``, e.g. ``Dementia``, ``Caring for adults over 65 yrs``."""
     inspection_categories: tuple[CqcInspectionCategory, ...] = ()

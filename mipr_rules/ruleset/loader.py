@@ -11,7 +11,7 @@ import yaml
 
 from mipr_rules.convert import converter, first_error
 from mipr_rules.errors import RulesetError
-from mipr_rules.loading import NoAliasSafeLoader, read_text
+from mipr_rules.loading import NoAliasSafeLoader, load_document, read_text
 from mipr_rules.ruleset.conditions import check_conditions
 from mipr_rules.ruleset.parameters import SCALAR_TYPES, check_parameter, check_parameter_value
 from mipr_rules.ruleset.schema import PARAMETER_TYPES, Ruleset
@@ -117,11 +117,8 @@ class _RulesetLoader(NoAliasSafeLoader):
 
 def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     """The data of ruleset text and its node tree (for line numbers), parsed once; errors name the line."""
-    loader = None
     try:
-        loader = _RulesetLoader(text)
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        data, root = load_document(text, _RulesetLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -130,9 +127,6 @@ def read_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
         raise RulesetError(f"{name}: invalid YAML: {str(exc)[:200]}") from None
     except RecursionError:
         raise RulesetError(f"{name}: invalid YAML: nested too deeply") from None
-    finally:
-        if loader is not None:
-            loader.dispose()  # type: ignore[no-untyped-call,unused-ignore]
     return data, root
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 import attrs
 
+from mipr_rules.severity import SEVERITIES as SEVERITIES  # re-exported: rules are checked against it
+
+
 PARAMETER_TYPES = ("integer", "number", "boolean", "string", "date", "list", "mapping")
 
 
@@ -151,6 +154,13 @@ class Ruleset:
     """Parameters by name."""
     path: str = ""
     """File it was loaded from (set by the loader)."""
+    extends: str | None = None
+    """``<id> <version>`` of the ruleset this one extends (set when an ``extends:`` file is resolved)."""
+    origins: dict[str, str] = attrs.field(factory=dict)
+    """Where each rule and parameter comes from, for an extending ruleset: ``rule:<id>`` or ``parameter:<name>``
+    → ``cqc-readiness 1.0.0``, ``added`` or ``cqc-readiness 1.0.0, overridden: severity, message``."""
+    disabled: dict[str, str] = attrs.field(factory=dict)
+    """Rules of the extended ruleset this one disables, with the reason given."""
 
     def ref(self) -> dict[str, str]:
         """``{"id", "version", "framework"}``: how every result names the ruleset behind it."""
@@ -166,6 +176,11 @@ class Ruleset:
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+    def own_rules(self) -> tuple[Rule, ...]:
+        """The rules this ruleset defines or changes: all of them, except, for one that extends another, the
+        rules inherited unchanged (the extended ruleset's own test cases cover those)."""
+        return tuple(r for r in self.rules if not self.extends or self.origins.get(f"rule:{r.id}") != self.extends)
 
     def source(self, source_id: str) -> Source | None:
         """The source with this id."""

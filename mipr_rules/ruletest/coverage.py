@@ -142,12 +142,14 @@ class CoverageCollector:
             ruleset = self._rulesets[key]
             found = self._conditions[key]
             conditions: list[ConditionCoverage] = []
+            own = tuple(r.id for r in ruleset.own_rules())
             if with_conditions:
-                for probe in _all_probes(ruleset):
+                for probe in (p for p in _all_probes(ruleset) if p[0] in own):
                     text, held, failed = found.get((probe[0], probe[1]), [probe[2], 0, 0])
                     conditions.append(ConditionCoverage(probe[0], probe[1], text, held, failed))
-            out.append(RulesetCoverage(ruleset.id, ruleset.version, ruleset.path, tuple(r.id for r in ruleset.rules),
-                                       self._cases[key], dict(self._fired[key]), tuple(conditions)))
+            out.append(RulesetCoverage(ruleset.id, ruleset.version, ruleset.path, own,
+                                       self._cases[key],
+                                       {r: c for r, c in self._fired[key].items() if r in own}, tuple(conditions)))
         return out
 
 

@@ -31,6 +31,7 @@ from mipr_rules.engine.ids import fact_ids
 from mipr_rules.engine.worker import EnginePool, Job
 from mipr_rules.errors import EngineCrash, MiprRulesError, RulesetError
 from mipr_rules.loading import read_text
+from mipr_rules.ruleset.extends import is_extension
 from mipr_rules.ruleset.loader import line_of, read_yaml, ruleset_from_data
 from mipr_rules.ruleset.schema import CONFIDENCES, SOURCE_BASES, Rule, Ruleset, Source
 from mipr_rules.ruletest.suite import SUFFIX, did_you_mean, fact_fields, load_suite, subject_type_for
@@ -347,7 +348,12 @@ def lint_file(
     problems = list(_duplicate_keys(root, file))
     calculators = plugins.fact_calculators(pm)
     try:
-        ruleset = ruleset_from_data(data, root, file)
+        if is_extension(data):  # house rules: checked as merged with the ruleset they extend (no line numbers)
+            from mipr_rules.ruleset.catalogue import Catalogue
+
+            ruleset, root = next(r for r in Catalogue([path]).rulesets if r.path == file), None
+        else:
+            ruleset = ruleset_from_data(data, root, file)
     except RulesetError as exc:
         try:  # the schema holds but a rule does not compile: report every rule's problems below
             ruleset = converter.structure({**data, "path": file}, Ruleset)

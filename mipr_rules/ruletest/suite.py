@@ -24,7 +24,7 @@ from mipr_rules import plugins
 from mipr_rules.convert import converter, first_error
 from mipr_rules.errors import RulesetError
 from mipr_rules.facts.base import RESERVED_FIELDS, FactCalculator
-from mipr_rules.loading import NoAliasSafeLoader, parse_yaml, read_text
+from mipr_rules.loading import parse_yaml_document, read_text
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.loader import line_of
 from mipr_rules.ruleset.parameters import check_parameter
@@ -361,11 +361,7 @@ def parse_suite(
 ) -> Suite:
     """Parse and check the text of a rule-test file at ``path``."""
     name = str(path)
-    try:
-        root = yaml.compose(text, Loader=NoAliasSafeLoader)
-    except yaml.YAMLError:  # reported by parse_yaml below
-        root = None
-    data = parse_yaml(text, name, RulesetError)
+    data, root = parse_yaml_document(text, name, RulesetError)
     if not isinstance(data, dict):
         raise RulesetError(f"{name}:1: a rule-test file is a mapping with ruleset and cases")
     checker = _Checker(path, root, pm or plugins.plugin_manager(), catalogues if catalogues is not None else {})

@@ -139,3 +139,28 @@ class AdapterContract:
         list(adapter.read(bad_source, context))
         assert len(context.skipped) >= 1
 
+
+    def test_read_summary_accounts_for_every_record(self, adapter: Adapter, sample_source: str) -> None:
+        from mipr_rules.adapters.base import record_counts
+        from mipr_rules.adapters.summary import ReadSummary
+
+        context = ReadContext(key=CONTRACT_KEY)
+        (location,) = context.read(adapter, sample_source)
+        summary = ReadSummary.of(context, adapter.name)
+        assert summary.adapter == adapter.name
+        assert summary.used == {kind: n for kind, n in record_counts(location).items() if n}
+        for kind, used in summary.used.items():
+            assert summary.read[kind] >= used
+        assert summary.total_read == sum(summary.used.values()) + sum(summary.ignored.values())
+        report = summary.as_dict()
+        assert set(report) == {"adapter", "read", "used", "skipped", "ignored", "unsupported"}
+
+    def test_read_summary_shows_lenient_skips_with_reasons(self, adapter: Adapter, bad_source: str) -> None:
+        from mipr_rules.adapters.summary import ReadSummary
+
+        context = ReadContext(lenient=True, key=CONTRACT_KEY, max_skipped=1.0)
+        context.read(adapter, bad_source)
+        summary = ReadSummary.of(context, adapter.name)
+        assert summary.skipped and all(group.reasons for group in summary.skipped)
+        assert sum(group.count for group in summary.skipped) == len(context.skips)
+        assert any(line.startswith("skipped: ") for line in summary.lines())

@@ -90,3 +90,25 @@ def test_read_counts_and_checks(sample_csv: Path, tmp_path: Path) -> None:
     context = ReadContext(lenient=True, max_skipped=1.0, key=TEST_KEY)
     with pytest.raises(InputError, match=r"^every care_plans record was skipped \(40\); first: .*care_plans.csv:2: "):
         context.read(FileAdapter(), str(folder))
+
+
+def test_location_keeps_one_home_of_many_and_counts_the_others() -> None:
+    import attrs as _attrs
+
+    from mipr_rules.adapters.summary import ReadSummary
+    from mipr_rules.samples import sample_location
+
+    home = sample_location()
+    other = _attrs.evolve(home, location_id="1-999999999", name="Other Home")
+
+    class TwoHomes:
+        name, version, description, accepts = "two", "1", "two homes", ("x",)
+
+        def read(self, source: str, context: ReadContext) -> list[Location]:
+            return [home, other]
+
+    context = ReadContext(key=TEST_KEY, location="1-999999999")
+    assert [loc.name for loc in context.read(TwoHomes(), "src")] == ["Other Home"]
+    assert ReadSummary.of(context, "two").ignored == {"locations (not the --location asked for)": 1}
+    with pytest.raises(InputError, match="no location 1-000000000 among the 2 read"):
+        ReadContext(key=TEST_KEY, location="1-000000000").read(TwoHomes(), "src")

@@ -97,8 +97,8 @@ def test_demo_names_the_planted_gaps_grouped_by_quality_statement(mipr: Run, cqc
     assert set(placed) == {rule for rule, _ in PLANTED_GAPS}
     for rule, statement in placed.items():
         assert cqc_ruleset.rule(rule).maps_to.quality_statement == statement, rule
-    assert f"{len(PLANTED_GAPS)} alert(s)" in result.stdout
-    assert "as of 2026-11-02" in result.stdout
+    assert f"{len(PLANTED_GAPS)} alerts" in result.stdout
+    assert "as of 2 November 2026" in result.stdout  # UK dates for people
 
 
 def test_demo_as_json(cli: Callable[..., tuple[int, str, str]]) -> None:
@@ -124,7 +124,7 @@ def test_readiness_exit_code_follows_fail_on(
 def test_readiness_with_nothing_at_or_above_fail_on_exits_0(mipr: Run, clean_home: Path) -> None:
     result = mipr("readiness", "--source", str(clean_home), "--as-of", "2026-11-02", "--fail-on", "info")
     assert result.returncode == 0, result.stderr
-    assert "0 alert(s)" in result.stdout
+    assert "0 alerts" in result.stdout
 
 
 # --- bad usage and bad input: exit 2, one line, no traceback ---------------------------------------------

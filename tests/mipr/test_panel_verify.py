@@ -128,10 +128,20 @@ def test_stages_a_point_apart_overall_need_moderation(tmp_path: Path) -> None:
 
 def test_notes_do_not_block(tmp_path: Path) -> None:
     path = copy("panel-publishable.yaml", tmp_path)
-    edit(path, lambda d: (d.update(factual_accuracy_review="2025-05-30"), d["reviews"][1].update(reviewer="R1")))
+    edit(path, lambda d: d.update(factual_accuracy_review="2025-05-30"))
     data = verify(path)
     assert data["publishable"] is True
-    assert {w["rule"] for w in data["warnings"]} == {"factual_accuracy_after_peer_review", "same_reviewer_both_stages"}
+    assert {w["rule"] for w in data["warnings"]} == {"factual_accuracy_after_peer_review"}
+
+
+def test_the_same_reviewer_on_both_stages_blocks_unless_the_ruleset_allows_it(tmp_path: Path) -> None:
+    path = copy("panel-publishable.yaml", tmp_path)
+    edit(path, lambda d: d["reviews"][1].update(reviewer="R1"))
+    data = verify(path)
+    assert data["publishable"] is False and [b["rule"] for b in data["blocking"]] == ["same_reviewer_both_stages"]
+    config = tmp_path / "provider.yaml"
+    config.write_text("parameters:\n  mipr-panel-2025:\n    max_reviewers_in_both_stages: 1\n", encoding="utf-8")
+    assert verify(path, "--config", str(config))["publishable"] is True
 
 
 def test_text_output() -> None:

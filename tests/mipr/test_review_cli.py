@@ -184,3 +184,14 @@ def test_a_bad_override_is_one_line(tmp_path: Path) -> None:
     config.write_text(yaml.safe_dump({"parameters": {"mipr-2025": {"criterion_weights": {"tone": 2}}}}))
     line = _one_line_error(review(str(sample_path("good")), "--config", str(config)))
     assert "criterion_weights: 'tone' is not a criterion id" in line
+
+
+def test_criteria_not_assessed_beyond_the_bound_exit_3_after_the_output() -> None:
+    path = Path(__file__).parents[1] / "fixtures" / "mipr" / "corpus" / "birch-lodge-pasted.md"
+    result = CliRunner().invoke(cli, ["review", str(path), "--as-of", "2025-12-01", "--format", "json"])
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    missing = data["not_assessed"]  # no recommendation, no risk: nothing measures actionability or proportion
+    assert missing == ["methodology.actionable_feedback", "methodology.proportionality"]
+    assert data["overall"]["not_assessed"] == 2 and data["proceeds_to_panel"] is False
+    assert "2 of 13 criteria not assessed" in result.stderr and "max_not_assessed_to_proceed (0)" in result.stderr

@@ -137,16 +137,22 @@ CHANGES: list[tuple[str, Callable[[Report], Report], set[tuple[str, str, str]]]]
         },
     ),
     (
-        "a finding resting on one kind of source",
-        lambda r: _finding(
+        "every finding resting on documents alone (weighed by density, once)",
+        lambda r: attrs.evolve(
             r,
-            "S1",
-            evidence=(
-                Evidence(EvidenceSource.DOCUMENTATION, "Incident reports, January to April 2025"),
-                Evidence(EvidenceSource.DOCUMENTATION, "Team meeting minutes, 2025"),
+            findings=tuple(
+                attrs.evolve(
+                    f, evidence=tuple(attrs.evolve(e, source=EvidenceSource.DOCUMENTATION) for e in f.evidence)
+                )
+                for f in r.findings
             ),
         ),
-        {("methodology.evidence_based_findings", "finding_single_source", "finding:S1")},
+        {
+            ("methodology.evidence_based_findings", "single_source_findings_common", "quality"),
+            ("methodology.evidence_based_findings", "single_source_findings_most", "quality"),
+            ("methodology.evidence_based_findings", "evidence_dominated_by_one_source", "report"),
+            ("methodology.evidence_based_findings", "evidence_categories_narrow", "report"),
+        },
     ),
     (
         "a risk no recommendation answers",

@@ -64,8 +64,14 @@ def test_limiters() -> None:
     one_three = policy.overall(_scores(comprehensiveness=3))
     assert (one_three.band, one_three.rating) == (RatingValue.OUTSTANDING, RatingValue.GOOD)
     assert "methodology.comprehensiveness scored 3" in one_three.limited_by[0]
-    one_two = policy.overall(_scores(accuracy=2))
-    assert (one_two.band, one_two.rating) == (RatingValue.OUTSTANDING, RatingValue.REQUIRES_IMPROVEMENT)
+    one_two = policy.overall(_scores(accuracy=2))  # one criterion marked down to 2 does not stop Good
+    assert (one_two.band, one_two.rating) == (RatingValue.OUTSTANDING, RatingValue.GOOD)
+    two_twos = policy.overall(_scores(accuracy=2, comprehensiveness=2))
+    assert (two_twos.band, two_twos.rating) == (RatingValue.OUTSTANDING, RatingValue.REQUIRES_IMPROVEMENT)
+    one_one = policy.overall(_scores(accuracy=1))  # a criterion at 1 does
+    assert one_one.rating is RatingValue.REQUIRES_IMPROVEMENT
+    strict = _policy(good_max_criteria_below=0)
+    assert strict.overall(_scores(accuracy=2)).rating is RatingValue.REQUIRES_IMPROVEMENT
     relaxed = _policy(outstanding_min_criterion_score=3, good_min_criterion_score=2)
     assert relaxed.overall(_scores(comprehensiveness=3)).rating is RatingValue.OUTSTANDING
     assert relaxed.overall(_scores(accuracy=2)).rating is RatingValue.GOOD
@@ -118,8 +124,8 @@ def test_the_review_score_fact() -> None:
         "lowest_criterion_score": 2,
         "lowest_criteria": "terminology.accuracy",
         "limited": True,
-        "rating": "Requires improvement",
-        "rating_rank": 2,
+        "rating": "Good",
+        "rating_rank": 3,
     }
     with pytest.raises(InputError, match=r"no score for methodology\.comprehensiveness"):
         list(ReviewScoreFacts().calculate(CriterionScores({}), context))

@@ -51,8 +51,8 @@ def test_every_file_a_core_command_reads_is_prepared(check: ModuleType, tmp_path
     named = {
         word.rstrip("/")
         for command in commands
-        for word in re.split(r"[\s=]+", command.split(" # ")[0])
-        if re.fullmatch(r"[\w.-]+\.(json|yaml|docx)|[\w-]+/", word)
+        for word in re.split(r"[\s=]+", command.split(" # ")[0].split(" > ")[0])
+        if re.fullmatch(r"[\w.-]+\.(jsonl?|yaml|docx)|[\w-]+/", word)
     }
     written = {"provider.yaml"}  # from the README's own provider configuration block
     assert {"home.json", "report.docx", "panel.yaml", "scores.yaml", "location.json", "exports"} <= named
@@ -66,10 +66,12 @@ def test_commands_drop_prompts_and_comments_and_join_continuations(check: Module
 
 
 def test_a_command_that_needs_an_extra_says_which(check: ModuleType) -> None:
-    (review,) = [
+    reviews = [
         c for b in check.blocks(ROOT / "README.md", ["Commands"]) for c in check.commands(b) if "mipr review" in c
     ]
-    assert check.needed_extra(review) is None, "mipr review runs on the plain install (spelling is the extra)"
+    assert reviews
+    for review in reviews:
+        assert check.needed_extra(review) is None, "mipr review runs on the plain install (spelling is the extra)"
     needs = "mipr review report.docx   # needs the extra: pip install 'mipr-rules[spelling]'"
     assert check.needed_extra(needs) == "mipr-rules[spelling]"
     assert check.needed_extra("pip install 'mipr-rules-adapter-sql[postgresql]'   # psycopg 3") is None

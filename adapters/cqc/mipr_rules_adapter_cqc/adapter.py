@@ -45,6 +45,9 @@ class CqcAdapter:
         "folder of *.json files",
         "https://api.service.cqc.org.uk/public/v1[/locations/ID][?ids=…|?since=…&until=…]",
     )
+    informs: tuple[str, ...] = ("locations", "ratings")
+    """Record types a CQC record supplies: registration, registered manager and ratings, no care records.
+    A readiness run leaves out (and names) the rules whose facts come from other records."""
     api_key: str | None = attrs.field(default=None, repr=False)
     """Subscription key used when the URL gives none (else ``MIPR_CQC_API_KEY``)."""
     retries: int = 3

@@ -15,9 +15,10 @@ from functools import partial
 from mipr_rules.model import Complaint, Feedback, Incident, SafeguardingConcern
 from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory
 from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.codemap import CodeMap
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
-from mipr_rules_adapter_fhir.reading import Reading, enum_value, record_id
+from mipr_rules_adapter_fhir.reading import Reading, codings, enum_value, record_id
 
 CQC_NOTIFICATION = "cqc-notification"
 POLICE_REPORT = "police-report"
@@ -52,9 +53,25 @@ FEEDBACK_SOURCES = {
 """``QuestionnaireResponse.source`` resource type → who gave the feedback."""
 
 
-def _about(*categories: str, link: str = "about") -> Callable[[Node], Iterable[Ref]]:
+def communication_kinds(reading: Reading, node: Node) -> set[str]:
+    """What a Communication is (``complaint``, ``cqc-notification``...): coded in the adapter's own
+    system, or a standard category the code map's ``communication_categories`` lists."""
+    kinds = set(node.codes("category", systems.CS_COMMUNICATION))
+    table = reading.code_map.communication_categories
+    kinds.update(table[c] for c in codings(node, "category") if c in table)
+    return kinds
+
+
+def is_safeguarding_flag(reading: Reading, node: Node) -> bool:
+    """A Flag coded ``safeguarding-concern`` in the adapter's system, or with a code the code map lists."""
+    if SAFEGUARDING_CONCERN in node.codes("code", systems.CS_FLAG_TYPE):
+        return True
+    return any(c in reading.code_map.safeguarding_flags for c in codings(node, "code"))
+
+
+def _about(reading: Reading, *categories: str, link: str = "about") -> Callable[[Node], Iterable[Ref]]:
     def links(node: Node) -> Iterable[Ref]:
-        if not set(node.codes("category", systems.CS_COMMUNICATION)) & set(categories):
+        if not communication_kinds(reading, node) & set(categories):
             return []
         refs = [ref.as_reference() for ref in node.children(link)]
         if not refs:
@@ -70,7 +87,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
     for entry in entries:
         node = Node(entry.resource)
         if (
-            category in node.codes("category", systems.CS_COMMUNICATION)
+            category in communication_kinds(reading, node)
             and node.string("status") == "completed"
         ):
             sent = reading.attempt(entry, partial(node.need_datetime, "sent"), whole=True)
@@ -81,7 +98,8 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
 
 def read_incidents(reading: Reading) -> tuple[Incident, ...]:
     """Every AdverseEvent as an ``Incident`` with its CQC notification and police report."""
-    sent = reading.by_target("Communication", _about(CQC_NOTIFICATION, POLICE_REPORT), "AdverseEvent")
+    about = _about(reading, CQC_NOTIFICATION, POLICE_REPORT)
+    sent = reading.by_target("Communication", about, "AdverseEvent")
     incidents = []
     for entry in reading.of_type("AdverseEvent"):
         messages = sent.get(entry.where, [])
@@ -97,7 +115,7 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
     severity = next((c.string("code") for s in node.children("severity") for c in s.children("coding")), None)
     return Incident(
         incident_id=record_id(entry),
-        category=_category(node),
+        category=_category(node, reading.code_map),
         occurred=node.need_datetime("date"),
         person_id=person,
         cqc_notified=_sent(reading, messages, CQC_NOTIFICATION),
@@ -106,10 +124,13 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
     )
 
 
-def _category(node: Node) -> IncidentCategory:
+def _category(node: Node, code_map: CodeMap) -> IncidentCategory:
     own = node.code("category", systems.CS_INCIDENT_CATEGORY)
     if own is not None:
         return enum_value(IncidentCategory, own, node.at("category"))
+    mapped = code_map.first(code_map.incident_categories, codings(node, "event") + codings(node, "category"))
+    if mapped is not None:
+        return mapped  # type: ignore[no-any-return]
     hl7 = node.code("category", systems.ADVERSE_EVENT_CATEGORY_HL7)
     if hl7 is not None:
         return (
@@ -118,12 +139,24 @@ def _category(node: Node) -> IncidentCategory:
     raise RecordProblem(node.at("category"), f"no incident category coded in {systems.CS_INCIDENT_CATEGORY}")
 
 
+def _feedback_by_code_map(reading: Reading, node: Node) -> bool:
+    """A completed response to a listed questionnaire, or answered by a person the code map lists."""
+    if node.string("status") not in ("completed", "amended"):
+        return False
+    questionnaire = (node.string("questionnaire") or "").split("|")[0]
+    if questionnaire and questionnaire in reading.code_map.feedback_questionnaires:
+        return True
+    source = node.reference("source")
+    return source is not None and reading.type_of(source) in reading.code_map.feedback_answered_by
+
+
 def read_safeguarding(reading: Reading) -> tuple[SafeguardingConcern, ...]:
     """Every safeguarding Flag as a ``SafeguardingConcern`` with its local-authority referral."""
-    referrals = reading.by_target("Communication", _about(SAFEGUARDING_REFERRAL), "Flag")
+    referrals = reading.by_target("Communication", _about(reading, SAFEGUARDING_REFERRAL), "Flag")
     concerns = []
     for entry in reading.of_type("Flag"):
-        if SAFEGUARDING_CONCERN not in Node(entry.resource).codes("code", systems.CS_FLAG_TYPE):
+        if not is_safeguarding_flag(reading, Node(entry.resource)):
+            reading.context.ignore("Flag (not a safeguarding concern)")
             continue
         messages = referrals.get(entry.where, [])
         concern = reading.attempt(entry, partial(_concern, reading, entry, messages), whole=True)
@@ -167,12 +200,12 @@ def read_complaints(reading: Reading) -> tuple[Complaint, ...]:
     """Every complaint Communication as a ``Complaint`` with its acknowledgement and response dates."""
     replies = reading.by_target(
         "Communication",
-        _about(COMPLAINT_ACKNOWLEDGEMENT, COMPLAINT_RESPONSE, link="inResponseTo"),
+        _about(reading, COMPLAINT_ACKNOWLEDGEMENT, COMPLAINT_RESPONSE, link="inResponseTo"),
         "Communication",
     )
     complaints = []
     for entry in reading.of_type("Communication"):
-        if COMPLAINT not in Node(entry.resource).codes("category", systems.CS_COMMUNICATION):
+        if COMPLAINT not in communication_kinds(reading, Node(entry.resource)):
             continue
         messages = replies.get(entry.where, [])
 
@@ -195,17 +228,24 @@ def read_complaints(reading: Reading) -> tuple[Complaint, ...]:
 def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
     """Every QuestionnaireResponse carrying the ``feedback-channel`` extension as ``Feedback``."""
     feedback = []
+    code_map = reading.code_map
     for entry in reading.of_type("QuestionnaireResponse"):
         node = Node(entry.resource)
-        if not node.extensions(systems.EXT_FEEDBACK_CHANNEL):
+        own = bool(node.extensions(systems.EXT_FEEDBACK_CHANNEL))
+        if not own and not _feedback_by_code_map(reading, node):
+            reading.context.ignore("QuestionnaireResponse (not feedback)")
             continue
 
-        def one(node: Node = node) -> Feedback:
+        def one(node: Node = node, own: bool = own) -> Feedback:
             source = node.need_child("source").as_reference()
             kind = reading.type_of(source)
             if kind not in FEEDBACK_SOURCES:
                 raise RecordProblem(source.path, f"expected a {', '.join(FEEDBACK_SOURCES)} reference")
-            channel = node.ext_string(systems.EXT_FEEDBACK_CHANNEL, required=True) or "survey"
+            channel = (
+                node.ext_string(systems.EXT_FEEDBACK_CHANNEL, required=True) or "survey"
+                if own
+                else code_map.feedback_channel
+            )
             return Feedback(
                 received=node.need_date("authored"), source=FEEDBACK_SOURCES[kind], channel=channel
             )

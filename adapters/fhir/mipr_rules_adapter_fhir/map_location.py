@@ -28,39 +28,68 @@ def identifier(node: Node, system: str) -> str | None:
     return None
 
 
+def first_identifier(node: Node, systems_: tuple[str, ...]) -> str | None:
+    """The value of the identifier of the first of ``systems_`` the resource carries."""
+    for system in systems_:
+        value = identifier(node, system)
+        if value is not None:
+            return value
+    return None
+
+
 def find_home(reading: Reading, origin: str) -> Entry | None:
-    """The one Location with a CQC location id (``None`` if it was skipped as a bad record)."""
-    homes = [entry for entry in reading.entries if entry.resource_type == "Location" and _is_home(entry)]
+    """The one Location identified in one of ``reading.location_systems`` (``--location ID`` picks one of
+    many); ``None`` if it was skipped as a bad record."""
+    homes = [e for e in reading.entries if e.resource_type == "Location" and _home_id(reading, e)]
+    wanted = reading.context.location
+    if wanted is not None:
+        homes = [entry for entry in homes if wanted in _all_ids(reading, entry)]
+        if not homes:
+            raise InputError(f"{origin}: no Location with the identifier given by --location")
     if len(homes) > 1:
         raise InputError(
-            f"{origin}: holds {len(homes)} Locations with a CQC location id; read one location per source"
+            f"{origin}: holds {len(homes)} care Locations; choose one with --location ID (its CQC location id"
+            " or ODS code)"
         )
     if not homes:
         raise InputError(
-            f"{origin}: no Location with a CQC location id (identifier system {systems.CQC_LOCATION_ID})"
+            f"{origin}: no Location with an identifier in any of {', '.join(reading.location_systems)}"
         )
     home = homes[0]
+    if home.where not in reading.bad:
+        for entry in reading.entries:
+            if entry.resource_type == "Location" and entry is not home:
+                reading.context.ignore("Location")
     return None if home.where in reading.bad else home
 
 
-def _is_home(entry: Entry) -> bool:
+def _home_id(reading: Reading, entry: Entry) -> str | None:
     try:
-        return identifier(Node(entry.resource), systems.CQC_LOCATION_ID) is not None
+        return first_identifier(Node(entry.resource), reading.location_systems)
     except RecordProblem:
-        return False
+        return None
+
+
+def _all_ids(reading: Reading, entry: Entry) -> set[str]:
+    try:
+        node = Node(entry.resource)
+        return {value for system in reading.location_systems if (value := identifier(node, system))}
+    except RecordProblem:
+        return set()
 
 
 def provider_of(reading: Reading, home: Entry) -> tuple[Entry, Provider]:
-    """The registered provider: the home's ``managingOrganization`` with its CQC provider id."""
+    """The registered provider: the home's ``managingOrganization``, identified in ``provider_systems``."""
     node = Node(home.resource)
     org = reading.resolve(
         node.reference("managingOrganization"), "Organization", path=".managingOrganization"
     )
     org_node = Node(org.resource)
-    provider_id = identifier(org_node, systems.CQC_PROVIDER_ID)
+    provider_id = first_identifier(org_node, reading.provider_systems)
     if provider_id is None:
         raise RecordProblem(
-            ".managingOrganization", f"the Organization has no identifier in {systems.CQC_PROVIDER_ID}"
+            ".managingOrganization",
+            f"the Organization has no identifier in any of {', '.join(reading.provider_systems)}",
         )
     return org, Provider(provider_id=provider_id, name=org_node.string("name"))
 
@@ -69,7 +98,7 @@ def location_fields(reading: Reading, home: Entry) -> dict[str, Any]:
     """The home's own fields (registration, ratings, conditions...), each part skipped alone if bad."""
     node = Node(home.resource)
     fields: dict[str, Any] = {
-        "location_id": identifier(node, systems.CQC_LOCATION_ID),
+        "location_id": first_identifier(node, reading.location_systems),
         "name": node.need_string("name"),
         "service_types": tuple(node.codes("type", systems.CS_SERVICE_TYPE)),
         "registration_status": (

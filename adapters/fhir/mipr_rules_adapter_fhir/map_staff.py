@@ -13,7 +13,7 @@ from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import staff_id
 from mipr_rules_adapter_fhir.node import Node, Ref
-from mipr_rules_adapter_fhir.reading import Reading
+from mipr_rules_adapter_fhir.reading import Reading, codings
 
 DBS_CHECK = "dbs-check"
 """Basic code of a DBS check."""
@@ -43,7 +43,11 @@ def read_staff(reading: Reading) -> tuple[StaffMember, ...]:
     Practitioners without one (visiting GPs, district nurses) are not staff of the location. When a
     practitioner has several staff roles, the one that started last is used.
     """
-    role_entries = reading.by_target("PractitionerRole", _practitioner_of_staff_role, "Practitioner")
+    staff_roles = partial(_practitioner_of_staff_role, reading)
+    role_entries = reading.by_target("PractitionerRole", staff_roles, "Practitioner")
+    for entry in reading.of_type("PractitionerRole"):
+        if _staff_role_code(reading, Node(entry.resource)) is None:
+            reading.context.ignore("PractitionerRole (not a staff role)")
     basics = reading.by_target("Basic", _practitioner_subject, "Practitioner")
     staff = []
     for entry in reading.of_type("Practitioner"):
@@ -52,7 +56,8 @@ def read_staff(reading: Reading) -> tuple[StaffMember, ...]:
         roles = [
             role
             for role_entry in role_entries.get(entry.where, [])
-            if (role := reading.attempt(role_entry, partial(_role, role_entry), whole=True)) is not None
+            if (role := reading.attempt(role_entry, partial(_role, reading, role_entry), whole=True))
+            is not None
         ]
         if not roles:
             continue
@@ -63,8 +68,17 @@ def read_staff(reading: Reading) -> tuple[StaffMember, ...]:
     return tuple(staff)
 
 
-def _practitioner_of_staff_role(node: Node) -> Iterable[Ref]:
-    if not node.codes("code", systems.CS_STAFF_ROLE):
+def _staff_role_code(reading: Reading, node: Node) -> str | None:
+    """The staff role: coded in the adapter's own system, else a standard code the code map lists."""
+    own = node.codes("code", systems.CS_STAFF_ROLE)
+    if own:
+        return own[0]
+    mapped: str | None = reading.code_map.first(reading.code_map.staff_roles, codings(node, "code"))
+    return mapped
+
+
+def _practitioner_of_staff_role(reading: Reading, node: Node) -> Iterable[Ref]:
+    if _staff_role_code(reading, node) is None:
         return []
     ref = node.reference("practitioner", required=True)
     return [ref] if ref else []
@@ -78,11 +92,12 @@ def _practitioner_subject(node: Node) -> Iterable[Ref]:
     return [ref] if ref else []
 
 
-def _role(entry: Entry) -> _Role:
+def _role(reading: Reading, entry: Entry) -> _Role:
     node = Node(entry.resource)
     period = node.need_child("period")
+    code = _staff_role_code(reading, node)
     return _Role(
-        code=node.need_code("code", systems.CS_STAFF_ROLE, "staff role"),
+        code=code if code is not None else node.need_code("code", systems.CS_STAFF_ROLE, "staff role"),
         started=period.need_date("start"),
         left=period.date("end"),
         administers_medication=bool(node.ext_boolean(systems.EXT_ADMINISTERS_MEDICATION)),
@@ -94,7 +109,9 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
     training: list[TrainingRecord] = []
     competency: dt.date | None = None
     for qualification in node.children("qualification"):
-        course = qualification.code("code", systems.CS_TRAINING_COURSE)
+        course = qualification.code("code", systems.CS_TRAINING_COURSE) or reading.code_map.first(
+            reading.code_map.training_courses, codings(qualification, "code")
+        )
         if course is not None:
             record = reading.attempt(entry, partial(_training, qualification, course))
             if record is not None:

@@ -34,6 +34,8 @@ class Ref:
     """The resource type, from ``Reference.type`` or the literal reference."""
     path: str
     """Where the reference is, e.g. ``.subject``."""
+    identifier: tuple[str, str] | None = None
+    """``Reference.identifier`` as ``(system, value)``: a logical reference (NHS number, staff number)."""
 
 
 def _label(url: str) -> str:
@@ -179,7 +181,12 @@ class Node:
         if kind is None and literal and not literal.startswith(("urn:", "#")):
             parts = [part for part in literal.split("/_history/")[0].split("/") if part]
             kind = parts[-2] if len(parts) >= 2 else None
-        return Ref(literal, kind, self.path)
+        ident = self.child("identifier")
+        logical = None
+        if ident is not None:
+            system, value = ident.string("system"), ident.string("value")
+            logical = (system, value) if system and value else None
+        return Ref(literal, kind, self.path, logical)
 
     def codes(self, key: str, system: str) -> list[str]:
         """Codes of ``system`` in the CodeableConcept (or array of them) ``key``, in order."""

@@ -8,6 +8,7 @@ from functools import partial
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.model import Location
+from mipr_rules_adapter_fhir.codemap import CodeMap, default_code_map
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.map_events import (
     read_complaints,
@@ -21,6 +22,7 @@ from mipr_rules_adapter_fhir.map_people import read_people
 from mipr_rules_adapter_fhir.map_staff import give_staff_ids, read_staff
 from mipr_rules_adapter_fhir.reading import Reading
 from mipr_rules_adapter_fhir.server import SEARCHES
+from mipr_rules_adapter_fhir.systems import LOCATION_SYSTEMS, PROVIDER_SYSTEMS
 from mipr_rules_adapter_fhir.validation import validate
 
 log = logging.getLogger("mipr_rules.adapters.fhir")
@@ -29,9 +31,25 @@ MAPPED_TYPES = frozenset(SEARCHES)
 """Resource types the adapter reads; others (Observation, Consent...) are passed over and logged."""
 
 
-def read_location(entries: list[Entry], origin: str, context: ReadContext) -> list[Location]:
-    """The one location held by ``entries`` (none if its own Location resource is bad, in lenient mode)."""
-    reading = Reading(context)
+def read_location(
+    entries: list[Entry],
+    origin: str,
+    context: ReadContext,
+    location_systems: tuple[str, ...] = LOCATION_SYSTEMS,
+    provider_systems: tuple[str, ...] = PROVIDER_SYSTEMS,
+    code_map: CodeMap | None = None,
+) -> list[Location]:
+    """The one location held by ``entries`` (none if its own Location resource is bad, in lenient mode).
+
+    Resources of types the adapter does not map, and those entered in error, are counted by type in
+    ``context.ignored`` (the read summary every report shows).
+    """
+    reading = Reading(
+        context,
+        location_systems=location_systems,
+        provider_systems=provider_systems,
+        code_map=code_map or default_code_map(),
+    )
     passed_over: Counter[str] = Counter()
     for entry in entries:
         if entry.resource_type not in MAPPED_TYPES:
@@ -42,6 +60,7 @@ def read_location(entries: list[Entry], origin: str, context: ReadContext) -> li
             reading.attempt(entry, partial(validate, entry.resource_type, entry.resource), whole=True)
     for kind, count in sorted(passed_over.items()):
         log.info("%s: passed over %d %s resource(s) the fhir adapter does not map", origin, count, kind)
+        context.ignore(kind, count)
 
     home = find_home(reading, origin)
     if home is None:

@@ -11,6 +11,8 @@ from typing import TypeVar
 import attrs
 
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.codemap import CodeMap, default_code_map
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
 
@@ -41,8 +43,15 @@ class Reading:
     """Pseudonymous person id of each Patient, by ``Entry.where``."""
     staff_ids: dict[str, str] = attrs.field(factory=dict)
     """Pseudonymous staff id of each Practitioner, by ``Entry.where``."""
+    location_systems: tuple[str, ...] = systems.LOCATION_SYSTEMS
+    """Identifier systems that mark the care location, in order of preference."""
+    provider_systems: tuple[str, ...] = systems.PROVIDER_SYSTEMS
+    """Identifier systems of the registered provider's Organization, in order of preference."""
+    code_map: CodeMap = attrs.field(factory=default_code_map)
+    """Standard codes (SNOMED CT, HL7, NHS) onto the canonical model."""
     _by_type: dict[str, list[Entry]] = attrs.field(factory=lambda: defaultdict(list))
     _by_reference: dict[str, Entry] = attrs.field(factory=dict)
+    _by_identifier: dict[tuple[str, str], list[Entry]] = attrs.field(factory=lambda: defaultdict(list))
 
     def add(self, entry: Entry) -> bool:
         """Index a resource; a second one with the same ``Type/id`` or fullUrl is a problem (``False``)."""
@@ -52,6 +61,12 @@ class Reading:
             return False
         for key in keys:
             self._by_reference[key] = entry
+        for ident in entry.resource.get("identifier") or []:
+            if not isinstance(ident, dict):
+                continue
+            system, value = ident.get("system"), ident.get("value")
+            if isinstance(system, str) and isinstance(value, str):
+                self._by_identifier[(system, value)].append(entry)
         self._by_type[entry.resource_type].append(entry)
         self.entries.append(entry)
         return True
@@ -74,13 +89,21 @@ class Reading:
     def lookup(self, ref: Ref) -> Entry | None:
         """The resource ``ref`` points to, if it is in the source (skipped or not)."""
         if ref.reference is None:
-            return None
+            return self._by_logical_id(ref)
         found = self._by_reference.get(ref.reference)
         if found is None and ref.type:
             parts = [part for part in ref.reference.split("/_history/")[0].split("/") if part]
             if len(parts) >= 2:
                 found = self._by_reference.get(f"{parts[-2]}/{parts[-1]}")
         return found
+
+    def _by_logical_id(self, ref: Ref) -> Entry | None:
+        """The one resource (of ``ref.type`` if given) carrying ``Reference.identifier`` (NHS number...)."""
+        if ref.identifier is None:
+            return None
+        candidates = self._by_identifier.get(ref.identifier, [])
+        found = [e for e in candidates if ref.type in (None, e.resource_type)]
+        return found[0] if len(found) == 1 else None
 
     def resolve(self, ref: Ref | None, *types: str, path: str = "") -> Entry:
         """The resource ``ref`` points to, which must be one of ``types``, in the source and not skipped."""
@@ -142,6 +165,17 @@ class Reading:
             for where in self.attempt(entry, targets_of, whole=True) or []:
                 grouped[where].append(entry)
         return grouped
+
+
+def codings(node: Node, key: str) -> list[tuple[str, str]]:
+    """``(system, code)`` of every coding of the CodeableConcept (or array of them) ``key``."""
+    found = []
+    for concept in node.children(key):
+        for coding in concept.children("coding"):
+            system, code = coding.string("system"), coding.string("code")
+            if system and code:
+                found.append((system, code))
+    return found
 
 
 def _raise(path: str, why: str) -> None:

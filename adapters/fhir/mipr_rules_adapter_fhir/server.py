@@ -43,6 +43,17 @@ TOKEN_ENV = "MIPR_RULES_FHIR_TOKEN"
 """Environment variable holding a bearer token sent as ``Authorization: Bearer …`` (never logged)."""
 
 
+UNSUPPORTED_STATUSES = frozenset({400, 404})
+"""Statuses of a first search page that mean "this server does not support the resource type": with
+``--lenient`` the type is skipped and reported (``ReadContext.unsupported``), otherwise the read stops."""
+
+
+class _NotSupported(InputError):
+    def __init__(self, origin: str, why: str) -> None:
+        super().__init__(f"{origin}: {why}")
+        self.why = why
+
+
 def is_server_url(source: str) -> bool:
     """Whether ``source`` names a FHIR server rather than a file."""
     return source.startswith(("http://", "https://"))
@@ -70,7 +81,17 @@ def _search(base: str, resource_type: str, context: ReadContext) -> list[Entry]:
         if url in seen or page > MAX_PAGES:
             raise InputError(f"{origin}: the server's next links loop or never end")
         seen.add(url)
-        bundle = _get_json(url, origin)
+        try:
+            bundle = _get_json(url, origin)
+        except _NotSupported as exc:
+            if page > 1 or not context.lenient:
+                raise
+            context.unsupported_type(resource_type, f"{origin}: {exc.why}")
+            return []
+        outcome = isinstance(bundle, Mapping) and bundle.get("resourceType") == "OperationOutcome"
+        if page == 1 and outcome and context.lenient:
+            context.unsupported_type(resource_type, f"{origin}: the server answered with an OperationOutcome")
+            return []
         entries += bundle_entries(bundle, origin, context, expect=resource_type)
         url = _next_link(bundle, url, base, origin)
     return entries
@@ -104,6 +125,8 @@ def _get_json(url: str, origin: str) -> Any:
             body = response.read(MAX_PAGE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         exc.close()
+        if exc.code in UNSUPPORTED_STATUSES:
+            raise _NotSupported(origin, f"HTTP {exc.code} {exc.reason}") from None
         raise InputError(f"{origin}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise InputError(f"{origin}: cannot reach the server ({exc.reason})") from None

@@ -14,6 +14,18 @@ CQC_LOCATION_ID = "https://cqc.org.uk/location-id"
 CQC_PROVIDER_ID = "https://cqc.org.uk/provider-id"
 """CQC provider id, e.g. ``1-102642955`` (no NamingSystem is published; chosen by this adapter)."""
 
+ODS_ORGANIZATION_CODE = "https://fhir.nhs.uk/Id/ods-organization-code"
+"""ODS organisation code (UK Core): NHS and care organisations, providers and many care homes."""
+ODS_SITE_CODE = "https://fhir.nhs.uk/Id/ods-site-code"
+"""ODS site code (UK Core): a site of an ODS organisation."""
+
+LOCATION_SYSTEMS = (CQC_LOCATION_ID, ODS_ORGANIZATION_CODE, ODS_SITE_CODE)
+"""Default identifier systems that mark a Location as a care location, in order of preference; the first
+one found gives the canonical location id. ``FhirAdapter(location_systems=…)`` or the environment variable
+``MIPR_FHIR_LOCATION_SYSTEMS`` (comma-separated) puts a vendor's own system first."""
+PROVIDER_SYSTEMS = (CQC_PROVIDER_ID, ODS_ORGANIZATION_CODE)
+"""Default identifier systems of the registered provider's Organization (``MIPR_FHIR_PROVIDER_SYSTEMS``)."""
+
 BASE = "https://mipr-rules.org/fhir"
 """Namespace of the systems and extensions this adapter defines."""
 

@@ -243,13 +243,14 @@ def test_no_cqc_location_and_two_cqc_locations(write_bundle: Write) -> None:
     none = small_home()
     none["entry"][0]["resource"]["identifier"] = []
     assert strict_error(write_bundle(none)).endswith(
-        ": no Location with a CQC location id (identifier system https://cqc.org.uk/location-id)"
+        ": no Location with an identifier in any of https://cqc.org.uk/location-id,"
+        " https://fhir.nhs.uk/Id/ods-organization-code, https://fhir.nhs.uk/Id/ods-site-code"
     )
     two = small_home()
     second = dict(two["entry"][0]["resource"], id="home-2")
     add(two, second)
     assert strict_error(write_bundle(two)).endswith(
-        ": holds 2 Locations with a CQC location id; read one location per source"
+        ": holds 2 care Locations; choose one with --location ID (its CQC location id or ODS code)"
     )
 
 

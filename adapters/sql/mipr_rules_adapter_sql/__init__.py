@@ -47,6 +47,7 @@ __all__ = [
     "load_mapping",
     "metadata",
     "mipr_register_adapters",
+    "mipr_register_commands",
     "parse_mapping",
     "read_changes",
     "read_locations",
@@ -65,3 +66,11 @@ def __getattr__(name: str) -> Any:
 def mipr_register_adapters(register: Callable[[Any], None]) -> None:
     """Register the ``sql`` adapter."""
     register(SqlAdapter())
+
+
+@mipr_rules.hookimpl
+def mipr_register_commands(cli: Any) -> None:
+    """Add ``mipr sql check MAPPING --source URL``."""
+    from mipr_rules_adapter_sql.check import sql_group
+
+    cli.add_command(sql_group)

@@ -21,6 +21,30 @@ A mapping is YAML (read with ``yaml.safe_load``)::
           location_id: home_ref
           person_id: {column: nhs_no, pseudonymise: true}    # hashed through ReadContext.pseudonym
 
+An entity may also read a view (``table:`` names it), tables in another schema (``schema:`` on the entity),
+joined tables and a filter, or a read-only query with named parameters::
+
+      people:
+        table: residents
+        join:                                   # LEFT JOIN rooms ON residents.room_id = rooms.id
+          - {table: rooms, schema: estate, on: {room_id: id}}
+        filter: {record_state: [A, P]}          # only rows whose column holds one of these values
+        fields:
+          location_id: rooms.home_code          # a joined table's column, qualified by its table
+      training:
+        query: >
+          SELECT t.id, t.staff_no, s.home_code, t.course, t.done_on
+          FROM hr.training t JOIN hr.staff s ON s.staff_no = t.staff_no
+          WHERE t.kind = :kind
+        parameters: {kind: course}
+        fields: ...
+
+A query must be one ``SELECT`` (or ``WITH … SELECT``) statement; it runs inside the read's read-only
+snapshot, and at the start of every read its columns are checked against the mapping (``mipr sql check``
+does the same before any rule runs). A value map may say what happens to a code it does not list:
+``unmapped: error`` (the default: the row is bad), ``keep`` (the code is used as it is, e.g. a vendor's
+own training course key) or ``skip`` (the row is passed over and counted as read and not used).
+
 An entity left out of ``entities`` is not read (its collections stay empty); ``locations`` is required.
 An entity without ``fields`` uses the reference schema's columns; with ``fields``, exactly the fields
 listed are read and the others take the model's default (fields the model gives no default must be
@@ -48,8 +72,32 @@ NO_DEFAULT: Any = object()
 REFERENCE = "reference schema"
 """The origin of the default mapping."""
 
-_FIELD_KEYS = frozenset({"column", "value", "values", "default", "pseudonymise", "prefix"})
-_ENTITY_KEYS = frozenset({"table", "key", "updated_at", "fields"})
+_FIELD_KEYS = frozenset({"column", "value", "values", "default", "unmapped", "pseudonymise", "prefix"})
+_ENTITY_KEYS = frozenset(
+    {"table", "schema", "join", "filter", "query", "parameters", "key", "updated_at", "fields"}
+)
+UNMAPPED = ("error", "keep", "skip")
+"""What a value map does with a code it does not list (``unmapped:``)."""
+_READ_ONLY = ("select", "with")
+_WRITES = frozenset(
+    {
+        "insert",
+        "update",
+        "delete",
+        "merge",
+        "drop",
+        "create",
+        "alter",
+        "truncate",
+        "grant",
+        "revoke",
+        "call",
+        "copy",
+        "lock",
+        "set",
+        "into",
+    }
+)
 _TOP_KEYS = frozenset({"version", "schema", "entities"})
 
 
@@ -67,10 +115,24 @@ class FieldMap:
     """Value map: the column's value (as text) to the field's value."""
     default: Any = NO_DEFAULT
     """Value for a column value missing from ``values``; ``NO_DEFAULT`` makes such a row bad."""
+    unmapped: str = "error"
+    """A code missing from ``values`` (and no ``default``): ``error`` (bad row), ``keep`` or ``skip``."""
     pseudonymise: bool = False
     """Whether the column's value is replaced by its pseudonym (it is an NHS number, a name...)."""
     prefix: str = "P"
     """Pseudonym prefix, e.g. ``P`` in ``P-4K2Q7J3M9X``."""
+
+
+@attrs.frozen
+class Join:
+    """A table joined to an entity's table: ``LEFT JOIN schema.table ON base.column = table.column``."""
+
+    table: str
+    """Joined table (or view)."""
+    on: MappingABC[str, str]
+    """Column of the entity's table (or of an earlier join, ``table.column``) -> column of this table."""
+    schema: str | None = None
+    """Its schema (``None``: the mapping's top-level ``schema``, else the connection's default)."""
 
 
 @attrs.frozen
@@ -87,6 +149,16 @@ class EntityMap:
     """Change-cursor column; ``None`` when the table has none (its changes are then not seen)."""
     fields: MappingABC[str, FieldMap]
     """Mapped fields by name; unmapped fields take the model's default."""
+    schema: str | None = None
+    """Schema of ``table`` when not the mapping's."""
+    joins: tuple[Join, ...] = ()
+    """Tables joined to ``table`` (their columns are named ``table.column``)."""
+    filter: MappingABC[str, tuple[Any, ...]] = attrs.field(factory=dict)
+    """Only rows whose column holds one of the values."""
+    query: str | None = None
+    """A read-only SELECT read instead of ``table`` (``table`` then names it in messages)."""
+    parameters: MappingABC[str, Any] = attrs.field(factory=dict)
+    """Named parameters of ``query`` (``:name``)."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -203,9 +275,17 @@ def _parse_entity(entity: EntityDef, spec: Any, path: str) -> EntityMap:
     if not isinstance(spec, dict):
         raise _Invalid(path, "expected a mapping with table, key, updated_at and fields")
     _no_unknown_keys(spec, _ENTITY_KEYS, path)
-    table = spec.get("table", reference.table)
+    query = _parse_query(spec, path)
+    table = spec.get("table", entity.name if query is not None else reference.table)
     if not _is_name(table):
         raise _Invalid(f"{path}.table", "expected a table name")
+    entity_schema = spec.get("schema")
+    if entity_schema is not None and not _is_name(entity_schema):
+        raise _Invalid(f"{path}.schema", "expected a schema name")
+    joins = _parse_joins(spec.get("join"), f"{path}.join")
+    row_filter = _parse_filter(spec.get("filter"), f"{path}.filter")
+    if query is not None and (joins or row_filter or entity_schema):
+        raise _Invalid(f"{path}.query", "a query takes no join, filter or schema: write them in the query")
     updated_at = spec.get("updated_at", reference.updated_at)
     if updated_at is not None and not _is_name(updated_at):
         raise _Invalid(f"{path}.updated_at", "expected a column name, or null if the table has none")
@@ -238,7 +318,86 @@ def _parse_entity(entity: EntityDef, spec: Any, path: str) -> EntityMap:
     key = spec.get("key", default_key)
     if not _is_name(key):
         raise _Invalid(f"{path}.key", "expected the column that identifies a row")
-    return EntityMap(entity=entity, table=table, key=key, updated_at=updated_at, fields=fields)
+    return EntityMap(
+        entity=entity,
+        table=table,
+        key=key,
+        updated_at=updated_at,
+        fields=fields,
+        schema=entity_schema,
+        joins=joins,
+        filter=row_filter,
+        query=query,
+        parameters=dict(spec.get("parameters") or {}),
+    )
+
+
+def _parse_query(spec: dict[str, Any], path: str) -> str | None:
+    query = spec.get("query")
+    if query is None:
+        if "parameters" in spec:
+            raise _Invalid(f"{path}.parameters", "parameters only go with query")
+        return None
+    if not isinstance(query, str) or not query.strip():
+        raise _Invalid(f"{path}.query", "expected one SELECT statement")
+    text = query.strip().rstrip(";").strip()
+    words = [w.casefold() for w in text.replace("(", " ").replace(")", " ").split()]
+    if ";" in text or not words or words[0] not in _READ_ONLY or _WRITES & set(words):
+        raise _Invalid(f"{path}.query", "expected one read-only SELECT statement (no ';', no writes)")
+    parameters = spec.get("parameters", {})
+    if not isinstance(parameters, dict) or not all(
+        isinstance(k, str) and k.isidentifier() for k in parameters
+    ):
+        raise _Invalid(f"{path}.parameters", "expected a mapping of parameter names to values")
+    for name, value in parameters.items():
+        if not isinstance(value, (str, int, float, bool)) and value is not None:
+            raise _Invalid(f"{path}.parameters.{name}", "expected a text, number or true/false value")
+        if f":{name}" not in text:
+            raise _Invalid(f"{path}.parameters.{name}", "the query has no :" + name)
+    return text
+
+
+def _parse_joins(spec: Any, path: str) -> tuple[Join, ...]:
+    if spec is None:
+        return ()
+    if not isinstance(spec, list):
+        raise _Invalid(path, "expected a list of {table, on} mappings")
+    joins = []
+    for index, item in enumerate(spec):
+        where = f"{path}[{index}]"
+        if not isinstance(item, dict):
+            raise _Invalid(where, "expected a mapping with table and on")
+        if True in item and "on" not in item:  # YAML 1.1 reads an unquoted `on` key as true
+            item = {("on" if key is True else key): value for key, value in item.items()}
+        _no_unknown_keys(item, frozenset({"table", "schema", "on"}), where)
+        if not _is_name(item.get("table")):
+            raise _Invalid(f"{where}.table", "expected a table name")
+        on = item.get("on")
+        if not isinstance(on, dict) or not on or not all(_is_name(k) and _is_name(v) for k, v in on.items()):
+            raise _Invalid(f"{where}.on", "expected a mapping of columns: {this_table_column: joined_column}")
+        schema = item.get("schema")
+        if schema is not None and not _is_name(schema):
+            raise _Invalid(f"{where}.schema", "expected a schema name")
+        joins.append(Join(table=item["table"], on=dict(on), schema=schema))
+    return tuple(joins)
+
+
+def _parse_filter(spec: Any, path: str) -> dict[str, tuple[Any, ...]]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or not spec:
+        raise _Invalid(path, "expected a mapping of columns to the value (or list of values) to keep")
+    found = {}
+    for column, values in spec.items():
+        if not _is_name(column):
+            raise _Invalid(path, "expected column names")
+        listed = tuple(values) if isinstance(values, list) else (values,)
+        if not listed or not all(isinstance(v, (str, int, float, bool)) for v in listed):
+            raise _Invalid(
+                f"{path}.{column}", "expected a value or a list of text, number or true/false values"
+            )
+        found[column] = listed
+    return found
 
 
 def _structure(value: Any, field: FieldDef, path: str) -> Any:
@@ -288,8 +447,14 @@ def _parse_field(entity: EntityDef, field: FieldDef, spec: Any, path: str) -> Fi
         }
         if "default" in spec:
             default = _structure(spec["default"], field, f"{path}.default")
-    elif "default" in spec:
-        raise _Invalid(f"{path}.default", "default only goes with values")
+    elif "default" in spec or "unmapped" in spec:
+        key = "default" if "default" in spec else "unmapped"
+        raise _Invalid(f"{path}.{key}", f"{key} only goes with values")
+    unmapped = spec.get("unmapped", "error")
+    if unmapped not in UNMAPPED:
+        raise _Invalid(f"{path}.unmapped", f"expected one of {', '.join(UNMAPPED)}")
+    if unmapped != "error" and "default" in spec:
+        raise _Invalid(f"{path}.unmapped", "give either default or unmapped, not both")
     pseudonymise = spec.get("pseudonymise", False)
     if not isinstance(pseudonymise, bool):
         raise _Invalid(f"{path}.pseudonymise", "expected true or false")
@@ -306,7 +471,13 @@ def _parse_field(entity: EntityDef, field: FieldDef, spec: Any, path: str) -> Fi
     if field.link and field.name == "location_id" and values is not None:
         raise _Invalid(f"{path}.values", "location_id is read as it is; it takes no value map")
     return FieldMap(
-        field=field, column=column, values=values, default=default, pseudonymise=pseudonymise, prefix=prefix
+        field=field,
+        column=column,
+        values=values,
+        default=default,
+        unmapped=unmapped,
+        pseudonymise=pseudonymise,
+        prefix=prefix,
     )
 
 

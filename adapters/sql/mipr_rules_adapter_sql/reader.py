@@ -33,7 +33,7 @@ from mipr_rules_adapter_sql.cursor import database_time, format_cursor, latest, 
 from mipr_rules_adapter_sql.mapping import REFERENCE, EntityMap, Mapping, load_mapping, reference_mapping
 from mipr_rules_adapter_sql.schema import TIMESTAMP
 from mipr_rules_adapter_sql.source import SqlSource, first_line, make_engine, parse_source, snapshot
-from mipr_rules_adapter_sql.values import BadValue, field_value
+from mipr_rules_adapter_sql.values import BadValue, SkipRow, field_value
 
 BATCH = 200
 """Locations read per batch (the size of the ``location_id IN (...)`` list)."""
@@ -134,27 +134,112 @@ class SqlReader:
     def _maps(self) -> Iterable[tuple[str, EntityMap]]:
         return self.mapping.entities.items()
 
-    def _table(self, entity_map: EntityMap) -> sa.TableClause:
-        columns: list[sa.ColumnClause[Any]] = [sa.column(name) for name in entity_map.columns]
-        if entity_map.updated_at is not None and entity_map.updated_at not in entity_map.columns:
-            columns.append(sa.column(entity_map.updated_at, TIMESTAMP))
-        return sa.table(entity_map.table, *columns, schema=self.mapping.schema)
+    def _names(self, entity_map: EntityMap) -> list[str]:
+        names = list(entity_map.columns)
+        if entity_map.updated_at is not None and entity_map.updated_at not in names:
+            names.append(entity_map.updated_at)
+        return names + [c for c in entity_map.filter if c not in names]
+
+    def _table(self, entity_map: EntityMap) -> Any:
+        """What an entity reads from, with its columns under the names the mapping gives them.
+
+        A plain table is a table clause; joins, a filter or a query make a subquery whose columns are
+        labelled as written in the mapping (``rooms.home_code``).
+        """
+
+        def typed(name: str) -> sa.ColumnClause[Any]:
+            return sa.column(name, TIMESTAMP) if name == entity_map.updated_at else sa.column(name)
+
+        names = self._names(entity_map)
+        if entity_map.query is not None:
+            text = sa.text(entity_map.query).bindparams(**entity_map.parameters)
+            return text.columns(*(typed(name) for name in names)).subquery(f"q_{entity_map.entity.name}")
+        schema = entity_map.schema or self.mapping.schema
+        if not entity_map.joins and not entity_map.filter:
+            return sa.table(entity_map.table, *(typed(name) for name in names), schema=schema)
+        tables: dict[str, sa.TableClause] = {}
+        wanted: dict[str, list[str]] = defaultdict(list)
+
+        def split(name: str) -> tuple[str, str]:
+            table, _, column = name.rpartition(".")
+            return (table or entity_map.table), column
+
+        for join in entity_map.joins:
+            for left, right in join.on.items():
+                wanted[split(left)[0]].append(split(left)[1])
+                wanted[join.table].append(right)
+        for name in names:
+            owner, column = split(name)
+            wanted[owner].append(column)
+        base = sa.table(
+            entity_map.table, *(sa.column(c) for c in dict.fromkeys(wanted[entity_map.table])), schema=schema
+        )
+        tables[entity_map.table] = base
+        joined: Any = base
+        for join in entity_map.joins:
+            other = sa.table(
+                join.table,
+                *(sa.column(c) for c in dict.fromkeys(wanted[join.table])),
+                schema=join.schema or self.mapping.schema,
+            )
+            tables[join.table] = other
+            condition = sa.and_(
+                *(
+                    tables[split(left)[0]].c[split(left)[1]] == other.c[right]
+                    for left, right in join.on.items()
+                )
+            )
+            joined = joined.outerjoin(other, condition)
+        selected = []
+        for name in names:
+            owner, column = split(name)
+            column_clause: Any = tables[owner].c[column]
+            if name == entity_map.updated_at:
+                column_clause = sa.type_coerce(column_clause, TIMESTAMP)
+            selected.append(column_clause.label(name))
+        query = sa.select(*selected).select_from(joined)
+        for name, values in entity_map.filter.items():
+            owner, column = split(name)
+            query = query.where(tables[owner].c[column].in_(list(values)))
+        return query.subquery(f"e_{entity_map.entity.name}")
 
     def _where(self, entity_map: EntityMap, key: str | None = None) -> str:
         return (
             f"{self.mapping.origin}: entities.{entity_map.entity.name}.{key}" if key else self.mapping.origin
         )
 
+    def _columns_of(self, inspector: Any, table: str, schema: str | None) -> set[str]:
+        try:
+            return {column["name"] for column in inspector.get_columns(table, schema)}
+        except sa.exc.NoSuchTableError:
+            return set()
+
+    def _query_columns(self, connection: sa.Connection, entity_map: EntityMap) -> set[str]:
+        """The columns a mapping's query gives (run with no rows); one line naming the query if it fails."""
+        assert entity_map.query is not None
+        probe = sa.text(f"SELECT * FROM ({entity_map.query}) q WHERE 1 = 0").bindparams(
+            **entity_map.parameters
+        )
+        try:
+            return set(connection.execute(probe).keys())
+        except sa.exc.DBAPIError as exc:
+            raise InputError(
+                f"{self._where(entity_map, 'query')}: query failed ({first_line(exc.orig)})"
+            ) from None
+
     def _check_tables(self, connection: sa.Connection) -> None:
         """Every mapped table and column exists, or one line naming the mapping key that is wrong."""
         inspector = sa.inspect(connection)
         for _, entity_map in self._maps():
-            try:
-                found = {
-                    column["name"] for column in inspector.get_columns(entity_map.table, self.mapping.schema)
-                }
-            except sa.exc.NoSuchTableError:
-                found = set()
+            schema = entity_map.schema or self.mapping.schema
+            if entity_map.query is not None:
+                found = self._query_columns(connection, entity_map)
+                self._check_columns(entity_map, found, "the query")
+                continue
+            if entity_map.joins or entity_map.filter:
+                self._check_joined(inspector, entity_map, schema)
+                continue
+            found = self._columns_of(inspector, entity_map.table, schema)
             if not found:
                 if self.mapping.origin == REFERENCE:
                     raise InputError(
@@ -164,17 +249,52 @@ class SqlReader:
                 raise InputError(
                     f"{self._where(entity_map, 'table')}: no table {entity_map.table!r} in the database"
                 )
-            checks = [("key", entity_map.key)]
-            if entity_map.updated_at is not None:
-                checks.append(("updated_at", entity_map.updated_at))
-            checks += [
-                (f"fields.{f}", m.column) for f, m in entity_map.fields.items() if m.column is not None
-            ]
-            for key, column in checks:
-                if column not in found:
-                    raise InputError(
-                        f"{self._where(entity_map, key)}: no column {column!r} in table {entity_map.table!r}"
-                    )
+            self._check_columns(entity_map, found, f"table {entity_map.table!r}")
+
+    @staticmethod
+    def _checks(entity_map: EntityMap) -> list[tuple[str, str]]:
+        checks = [("key", entity_map.key)]
+        if entity_map.updated_at is not None:
+            checks.append(("updated_at", entity_map.updated_at))
+        checks += [(f"fields.{f}", m.column) for f, m in entity_map.fields.items() if m.column is not None]
+        checks += [(f"filter.{c}", c) for c in entity_map.filter]
+        return checks
+
+    def _check_columns(self, entity_map: EntityMap, found: set[str], where: str) -> None:
+        for key, column in self._checks(entity_map):
+            if column not in found:
+                raise InputError(f"{self._where(entity_map, key)}: no column {column!r} in {where}")
+
+    def _check_joined(self, inspector: Any, entity_map: EntityMap, schema: str | None) -> None:
+        tables = {entity_map.table: self._columns_of(inspector, entity_map.table, schema)}
+        if not tables[entity_map.table]:
+            raise InputError(
+                f"{self._where(entity_map, 'table')}: no table {entity_map.table!r} in the database"
+            )
+        for index, join in enumerate(entity_map.joins):
+            found = self._columns_of(inspector, join.table, join.schema or self.mapping.schema)
+            if not found:
+                where = self._where(entity_map, f"join[{index}].table")
+                raise InputError(f"{where}: no table {join.table!r} in the database")
+            tables[join.table] = found
+        for index, join in enumerate(entity_map.joins):
+            pairs = [(left, join.table + "." + right) for left, right in join.on.items()]
+            for name in [n for pair in pairs for n in pair]:
+                self._check_qualified(entity_map, tables, name, f"join[{index}].on")
+        for key, name in self._checks(entity_map):
+            self._check_qualified(entity_map, tables, name, key)
+
+    def _check_qualified(
+        self, entity_map: EntityMap, tables: dict[str, set[str]], name: str, key: str
+    ) -> None:
+        owner, _, column = name.rpartition(".")
+        owner = owner or entity_map.table
+        if owner not in tables:
+            raise InputError(
+                f"{self._where(entity_map, key)}: {owner!r} is neither the table nor a joined one"
+            )
+        if column not in tables[owner]:
+            raise InputError(f"{self._where(entity_map, key)}: no column {column!r} in table {owner!r}")
 
     def _high_water_mark(self, connection: sa.Connection) -> dt.datetime | None:
         marks = []
@@ -246,6 +366,9 @@ class SqlReader:
                     self._filled[entity_map.table, field_map.column] += 1
             try:
                 values[name] = field_value(field_map, value, context)
+            except SkipRow:
+                context.ignore(f"{entity_map.entity.name} (unmapped {field_map.column}, skipped)")
+                return None
             except BadValue as exc:
                 if value is not None and field_map.column is not None:
                     self._failed.setdefault((entity_map.table, field_map.column), []).append(str(exc))

@@ -8,9 +8,11 @@ Messages say what was expected, never what was found: a column value may be pers
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.convert import converter
@@ -21,7 +23,18 @@ class BadValue(Exception):
     """A column value the field cannot take; the message says why, without the value."""
 
 
+class SkipRow(Exception):
+    """A code a value map does not list, with ``unmapped: skip``: the row is passed over and counted."""
+
+
+UK = ZoneInfo("Europe/London")
+"""Dates and times are read as UK local ones, whatever the database session's time zone."""
+
+
 def _coerce(value: Any, target: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None and target in (dt.date, dt.datetime):
+        local = value.astimezone(UK)  # a timestamptz: its UK date, not the session time zone's
+        return local.date() if target is dt.date else local.replace(tzinfo=None)
     if (
         target is bool
         and isinstance(value, (int, Decimal))
@@ -52,7 +65,10 @@ def field_value(field_map: FieldMap, raw: Any, context: ReadContext) -> Any:
             return field_map.values[key]
         if field_map.default is not NO_DEFAULT:
             return field_map.default
-        raise BadValue("value not listed under values in the mapping")
+        if field_map.unmapped == "skip":
+            raise SkipRow
+        if field_map.unmapped != "keep":
+            raise BadValue("value not listed under values in the mapping")
     if value is None:
         if field.optional:
             return None

@@ -12,6 +12,7 @@ from mipr_rules.mipr.measures.overview import ReportFacts
 from mipr_rules.mipr.measures.quality import QualityFacts
 from mipr_rules.mipr.measures.ratings import RatingFacts
 from mipr_rules.mipr.measures.recommendations import RecommendationFacts
+from mipr_rules.mipr.measures.regulations import RegulationFacts
 from mipr_rules.mipr.measures.remarks import RemarkFacts
 from mipr_rules.mipr.measures.risks import RiskFacts
 from mipr_rules.mipr.measures.signals import SignalFacts
@@ -27,6 +28,7 @@ CALCULATORS = (
     SignalFacts(),
     QualityFacts(),
     RemarkFacts(),
+    RegulationFacts(),
 )
 """Every report calculator, in the order their facts are produced."""
 

@@ -17,6 +17,7 @@ import attrs
 
 from mipr_rules.facts.base import Fact, FactContext, FactType
 from mipr_rules.mipr.measures.common import BOOL, INT, NUM, fact
+from mipr_rules.mipr.measures.findings import source_types
 from mipr_rules.mipr.measures.signals import events_in
 from mipr_rules.mipr.measures.spelling import spelling_available
 from mipr_rules.mipr.measures.text import sentences
@@ -85,6 +86,9 @@ FACT_TYPE = FactType(
         **{f"methodology_gives_{name}": BOOL for name in METHODOLOGY_ELEMENTS},
         "hedging_terms": INT,
         "hedged_findings": INT,
+        "hedged_finding_share": NUM,
+        "single_source_findings": INT,
+        "single_source_finding_share": NUM,
         "strength_findings": INT,
         "shortfall_findings": INT,
         "adverse_signals": INT,
@@ -134,6 +138,7 @@ class QualityFacts:
         events = [len(events_in(f)) for f in report.findings]
         notes = Counter(n.kind for n in report.reading_notes)
         findings = len(report.findings)
+        single = sum(1 for f in report.findings if f.evidence and source_types(f) == 1)
         words = len(report.executive_summary.split()) + len(report.methodology.split())
         words += sum(len(f.narrative.split()) for f in report.findings)
         yield fact(
@@ -158,6 +163,9 @@ class QualityFacts:
             **{f"methodology_gives_{name}": found for name, found in elements.items()},
             hedging_terms=sum(hedges),
             hedged_findings=sum(1 for h in hedges if h),
+            single_source_findings=single,
+            single_source_finding_share=round(single / findings, 3) if findings else None,
+            hedged_finding_share=round(sum(1 for h in hedges if h) / findings, 3) if findings else None,
             strength_findings=sum(1 for f in report.findings if score_value(f.score) >= 3),
             shortfall_findings=sum(1 for f in report.findings if score_value(f.score) <= 2),
             adverse_signals=sum(events),

@@ -9,10 +9,17 @@ side. Whether that is a contradiction is the ruleset's call.
 Negation and hedging follow the NegEx approach (Chapman et al., 2001): a trigger preceded in its clause,
 within a few words, by a negation cue ("no", "not", "none of", "without") or a hypothetical cue ("if",
 "knew how to", "training on") does not count, so "no medication errors were found" and "staff knew how to
-report abuse" are not events. A clause ends at ``;``, ``:``, "but", "however"... so "no missed doses, but
-one allegation was not reported" still finds the allegation. A category may also require a second
-pattern in the clause (e.g. "not referred"): its own negation *is* the event, and is not read as a
-negation of the trigger.
+report abuse" are not events; a clause that opens with a negated subject ("None of the 5 staff files we
+checked lacked a DBS check") is negated whole, however far its verb. A clause ends at ``;``, ``:``,
+"but", "however"... so "no missed doses, but one allegation was not reported" still finds the
+allegation. A category may also require a second pattern in the clause (e.g. "not referred"): its own
+negation *is* the event, and is not read as a negation of the trigger.
+
+Why not a library: negspacy (NegEx for spaCy) is the maintained implementation, but it needs spaCy
+(with numpy and thinc, hundreds of MB and about a second of import per review) on the base install,
+and without a trained English model, which PyPI does not carry, it still needs our own trigger
+patterns as entities; its termsets are hand-written cue lists of the same kind as ours. The cues,
+triggers and clause breaks are data (``data/adverse_events.yaml``), tested on the corpus.
 """
 
 from __future__ import annotations
@@ -86,6 +93,8 @@ class Vocabulary:
     """Hypothetical cues, as whole words."""
     clause_break: re.Pattern[str]
     """Where a clause ends."""
+    subject_negation: re.Pattern[str]
+    """Cues at the start of a clause that negate its subject, and so the whole clause."""
 
 
 def _words(cues: list[str]) -> re.Pattern[str]:
@@ -109,7 +118,14 @@ def vocabulary() -> Vocabulary:
         for key, value in data["categories"].items()
     )
     breaks = "|".join(re.escape(b) for b in data["clause_breaks"])
-    return Vocabulary(categories, _words(data["negations"]), _words(data["hypotheticals"]), re.compile(breaks, re.I))
+    openers = "|".join(sorted(data["subject_negations"], key=len, reverse=True))
+    return Vocabulary(
+        categories,
+        _words(data["negations"]),
+        _words(data["hypotheticals"]),
+        re.compile(breaks, re.I),
+        re.compile(r"^\W*(?:" + openers + r")(?![\w'\u2019-])", re.I),
+    )
 
 
 def clauses(sentence: str) -> list[str]:
@@ -121,6 +137,9 @@ def _cancelled(clause: str, start: int, spans: list[tuple[int, int]]) -> bool:
     """Whether a cue in the few words before ``start`` cancels the trigger there (cues inside ``spans`` do not)."""
     vocab = vocabulary()
     before = clause[:start]
+    opener = vocab.subject_negation.match(before)
+    if opener is not None and not any(a <= opener.start(0) + len(opener.group(0)) - 1 < b for a, b in spans):
+        return True
     words = list(re.finditer(r"\S+", before))
     window_start = words[-NEGATION_WINDOW].start() if len(words) >= NEGATION_WINDOW else 0
     for pattern in (vocab.negation, vocab.hypothetical):

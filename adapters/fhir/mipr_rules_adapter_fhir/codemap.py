@@ -1,0 +1,157 @@
+"""The code map: standard codes (SNOMED CT, HL7, NHS) onto the canonical model, from YAML.
+
+The adapter's own code systems (``systems.CS_*``) are always read. The code map adds standard ones:
+``staff_roles`` (PractitionerRole.code), ``training_courses`` (Practitioner.qualification.code),
+``incident_categories`` (AdverseEvent.event / category) and ``feedback`` (which QuestionnaireResponses are
+feedback). The default map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top
+of it (``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mipr_rules.errors import ConfigError
+from mipr_rules.loading import parse_yaml, read_text
+from mipr_rules.model.vocabulary import IncidentCategory
+
+CODE_MAP_ENV = "MIPR_FHIR_CODE_MAP"
+"""Environment variable naming a vendor's code-map file, read on top of the default one."""
+
+Code = tuple[str, str]
+
+_SECTIONS = {
+    "version",
+    "staff_roles",
+    "training_courses",
+    "incident_categories",
+    "safeguarding_flags",
+    "communication_categories",
+    "feedback",
+}
+COMMUNICATION_KINDS = frozenset(
+    {
+        "cqc-notification",
+        "police-report",
+        "safeguarding-referral",
+        "complaint",
+        "complaint-acknowledgement",
+        "complaint-response",
+    }
+)
+"""What a Communication can be to the adapter (its own ``communication-category`` codes)."""
+_FEEDBACK_TYPES = {"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization"}
+
+
+@attrs.frozen
+class CodeMap:
+    """Standard codes onto the canonical model."""
+
+    staff_roles: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of a PractitionerRole.code -> ``StaffMember.role``."""
+    training_courses: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of a qualification -> ``TrainingRecord.course``."""
+    incident_categories: Mapping[Code, IncidentCategory] = attrs.field(factory=dict)
+    """``(system, code)`` of AdverseEvent.event or .category -> the incident category."""
+    safeguarding_flags: frozenset[Code] = frozenset()
+    """``(system, code)`` of Flag.code marking a safeguarding concern."""
+    communication_categories: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of Communication.category -> one of ``COMMUNICATION_KINDS``."""
+    feedback_questionnaires: frozenset[str] = frozenset()
+    """Canonical URLs of questionnaires whose responses are feedback."""
+    feedback_answered_by: frozenset[str] = frozenset()
+    """Resource types of ``QuestionnaireResponse.source`` that make a completed response feedback."""
+    feedback_channel: str = "survey"
+    """``Feedback.channel`` of feedback read through this map."""
+
+    @staticmethod
+    def first(table: Mapping[Code, Any], codings: list[Code]) -> Any:
+        """The mapped value of the first of ``codings`` that ``table`` lists, else ``None``."""
+        return next((table[c] for c in codings if c in table), None)
+
+
+def default_code_map() -> CodeMap:
+    """The code map shipped with the adapter."""
+    text = (resources.files("mipr_rules_adapter_fhir") / "default-code-map.yaml").read_text(encoding="utf-8")
+    return _parse(parse_yaml(text, "default-code-map.yaml", ConfigError), "default-code-map.yaml", CodeMap())
+
+
+def load_code_map(path: str | Path | None) -> CodeMap:
+    """The default code map, with the file at ``path`` (if any) read on top of it."""
+    base = default_code_map()
+    if path is None:
+        return base
+    name = str(path)
+    if not Path(path).is_file():
+        raise ConfigError(f"{name}: code map file not found")
+    return _parse(parse_yaml(read_text(path, ConfigError), name, ConfigError), name, base)
+
+
+def _entries(data: Any, section: str, target: str, name: str) -> dict[Code, str]:
+    found: dict[Code, str] = {}
+    items = data.get(section) or []
+    if not isinstance(items, list):
+        raise ConfigError(f"{name}: {section}: expected a list of {{system, code, {target}}}")
+    for index, item in enumerate(items):
+        where = f"{name}: {section}[{index}]"
+        if not isinstance(item, dict) or set(item) != {"system", "code", target}:
+            raise ConfigError(f"{where}: expected exactly system, code and {target}")
+        if not all(isinstance(item[k], (str, int)) and str(item[k]).strip() for k in item):
+            raise ConfigError(f"{where}: system, code and {target} must be non-empty text")
+        found[(str(item["system"]), str(item["code"]))] = str(item[target])
+    return found
+
+
+def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name}: a code map is a YAML mapping (staff_roles, training_courses, ...)")
+    unknown = set(data) - _SECTIONS
+    if unknown:
+        raise ConfigError(
+            f"{name}: {sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_SECTIONS))})"
+        )
+    if data.get("version", 1) != 1:
+        raise ConfigError(f"{name}: version: only version 1 is known")
+    incidents: dict[Code, IncidentCategory] = {}
+    for code, value in _entries(data, "incident_categories", "category", name).items():
+        try:
+            incidents[code] = IncidentCategory(value)
+        except ValueError:
+            allowed = ", ".join(c.value for c in IncidentCategory)
+            raise ConfigError(f"{name}: incident_categories: category must be one of {allowed}") from None
+    communications = _entries(data, "communication_categories", "kind", name)
+    if not set(communications.values()) <= COMMUNICATION_KINDS:
+        allowed = ", ".join(sorted(COMMUNICATION_KINDS))
+        raise ConfigError(f"{name}: communication_categories: kind must be one of {allowed}")
+    flags = data.get("safeguarding_flags") or []
+    if not isinstance(flags, list) or not all(
+        isinstance(f, dict) and set(f) == {"system", "code"} and all(str(v).strip() for v in f.values())
+        for f in flags
+    ):
+        raise ConfigError(f"{name}: safeguarding_flags: expected a list of {{system, code}}")
+    feedback = data.get("feedback") or {}
+    if not isinstance(feedback, dict) or set(feedback) - {"questionnaires", "answered_by", "channel"}:
+        raise ConfigError(f"{name}: feedback: expected questionnaires, answered_by and channel")
+    questionnaires = feedback.get("questionnaires", sorted(base.feedback_questionnaires))
+    answered_by = feedback.get("answered_by", sorted(base.feedback_answered_by))
+    if not isinstance(questionnaires, list) or not all(isinstance(q, str) for q in questionnaires):
+        raise ConfigError(f"{name}: feedback.questionnaires: expected a list of canonical URLs")
+    if not isinstance(answered_by, list) or not set(answered_by) <= _FEEDBACK_TYPES:
+        raise ConfigError(
+            f"{name}: feedback.answered_by: expected resource types among {sorted(_FEEDBACK_TYPES)}"
+        )
+    return CodeMap(
+        staff_roles={**base.staff_roles, **_entries(data, "staff_roles", "role", name)},
+        training_courses={**base.training_courses, **_entries(data, "training_courses", "course", name)},
+        incident_categories={**base.incident_categories, **incidents},
+        safeguarding_flags=base.safeguarding_flags | {(str(f["system"]), str(f["code"])) for f in flags},
+        communication_categories={**base.communication_categories, **communications},
+        feedback_questionnaires=frozenset(q.split("|")[0] for q in questionnaires),
+        feedback_answered_by=frozenset(answered_by),
+        feedback_channel=str(feedback.get("channel", base.feedback_channel)),
+    )
