@@ -278,23 +278,25 @@ class Session:
             raise InputError(f"--horizon: expected 0 to 366 days, got {horizon}")
         from mipr_rules.predict.predict import predict
         from mipr_rules.rating import FRAMEWORKS
-        from mipr_rules.readiness import evaluate_readiness
+        from mipr_rules.readiness import run_readiness
 
         prediction = self.ruleset("saf-prediction-2024", as_of)
         rating = self.ruleset(FRAMEWORKS["SAF_2024_12"], as_of)
         compiled = self.evaluator.compile(prediction, self.overrides(prediction))
         readiness = self.ruleset(ruleset_id, as_of)
         overrides = self.overrides(readiness)
-        locations, context = self.read(source, adapter=adapter, lenient=lenient, max_skipped=max_skipped)
+        context = self.read_context(lenient=lenient, max_skipped=max_skipped)
+        reader = self.adapter(adapter)
+        locations = list(context.read(reader, source))
         if len(locations) != 1:
             raise InputError(f"{source}: predict works on one location; the source holds {len(locations)}")
         gone = set(resolved)
 
         def alerts_on(day: dt.date) -> list[Any]:
-            run = evaluate_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
-                                     region=self.config.region, evaluator=self.evaluator,
-                                     skipped=context.summary(), allow_incomplete=False)
-            return [a for a in run.report.alerts() if alert_key(a) not in gone]
+            report = run_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
+                                   region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
+                                   informs=getattr(reader, "informs", None), allow_incomplete=False)
+            return [a for a in report.alerts() if alert_key(a) not in gone]
 
         scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)
         history = None
