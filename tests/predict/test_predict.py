@@ -172,3 +172,29 @@ def test_alerts_due_soon_that_would_lower_a_rating_do_so_when_their_day_comes(
             got = (later["overall"]["predicted_rating"] if change["key_question"] == "overall"
                    else _kq(later, change["key_question"])["predicted_rating"])
             assert RATINGS.index(got) <= RATINGS.index(change["to_rating"])
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--horizon", "999"], "--horizon: expected 0 to 366 days"),
+    (["--store", "NOT-A-STORE"], "no alert store there"),
+])
+def test_bad_options_are_one_line_and_exit_2(sample_json: Path, as_of: dt.date, tmp_path: Path,
+                                             extra: list[str], says: str) -> None:
+    from mipr_rules_cli.cli import cli
+
+    args = [a.replace("NOT-A-STORE", str(tmp_path / "missing.db")) for a in extra]
+    result = CliRunner().invoke(cli, ["predict", "--source", str(sample_json), "--as-of", as_of.isoformat(), *args])
+    assert result.exit_code == 2
+    assert says in result.output and "Traceback" not in result.output
+
+
+def test_a_source_with_two_locations_is_refused(sample_json: Path, as_of: dt.date, session: Session,
+                                                tmp_path: Path) -> None:
+    from mipr_rules.errors import InputError
+
+    home = json.loads(sample_json.read_text())
+    other = {**home, "location_id": "1-000000002", "name": "Another Home"}
+    both = tmp_path / "homes.json"
+    both.write_text(json.dumps([home, other]))
+    with pytest.raises(InputError, match="predict works on one location; the source holds 2"):
+        session.predict(source=str(both), as_of=as_of)
