@@ -307,7 +307,8 @@ class Session:
         return predict(locations[0], alerts_on(as_of), as_of=as_of, scorer=scorer,
                        rater=lambda scores: self.rate(scores, as_of=as_of), ruleset=prediction,
                        rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on,
-                       history=history, what_would_change=what_would_change, horizon=horizon)
+                       history=history, what_would_change=what_would_change, horizon=horizon,
+                       skipped=context.summary())
 
     def draft_report(self, out: Path | str, *, as_of: dt.date, source: str, adapter: str = "file",
                      ruleset_id: str = DEFAULT_RULESET, lenient: bool = False,

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.alerts.model import StoredAlert
 from mipr_rules.facts.prediction_facts import StatementCounts
 from mipr_rules.facts.rating_facts import rank
@@ -237,6 +238,7 @@ def predict(
     history: Sequence[StoredAlert] | None = None,
     what_would_change: bool = True,
     horizon: int = 14,
+    skipped: Sequence[SkippedRecords] = (),
 ) -> PredictionReport:
     """Predict ``location``'s rating from its open readiness ``alerts`` as of ``as_of``."""
     predictor = Predictor(location, alerts, scorer, rater, parameters)
@@ -275,4 +277,5 @@ def predict(
         rating_ruleset=rating_ruleset, key_questions=tuple(key_questions), rating=report, low=low, high=high,
         what_would_change=tuple(changes), parameters=dict(parameters),
         trend=tuple(series) if series is not None else None, trend_svg=svg, location=location, horizon=horizon,
+        skipped=tuple(skipped),
     )

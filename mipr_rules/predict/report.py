@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 from rich.console import Console
 
+from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.model import Location
 from mipr_rules.predict.core import StatementScore, alert_key
 from mipr_rules.rating import RatingReport
@@ -125,6 +126,8 @@ class PredictionReport:
     trend_svg: str | None = None
     """The trend chart (inline SVG), when there is a trend."""
 
+    skipped: tuple[SkippedRecords, ...] = ()
+    """Records the adapter skipped in lenient mode (shown first: they were not checked)."""
     horizon: int = 14
     """Days ahead searched for alerts that open or worsen."""
     failures: tuple[Any, ...] = ()
@@ -148,6 +151,7 @@ class PredictionReport:
         overall = self.rating.overall
         out: dict[str, Any] = {
             "kind": "prediction", "as_of": self.as_of.isoformat(),
+            "skipped": [group.as_dict() for group in self.skipped],
             "location": {"location_id": self.location_id, "name": self.name},
             "ruleset": self.ruleset.ref(), "rating_ruleset": self.rating_ruleset.ref(),
             "key_questions": [k.as_dict() for k in self.key_questions],
@@ -168,7 +172,10 @@ class PredictionReport:
 
     def render_text(self, console: Console) -> None:
         """Terminal output."""
+        from mipr_rules.readiness import render_skipped
+
         data = self.as_dict()
+        render_skipped(self.skipped, console)
         console.print(f"[bold]If CQC came tomorrow: {safe(self.name)}[/bold] (as of {self.as_of:%d %B %Y})")
         o = data["overall"]
         console.print(f"Overall: [bold]{o['predicted_rating'] or 'not predicted'}[/bold] "

@@ -198,3 +198,20 @@ def test_a_source_with_two_locations_is_refused(sample_json: Path, as_of: dt.dat
     both.write_text(json.dumps([home, other]))
     with pytest.raises(InputError, match="predict works on one location; the source holds 2"):
         session.predict(source=str(both), as_of=as_of)
+
+
+def test_records_skipped_in_lenient_mode_are_shown_first(sample_csv: Path, as_of: dt.date, tmp_path: Path) -> None:
+    import shutil
+
+    from mipr_rules_cli.cli import cli
+
+    export = tmp_path / "csv"
+    shutil.copytree(sample_csv, export)
+    with (export / "complaints.csv").open("a", encoding="utf-8") as rows:
+        rows.write("CMP-BAD,not-a-date,,\n")
+    args = ["predict", "--source", str(export), "--as-of", as_of.isoformat(), "--lenient", "--horizon", "0"]
+    text = CliRunner().invoke(cli, args)
+    assert text.exit_code == 0, text.output
+    assert text.output.index("1 record(s) skipped") < text.output.index("If CQC came tomorrow")
+    data = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    assert data["skipped"][0]["record_type"] == "complaints" and data["skipped"][0]["count"] == 1
