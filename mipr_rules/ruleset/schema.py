@@ -9,9 +9,7 @@ import attrs
 
 from mipr_rules.severity import SEVERITIES as SEVERITIES  # re-exported: rules are checked against it
 
-
 PARAMETER_TYPES = ("integer", "number", "boolean", "string", "date", "list", "mapping")
-
 
 SOURCE_BASES = ("law", "guidance", "policy")
 """What a source's figures rest on: ``law`` (set in legislation), ``guidance`` (a public body's published
