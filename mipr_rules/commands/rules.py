@@ -262,6 +262,8 @@ def _find_rule(rule_id: str, ruleset_id: str | None, version: str | None) -> Rul
 
         hint = did_you_mean(rule_id, [rule.id for r in newest for rule in r.rules])
         raise RulesetError(f"no installed ruleset has a rule {rule_id!r}{hint}")
+    if len(found) > 1:  # a ruleset that inherits the rule unchanged does not make it ambiguous
+        found = [r for r in found if not r.extends or r.origins.get(f"rule:{rule_id}") != r.extends] or found
     if len(found) > 1:
         raise RulesetError(f"rule {rule_id!r} is in {', '.join(r.id for r in found)}: choose one with --ruleset")
     return found[0]

@@ -58,8 +58,11 @@ def _values(param: Parameter) -> Iterator[tuple[Any, str]]:
 
 
 def mutations(ruleset: Ruleset) -> Iterator[Mutation]:
-    """Every single-parameter mutation of ``ruleset``."""
+    """Every single-parameter mutation of ``ruleset`` (of one that extends another: only the parameters it
+    adds or changes; the inherited ones are the extended ruleset's own tests' business)."""
     for name, param in ruleset.parameters.items():
+        if ruleset.extends and ruleset.origins.get(f"parameter:{name}") == ruleset.extends:
+            continue
         for value, text in _values(param):
             changed = {**ruleset.parameters, name: attrs.evolve(param, default=value)}
             yield Mutation(name, f"{name}: {text}", attrs.evolve(ruleset, parameters=changed))

@@ -14,6 +14,8 @@ import pytest
 from mipr_rules.errors import RulesetError
 from mipr_rules.ruleset.catalogue import Catalogue
 
+READINESS = Catalogue.installed().get("cqc-readiness").version
+"""The version of cqc-readiness installed, which the example extends."""
 EXAMPLE = Path(__file__).parents[2] / "plugins" / "house-rules" / "mipr_rules_rulesets_house_example" / "rulesets"
 """The example house rules (one rule added, one overridden, one disabled), used here as a plain folder."""
 Run = Callable[..., Any]
@@ -53,9 +55,9 @@ def test_rules_show_says_what_comes_from_where(mipr: Run, house: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1", "MIPR_RULES_WORKERS": "1", "MIPR_RULES_PATH": str(house)}
     done = mipr("rules", "show", "our-house-rules", env=env)
     assert done.returncode == 0, done.stderr
-    assert "extends: cqc-readiness 1.0.0" in done.stdout
+    assert f"extends: cqc-readiness {READINESS}" in done.stdout
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
-    overridden = "[from: cqc-readiness 1.0.0, overridden: severity, parameters, message]"
+    overridden = f"[from: cqc-readiness {READINESS}, overridden: severity, parameters, message]"
     assert lines["supervision_overdue"].endswith(overridden)
     assert lines["medication_competency_due_soon"].endswith("[from: added]")
     assert "Evidence is collected and dated" in lines["evidence_category_stale"]
@@ -75,7 +77,10 @@ def test_rules_path_in_the_provider_configuration(mipr: Run, house: Path, tmp_pa
     [
         (("overrides:\n  supervision_overdue:", "overrides:\n  no_such_rule:"), "has no rule 'no_such_rule'"),
         (("reason: \"Evidence", "why: \"Evidence"), "expected {rule: ID, reason: WHY} with a reason"),
-        (('version: ">=1.0,<2"', 'version: ">=2"'), "extends cqc-readiness >=2: no such ruleset (versions: 1.0.0)"),
+        (
+            ('version: ">=1.0,<2"', 'version: ">=2"'),
+            f"extends cqc-readiness >=2: no such ruleset (versions: {READINESS})",
+        ),
         (("  - id: medication_competency_due_soon", "  - id: supervision_overdue"), "change it under overrides"),
     ],
 )
