@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,12 @@ def trend(
     return series
 
 
+def _drop_pygal_import_hook() -> None:
+    """pygal adds an old-style finder to ``sys.meta_path`` (for its optional ``pygal.maps`` plugins, unused here)
+    that makes every later import in the process warn (``ImportWarning``: no ``find_spec``): remove it."""
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+
+
 def chart_svg(series: Sequence[Mapping[str, Any]], title: str) -> str | None:
     """The trend as an inline SVG line chart (``None`` without pygal: the HTML then shows the table only)."""
     try:
@@ -97,6 +104,7 @@ def chart_svg(series: Sequence[Mapping[str, Any]], title: str) -> str | None:
         from pygal.style import CleanStyle
     except ImportError:
         return None
+    _drop_pygal_import_hook()
     chart = pygal.Line(title=title, width=900, height=360, range=(0, 100), show_dots=False, x_label_rotation=30,
                        show_minor_x_labels=False, disable_xml_declaration=True, js=[], truncate_legend=-1,
                        y_title="predicted %", style=CleanStyle)
