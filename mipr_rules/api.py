@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
     from mipr_rules.presentation.progress import Tracker
+    from mipr_rules.predict.report import PredictionReport
     from mipr_rules.rating import RatingReport, ScoresInput
     from mipr_rules.readiness_stream import StreamedReadiness
     from mipr_rules.ruletest.runner import Runner
@@ -248,6 +249,82 @@ class Session:
             if result.error is None
         ]
         return Explained(report, tuple(explanations))
+
+    def predict(
+        self,
+        *,
+        as_of: dt.date,
+        source: str,
+        adapter: str = "file",
+        ruleset_id: str = DEFAULT_RULESET,
+        lenient: bool = False,
+        max_skipped: float = DEFAULT_MAX_SKIPPED,
+        resolved: Iterable[str] = (),
+        store: Path | str | None = None,
+        what_would_change: bool = True,
+        horizon: int = 14,
+    ) -> PredictionReport:
+        """The rating CQC might give the one location ``source`` holds if it inspected on ``as_of``.
+
+        Readiness alerts (``ruleset_id``) become predicted statement scores (``saf-prediction-2024``), which
+        ``saf-rating-2024`` rates as ``rate`` does. ``resolved`` names alerts (``rule_id@subject``) to treat as
+        resolved, to see what fixing them would do. ``store``: an alert store whose history gives the trend;
+        ``what_would_change``: false to skip the search for what would change the rating; ``horizon``: days
+        ahead (0-366) searched for alerts that open or worsen (the readiness rules run for each day).
+        """
+        from mipr_rules.predict.core import Scorer, alert_key
+
+        if not 0 <= horizon <= 366:
+            raise InputError(f"--horizon: expected 0 to 366 days, got {horizon}")
+        from mipr_rules.predict.predict import predict
+        from mipr_rules.rating import FRAMEWORKS
+        from mipr_rules.readiness import run_readiness
+
+        prediction = self.ruleset("saf-prediction-2024", as_of)
+        rating = self.ruleset(FRAMEWORKS["SAF_2024_12"], as_of)
+        compiled = self.evaluator.compile(prediction, self.overrides(prediction))
+        readiness = self.ruleset(ruleset_id, as_of)
+        overrides = self.overrides(readiness)
+        context = self.read_context(lenient=lenient, max_skipped=max_skipped)
+        reader = self.adapter(adapter)
+        locations = list(context.read(reader, source))
+        if len(locations) != 1:
+            raise InputError(f"{source}: predict works on one location; the source holds {len(locations)}")
+        gone = set(resolved)
+
+        def alerts_on(day: dt.date) -> list[Any]:
+            report = run_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
+                                   region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
+                                   informs=getattr(reader, "informs", None), allow_incomplete=False)
+            return [a for a in report.alerts() if alert_key(a) not in gone]
+
+        scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)
+        history = None
+        if store is not None:
+            from mipr_rules.predict.trend import occurrences
+
+            history = occurrences(store, locations[0].location_id)
+        return predict(locations[0], alerts_on(as_of), as_of=as_of, scorer=scorer,
+                       rater=lambda scores: self.rate(scores, as_of=as_of), ruleset=prediction,
+                       rating_ruleset=rating, parameters=compiled.parameters, future=alerts_on,
+                       history=history, what_would_change=what_would_change, horizon=horizon,
+                       skipped=context.summary())
+
+    def draft_report(self, out: Path | str, *, as_of: dt.date, source: str, adapter: str = "file",
+                     ruleset_id: str = DEFAULT_RULESET, lenient: bool = False,
+                     max_skipped: float = DEFAULT_MAX_SKIPPED) -> PredictionReport:
+        """Write a draft mock-inspection report (``.md`` or ``.docx``) for the location ``source`` holds, from
+        its records as of ``as_of``; returns the prediction it was written from."""
+        from mipr_rules.predict.draft import write_draft
+
+        path = Path(out)
+        if path.suffix.lower() not in (".md", ".docx"):
+            raise InputError(f"{path}: expected a .md or .docx file name for --out")
+        prediction = self.predict(as_of=as_of, source=source, adapter=adapter, ruleset_id=ruleset_id,
+                                  lenient=lenient, max_skipped=max_skipped, what_would_change=False)
+        assert prediction.location is not None
+        write_draft(prediction, prediction.location, path)
+        return prediction
 
     def timeline(
         self,

@@ -34,6 +34,7 @@ DEFAULT_PLUGINS = (
     "mipr_rules.facts.timeline_facts",
     "mipr_rules.facts.eligibility_facts",
     "mipr_rules.facts.rating_facts",
+    "mipr_rules.facts.prediction_facts",
     "mipr_rules.mipr.plugin",
     "mipr_rules.mipr.review_plugin",
     "mipr_rules.outputs.text",

@@ -44,6 +44,8 @@ class Block:
     """Heading level, 1-3 (0 for other blocks)."""
 
 
+OBSERVATION_MARKER = "to be completed from observation and conversations"
+"""A finding without a score whose text says this (as ``mipr draft-report`` writes) is noted ``not_assessed``."""
 SECTION_SCOPE = "Scope"
 SECTION_SUMMARY = "Executive summary"
 SECTION_METHODOLOGY = "Methodology"
@@ -433,7 +435,10 @@ class _Reader:
             else:
                 narrative.append(block.text)
         if "score" not in finding:
-            self.note("unscored_finding", heading, f"{statement} section without 'Score:'")
+            if any(OBSERVATION_MARKER in text.lower() for text in narrative):  # a draft leaves it to the visit
+                self.note("not_assessed", heading, f"{statement}: {OBSERVATION_MARKER}")
+            else:
+                self.note("unscored_finding", heading, f"{statement} section without 'Score:'")
             return
         finding["narrative"] = "\n\n".join(narrative)
         finding["evidence"] = evidence

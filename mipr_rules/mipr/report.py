@@ -273,8 +273,8 @@ class ReadingNote:
     """Something the reader kept but did not score, or read tolerantly: reported, never silently dropped."""
 
     kind: str
-    """``unscored_section``, ``unscored_finding``, ``kloe_heading``, ``statement_title_mismatch`` or
-    ``non_cqc_spelling``."""
+    """``unscored_section``, ``unscored_finding``, ``kloe_heading``, ``statement_title_mismatch``,
+    ``non_cqc_spelling`` or ``not_assessed`` (a finding left "to be completed from observation and conversations")."""
     place: str
     """Where it was written (``report.md:42``)."""
     detail: str
@@ -287,6 +287,7 @@ READING_NOTE_KINDS = (
     "kloe_heading",
     "statement_title_mismatch",
     "non_cqc_spelling",
+    "not_assessed",
 )
 """The kinds of ``ReadingNote``."""
 
