@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     from mipr_rules.mipr.panel import PanelVerification
     from mipr_rules.mipr.panel_record import PanelRecord
     from mipr_rules.mipr.review import ReviewReport
-    from mipr_rules.presentation.progress import Tracker
     from mipr_rules.predict.report import PredictionReport
+    from mipr_rules.presentation.progress import Tracker
     from mipr_rules.rating import RatingReport, ScoresInput
     from mipr_rules.readiness_stream import StreamedReadiness
     from mipr_rules.ruletest.runner import Runner

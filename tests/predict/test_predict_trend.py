@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mipr_rules.watch.store import AlertStore
 from mipr_rules.api import Session
 from mipr_rules.outputs.html import HtmlOutput
 from mipr_rules.readiness import LocationReadiness, ReadinessReport
+from mipr_rules.watch.store import AlertStore
 
 DAYS = 90
 
