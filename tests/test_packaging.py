@@ -15,6 +15,7 @@ import sys
 import sysconfig
 import textwrap
 import zipfile
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -151,8 +152,7 @@ def test_the_installed_wheel_runs_the_demo_without_test_dependencies(wheel: Path
         "PATH": "/usr/bin:/bin",
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         # adapters and plugins installed in editable mode in a developer's environment cannot load under -S
-        "MIPR_RULES_DISABLE_PLUGINS": "mipr_rules_adapter_fhir,mipr_rules_adapter_sql,mipr_rules_adapter_cqc,"
-        "mipr_rules_notifier_teams",
+        "MIPR_RULES_DISABLE_PLUGINS": ",".join(ep.name for ep in entry_points(group="mipr_rules")),
     }
 
     def demo(*args: str) -> subprocess.CompletedProcess[str]:
