@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -64,6 +65,12 @@ def sample() -> Location:
 def sample_json() -> Path:
     """``location.json`` of the sample home."""
     return sample_path()
+
+
+@pytest.fixture
+def home() -> dict[str, Any]:
+    """The sample home (Sunrise House) as JSON data, a fresh copy for each test to change."""
+    return json.loads(sample_path().read_text())  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,7 @@ from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.testing import TEST_KEY
-from mipr_rules.testing.contract import sample_as_of, sample_path
-
-
-@pytest.fixture(scope="session")
-def as_of() -> dt.date:
-    """The date the sample's planted gaps are written for."""
-    return sample_as_of()  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def home() -> dict[str, Any]:
-    """The sample home (Sunrise House) as JSON data, a fresh copy for each test to change."""
-    return json.loads(sample_path().read_text())  # type: ignore[no-any-return]
+from mipr_rules.testing.contract import sample_as_of
 
 
 @pytest.fixture(scope="module")

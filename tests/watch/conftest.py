@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,19 +9,7 @@ import pytest
 from watch_support import postgres_database
 
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.testing.contract import sample_as_of, sample_path
-
-
-@pytest.fixture(scope="session")
-def as_of() -> dt.date:
-    """The date the sample's planted gaps are written for."""
-    return sample_as_of()  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def home() -> dict[str, Any]:
-    """The sample home (Sunrise House), a fresh copy for each test."""
-    return json.loads(sample_path().read_text())  # type: ignore[no-any-return]
+from mipr_rules.testing.contract import sample_as_of
 
 
 @pytest.fixture(scope="module")
