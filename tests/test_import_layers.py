@@ -26,7 +26,7 @@ def lint_imports(package_parent: Path, cwd: Path) -> subprocess.CompletedProcess
         pytest.fail(f"lint-imports is not installed beside {sys.executable}: pip install import-linter")
     env = {**os.environ, "PYTHONPATH": str(package_parent)}
     return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(CONTRACTS)],
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", "--config", str(CONTRACTS)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
 

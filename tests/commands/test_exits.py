@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -45,9 +46,10 @@ def test_an_incomplete_evaluation_is_exit_3(raising: None) -> None:
     assert result.output.startswith("mipr: error: evaluation incomplete: 1 of 2 not evaluated: 1-000000001")
 
 
-def test_the_installed_command_maps_them_too(tmp_path: object) -> None:
+def test_the_installed_command_maps_them_too(tmp_path: Path) -> None:
+    # cwd: not the source tree, whose mipr_rules/ would shadow the installed package under ``python -c``
     done = subprocess.run([sys.executable, "-c", "from mipr_rules_cli.cli import main; main()", "readiness",
                            "--source", "/nonexistent/home.json"], capture_output=True, text=True, timeout=120,
-                          check=False)
+                          check=False, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("mipr: error: /nonexistent/home.json") and "Traceback" not in done.stderr

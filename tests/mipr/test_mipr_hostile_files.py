@@ -32,7 +32,9 @@ print(json.dumps({"code": done.returncode, "err": done.stderr, "seconds": time.m
 def run_review(path: Path) -> dict[str, object]:
     """``mipr review PATH`` in a fresh process: exit code, standard error, seconds and its peak RSS in KB."""
     command = [sys.executable, "-m", "mipr_rules_cli.cli", "review", str(path), "--as-of", "2025-12-01"]
-    done = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True)
+    # cwd: not the source tree, whose mipr_rules/ would shadow the installed package under ``python -c``
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True,
+                          cwd=path.parent)
     result: dict[str, object] = json.loads(done.stdout)
     return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,5 +63,7 @@ def test_loading_every_shipped_ruleset_imports_no_engine_module() -> None:
         "assert Catalogue.installed().rulesets\n"
         "print(sorted(m for m in sys.modules if m.startswith('mipr_rules.engine') or m.startswith('durable')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    # cwd: not the source tree, whose mipr_rules/ would shadow the installed package under ``python -c``
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                          cwd=tempfile.gettempdir())
     assert done.stdout.strip() == "[]"

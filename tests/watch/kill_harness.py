@@ -16,6 +16,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ class Watcher:
             stderr=subprocess.DEVNULL,
             text=True,
             start_new_session=True,
+            cwd=tempfile.gettempdir(),  # not the source tree, which would shadow the installed package
         )
         assert self.process.stdout is not None
         assert self.process.stdout.readline().strip() == "ready", "the watcher did not start"
