@@ -46,7 +46,7 @@ class CeleryEvaluation:
     @property
     def ruleset_id(self) -> str:
         """The ruleset evaluated."""
-        return self.local.ruleset_id
+        return str(self.local.ruleset_id)
 
     @classmethod
     def connect(cls, broker: str, *, local: Any, **_: Any) -> CeleryEvaluation:
