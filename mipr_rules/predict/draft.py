@@ -16,6 +16,7 @@ from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.predict.core import StatementScore
 from mipr_rules.predict.report import OBSERVATION, PredictionReport
+from mipr_rules.presentation.wording import uk_date
 from mipr_rules.results import RuleHit
 from mipr_rules.saf import KEY_QUESTIONS, QUALITY_STATEMENTS
 
@@ -107,7 +108,7 @@ def render_draft(prediction: PredictionReport, location: Location) -> str:
         f"- Services: {'; '.join(location.service_types) or 'Care home'}",
         f"- Quality statements: {', '.join(statements)}", "",
         "## Executive summary", "",
-        f"This is a draft written by mipr-rules from the records as of {prediction.as_of:%d %B %Y}, before any "
+        f"This is a draft written by mipr-rules from the records as of {uk_date(prediction.as_of)}, before any "
         f"visit. The records inform {len(informed)} of the {len(statements)} quality statements; the other "
         f"{len(observation)} are {OBSERVATION}. Scores are predictions that the consultant confirms or changes.",
         "",

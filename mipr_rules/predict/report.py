@@ -12,6 +12,7 @@ from rich.console import Console
 from mipr_rules.adapters.base import SkippedRecords
 from mipr_rules.model import Location
 from mipr_rules.predict.core import StatementScore, alert_key
+from mipr_rules.presentation.wording import uk_date
 from mipr_rules.rating import RatingReport
 from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.schema import Ruleset
@@ -176,7 +177,7 @@ class PredictionReport:
 
         data = self.as_dict()
         render_skipped(self.skipped, console)
-        console.print(f"[bold]If CQC came tomorrow: {safe(self.name)}[/bold] (as of {self.as_of:%d %B %Y})")
+        console.print(f"[bold]If CQC came tomorrow: {safe(self.name)}[/bold] (as of {uk_date(self.as_of)})")
         o = data["overall"]
         console.print(f"Overall: [bold]{o['predicted_rating'] or 'not predicted'}[/bold] "
                       f"(range {o['range']['low']} to {o['range']['high']})"
