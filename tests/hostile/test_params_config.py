@@ -13,74 +13,29 @@ parameter. Never a traceback, never exit 3.
 from __future__ import annotations
 
 import math
-import os
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import yaml
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from params_support import Corpus, examples, mipr
 
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Parameter, Ruleset
 
-COUNTING = bool(os.environ.get("MIPR_HOSTILE_COUNT"))
-SCALE = float(os.environ.get("MIPR_HOSTILE_SCALE", "1"))
-
-
-def examples(count: int) -> int:
-    """``count`` scaled by ``MIPR_HOSTILE_SCALE`` (bench use: a sample of the corpus on slower code)."""
-    return max(1, int(count * SCALE))
-TALLY: Counter[str] = Counter()
+CORPUS = Corpus("config")
 SETTINGS = settings(
     derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args: tuple[str, ...]) -> None:
-    from mipr_rules_cli.cli import main
-
-    main(list(args))
-
-
-def mipr(*args: str) -> tuple[int, str, str]:
-    """``mipr ARGS`` through the CLI's own entry point (``main``), in this process."""
-    result = CliRunner().invoke(_entry, list(args), env={"MIPR_RULES_WORKERS": "1", "NO_COLOR": "1"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        return 3, result.stdout, f"{type(result.exception).__name__}: {result.exception}"
-    return result.exit_code, result.stdout, result.stderr
-
-
-def classify(code: int, err: str, expect: str) -> str:
-    """``clean``, ``internal`` or ``wrong`` for one run; ``expect`` must be in the one error line."""
-    lines = [line for line in err.splitlines() if line.strip()]
-    if code == 3 or "Traceback" in err or "internal error" in err:
-        return "internal"
-    if code != 2 or len(lines) != 1 or expect not in lines[0]:
-        return "wrong"
-    return "clean"
-
-
-def check(code: int, err: str, expect: str) -> None:
-    outcome = classify(code, err, expect)
-    TALLY["tried"] += 1
-    TALLY[outcome] += 1
-    if not COUNTING:
-        assert outcome == "clean", (code, expect, err)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _tally() -> Iterator[None]:
     yield
-    if COUNTING:
-        print(f"\nconfig corpus: {dict(TALLY)}")
+    CORPUS.report()
 
 
 RULESET: Ruleset = Catalogue.installed().get("cqc-readiness")
@@ -172,7 +127,7 @@ def readiness(workdir: Path, config: Path) -> tuple[int, str, str]:
 def test_valid_configurations_pass_validation(workdir: Path, config: dict[str, Any]) -> None:
     path = write(workdir, {"parameters": {"cqc-readiness": config}})
     code, _, err = readiness(workdir, path)
-    check(code, err, "empty.json")  # refused for the source only
+    CORPUS.check(code, err, "empty.json")  # refused for the source only
 
 
 @settings(SETTINGS, max_examples=examples(500))
@@ -186,7 +141,7 @@ def test_each_defective_parameter_is_one_line_naming_it(
     code, _, err = readiness(workdir, path)
     shown = name.isprintable() and len(name) <= 100
     expect = f"parameters.cqc-readiness.{name}" if shown else "parameters.cqc-readiness."
-    check(code, err, expect)
+    CORPUS.check(code, err, expect)
 
 
 @settings(SETTINGS, max_examples=examples(150))
@@ -204,10 +159,9 @@ def test_malformed_configuration_files_are_one_line(workdir: Path, data: Any) ->
     path = write(workdir, data)
     code, _, err = readiness(workdir, path)
     if code == 2 and "empty.json" in err:  # happened to be a valid file (e.g. a known region)
-        TALLY["tried"] += 1
-        TALLY["clean"] += 1
+        CORPUS.record("clean", None)
         return
-    check(code, err, "provider.yaml")
+    CORPUS.check(code, err, "provider.yaml")
 
 
 NAMED = [

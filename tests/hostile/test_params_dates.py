@@ -12,67 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from params_support import Corpus, examples, mipr
 
-COUNTING = bool(os.environ.get("MIPR_HOSTILE_COUNT"))
-SCALE = float(os.environ.get("MIPR_HOSTILE_SCALE", "1"))
-
-
-def examples(count: int) -> int:
-    """``count`` scaled by ``MIPR_HOSTILE_SCALE`` (bench use: a sample of the corpus on slower code)."""
-    return max(1, int(count * SCALE))
-TALLY: Counter[str] = Counter()
+CORPUS = Corpus("date")
 SETTINGS = settings(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck),
                     phases=[Phase.explicit, Phase.generate])
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 AS_OF = dt.date(2026, 11, 2)
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args: tuple[str, ...]) -> None:
-    from mipr_rules_cli.cli import main
-
-    main(list(args))
-
-
-def mipr(*args: str) -> tuple[int, str, str]:
-    """``mipr ARGS`` through the CLI's own entry point (``main``), in this process."""
-    result = CliRunner().invoke(_entry, list(args), env={"MIPR_RULES_WORKERS": "1", "NO_COLOR": "1"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        return 3, result.stdout, f"{type(result.exception).__name__}: {result.exception}"
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _tally() -> Iterator[None]:
     yield
-    if COUNTING:
-        print(f"\ndate corpus: {dict(TALLY)}")
-
-
-def check(code: int, err: str, expect: str, absent: str | None = None) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    if code == 3 or "Traceback" in err or "internal error" in err:
-        outcome = "internal"
-    elif code != 2 or len(lines) != 1 or expect not in lines[0] or (absent is not None and absent in lines[0]):
-        outcome = "wrong"
-    else:
-        outcome = "clean"
-    TALLY["tried"] += 1
-    TALLY[outcome] += 1
-    if not COUNTING:
-        assert outcome == "clean", (code, expect, err)
+    CORPUS.report()
 
 
 @pytest.fixture(scope="module")
@@ -106,9 +65,9 @@ def test_as_of_outside_the_range_is_refused_in_one_line(folder: Path, value: str
     except ValueError:
         day = None
     if day is not None and EARLIEST <= day <= LATEST:
-        check(code, err, "empty.json")  # accepted: the run goes on to the (bad) source
+        CORPUS.check(code, err, "empty.json")  # accepted: the run goes on to the (bad) source
     else:
-        check(code, err, "--as-of")
+        CORPUS.check(code, err, "--as-of")
 
 
 @settings(SETTINGS, max_examples=examples(400))
@@ -122,9 +81,9 @@ def test_event_dates_outside_the_range_are_refused_in_one_line(value: str) -> No
     except ValueError:
         fine = False
     if fine:
-        check(code, err, "no_such_event")
+        CORPUS.check(code, err, "no_such_event")
     else:
-        check(code, err, "--event", absent="no_such_event")
+        CORPUS.check(code, err, "--event", absent="no_such_event")
 
 
 def location(last_reviewed: str) -> dict[str, Any]:
@@ -146,7 +105,7 @@ def test_record_dates_beyond_as_of_plus_five_years_are_refused_naming_the_field(
     fine = EARLIEST <= day <= AS_OF.replace(year=AS_OF.year + 5)
     where = "evidence[0].collected" if fine else "people[0].care_plans[0].last_reviewed"
     shown_anyway = (EARLIEST, AS_OF)  # the documented bound and the as-of date are named by design
-    check(code, err, f"location 1-T: {where}", absent=None if day in shown_anyway else iso(day))
+    CORPUS.check(code, err, f"location 1-T: {where}", absent=None if day in shown_anyway else iso(day))
 
 
 def test_a_review_dated_2099_does_not_hide_its_overdue_alert(tmp_path: Path) -> None:

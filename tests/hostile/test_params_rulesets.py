@@ -12,60 +12,26 @@ ones and 2 on the defective ones, every line naming the file, never a traceback,
 from __future__ import annotations
 
 import math
-import os
 import re
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import yaml
-from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from params_support import Corpus, examples, mipr
 
-COUNTING = bool(os.environ.get("MIPR_HOSTILE_COUNT"))
-SCALE = float(os.environ.get("MIPR_HOSTILE_SCALE", "1"))
-
-
-def examples(count: int) -> int:
-    """``count`` scaled by ``MIPR_HOSTILE_SCALE`` (bench use: a sample of the corpus on slower code)."""
-    return max(1, int(count * SCALE))
-TALLY: Counter[str] = Counter()
+CORPUS = Corpus("ruleset")
 SETTINGS = settings(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck),
                     phases=[Phase.explicit, Phase.generate])
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _entry(args: tuple[str, ...]) -> None:
-    from mipr_rules_cli.cli import main
-
-    main(list(args))
-
-
-def mipr(*args: str) -> tuple[int, str, str]:
-    """``mipr ARGS`` through the CLI's own entry point (``main``), in this process."""
-    result = CliRunner().invoke(_entry, list(args), env={"MIPR_RULES_WORKERS": "1", "NO_COLOR": "1"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        return 3, result.stdout, f"{type(result.exception).__name__}: {result.exception}"
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _tally() -> Iterator[None]:
     yield
-    if COUNTING:
-        print(f"\nruleset corpus: {dict(TALLY)}")
-
-
-def record(outcome: str, detail: Any) -> None:
-    TALLY["tried"] += 1
-    TALLY[outcome] += 1
-    if not COUNTING:
-        assert outcome == "clean", detail
+    CORPUS.report()
 
 
 def base() -> dict[str, Any]:
@@ -198,7 +164,7 @@ def test_lint_refuses_hostile_rulesets_in_one_line_each(folder: Path, case: tupl
         outcome = "wrong"
     else:
         outcome = "clean"
-    record(outcome, (code, valid, err[:500]))
+    CORPUS.record(outcome, (code, valid, err[:500]))
 
 
 def _write_case(folder: Path, ruleset: dict[str, Any] | str) -> Path:
