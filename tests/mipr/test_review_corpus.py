@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-import docx
 import pytest
+from mipr_corpus_word import docx_from_markdown
 from rich.console import Console
 
 from mipr_rules.engine.evaluate import Evaluator
@@ -79,37 +79,6 @@ def test_the_json_says_how_many_criteria_were_measured(engine: Evaluator) -> Non
     assert {c["status"] for c in data["criteria"]} == {"assessed"}
 
 
-def _docx_from_markdown(source: Path, target: Path) -> Path:
-    """The Markdown report as Word, the way consultants write it: headings, bullets and real tables."""
-    document = docx.Document()
-    table: list[list[str]] = []
-
-    def flush() -> None:
-        if table:
-            grid = document.add_table(rows=len(table), cols=len(table[0]))
-            for r, row in enumerate(table):
-                for c, cell in enumerate(row):
-                    grid.cell(r, c).text = cell
-            table.clear()
-
-    for line in source.read_text(encoding="utf-8").splitlines():
-        if line.startswith("|"):
-            if not set(line) <= set("|-: "):
-                table.append([c.strip() for c in line.strip("|").split("|")])
-            continue
-        flush()
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            document.add_heading(line[level:].strip(), level=level)
-        elif line.startswith("- "):
-            document.add_paragraph(line[2:], style="List Bullet")
-        elif line.strip():
-            document.add_paragraph(line)
-    flush()
-    document.save(str(target))
-    return target
-
-
 def test_a_real_world_report_with_tables_bullets_an_appendix_and_consultant_spellings_is_scored(
     engine: Evaluator,
 ) -> None:
@@ -126,7 +95,7 @@ def test_a_real_world_report_with_tables_bullets_an_appendix_and_consultant_spel
 
 
 def test_the_same_report_in_word_with_real_tables_reads_the_same(engine: Evaluator, tmp_path: Path) -> None:
-    path = _docx_from_markdown(CORPUS / "cedar-grove-real-world.md", tmp_path / "cedar-grove.docx")
+    path = docx_from_markdown(CORPUS / "cedar-grove-real-world.md", tmp_path / "cedar-grove.docx")
     word = review_file(path, as_of=AS_OF, evaluator=engine)
     markdown = _review(engine, "cedar-grove-real-world.md")
     assert word.report.findings == markdown.report.findings
