@@ -10,11 +10,13 @@ import datetime as dt
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 from click.testing import CliRunner, Result
 
 SECOND_LOCATION = "1-000000002"
@@ -188,3 +190,26 @@ class MailServer:
 
     def url(self, query: str = "from=mipr@example.org&to=manager@example.org,deputy@example.org") -> str:
         return f"smtp://127.0.0.1:{self.port}?{query}"
+
+
+# Fixtures of the real receivers, shared by the alert and watch tests (each conftest imports them).
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A running webhook receiver on 127.0.0.1."""
+    running = Receiver.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A running SMTP server (aiosmtpd) on 127.0.0.1."""
+    from aiosmtpd.controller import Controller
+
+    server = MailServer(free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    yield server
+    controller.stop()

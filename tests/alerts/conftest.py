@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_support import MailServer, Receiver, free_port, write_source
+from alert_support import mail_server, receiver, write_source  # noqa: F401 - mail_server, receiver: fixtures
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
@@ -44,23 +44,3 @@ def readiness(evaluator: Evaluator, ruleset: Ruleset, tmp_path: Path) -> Callabl
         return run_readiness(locations, as_of=as_of, ruleset=ruleset, evaluator=evaluator, allow_incomplete=True)
 
     return run
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A running webhook receiver on 127.0.0.1."""
-    running = Receiver.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    """A running SMTP server (aiosmtpd) on 127.0.0.1."""
-    from aiosmtpd.controller import Controller
-
-    server = MailServer(free_port())
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
-    controller.start()
-    yield server
-    controller.stop()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from watch_support import postgres_database
+from watch_support import mail_server, postgres_database, receiver  # noqa: F401 - fixtures
 
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.testing.contract import sample_as_of
@@ -37,26 +36,3 @@ def pg_url() -> Iterator[str]:
             yield url
     except RuntimeError as exc:
         pytest.fail(str(exc))
-
-
-@pytest.fixture
-def receiver() -> Iterator[Any]:
-    """A running webhook receiver on 127.0.0.1."""
-    from alert_support import Receiver
-
-    running = Receiver.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def mail_server() -> Iterator[Any]:
-    """A running SMTP server (aiosmtpd) on 127.0.0.1."""
-    from aiosmtpd.controller import Controller
-    from alert_support import MailServer, free_port
-
-    server = MailServer(free_port())
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
-    controller.start()
-    yield server
-    controller.stop()

@@ -14,6 +14,10 @@ import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "alerts"))
 
+from alert_support import mail_server, receiver  # on the path just above; fixtures for conftest
+
+__all__ = ["mail_server", "postgres_database", "receiver"]
+
 PG_ADMIN = "postgresql://postgres@localhost/postgres"
 START_PG = "start it (e.g. `service postgresql start`; the tests connect as user postgres, trust auth, on localhost)"
 
