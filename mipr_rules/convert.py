@@ -179,7 +179,8 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
     if isinstance(exc, KeyError):
         return "required field missing"
     if isinstance(exc, ForbiddenExtraKeysError):
-        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+        names = sorted(str(name) for name in exc.extra_fields)  # YAML keys need not be text ("?", "null:")
+        return f"unknown field(s) {', '.join(names)}"
     if isinstance(exc, ValueError) and str(exc).startswith("expected"):
         return str(exc)
     message = cattrs.v.format_exception(exc, type_)

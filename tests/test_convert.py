@@ -93,6 +93,12 @@ def test_several_problems_are_counted_not_listed(home: dict[str, Any]) -> None:
     assert "(and 1 more)" in message
 
 
+def test_a_key_that_is_not_text_is_an_unknown_field_not_a_crash(home: dict[str, Any]) -> None:
+    data = copy.deepcopy(home)
+    data[None] = 1  # YAML's "?" or "null:" as a key
+    assert "unknown field(s) None @ $" in _fail(data)
+
+
 def test_an_enum_error_lists_the_allowed_values() -> None:
     message = _fail({"incident_id": "I1", "category": "Fall", "occurred": "2026-11-01T10:00"}, Incident, "x")
     assert "@ $.category" in message
