@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from mipr_rules.adapters.base import DEFAULT_MAX_SKIPPED, Adapter, ReadContext
+from mipr_rules.adapters.informs import source_gaps
 from mipr_rules.config import Config, load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import (
@@ -180,7 +181,7 @@ class Session:
             reader = self.adapter(adapter)
             locations = context.read(reader, source)
             options = {"skipped": context.summary(), "read_summary": ReadSummary.of(context, reader.name),
-                       "informs": getattr(reader, "informs", None)}
+                       **source_gaps(reader)}
         return run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=self.config.region,
                              evaluator=self.evaluator, allow_incomplete=allow_incomplete, facts_out=facts_out,
                              **options)
@@ -211,9 +212,9 @@ class Session:
         context = self.read_context(lenient=lenient, max_skipped=max_skipped, location=location)
         reader = self.adapter(adapter)
         not_evaluated: tuple[NotEvaluated, ...] = ()
-        informs = getattr(reader, "informs", None)
-        if informs is not None:
-            ruleset, not_evaluated = restrict(ruleset, informs, reader.name)
+        gaps = source_gaps(reader)
+        if gaps["informs"] is not None or gaps["unmapped"]:
+            ruleset, not_evaluated = restrict(ruleset, gaps["informs"], reader.name, gaps["unmapped"])
         compiled = self.evaluator.compile(ruleset, overrides, Location)
         locations = context.stream(reader, source)
         results = counted(evaluate_locations(self.evaluator, compiled, locations, as_of, self.config.region), tracker)
@@ -295,7 +296,7 @@ class Session:
         def alerts_on(day: dt.date) -> list[Any]:
             report = run_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
                                    region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
-                                   informs=getattr(reader, "informs", None), allow_incomplete=False)
+                                   allow_incomplete=False, **source_gaps(reader))
             return [a for a in report.alerts() if alert_key(a) not in gone]
 
         scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)

@@ -409,6 +409,7 @@ def run_readiness(
     allow_incomplete: bool = False,
     read_summary: ReadSummary | None = None,
     informs: Iterable[str] | None = None,
+    unmapped: Iterable[str] = (),
     facts_out: dict[str, tuple[Fact, ...]] | None = None,
     tracker: Tracker | None = None,
 ) -> ReadinessReport:
@@ -418,7 +419,8 @@ def run_readiness(
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
     ``informs`` (the record types the source supplies, from the adapter's ``informs``) leaves out the rules
-    whose facts come from other records; the report lists them in ``not_evaluated``. ``tracker``
+    whose facts come from other records, and ``unmapped`` (the model fields it does not read, from the
+    adapter's ``unmapped``) those that look at them; the report lists them in ``not_evaluated``. ``tracker``
     (``mipr_rules.presentation.progress``) counts the locations evaluated.
     """
     own = evaluator is None
@@ -426,9 +428,10 @@ def run_readiness(
     try:
         ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
         not_evaluated: tuple[NotEvaluated, ...] = ()
-        if informs is not None:
+        unmapped = tuple(unmapped)
+        if informs is not None or unmapped:
             adapter = read_summary.adapter if read_summary is not None else "source's"
-            ruleset, not_evaluated = restrict(ruleset, informs, adapter)
+            ruleset, not_evaluated = restrict(ruleset, informs, adapter, unmapped)
         compiled = evaluator.compile(ruleset, overrides, Location)
         if tracker is not None and isinstance(locations, Sized):
             tracker.total(len(locations))

@@ -1,9 +1,14 @@
-"""Which rules a source can inform: the record types behind each fact, and a ruleset cut down to them.
+"""Which rules a source can inform: the records and fields behind each fact, and a ruleset cut down to them.
 
-An adapter that reads only part of the canonical model (the ``cqc`` adapter reads registration and
-ratings, no care records) declares ``informs``: the record types it supplies. A rule whose facts come
-from other record types would only report the absence of records nobody sent ("audit never done"), so
-it is not evaluated; the report says which rule groups were left out and why, before any result.
+An adapter that reads only part of the canonical model declares what it leaves out:
+
+* ``informs``: the record types it supplies (the ``cqc`` adapter: registration and ratings, no care records);
+* ``unmapped``: model fields (dotted paths, e.g. ``people.peep_reviewed``, ``checks``) its source has no
+  place for, so they keep the model's defaults (the same declaration the adapter contract checks).
+
+A rule whose facts come from what the source does not supply would only report the absence of records
+nobody sent ("no PEEP for anyone", "fire alarm never tested") or stay silent where it should speak, so it
+is not evaluated; the report says which rule groups were left out and why, before any result.
 """
 
 from __future__ import annotations
@@ -75,6 +80,57 @@ class NotEvaluated:
         return {"group": self.group, "rules": list(self.rules), "why": self.why}
 
 
+ALL = ("*",)
+"""Every field of the fact: the facts themselves are made from the model field."""
+
+MODEL_FIELDS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "checks": {"check": ALL},
+    "policies": {"policy": ALL},
+    "staffing_reviews": {"staffing": ALL},
+    "people.medicines": {"medicine": ALL, "person": ("has_medicines",)},
+    "people.mar_exceptions": {"mar_exception": ALL},
+    "people.capacity_assessments": {"capacity_assessment": ALL},
+    "people.dols": {"dols": ALL},
+    "people.weights": {"person": ("weight_loss_percent", "rescreened_since_weight_loss")},
+    "people.nutrition_screened": {
+        "person": ("nutrition_screened", "days_since_nutrition_screening", "rescreened_since_weight_loss")
+    },
+    "people.peep_reviewed": {"person": ("has_peep", "days_since_peep_review")},
+    "people.medicines_reconciled": {"person": ("medicines_reconciled",)},
+    "people.medication_reviewed": {"person": ("medication_reviewed", "days_since_medication_review")},
+    "people.communication_needs_recorded": {"person": ("communication_needs_recorded",)},
+    "people.communication_support_needed": {"person": ("communication_support_needed",)},
+    "people.communication_support_in_place": {"person": ("communication_support_in_place",)},
+    "people.about_me_recorded": {"person": ("about_me_recorded",)},
+    "people.care_preferences_recorded": {"person": ("care_preferences_recorded",)},
+    "people.advance_care_plan_reviewed": {
+        "person": ("has_advance_care_plan", "days_since_advance_care_plan_review")
+    },
+    "people.hospital_passport_reviewed": {
+        "person": ("has_hospital_passport", "days_since_hospital_passport_review")
+    },
+    "people.care_plans.person_involved": {"care_plan": ("person_involved",)},
+    "staff.recruitment": {
+        "staff": (
+            "recruitment_recorded",
+            "employment_history_complete",
+            "employment_gaps_explained",
+            "references",
+            "right_to_work_checked",
+            "health_declaration",
+        )
+    },
+    "staff.new_to_care": {"staff": ("new_to_care",)},
+    "incidents.notifiable_safety_incident": {"incident": ("notifiable_safety_incident",)},
+    "incidents.candour_notified": {"incident": ("candour_notified",)},
+    "feedback.action_required": {"feedback": ALL},
+    "feedback.actioned": {"feedback": ("actioned",)},
+}
+"""Model fields (dotted paths) → fact type → the fields of that fact measured from them (``ALL``: its facts
+exist only through them). ``tests/adapters/test_informs.py`` checks it against the calculators: every fact
+field that moves when the model field is dropped is listed."""
+
+
 def _fields(condition: Any) -> Iterator[str]:
     if isinstance(condition, Mapping):
         for key, value in condition.items():
@@ -97,21 +153,58 @@ def rule_needs(rule: Rule) -> tuple[str, ...]:
     return tuple(needs)
 
 
-def restrict(ruleset: Ruleset, informs: Iterable[str], adapter: str) -> tuple[Ruleset, tuple[NotEvaluated, ...]]:
-    """``ruleset`` without the rules whose facts ``informs`` does not cover, and those rules by group."""
-    supplied = set(informs)
+def source_gaps(adapter: Any) -> dict[str, Any]:
+    """What ``adapter`` declares it leaves out, as keywords of ``run_readiness``: ``informs`` and ``unmapped``."""
+    return {"informs": getattr(adapter, "informs", None), "unmapped": tuple(getattr(adapter, "unmapped", ()))}
+
+
+def reads_path(rule: Rule, path: str) -> bool:
+    """Whether ``rule`` looks at what is measured from the model field ``path`` (``MODEL_FIELDS``).
+
+    A path the table does not know (an adapter's own declaration) is taken to feed every fact measured
+    from its record type: ``people.anything`` leaves out every rule on people's records.
+    """
+    facts = MODEL_FIELDS.get(path)
+    if facts is None:
+        return path.split(".")[0] in rule_needs(rule)
+    fields = facts.get(rule.fact)
+    if fields is None:
+        return False
+    return fields == ALL or not set(fields).isdisjoint(_fields(rule.when))
+
+
+def restrict(
+    ruleset: Ruleset, informs: Iterable[str] | None, adapter: str, unmapped: Iterable[str] = ()
+) -> tuple[Ruleset, tuple[NotEvaluated, ...]]:
+    """``ruleset`` without the rules whose facts the source cannot inform, and those rules by group.
+
+    ``informs``: the record types supplied (``None``: all of them); ``unmapped``: model fields not read.
+    """
+    supplied = None if informs is None else set(informs)
+    unmapped = tuple(unmapped)
     kept: list[Rule] = []
-    left: dict[str, tuple[list[str], list[str]]] = {}
+    left: dict[str, tuple[list[str], list[str], list[str]]] = {}
     for rule in ruleset.rules:
-        missing = [need for need in rule_needs(rule) if need not in supplied]
-        if not missing:
+        missing = [need for need in rule_needs(rule) if supplied is not None and need not in supplied]
+        unread = [path for path in unmapped if reads_path(rule, path)]
+        if not missing and not unread:
             kept.append(rule)
             continue
-        rules, why = left.setdefault(rule.fact, ([], []))
+        rules, records, fields = left.setdefault(rule.fact, ([], [], []))
         rules.append(rule.id)
-        why.extend(m for m in missing if m not in why)
+        records.extend(m for m in missing if m not in records)
+        fields.extend(f for f in unread if f not in fields)
     groups = tuple(
-        NotEvaluated(group, tuple(rules), f"the {adapter} adapter supplies no {', '.join(missing)} records")
-        for group, (rules, missing) in left.items()
+        NotEvaluated(group, tuple(rules), _why(adapter, records, fields))
+        for group, (rules, records, fields) in left.items()
     )
     return attrs.evolve(ruleset, rules=tuple(kept)), groups
+
+
+def _why(adapter: str, records: list[str], fields: list[str]) -> str:
+    parts = []
+    if records:
+        parts.append(f"supplies no {', '.join(records)} records")
+    if fields:
+        parts.append(f"does not read {', '.join(fields)}")
+    return f"the {adapter} adapter {' and '.join(parts)}"

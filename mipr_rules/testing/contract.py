@@ -21,8 +21,10 @@ Use it by subclassing in your adapter's tests::
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
+import attrs
 import pytest
 
 from mipr_rules.adapters.base import Adapter, ReadContext
@@ -92,6 +94,28 @@ def without_fields(location: Location, unmapped: tuple[str, ...]) -> Location:
     return structure(data, Location, "the canonical sample")
 
 
+def field_at(path: str) -> attrs.Attribute[Any] | None:
+    """The model field at a dotted path (``people.care_plans.person_involved``), or ``None``."""
+    owner: Any = Location
+    found = None
+    for name in path.split("."):
+        if owner is None or not attrs.has(owner):
+            return None
+        found = attrs.fields_dict(attrs.resolve_types(owner)).get(name)
+        if found is None:
+            return None
+        owner = _record_type(found.type)
+    return found
+
+
+def _record_type(annotation: Any) -> type | None:
+    """The attrs class a field holds (itself, or the items of its tuple), else ``None``."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and attrs.has(candidate):
+            return candidate
+    return None
+
+
 def model_differences(expected: Location, actual: Location) -> list[str]:
     """Where two locations differ, as ``$.path: expected …, got …`` lines (empty when equal).
 
@@ -103,11 +127,17 @@ def model_differences(expected: Location, actual: Location) -> list[str]:
 class AdapterContract:
     """Tests every adapter must pass. Provide fixtures ``adapter``, ``sample_source`` and ``bad_source``.
 
-    ``UNMAPPED`` lists model fields (dotted paths, e.g. ``people.medicines``) the adapter's source has no
-    place for: the contract expects them at the model's defaults. Document each in the adapter's README.
+    An adapter declares in ``unmapped`` the model fields (dotted paths, e.g. ``people.medicines``) its source
+    has no place for: the contract expects them at the model's defaults, and readiness leaves out (and names)
+    the rules that look at them. ``UNMAPPED`` adds fields only a test fixture leaves out. Document each in
+    the adapter's README.
     """
 
     UNMAPPED: tuple[str, ...] = ()
+
+    def unmapped(self, adapter: Adapter) -> tuple[str, ...]:
+        """The fields expected at defaults: the adapter's ``unmapped`` and the class's ``UNMAPPED``."""
+        return tuple(dict.fromkeys((*getattr(adapter, "unmapped", ()), *self.UNMAPPED)))
 
     def test_adapter_is_described(self, adapter: Adapter) -> None:
         assert isinstance(adapter, Adapter)
@@ -116,17 +146,30 @@ class AdapterContract:
     def test_reads_the_sample_home_as_the_canonical_model(self, adapter: Adapter, sample_source: str) -> None:
         locations = list(adapter.read(sample_source, ReadContext(key=CONTRACT_KEY)))
         assert len(locations) == 1
-        differences = model_differences(without_fields(sample_location(), self.UNMAPPED), locations[0])
+        differences = model_differences(without_fields(sample_location(), self.unmapped(adapter)), locations[0])
         assert not differences, "\n".join(differences[:20])
 
+    def test_unmapped_fields_are_model_fields(self, adapter: Adapter) -> None:
+        for path in getattr(adapter, "unmapped", ()):
+            assert field_at(path) is not None, f"unmapped {path!r} is not a field of the model"
+
     def test_same_readiness_alerts_as_the_canonical_sample(self, adapter: Adapter, sample_source: str) -> None:
-        from mipr_rules.readiness import run_readiness
+        """What the adapter reads gives the canonical sample's alerts, except the rules on what it leaves out,
+        which are named as not evaluated: no alert from a field at its default, none missing silently."""
+        from mipr_rules.adapters.informs import source_gaps
+        from mipr_rules.api import Session
+        from mipr_rules.readiness import DEFAULT_RULESET, run_readiness
 
         (location,) = adapter.read(sample_source, ReadContext(key=CONTRACT_KEY))
         as_of = sample_as_of()
-        canonical = without_fields(sample_location(), self.UNMAPPED)
-        expected = run_readiness([canonical], as_of=as_of).alert_keys()
-        assert run_readiness([location], as_of=as_of).alert_keys() == expected
+        gaps = source_gaps(adapter)
+        gaps["unmapped"] = self.unmapped(adapter)
+        with Session() as session:
+            ruleset = session.ruleset(DEFAULT_RULESET, as_of)
+            read = run_readiness([location], as_of=as_of, ruleset=ruleset, evaluator=session.evaluator, **gaps)
+            canonical = run_readiness([sample_location()], as_of=as_of, ruleset=ruleset, evaluator=session.evaluator)
+        left_out = {rule for group in read.not_evaluated for rule in group.rules}
+        assert read.alert_keys() == {key for key in canonical.alert_keys() if key[1] not in left_out}
 
     def test_bad_record_fails_in_strict_mode_naming_the_place(self, adapter: Adapter, bad_source: str) -> None:
         with pytest.raises(InputError) as info:

@@ -104,6 +104,10 @@ class FullEvaluation:
     ruleset_id: str
     output_format: str = "json"
     """The command's output format: a sweep shows a progress bar on a terminal only for text or HTML."""
+    informs: tuple[str, ...] | None = None
+    """Record types the adapter supplies (``None``: all); rules on others are not evaluated."""
+    unmapped: tuple[str, ...] = ()
+    """Model fields the adapter does not read; rules that look at them are not evaluated."""
 
     def evaluate(
         self, locations: Iterable[Location], *, as_of: dt.date, skipped: tuple[SkippedRecords, ...] = ()
@@ -123,6 +127,8 @@ class FullEvaluation:
                 skipped=skipped,
                 allow_incomplete=True,
                 tracker=tracker,
+                informs=self.informs,
+                unmapped=self.unmapped,
             )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from mipr_rules.adapters.informs import source_gaps
 from mipr_rules.alerts.notify import (
     AlertChanges,
     Delivery,
@@ -183,10 +184,13 @@ class WatchService:
         except BaseException:
             evaluator.close()
             raise
-        evaluation = FullEvaluation(evaluator, Catalogue.installed(evaluator.pm), cfg, ruleset_id or DEFAULT_RULESET)
+        reader = plugins.adapter(adapter)
+        evaluation = FullEvaluation(
+            evaluator, Catalogue.installed(evaluator.pm), cfg, ruleset_id or DEFAULT_RULESET, **source_gaps(reader)
+        )
         used = {t.notifier for t in targets} | {t.notifier for _, _, t in escalation}
         return cls(
-            AdapterSource(plugins.adapter(adapter), source, cfg),
+            AdapterSource(reader, source, cfg),
             evaluation,
             alert_store,
             targets,
@@ -391,7 +395,7 @@ def watcher(
 
     return WatchService(
         AdapterSource(adapter, source, config, lenient, DEFAULT_MAX_SKIPPED if max_skipped is None else max_skipped),
-        FullEvaluation(evaluator, catalogue, config, ruleset_id or DEFAULT_RULESET),
+        FullEvaluation(evaluator, catalogue, config, ruleset_id or DEFAULT_RULESET, **source_gaps(adapter)),
         store,
         tuple(targets),
         dict(notifiers or {}),

@@ -101,33 +101,3 @@ def care_plan(rid: str, patient_id: str, created: str | None = "2026-04-01") -> 
     return plan
 
 
-UNMAPPED = (
-    # Model fields added for issue 13 that the FHIR mapping (README.md) does not read yet: the adapter
-    # contract expects them at the model's defaults.
-    "checks",
-    "policies",
-    "staffing_reviews",
-    "people.medicines",
-    "people.mar_exceptions",
-    "people.capacity_assessments",
-    "people.dols",
-    "people.weights",
-    "people.nutrition_screened",
-    "people.peep_reviewed",
-    "people.medicines_reconciled",
-    "people.medication_reviewed",
-    "people.communication_needs_recorded",
-    "people.communication_support_needed",
-    "people.communication_support_in_place",
-    "people.about_me_recorded",
-    "people.care_preferences_recorded",
-    "people.advance_care_plan_reviewed",
-    "people.hospital_passport_reviewed",
-    "people.care_plans.person_involved",
-    "staff.recruitment",
-    "staff.new_to_care",
-    "incidents.notifiable_safety_incident",
-    "incidents.candour_notified",
-    "feedback.action_required",
-    "feedback.actioned",
-)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fhir_build import FIXTURES, SAMPLE_BUNDLE, UNMAPPED
+from fhir_build import FIXTURES, SAMPLE_BUNDLE
 
 from mipr_rules.testing.contract import AdapterContract
 from mipr_rules_adapter_fhir import FhirAdapter
 
 
 class TestFhirAdapterContract(AdapterContract):
-    UNMAPPED = UNMAPPED
 
     @pytest.fixture
     def adapter(self) -> FhirAdapter:

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from conftest import FhirServer, searchset
-from fhir_build import SAMPLE_BUNDLE, UNMAPPED, patient, resources_of
+from fhir_build import SAMPLE_BUNDLE, patient, resources_of
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import model_differences, sample_location, without_fields
 from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules_adapter_fhir.adapter import UNMAPPED
 from mipr_rules_adapter_fhir.server import SEARCHES, TOKEN_ENV
 
 

@@ -40,6 +40,13 @@ class SqlAdapter:
         "any SQLAlchemy URL; options ?mapping=FILE.yaml &since=DATETIME or &cursor=FILE",
     )
 
+    @property
+    def unmapped(self) -> tuple[str, ...]:
+        """Model fields the reference schema has no place for (``entities.UNMAPPED_PATHS``): not read."""
+        from mipr_rules_adapter_sql.entities import UNMAPPED_PATHS
+
+        return UNMAPPED_PATHS
+
     def read(self, source: str, context: ReadContext) -> Iterator[Location]:
         """Yield the locations of the database ``source``; bad rows go through ``context.problem``."""
         from mipr_rules_adapter_sql.cursor import parse_cursor, read_cursor_file, write_cursor_file

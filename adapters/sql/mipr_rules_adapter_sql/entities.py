@@ -51,8 +51,23 @@ NOT_MAPPED: dict[type, frozenset[str]] = {
     Incident: frozenset({"notifiable_safety_incident", "candour_notified"}),
     Feedback: frozenset({"action_required", "actioned"}),
 }
-"""Model fields (added for issue 13) the reference schema has no column or table for yet: not read, so
-they keep the model's defaults; the adapter contract lists them as unmapped."""
+"""Model fields the reference schema has no column or table for yet: not read, so they keep the model's
+defaults (``UNMAPPED_PATHS``)."""
+
+_PATH_OF: dict[type, str] = {
+    Location: "",
+    Person: "people.",
+    CarePlan: "people.care_plans.",
+    StaffMember: "staff.",
+    Incident: "incidents.",
+    Feedback: "feedback.",
+}
+
+UNMAPPED_PATHS: tuple[str, ...] = tuple(
+    sorted(_PATH_OF[model] + name for model, names in NOT_MAPPED.items() for name in names)
+)
+"""``NOT_MAPPED`` as dotted model paths: the adapter's ``unmapped`` (the adapter contract expects them at the
+model's defaults; readiness leaves out the rules that look at them)."""
 
 SCALARS: tuple[type, ...] = (str, int, bool, dt.date, dt.datetime)
 """Field types a column can hold (plus the model's enums, stored as their text value)."""

@@ -18,9 +18,9 @@ import attrs
 import sqlalchemy as sa
 
 from mipr_rules.convert import structure
-from mipr_rules.model import CarePlan, Feedback, Incident, Location, Person, StaffMember
+from mipr_rules.model import Location
 from mipr_rules_adapter_sql import schema
-from mipr_rules_adapter_sql.entities import NOT_MAPPED
+from mipr_rules_adapter_sql.entities import NOT_MAPPED, UNMAPPED_PATHS
 
 BACKEND_ENV = "MIPR_SQL_BACKEND"
 BACKENDS = ("sqlite", "postgresql", "mariadb")
@@ -151,14 +151,7 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-UNMAPPED: tuple[str, ...] = tuple(
-    sorted(
-        {Location: "", Person: "people.", CarePlan: "people.care_plans.", StaffMember: "staff.",
-         Incident: "incidents.", Feedback: "feedback."}[model] + name
-        for model, names in NOT_MAPPED.items()
-        for name in names
-    )
-)
+UNMAPPED = UNMAPPED_PATHS
 """Model fields the reference schema has no place for, as the adapter contract's dotted paths."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sql_fixtures import UNMAPPED, RunDatabase, engine
+from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.model import Location
 from mipr_rules.testing.contract import AdapterContract
@@ -31,7 +31,6 @@ def bad_database(run_database: RunDatabase, sample_home: Location) -> str:
 
 
 class TestSqlAdapterContract(AdapterContract):
-    UNMAPPED = UNMAPPED
 
     @pytest.fixture
     def adapter(self) -> SqlAdapter:

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sql_fixtures import RunDatabase, engine
 
+from mipr_rules.adapters.informs import source_gaps
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
@@ -70,7 +71,15 @@ def test_watch_through_a_cursor_ends_each_check_with_the_alerts_of_a_full_read(
             if plan is not None:
                 _review_care_plan(url, sample_home.location_id, plan, on, LOADED + dt.timedelta(hours=number))
             watcher = Watcher(
-                SqlAdapter(), source, store, evaluator, catalogue, load_config(None), "cqc-readiness", (), {},
+                SqlAdapter(),
+                source,
+                store,
+                evaluator,
+                catalogue,
+                load_config(None),
+                "cqc-readiness",
+                (),
+                {},
                 as_of=on,
             )
             cycle = watcher.check()
@@ -80,9 +89,12 @@ def test_watch_through_a_cursor_ends_each_check_with_the_alerts_of_a_full_read(
             if not full_read:
                 expected = {sample_home.location_id} if plan else set()
                 assert {loc.location_id for loc in cycle.report.locations} == expected, "the cursor is used"
-            full = run_readiness(read_locations(url), as_of=on, evaluator=evaluator)
-            open_alerts = {(a.identity.location_id, a.identity.rule_id, a.identity.subject)
-                           for a in store.open_alerts()}
+            full = run_readiness(
+                read_locations(url), as_of=on, evaluator=evaluator, **source_gaps(SqlAdapter())
+            )
+            open_alerts = {
+                (a.identity.location_id, a.identity.rule_id, a.identity.subject) for a in store.open_alerts()
+            }
             assert open_alerts == full.alert_keys(), f"step {number}, as of {on}"
     assert ("1-000000002", "care_plan_review_overdue", "person:R01/care_plan:CP-R01") in open_alerts, (
         "the date alone raised alerts in the location no row of which changed"
