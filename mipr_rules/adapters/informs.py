@@ -84,6 +84,9 @@ ALL = ("*",)
 """Every field of the fact: the facts themselves are made from the model field."""
 
 MODEL_FIELDS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "rating_display": {
+        "location": ("rating_displayed_premises", "rating_displayed_website", "has_website", "days_to_premises_display")
+    },
     "checks": {"check": ALL},
     "policies": {"policy": ALL},
     "staffing_reviews": {"staffing": ALL},

@@ -50,6 +50,9 @@ class CqcAdapter:
     informs: tuple[str, ...] = ("locations", "ratings")
     """Record types a CQC record supplies: registration, registered manager and ratings, no care records.
     A readiness run leaves out (and names) the rules whose facts come from other records."""
+    unmapped: tuple[str, ...] = ("rating_display",)
+    """Model fields CQC's data cannot tell: whether the rating is on show at the premises and website (the
+    rules on rating display are left out and named, not run as "never displayed")."""
     api_key: str | None = attrs.field(default=None, repr=False)
     """Subscription key used when the URL gives none (else ``MIPR_CQC_API_KEY``)."""
     retries: int = 3

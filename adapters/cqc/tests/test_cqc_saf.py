@@ -88,9 +88,12 @@ def readiness_json(*extra: str) -> dict[str, Any]:
     return data
 
 
-def test_rating_not_displayed_37_days_after_publication_raises_the_display_alert() -> None:
-    rules = {a["rule"] for a in readiness_json()["locations"][0]["alerts"]}
-    assert {"rating_not_displayed_at_premises", "rating_not_displayed_on_website"} <= rules
+def test_rating_display_cqc_cannot_see_is_named_not_alerted_on() -> None:
+    data = readiness_json()
+    display = {"rating_not_displayed_at_premises", "rating_not_displayed_on_website"}
+    assert not display & {a["rule"] for a in data["locations"][0]["alerts"]}
+    (location,) = [group for group in data["not_evaluated"] if group["group"] == "location"]
+    assert display <= set(location["rules"]) and location["why"].endswith("does not read rating_display")
 
 
 def test_cqc_data_alone_evaluates_only_what_it_informs_and_says_what_it_left_out() -> None:
