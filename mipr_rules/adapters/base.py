@@ -75,18 +75,26 @@ def record_type_name(name: str) -> str:
 
 
 def record_counts(location: Location) -> Counter[str]:
-    """How many records of each canonical record type ``location`` holds (itself included)."""
+    """How many records of each canonical record type ``location`` holds (itself included).
+
+    Every collection of the model counts, at any depth (``people`` → ``care_plans``, ``medicines``...),
+    under its field name; ratings are the current one and the past ones.
+    """
     counts: Counter[str] = Counter(locations=1)
     counts["ratings"] = (location.current_rating is not None) + len(location.past_ratings)
-    for name in ("people", "staff", "incidents", "safeguarding", "complaints", "audits", "feedback", "evidence"):
-        counts[name] = len(getattr(location, name))
-    counts["manager_absences"] = len(location.manager_absences)
-    counts["conditions"] = len(location.conditions)
-    counts["care_plans"] = sum(len(p.care_plans) for p in location.people)
-    counts["risk_assessments"] = sum(len(p.risk_assessments) for p in location.people)
-    counts["training"] = sum(len(m.training) for m in location.staff)
-    counts["supervisions"] = sum(len(m.supervisions) for m in location.staff)
+    for field in attrs.fields(type(location)):
+        if field.name != "past_ratings":
+            _count_records(field.name, getattr(location, field.name), counts)
     return counts
+
+
+def _count_records(name: str, value: Any, counts: Counter[str]) -> None:
+    if not (isinstance(value, tuple) and value and attrs.has(type(value[0]))):
+        return
+    counts[name] += len(value)
+    for record in value:
+        for field in attrs.fields(type(record)):
+            _count_records(field.name, getattr(record, field.name), counts)
 
 
 @attrs.frozen

@@ -42,6 +42,9 @@ def test_records_of_a_location_are_counted_per_type(sample: Location) -> None:
     assert counts["locations"] == 1 and counts["people"] == len(sample.people) == 40
     assert counts["care_plans"] == sum(len(p.care_plans) for p in sample.people)
     assert counts["training"] == sum(len(m.training) for m in sample.staff)
+    # every collection of the model, at any depth, not only those the first adapters read
+    assert counts["medicines"] == sum(len(p.medicines) for p in sample.people) > 0
+    assert counts["checks"] == len(sample.checks) > 0 and counts["policies"] == len(sample.policies) > 0
 
 
 def test_a_whole_record_type_skipped_fails(sample: Location) -> None:
