@@ -181,7 +181,7 @@ class Session:
             reader = self.adapter(adapter)
             locations = context.read(reader, source)
             options = {"skipped": context.summary(), "read_summary": ReadSummary.of(context, reader.name),
-                       **source_gaps(reader)}
+                       **source_gaps(reader, source)}
         return run_readiness(locations, as_of=as_of, ruleset=ruleset, overrides=overrides, region=self.config.region,
                              evaluator=self.evaluator, allow_incomplete=allow_incomplete, facts_out=facts_out,
                              **options)
@@ -212,7 +212,7 @@ class Session:
         context = self.read_context(lenient=lenient, max_skipped=max_skipped, location=location)
         reader = self.adapter(adapter)
         not_evaluated: tuple[NotEvaluated, ...] = ()
-        gaps = source_gaps(reader)
+        gaps = source_gaps(reader, source)
         if gaps["informs"] is not None or gaps["unmapped"]:
             ruleset, not_evaluated = restrict(ruleset, gaps["informs"], reader.name, gaps["unmapped"])
         compiled = self.evaluator.compile(ruleset, overrides, Location)
@@ -296,7 +296,7 @@ class Session:
         def alerts_on(day: dt.date) -> list[Any]:
             report = run_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
                                    region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
-                                   allow_incomplete=False, **source_gaps(reader))
+                                   allow_incomplete=False, **source_gaps(reader, source))
             return [a for a in report.alerts() if alert_key(a) not in gone]
 
         scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)

@@ -156,24 +156,42 @@ def rule_needs(rule: Rule) -> tuple[str, ...]:
     return tuple(needs)
 
 
-def source_gaps(adapter: Any) -> dict[str, Any]:
-    """What ``adapter`` declares it leaves out, as keywords of ``run_readiness``: ``informs`` and ``unmapped``."""
-    return {"informs": getattr(adapter, "informs", None), "unmapped": tuple(getattr(adapter, "unmapped", ()))}
+def source_gaps(adapter: Any, source: str | None = None) -> dict[str, Any]:
+    """What ``adapter`` declares it leaves out, as keywords of ``run_readiness``: ``informs`` and ``unmapped``.
+
+    An adapter whose gaps depend on the source (the ``sql`` adapter's mapping file may leave tables and
+    columns out) answers ``unmapped_in(source)``; the others declare ``unmapped`` once.
+    """
+    per_source = getattr(adapter, "unmapped_in", None)
+    unmapped = per_source(source) if per_source is not None and source is not None else getattr(adapter, "unmapped", ())
+    return {"informs": getattr(adapter, "informs", None), "unmapped": tuple(unmapped)}
 
 
 def reads_path(rule: Rule, path: str) -> bool:
     """Whether ``rule`` looks at what is measured from the model field ``path`` (``MODEL_FIELDS``).
 
-    A path the table does not know (an adapter's own declaration) is taken to feed every fact measured
-    from its record type: ``people.anything`` leaves out every rule on people's records.
+    A path the table does not know (a vendor's mapping leaving a column out) is taken to feed every fact
+    measured from its record type, loud rather than precise: ``people.discharged`` leaves out every rule on
+    people's records, ``care_home`` every rule on the location's own fields.
     """
     facts = MODEL_FIELDS.get(path)
     if facts is None:
-        return path.split(".")[0] in rule_needs(rule)
+        return _record_type_of(path) in rule_needs(rule)
     fields = facts.get(rule.fact)
     if fields is None:
         return False
     return fields == ALL or not set(fields).isdisjoint(_fields(rule.when))
+
+
+_TOP_LEVEL_RECORDS = {"current_rating": "ratings", "past_ratings": "ratings"}
+"""Location fields holding records of a record type named otherwise."""
+
+
+def _record_type_of(path: str) -> str:
+    """The record type a model path belongs to: its collection (``people.x`` → ``people``), else the location."""
+    head = path.split(".")[0]
+    known = {record for records in FACT_RECORDS.values() for record in records} | set(FIELD_RECORDS.values())
+    return _TOP_LEVEL_RECORDS.get(head, head if head in known else "locations")
 
 
 def restrict(

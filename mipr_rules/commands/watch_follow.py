@@ -135,7 +135,7 @@ def run_follow(
 
     start = as_of or local_date(utc_now())
     ruleset = catalogue.get(ruleset_id, start)
-    gaps = source_gaps(adapter)
+    gaps = source_gaps(adapter, source)
     if gaps["informs"] is not None or gaps["unmapped"]:  # rules the source cannot inform are left out, named once
         ruleset, not_evaluated = restrict(ruleset, gaps["informs"], adapter.name, gaps["unmapped"])
         for group in not_evaluated:

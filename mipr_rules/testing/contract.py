@@ -162,7 +162,7 @@ class AdapterContract:
 
         (location,) = adapter.read(sample_source, ReadContext(key=CONTRACT_KEY))
         as_of = sample_as_of()
-        gaps = source_gaps(adapter)
+        gaps = source_gaps(adapter, sample_source)
         gaps["unmapped"] = self.unmapped(adapter)
         with Session() as session:
             ruleset = session.ruleset(DEFAULT_RULESET, as_of)

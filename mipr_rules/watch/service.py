@@ -186,7 +186,11 @@ class WatchService:
             raise
         reader = plugins.adapter(adapter)
         evaluation = FullEvaluation(
-            evaluator, Catalogue.installed(evaluator.pm), cfg, ruleset_id or DEFAULT_RULESET, **source_gaps(reader)
+            evaluator,
+            Catalogue.installed(evaluator.pm),
+            cfg,
+            ruleset_id or DEFAULT_RULESET,
+            **source_gaps(reader, source),
         )
         used = {t.notifier for t in targets} | {t.notifier for _, _, t in escalation}
         return cls(
@@ -395,7 +399,7 @@ def watcher(
 
     return WatchService(
         AdapterSource(adapter, source, config, lenient, DEFAULT_MAX_SKIPPED if max_skipped is None else max_skipped),
-        FullEvaluation(evaluator, catalogue, config, ruleset_id or DEFAULT_RULESET, **source_gaps(adapter)),
+        FullEvaluation(evaluator, catalogue, config, ruleset_id or DEFAULT_RULESET, **source_gaps(adapter, source)),
         store,
         tuple(targets),
         dict(notifiers or {}),

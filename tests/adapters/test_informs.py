@@ -78,6 +78,12 @@ def test_a_path_the_table_does_not_know_leaves_out_every_rule_on_its_records(cqc
     assert "incident" not in groups
 
 
+def test_a_location_field_the_table_does_not_know_leaves_out_the_rules_on_the_location(cqc_ruleset: Ruleset) -> None:
+    _, left = restrict(cqc_ruleset, None, "vendor", ("care_home", "past_ratings.overall"))
+    assert [group.group for group in left] == ["location"]
+    assert left[0].why == "the vendor adapter does not read care_home, past_ratings.overall"
+
+
 def test_a_declared_field_a_rule_does_not_look_at_leaves_it_in(cqc_ruleset: Ruleset) -> None:
     (rule,) = [rule for rule in cqc_ruleset.rules if rule.id == "care_plan_review_overdue"]
     assert not reads_path(rule, "people.care_plans.person_involved")

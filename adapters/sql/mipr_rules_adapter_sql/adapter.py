@@ -47,6 +47,15 @@ class SqlAdapter:
 
         return UNMAPPED_PATHS
 
+    def unmapped_in(self, source: str) -> tuple[str, ...]:
+        """Model fields a read of ``source`` does not fill: ``unmapped`` and what its mapping file leaves out
+        (entities not listed, fields not listed); a bad mapping raises ``ConfigError`` as a read would."""
+        from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping, unmapped_paths
+        from mipr_rules_adapter_sql.source import parse_source
+
+        parsed = parse_source(source)
+        return unmapped_paths(load_mapping(parsed.mapping) if parsed.mapping else reference_mapping())
+
     def read(self, source: str, context: ReadContext) -> Iterator[Location]:
         """Yield the locations of the database ``source``; bad rows go through ``context.problem``."""
         from mipr_rules_adapter_sql.cursor import parse_cursor, read_cursor_file, write_cursor_file

@@ -338,6 +338,35 @@ ENTITIES: dict[str, EntityDef] = {
 """Every entity, in the order a location is assembled (parents before children)."""
 
 
+def model_paths(name: str) -> tuple[str, ...]:
+    """Dotted model paths the rows of entity ``name`` fill: ``care_plans`` → ``people.care_plans``,
+    ``ratings`` → ``current_rating`` and ``past_ratings``; ``("",)`` for ``locations`` (itself)."""
+    entity = ENTITIES[name]
+    if entity.model is Location:
+        return ("",)
+    if entity.model is None:
+        return ("service_types",)
+    owners = (
+        [("", Location)]
+        if entity.parent is None
+        else [(f"{path}.", ENTITIES[entity.parent].model) for path in model_paths(entity.parent)]
+    )
+    return tuple(
+        prefix + attribute.name
+        for prefix, owner in owners
+        for attribute in attrs.fields(attrs.resolve_types(owner))
+        if _record_type(attribute.type) is entity.model
+    )
+
+
+def _record_type(annotation: Any) -> Any:
+    """The model class a field holds: itself, the non-``None`` side of an optional, or a tuple's items."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and attrs.has(candidate):
+            return candidate
+    return None
+
+
 def identity_group(entity: str, field: str) -> str | None:
     """``person`` or ``staff`` if the field holds that kind of identifier."""
     for group, members in IDENTITY_GROUPS.items():

@@ -63,7 +63,15 @@ import yaml
 from mipr_rules.convert import converter
 from mipr_rules.errors import ConfigError
 from mipr_rules.loading import NoAliasSafeLoader, read_text
-from mipr_rules_adapter_sql.entities import ENTITIES, IDENTITY_GROUPS, PSEUDONYM_PREFIXES, EntityDef, FieldDef
+from mipr_rules_adapter_sql.entities import (
+    ENTITIES,
+    IDENTITY_GROUPS,
+    PSEUDONYM_PREFIXES,
+    UNMAPPED_PATHS,
+    EntityDef,
+    FieldDef,
+    model_paths,
+)
 from mipr_rules_adapter_sql.entities import identity_group as _identity_group
 
 NO_DEFAULT: Any = object()
@@ -508,3 +516,21 @@ def _check_identities(entities: dict[str, EntityMap]) -> None:
                 seen = (path, *mine)
             elif (seen[1], seen[2]) != mine:
                 raise _Invalid(path, f"pseudonymise and prefix must be as in {seen[0]} (the same identifier)")
+
+
+def unmapped_paths(mapping: Mapping) -> tuple[str, ...]:
+    """Model fields (dotted paths) a read through ``mapping`` leaves at their defaults: what the reference
+    schema has no place for, the entities the mapping leaves out and the fields it does not list."""
+    paths = list(UNMAPPED_PATHS)
+    for name, entity in ENTITIES.items():
+        entity_map = mapping.entities.get(name)
+        if entity_map is None:
+            paths += model_paths(name)
+        elif entity.model is not None:
+            paths += [
+                f"{path}.{field.name}" if path else field.name
+                for field in entity.fields
+                if not field.link and field.name not in entity_map.fields
+                for path in model_paths(name)
+            ]
+    return tuple(dict.fromkeys(paths))

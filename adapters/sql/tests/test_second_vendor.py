@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sql_fixtures import RunDatabase, ServerUnreachable, engine
 
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules.api import Session
 from mipr_rules.errors import InputError
 from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_sql.adapter import SqlAdapter
@@ -226,6 +227,23 @@ def test_unmapped_codes_kept_or_skipped_as_the_mapping_says(database: RunDatabas
     assert homes["1-777000002"].staff == ()  # grade CHEF is not mapped: skipped, and counted
     assert context.ignored == {"staff (unmapped grade, skipped)": 1}
     assert context.skipped == []
+
+
+def test_what_the_mapping_leaves_out_is_named_not_evaluated_instead_of_read_as_defaults(
+    database: RunDatabase,
+) -> None:
+    adapter = SqlAdapter()
+    mapped = source(fill(database.url))
+    unread = adapter.unmapped_in(mapped)
+    # entities left out, fields not listed, and what the reference schema itself has no place for
+    assert {"incidents", "staff.supervisions", "people.discharged", "checks"} <= set(unread)
+    assert "people.admitted" not in unread and "staff.training" not in unread
+    with Session() as session:
+        report = session.readiness(source=mapped, adapter="sql", as_of=dt.date(2026, 11, 2))
+    left = {group.group: group for group in report.not_evaluated}
+    assert "supervision_overdue" in left["staff"].rules  # not "overdue" for every worker: never read
+    assert "incidents" in left["incident"].why and "death_not_notified" in left["incident"].rules
+    assert not {a.rule_id for a in report.alerts()} & {r for g in left.values() for r in g.rules}
 
 
 def test_a_query_is_checked_against_the_schema_before_reading(database: RunDatabase, tmp_path: Path) -> None:

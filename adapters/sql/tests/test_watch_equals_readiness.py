@@ -90,7 +90,7 @@ def test_watch_through_a_cursor_ends_each_check_with_the_alerts_of_a_full_read(
                 expected = {sample_home.location_id} if plan else set()
                 assert {loc.location_id for loc in cycle.report.locations} == expected, "the cursor is used"
             full = run_readiness(
-                read_locations(url), as_of=on, evaluator=evaluator, **source_gaps(SqlAdapter())
+                read_locations(url), as_of=on, evaluator=evaluator, **source_gaps(SqlAdapter(), source)
             )
             open_alerts = {
                 (a.identity.location_id, a.identity.rule_id, a.identity.subject) for a in store.open_alerts()
