@@ -16,43 +16,38 @@ import attrs
 
 from mipr_rules.model import (
     Audit,
+    CapacityAssessment,
     CarePlan,
     Complaint,
     DbsCheck,
+    DolsAuthorisation,
     EvidenceItem,
     Feedback,
     Incident,
     KeyQuestionRating,
     Location,
     ManagerAbsence,
+    MarException,
+    Medicine,
     Person,
+    PolicyDocument,
     Rating,
     RatingDisplay,
+    RecruitmentChecks,
     RegistrationCondition,
     RiskAssessment,
     SafeguardingConcern,
+    SafetyCheck,
+    StaffingReview,
     StaffMember,
     Supervision,
     TrainingRecord,
+    WeightRecord,
 )
 
-NOT_MAPPED: dict[type, frozenset[str]] = {
-    Location: frozenset({"staffing_reviews", "checks", "policies"}),
-    Person: frozenset(
-        {
-            "medicines", "mar_exceptions", "capacity_assessments", "dols", "weights", "nutrition_screened",
-            "peep_reviewed", "medicines_reconciled", "medication_reviewed", "communication_needs_recorded",
-            "communication_support_needed", "communication_support_in_place", "about_me_recorded",
-            "care_preferences_recorded", "advance_care_plan_reviewed", "hospital_passport_reviewed",
-        }
-    ),
-    CarePlan: frozenset({"person_involved"}),
-    StaffMember: frozenset({"recruitment", "new_to_care"}),
-    Incident: frozenset({"notifiable_safety_incident", "candour_notified"}),
-    Feedback: frozenset({"action_required", "actioned"}),
-}
-"""Model fields the reference schema has no column or table for yet: not read, so they keep the model's
-defaults (``UNMAPPED_PATHS``)."""
+NOT_MAPPED: dict[type, frozenset[str]] = {}
+"""Model fields the reference schema has no column or table for: not read, so they keep the model's defaults
+(``UNMAPPED_PATHS``). Empty: the reference schema holds the whole model."""
 
 _PATH_OF: dict[type, str] = {
     Location: "",
@@ -69,17 +64,27 @@ UNMAPPED_PATHS: tuple[str, ...] = tuple(
 """``NOT_MAPPED`` as dotted model paths: the adapter's ``unmapped`` (the adapter contract expects them at the
 model's defaults; readiness leaves out the rules that look at them)."""
 
-SCALARS: tuple[type, ...] = (str, int, bool, dt.date, dt.datetime)
+SCALARS: tuple[type, ...] = (str, int, float, bool, dt.date, dt.datetime)
 """Field types a column can hold (plus the model's enums, stored as their text value)."""
 
-RENAMED_COLUMNS = {("staff", "left"): "left_on", ("ratings", "current"): "is_current"}
-"""Reference-schema columns not named after their field (``left`` and ``current`` are SQL keywords)."""
+RENAMED_COLUMNS = {
+    ("staff", "left"): "left_on",
+    ("ratings", "current"): "is_current",
+    ("recruitment_checks", "references"): "references_received",
+}
+"""Reference-schema columns not named after their field (``left``, ``current`` and ``references`` are SQL
+keywords)."""
 
 IDENTITY_GROUPS = {
     "person": (
         ("people", "person_id"),
         ("care_plans", "person_id"),
         ("risk_assessments", "person_id"),
+        ("medicines", "person_id"),
+        ("mar_exceptions", "person_id"),
+        ("capacity_assessments", "person_id"),
+        ("dols_authorisations", "person_id"),
+        ("weights", "person_id"),
         ("incidents", "person_id"),
         ("safeguarding", "person_id"),
     ),
@@ -88,6 +93,7 @@ IDENTITY_GROUPS = {
         ("dbs_checks", "staff_id"),
         ("training", "staff_id"),
         ("supervisions", "staff_id"),
+        ("recruitment_checks", "staff_id"),
         ("locations", "registered_manager_id"),
     ),
 }
@@ -104,7 +110,8 @@ class FieldDef:
     name: str
     """Field name: the model attribute's name, or a link field's name."""
     type: Any
-    """Value type: ``str``, ``int``, ``bool``, ``datetime.date``, ``datetime.datetime`` or a model enum."""
+    """Value type: ``str``, ``int``, ``float``, ``bool``, ``datetime.date``, ``datetime.datetime`` or a model
+    enum."""
     optional: bool
     """Whether ``None`` (a NULL column) is an allowed value."""
     required: bool
@@ -124,6 +131,7 @@ class FieldDef:
         return {
             str: "text",
             int: "integer",
+            float: "number",
             bool: "true/false",
             dt.date: "date",
             dt.datetime: "date-time",
@@ -229,6 +237,9 @@ _LOCATION_COLLECTIONS = frozenset(
         "audits",
         "feedback",
         "evidence",
+        "staffing_reviews",
+        "checks",
+        "policies",
     }
 )
 
@@ -276,7 +287,17 @@ ENTITIES: dict[str, EntityDef] = {
         _entity(
             "people",
             Person,
-            exclude=frozenset({"care_plans", "risk_assessments"}),
+            exclude=frozenset(
+                {
+                    "care_plans",
+                    "risk_assessments",
+                    "medicines",
+                    "mar_exceptions",
+                    "capacity_assessments",
+                    "dols",
+                    "weights",
+                }
+            ),
             description="People using the service, by pseudonymous id.",
         ),
         _entity(
@@ -296,9 +317,49 @@ ENTITIES: dict[str, EntityDef] = {
             description="Risk assessments, linked to their person.",
         ),
         _entity(
+            "medicines",
+            Medicine,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="Prescription lines (how each is given), linked to their person.",
+        ),
+        _entity(
+            "mar_exceptions",
+            MarException,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="Gaps and errors on a person's medicines administration record.",
+        ),
+        _entity(
+            "capacity_assessments",
+            CapacityAssessment,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="Mental capacity assessments, one per decision, linked to their person.",
+        ),
+        _entity(
+            "dols_authorisations",
+            DolsAuthorisation,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="DoLS applications and authorisations, linked to their person.",
+        ),
+        _entity(
+            "weights",
+            WeightRecord,
+            links=(_link("person_id"),),
+            parent="people",
+            parent_link="person_id",
+            description="Recorded weights, linked to their person.",
+        ),
+        _entity(
             "staff",
             StaffMember,
-            exclude=frozenset({"dbs", "training", "supervisions"}),
+            exclude=frozenset({"dbs", "training", "supervisions", "recruitment"}),
             description="Staff, by pseudonymous id.",
         ),
         _entity(
@@ -325,6 +386,14 @@ ENTITIES: dict[str, EntityDef] = {
             parent_link="staff_id",
             description="Supervisions and appraisals.",
         ),
+        _entity(
+            "recruitment_checks",
+            RecruitmentChecks,
+            links=(_link("staff_id"),),
+            parent="staff",
+            parent_link="staff_id",
+            description="Recruitment checks beyond DBS and the right to work; at most one row per worker.",
+        ),
         _entity("incidents", Incident, description="Incidents and their CQC notifications."),
         _entity("safeguarding", SafeguardingConcern, description="Safeguarding concerns and referrals."),
         _entity("complaints", Complaint, description="Complaints and their handling."),
@@ -332,6 +401,19 @@ ENTITIES: dict[str, EntityDef] = {
         _entity("feedback", Feedback, description="Feedback from people, relatives, staff and partners."),
         _entity(
             "evidence", EvidenceItem, description="Other evidence, tagged with its SAF evidence category."
+        ),
+        _entity(
+            "staffing_reviews",
+            StaffingReview,
+            description="Staffing levels reviewed against a dependency tool.",
+        ),
+        _entity(
+            "safety_checks",
+            SafetyCheck,
+            description="Routine safety checks (fire alarm tests and drills, controlled drugs, call bells).",
+        ),
+        _entity(
+            "policies", PolicyDocument, description="Governance documents and when each was last reviewed."
         ),
     )
 }

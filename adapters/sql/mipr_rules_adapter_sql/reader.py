@@ -47,8 +47,22 @@ _SIMPLE_COLLECTIONS = {
     "audits": "audits",
     "feedback": "feedback",
     "evidence": "evidence",
+    "staffing_reviews": "staffing_reviews",
+    "safety_checks": "checks",
+    "policies": "policies",
 }
 """Entities that are a plain tuple of model objects on the location: entity -> Location attribute."""
+
+_PERSON_COLLECTIONS = {
+    "care_plans": "care_plans",
+    "risk_assessments": "risk_assessments",
+    "medicines": "medicines",
+    "mar_exceptions": "mar_exceptions",
+    "capacity_assessments": "capacity_assessments",
+    "dols_authorisations": "dols",
+    "weights": "weights",
+}
+"""Entities that are a tuple of model objects on a person: entity -> Person attribute."""
 
 
 @attrs.frozen
@@ -521,12 +535,13 @@ class SqlReader:
                 context.problem(row.place("person_id"), "a second people row for this person", "people")
                 continue
             found[person_id] = row
-        plans = self._children(rows, "care_plans", found, context)
-        risks = self._children(rows, "risk_assessments", found, context)
+        children = {
+            attribute: self._children(rows, entity, found, context)
+            for entity, attribute in _PERSON_COLLECTIONS.items()
+        }
         return tuple(
             Person(
-                care_plans=tuple(plans.get(person_id, ())),
-                risk_assessments=tuple(risks.get(person_id, ())),
+                **{attribute: tuple(by_id.get(person_id, ())) for attribute, by_id in children.items()},
                 **row.model_values(people_map),
             )
             for person_id, row in found.items()
@@ -546,14 +561,22 @@ class SqlReader:
         checks = self._children(rows, "dbs_checks", found, context)
         training = self._children(rows, "training", found, context)
         supervisions = self._children(rows, "supervisions", found, context)
+        recruitment = self._children(rows, "recruitment_checks", found, context)
         members = []
         for staff_id, row in found.items():
             dbs = max(checks.get(staff_id, ()), key=lambda check: check.issued, default=None)
+            recruited, *more = recruitment.get(staff_id) or [None]
+            if more:  # a view or vendor table may give several; the reference table allows one
+                context.problem(
+                    row.place("staff_id"), "more than one recruitment_checks row for this worker", "staff"
+                )
+                continue
             members.append(
                 StaffMember(
                     dbs=dbs,
                     training=tuple(training.get(staff_id, ())),
                     supervisions=tuple(supervisions.get(staff_id, ())),
+                    recruitment=recruited,
                     **row.model_values(staff_map),
                 )
             )

@@ -32,6 +32,9 @@ CODE = sa.String(64)
 """Short codes and vocabulary values (incident category, course key, role...)."""
 NAME = sa.String(255)
 """Names of organisations and locations (never of people)."""
+NUMBER = sa.Double()
+"""Measurements with a fraction (kilograms, hours): double precision on every backend, so a float reads back
+exactly (MariaDB's plain FLOAT would not)."""
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 """Date-times (``updated_at``, incident times) to the microsecond, also on MariaDB/MySQL (DATETIME(6))."""
 
@@ -183,6 +186,39 @@ people = _child(
     sa.Column("person_id", ID, nullable=False, comment="Pseudonymous id (never a name or NHS number)."),
     _col("admitted", sa.Date, "Date care started."),
     _col("discharged", sa.Date, "Date care ended."),
+    _col("nutrition_screened", sa.Date, "Date of the last nutrition screening (e.g. MUST)."),
+    _col(
+        "peep_reviewed", sa.Date, "Date the personal emergency evacuation plan was written or last reviewed."
+    ),
+    _col("medicines_reconciled", sa.Date, "Date the person's medicines were reconciled on admission."),
+    _col("medication_reviewed", sa.Date, "Date of the last medication review with the GP or a pharmacist."),
+    _col(
+        "communication_needs_recorded",
+        sa.Date,
+        "Date the person's communication needs were recorded (Accessible Information Standard).",
+    ),
+    _col(
+        "communication_support_needed",
+        sa.Boolean,
+        "Whether the person needs information in another format or communication support.",
+    ),
+    _col("communication_support_in_place", sa.Boolean, "Whether that format or support is arranged."),
+    _col("about_me_recorded", sa.Date, "Date the person's life history and preferences were recorded."),
+    _col(
+        "care_preferences_recorded",
+        sa.Boolean,
+        "Whether privacy and dignity preferences (e.g. gender of carer) are recorded.",
+    ),
+    _col(
+        "advance_care_plan_reviewed",
+        sa.Date,
+        "Date the advance care plan (or the discussion offering one) was recorded or last reviewed.",
+    ),
+    _col(
+        "hospital_passport_reviewed",
+        sa.Date,
+        "Date the transfer information for a hospital stay (hospital passport) was written or reviewed.",
+    ),
     sa.UniqueConstraint("location_id", "person_id"),
 )
 
@@ -205,6 +241,11 @@ care_plans = _child(
     _col("last_reviewed", sa.Date, "Date of the most recent formal review."),
     _col("needs_changed", sa.Date, "Date the person's needs last changed significantly."),
     _col("active", sa.Boolean, "Whether the plan is in use."),
+    _col(
+        "person_involved",
+        sa.Boolean,
+        "Whether the person (or their representative) took part in the last review; NULL if not recorded.",
+    ),
 )
 
 risk_assessments = _child(
@@ -216,6 +257,65 @@ risk_assessments = _child(
     _col("last_reviewed", sa.Date, "Date written or last reviewed."),
 )
 
+medicines = _child(
+    "medicines",
+    "A person's current prescription lines (how each is given; no drug names).",
+    *_person_link(),
+    _col("medicine_id", ID, "The care-record system's id of the prescription line."),
+    _col("prn", sa.Boolean, "Prescribed when required (PRN)."),
+    _col("prn_protocol", sa.Boolean, "Whether a PRN protocol (when and how to give it) is recorded."),
+    _col("covert", sa.Boolean, "Whether it is given covertly (disguised in food or drink)."),
+    _col(
+        "best_interests_decision",
+        sa.Date,
+        "Date of the best-interests decision authorising covert administration.",
+    ),
+    _col("controlled_drug", sa.Boolean, "Whether it is a controlled drug."),
+)
+
+mar_exceptions = _child(
+    "mar_exceptions",
+    "Unexplained gaps and errors on a person's medicines administration record (MAR).",
+    *_person_link(),
+    _col("exception_id", ID, "The care-record system's id of the exception."),
+    _col("recorded", sa.Date, "Date of the administration round it concerns."),
+    _col("kind", CODE, "gap (no signature or code) or error (wrong dose, time, medicine or person)."),
+    _col("resolved", sa.Date, "Date it was investigated and closed; NULL while open."),
+)
+
+capacity_assessments = _child(
+    "capacity_assessments",
+    "Mental Capacity Act 2005 assessments, one row per decision assessed.",
+    *_person_link(),
+    _col("assessment_id", ID, "The care-record system's id of the assessment."),
+    _col("decision", CODE, "The decision assessed, e.g. care_and_residence, covert_medication."),
+    _col("assessed", sa.Date, "Date of the assessment."),
+    _col("lacks_capacity", sa.Boolean, "Whether the person was found to lack capacity for the decision."),
+    _col("best_interests_recorded", sa.Boolean, "Whether a best-interests decision is recorded."),
+    _col("review_due", sa.Date, "Date set for reviewing the assessment."),
+)
+
+dols_authorisations = _child(
+    "dols_authorisations",
+    "Deprivation of Liberty Safeguards applications and standard authorisations.",
+    *_person_link(),
+    _col("dols_id", ID, "The care-record system's id of the application."),
+    _col("applied", sa.Date, "Date the managing authority applied to the supervisory body."),
+    _col("granted", sa.Date, "Date the authorisation was granted; NULL while pending or if refused."),
+    _col("expires", sa.Date, "Date the authorisation ends."),
+    _col("conditions", sa.Integer, "Number of conditions attached to the authorisation."),
+    _col("conditions_met", sa.Boolean, "Whether every condition is being complied with."),
+    _col("renewal_applied", sa.Date, "Date a further authorisation was requested."),
+)
+
+weights = _child(
+    "weights",
+    "Recorded body weights of a person.",
+    *_person_link(),
+    _col("recorded", sa.Date, "Date the person was weighed."),
+    _col("kg", NUMBER, "Weight in kilograms."),
+)
+
 staff = _child(
     "staff",
     "Staff, by pseudonymous id only.",
@@ -225,6 +325,7 @@ staff = _child(
     _col("left_on", sa.Date, "Date employment ended."),
     _col("administers_medication", sa.Boolean, "Whether the worker gives medicines."),
     _col("medication_competency_assessed", sa.Date, "Date of the last medication competency assessment."),
+    _col("new_to_care", sa.Boolean, "Whether the worker was new to care when employed (Care Certificate)."),
     sa.UniqueConstraint("location_id", "staff_id"),
 )
 
@@ -265,6 +366,22 @@ supervisions = _child(
     _col("kind", CODE, "supervision or appraisal."),
 )
 
+recruitment_checks = _child(
+    "recruitment_checks",
+    "Recruitment checks of Schedule 3 (beyond DBS) and the right to work; at most one row per worker.",
+    *_staff_link(),
+    _col("employment_history_complete", sa.Boolean, "Whether a full employment history is held."),
+    _col("gaps_explained", sa.Boolean, "Whether every gap in that history has a written explanation."),
+    _col(
+        "references_received",
+        sa.Integer,
+        "Satisfactory references (conduct in previous employment) received.",
+    ),
+    _col("right_to_work_checked", sa.Date, "Date the right to work in the UK was checked."),
+    _col("health_declaration", sa.Boolean, "Whether health information relevant to the role was obtained."),
+    sa.UniqueConstraint("location_id", "staff_id"),
+)
+
 incidents = _child(
     "incidents",
     "Incidents and their statutory notifications.",
@@ -275,6 +392,16 @@ incidents = _child(
     _col("cqc_notified", TIMESTAMP, "When CQC was notified."),
     _col("reported_to_police", sa.Boolean, "Whether the police were told."),
     _col("severity", CODE, "Severity grading from the source system."),
+    _col(
+        "notifiable_safety_incident",
+        sa.Boolean,
+        "Whether it is a notifiable safety incident under the duty of candour (Reg 20).",
+    ),
+    _col(
+        "candour_notified",
+        sa.Date,
+        "Date the person was told and given an apology under the duty of candour.",
+    ),
 )
 
 safeguarding = _child(
@@ -310,6 +437,8 @@ feedback = _child(
     _col("received", sa.Date, "Date received."),
     _col("source", CODE, "person, relative, staff or partner."),
     _col("channel", CODE, "survey, residents_meeting, review..."),
+    _col("action_required", sa.Boolean, "Whether the feedback asked for a change (an action was agreed)."),
+    _col("actioned", sa.Date, "Date the agreed action was completed and fed back; NULL while open."),
 )
 
 evidence = _child(
@@ -318,6 +447,30 @@ evidence = _child(
     _col("category", CODE, "people_experience, staff_leaders_feedback, partners_feedback, observation..."),
     _col("collected", sa.Date, "Date collected."),
     _col("description", sa.Text, "What it is (no personal data)."),
+)
+
+staffing_reviews = _child(
+    "staffing_reviews",
+    "Reviews of staffing levels against a dependency tool.",
+    _col("reviewed", sa.Date, "Date the dependency assessment was done."),
+    _col("required_hours", NUMBER, "Care hours a week the dependency tool says are needed."),
+    _col("rostered_hours", NUMBER, "Care hours a week actually rostered."),
+    _col("tool", CODE, "The dependency tool used."),
+)
+
+safety_checks = _child(
+    "safety_checks",
+    "Routine safety checks: fire alarm tests, fire drills, controlled drugs checks, call-bell audits.",
+    _col("kind", CODE, "fire_alarm_test, fire_drill, controlled_drugs, call_bell_response..."),
+    _col("completed", sa.Date, "Date the check was done."),
+    _col("issues_open", sa.Integer, "Problems it found that are not yet put right."),
+)
+
+policies = _child(
+    "policies",
+    "Governance documents kept under review (statement of purpose, policies, plans).",
+    _col("kind", CODE, "statement_of_purpose, whistleblowing, equality_diversity, sustainability..."),
+    _col("reviewed", sa.Date, "Date it was written or last reviewed."),
 )
 
 DIALECTS: dict[str, Any] = {

@@ -46,6 +46,8 @@ def _coerce(value: Any, target: Any) -> Any:
         return str(value)
     if target is int and isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
+    if target is float and isinstance(value, Decimal):
+        return float(value)  # a NUMERIC column (a vendor's own table) holding kilograms or hours
     return value
 
 

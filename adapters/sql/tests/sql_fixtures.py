@@ -138,7 +138,7 @@ def engine(url: str) -> sa.Engine:
 
 # -- the loader ----------------------------------------------------------------------------------------------
 
-_COLUMN_NAMES = {"left": "left_on"}
+_COLUMN_NAMES = {"left": "left_on", "references": "references_received"}
 """Model attributes whose reference-schema column has another name."""
 
 
@@ -198,6 +198,9 @@ def load_location(
                         "audits",
                         "feedback",
                         "evidence",
+                        "staffing_reviews",
+                        "checks",
+                        "policies",
                     }
                 ),
                 provider_id=location.provider.provider_id,
@@ -222,26 +225,33 @@ def load_location(
         )
     insert(schema.manager_absences, [_row(absence, **where) for absence in location.manager_absences])
     insert(schema.registration_conditions, [_row(condition, **where) for condition in location.conditions])
-    insert(
-        schema.people,
-        [_row(p, frozenset({"care_plans", "risk_assessments"}), **where) for p in location.people],
-    )
+    person_tables = {
+        "care_plans": schema.care_plans,
+        "risk_assessments": schema.risk_assessments,
+        "medicines": schema.medicines,
+        "mar_exceptions": schema.mar_exceptions,
+        "capacity_assessments": schema.capacity_assessments,
+        "dols": schema.dols_authorisations,
+        "weights": schema.weights,
+    }
+    insert(schema.people, [_row(p, frozenset(person_tables), **where) for p in location.people])
     for person in location.people:
-        insert(
-            schema.care_plans, [_row(plan, **where, person_id=person.person_id) for plan in person.care_plans]
-        )
-        insert(
-            schema.risk_assessments,
-            [_row(risk, **where, person_id=person.person_id) for risk in person.risk_assessments],
-        )
+        for attribute, table in person_tables.items():
+            link = {**where, "person_id": person.person_id}
+            insert(table, [_row(record, **link) for record in getattr(person, attribute)])
     insert(
         schema.staff,
-        [_row(s, frozenset({"dbs", "training", "supervisions"}), **where) for s in location.staff],
+        [
+            _row(s, frozenset({"dbs", "training", "supervisions", "recruitment"}), **where)
+            for s in location.staff
+        ],
     )
     for member in location.staff:
         link = {**where, "staff_id": member.staff_id}
         if member.dbs is not None:
             insert(schema.dbs_checks, [_row(member.dbs, **link)])
+        if member.recruitment is not None:
+            insert(schema.recruitment_checks, [_row(member.recruitment, **link)])
         insert(schema.training, [_row(record, **link) for record in member.training])
         insert(schema.supervisions, [_row(meeting, **link) for meeting in member.supervisions])
     insert(schema.incidents, [_row(incident, **where) for incident in location.incidents])
@@ -250,3 +260,6 @@ def load_location(
     insert(schema.audits, [_row(audit, **where) for audit in location.audits])
     insert(schema.feedback, [_row(item, **where) for item in location.feedback])
     insert(schema.evidence, [_row(item, **where) for item in location.evidence])
+    insert(schema.staffing_reviews, [_row(review, **where) for review in location.staffing_reviews])
+    insert(schema.safety_checks, [_row(check, **where) for check in location.checks])
+    insert(schema.policies, [_row(policy, **where) for policy in location.policies])

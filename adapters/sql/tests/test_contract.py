@@ -31,7 +31,6 @@ def bad_database(run_database: RunDatabase, sample_home: Location) -> str:
 
 
 class TestSqlAdapterContract(AdapterContract):
-
     @pytest.fixture
     def adapter(self) -> SqlAdapter:
         return SqlAdapter()
