@@ -428,7 +428,7 @@ def model_paths(name: str) -> tuple[str, ...]:
         return ("",)
     if entity.model is None:
         return ("service_types",)
-    owners = (
+    owners: list[tuple[str, Any]] = (
         [("", Location)]
         if entity.parent is None
         else [(f"{path}.", ENTITIES[entity.parent].model) for path in model_paths(entity.parent)]

@@ -539,13 +539,13 @@ class SqlReader:
             attribute: self._children(rows, entity, found, context)
             for entity, attribute in _PERSON_COLLECTIONS.items()
         }
-        return tuple(
-            Person(
-                **{attribute: tuple(by_id.get(person_id, ())) for attribute, by_id in children.items()},
-                **row.model_values(people_map),
-            )
-            for person_id, row in found.items()
-        )
+        people = []
+        for person_id, row in found.items():
+            records: dict[str, Any] = {
+                attribute: tuple(by_id.get(person_id, ())) for attribute, by_id in children.items()
+            }
+            people.append(Person(**records, **row.model_values(people_map)))
+        return tuple(people)
 
     def _staff(self, rows: dict[str, list[_Row]], context: ReadContext) -> tuple[StaffMember, ...]:
         staff_map = self.mapping.entities.get("staff")

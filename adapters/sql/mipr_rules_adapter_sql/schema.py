@@ -32,7 +32,7 @@ CODE = sa.String(64)
 """Short codes and vocabulary values (incident category, course key, role...)."""
 NAME = sa.String(255)
 """Names of organisations and locations (never of people)."""
-NUMBER = sa.Double()
+NUMBER: sa.Double[float] = sa.Double()
 """Measurements with a fraction (kilograms, hours): double precision on every backend, so a float reads back
 exactly (MariaDB's plain FLOAT would not)."""
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
