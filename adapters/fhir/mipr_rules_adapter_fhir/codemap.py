@@ -2,9 +2,10 @@
 
 The adapter's own code systems (``systems.CS_*``) are always read. The code map adds standard ones:
 ``staff_roles`` (PractitionerRole.code), ``training_courses`` (Practitioner.qualification.code),
-``incident_categories`` (AdverseEvent.event / category) and ``feedback`` (which QuestionnaireResponses are
-feedback). The default map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top
-of it (``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
+``incident_categories`` (AdverseEvent.event / category), ``feedback`` (which QuestionnaireResponses are
+feedback) and ``nutrition_screening`` (Observation.code of a nutrition screening such as MUST). The default
+map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top of it
+(``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _SECTIONS = {
     "safeguarding_flags",
     "communication_categories",
     "feedback",
+    "nutrition_screening",
 }
 COMMUNICATION_KINDS = frozenset(
     {
@@ -68,6 +70,8 @@ class CodeMap:
     """Resource types of ``QuestionnaireResponse.source`` that make a completed response feedback."""
     feedback_channel: str = "survey"
     """``Feedback.channel`` of feedback read through this map."""
+    nutrition_screening: frozenset[Code] = frozenset()
+    """``(system, code)`` of an Observation.code recording a nutrition screening (``nutrition_screened``)."""
 
     @staticmethod
     def first(table: Mapping[Code, Any], codings: list[Code]) -> Any:
@@ -128,12 +132,7 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
     if not set(communications.values()) <= COMMUNICATION_KINDS:
         allowed = ", ".join(sorted(COMMUNICATION_KINDS))
         raise ConfigError(f"{name}: communication_categories: kind must be one of {allowed}")
-    flags = data.get("safeguarding_flags") or []
-    if not isinstance(flags, list) or not all(
-        isinstance(f, dict) and set(f) == {"system", "code"} and all(str(v).strip() for v in f.values())
-        for f in flags
-    ):
-        raise ConfigError(f"{name}: safeguarding_flags: expected a list of {{system, code}}")
+    flags = _codes(data, "safeguarding_flags", name)
     feedback = data.get("feedback") or {}
     if not isinstance(feedback, dict) or set(feedback) - {"questionnaires", "answered_by", "channel"}:
         raise ConfigError(f"{name}: feedback: expected questionnaires, answered_by and channel")
@@ -149,9 +148,21 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         staff_roles={**base.staff_roles, **_entries(data, "staff_roles", "role", name)},
         training_courses={**base.training_courses, **_entries(data, "training_courses", "course", name)},
         incident_categories={**base.incident_categories, **incidents},
-        safeguarding_flags=base.safeguarding_flags | {(str(f["system"]), str(f["code"])) for f in flags},
+        safeguarding_flags=base.safeguarding_flags | flags,
         communication_categories={**base.communication_categories, **communications},
         feedback_questionnaires=frozenset(q.split("|")[0] for q in questionnaires),
         feedback_answered_by=frozenset(answered_by),
         feedback_channel=str(feedback.get("channel", base.feedback_channel)),
+        nutrition_screening=base.nutrition_screening | _codes(data, "nutrition_screening", name),
     )
+
+
+def _codes(data: Any, section: str, name: str) -> frozenset[Code]:
+    """A section listing codings: ``[{system, code}, ...]``."""
+    items = data.get(section) or []
+    if not isinstance(items, list) or not all(
+        isinstance(f, dict) and set(f) == {"system", "code"} and all(str(v).strip() for v in f.values())
+        for f in items
+    ):
+        raise ConfigError(f"{name}: {section}: expected a list of {{system, code}}")
+    return frozenset((str(f["system"]), str(f["code"])) for f in items)

@@ -1,4 +1,5 @@
-"""Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments."""
+"""Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments; with
+its medicines, MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from mipr_rules.model import CarePlan, Person, RiskAssessment
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import person_id
+from mipr_rules_adapter_fhir.map_medicines import read_mar_exceptions, read_medicines
+from mipr_rules_adapter_fhir.map_observations import read_observations
 from mipr_rules_adapter_fhir.node import Node, RecordProblem
 from mipr_rules_adapter_fhir.reading import Reading, record_id
 
@@ -35,6 +38,9 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
         risk = reading.attempt(entry, partial(_risk_assessment, reading, entry), whole=True)
         if risk is not None:
             risks[risk[0]].append(risk[1])
+    medicines = read_medicines(reading)
+    mar_exceptions = read_mar_exceptions(reading)
+    weights, screened = read_observations(reading)
 
     people = []
     for entry in reading.of_type("Patient"):
@@ -49,6 +55,10 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
                 discharged=discharged,
                 care_plans=tuple(plans.get(pid, ())),
                 risk_assessments=tuple(risks.get(pid, ())),
+                medicines=tuple(medicines.get(pid, ())),
+                mar_exceptions=tuple(mar_exceptions.get(pid, ())),
+                weights=tuple(weights.get(pid, ())),
+                nutrition_screened=screened.get(pid),
             )
         )
     return tuple(people)

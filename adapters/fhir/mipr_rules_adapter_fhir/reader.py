@@ -18,6 +18,7 @@ from mipr_rules_adapter_fhir.map_events import (
 )
 from mipr_rules_adapter_fhir.map_governance import read_audits, read_evidence
 from mipr_rules_adapter_fhir.map_location import find_home, location_fields, provider_of
+from mipr_rules_adapter_fhir.map_observations import NOT_READ, is_read
 from mipr_rules_adapter_fhir.map_people import read_people
 from mipr_rules_adapter_fhir.map_staff import give_staff_ids, read_staff
 from mipr_rules_adapter_fhir.reading import Reading
@@ -28,7 +29,7 @@ from mipr_rules_adapter_fhir.validation import validate
 log = logging.getLogger("mipr_rules.adapters.fhir")
 
 MAPPED_TYPES = frozenset(SEARCHES)
-"""Resource types the adapter reads; others (Observation, Consent...) are passed over and logged."""
+"""Resource types the adapter reads; others (Consent, Condition...) are passed over and logged."""
 
 
 def read_location(
@@ -41,8 +42,9 @@ def read_location(
 ) -> list[Location]:
     """The one location held by ``entries`` (none if its own Location resource is bad, in lenient mode).
 
-    Resources of types the adapter does not map, and those entered in error, are counted by type in
-    ``context.ignored`` (the read summary every report shows).
+    Resources of types the adapter does not map, those entered in error, and Observations that are neither
+    a weight nor a nutrition screening are counted by type in ``context.ignored`` (the read summary every
+    report shows).
     """
     reading = Reading(
         context,
@@ -56,6 +58,8 @@ def read_location(
             passed_over[entry.resource_type] += 1
         elif entry.resource.get("status") == "entered-in-error":
             passed_over[f"{entry.resource_type} (entered-in-error)"] += 1
+        elif entry.resource_type == "Observation" and not is_read(entry.resource, reading.code_map):
+            passed_over[NOT_READ] += 1
         elif reading.add(entry):
             reading.attempt(entry, partial(validate, entry.resource_type, entry.resource), whole=True)
     for kind, count in sorted(passed_over.items()):

@@ -35,6 +35,19 @@ PSEUDONYM = f"{BASE}/Id/pseudonym"
 ADVERSE_EVENT_CATEGORY_HL7 = "http://terminology.hl7.org/CodeSystem/adverse-event-category"
 """HL7's R4 AdverseEvent category code system."""
 
+SNOMED_CT = "http://snomed.info/sct"
+"""SNOMED CT (UK Core codes clinical concepts in it)."""
+LOINC = "http://loinc.org"
+"""LOINC."""
+UCUM = "http://unitsofmeasure.org"
+"""UCUM units (``Quantity.system`` of a measured value)."""
+
+BODY_WEIGHT_CODES = frozenset({(LOINC, "29463-7"), (SNOMED_CT, "27113001")})
+"""``Observation.code`` of a body weight: LOINC 29463-7 and SNOMED CT 27113001 "Body weight", the two codings
+of UK Core's ``UKCore-Observation-VitalSigns-BodyWeight`` example (and of the FHIR R4 vital-signs profile)."""
+KG_PER_UCUM_UNIT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
+"""UCUM mass units a body weight may be given in, and their value in kilograms (1 lb = 0.45359237 kg)."""
+
 
 def code_system(name: str) -> str:
     """URI of one of this adapter's code systems."""
@@ -86,3 +99,13 @@ EXT_AUDIT_ACTIONS_OPEN = extension("audit-actions-open")
 EXT_EVIDENCE_CATEGORY = extension("evidence-category")
 EXT_EVIDENCE_DESCRIPTION = extension("evidence-description")
 EXT_FEEDBACK_CHANNEL = extension("feedback-channel")
+EXT_PRN_PROTOCOL = extension("prn-protocol")
+"""MedicationRequest (``valueBoolean``): a PRN protocol (when and how to give it) is recorded."""
+EXT_COVERT_ADMINISTRATION = extension("covert-administration")
+"""MedicationRequest (``valueBoolean``): the medicine is given covertly (disguised in food or drink)."""
+EXT_BEST_INTERESTS_DECISION = extension("best-interests-decision")
+"""MedicationRequest (``valueDate``): date of the best-interests decision to give it covertly."""
+EXT_CONTROLLED_DRUG = extension("controlled-drug")
+"""MedicationRequest (``valueBoolean``): a controlled drug, kept in the controlled drugs register."""
+EXT_MAR_EXCEPTION = extension("mar-exception")
+"""MedicationAdministration (complex: ``kind`` code ``gap``/``error``, ``resolved`` date): a MAR exception."""

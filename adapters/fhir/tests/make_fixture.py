@@ -340,6 +340,108 @@ def people_resources(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "occurrenceDateTime": risk["last_reviewed"],
                 }
             )
+        resources += medicine_resources(person, patient_id)
+        resources += observation_resources(person, patient_id)
+    return resources
+
+
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+MUST_SCORE = "444297006"  # SNOMED CT: Malnutrition universal screening tool score (observable entity)
+
+
+def medicine_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
+    """Current prescription lines as UK Core MedicationRequests; MAR exceptions as MedicationAdministrations."""
+    resources: list[dict[str, Any]] = []
+    for medicine in person["medicines"]:
+        extensions = []
+        if medicine["prn"]:
+            extensions.append(ext(ext_url("prn-protocol"), "Boolean", medicine["prn_protocol"]))
+        if medicine["covert"]:
+            extensions.append(ext(ext_url("covert-administration"), "Boolean", True))
+        if medicine["best_interests_decision"]:
+            extensions.append(
+                ext(ext_url("best-interests-decision"), "Date", medicine["best_interests_decision"])
+            )
+        if medicine["controlled_drug"]:
+            extensions.append(ext(ext_url("controlled-drug"), "Boolean", True))
+        request: dict[str, Any] = {
+            "resourceType": "MedicationRequest",
+            "id": medicine["medicine_id"],
+            "meta": {"profile": [f"{UK_CORE}/UKCore-MedicationRequest"]},
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": "as prescribed"},
+            "subject": ref("Patient", patient_id),
+            "dosageInstruction": [
+                {
+                    "text": "when required" if medicine["prn"] else "as directed",
+                    "asNeededBoolean": medicine["prn"],
+                }
+            ],
+        }
+        if extensions:
+            request["extension"] = extensions
+        resources.append(request)
+    for exception in person["mar_exceptions"]:
+        administration: dict[str, Any] = {
+            "resourceType": "MedicationAdministration",
+            "id": exception["exception_id"],
+            "status": "not-done" if exception["kind"] == "gap" else "completed",
+            "medicationCodeableConcept": {"text": "as prescribed"},
+            "subject": ref("Patient", patient_id),
+            "effectiveDateTime": local_time(f"{exception['recorded']}T08:00"),
+        }
+        if person["medicines"]:
+            administration["request"] = ref("MedicationRequest", person["medicines"][0]["medicine_id"])
+        if exception["kind"] != "gap" or exception["resolved"]:
+            administration["extension"] = [
+                complex_ext(
+                    ext_url("mar-exception"),
+                    [("kind", "Code", exception["kind"]), ("resolved", "Date", exception["resolved"])],
+                )
+            ]
+        resources.append(administration)
+    return resources
+
+
+def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
+    """Weights as UK Core body-weight Observations (SNOMED CT and LOINC); the MUST screening."""
+    pid = person["person_id"]
+    vital_signs = coded("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")
+    resources: list[dict[str, Any]] = []
+    for number, weight in enumerate(person["weights"], 1):
+        resources.append(
+            {
+                "resourceType": "Observation",
+                "id": f"weight-{pid}-{number}",
+                "meta": {"profile": [f"{UK_CORE}/UKCore-Observation-VitalSigns-BodyWeight"]},
+                "status": "final",
+                "category": [vital_signs],
+                "code": {
+                    "coding": [
+                        {"system": SNOMED, "code": "27113001", "display": "Body weight"},
+                        {"system": LOINC, "code": "29463-7", "display": "Body weight"},
+                    ]
+                },
+                "subject": ref("Patient", patient_id),
+                "effectiveDateTime": local_time(f"{weight['recorded']}T09:30"),
+                "valueQuantity": {"value": weight["kg"], "unit": "kilogram", "system": UCUM, "code": "kg"},
+            }
+        )
+    if person["nutrition_screened"]:
+        resources.append(
+            {
+                "resourceType": "Observation",
+                "id": f"must-{pid}",
+                "status": "final",
+                "code": {"coding": [{"system": SNOMED, "code": MUST_SCORE}], "text": "MUST score"},
+                "subject": ref("Patient", patient_id),
+                "effectiveDateTime": person["nutrition_screened"],
+                "valueInteger": 0,
+            }
+        )
     return resources
 
 
