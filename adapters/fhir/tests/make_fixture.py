@@ -352,7 +352,7 @@ MUST_SCORE = "444297006"  # SNOMED CT: Malnutrition universal screening tool sco
 
 
 def medicine_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
-    """Current prescription lines as UK Core MedicationRequests; MAR exceptions as MedicationAdministrations."""
+    """Prescription lines as UK Core MedicationRequests; MAR exceptions as MedicationAdministrations."""
     resources: list[dict[str, Any]] = []
     for medicine in person["medicines"]:
         extensions = []

@@ -105,8 +105,8 @@ def test_search_outcomes_and_unmapped_resources_are_passed_over(
 
     assert location.people[0].care_plans == ()
     passed_over = " | ".join(r.getMessage() for r in caplog.records)
-    kinds = ("1 Observation (not a weight or nutrition screening)", "1 Consent", "1 CarePlan (entered-in-error)")
-    for kind in kinds:
+    observation = "1 Observation (not a weight or nutrition screening)"
+    for kind in (observation, "1 Consent", "1 CarePlan (entered-in-error)"):
         assert f"passed over {kind} resource(s)" in passed_over
 
 
