@@ -23,8 +23,6 @@ UNMAPPED: tuple[str, ...] = (
     "people.capacity_assessments",
     "people.dols",
     "people.peep_reviewed",
-    "people.medicines_reconciled",
-    "people.medication_reviewed",
     "people.communication_needs_recorded",
     "people.communication_support_needed",
     "people.communication_support_in_place",

@@ -3,8 +3,9 @@
 The adapter's own code systems (``systems.CS_*``) are always read. The code map adds standard ones:
 ``staff_roles`` (PractitionerRole.code), ``training_courses`` (Practitioner.qualification.code),
 ``incident_categories`` (AdverseEvent.event / category), ``feedback`` (which QuestionnaireResponses are
-feedback) and ``nutrition_screening`` (Observation.code of a nutrition screening such as MUST). The default
-map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top of it
+feedback), ``nutrition_screening`` (Observation.code of a nutrition screening such as MUST) and
+``procedures`` (Procedure.code -> the date field of a person it records, e.g. a medication review). The
+default map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top of it
 (``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
 """
 
@@ -35,6 +36,7 @@ _SECTIONS = {
     "communication_categories",
     "feedback",
     "nutrition_screening",
+    "procedures",
 }
 COMMUNICATION_KINDS = frozenset(
     {
@@ -47,6 +49,8 @@ COMMUNICATION_KINDS = frozenset(
     }
 )
 """What a Communication can be to the adapter (its own ``communication-category`` codes)."""
+PROCEDURE_FIELDS = frozenset({"medication_reviewed", "medicines_reconciled", "nutrition_screened"})
+"""``Person`` date fields a completed Procedure can record (its latest ``performed[x]`` date)."""
 _FEEDBACK_TYPES = {"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization"}
 
 
@@ -72,6 +76,8 @@ class CodeMap:
     """``Feedback.channel`` of feedback read through this map."""
     nutrition_screening: frozenset[Code] = frozenset()
     """``(system, code)`` of an Observation.code recording a nutrition screening (``nutrition_screened``)."""
+    procedures: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of a Procedure.code -> the ``Person`` date field it records."""
 
     @staticmethod
     def first(table: Mapping[Code, Any], codings: list[Code]) -> Any:
@@ -133,6 +139,10 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         allowed = ", ".join(sorted(COMMUNICATION_KINDS))
         raise ConfigError(f"{name}: communication_categories: kind must be one of {allowed}")
     flags = _codes(data, "safeguarding_flags", name)
+    procedures = _entries(data, "procedures", "field", name)
+    if not set(procedures.values()) <= PROCEDURE_FIELDS:
+        allowed = ", ".join(sorted(PROCEDURE_FIELDS))
+        raise ConfigError(f"{name}: procedures: field must be one of {allowed}")
     feedback = data.get("feedback") or {}
     if not isinstance(feedback, dict) or set(feedback) - {"questionnaires", "answered_by", "channel"}:
         raise ConfigError(f"{name}: feedback: expected questionnaires, answered_by and channel")
@@ -154,6 +164,7 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         feedback_answered_by=frozenset(answered_by),
         feedback_channel=str(feedback.get("channel", base.feedback_channel)),
         nutrition_screening=base.nutrition_screening | _codes(data, "nutrition_screening", name),
+        procedures={**base.procedures, **procedures},
     )
 
 

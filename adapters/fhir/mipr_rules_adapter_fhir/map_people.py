@@ -1,5 +1,6 @@
 """Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments; with
-its medicines, MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``)."""
+its medicines, MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``),
+medication review and reconciliation (``map_procedures``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import person_id
 from mipr_rules_adapter_fhir.map_medicines import read_mar_exceptions, read_medicines
 from mipr_rules_adapter_fhir.map_observations import read_observations
+from mipr_rules_adapter_fhir.map_procedures import read_procedures
 from mipr_rules_adapter_fhir.node import Node, RecordProblem
 from mipr_rules_adapter_fhir.reading import Reading, record_id
 
@@ -41,6 +43,7 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
     medicines = read_medicines(reading)
     mar_exceptions = read_mar_exceptions(reading)
     weights, screened = read_observations(reading)
+    procedures = read_procedures(reading)
 
     people = []
     for entry in reading.of_type("Patient"):
@@ -58,10 +61,16 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
                 medicines=tuple(medicines.get(pid, ())),
                 mar_exceptions=tuple(mar_exceptions.get(pid, ())),
                 weights=tuple(weights.get(pid, ())),
-                nutrition_screened=screened.get(pid),
+                nutrition_screened=_latest(screened.get(pid), procedures[pid].get("nutrition_screened")),
+                medication_reviewed=procedures[pid].get("medication_reviewed"),
+                medicines_reconciled=procedures[pid].get("medicines_reconciled"),
             )
         )
     return tuple(people)
+
+
+def _latest(*days: dt.date | None) -> dt.date | None:
+    return max((day for day in days if day is not None), default=None)
 
 
 def _stays(

@@ -26,6 +26,7 @@ SEARCHES = (
     "Observation",
     "MedicationRequest",
     "MedicationAdministration",
+    "Procedure",
     "AdverseEvent",
     "Flag",
     "Communication",

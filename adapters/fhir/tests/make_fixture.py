@@ -407,7 +407,8 @@ def medicine_resources(person: dict[str, Any], patient_id: str) -> list[dict[str
 
 
 def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
-    """Weights as UK Core body-weight Observations (SNOMED CT and LOINC); the MUST screening."""
+    """Weights as UK Core body-weight Observations (SNOMED CT and LOINC); the MUST screening; medication
+    review and medicines reconciliation as Procedures (SNOMED CT)."""
     pid = person["person_id"]
     vital_signs = coded("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")
     resources: list[dict[str, Any]] = []
@@ -442,6 +443,22 @@ def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[
                 "valueInteger": 0,
             }
         )
+    for field, code, name in (
+        ("medication_reviewed", "182836005", "medication-review"),
+        ("medicines_reconciled", "430193006", "medicines-reconciliation"),
+    ):
+        if person[field]:
+            resources.append(
+                {
+                    "resourceType": "Procedure",
+                    "id": f"{name}-{pid}",
+                    "meta": {"profile": [f"{UK_CORE}/UKCore-Procedure"]},
+                    "status": "completed",
+                    "code": {"coding": [{"system": SNOMED, "code": code}]},
+                    "subject": ref("Patient", patient_id),
+                    "performedDateTime": person[field],
+                }
+            )
     return resources
 
 
