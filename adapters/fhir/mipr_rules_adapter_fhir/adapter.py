@@ -18,18 +18,13 @@ if TYPE_CHECKING:
 
 UNMAPPED: tuple[str, ...] = (
     "checks",
-    "policies",
     "staffing_reviews",
     "people.capacity_assessments",
     "people.dols",
-    "people.peep_reviewed",
     "people.communication_needs_recorded",
     "people.communication_support_needed",
     "people.communication_support_in_place",
-    "people.about_me_recorded",
     "people.care_preferences_recorded",
-    "people.advance_care_plan_reviewed",
-    "people.hospital_passport_reviewed",
     "people.care_plans.person_involved",
     "staff.recruitment",
     "staff.new_to_care",

@@ -4,7 +4,8 @@ The adapter's own code systems (``systems.CS_*``) are always read. The code map 
 ``staff_roles`` (PractitionerRole.code), ``training_courses`` (Practitioner.qualification.code),
 ``incident_categories`` (AdverseEvent.event / category), ``feedback`` (which QuestionnaireResponses are
 feedback), ``nutrition_screening`` (Observation.code of a nutrition screening such as MUST) and
-``procedures`` (Procedure.code -> the date field of a person it records, e.g. a medication review). The
+``procedures`` (Procedure.code -> the date field of a person it records, e.g. a medication review) and
+``person_documents`` (DocumentReference.type -> a person's care document: PEEP, hospital passport...). The
 default map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top of it
 (``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
 """
@@ -37,6 +38,7 @@ _SECTIONS = {
     "feedback",
     "nutrition_screening",
     "procedures",
+    "person_documents",
 }
 COMMUNICATION_KINDS = frozenset(
     {
@@ -51,6 +53,13 @@ COMMUNICATION_KINDS = frozenset(
 """What a Communication can be to the adapter (its own ``communication-category`` codes)."""
 PROCEDURE_FIELDS = frozenset({"medication_reviewed", "medicines_reconciled", "nutrition_screened"})
 """``Person`` date fields a completed Procedure can record (its latest ``performed[x]`` date)."""
+PERSON_DOCUMENTS = {
+    "peep": "peep_reviewed",
+    "hospital-passport": "hospital_passport_reviewed",
+    "about-me": "about_me_recorded",
+    "advance-care-plan": "advance_care_plan_reviewed",
+}
+"""A person's care documents (codes of ``person-document``) → the ``Person`` date field each gives."""
 _FEEDBACK_TYPES = {"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization"}
 
 
@@ -78,6 +87,8 @@ class CodeMap:
     """``(system, code)`` of an Observation.code recording a nutrition screening (``nutrition_screened``)."""
     procedures: Mapping[Code, str] = attrs.field(factory=dict)
     """``(system, code)`` of a Procedure.code -> the ``Person`` date field it records."""
+    person_documents: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of a DocumentReference.type -> a ``PERSON_DOCUMENTS`` kind."""
 
     @staticmethod
     def first(table: Mapping[Code, Any], codings: list[Code]) -> Any:
@@ -143,6 +154,10 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
     if not set(procedures.values()) <= PROCEDURE_FIELDS:
         allowed = ", ".join(sorted(PROCEDURE_FIELDS))
         raise ConfigError(f"{name}: procedures: field must be one of {allowed}")
+    documents = _entries(data, "person_documents", "kind", name)
+    if not set(documents.values()) <= set(PERSON_DOCUMENTS):
+        allowed = ", ".join(PERSON_DOCUMENTS)
+        raise ConfigError(f"{name}: person_documents: kind must be one of {allowed}")
     feedback = data.get("feedback") or {}
     if not isinstance(feedback, dict) or set(feedback) - {"questionnaires", "answered_by", "channel"}:
         raise ConfigError(f"{name}: feedback: expected questionnaires, answered_by and channel")
@@ -165,6 +180,7 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         feedback_channel=str(feedback.get("channel", base.feedback_channel)),
         nutrition_screening=base.nutrition_screening | _codes(data, "nutrition_screening", name),
         procedures={**base.procedures, **procedures},
+        person_documents={**base.person_documents, **documents},
     )
 
 

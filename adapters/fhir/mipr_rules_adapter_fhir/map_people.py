@@ -1,6 +1,7 @@
 """Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments; with
 its medicines, MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``),
-medication review and reconciliation (``map_procedures``)."""
+medication review and reconciliation (``map_procedures``), PEEP, hospital passport, About me and advance
+care plan (``map_documents``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from mipr_rules.model import CarePlan, Person, RiskAssessment
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import person_id
+from mipr_rules_adapter_fhir.map_documents import read_person_documents
 from mipr_rules_adapter_fhir.map_medicines import read_mar_exceptions, read_medicines
 from mipr_rules_adapter_fhir.map_observations import read_observations
 from mipr_rules_adapter_fhir.map_procedures import read_procedures
@@ -44,6 +46,7 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
     mar_exceptions = read_mar_exceptions(reading)
     weights, screened = read_observations(reading)
     procedures = read_procedures(reading)
+    documents = read_person_documents(reading)
 
     people = []
     for entry in reading.of_type("Patient"):
@@ -64,6 +67,10 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
                 nutrition_screened=_latest(screened.get(pid), procedures[pid].get("nutrition_screened")),
                 medication_reviewed=procedures[pid].get("medication_reviewed"),
                 medicines_reconciled=procedures[pid].get("medicines_reconciled"),
+                peep_reviewed=documents[pid].get("peep_reviewed"),
+                hospital_passport_reviewed=documents[pid].get("hospital_passport_reviewed"),
+                about_me_recorded=documents[pid].get("about_me_recorded"),
+                advance_care_plan_reviewed=documents[pid].get("advance_care_plan_reviewed"),
             )
         )
     return tuple(people)

@@ -11,6 +11,7 @@ from mipr_rules.model import Location
 from mipr_rules_adapter_fhir import map_observations, map_procedures
 from mipr_rules_adapter_fhir.codemap import CodeMap, default_code_map
 from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.map_documents import read_policies
 from mipr_rules_adapter_fhir.map_events import (
     read_complaints,
     read_feedback,
@@ -90,6 +91,7 @@ def read_location(
         audits=read_audits(reading),
         feedback=read_feedback(reading),
         evidence=read_evidence(reading),
+        policies=read_policies(reading),
         **fields,
     )
     return [location]

@@ -27,6 +27,7 @@ SEARCHES = (
     "MedicationRequest",
     "MedicationAdministration",
     "Procedure",
+    "DocumentReference",
     "AdverseEvent",
     "Flag",
     "Communication",

@@ -75,6 +75,12 @@ CS_INCIDENT_CATEGORY = code_system("incident-category")
 """AdverseEvent.category: the canonical incident category (``fall``, ``death``, ``medication_error``...)."""
 CS_FLAG_TYPE = code_system("flag-type")
 """Flag.code: ``safeguarding-concern``."""
+CS_PERSON_DOCUMENT = code_system("person-document")
+"""DocumentReference.type: a person's care document (``peep``, ``hospital-passport``, ``about-me``,
+``advance-care-plan``)."""
+CS_POLICY_KIND = code_system("policy-kind")
+"""DocumentReference.type: a governance document kept under review; the code is ``PolicyDocument.kind``
+(``statement_of_purpose``, ``whistleblowing``...)."""
 CS_COMMUNICATION = code_system("communication-category")
 """Communication.category: notifications, referrals and complaint correspondence."""
 

@@ -408,7 +408,7 @@ def medicine_resources(person: dict[str, Any], patient_id: str) -> list[dict[str
 
 def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
     """Weights as UK Core body-weight Observations (SNOMED CT and LOINC); the MUST screening; medication
-    review and medicines reconciliation as Procedures (SNOMED CT)."""
+    review and medicines reconciliation as Procedures (SNOMED CT); care documents as DocumentReferences."""
     pid = person["person_id"]
     vital_signs = coded("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")
     resources: list[dict[str, Any]] = []
@@ -459,7 +459,40 @@ def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[
                     "performedDateTime": person[field],
                 }
             )
+    for field, kind in (
+        ("peep_reviewed", "peep"),
+        ("hospital_passport_reviewed", "hospital-passport"),
+        ("about_me_recorded", "about-me"),
+        ("advance_care_plan_reviewed", "advance-care-plan"),
+    ):
+        if person[field]:
+            resources.append(
+                document(f"{kind}-{pid}", cs("person-document"), kind, person[field], patient_id)
+            )
     return resources
+
+
+def document(rid: str, system: str, code: str, reviewed: str, patient_id: str | None) -> dict[str, Any]:
+    """A current UK Core DocumentReference written on ``reviewed`` (UK local midday)."""
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": rid,
+        "meta": {"profile": [f"{UK_CORE}/UKCore-DocumentReference"]},
+        "status": "current",
+        "type": coded(system, code),
+        "date": local_time(f"{reviewed}T12:00"),
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "url": f"https://sunrise-care.example/docs/{rid}",
+                }
+            }
+        ],
+    }
+    if patient_id:
+        resource["subject"] = ref("Patient", patient_id)
+    return resource
 
 
 def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
@@ -595,6 +628,10 @@ def governance_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                 "subject": ref("Location", "home"),
                 "created": audit["completed"],
             }
+        )
+    for policy in home["policies"]:
+        resources.append(
+            document(f"policy-{policy['kind']}", cs("policy-kind"), policy["kind"], policy["reviewed"], None)
         )
     for number, item in enumerate(home["evidence"], 1):
         extensions = [ext(ext_url("evidence-category"), "Code", item["category"])]

@@ -1,0 +1,86 @@
+"""DocumentReference → a person's care documents (PEEP, hospital passport, About me, advance care plan) and
+the provider's governance documents (statement of purpose, policies) kept under review.
+
+A DocumentReference (UKCore-DocumentReference) is a care document when its ``type`` is coded in the
+adapter's ``person-document`` system (or a code the code map's ``person_documents`` lists), and a
+governance document when coded in ``policy-kind`` (the code is ``PolicyDocument.kind``). Its review date is
+the ``…/last-reviewed`` extension (``valueDate``), else the local date of ``DocumentReference.date``. Only
+``current`` documents count (``superseded`` ones are counted as read and not used); for a person, the
+latest of each kind counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from functools import partial
+
+from mipr_rules.model import PolicyDocument
+from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.codemap import PERSON_DOCUMENTS
+from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.node import Node, RecordProblem
+from mipr_rules_adapter_fhir.reading import Reading, codings
+
+
+def _person_kind(reading: Reading, node: Node) -> str | None:
+    own = node.code("type", systems.CS_PERSON_DOCUMENT)
+    if own is not None:
+        if own not in PERSON_DOCUMENTS:
+            allowed = ", ".join(repr(kind) for kind in PERSON_DOCUMENTS)
+            raise RecordProblem(node.at("type"), f"expected one of {allowed}")
+        return own
+    found: str | None = reading.code_map.first(reading.code_map.person_documents, codings(node, "type"))
+    return found
+
+
+def read_person_documents(reading: Reading) -> dict[str, dict[str, dt.date]]:
+    """Each person's latest review date of each care document (``Person`` field → date)."""
+    found: dict[str, dict[str, dt.date]] = defaultdict(dict)
+    for entry in reading.of_type("DocumentReference"):
+        node = Node(entry.resource)
+        kind = reading.attempt(entry, partial(_person_kind, reading, node), whole=True)
+        if kind is None:
+            if entry.where not in reading.bad and node.code("type", systems.CS_POLICY_KIND) is None:
+                reading.context.ignore("DocumentReference (not a care or governance document)")
+            continue
+        if node.raw("status") != "current":
+            reading.context.ignore("DocumentReference (not current)")
+            continue
+        read = reading.attempt(entry, partial(_person_document, reading, entry), whole=True)
+        if read is not None:
+            pid, day = read
+            field = PERSON_DOCUMENTS[kind]
+            found[pid][field] = max(day, found[pid].get(field, day))
+    return found
+
+
+def _person_document(reading: Reading, entry: Entry) -> tuple[str, dt.date]:
+    node = Node(entry.resource)
+    return reading.person_of(node.reference("subject")), _reviewed(node)
+
+
+def read_policies(reading: Reading) -> tuple[PolicyDocument, ...]:
+    """Every current governance document, in source order."""
+    policies = []
+    for entry in reading.of_type("DocumentReference"):
+        node = Node(entry.resource)
+        kind = node.code("type", systems.CS_POLICY_KIND)
+        if kind is None or entry.where in reading.bad or node.code("type", systems.CS_PERSON_DOCUMENT):
+            continue  # not a governance document, or read (and reported) as a care document
+        if node.raw("status") != "current":
+            reading.context.ignore("DocumentReference (not current)")
+            continue
+        reviewed = reading.attempt(entry, partial(_reviewed, node), whole=True)
+        if reviewed is not None:
+            policies.append(PolicyDocument(kind=kind, reviewed=reviewed))
+    return tuple(policies)
+
+
+def _reviewed(node: Node) -> dt.date:
+    reviewed = node.ext_date(systems.EXT_LAST_REVIEWED)
+    if reviewed is None:
+        reviewed = node.date("date")
+    if reviewed is None:
+        raise RecordProblem(".date", "required date missing (nor is there a last-reviewed extension)")
+    return reviewed
