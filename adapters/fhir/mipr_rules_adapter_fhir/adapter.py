@@ -17,19 +17,14 @@ if TYPE_CHECKING:
 
 
 UNMAPPED: tuple[str, ...] = (
-    "checks",
-    "staffing_reviews",
     "people.capacity_assessments",
     "people.dols",
     "people.communication_needs_recorded",
     "people.communication_support_needed",
     "people.communication_support_in_place",
     "people.care_preferences_recorded",
-    "people.care_plans.person_involved",
     "staff.recruitment",
     "staff.new_to_care",
-    "incidents.notifiable_safety_incident",
-    "incidents.candour_notified",
     "feedback.action_required",
     "feedback.actioned",
 )

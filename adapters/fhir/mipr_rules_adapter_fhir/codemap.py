@@ -48,6 +48,7 @@ COMMUNICATION_KINDS = frozenset(
         "complaint",
         "complaint-acknowledgement",
         "complaint-response",
+        "duty-of-candour",
     }
 )
 """What a Communication can be to the adapter (its own ``communication-category`` codes)."""

@@ -1,7 +1,8 @@
 """AdverseEvent, Flag, Communication, QuestionnaireResponse → incidents, safeguarding, complaints, feedback.
 
 Communications carry the dates of what was sent about a record (``Communication.category`` coded in
-``CS_COMMUNICATION``): a CQC notification or police report ``about`` an AdverseEvent, a safeguarding
+``CS_COMMUNICATION``): a CQC notification, police report or duty-of-candour notification ``about`` an
+AdverseEvent, a safeguarding
 referral ``about`` a Flag, a complaint itself and its acknowledgement and response (``inResponseTo`` the
 complaint).
 """
@@ -26,6 +27,7 @@ SAFEGUARDING_REFERRAL = "safeguarding-referral"
 COMPLAINT = "complaint"
 COMPLAINT_ACKNOWLEDGEMENT = "complaint-acknowledgement"
 COMPLAINT_RESPONSE = "complaint-response"
+DUTY_OF_CANDOUR = "duty-of-candour"
 SAFEGUARDING_CONCERN = "safeguarding-concern"
 
 HL7_MEDICATION_CATEGORIES = frozenset(
@@ -98,7 +100,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
 
 def read_incidents(reading: Reading) -> tuple[Incident, ...]:
     """Every AdverseEvent as an ``Incident`` with its CQC notification and police report."""
-    about = _about(reading, CQC_NOTIFICATION, POLICE_REPORT)
+    about = _about(reading, CQC_NOTIFICATION, POLICE_REPORT, DUTY_OF_CANDOUR)
     sent = reading.by_target("Communication", about, "AdverseEvent")
     incidents = []
     for entry in reading.of_type("AdverseEvent"):
@@ -113,6 +115,7 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
     node = Node(entry.resource)
     person = reading.person_if_patient(node.reference("subject"))
     severity = next((c.string("code") for s in node.children("severity") for c in s.children("coding")), None)
+    candour = _sent(reading, messages, DUTY_OF_CANDOUR)
     return Incident(
         incident_id=record_id(entry),
         category=_category(node, reading.code_map),
@@ -121,6 +124,8 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
         cqc_notified=_sent(reading, messages, CQC_NOTIFICATION),
         reported_to_police=_sent(reading, messages, POLICE_REPORT) is not None,
         severity=severity,
+        notifiable_safety_incident=bool(node.ext_boolean(systems.EXT_NOTIFIABLE_SAFETY_INCIDENT)),
+        candour_notified=candour.date() if candour else None,
     )
 
 

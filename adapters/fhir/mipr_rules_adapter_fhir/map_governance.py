@@ -1,8 +1,9 @@
-"""Basic resources for audits and evidence → ``Audit`` and ``EvidenceItem``."""
+"""Basic resources for audits, evidence, safety checks and staffing reviews → ``Audit``, ``EvidenceItem``,
+``SafetyCheck`` and ``StaffingReview``."""
 
 from __future__ import annotations
 
-from mipr_rules.model import Audit, EvidenceItem
+from mipr_rules.model import Audit, EvidenceItem, SafetyCheck, StaffingReview
 from mipr_rules.model.vocabulary import EvidenceCategory
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.node import Node
@@ -12,6 +13,10 @@ AUDIT = "audit"
 """Basic code of an internal audit."""
 EVIDENCE = "evidence"
 """Basic code of an evidence item."""
+SAFETY_CHECK = "safety-check"
+"""Basic code of a routine safety check (fire alarm test, fire drill, controlled drugs check...)."""
+STAFFING_REVIEW = "staffing-review"
+"""Basic code of a review of staffing levels against a dependency tool."""
 
 
 def read_audits(reading: Reading) -> tuple[Audit, ...]:
@@ -57,6 +62,49 @@ def read_evidence(reading: Reading) -> tuple[EvidenceItem, ...]:
         if found is not None:
             items.append(found)
     return tuple(items)
+
+
+def read_checks(reading: Reading) -> tuple[SafetyCheck, ...]:
+    """Every ``safety-check`` Basic, in source order."""
+    checks = []
+    for entry in reading.of_type("Basic"):
+        node = Node(entry.resource)
+        if node.code("code", systems.CS_RECORD_TYPE) != SAFETY_CHECK:
+            continue
+
+        def check(node: Node = node) -> SafetyCheck:
+            return SafetyCheck(
+                kind=node.ext_string(systems.EXT_CHECK_KIND, required=True) or "",
+                completed=node.need_date("created"),
+                issues_open=node.ext_integer(systems.EXT_CHECK_ISSUES_OPEN) or 0,
+            )
+
+        found = reading.attempt(entry, check, whole=True)
+        if found is not None:
+            checks.append(found)
+    return tuple(checks)
+
+
+def read_staffing_reviews(reading: Reading) -> tuple[StaffingReview, ...]:
+    """Every ``staffing-review`` Basic, in source order."""
+    reviews = []
+    for entry in reading.of_type("Basic"):
+        node = Node(entry.resource)
+        if node.code("code", systems.CS_RECORD_TYPE) != STAFFING_REVIEW:
+            continue
+
+        def review(node: Node = node) -> StaffingReview:
+            return StaffingReview(
+                reviewed=node.need_date("created"),
+                required_hours=node.ext_decimal(systems.EXT_STAFFING_REQUIRED_HOURS, required=True) or 0.0,
+                rostered_hours=node.ext_decimal(systems.EXT_STAFFING_ROSTERED_HOURS, required=True) or 0.0,
+                tool=node.ext_string(systems.EXT_STAFFING_TOOL) or "dependency_tool",
+            )
+
+        found = reading.attempt(entry, review, whole=True)
+        if found is not None:
+            reviews.append(found)
+    return tuple(reviews)
 
 
 def _tail(url: str) -> str:

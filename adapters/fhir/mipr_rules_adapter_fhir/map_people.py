@@ -124,6 +124,7 @@ def _care_plan(reading: Reading, entry: Entry) -> tuple[str, CarePlan]:
         last_reviewed=node.ext_date(systems.EXT_LAST_REVIEWED),
         needs_changed=node.ext_date(systems.EXT_NEEDS_CHANGED),
         active=node.string("status") == "active",
+        person_involved=node.ext_boolean(systems.EXT_PERSON_INVOLVED),
     )
     return pid, plan
 

@@ -18,7 +18,12 @@ from mipr_rules_adapter_fhir.map_events import (
     read_incidents,
     read_safeguarding,
 )
-from mipr_rules_adapter_fhir.map_governance import read_audits, read_evidence
+from mipr_rules_adapter_fhir.map_governance import (
+    read_audits,
+    read_checks,
+    read_evidence,
+    read_staffing_reviews,
+)
 from mipr_rules_adapter_fhir.map_location import find_home, location_fields, provider_of
 from mipr_rules_adapter_fhir.map_people import read_people
 from mipr_rules_adapter_fhir.map_staff import give_staff_ids, read_staff
@@ -92,6 +97,8 @@ def read_location(
         feedback=read_feedback(reading),
         evidence=read_evidence(reading),
         policies=read_policies(reading),
+        checks=read_checks(reading),
+        staffing_reviews=read_staffing_reviews(reading),
         **fields,
     )
     return [location]

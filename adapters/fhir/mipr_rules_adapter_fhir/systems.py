@@ -105,6 +105,20 @@ EXT_AUDIT_ACTIONS_OPEN = extension("audit-actions-open")
 EXT_EVIDENCE_CATEGORY = extension("evidence-category")
 EXT_EVIDENCE_DESCRIPTION = extension("evidence-description")
 EXT_FEEDBACK_CHANNEL = extension("feedback-channel")
+EXT_NOTIFIABLE_SAFETY_INCIDENT = extension("notifiable-safety-incident")
+"""AdverseEvent (``valueBoolean``): a notifiable safety incident under the duty of candour (Reg 20)."""
+EXT_PERSON_INVOLVED = extension("person-involved")
+"""CarePlan (``valueBoolean``): the person or their representative took part in the last review."""
+EXT_CHECK_KIND = extension("check-kind")
+"""Basic ``safety-check`` (``valueCode``): what was checked (``fire_alarm_test``, ``fire_drill``...)."""
+EXT_CHECK_ISSUES_OPEN = extension("check-issues-open")
+"""Basic ``safety-check`` (``valueUnsignedInt``): problems found not yet put right."""
+EXT_STAFFING_REQUIRED_HOURS = extension("staffing-required-hours")
+"""Basic ``staffing-review`` (``valueDecimal``): care hours a week the dependency tool says are needed."""
+EXT_STAFFING_ROSTERED_HOURS = extension("staffing-rostered-hours")
+"""Basic ``staffing-review`` (``valueDecimal``): care hours a week rostered."""
+EXT_STAFFING_TOOL = extension("staffing-tool")
+"""Basic ``staffing-review`` (``valueString``): the dependency tool used."""
 EXT_PRN_PROTOCOL = extension("prn-protocol")
 """MedicationRequest (``valueBoolean``): a PRN protocol (when and how to give it) is recorded."""
 EXT_COVERT_ADMINISTRATION = extension("covert-administration")

@@ -317,6 +317,8 @@ def people_resources(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 extensions.append(ext(ext_url("last-reviewed"), "Date", plan["last_reviewed"]))
             if plan["needs_changed"]:
                 extensions.append(ext(ext_url("needs-changed"), "Date", plan["needs_changed"]))
+            if plan["person_involved"] is not None:
+                extensions.append(ext(ext_url("person-involved"), "Boolean", plan["person_involved"]))
             care_plan = {
                 "resourceType": "CarePlan",
                 "id": plan["plan_id"],
@@ -525,6 +527,8 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
         }
         if incident["severity"]:
             event["severity"] = coded(cs("incident-severity"), incident["severity"])
+        if incident["notifiable_safety_incident"]:
+            event["extension"] = [ext(ext_url("notifiable-safety-incident"), "Boolean", True)]
         resources.append(event)
         about = [ref("AdverseEvent", iid)]
         if incident["cqc_notified"]:
@@ -536,6 +540,10 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                     sent=local_time(incident["cqc_notified"]),
                     recipient=[{"display": "Care Quality Commission"}],
                 )
+            )
+        if incident["candour_notified"]:
+            resources.append(
+                message(f"{iid}-candour", "duty-of-candour", about=about, sent=incident["candour_notified"])
             )
         if incident["reported_to_police"]:
             resources.append(
@@ -632,6 +640,35 @@ def governance_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
     for policy in home["policies"]:
         resources.append(
             document(f"policy-{policy['kind']}", cs("policy-kind"), policy["kind"], policy["reviewed"], None)
+        )
+    for number, check in enumerate(home["checks"], 1):
+        resources.append(
+            {
+                "resourceType": "Basic",
+                "id": f"check-{number}",
+                "extension": [
+                    ext(ext_url("check-kind"), "Code", check["kind"]),
+                    ext(ext_url("check-issues-open"), "UnsignedInt", check["issues_open"]),
+                ],
+                "code": coded(cs("record-type"), "safety-check"),
+                "subject": ref("Location", "home"),
+                "created": check["completed"],
+            }
+        )
+    for number, review in enumerate(home["staffing_reviews"], 1):
+        resources.append(
+            {
+                "resourceType": "Basic",
+                "id": f"staffing-review-{number}",
+                "extension": [
+                    ext(ext_url("staffing-required-hours"), "Decimal", review["required_hours"]),
+                    ext(ext_url("staffing-rostered-hours"), "Decimal", review["rostered_hours"]),
+                    ext(ext_url("staffing-tool"), "String", review["tool"]),
+                ],
+                "code": coded(cs("record-type"), "staffing-review"),
+                "subject": ref("Location", "home"),
+                "created": review["reviewed"],
+            }
         )
     for number, item in enumerate(home["evidence"], 1):
         extensions = [ext(ext_url("evidence-category"), "Code", item["category"])]
