@@ -25,8 +25,6 @@ UNMAPPED: tuple[str, ...] = (
     "people.care_preferences_recorded",
     "staff.recruitment",
     "staff.new_to_care",
-    "feedback.action_required",
-    "feedback.actioned",
 )
 """Model fields the FHIR mapping (README, "Not read yet") has no place for: they keep the model's defaults,
 so the rules that look at them are not evaluated (and named) rather than run on defaults."""

@@ -18,6 +18,7 @@ from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.codemap import CodeMap
 from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.map_tasks import NOT_USED, actioned, feedback_actions
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
 from mipr_rules_adapter_fhir.reading import Reading, codings, enum_value, record_id
 
@@ -234,14 +235,17 @@ def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
     """Every QuestionnaireResponse carrying the ``feedback-channel`` extension as ``Feedback``."""
     feedback = []
     code_map = reading.code_map
+    actions = feedback_actions(reading)
     for entry in reading.of_type("QuestionnaireResponse"):
         node = Node(entry.resource)
         own = bool(node.extensions(systems.EXT_FEEDBACK_CHANNEL))
         if not own and not _feedback_by_code_map(reading, node):
             reading.context.ignore("QuestionnaireResponse (not feedback)")
+            reading.context.ignore(NOT_USED, len(actions.get(entry.where, [])))
             continue
+        tasks = actions.get(entry.where, [])
 
-        def one(node: Node = node, own: bool = own) -> Feedback:
+        def one(node: Node = node, own: bool = own, tasks: list[Entry] = tasks) -> Feedback:
             source = node.need_child("source").as_reference()
             kind = reading.type_of(source)
             if kind not in FEEDBACK_SOURCES:
@@ -252,7 +256,11 @@ def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
                 else code_map.feedback_channel
             )
             return Feedback(
-                received=node.need_date("authored"), source=FEEDBACK_SOURCES[kind], channel=channel
+                received=node.need_date("authored"),
+                source=FEEDBACK_SOURCES[kind],
+                channel=channel,
+                action_required=bool(tasks),
+                actioned=actioned(reading, tasks) if tasks else None,
             )
 
         found = reading.attempt(entry, one, whole=True)

@@ -33,6 +33,7 @@ SEARCHES = (
     "Communication",
     "QuestionnaireResponse",
     "Basic",
+    "Task",
 )
 """Resource types searched, in this order, each as ``GET [base]/[type]?_count=PAGE_SIZE``."""
 

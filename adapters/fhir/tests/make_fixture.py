@@ -618,6 +618,17 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                 "source": {"type": source_types[item["source"]]},
             }
         )
+        if item["action_required"]:
+            task: dict[str, Any] = {
+                "resourceType": "Task",
+                "id": f"feedback-{number}-action",
+                "status": "completed" if item["actioned"] else "in-progress",
+                "intent": "order",
+                "focus": ref("QuestionnaireResponse", f"feedback-{number}"),
+            }
+            if item["actioned"]:
+                task["executionPeriod"] = {"end": item["actioned"]}
+            resources.append(task)
     return resources
 
 
