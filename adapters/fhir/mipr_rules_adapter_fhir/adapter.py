@@ -23,8 +23,6 @@ UNMAPPED: tuple[str, ...] = (
     "people.communication_support_needed",
     "people.communication_support_in_place",
     "people.care_preferences_recorded",
-    "staff.recruitment",
-    "staff.new_to_care",
 )
 """Model fields the FHIR mapping (README, "Not read yet") has no place for: they keep the model's defaults,
 so the rules that look at them are not evaluated (and named) rather than run on defaults."""

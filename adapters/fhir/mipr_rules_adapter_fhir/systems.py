@@ -97,6 +97,18 @@ EXT_MANAGER_ABSENCE = extension("registered-manager-absence")
 EXT_LAST_REVIEWED = extension("last-reviewed")
 EXT_NEEDS_CHANGED = extension("needs-changed")
 EXT_ADMINISTERS_MEDICATION = extension("administers-medication")
+EXT_NEW_TO_CARE = extension("new-to-care")
+"""PractitionerRole (``valueBoolean``): the worker was new to care when employed (Care Certificate)."""
+EXT_EMPLOYMENT_HISTORY_COMPLETE = extension("employment-history-complete")
+"""Basic ``recruitment-checks`` (``valueBoolean``): a full employment history is held."""
+EXT_EMPLOYMENT_GAPS_EXPLAINED = extension("employment-gaps-explained")
+"""Basic ``recruitment-checks`` (``valueBoolean``): every gap in it is explained in writing."""
+EXT_REFERENCES = extension("references")
+"""Basic ``recruitment-checks`` (``valueUnsignedInt``): satisfactory references received."""
+EXT_RIGHT_TO_WORK_CHECKED = extension("right-to-work-checked")
+"""Basic ``recruitment-checks`` (``valueDate``): date the right to work in the UK was checked."""
+EXT_HEALTH_DECLARATION = extension("health-declaration")
+"""Basic ``recruitment-checks`` (``valueBoolean``): health information relevant to the role obtained."""
 EXT_DBS_LEVEL = extension("dbs-level")
 EXT_DBS_UPDATE_SERVICE = extension("dbs-update-service")
 EXT_DBS_UPDATE_SERVICE_CHECKED = extension("dbs-update-service-checked")

@@ -229,7 +229,8 @@ def staff_resources(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "resourceType": "PractitionerRole",
             "id": f"role-{sid}",
             "extension": [
-                ext(ext_url("administers-medication"), "Boolean", member["administers_medication"])
+                ext(ext_url("administers-medication"), "Boolean", member["administers_medication"]),
+                ext(ext_url("new-to-care"), "Boolean", member["new_to_care"]),
             ],
             "active": member["left"] is None,
             "period": period,
@@ -257,6 +258,26 @@ def staff_resources(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "code": coded(cs("record-type"), "dbs-check"),
                     "subject": ref("Practitioner", f"staff-{sid}"),
                     "created": dbs["issued"],
+                }
+            )
+        checks = member["recruitment"]
+        if checks:
+            parts = [
+                ext(ext_url("employment-history-complete"), "Boolean", checks["employment_history_complete"]),
+                ext(ext_url("employment-gaps-explained"), "Boolean", checks["gaps_explained"]),
+                ext(ext_url("references"), "UnsignedInt", checks["references"]),
+                ext(ext_url("health-declaration"), "Boolean", checks["health_declaration"]),
+            ]
+            if checks["right_to_work_checked"]:
+                parts.append(ext(ext_url("right-to-work-checked"), "Date", checks["right_to_work_checked"]))
+            resources.append(
+                {
+                    "resourceType": "Basic",
+                    "id": f"recruitment-{sid}",
+                    "extension": parts,
+                    "code": coded(cs("record-type"), "recruitment-checks"),
+                    "subject": ref("Practitioner", f"staff-{sid}"),
+                    "created": member["started"],
                 }
             )
         for number, meeting in enumerate(member["supervisions"], 1):
