@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 UNMAPPED: tuple[str, ...] = (
     "people.capacity_assessments",
     "people.dols",
-    "people.communication_needs_recorded",
-    "people.communication_support_needed",
-    "people.communication_support_in_place",
-    "people.care_preferences_recorded",
 )
 """Model fields the FHIR mapping (README, "Not read yet") has no place for: they keep the model's defaults,
 so the rules that look at them are not evaluated (and named) rather than run on defaults."""

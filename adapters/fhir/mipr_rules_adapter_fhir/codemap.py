@@ -59,6 +59,8 @@ PERSON_DOCUMENTS = {
     "hospital-passport": "hospital_passport_reviewed",
     "about-me": "about_me_recorded",
     "advance-care-plan": "advance_care_plan_reviewed",
+    "communication-needs": "communication_needs_recorded",
+    "care-preferences": "care_preferences_recorded",
 }
 """A person's care documents (codes of ``person-document``) → the ``Person`` date field each gives."""
 _FEEDBACK_TYPES = {"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization"}

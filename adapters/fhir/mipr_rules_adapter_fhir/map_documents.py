@@ -1,12 +1,15 @@
-"""DocumentReference → a person's care documents (PEEP, hospital passport, About me, advance care plan) and
-the provider's governance documents (statement of purpose, policies) kept under review.
+"""DocumentReference → a person's care documents (PEEP, hospital passport, About me, advance care plan,
+communication needs, care preferences) and the provider's governance documents (statement of purpose,
+policies) kept under review.
 
 A DocumentReference (UKCore-DocumentReference) is a care document when its ``type`` is coded in the
 adapter's ``person-document`` system (or a code the code map's ``person_documents`` lists), and a
 governance document when coded in ``policy-kind`` (the code is ``PolicyDocument.kind``). Its review date is
 the ``…/last-reviewed`` extension (``valueDate``), else the local date of ``DocumentReference.date``. Only
 ``current`` documents count (``superseded`` ones are counted as read and not used); for a person, the
-latest of each kind counts.
+latest of each kind counts. The latest ``communication-needs`` document says, in extensions
+``…/communication-support-needed`` and ``…/communication-support-in-place`` (``valueBoolean``, default
+false), whether support is needed and arranged.
 """
 
 from __future__ import annotations
@@ -15,12 +18,32 @@ import datetime as dt
 from collections import defaultdict
 from functools import partial
 
+import attrs
+
 from mipr_rules.model import PolicyDocument
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.codemap import PERSON_DOCUMENTS
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem
 from mipr_rules_adapter_fhir.reading import Reading, codings
+
+
+@attrs.frozen
+class CareDocument:
+    """What a person's current care document of one kind says."""
+
+    reviewed: dt.date
+    """Date it was written or last reviewed."""
+    support_needed: bool = False
+    """``communication-needs``: communication support is needed."""
+    support_in_place: bool = False
+    """``communication-needs``: that support is arranged."""
+
+
+def reviewed_on(documents: dict[str, CareDocument], kind: str) -> dt.date | None:
+    """The review date of the person's document of ``kind``, if there is one."""
+    found = documents.get(kind)
+    return found.reviewed if found else None
 
 
 def _person_kind(reading: Reading, node: Node) -> str | None:
@@ -34,9 +57,9 @@ def _person_kind(reading: Reading, node: Node) -> str | None:
     return found
 
 
-def read_person_documents(reading: Reading) -> dict[str, dict[str, dt.date]]:
-    """Each person's latest review date of each care document (``Person`` field → date)."""
-    found: dict[str, dict[str, dt.date]] = defaultdict(dict)
+def read_person_documents(reading: Reading) -> dict[str, dict[str, CareDocument]]:
+    """Each person's latest care document of each kind (``peep``, ``about-me``...)."""
+    found: dict[str, dict[str, CareDocument]] = defaultdict(dict)
     for entry in reading.of_type("DocumentReference"):
         node = Node(entry.resource)
         kind = reading.attempt(entry, partial(_person_kind, reading, node), whole=True)
@@ -49,15 +72,20 @@ def read_person_documents(reading: Reading) -> dict[str, dict[str, dt.date]]:
             continue
         read = reading.attempt(entry, partial(_person_document, reading, entry), whole=True)
         if read is not None:
-            pid, day = read
-            field = PERSON_DOCUMENTS[kind]
-            found[pid][field] = max(day, found[pid].get(field, day))
+            pid, document = read
+            latest = found[pid].get(kind)
+            if latest is None or document.reviewed >= latest.reviewed:
+                found[pid][kind] = document
     return found
 
 
-def _person_document(reading: Reading, entry: Entry) -> tuple[str, dt.date]:
+def _person_document(reading: Reading, entry: Entry) -> tuple[str, CareDocument]:
     node = Node(entry.resource)
-    return reading.person_of(node.reference("subject")), _reviewed(node)
+    return reading.person_of(node.reference("subject")), CareDocument(
+        reviewed=_reviewed(node),
+        support_needed=bool(node.ext_boolean(systems.EXT_COMMUNICATION_SUPPORT_NEEDED)),
+        support_in_place=bool(node.ext_boolean(systems.EXT_COMMUNICATION_SUPPORT_IN_PLACE)),
+    )
 
 
 def read_policies(reading: Reading) -> tuple[PolicyDocument, ...]:

@@ -13,7 +13,7 @@ from mipr_rules.model import CarePlan, Person, RiskAssessment
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import person_id
-from mipr_rules_adapter_fhir.map_documents import read_person_documents
+from mipr_rules_adapter_fhir.map_documents import CareDocument, read_person_documents, reviewed_on
 from mipr_rules_adapter_fhir.map_medicines import read_mar_exceptions, read_medicines
 from mipr_rules_adapter_fhir.map_observations import read_observations
 from mipr_rules_adapter_fhir.map_procedures import read_procedures
@@ -54,6 +54,7 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
             continue
         pid = reading.person_ids[entry.where]
         admitted, discharged = stays.get(pid, (None, None))
+        needs = documents[pid].get("communication-needs") or CareDocument(dt.date.min)
         people.append(
             Person(
                 person_id=pid,
@@ -67,10 +68,14 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
                 nutrition_screened=_latest(screened.get(pid), procedures[pid].get("nutrition_screened")),
                 medication_reviewed=procedures[pid].get("medication_reviewed"),
                 medicines_reconciled=procedures[pid].get("medicines_reconciled"),
-                peep_reviewed=documents[pid].get("peep_reviewed"),
-                hospital_passport_reviewed=documents[pid].get("hospital_passport_reviewed"),
-                about_me_recorded=documents[pid].get("about_me_recorded"),
-                advance_care_plan_reviewed=documents[pid].get("advance_care_plan_reviewed"),
+                peep_reviewed=reviewed_on(documents[pid], "peep"),
+                hospital_passport_reviewed=reviewed_on(documents[pid], "hospital-passport"),
+                about_me_recorded=reviewed_on(documents[pid], "about-me"),
+                advance_care_plan_reviewed=reviewed_on(documents[pid], "advance-care-plan"),
+                communication_needs_recorded=reviewed_on(documents[pid], "communication-needs"),
+                communication_support_needed=needs.support_needed,
+                communication_support_in_place=needs.support_in_place,
+                care_preferences_recorded="care-preferences" in documents[pid],
             )
         )
     return tuple(people)

@@ -77,7 +77,7 @@ CS_FLAG_TYPE = code_system("flag-type")
 """Flag.code: ``safeguarding-concern``."""
 CS_PERSON_DOCUMENT = code_system("person-document")
 """DocumentReference.type: a person's care document (``peep``, ``hospital-passport``, ``about-me``,
-``advance-care-plan``)."""
+``advance-care-plan``, ``communication-needs``, ``care-preferences``)."""
 CS_POLICY_KIND = code_system("policy-kind")
 """DocumentReference.type: a governance document kept under review; the code is ``PolicyDocument.kind``
 (``statement_of_purpose``, ``whistleblowing``...)."""
@@ -131,6 +131,11 @@ EXT_STAFFING_ROSTERED_HOURS = extension("staffing-rostered-hours")
 """Basic ``staffing-review`` (``valueDecimal``): care hours a week rostered."""
 EXT_STAFFING_TOOL = extension("staffing-tool")
 """Basic ``staffing-review`` (``valueString``): the dependency tool used."""
+EXT_COMMUNICATION_SUPPORT_NEEDED = extension("communication-support-needed")
+"""DocumentReference ``communication-needs`` (``valueBoolean``): information in another format or
+communication support is needed (Accessible Information Standard)."""
+EXT_COMMUNICATION_SUPPORT_IN_PLACE = extension("communication-support-in-place")
+"""DocumentReference ``communication-needs`` (``valueBoolean``): that format or support is arranged."""
 EXT_PRN_PROTOCOL = extension("prn-protocol")
 """MedicationRequest (``valueBoolean``): a PRN protocol (when and how to give it) is recorded."""
 EXT_COVERT_ADMINISTRATION = extension("covert-administration")

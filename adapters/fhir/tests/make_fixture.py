@@ -492,6 +492,28 @@ def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[
             resources.append(
                 document(f"{kind}-{pid}", cs("person-document"), kind, person[field], patient_id)
             )
+    if person["communication_needs_recorded"]:
+        needs = document(
+            f"communication-needs-{pid}",
+            cs("person-document"),
+            "communication-needs",
+            person["communication_needs_recorded"],
+            patient_id,
+        )
+        needs["extension"] = [
+            ext(ext_url("communication-support-needed"), "Boolean", person["communication_support_needed"]),
+            ext(
+                ext_url("communication-support-in-place"), "Boolean", person["communication_support_in_place"]
+            ),
+        ]
+        resources.append(needs)
+    if person["care_preferences_recorded"]:
+        written = person["about_me_recorded"] or person["admitted"]
+        resources.append(
+            document(
+                f"care-preferences-{pid}", cs("person-document"), "care-preferences", written, patient_id
+            )
+        )
     return resources
 
 

@@ -1,4 +1,4 @@
-"""DocumentReference → a person's PEEP, hospital passport, About me, advance care plan; policies."""
+"""DocumentReference → a person's care documents (PEEP, hospital passport...); governance documents."""
 
 from __future__ import annotations
 
@@ -64,6 +64,28 @@ def test_care_documents_give_the_latest_review_of_each_kind(write_bundle: Write)
         "DocumentReference (not current)": 1,
         "DocumentReference (not a care or governance document)": 1,
     }
+
+
+def test_communication_needs_and_care_preferences(write_bundle: Write) -> None:
+    support = [
+        {"url": ext_url("communication-support-needed"), "valueBoolean": True},
+        {"url": ext_url("communication-support-in-place"), "valueBoolean": False},
+    ]
+    bundle = small_home(
+        patient("p1", pseudonym="R1"),
+        patient("p2", pseudonym="R2"),
+        document("needs-old", "communication-needs", extension=reviewed("2025-01-01")),
+        document("needs", "communication-needs", extension=support),
+        document("prefs", "care-preferences"),
+    )
+    first, second = read(write_bundle(bundle))[0].people
+    assert (first.communication_needs_recorded, first.care_preferences_recorded) == (
+        dt.date(2026, 10, 3),
+        True,
+    )
+    assert (first.communication_support_needed, first.communication_support_in_place) == (True, False)
+    assert (second.communication_needs_recorded, second.care_preferences_recorded) == (None, False)
+    assert (second.communication_support_needed, second.communication_support_in_place) == (False, False)
 
 
 def test_a_vendor_code_map_types_care_documents(write_bundle: Write, tmp_path: Any) -> None:
