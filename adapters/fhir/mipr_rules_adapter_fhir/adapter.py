@@ -16,10 +16,7 @@ if TYPE_CHECKING:
     from mipr_rules.model import Location
 
 
-UNMAPPED: tuple[str, ...] = (
-    "people.capacity_assessments",
-    "people.dols",
-)
+UNMAPPED: tuple[str, ...] = ()
 """Model fields the FHIR mapping (README, "Not read yet") has no place for: they keep the model's defaults,
 so the rules that look at them are not evaluated (and named) rather than run on defaults."""
 

@@ -1,7 +1,7 @@
 """Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments; with
 its medicines, MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``),
 medication review and reconciliation (``map_procedures``), PEEP, hospital passport, About me and advance
-care plan (``map_documents``)."""
+care plan... (``map_documents``), capacity assessments and DoLS (``map_mca``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import person_id
 from mipr_rules_adapter_fhir.map_documents import CareDocument, read_person_documents, reviewed_on
+from mipr_rules_adapter_fhir.map_mca import read_capacity_assessments, read_dols
 from mipr_rules_adapter_fhir.map_medicines import read_mar_exceptions, read_medicines
 from mipr_rules_adapter_fhir.map_observations import read_observations
 from mipr_rules_adapter_fhir.map_procedures import read_procedures
@@ -47,6 +48,8 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
     weights, screened = read_observations(reading)
     procedures = read_procedures(reading)
     documents = read_person_documents(reading)
+    assessments = read_capacity_assessments(reading)
+    dols = read_dols(reading)
 
     people = []
     for entry in reading.of_type("Patient"):
@@ -64,6 +67,8 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
                 risk_assessments=tuple(risks.get(pid, ())),
                 medicines=tuple(medicines.get(pid, ())),
                 mar_exceptions=tuple(mar_exceptions.get(pid, ())),
+                capacity_assessments=tuple(assessments.get(pid, ())),
+                dols=tuple(dols.get(pid, ())),
                 weights=tuple(weights.get(pid, ())),
                 nutrition_screened=_latest(screened.get(pid), procedures[pid].get("nutrition_screened")),
                 medication_reviewed=procedures[pid].get("medication_reviewed"),

@@ -136,6 +136,24 @@ EXT_COMMUNICATION_SUPPORT_NEEDED = extension("communication-support-needed")
 communication support is needed (Accessible Information Standard)."""
 EXT_COMMUNICATION_SUPPORT_IN_PLACE = extension("communication-support-in-place")
 """DocumentReference ``communication-needs`` (``valueBoolean``): that format or support is arranged."""
+EXT_MCA_DECISION = extension("mca-decision")
+"""Basic ``capacity-assessment`` (``valueCode``): the decision assessed (``care_and_residence``...)."""
+EXT_LACKS_CAPACITY = extension("lacks-capacity")
+"""Basic ``capacity-assessment`` (``valueBoolean``): the person was found to lack capacity for it."""
+EXT_BEST_INTERESTS_RECORDED = extension("best-interests-recorded")
+"""Basic ``capacity-assessment`` (``valueBoolean``): a best-interests decision is recorded."""
+EXT_REVIEW_DUE = extension("review-due")
+"""Basic ``capacity-assessment`` (``valueDate``): the date set for reviewing it."""
+EXT_DOLS_GRANTED = extension("dols-granted")
+"""Basic ``dols-application`` (``valueDate``): the standard authorisation was granted."""
+EXT_DOLS_EXPIRES = extension("dols-expires")
+"""Basic ``dols-application`` (``valueDate``): the authorisation ends."""
+EXT_DOLS_CONDITIONS = extension("dols-conditions")
+"""Basic ``dols-application`` (``valueUnsignedInt``): conditions attached to the authorisation."""
+EXT_DOLS_CONDITIONS_MET = extension("dols-conditions-met")
+"""Basic ``dols-application`` (``valueBoolean``, default true): every condition is complied with."""
+EXT_DOLS_RENEWAL_APPLIED = extension("dols-renewal-applied")
+"""Basic ``dols-application`` (``valueDate``): a further authorisation was requested."""
 EXT_PRN_PROTOCOL = extension("prn-protocol")
 """MedicationRequest (``valueBoolean``): a PRN protocol (when and how to give it) is recorded."""
 EXT_COVERT_ADMINISTRATION = extension("covert-administration")

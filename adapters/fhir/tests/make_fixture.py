@@ -492,6 +492,32 @@ def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[
             resources.append(
                 document(f"{kind}-{pid}", cs("person-document"), kind, person[field], patient_id)
             )
+    for assessment in person["capacity_assessments"]:
+        parts = [
+            ext(ext_url("mca-decision"), "Code", assessment["decision"]),
+            ext(ext_url("lacks-capacity"), "Boolean", assessment["lacks_capacity"]),
+            ext(ext_url("best-interests-recorded"), "Boolean", assessment["best_interests_recorded"]),
+        ]
+        if assessment["review_due"]:
+            parts.append(ext(ext_url("review-due"), "Date", assessment["review_due"]))
+        resources.append(
+            record(
+                assessment["assessment_id"], "capacity-assessment", assessment["assessed"], parts, patient_id
+            )
+        )
+    for dols in person["dols"]:
+        parts = [
+            ext(ext_url(f"dols-{name}"), kind, dols[field])
+            for name, kind, field in (
+                ("granted", "Date", "granted"),
+                ("expires", "Date", "expires"),
+                ("conditions", "UnsignedInt", "conditions"),
+                ("conditions-met", "Boolean", "conditions_met"),
+                ("renewal-applied", "Date", "renewal_applied"),
+            )
+            if dols[field] is not None
+        ]
+        resources.append(record(dols["dols_id"], "dols-application", dols["applied"], parts, patient_id))
     if person["communication_needs_recorded"]:
         needs = document(
             f"communication-needs-{pid}",
@@ -515,6 +541,20 @@ def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[
             )
         )
     return resources
+
+
+def record(
+    rid: str, record_type: str, created: str, parts: list[dict[str, Any]], patient_id: str
+) -> dict[str, Any]:
+    """A Basic of one of the adapter's record types about a person."""
+    return {
+        "resourceType": "Basic",
+        "id": rid,
+        "extension": parts,
+        "code": coded(cs("record-type"), record_type),
+        "subject": ref("Patient", patient_id),
+        "created": created,
+    }
 
 
 def document(rid: str, system: str, code: str, reviewed: str, patient_id: str | None) -> dict[str, Any]:
