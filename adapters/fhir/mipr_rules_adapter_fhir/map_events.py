@@ -89,10 +89,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
     times = []
     for entry in entries:
         node = Node(entry.resource)
-        if (
-            category in communication_kinds(reading, node)
-            and node.string("status") == "completed"
-        ):
+        if category in communication_kinds(reading, node) and node.string("status") == "completed":
             sent = reading.attempt(entry, partial(node.need_datetime, "sent"), whole=True)
             if sent is not None:
                 times.append(sent)

@@ -13,7 +13,6 @@ from mipr_rules_adapter_fhir import FhirAdapter
 
 
 class TestFhirAdapterContract(AdapterContract):
-
     @pytest.fixture
     def adapter(self) -> FhirAdapter:
         return FhirAdapter()
