@@ -6,8 +6,10 @@ from __future__ import annotations
 from mipr_rules.model import Audit, EvidenceItem, SafetyCheck, StaffingReview
 from mipr_rules.model.vocabulary import EvidenceCategory
 from mipr_rules_adapter_fhir import systems
+from mipr_rules_adapter_fhir.map_mca import CAPACITY_ASSESSMENT, DOLS_APPLICATION
+from mipr_rules_adapter_fhir.map_staff import DBS_CHECK, RECRUITMENT_CHECKS, SUPERVISION_KINDS
 from mipr_rules_adapter_fhir.node import Node
-from mipr_rules_adapter_fhir.reading import Reading, enum_value
+from mipr_rules_adapter_fhir.reading import Reading, enum_value, record_type
 
 AUDIT = "audit"
 """Basic code of an internal audit."""
@@ -24,7 +26,7 @@ def read_audits(reading: Reading) -> tuple[Audit, ...]:
     audits = []
     for entry in reading.of_type("Basic"):
         node = Node(entry.resource)
-        if node.code("code", systems.CS_RECORD_TYPE) != AUDIT:
+        if record_type(reading, entry) != AUDIT:
             continue
 
         def audit(node: Node = node) -> Audit:
@@ -45,7 +47,7 @@ def read_evidence(reading: Reading) -> tuple[EvidenceItem, ...]:
     items = []
     for entry in reading.of_type("Basic"):
         node = Node(entry.resource)
-        if node.code("code", systems.CS_RECORD_TYPE) != EVIDENCE:
+        if record_type(reading, entry) != EVIDENCE:
             continue
 
         def item(node: Node = node) -> EvidenceItem:
@@ -69,7 +71,7 @@ def read_checks(reading: Reading) -> tuple[SafetyCheck, ...]:
     checks = []
     for entry in reading.of_type("Basic"):
         node = Node(entry.resource)
-        if node.code("code", systems.CS_RECORD_TYPE) != SAFETY_CHECK:
+        if record_type(reading, entry) != SAFETY_CHECK:
             continue
 
         def check(node: Node = node) -> SafetyCheck:
@@ -90,7 +92,7 @@ def read_staffing_reviews(reading: Reading) -> tuple[StaffingReview, ...]:
     reviews = []
     for entry in reading.of_type("Basic"):
         node = Node(entry.resource)
-        if node.code("code", systems.CS_RECORD_TYPE) != STAFFING_REVIEW:
+        if record_type(reading, entry) != STAFFING_REVIEW:
             continue
 
         def review(node: Node = node) -> StaffingReview:
@@ -105,6 +107,25 @@ def read_staffing_reviews(reading: Reading) -> tuple[StaffingReview, ...]:
         if found is not None:
             reviews.append(found)
     return tuple(reviews)
+
+
+def count_other_basics(reading: Reading) -> None:
+    """Count as read and not used every Basic of no record type the adapter reads."""
+    known = {
+        AUDIT,
+        EVIDENCE,
+        SAFETY_CHECK,
+        STAFFING_REVIEW,
+        DBS_CHECK,
+        RECRUITMENT_CHECKS,
+        CAPACITY_ASSESSMENT,
+        DOLS_APPLICATION,
+        *SUPERVISION_KINDS,
+    }
+    for entry in reading.of_type("Basic"):
+        kind = record_type(reading, entry)
+        if kind not in known and entry.where not in reading.bad:
+            reading.context.ignore("Basic (not a record type the adapter reads)")
 
 
 def _tail(url: str) -> str:

@@ -16,6 +16,7 @@ from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node
 from mipr_rules_adapter_fhir.reading import Reading, record_id
+from mipr_rules_adapter_fhir.reading import record_type as basic_record_type
 
 CAPACITY_ASSESSMENT = "capacity-assessment"
 """Basic code of a Mental Capacity Act assessment of one decision."""
@@ -44,11 +45,7 @@ def read_dols(reading: Reading) -> dict[str, list[DolsAuthorisation]]:
 
 
 def _of_record_type(reading: Reading, record_type: str) -> list[Entry]:
-    return [
-        entry
-        for entry in reading.of_type("Basic")
-        if record_type in Node(entry.resource).codes("code", systems.CS_RECORD_TYPE)
-    ]
+    return [entry for entry in reading.of_type("Basic") if basic_record_type(reading, entry) == record_type]
 
 
 def _assessment(reading: Reading, entry: Entry) -> tuple[str, CapacityAssessment]:

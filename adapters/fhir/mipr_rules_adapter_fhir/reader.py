@@ -19,6 +19,7 @@ from mipr_rules_adapter_fhir.map_events import (
     read_safeguarding,
 )
 from mipr_rules_adapter_fhir.map_governance import (
+    count_other_basics,
     read_audits,
     read_checks,
     read_evidence,
@@ -101,4 +102,5 @@ def read_location(
         staffing_reviews=read_staffing_reviews(reading),
         **fields,
     )
+    count_other_basics(reading)
     return [location]

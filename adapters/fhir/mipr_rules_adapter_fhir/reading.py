@@ -194,6 +194,15 @@ def enum_value(cls: type[E], value: str | None, path: str) -> E:
         raise RecordProblem(path, f"expected one of {allowed}") from None
 
 
+def record_type(reading: Reading, entry: Entry) -> str | None:
+    """The adapter's record type of a Basic (``Basic.code`` in ``record-type``); a malformed coding is
+    reported and the Basic skipped."""
+    found: str | None = reading.attempt(
+        entry, partial(Node(entry.resource).code, "code", systems.CS_RECORD_TYPE), whole=True
+    )
+    return found
+
+
 def effective_date(node: Node) -> dt.date:
     """The local date of ``effective[x]``: ``effectiveDateTime``, else ``effectivePeriod.start`` (else its
     ``end``), else ``effectiveInstant``; one of them is required."""

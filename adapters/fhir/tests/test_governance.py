@@ -101,3 +101,20 @@ def test_a_bad_governance_record_names_the_record_and_element(
     assert "1234" not in message
     location, context = read(path, lenient=True)
     assert (location.checks, location.staffing_reviews, len(context.skipped)) == ((), (), 1)
+
+
+def test_basics_of_other_record_types_are_counted_and_a_malformed_one_reported(write_bundle: Write) -> None:
+    other = basic("o1", "fridge-temperature", "2026-10-30")
+    malformed = basic("m1", "unused", "2026-10-30")
+    del malformed["code"]["coding"][0]["code"]
+    index = entry_index(small_home(other, malformed), "Basic/m1")
+    path = write_bundle(small_home(other, malformed))
+
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert (
+        str(info.value) == f"{path}: entry[{index}] (Basic/m1) .code.coding[0].code: required value missing"
+    )
+    _, context = read(path, lenient=True)
+    assert len(context.skipped) == 1
+    assert context.ignored == {"Basic (not a record type the adapter reads)": 1}
