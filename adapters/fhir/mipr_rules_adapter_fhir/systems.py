@@ -44,7 +44,8 @@ UCUM = "http://unitsofmeasure.org"
 
 BODY_WEIGHT_CODES = frozenset({(LOINC, "29463-7"), (SNOMED_CT, "27113001")})
 """``Observation.code`` of a body weight: LOINC 29463-7 and SNOMED CT 27113001 "Body weight", the two codings
-of UK Core's ``UKCore-Observation-VitalSigns-BodyWeight`` example (and of the FHIR R4 vital-signs profile)."""
+of UK Core's ``UKCore-Observation-VitalSigns-BodyWeight`` example (LOINC 29463-7 is also the code FHIR R4's
+own body-weight vital-signs profile fixes). Either one is enough."""
 KG_PER_UCUM_UNIT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
 """UCUM mass units a body weight may be given in, and their value in kilograms (1 lb = 0.45359237 kg)."""
 
