@@ -27,6 +27,9 @@ from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.node import Node, RecordProblem
 from mipr_rules_adapter_fhir.reading import Reading, codings
 
+PERSON = "person"
+POLICY = "policy"
+
 
 @attrs.frozen
 class CareDocument:
@@ -46,15 +49,19 @@ def reviewed_on(documents: dict[str, CareDocument], kind: str) -> dt.date | None
     return found.reviewed if found else None
 
 
-def _person_kind(reading: Reading, node: Node) -> str | None:
+def _kind(reading: Reading, node: Node) -> tuple[str, str] | None:
+    """``("person", kind)`` for a care document, ``("policy", kind)`` for a governance one, else ``None``."""
     own = node.code("type", systems.CS_PERSON_DOCUMENT)
     if own is not None:
         if own not in PERSON_DOCUMENTS:
             allowed = ", ".join(repr(kind) for kind in PERSON_DOCUMENTS)
             raise RecordProblem(node.at("type"), f"expected one of {allowed}")
-        return own
-    found: str | None = reading.code_map.first(reading.code_map.person_documents, codings(node, "type"))
-    return found
+        return PERSON, own
+    mapped = reading.code_map.first(reading.code_map.person_documents, codings(node, "type"))
+    if mapped is not None:
+        return PERSON, str(mapped)
+    policy = node.code("type", systems.CS_POLICY_KIND)
+    return (POLICY, policy) if policy is not None else None
 
 
 def read_person_documents(reading: Reading) -> dict[str, dict[str, CareDocument]]:
@@ -62,11 +69,14 @@ def read_person_documents(reading: Reading) -> dict[str, dict[str, CareDocument]
     found: dict[str, dict[str, CareDocument]] = defaultdict(dict)
     for entry in reading.of_type("DocumentReference"):
         node = Node(entry.resource)
-        kind = reading.attempt(entry, partial(_person_kind, reading, node), whole=True)
-        if kind is None:
-            if entry.where not in reading.bad and node.code("type", systems.CS_POLICY_KIND) is None:
+        typed = reading.attempt(entry, partial(_kind, reading, node), whole=True)
+        if typed is None:
+            if entry.where not in reading.bad:
                 reading.context.ignore("DocumentReference (not a care or governance document)")
             continue
+        what, kind = typed
+        if what != PERSON:
+            continue  # a governance document: read_policies
         if node.raw("status") != "current":
             reading.context.ignore("DocumentReference (not current)")
             continue
@@ -93,9 +103,10 @@ def read_policies(reading: Reading) -> tuple[PolicyDocument, ...]:
     policies = []
     for entry in reading.of_type("DocumentReference"):
         node = Node(entry.resource)
-        kind = node.code("type", systems.CS_POLICY_KIND)
-        if kind is None or entry.where in reading.bad or node.code("type", systems.CS_PERSON_DOCUMENT):
-            continue  # not a governance document, or read (and reported) as a care document
+        found = reading.attempt(entry, partial(_kind, reading, node), whole=True)
+        if found is None or found[0] != POLICY:
+            continue  # counted, or read as a care document, by read_person_documents
+        kind = found[1]
         if node.raw("status") != "current":
             reading.context.ignore("DocumentReference (not current)")
             continue

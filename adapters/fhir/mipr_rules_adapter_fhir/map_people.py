@@ -1,7 +1,7 @@
 """Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments; with
-its medicines, MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``),
-medication review and reconciliation (``map_procedures``), PEEP, hospital passport, About me and advance
-care plan... (``map_documents``), capacity assessments and DoLS (``map_mca``)."""
+its medicines and MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``),
+medication review and reconciliation (``map_procedures``), care documents such as the PEEP
+(``map_documents``), capacity assessments and DoLS (``map_mca``)."""
 
 from __future__ import annotations
 

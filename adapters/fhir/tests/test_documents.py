@@ -143,3 +143,19 @@ def test_a_bad_care_document_names_the_record_and_element(
     location, context = read(path, lenient=True)
     assert location.people[0].peep_reviewed == dt.date(2026, 1, 1)
     assert len(context.skipped) == 1 and context.ignored == {}
+
+
+def test_a_malformed_policy_coding_is_a_record_problem(write_bundle: Write) -> None:
+    bad = document("bad", "unused", cs("policy-kind"))
+    del bad["type"]["coding"][0]["code"]
+    bundle = small_home(patient("p1", pseudonym="R1"), bad)
+    index = entry_index(bundle, "DocumentReference/bad")
+    path = write_bundle(bundle)
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert (
+        str(info.value)
+        == f"{path}: entry[{index}] (DocumentReference/bad) .type.coding[0].code: required value missing"
+    )
+    location, context = read(path, lenient=True)
+    assert (location.policies, len(context.skipped), context.ignored) == ((), 1, {})
