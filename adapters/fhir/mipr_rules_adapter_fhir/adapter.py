@@ -16,34 +16,7 @@ if TYPE_CHECKING:
     from mipr_rules.model import Location
 
 
-UNMAPPED: tuple[str, ...] = (
-    "checks",
-    "policies",
-    "staffing_reviews",
-    "people.medicines",
-    "people.mar_exceptions",
-    "people.capacity_assessments",
-    "people.dols",
-    "people.weights",
-    "people.nutrition_screened",
-    "people.peep_reviewed",
-    "people.medicines_reconciled",
-    "people.medication_reviewed",
-    "people.communication_needs_recorded",
-    "people.communication_support_needed",
-    "people.communication_support_in_place",
-    "people.about_me_recorded",
-    "people.care_preferences_recorded",
-    "people.advance_care_plan_reviewed",
-    "people.hospital_passport_reviewed",
-    "people.care_plans.person_involved",
-    "staff.recruitment",
-    "staff.new_to_care",
-    "incidents.notifiable_safety_incident",
-    "incidents.candour_notified",
-    "feedback.action_required",
-    "feedback.actioned",
-)
+UNMAPPED: tuple[str, ...] = ()
 """Model fields the FHIR mapping (README, "Not read yet") has no place for: they keep the model's defaults,
 so the rules that look at them are not evaluated (and named) rather than run on defaults."""
 

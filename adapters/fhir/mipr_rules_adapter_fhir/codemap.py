@@ -2,9 +2,12 @@
 
 The adapter's own code systems (``systems.CS_*``) are always read. The code map adds standard ones:
 ``staff_roles`` (PractitionerRole.code), ``training_courses`` (Practitioner.qualification.code),
-``incident_categories`` (AdverseEvent.event / category) and ``feedback`` (which QuestionnaireResponses are
-feedback). The default map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top
-of it (``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
+``incident_categories`` (AdverseEvent.event / category), ``feedback`` (which QuestionnaireResponses are
+feedback), ``nutrition_screening`` (Observation.code of a nutrition screening such as MUST) and
+``procedures`` (Procedure.code -> the date field of a person it records, e.g. a medication review) and
+``person_documents`` (DocumentReference.type -> a person's care document: PEEP, hospital passport...). The
+default map is ``default-code-map.yaml`` beside this module; a vendor's file is read on top of it
+(``FhirAdapter(code_map=PATH)`` or the ``MIPR_FHIR_CODE_MAP`` environment variable).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ _SECTIONS = {
     "safeguarding_flags",
     "communication_categories",
     "feedback",
+    "nutrition_screening",
+    "procedures",
+    "person_documents",
 }
 COMMUNICATION_KINDS = frozenset(
     {
@@ -42,9 +48,21 @@ COMMUNICATION_KINDS = frozenset(
         "complaint",
         "complaint-acknowledgement",
         "complaint-response",
+        "duty-of-candour",
     }
 )
 """What a Communication can be to the adapter (its own ``communication-category`` codes)."""
+PROCEDURE_FIELDS = frozenset({"medication_reviewed", "medicines_reconciled", "nutrition_screened"})
+"""``Person`` date fields a completed Procedure can record (its latest ``performed[x]`` date)."""
+PERSON_DOCUMENTS = {
+    "peep": "peep_reviewed",
+    "hospital-passport": "hospital_passport_reviewed",
+    "about-me": "about_me_recorded",
+    "advance-care-plan": "advance_care_plan_reviewed",
+    "communication-needs": "communication_needs_recorded",
+    "care-preferences": "care_preferences_recorded",
+}
+"""A person's care documents (codes of ``person-document``) → the ``Person`` date field each gives."""
 _FEEDBACK_TYPES = {"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization"}
 
 
@@ -68,6 +86,12 @@ class CodeMap:
     """Resource types of ``QuestionnaireResponse.source`` that make a completed response feedback."""
     feedback_channel: str = "survey"
     """``Feedback.channel`` of feedback read through this map."""
+    nutrition_screening: frozenset[Code] = frozenset()
+    """``(system, code)`` of an Observation.code recording a nutrition screening (``nutrition_screened``)."""
+    procedures: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of a Procedure.code -> the ``Person`` date field it records."""
+    person_documents: Mapping[Code, str] = attrs.field(factory=dict)
+    """``(system, code)`` of a DocumentReference.type -> a ``PERSON_DOCUMENTS`` kind."""
 
     @staticmethod
     def first(table: Mapping[Code, Any], codings: list[Code]) -> Any:
@@ -128,12 +152,15 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
     if not set(communications.values()) <= COMMUNICATION_KINDS:
         allowed = ", ".join(sorted(COMMUNICATION_KINDS))
         raise ConfigError(f"{name}: communication_categories: kind must be one of {allowed}")
-    flags = data.get("safeguarding_flags") or []
-    if not isinstance(flags, list) or not all(
-        isinstance(f, dict) and set(f) == {"system", "code"} and all(str(v).strip() for v in f.values())
-        for f in flags
-    ):
-        raise ConfigError(f"{name}: safeguarding_flags: expected a list of {{system, code}}")
+    flags = _codes(data, "safeguarding_flags", name)
+    procedures = _entries(data, "procedures", "field", name)
+    if not set(procedures.values()) <= PROCEDURE_FIELDS:
+        allowed = ", ".join(sorted(PROCEDURE_FIELDS))
+        raise ConfigError(f"{name}: procedures: field must be one of {allowed}")
+    documents = _entries(data, "person_documents", "kind", name)
+    if not set(documents.values()) <= set(PERSON_DOCUMENTS):
+        allowed = ", ".join(PERSON_DOCUMENTS)
+        raise ConfigError(f"{name}: person_documents: kind must be one of {allowed}")
     feedback = data.get("feedback") or {}
     if not isinstance(feedback, dict) or set(feedback) - {"questionnaires", "answered_by", "channel"}:
         raise ConfigError(f"{name}: feedback: expected questionnaires, answered_by and channel")
@@ -149,9 +176,23 @@ def _parse(data: Any, name: str, base: CodeMap) -> CodeMap:
         staff_roles={**base.staff_roles, **_entries(data, "staff_roles", "role", name)},
         training_courses={**base.training_courses, **_entries(data, "training_courses", "course", name)},
         incident_categories={**base.incident_categories, **incidents},
-        safeguarding_flags=base.safeguarding_flags | {(str(f["system"]), str(f["code"])) for f in flags},
+        safeguarding_flags=base.safeguarding_flags | flags,
         communication_categories={**base.communication_categories, **communications},
         feedback_questionnaires=frozenset(q.split("|")[0] for q in questionnaires),
         feedback_answered_by=frozenset(answered_by),
         feedback_channel=str(feedback.get("channel", base.feedback_channel)),
+        nutrition_screening=base.nutrition_screening | _codes(data, "nutrition_screening", name),
+        procedures={**base.procedures, **procedures},
+        person_documents={**base.person_documents, **documents},
     )
+
+
+def _codes(data: Any, section: str, name: str) -> frozenset[Code]:
+    """A section listing codings: ``[{system, code}, ...]``."""
+    items = data.get(section) or []
+    if not isinstance(items, list) or not all(
+        isinstance(f, dict) and set(f) == {"system", "code"} and all(str(v).strip() for v in f.values())
+        for f in items
+    ):
+        raise ConfigError(f"{name}: {section}: expected a list of {{system, code}}")
+    return frozenset((str(f["system"]), str(f["code"])) for f in items)

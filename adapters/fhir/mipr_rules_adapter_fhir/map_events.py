@@ -1,7 +1,8 @@
 """AdverseEvent, Flag, Communication, QuestionnaireResponse → incidents, safeguarding, complaints, feedback.
 
 Communications carry the dates of what was sent about a record (``Communication.category`` coded in
-``CS_COMMUNICATION``): a CQC notification or police report ``about`` an AdverseEvent, a safeguarding
+``CS_COMMUNICATION``): a CQC notification, police report or duty-of-candour notification ``about`` an
+AdverseEvent, a safeguarding
 referral ``about`` a Flag, a complaint itself and its acknowledgement and response (``inResponseTo`` the
 complaint).
 """
@@ -17,6 +18,7 @@ from mipr_rules.model.vocabulary import FeedbackSource, IncidentCategory
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.codemap import CodeMap
 from mipr_rules_adapter_fhir.entries import Entry
+from mipr_rules_adapter_fhir.map_tasks import NOT_USED, actioned, feedback_actions
 from mipr_rules_adapter_fhir.node import Node, RecordProblem, Ref
 from mipr_rules_adapter_fhir.reading import Reading, codings, enum_value, record_id
 
@@ -26,6 +28,7 @@ SAFEGUARDING_REFERRAL = "safeguarding-referral"
 COMPLAINT = "complaint"
 COMPLAINT_ACKNOWLEDGEMENT = "complaint-acknowledgement"
 COMPLAINT_RESPONSE = "complaint-response"
+DUTY_OF_CANDOUR = "duty-of-candour"
 SAFEGUARDING_CONCERN = "safeguarding-concern"
 
 HL7_MEDICATION_CATEGORIES = frozenset(
@@ -86,10 +89,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
     times = []
     for entry in entries:
         node = Node(entry.resource)
-        if (
-            category in communication_kinds(reading, node)
-            and node.string("status") == "completed"
-        ):
+        if category in communication_kinds(reading, node) and node.string("status") == "completed":
             sent = reading.attempt(entry, partial(node.need_datetime, "sent"), whole=True)
             if sent is not None:
                 times.append(sent)
@@ -98,7 +98,7 @@ def _sent(reading: Reading, entries: list[Entry], category: str) -> dt.datetime 
 
 def read_incidents(reading: Reading) -> tuple[Incident, ...]:
     """Every AdverseEvent as an ``Incident`` with its CQC notification and police report."""
-    about = _about(reading, CQC_NOTIFICATION, POLICE_REPORT)
+    about = _about(reading, CQC_NOTIFICATION, POLICE_REPORT, DUTY_OF_CANDOUR)
     sent = reading.by_target("Communication", about, "AdverseEvent")
     incidents = []
     for entry in reading.of_type("AdverseEvent"):
@@ -113,6 +113,7 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
     node = Node(entry.resource)
     person = reading.person_if_patient(node.reference("subject"))
     severity = next((c.string("code") for s in node.children("severity") for c in s.children("coding")), None)
+    candour = _sent(reading, messages, DUTY_OF_CANDOUR)
     return Incident(
         incident_id=record_id(entry),
         category=_category(node, reading.code_map),
@@ -121,6 +122,8 @@ def _incident(reading: Reading, entry: Entry, messages: list[Entry]) -> Incident
         cqc_notified=_sent(reading, messages, CQC_NOTIFICATION),
         reported_to_police=_sent(reading, messages, POLICE_REPORT) is not None,
         severity=severity,
+        notifiable_safety_incident=bool(node.ext_boolean(systems.EXT_NOTIFIABLE_SAFETY_INCIDENT)),
+        candour_notified=candour.date() if candour else None,
     )
 
 
@@ -229,14 +232,17 @@ def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
     """Every QuestionnaireResponse carrying the ``feedback-channel`` extension as ``Feedback``."""
     feedback = []
     code_map = reading.code_map
+    actions = feedback_actions(reading)
     for entry in reading.of_type("QuestionnaireResponse"):
         node = Node(entry.resource)
         own = bool(node.extensions(systems.EXT_FEEDBACK_CHANNEL))
         if not own and not _feedback_by_code_map(reading, node):
             reading.context.ignore("QuestionnaireResponse (not feedback)")
+            reading.context.ignore(NOT_USED, len(actions.get(entry.where, [])))
             continue
+        tasks = actions.get(entry.where, [])
 
-        def one(node: Node = node, own: bool = own) -> Feedback:
+        def one(node: Node = node, own: bool = own, tasks: list[Entry] = tasks) -> Feedback:
             source = node.need_child("source").as_reference()
             kind = reading.type_of(source)
             if kind not in FEEDBACK_SOURCES:
@@ -247,7 +253,11 @@ def read_feedback(reading: Reading) -> tuple[Feedback, ...]:
                 else code_map.feedback_channel
             )
             return Feedback(
-                received=node.need_date("authored"), source=FEEDBACK_SOURCES[kind], channel=channel
+                received=node.need_date("authored"),
+                source=FEEDBACK_SOURCES[kind],
+                channel=channel,
+                action_required=bool(tasks),
+                actioned=actioned(reading, tasks) if tasks else None,
             )
 
         found = reading.attempt(entry, one, whole=True)

@@ -1,4 +1,7 @@
-"""Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments."""
+"""Patient, Encounter, CarePlan and RiskAssessment → ``Person`` with care plans and risk assessments; with
+its medicines and MAR exceptions (``map_medicines``), weights and nutrition screening (``map_observations``),
+medication review and reconciliation (``map_procedures``), care documents such as the PEEP
+(``map_documents``), capacity assessments and DoLS (``map_mca``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,11 @@ from mipr_rules.model import CarePlan, Person, RiskAssessment
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import person_id
+from mipr_rules_adapter_fhir.map_documents import CareDocument, read_person_documents, reviewed_on
+from mipr_rules_adapter_fhir.map_mca import read_capacity_assessments, read_dols
+from mipr_rules_adapter_fhir.map_medicines import read_mar_exceptions, read_medicines
+from mipr_rules_adapter_fhir.map_observations import read_observations
+from mipr_rules_adapter_fhir.map_procedures import read_procedures
 from mipr_rules_adapter_fhir.node import Node, RecordProblem
 from mipr_rules_adapter_fhir.reading import Reading, record_id
 
@@ -35,6 +43,13 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
         risk = reading.attempt(entry, partial(_risk_assessment, reading, entry), whole=True)
         if risk is not None:
             risks[risk[0]].append(risk[1])
+    medicines = read_medicines(reading)
+    mar_exceptions = read_mar_exceptions(reading)
+    weights, screened = read_observations(reading)
+    procedures = read_procedures(reading)
+    documents = read_person_documents(reading)
+    assessments = read_capacity_assessments(reading)
+    dols = read_dols(reading)
 
     people = []
     for entry in reading.of_type("Patient"):
@@ -42,6 +57,7 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
             continue
         pid = reading.person_ids[entry.where]
         admitted, discharged = stays.get(pid, (None, None))
+        needs = documents[pid].get("communication-needs") or CareDocument(dt.date.min)
         people.append(
             Person(
                 person_id=pid,
@@ -49,9 +65,29 @@ def read_people(reading: Reading, home: Entry, provider: Entry | None) -> tuple[
                 discharged=discharged,
                 care_plans=tuple(plans.get(pid, ())),
                 risk_assessments=tuple(risks.get(pid, ())),
+                medicines=tuple(medicines.get(pid, ())),
+                mar_exceptions=tuple(mar_exceptions.get(pid, ())),
+                capacity_assessments=tuple(assessments.get(pid, ())),
+                dols=tuple(dols.get(pid, ())),
+                weights=tuple(weights.get(pid, ())),
+                nutrition_screened=_latest(screened.get(pid), procedures[pid].get("nutrition_screened")),
+                medication_reviewed=procedures[pid].get("medication_reviewed"),
+                medicines_reconciled=procedures[pid].get("medicines_reconciled"),
+                peep_reviewed=reviewed_on(documents[pid], "peep"),
+                hospital_passport_reviewed=reviewed_on(documents[pid], "hospital-passport"),
+                about_me_recorded=reviewed_on(documents[pid], "about-me"),
+                advance_care_plan_reviewed=reviewed_on(documents[pid], "advance-care-plan"),
+                communication_needs_recorded=reviewed_on(documents[pid], "communication-needs"),
+                communication_support_needed=needs.support_needed,
+                communication_support_in_place=needs.support_in_place,
+                care_preferences_recorded="care-preferences" in documents[pid],
             )
         )
     return tuple(people)
+
+
+def _latest(*days: dt.date | None) -> dt.date | None:
+    return max((day for day in days if day is not None), default=None)
 
 
 def _stays(
@@ -98,6 +134,7 @@ def _care_plan(reading: Reading, entry: Entry) -> tuple[str, CarePlan]:
         last_reviewed=node.ext_date(systems.EXT_LAST_REVIEWED),
         needs_changed=node.ext_date(systems.EXT_NEEDS_CHANGED),
         active=node.string("status") == "active",
+        person_involved=node.ext_boolean(systems.EXT_PERSON_INVOLVED),
     )
     return pid, plan
 

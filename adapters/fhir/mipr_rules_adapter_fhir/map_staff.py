@@ -1,4 +1,4 @@
-"""Practitioner, PractitionerRole and Basic (DBS, supervision, appraisal) → ``StaffMember``."""
+"""Practitioner, PractitionerRole and Basic (DBS, recruitment checks, supervisions) → ``StaffMember``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import partial
 
 import attrs
 
-from mipr_rules.model import DbsCheck, StaffMember, Supervision, TrainingRecord
+from mipr_rules.model import DbsCheck, RecruitmentChecks, StaffMember, Supervision, TrainingRecord
 from mipr_rules_adapter_fhir import systems
 from mipr_rules_adapter_fhir.entries import Entry
 from mipr_rules_adapter_fhir.ids import staff_id
@@ -17,6 +17,8 @@ from mipr_rules_adapter_fhir.reading import Reading, codings
 
 DBS_CHECK = "dbs-check"
 """Basic code of a DBS check."""
+RECRUITMENT_CHECKS = "recruitment-checks"
+"""Basic code of the recruitment checks of Schedule 3 beyond DBS (history, references, right to work...)."""
 SUPERVISION_KINDS = ("supervision", "appraisal")
 """Basic codes of supervision meetings; the code is the canonical ``Supervision.kind``."""
 
@@ -27,6 +29,7 @@ class _Role:
     started: dt.date
     left: dt.date | None
     administers_medication: bool
+    new_to_care: bool
 
 
 def give_staff_ids(reading: Reading) -> None:
@@ -86,7 +89,7 @@ def _practitioner_of_staff_role(reading: Reading, node: Node) -> Iterable[Ref]:
 
 def _practitioner_subject(node: Node) -> Iterable[Ref]:
     record_type = node.code("code", systems.CS_RECORD_TYPE)
-    if record_type != DBS_CHECK and record_type not in SUPERVISION_KINDS:
+    if record_type not in (DBS_CHECK, RECRUITMENT_CHECKS) and record_type not in SUPERVISION_KINDS:
         return []
     ref = node.reference("subject", required=True)
     return [ref] if ref else []
@@ -101,6 +104,7 @@ def _role(reading: Reading, entry: Entry) -> _Role:
         started=period.need_date("start"),
         left=period.date("end"),
         administers_medication=bool(node.ext_boolean(systems.EXT_ADMINISTERS_MEDICATION)),
+        new_to_care=bool(node.ext_boolean(systems.EXT_NEW_TO_CARE)),
     )
 
 
@@ -121,6 +125,7 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
             if assessed is not None and (competency is None or assessed > competency):
                 competency = assessed
     dbs: DbsCheck | None = None
+    recruitment: tuple[dt.date, RecruitmentChecks] | None = None
     supervisions: list[Supervision] = []
     for basic in basics:
         basic_node = Node(basic.resource)
@@ -129,6 +134,10 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
             check = reading.attempt(basic, partial(_dbs, basic_node), whole=True)
             if check is not None and (dbs is None or check.issued >= dbs.issued):
                 dbs = check
+        elif kind == RECRUITMENT_CHECKS:
+            checks = reading.attempt(basic, partial(_recruitment, basic_node), whole=True)
+            if checks is not None and (recruitment is None or checks[0] >= recruitment[0]):
+                recruitment = checks
         elif kind is not None:
             held = reading.attempt(basic, partial(basic_node.need_date, "created"), whole=True)
             if held is not None:
@@ -143,6 +152,8 @@ def _member(reading: Reading, entry: Entry, role: _Role, basics: list[Entry]) ->
         supervisions=tuple(supervisions),
         administers_medication=role.administers_medication,
         medication_competency_assessed=competency,
+        recruitment=recruitment[1] if recruitment else None,
+        new_to_care=role.new_to_care,
     )
 
 
@@ -153,6 +164,17 @@ def _period_start(node: Node) -> dt.date:
 def _training(qualification: Node, course: str) -> TrainingRecord:
     period = qualification.need_child("period")
     return TrainingRecord(course=course, completed=period.need_date("start"), expires=period.date("end"))
+
+
+def _recruitment(node: Node) -> tuple[dt.date, RecruitmentChecks]:
+    """The checks, and the date they were recorded (``Basic.created``; none sorts first)."""
+    return node.date("created") or dt.date.min, RecruitmentChecks(
+        employment_history_complete=bool(node.ext_boolean(systems.EXT_EMPLOYMENT_HISTORY_COMPLETE)),
+        gaps_explained=bool(node.ext_boolean(systems.EXT_EMPLOYMENT_GAPS_EXPLAINED)),
+        references=node.ext_integer(systems.EXT_REFERENCES) or 0,
+        right_to_work_checked=node.ext_date(systems.EXT_RIGHT_TO_WORK_CHECKED),
+        health_declaration=bool(node.ext_boolean(systems.EXT_HEALTH_DECLARATION)),
+    )
 
 
 def _dbs(node: Node) -> DbsCheck:

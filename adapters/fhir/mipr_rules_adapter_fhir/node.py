@@ -308,6 +308,18 @@ class Node:
         )
         return found[0].integer(found[1]) if found else None
 
+    def ext_decimal(self, url: str, *, required: bool = False) -> float | None:
+        """A number of zero or more held in extension ``url`` (``valueDecimal`` or a whole number)."""
+        found = self.ext_value(
+            url, ("valueDecimal", "valueInteger", "valueUnsignedInt", "valuePositiveInt"), required=required
+        )
+        if found is None:
+            return None
+        value = found[0].raw(found[1])
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise RecordProblem(found[0].at(found[1]), "expected a number of zero or more")
+        return float(value)
+
     def ext_string(self, url: str, *, required: bool = False) -> str | None:
         """A string or code held in extension ``url``."""
         found = self.ext_value(url, ("valueString", "valueCode", "valueMarkdown"), required=required)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -24,6 +25,8 @@ RECORD_TYPES = {
     "CarePlan": "care_plans",
     "RiskAssessment": "risk_assessments",
     "Practitioner": "staff",
+    "MedicationRequest": "medicines",
+    "MedicationAdministration": "mar_exceptions",
 }
 """Resource types that map to one record type of the model; others are reported under their own name."""
 E = TypeVar("E", bound=Enum)
@@ -189,6 +192,31 @@ def enum_value(cls: type[E], value: str | None, path: str) -> E:
     except ValueError:
         allowed = ", ".join(repr(member.value) for member in cls)
         raise RecordProblem(path, f"expected one of {allowed}") from None
+
+
+def record_type(reading: Reading, entry: Entry) -> str | None:
+    """The adapter's record type of a Basic (``Basic.code`` in ``record-type``); a malformed coding is
+    reported and the Basic skipped."""
+    found: str | None = reading.attempt(
+        entry, partial(Node(entry.resource).code, "code", systems.CS_RECORD_TYPE), whole=True
+    )
+    return found
+
+
+def effective_date(node: Node) -> dt.date:
+    """The local date of ``effective[x]``: ``effectiveDateTime``, else ``effectivePeriod.start`` (else its
+    ``end``), else ``effectiveInstant``; one of them is required."""
+    if "effectiveDateTime" in node.data:
+        return node.need_date("effectiveDateTime")
+    period = node.child("effectivePeriod")
+    if period is not None:
+        found = period.date("start") or period.date("end")
+        if found is None:
+            raise RecordProblem(period.path, "required date missing (neither start nor end)")
+        return found
+    if "effectiveInstant" in node.data:
+        return node.need_date("effectiveInstant")
+    raise RecordProblem(".effective[x]", "required date missing")
 
 
 def record_id(entry: Entry) -> str:

@@ -23,11 +23,17 @@ SEARCHES = (
     "Encounter",
     "CarePlan",
     "RiskAssessment",
+    "Observation",
+    "MedicationRequest",
+    "MedicationAdministration",
+    "Procedure",
+    "DocumentReference",
     "AdverseEvent",
     "Flag",
     "Communication",
     "QuestionnaireResponse",
     "Basic",
+    "Task",
 )
 """Resource types searched, in this order, each as ``GET [base]/[type]?_count=PAGE_SIZE``."""
 

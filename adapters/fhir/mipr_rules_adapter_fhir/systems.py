@@ -35,6 +35,20 @@ PSEUDONYM = f"{BASE}/Id/pseudonym"
 ADVERSE_EVENT_CATEGORY_HL7 = "http://terminology.hl7.org/CodeSystem/adverse-event-category"
 """HL7's R4 AdverseEvent category code system."""
 
+SNOMED_CT = "http://snomed.info/sct"
+"""SNOMED CT (UK Core codes clinical concepts in it)."""
+LOINC = "http://loinc.org"
+"""LOINC."""
+UCUM = "http://unitsofmeasure.org"
+"""UCUM units (``Quantity.system`` of a measured value)."""
+
+BODY_WEIGHT_CODES = frozenset({(LOINC, "29463-7"), (SNOMED_CT, "27113001")})
+"""``Observation.code`` of a body weight: LOINC 29463-7 and SNOMED CT 27113001 "Body weight", the two codings
+of UK Core's ``UKCore-Observation-VitalSigns-BodyWeight`` example (LOINC 29463-7 is also the code FHIR R4's
+own body-weight vital-signs profile fixes). Either one is enough."""
+KG_PER_UCUM_UNIT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
+"""UCUM mass units a body weight may be given in, and their value in kilograms (1 lb = 0.45359237 kg)."""
+
 
 def code_system(name: str) -> str:
     """URI of one of this adapter's code systems."""
@@ -62,6 +76,12 @@ CS_INCIDENT_CATEGORY = code_system("incident-category")
 """AdverseEvent.category: the canonical incident category (``fall``, ``death``, ``medication_error``...)."""
 CS_FLAG_TYPE = code_system("flag-type")
 """Flag.code: ``safeguarding-concern``."""
+CS_PERSON_DOCUMENT = code_system("person-document")
+"""DocumentReference.type: a person's care document (``peep``, ``hospital-passport``, ``about-me``,
+``advance-care-plan``, ``communication-needs``, ``care-preferences``)."""
+CS_POLICY_KIND = code_system("policy-kind")
+"""DocumentReference.type: a governance document kept under review; the code is ``PolicyDocument.kind``
+(``statement_of_purpose``, ``whistleblowing``...)."""
 CS_COMMUNICATION = code_system("communication-category")
 """Communication.category: notifications, referrals and complaint correspondence."""
 
@@ -78,6 +98,18 @@ EXT_MANAGER_ABSENCE = extension("registered-manager-absence")
 EXT_LAST_REVIEWED = extension("last-reviewed")
 EXT_NEEDS_CHANGED = extension("needs-changed")
 EXT_ADMINISTERS_MEDICATION = extension("administers-medication")
+EXT_NEW_TO_CARE = extension("new-to-care")
+"""PractitionerRole (``valueBoolean``): the worker was new to care when employed (Care Certificate)."""
+EXT_EMPLOYMENT_HISTORY_COMPLETE = extension("employment-history-complete")
+"""Basic ``recruitment-checks`` (``valueBoolean``): a full employment history is held."""
+EXT_EMPLOYMENT_GAPS_EXPLAINED = extension("employment-gaps-explained")
+"""Basic ``recruitment-checks`` (``valueBoolean``): every gap in it is explained in writing."""
+EXT_REFERENCES = extension("references")
+"""Basic ``recruitment-checks`` (``valueUnsignedInt``): satisfactory references received."""
+EXT_RIGHT_TO_WORK_CHECKED = extension("right-to-work-checked")
+"""Basic ``recruitment-checks`` (``valueDate``): date the right to work in the UK was checked."""
+EXT_HEALTH_DECLARATION = extension("health-declaration")
+"""Basic ``recruitment-checks`` (``valueBoolean``): health information relevant to the role obtained."""
 EXT_DBS_LEVEL = extension("dbs-level")
 EXT_DBS_UPDATE_SERVICE = extension("dbs-update-service")
 EXT_DBS_UPDATE_SERVICE_CHECKED = extension("dbs-update-service-checked")
@@ -86,3 +118,50 @@ EXT_AUDIT_ACTIONS_OPEN = extension("audit-actions-open")
 EXT_EVIDENCE_CATEGORY = extension("evidence-category")
 EXT_EVIDENCE_DESCRIPTION = extension("evidence-description")
 EXT_FEEDBACK_CHANNEL = extension("feedback-channel")
+EXT_NOTIFIABLE_SAFETY_INCIDENT = extension("notifiable-safety-incident")
+"""AdverseEvent (``valueBoolean``): a notifiable safety incident under the duty of candour (Reg 20)."""
+EXT_PERSON_INVOLVED = extension("person-involved")
+"""CarePlan (``valueBoolean``): the person or their representative took part in the last review."""
+EXT_CHECK_KIND = extension("check-kind")
+"""Basic ``safety-check`` (``valueCode``): what was checked (``fire_alarm_test``, ``fire_drill``...)."""
+EXT_CHECK_ISSUES_OPEN = extension("check-issues-open")
+"""Basic ``safety-check`` (``valueUnsignedInt``): problems found not yet put right."""
+EXT_STAFFING_REQUIRED_HOURS = extension("staffing-required-hours")
+"""Basic ``staffing-review`` (``valueDecimal``): care hours a week the dependency tool says are needed."""
+EXT_STAFFING_ROSTERED_HOURS = extension("staffing-rostered-hours")
+"""Basic ``staffing-review`` (``valueDecimal``): care hours a week rostered."""
+EXT_STAFFING_TOOL = extension("staffing-tool")
+"""Basic ``staffing-review`` (``valueString``): the dependency tool used."""
+EXT_COMMUNICATION_SUPPORT_NEEDED = extension("communication-support-needed")
+"""DocumentReference ``communication-needs`` (``valueBoolean``): information in another format or
+communication support is needed (Accessible Information Standard)."""
+EXT_COMMUNICATION_SUPPORT_IN_PLACE = extension("communication-support-in-place")
+"""DocumentReference ``communication-needs`` (``valueBoolean``): that format or support is arranged."""
+EXT_MCA_DECISION = extension("mca-decision")
+"""Basic ``capacity-assessment`` (``valueCode``): the decision assessed (``care_and_residence``...)."""
+EXT_LACKS_CAPACITY = extension("lacks-capacity")
+"""Basic ``capacity-assessment`` (``valueBoolean``): the person was found to lack capacity for it."""
+EXT_BEST_INTERESTS_RECORDED = extension("best-interests-recorded")
+"""Basic ``capacity-assessment`` (``valueBoolean``): a best-interests decision is recorded."""
+EXT_REVIEW_DUE = extension("review-due")
+"""Basic ``capacity-assessment`` (``valueDate``): the date set for reviewing it."""
+EXT_DOLS_GRANTED = extension("dols-granted")
+"""Basic ``dols-application`` (``valueDate``): the standard authorisation was granted."""
+EXT_DOLS_EXPIRES = extension("dols-expires")
+"""Basic ``dols-application`` (``valueDate``): the authorisation ends."""
+EXT_DOLS_CONDITIONS = extension("dols-conditions")
+"""Basic ``dols-application`` (``valueUnsignedInt``): conditions attached to the authorisation."""
+EXT_DOLS_CONDITIONS_MET = extension("dols-conditions-met")
+"""Basic ``dols-application`` (``valueBoolean``, default true): every condition is complied with."""
+EXT_DOLS_RENEWAL_APPLIED = extension("dols-renewal-applied")
+"""Basic ``dols-application`` (``valueDate``): a further authorisation was requested."""
+EXT_PRN_PROTOCOL = extension("prn-protocol")
+"""MedicationRequest (``valueBoolean``): a PRN protocol (when and how to give it) is recorded."""
+EXT_COVERT_ADMINISTRATION = extension("covert-administration")
+"""MedicationRequest (``valueBoolean``): the medicine is given covertly (disguised in food or drink)."""
+EXT_BEST_INTERESTS_DECISION = extension("best-interests-decision")
+"""MedicationRequest (``valueDate``): date of the best-interests decision to give it covertly."""
+EXT_CONTROLLED_DRUG = extension("controlled-drug")
+"""MedicationRequest (``valueBoolean``): a controlled drug, kept in the controlled drugs register."""
+EXT_MAR_EXCEPTION = extension("mar-exception")
+"""MedicationAdministration (complex: ``kind`` code ``gap``/``error``, ``resolved`` date): a MAR exception."""

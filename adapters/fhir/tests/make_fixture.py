@@ -229,7 +229,8 @@ def staff_resources(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "resourceType": "PractitionerRole",
             "id": f"role-{sid}",
             "extension": [
-                ext(ext_url("administers-medication"), "Boolean", member["administers_medication"])
+                ext(ext_url("administers-medication"), "Boolean", member["administers_medication"]),
+                ext(ext_url("new-to-care"), "Boolean", member["new_to_care"]),
             ],
             "active": member["left"] is None,
             "period": period,
@@ -257,6 +258,26 @@ def staff_resources(staff: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "code": coded(cs("record-type"), "dbs-check"),
                     "subject": ref("Practitioner", f"staff-{sid}"),
                     "created": dbs["issued"],
+                }
+            )
+        checks = member["recruitment"]
+        if checks:
+            parts = [
+                ext(ext_url("employment-history-complete"), "Boolean", checks["employment_history_complete"]),
+                ext(ext_url("employment-gaps-explained"), "Boolean", checks["gaps_explained"]),
+                ext(ext_url("references"), "UnsignedInt", checks["references"]),
+                ext(ext_url("health-declaration"), "Boolean", checks["health_declaration"]),
+            ]
+            if checks["right_to_work_checked"]:
+                parts.append(ext(ext_url("right-to-work-checked"), "Date", checks["right_to_work_checked"]))
+            resources.append(
+                {
+                    "resourceType": "Basic",
+                    "id": f"recruitment-{sid}",
+                    "extension": parts,
+                    "code": coded(cs("record-type"), "recruitment-checks"),
+                    "subject": ref("Practitioner", f"staff-{sid}"),
+                    "created": member["started"],
                 }
             )
         for number, meeting in enumerate(member["supervisions"], 1):
@@ -317,6 +338,8 @@ def people_resources(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 extensions.append(ext(ext_url("last-reviewed"), "Date", plan["last_reviewed"]))
             if plan["needs_changed"]:
                 extensions.append(ext(ext_url("needs-changed"), "Date", plan["needs_changed"]))
+            if plan["person_involved"] is not None:
+                extensions.append(ext(ext_url("person-involved"), "Boolean", plan["person_involved"]))
             care_plan = {
                 "resourceType": "CarePlan",
                 "id": plan["plan_id"],
@@ -340,7 +363,221 @@ def people_resources(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "occurrenceDateTime": risk["last_reviewed"],
                 }
             )
+        resources += medicine_resources(person, patient_id)
+        resources += observation_resources(person, patient_id)
     return resources
+
+
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+MUST_SCORE = "444297006"  # SNOMED CT: Malnutrition universal screening tool score (observable entity)
+
+
+def medicine_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
+    """Prescription lines as UK Core MedicationRequests; MAR exceptions as MedicationAdministrations."""
+    resources: list[dict[str, Any]] = []
+    for medicine in person["medicines"]:
+        extensions = []
+        if medicine["prn"]:
+            extensions.append(ext(ext_url("prn-protocol"), "Boolean", medicine["prn_protocol"]))
+        if medicine["covert"]:
+            extensions.append(ext(ext_url("covert-administration"), "Boolean", True))
+        if medicine["best_interests_decision"]:
+            extensions.append(
+                ext(ext_url("best-interests-decision"), "Date", medicine["best_interests_decision"])
+            )
+        if medicine["controlled_drug"]:
+            extensions.append(ext(ext_url("controlled-drug"), "Boolean", True))
+        request: dict[str, Any] = {
+            "resourceType": "MedicationRequest",
+            "id": medicine["medicine_id"],
+            "meta": {"profile": [f"{UK_CORE}/UKCore-MedicationRequest"]},
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": "as prescribed"},
+            "subject": ref("Patient", patient_id),
+            "dosageInstruction": [
+                {
+                    "text": "when required" if medicine["prn"] else "as directed",
+                    "asNeededBoolean": medicine["prn"],
+                }
+            ],
+        }
+        if extensions:
+            request["extension"] = extensions
+        resources.append(request)
+    for exception in person["mar_exceptions"]:
+        administration: dict[str, Any] = {
+            "resourceType": "MedicationAdministration",
+            "id": exception["exception_id"],
+            "status": "not-done" if exception["kind"] == "gap" else "completed",
+            "medicationCodeableConcept": {"text": "as prescribed"},
+            "subject": ref("Patient", patient_id),
+            "effectiveDateTime": local_time(f"{exception['recorded']}T08:00"),
+        }
+        if person["medicines"]:
+            administration["request"] = ref("MedicationRequest", person["medicines"][0]["medicine_id"])
+        if exception["kind"] != "gap" or exception["resolved"]:
+            administration["extension"] = [
+                complex_ext(
+                    ext_url("mar-exception"),
+                    [("kind", "Code", exception["kind"]), ("resolved", "Date", exception["resolved"])],
+                )
+            ]
+        resources.append(administration)
+    return resources
+
+
+def observation_resources(person: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
+    """Weights as UK Core body-weight Observations (SNOMED CT and LOINC); the MUST screening; medication
+    review and medicines reconciliation as Procedures (SNOMED CT); care documents as DocumentReferences."""
+    pid = person["person_id"]
+    vital_signs = coded("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")
+    resources: list[dict[str, Any]] = []
+    for number, weight in enumerate(person["weights"], 1):
+        resources.append(
+            {
+                "resourceType": "Observation",
+                "id": f"weight-{pid}-{number}",
+                "meta": {"profile": [f"{UK_CORE}/UKCore-Observation-VitalSigns-BodyWeight"]},
+                "status": "final",
+                "category": [vital_signs],
+                "code": {
+                    "coding": [
+                        {"system": SNOMED, "code": "27113001", "display": "Body weight"},
+                        {"system": LOINC, "code": "29463-7", "display": "Body weight"},
+                    ]
+                },
+                "subject": ref("Patient", patient_id),
+                "effectiveDateTime": local_time(f"{weight['recorded']}T09:30"),
+                "valueQuantity": {"value": weight["kg"], "unit": "kilogram", "system": UCUM, "code": "kg"},
+            }
+        )
+    if person["nutrition_screened"]:
+        resources.append(
+            {
+                "resourceType": "Observation",
+                "id": f"must-{pid}",
+                "status": "final",
+                "code": {"coding": [{"system": SNOMED, "code": MUST_SCORE}], "text": "MUST score"},
+                "subject": ref("Patient", patient_id),
+                "effectiveDateTime": person["nutrition_screened"],
+                "valueInteger": 0,
+            }
+        )
+    for field, code, name in (
+        ("medication_reviewed", "182836005", "medication-review"),
+        ("medicines_reconciled", "430193006", "medicines-reconciliation"),
+    ):
+        if person[field]:
+            resources.append(
+                {
+                    "resourceType": "Procedure",
+                    "id": f"{name}-{pid}",
+                    "meta": {"profile": [f"{UK_CORE}/UKCore-Procedure"]},
+                    "status": "completed",
+                    "code": {"coding": [{"system": SNOMED, "code": code}]},
+                    "subject": ref("Patient", patient_id),
+                    "performedDateTime": person[field],
+                }
+            )
+    for field, kind in (
+        ("peep_reviewed", "peep"),
+        ("hospital_passport_reviewed", "hospital-passport"),
+        ("about_me_recorded", "about-me"),
+        ("advance_care_plan_reviewed", "advance-care-plan"),
+    ):
+        if person[field]:
+            resources.append(
+                document(f"{kind}-{pid}", cs("person-document"), kind, person[field], patient_id)
+            )
+    for assessment in person["capacity_assessments"]:
+        parts = [
+            ext(ext_url("mca-decision"), "Code", assessment["decision"]),
+            ext(ext_url("lacks-capacity"), "Boolean", assessment["lacks_capacity"]),
+            ext(ext_url("best-interests-recorded"), "Boolean", assessment["best_interests_recorded"]),
+        ]
+        if assessment["review_due"]:
+            parts.append(ext(ext_url("review-due"), "Date", assessment["review_due"]))
+        resources.append(
+            record(
+                assessment["assessment_id"], "capacity-assessment", assessment["assessed"], parts, patient_id
+            )
+        )
+    for dols in person["dols"]:
+        parts = [
+            ext(ext_url(f"dols-{name}"), kind, dols[field])
+            for name, kind, field in (
+                ("granted", "Date", "granted"),
+                ("expires", "Date", "expires"),
+                ("conditions", "UnsignedInt", "conditions"),
+                ("conditions-met", "Boolean", "conditions_met"),
+                ("renewal-applied", "Date", "renewal_applied"),
+            )
+            if dols[field] is not None
+        ]
+        resources.append(record(dols["dols_id"], "dols-application", dols["applied"], parts, patient_id))
+    if person["communication_needs_recorded"]:
+        needs = document(
+            f"communication-needs-{pid}",
+            cs("person-document"),
+            "communication-needs",
+            person["communication_needs_recorded"],
+            patient_id,
+        )
+        needs["extension"] = [
+            ext(ext_url("communication-support-needed"), "Boolean", person["communication_support_needed"]),
+            ext(
+                ext_url("communication-support-in-place"), "Boolean", person["communication_support_in_place"]
+            ),
+        ]
+        resources.append(needs)
+    if person["care_preferences_recorded"]:
+        written = person["about_me_recorded"] or person["admitted"]
+        resources.append(
+            document(
+                f"care-preferences-{pid}", cs("person-document"), "care-preferences", written, patient_id
+            )
+        )
+    return resources
+
+
+def record(
+    rid: str, record_type: str, created: str, parts: list[dict[str, Any]], patient_id: str
+) -> dict[str, Any]:
+    """A Basic of one of the adapter's record types about a person."""
+    return {
+        "resourceType": "Basic",
+        "id": rid,
+        "extension": parts,
+        "code": coded(cs("record-type"), record_type),
+        "subject": ref("Patient", patient_id),
+        "created": created,
+    }
+
+
+def document(rid: str, system: str, code: str, reviewed: str, patient_id: str | None) -> dict[str, Any]:
+    """A current UK Core DocumentReference written on ``reviewed`` (UK local midday)."""
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": rid,
+        "meta": {"profile": [f"{UK_CORE}/UKCore-DocumentReference"]},
+        "status": "current",
+        "type": coded(system, code),
+        "date": local_time(f"{reviewed}T12:00"),
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "url": f"https://sunrise-care.example/docs/{rid}",
+                }
+            }
+        ],
+    }
+    if patient_id:
+        resource["subject"] = ref("Patient", patient_id)
+    return resource
 
 
 def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
@@ -373,6 +610,8 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
         }
         if incident["severity"]:
             event["severity"] = coded(cs("incident-severity"), incident["severity"])
+        if incident["notifiable_safety_incident"]:
+            event["extension"] = [ext(ext_url("notifiable-safety-incident"), "Boolean", True)]
         resources.append(event)
         about = [ref("AdverseEvent", iid)]
         if incident["cqc_notified"]:
@@ -384,6 +623,10 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                     sent=local_time(incident["cqc_notified"]),
                     recipient=[{"display": "Care Quality Commission"}],
                 )
+            )
+        if incident["candour_notified"]:
+            resources.append(
+                message(f"{iid}-candour", "duty-of-candour", about=about, sent=incident["candour_notified"])
             )
         if incident["reported_to_police"]:
             resources.append(
@@ -458,6 +701,17 @@ def event_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                 "source": {"type": source_types[item["source"]]},
             }
         )
+        if item["action_required"]:
+            task: dict[str, Any] = {
+                "resourceType": "Task",
+                "id": f"feedback-{number}-action",
+                "status": "completed" if item["actioned"] else "in-progress",
+                "intent": "order",
+                "focus": ref("QuestionnaireResponse", f"feedback-{number}"),
+            }
+            if item["actioned"]:
+                task["executionPeriod"] = {"end": item["actioned"]}
+            resources.append(task)
     return resources
 
 
@@ -475,6 +729,39 @@ def governance_resources(home: dict[str, Any]) -> list[dict[str, Any]]:
                 "code": coded(cs("record-type"), "audit"),
                 "subject": ref("Location", "home"),
                 "created": audit["completed"],
+            }
+        )
+    for policy in home["policies"]:
+        resources.append(
+            document(f"policy-{policy['kind']}", cs("policy-kind"), policy["kind"], policy["reviewed"], None)
+        )
+    for number, check in enumerate(home["checks"], 1):
+        resources.append(
+            {
+                "resourceType": "Basic",
+                "id": f"check-{number}",
+                "extension": [
+                    ext(ext_url("check-kind"), "Code", check["kind"]),
+                    ext(ext_url("check-issues-open"), "UnsignedInt", check["issues_open"]),
+                ],
+                "code": coded(cs("record-type"), "safety-check"),
+                "subject": ref("Location", "home"),
+                "created": check["completed"],
+            }
+        )
+    for number, review in enumerate(home["staffing_reviews"], 1):
+        resources.append(
+            {
+                "resourceType": "Basic",
+                "id": f"staffing-review-{number}",
+                "extension": [
+                    ext(ext_url("staffing-required-hours"), "Decimal", review["required_hours"]),
+                    ext(ext_url("staffing-rostered-hours"), "Decimal", review["rostered_hours"]),
+                    ext(ext_url("staffing-tool"), "String", review["tool"]),
+                ],
+                "code": coded(cs("record-type"), "staffing-review"),
+                "subject": ref("Location", "home"),
+                "created": review["reviewed"],
             }
         )
     for number, item in enumerate(home["evidence"], 1):

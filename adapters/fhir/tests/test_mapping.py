@@ -105,7 +105,8 @@ def test_search_outcomes_and_unmapped_resources_are_passed_over(
 
     assert location.people[0].care_plans == ()
     passed_over = " | ".join(r.getMessage() for r in caplog.records)
-    for kind in ("1 Observation", "1 Consent", "1 CarePlan (entered-in-error)"):
+    observation = "1 Observation (not a weight or nutrition screening)"
+    for kind in (observation, "1 Consent", "1 CarePlan (entered-in-error)"):
         assert f"passed over {kind} resource(s)" in passed_over
 
 
@@ -142,10 +143,13 @@ def test_care_plan_dates_and_status(write_bundle: Write) -> None:
     plan["extension"] = [
         {"url": ext_url("last-reviewed"), "valueDate": "2025-08-01"},
         {"url": ext_url("needs-changed"), "valueDateTime": "2025-07-20T09:00:00+01:00"},
+        {"url": ext_url("person-involved"), "valueBoolean": False},
     ]
-    (person,) = read(write_bundle, small_home(patient("p1", pseudonym="R1"), plan)).people
+    other = care_plan("CP-2", "p1")
+    (person,) = read(write_bundle, small_home(patient("p1", pseudonym="R1"), plan, other)).people
 
-    (read_plan,) = person.care_plans
+    read_plan, other_plan = person.care_plans
+    assert (read_plan.person_involved, other_plan.person_involved) == (False, None)  # None: not recorded
     assert read_plan.created == dt.date(2025, 2, 3)
     assert read_plan.last_reviewed == dt.date(2025, 8, 1)
     assert read_plan.needs_changed == dt.date(2025, 7, 20)
@@ -184,6 +188,30 @@ def test_incident_categories_times_and_notifications(write_bundle: Write) -> Non
     )
     assert other.category is IncidentCategory.OTHER
     assert (medication.cqc_notified, medication.reported_to_police) == (None, False)
+
+
+def test_duty_of_candour_notifiable_incident_and_notification(write_bundle: Write) -> None:
+    notifiable = [{"url": ext_url("notifiable-safety-incident"), "valueBoolean": True}]
+    about = [{"reference": "AdverseEvent/ae-1"}]
+    bundle = small_home(
+        patient("p1", pseudonym="R1"),
+        incident(
+            "ae-1", coded(cs("incident-category"), "medication_error"), "2026-10-22", extension=notifiable
+        ),
+        incident(
+            "ae-2", coded(cs("incident-category"), "medication_error"), "2026-10-23", extension=notifiable
+        ),
+        incident("ae-3", coded(cs("incident-category"), "fall"), "2026-10-24"),
+        message("c2", "duty-of-candour", about=about, sent="2026-10-25T10:00:00+01:00"),
+        message("c1", "duty-of-candour", about=about, sent="2026-10-23T23:30:00Z"),  # 00:30 on the 24th
+        message("c0", "duty-of-candour", about=[{"reference": "AdverseEvent/ae-2"}], status="in-progress"),
+    )
+
+    told, not_yet, fall = read(write_bundle, bundle).incidents
+
+    assert (told.notifiable_safety_incident, told.candour_notified) == (True, dt.date(2026, 10, 24))
+    assert (not_yet.notifiable_safety_incident, not_yet.candour_notified) == (True, None)
+    assert (fall.notifiable_safety_incident, fall.candour_notified) == (False, None)
 
 
 def test_safeguarding_referrals_made_and_not_made(write_bundle: Write) -> None:

@@ -55,13 +55,19 @@ def richard_smith() -> dict[str, Any]:
 
 
 def observation() -> dict[str, Any]:
+    """A vital sign the adapter does not read (UK Core's heart-rate example: LOINC 8867-4)."""
     return {
         "resourceType": "Observation",
-        "id": "UKCore-Observation-BodyWeight",
+        "id": "UKCore-Observation-VitalSigns-HeartRate",
         "status": "final",
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "27113001"}]},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
         "subject": {"reference": "Patient/UKCore-Patient-RichardSmith"},
+        "effectiveDateTime": "2023-08-10",
+        "valueQuantity": {"value": 72, "system": "http://unitsofmeasure.org", "code": "/min"},
     }
+
+
+NOT_READ = "Observation (not a weight or nutrition screening)"
 
 
 def test_location_and_provider_identified_by_ods_code(write_bundle: Any) -> None:
@@ -84,7 +90,7 @@ def test_resources_read_and_not_used_are_counted_by_type(write_bundle: Any) -> N
     context = ReadContext(key=TEST_KEY)
     source = bundle(*ods_home(), richard_smith(), observation(), observation() | {"id": "second"})
     list(FhirAdapter().read(write_bundle(source), context))
-    assert context.ignored == {"Observation": 2}
+    assert context.ignored == {NOT_READ: 2}
 
 
 def test_one_home_of_many_with_location(write_bundle: Any) -> None:
@@ -105,10 +111,10 @@ def test_readiness_shows_the_read_summary_with_ignored_types(write_bundle: Any) 
     assert result.exit_code in (0, 1), result.output
     summary = json.loads(result.stdout)["read_summary"]
     assert summary["adapter"] == "fhir"
-    assert summary["ignored"] == {"Observation": 1, "Location": 1}
+    assert summary["ignored"] == {NOT_READ: 1, "Location": 1}
     assert summary["used"]["people"] == 1
     text = CliRunner().invoke(cli, args).stdout
-    assert "read and not used: 1 Location, 1 Observation" in text
+    assert f"read and not used: 1 Location, 1 {NOT_READ}" in text
 
 
 def serve(server: FhirServer) -> None:
@@ -254,7 +260,7 @@ def test_published_examples_yield_people_staff_plans_incidents_and_feedback(writ
     )
     assert [(f.source.value, f.channel) for f in location.feedback] == [("person", "survey")]
     assert context.ignored == {
-        "Observation": 1,
+        NOT_READ: 1,
         "PractitionerRole (not a staff role)": 1,
         "Flag (not a safeguarding concern)": 1,
     }
