@@ -21,16 +21,15 @@ Use it by subclassing in your adapter's tests::
 from __future__ import annotations
 
 import json
-import typing
 from typing import Any
 
-import attrs
 import pytest
 
 from mipr_rules.adapters.base import Adapter, ReadContext
 from mipr_rules.convert import unstructure
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.model.paths import field_at
 from mipr_rules.samples import SAMPLE_HOME, sample_as_of, sample_location, sample_path
 from mipr_rules.testing import TEST_KEY
 
@@ -92,28 +91,6 @@ def without_fields(location: Location, unmapped: tuple[str, ...]) -> Location:
     for path in unmapped:
         _drop(data, path.split("."))
     return structure(data, Location, "the canonical sample")
-
-
-def field_at(path: str) -> attrs.Attribute[Any] | None:
-    """The model field at a dotted path (``people.care_plans.person_involved``), or ``None``."""
-    owner: Any = Location
-    found = None
-    for name in path.split("."):
-        if owner is None or not attrs.has(owner):
-            return None
-        found = attrs.fields_dict(attrs.resolve_types(owner)).get(name)
-        if found is None:
-            return None
-        owner = _record_type(found.type)
-    return found
-
-
-def _record_type(annotation: Any) -> type | None:
-    """The attrs class a field holds (itself, or the items of its tuple), else ``None``."""
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and attrs.has(candidate):
-            return candidate
-    return None
 
 
 def model_differences(expected: Location, actual: Location) -> list[str]:

@@ -12,9 +12,10 @@ from mipr_rules.adapters.informs import ALL, MODEL_FIELDS, reads_path, restrict
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.facts.base import FactContext
 from mipr_rules.model import Location
+from mipr_rules.model.paths import field_at
 from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.schema import Ruleset
-from mipr_rules.testing.contract import field_at, without_fields
+from mipr_rules.testing.contract import without_fields
 
 
 def _facts(evaluator: Evaluator, location: Location, context: FactContext) -> dict[tuple[str, str], dict[str, Any]]:

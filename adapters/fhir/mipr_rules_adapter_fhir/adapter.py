@@ -47,8 +47,9 @@ class FhirAdapter:
     """Identifier systems of the provider's Organization (default: CQC provider id, ODS organisation code;
     ``MIPR_FHIR_PROVIDER_SYSTEMS`` puts others first)."""
 
-    unmapped: tuple[str, ...] = UNMAPPED
-    """Model fields this adapter does not read (see ``UNMAPPED``)."""
+    unmapped: tuple[str, ...] = attrs.field(factory=lambda: _unmapped())
+    """Model fields not read (``UNMAPPED``), with those ``MIPR_FHIR_UNMAPPED`` names: fields a vendor's system
+    does not write (often this adapter's own extensions), so that their rules are named as not evaluated."""
 
     code_map: str | None = attrs.field(factory=lambda: _code_map_file())
     """A code-map YAML file read on top of the default one (``MIPR_FHIR_CODE_MAP``); see ``codemap``."""
@@ -61,6 +62,7 @@ class FhirAdapter:
         from mipr_rules_adapter_fhir.reader import read_location
         from mipr_rules_adapter_fhir.server import is_server_url, server_entries
 
+        _check_unmapped(self.unmapped)
         codes = load_code_map(self.code_map)  # a bad code map is refused before the source is read
         entries = server_entries(source, context) if is_server_url(source) else file_entries(source, context)
         return read_location(entries, source, context, self.location_systems, self.provider_systems, codes)
@@ -75,6 +77,25 @@ PROVIDER_ENV = "MIPR_FHIR_PROVIDER_SYSTEMS"
 def _systems(env: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
     own = [s.strip() for s in os.environ.get(env, "").split(",") if s.strip()]
     return tuple(dict.fromkeys([*own, *defaults]))
+
+
+UNMAPPED_ENV = "MIPR_FHIR_UNMAPPED"
+"""Comma-separated model fields (dotted paths, e.g. ``people.peep_reviewed,checks``) the source does not hold."""
+
+
+def _unmapped() -> tuple[str, ...]:
+    own = [p.strip() for p in os.environ.get(UNMAPPED_ENV, "").split(",") if p.strip()]
+    return tuple(dict.fromkeys([*UNMAPPED, *own]))
+
+
+def _check_unmapped(paths: tuple[str, ...]) -> None:
+    """A declared field that is not one of the model's is refused (a typo would leave its rules running)."""
+    from mipr_rules.errors import ConfigError
+    from mipr_rules.model.paths import field_at
+
+    for path in paths:
+        if field_at(path) is None:
+            raise ConfigError(f"{UNMAPPED_ENV}: {path!r} is not a field of the model (e.g. people.peep_reviewed)")
 
 
 def _code_map_file() -> str | None:

@@ -44,6 +44,7 @@ from mipr_rules.model import (
     TrainingRecord,
     WeightRecord,
 )
+from mipr_rules.model.paths import record_type
 
 NOT_MAPPED: dict[type, frozenset[str]] = {}
 """Model fields the reference schema has no column or table for: not read, so they keep the model's defaults
@@ -437,16 +438,8 @@ def model_paths(name: str) -> tuple[str, ...]:
         prefix + attribute.name
         for prefix, owner in owners
         for attribute in attrs.fields(attrs.resolve_types(owner))
-        if _record_type(attribute.type) is entity.model
+        if record_type(attribute.type) is entity.model
     )
-
-
-def _record_type(annotation: Any) -> Any:
-    """The model class a field holds: itself, the non-``None`` side of an optional, or a tuple's items."""
-    for candidate in (annotation, *get_args(annotation)):
-        if isinstance(candidate, type) and attrs.has(candidate):
-            return candidate
-    return None
 
 
 def identity_group(entity: str, field: str) -> str | None:
