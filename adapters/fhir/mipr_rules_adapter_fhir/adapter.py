@@ -80,7 +80,7 @@ def _systems(env: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
 
 
 UNMAPPED_ENV = "MIPR_FHIR_UNMAPPED"
-"""Comma-separated model fields (dotted paths, e.g. ``people.peep_reviewed,checks``) the source does not hold."""
+"""Comma-separated model fields (dotted paths, e.g. ``people.dols,checks``) a source does not hold."""
 
 
 def _unmapped() -> tuple[str, ...]:
@@ -95,7 +95,7 @@ def _check_unmapped(paths: tuple[str, ...]) -> None:
 
     for path in paths:
         if field_at(path) is None:
-            raise ConfigError(f"{UNMAPPED_ENV}: {path!r} is not a field of the model (e.g. people.peep_reviewed)")
+            raise ConfigError(f"{UNMAPPED_ENV}: {path!r} is not a field of the model (e.g. people.dols)")
 
 
 def _code_map_file() -> str | None:

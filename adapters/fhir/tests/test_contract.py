@@ -54,5 +54,5 @@ def test_a_field_named_unread_that_the_model_lacks_is_refused(monkeypatch: pytes
     from mipr_rules.testing import TEST_KEY
 
     monkeypatch.setenv("MIPR_FHIR_UNMAPPED", "people.peep_reviewd")
-    with pytest.raises(ConfigError, match="MIPR_FHIR_UNMAPPED: 'people.peep_reviewd' is not a field of the model"):
+    with pytest.raises(ConfigError, match=r"UNMAPPED: 'people\.peep_reviewd' is not a field of the model"):
         list(FhirAdapter().read(str(SAMPLE_BUNDLE), ReadContext(key=TEST_KEY)))
