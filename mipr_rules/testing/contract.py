@@ -120,13 +120,14 @@ class AdapterContract:
         assert not differences, "\n".join(differences[:20])
 
     def test_same_readiness_alerts_as_the_canonical_sample(self, adapter: Adapter, sample_source: str) -> None:
-        from mipr_rules.readiness import run_readiness
+        from mipr_rules.api import Session
 
         (location,) = adapter.read(sample_source, ReadContext(key=CONTRACT_KEY))
         as_of = sample_as_of()
         canonical = without_fields(sample_location(), self.UNMAPPED)
-        expected = run_readiness([canonical], as_of=as_of).alert_keys()
-        assert run_readiness([location], as_of=as_of).alert_keys() == expected
+        with Session() as session:
+            expected = session.readiness([canonical], as_of=as_of).alert_keys()
+            assert session.readiness([location], as_of=as_of).alert_keys() == expected
 
     def test_bad_record_fails_in_strict_mode_naming_the_place(self, adapter: Adapter, bad_source: str) -> None:
         with pytest.raises(InputError) as info:
