@@ -348,11 +348,12 @@ def rule_test_agreement(evaluator: Any) -> dict[str, Any]:
     """
     from floor import Floor
 
+    from mipr_rules.api import Session
     from mipr_rules.engine.evaluate import _rule_parameters
     from mipr_rules.model import Location
     from mipr_rules.ruletest.runner import Runner
 
-    runner = Runner(evaluator=evaluator)
+    runner = Runner(evaluator, Session(evaluator=evaluator).catalogue)
     suite = runner.load(Path(__file__).resolve().parent.parent / "rulesets" / "cqc-readiness.tests.yaml")
     checked, skipped, rules = 0, 0, 0
     fired: set[str] = set()

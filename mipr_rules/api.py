@@ -82,16 +82,27 @@ class Session:
     England and Wales calendar and the user's pseudonymisation key). ``pm`` is the plugin manager (default:
     the process-wide one with the built-ins and installed plugins). ``processes`` is the number of engine
     worker processes (default: one per core, started on first use). Close it (or use ``with``) to stop them.
+    ``evaluator``: an evaluator the caller already holds (its workers shared with other sessions); the session
+    uses it and its plugin manager, and leaves stopping it to the caller.
+
+    This is the only place that sets a check up (configuration, plugin manager, catalogue, evaluator, ruleset,
+    overrides): the functions below it take what they need as arguments.
     """
 
     def __init__(
-        self, config: Config | None = None, *, pm: pluggy.PluginManager | None = None, processes: int | None = None
+        self,
+        config: Config | None = None,
+        *,
+        pm: pluggy.PluginManager | None = None,
+        processes: int | None = None,
+        evaluator: Evaluator | None = None,
     ) -> None:
         self.config: Config = config if config is not None else load_config(None)
         """The provider configuration."""
-        self._pm = pm
+        self._pm = pm if pm is not None or evaluator is None else evaluator.pm
         self._processes = processes
-        self._evaluator: Evaluator | None = None
+        self._evaluator: Evaluator | None = evaluator
+        self._borrowed = evaluator is not None
         self._catalogue: Catalogue | None = None
 
     @classmethod
@@ -396,7 +407,8 @@ class Session:
         from mipr_rules.mipr.panel import verify_record
 
         return verify_record(record, path=path, as_of=as_of, ruleset_id=ruleset_id or PANEL, config=self.config,
-                             evaluator=self.evaluator, explain=explain, report_path=report_path)
+                             evaluator=self.evaluator, catalogue=self.catalogue, explain=explain,
+                             report_path=report_path)
 
     def watcher(self, **options: Any) -> Any:
         """The continuous-alerts service (``mipr_rules.watch.service.WatchService``, what ``mipr watch`` runs) on
@@ -404,6 +416,49 @@ class Session:
         from mipr_rules.watch.service import watcher
 
         return watcher(evaluator=self.evaluator, catalogue=self.catalogue, config=self.config, **options)
+
+    def watch_service(
+        self,
+        *,
+        source: str,
+        store: str | Path = "alerts.db",
+        adapter: str = "file",
+        notify: Iterable[str] = (),
+        ruleset_id: str | None = None,
+        allow_http: bool = False,
+        **options: Any,
+    ) -> Any:
+        """The continuous-alerts service over an installed adapter, this session's ruleset catalogue, engine and
+        configuration, and a store URL (a SQLite file or ``postgresql://…``), for a vendor's own process.
+
+        ``notify``: targets as ``mipr watch --notify`` takes them; ``allow_http``: webhook targets over plain
+        http:// (as ``--allow-http``); other ``options`` are fields of the service (``interval``, ``clock``,
+        ``as_of``, ``digest``, ``on_cycle``...). ``close()`` it: that closes its store and stops this session's
+        engine workers (they restart if the session is used again).
+        """
+        import attrs
+
+        from mipr_rules import plugins
+        from mipr_rules.alerts.notify import configured
+        from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
+        from mipr_rules.watch.service import WatchService, escalation_targets, parse_targets
+        from mipr_rules.watch.store import AlertStore
+
+        found = configured(plugins.notifiers(self.pm), attrs.evolve(self.config.notify, allow_http=allow_http))
+        targets = parse_targets(list(notify), found)
+        escalation = escalation_targets(self.config, found)
+        evaluation = FullEvaluation(self.evaluator, self.catalogue, self.config, ruleset_id or DEFAULT_RULESET)
+        alert_store = AlertStore(store)
+        used = {t.notifier for t in targets} | {t.notifier for _, _, t in escalation}
+        return WatchService(
+            AdapterSource(self.adapter(adapter), source, self.config),
+            evaluation,
+            alert_store,
+            targets,
+            {name: found[name] for name in used},
+            escalation=escalation,
+            **options,
+        )
 
     def rule_tests(self) -> Runner:
         """A runner of rule-test files (``*.tests.yaml``) on this session's plugin manager and engine workers."""
@@ -413,13 +468,13 @@ class Session:
         if not self.pm.has_plugin(PLUGIN_NAME):
             ensure_registered(self.pm)  # the calculator of the test cases' given facts
             self.close()  # an evaluator made before knows only the calculators of then: the next one is made anew
-        return Runner(evaluator=self.evaluator)
+        return Runner(self.evaluator, self.catalogue)
 
     # --- lifetime
 
     def close(self) -> None:
         """Stop the engine workers (the session can be used again: they restart on demand)."""
-        if self._evaluator is not None:
+        if self._evaluator is not None and not self._borrowed:
             self._evaluator.close()
             self._evaluator = None
 

@@ -31,7 +31,6 @@ from mipr_rules.facts.eligibility_facts import (
 )
 from mipr_rules.loading import load_data_file
 from mipr_rules.results import RuleHit
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.safe_text import safe
 
@@ -190,13 +189,15 @@ def assess_eligibility(
     nomination: Nomination | None = None,
     *,
     as_of: dt.date,
+    ruleset: Ruleset,
+    evaluator: Evaluator,
     source: str = "CQC location",
-    ruleset: Ruleset | None = None,
     overrides: Mapping[str, Any] | None = None,
-    evaluator: Evaluator | None = None,
     allow_incomplete: bool = False,
 ) -> EligibilityReport:
     """Assess one CQC location record (parsed JSON of ``GET /locations/{id}``) with its nomination.
+
+    ``ruleset`` and ``evaluator`` come from a session (``mipr_rules.api.Session.eligibility`` is the front door).
 
     ``source`` names the record in error messages. Malformed records raise ``InputError``. If the engine
     cannot evaluate it, ``EvaluationIncomplete`` is raised, or with ``allow_incomplete`` a report without a
@@ -207,50 +208,43 @@ def assess_eligibility(
     # Only whether a registered manager is named matters here; the pseudonym itself is never shown, so a
     # throwaway key keeps the user's key out of it.
     location, cqc = read_cqc_location(record, source, key=secrets.token_bytes(32))
-    own = evaluator is None
-    evaluator = evaluator or Evaluator(processes=1)
+    compiled = evaluator.compile(ruleset, overrides)
+    candidate = ImprovementCandidate(
+        location=location, cqc=cqc, nomination=nomination or Nomination(),
+        programme_start=ruleset.effective_from, programme_end=ruleset.effective_to,
+        registration_known=record.get("registrationStatus") is not None,
+        service_type_known=record.get("careHome") is not None or bool(location.service_types),
+    )
     try:
-        ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
-        compiled = evaluator.compile(ruleset, overrides)
-        candidate = ImprovementCandidate(
-            location=location, cqc=cqc, nomination=nomination or Nomination(),
-            programme_start=ruleset.effective_from, programme_end=ruleset.effective_to,
-            registration_known=record.get("registrationStatus") is not None,
-            service_type_known=record.get("careHome") is not None or bool(location.service_types),
-        )
-        try:
-            first = evaluate_one(evaluator, compiled, f"location:{location.location_id}", candidate, as_of)
-        except EvaluationIncomplete as exc:
-            if not allow_incomplete:
-                raise
-            return EligibilityReport(as_of, location.location_id, location.name, ruleset, (), None, exc.failures)
-        order = [r.id for r in ruleset.rules]
-        found: dict[str, list[RuleHit]] = {}
-        for hit in sorted(first, key=lambda h: order.index(h.rule_id)):
-            if hit.emit.get("result") == "check":
-                found.setdefault(str(hit.emit["check"]), []).append(hit)
-        checks = []
-        for check_id, hits in found.items():
-            if len(hits) != 1:
-                raise EngineError(f"{ruleset.path or ruleset.id}: check {check_id} was decided by "
-                                  f"{', '.join(h.rule_id for h in hits)}; expected exactly one rule")
-            passed = hits[0].emit.get("passed")
-            checks.append(Check(check_id, passed if isinstance(passed, bool) else None, hits[0]))
-        outcomes = CheckOutcomes(
-            passed=sum(c.passed is True for c in checks), failed=sum(c.passed is False for c in checks),
-            unknown=sum(c.passed is None for c in checks), rated=cqc.rated,
-            first_rating=location.current_rating is None and not location.past_ratings,
-        )
-        try:
-            second = evaluate_one(evaluator, compiled, f"decision:{location.location_id}", outcomes, as_of)
-        except EvaluationIncomplete as exc:
-            if not allow_incomplete:
-                raise
-            return EligibilityReport(as_of, location.location_id, location.name, ruleset, (), None, exc.failures)
-        decisions = [h for h in second if h.emit.get("result") == "decision"]
-        if len(decisions) != 1:
-            raise EngineError(f"{ruleset.path or ruleset.id}: {len(decisions)} decision rules fired; expected one")
-        return EligibilityReport(as_of, location.location_id, location.name, ruleset, tuple(checks), decisions[0])
-    finally:
-        if own:
-            evaluator.close()
+        first = evaluate_one(evaluator, compiled, f"location:{location.location_id}", candidate, as_of)
+    except EvaluationIncomplete as exc:
+        if not allow_incomplete:
+            raise
+        return EligibilityReport(as_of, location.location_id, location.name, ruleset, (), None, exc.failures)
+    order = [r.id for r in ruleset.rules]
+    found: dict[str, list[RuleHit]] = {}
+    for hit in sorted(first, key=lambda h: order.index(h.rule_id)):
+        if hit.emit.get("result") == "check":
+            found.setdefault(str(hit.emit["check"]), []).append(hit)
+    checks = []
+    for check_id, hits in found.items():
+        if len(hits) != 1:
+            raise EngineError(f"{ruleset.path or ruleset.id}: check {check_id} was decided by "
+                              f"{', '.join(h.rule_id for h in hits)}; expected exactly one rule")
+        passed = hits[0].emit.get("passed")
+        checks.append(Check(check_id, passed if isinstance(passed, bool) else None, hits[0]))
+    outcomes = CheckOutcomes(
+        passed=sum(c.passed is True for c in checks), failed=sum(c.passed is False for c in checks),
+        unknown=sum(c.passed is None for c in checks), rated=cqc.rated,
+        first_rating=location.current_rating is None and not location.past_ratings,
+    )
+    try:
+        second = evaluate_one(evaluator, compiled, f"decision:{location.location_id}", outcomes, as_of)
+    except EvaluationIncomplete as exc:
+        if not allow_incomplete:
+            raise
+        return EligibilityReport(as_of, location.location_id, location.name, ruleset, (), None, exc.failures)
+    decisions = [h for h in second if h.emit.get("result") == "decision"]
+    if len(decisions) != 1:
+        raise EngineError(f"{ruleset.path or ruleset.id}: {len(decisions)} decision rules fired; expected one")
+    return EligibilityReport(as_of, location.location_id, location.name, ruleset, tuple(checks), decisions[0])

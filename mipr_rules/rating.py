@@ -437,38 +437,32 @@ def rate(
     scores: ScoresInput,
     *,
     as_of: dt.date,
+    evaluator: Evaluator,
+    catalogue: Catalogue,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
-    evaluator: Evaluator | None = None,
-    catalogue: Catalogue | None = None,
     allow_incomplete: bool = False,
 ) -> RatingReport:
     """Rate ``scores`` with the ruleset of its framework (the newest effective on ``as_of``).
 
+    ``evaluator`` and ``catalogue`` are a session's (``mipr_rules.api.Session.rate`` is the front door).
     ``overrides`` maps a ruleset id to parameter values (as a provider configuration does). If the engine
     cannot evaluate one of the passes, ``EvaluationIncomplete`` is raised, or with ``allow_incomplete`` a
     report rating nothing, ``complete`` false and the ``failures``.
     """
-    own = evaluator is None
-    evaluator = evaluator or Evaluator(processes=1)
     overrides = overrides or {}
+    ruleset = catalogue.get(FRAMEWORKS[scores.framework], as_of)
+    compiled = evaluator.compile(ruleset, overrides.get(ruleset.id))
+    params = compiled.parameters
     try:
-        catalogue = catalogue or Catalogue.installed(evaluator.pm)
-        ruleset = catalogue.get(FRAMEWORKS[scores.framework], as_of)
-        compiled = evaluator.compile(ruleset, overrides.get(ruleset.id))
-        params = compiled.parameters
-        try:
-            return _rate(scores, as_of, overrides, evaluator, catalogue, ruleset, compiled)
-        except EvaluationIncomplete as exc:
-            if not allow_incomplete:
-                raise
-            return RatingReport(
-                framework=scores.framework, ruleset=ruleset, parameters=dict(params), key_questions=(),
-                overall=None, assumptions=_assumptions(scores.framework, params), location_id=scores.location_id,
-                name=scores.name, failures=exc.failures,
-            )
-    finally:
-        if own:
-            evaluator.close()
+        return _rate(scores, as_of, overrides, evaluator, catalogue, ruleset, compiled)
+    except EvaluationIncomplete as exc:
+        if not allow_incomplete:
+            raise
+        return RatingReport(
+            framework=scores.framework, ruleset=ruleset, parameters=dict(params), key_questions=(),
+            overall=None, assumptions=_assumptions(scores.framework, params), location_id=scores.location_id,
+            name=scores.name, failures=exc.failures,
+        )
 
 
 def _rate(

@@ -24,7 +24,6 @@ from mipr_rules.presentation.labels import subject_label
 from mipr_rules.presentation.progress import Tracker
 from mipr_rules.presentation.wording import plural, uk_date
 from mipr_rules.results import RuleHit
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.saf import statement_name
 from mipr_rules.safe_text import safe
@@ -401,10 +400,10 @@ def run_readiness(
     locations: Iterable[Location],
     *,
     as_of: dt.date,
-    ruleset: Ruleset | None = None,
+    ruleset: Ruleset,
+    evaluator: Evaluator,
     overrides: Mapping[str, Any] | None = None,
     region: str = DEFAULT_REGION,
-    evaluator: Evaluator | None = None,
     skipped: Iterable[SkippedRecords] = (),
     allow_incomplete: bool = False,
     read_summary: ReadSummary | None = None,
@@ -415,6 +414,9 @@ def run_readiness(
 ) -> ReadinessReport:
     """Evaluate readiness of ``locations`` as of ``as_of`` (``facts_out``: see ``evaluate_locations``).
 
+    ``ruleset`` and ``evaluator`` come from a session (``mipr_rules.api.Session.readiness`` is the front door,
+    which also reads the locations from a source and applies the configuration's overrides).
+
     A location that could not be evaluated (the engine crashed or refused its facts...) does not stop the
     others; the report then names it in ``failures``. Unless ``allow_incomplete`` is true, such a report is
     not returned: ``EvaluationIncomplete`` is raised naming every location not evaluated and why.
@@ -423,31 +425,24 @@ def run_readiness(
     adapter's ``unmapped``) those that look at them; the report lists them in ``not_evaluated``. ``tracker``
     (``mipr_rules.presentation.progress``) counts the locations evaluated.
     """
-    own = evaluator is None
-    evaluator = evaluator or Evaluator()
-    try:
-        ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
-        not_evaluated: tuple[NotEvaluated, ...] = ()
-        unmapped = tuple(unmapped)
-        if informs is not None or unmapped:
-            adapter = read_summary.adapter if read_summary is not None else "source's"
-            ruleset, not_evaluated = restrict(ruleset, informs, adapter, unmapped)
-        compiled = evaluator.compile(ruleset, overrides, Location)
-        if tracker is not None and isinstance(locations, Sized):
-            tracker.total(len(locations))
-        results = list(counted(evaluate_locations(evaluator, compiled, locations, as_of, region, facts_out), tracker))
-        report = ReadinessReport(
-            as_of,
-            ruleset,
-            dict(compiled.parameters),
-            tuple(results),
-            region,
-            tuple(skipped) or (read_summary.skipped if read_summary is not None else ()),
-            read_summary,
-            not_evaluated,
-        )
-        require_complete(report.failures, len(results), allow_incomplete)
-        return report
-    finally:
-        if own:
-            evaluator.close()
+    not_evaluated: tuple[NotEvaluated, ...] = ()
+    unmapped = tuple(unmapped)
+    if informs is not None or unmapped:
+        adapter = read_summary.adapter if read_summary is not None else "source's"
+        ruleset, not_evaluated = restrict(ruleset, informs, adapter, unmapped)
+    compiled = evaluator.compile(ruleset, overrides, Location)
+    if tracker is not None and isinstance(locations, Sized):
+        tracker.total(len(locations))
+    results = list(counted(evaluate_locations(evaluator, compiled, locations, as_of, region, facts_out), tracker))
+    report = ReadinessReport(
+        as_of,
+        ruleset,
+        dict(compiled.parameters),
+        tuple(results),
+        region,
+        tuple(skipped) or (read_summary.skipped if read_summary is not None else ()),
+        read_summary,
+        not_evaluated,
+    )
+    require_complete(report.failures, len(results), allow_incomplete)
+    return report

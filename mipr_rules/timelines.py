@@ -36,7 +36,6 @@ from mipr_rules.facts.timeline_facts import (
 )
 from mipr_rules.loading import load_data_file
 from mipr_rules.results import RuleHit
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.safe_text import safe
 from mipr_rules.severity import worst
@@ -300,73 +299,68 @@ def run_timeline(
     events: Iterable[TimelineEvent],
     *,
     as_of: dt.date,
+    ruleset: Ruleset,
+    evaluator: Evaluator,
     region: str = DEFAULT_REGION,
-    ruleset: Ruleset | None = None,
     overrides: Mapping[str, Any] | None = None,
-    evaluator: Evaluator | None = None,
     allow_incomplete: bool = False,
 ) -> TimelineReport:
     """Deadlines started by ``events``, with their status as of ``as_of`` on ``region``'s calendar.
+
+    ``ruleset`` and ``evaluator`` come from a session (``mipr_rules.api.Session.timeline`` is the front door).
 
     If the engine cannot evaluate them (it crashed, or refused the facts), ``EvaluationIncomplete`` is raised,
     or with ``allow_incomplete`` a report with no deadlines, ``complete`` false and the ``failures``.
     """
     calendar(region)  # an unknown region is an InputError before any work
     given = list(dict.fromkeys(events))  # the same event twice is one event
-    own = evaluator is None
-    evaluator = evaluator or Evaluator(processes=1)
+    compiled = evaluator.compile(ruleset, overrides)
+    known = known_events(ruleset, compiled.parameters)
+    for index, event in enumerate(given):
+        _check_name(event.name, known, f"event {index}")
+        check_date(event.date, f"event {index} ({event.name})")
     try:
-        ruleset = ruleset or Catalogue.installed(evaluator.pm).get(DEFAULT_RULESET, as_of)
-        compiled = evaluator.compile(ruleset, overrides)
-        known = known_events(ruleset, compiled.parameters)
-        for index, event in enumerate(given):
-            _check_name(event.name, known, f"event {index}")
-            check_date(event.date, f"event {index} ({event.name})")
-        try:
-            first = evaluate_one(evaluator, compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
-        except EvaluationIncomplete as exc:
-            if not allow_incomplete:
-                raise
-            return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), (),
-                                  failures=exc.failures)
-        specs: list[DeadlineSpec] = []
-        starts: list[RuleHit] = []
-        warnings: dict[str, RuleHit] = {}
-        for hit in sorted(first, key=lambda h: (_index(h), h.rule_id)):
-            kind = hit.emit.get("result")
-            if kind == "deadline":
-                specs.append(_spec(hit, given[_index(hit)], ruleset))
-                starts.append(hit)
-            elif kind == "warning":
-                warnings.setdefault(hit.rule_id, hit)
-        specs = pair_completions(specs, given, region)
-        try:
-            second = evaluate_one(evaluator, compiled, "timeline:deadlines", TriggeredDeadlines(tuple(specs)), as_of,
-                                  region)
-        except EvaluationIncomplete as exc:
-            if not allow_incomplete:
-                raise
-            return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), (),
-                                  failures=exc.failures)
-        statuses: dict[int, list[RuleHit]] = {}
-        for hit in second:
-            if hit.emit.get("result") == "status":
-                statuses.setdefault(_index(hit), []).append(hit)
-        cal = calendar(region)
-        deadlines = []
-        for index, (spec, start) in enumerate(zip(specs, starts, strict=True)):
-            found = statuses.get(index, [])
-            if len(found) != 1 or found[0].emit.get("status") not in STATUSES:
-                raise EngineError(f"{ruleset.path or ruleset.id}: deadline {spec.deadline} got "
-                                  f"{len(found)} statuses from the status rules; expected exactly one")
-            (status,) = found
-            due = dt.date.fromisoformat(status.facts["due"])
-            holidays = tuple(holidays_between(spec.trigger.date, due, cal)) if spec.unit == "working_days" else ()
-            deadlines.append(Deadline(spec, due, str(status.emit["status"]), start, status, holidays))
-        deadlines.sort(key=lambda d: (d.due, d.spec.deadline, d.spec.trigger.date))
-        order = [r.id for r in ruleset.rules]
-        return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), tuple(deadlines),
-                              tuple(sorted(warnings.values(), key=lambda h: order.index(h.rule_id))))
-    finally:
-        if own:
-            evaluator.close()
+        first = evaluate_one(evaluator, compiled, "timeline:events", Timeline(tuple(given)), as_of, region)
+    except EvaluationIncomplete as exc:
+        if not allow_incomplete:
+            raise
+        return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), (),
+                              failures=exc.failures)
+    specs: list[DeadlineSpec] = []
+    starts: list[RuleHit] = []
+    warnings: dict[str, RuleHit] = {}
+    for hit in sorted(first, key=lambda h: (_index(h), h.rule_id)):
+        kind = hit.emit.get("result")
+        if kind == "deadline":
+            specs.append(_spec(hit, given[_index(hit)], ruleset))
+            starts.append(hit)
+        elif kind == "warning":
+            warnings.setdefault(hit.rule_id, hit)
+    specs = pair_completions(specs, given, region)
+    try:
+        second = evaluate_one(evaluator, compiled, "timeline:deadlines", TriggeredDeadlines(tuple(specs)), as_of,
+                              region)
+    except EvaluationIncomplete as exc:
+        if not allow_incomplete:
+            raise
+        return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), (),
+                              failures=exc.failures)
+    statuses: dict[int, list[RuleHit]] = {}
+    for hit in second:
+        if hit.emit.get("result") == "status":
+            statuses.setdefault(_index(hit), []).append(hit)
+    cal = calendar(region)
+    deadlines = []
+    for index, (spec, start) in enumerate(zip(specs, starts, strict=True)):
+        found = statuses.get(index, [])
+        if len(found) != 1 or found[0].emit.get("status") not in STATUSES:
+            raise EngineError(f"{ruleset.path or ruleset.id}: deadline {spec.deadline} got "
+                              f"{len(found)} statuses from the status rules; expected exactly one")
+        (status,) = found
+        due = dt.date.fromisoformat(status.facts["due"])
+        holidays = tuple(holidays_between(spec.trigger.date, due, cal)) if spec.unit == "working_days" else ()
+        deadlines.append(Deadline(spec, due, str(status.emit["status"]), start, status, holidays))
+    deadlines.sort(key=lambda d: (d.due, d.spec.deadline, d.spec.trigger.date))
+    order = [r.id for r in ruleset.rules]
+    return TimelineReport(as_of, region, ruleset, dict(compiled.parameters), tuple(given), tuple(deadlines),
+                          tuple(sorted(warnings.values(), key=lambda h: order.index(h.rule_id))))

@@ -21,11 +21,12 @@ from typing import Any
 
 import pytest
 
+from mipr_rules.api import Session
 from mipr_rules.convert import converter
 from mipr_rules.engine.compile import CompiledRuleset, compile_ruleset
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.readiness import ReadinessReport, run_readiness
+from mipr_rules.readiness import ReadinessReport
 from mipr_rules.ruleset.loader import load_ruleset
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.testing.contract import sample_as_of, sample_location, sample_path
@@ -95,7 +96,7 @@ def evaluator() -> Iterator[Evaluator]:
 @pytest.fixture(scope="session")
 def sample_report(evaluator: Evaluator, sample: Location, as_of: dt.date) -> ReadinessReport:
     """Readiness of the sample home as of its own date, with the shipped ruleset's defaults."""
-    return run_readiness([sample], as_of=as_of, evaluator=evaluator)
+    return Session(evaluator=evaluator).readiness([sample], as_of=as_of)
 
 
 def ruleset_data(rules: list[dict[str, Any]], parameters: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from mipr_rules.api import Session
 from mipr_rules.convert import structure, unstructure
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import EvaluationIncomplete, MiprRulesError
 from mipr_rules.model import Location
 from mipr_rules.outputs.html import HtmlOutput
-from mipr_rules.readiness import run_readiness
 from mipr_rules.samples.generate import PLANTED_GAPS
 
 
@@ -41,7 +41,7 @@ def _homes(sample: Location, count: int, broken: int | None = None) -> list[Loca
 
 def _run(sample: Location, as_of: dt.date, allow_incomplete: bool) -> Any:
     with Evaluator(processes=1, timeout=60) as evaluator:
-        return run_readiness(_homes(sample, 3, broken=2), as_of=as_of, evaluator=evaluator,
+        return Session(evaluator=evaluator).readiness(_homes(sample, 3, broken=2), as_of=as_of,
                              allow_incomplete=allow_incomplete)
 
 
@@ -75,7 +75,7 @@ def test_with_allow_incomplete_the_others_are_evaluated_and_the_json_says_incomp
 
 def test_a_complete_run_says_so(sample: Location, as_of: dt.date) -> None:
     with Evaluator(processes=1, timeout=60) as evaluator:
-        report = run_readiness(_homes(sample, 2), as_of=as_of, evaluator=evaluator)
+        report = Session(evaluator=evaluator).readiness(_homes(sample, 2), as_of=as_of)
     assert report.complete and report.failures == ()
     assert report.as_dict()["complete"] is True and report.as_dict()["failures"] == []
 

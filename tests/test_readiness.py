@@ -11,6 +11,7 @@ import pytest
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.api import Session
 from mipr_rules.config import load_config
 from mipr_rules.convert import structure, unstructure
 from mipr_rules.engine.durable_core import MAX_VALUE_BYTES
@@ -106,7 +107,7 @@ def test_the_csv_rendering_gives_identical_alerts(
     sample_report: ReadinessReport, sample_csv: Path, evaluator: Evaluator, as_of: dt.date
 ) -> None:
     (from_csv,) = FileAdapter().read(str(sample_csv), ReadContext(key=TEST_KEY))
-    report = run_readiness([from_csv], as_of=as_of, evaluator=evaluator)
+    report = Session(evaluator=evaluator).readiness([from_csv], as_of=as_of)
     assert _alerts(report) == _alerts(sample_report)
     assert report.as_dict()["locations"] == sample_report.as_dict()["locations"]
 
@@ -114,13 +115,13 @@ def test_the_csv_rendering_gives_identical_alerts(
 def test_the_same_input_gives_the_same_report(
     sample_report: ReadinessReport, sample: Location, evaluator: Evaluator, as_of: dt.date
 ) -> None:
-    again = run_readiness([sample], as_of=as_of, evaluator=evaluator)
+    again = Session(evaluator=evaluator).readiness([sample], as_of=as_of)
     assert again.as_dict() == sample_report.as_dict()
 
 
 def test_the_as_of_date_moves_deadlines(sample: Location, evaluator: Evaluator, as_of: dt.date) -> None:
     """A day later the expiring fire-safety course is a day nearer expiry, the death a day more overdue."""
-    later = run_readiness([sample], as_of=as_of + dt.timedelta(days=1), evaluator=evaluator)
+    later = Session(evaluator=evaluator).readiness([sample], as_of=as_of + dt.timedelta(days=1))
     by_rule = {(a.rule_id, a.subject): a for a in later.alerts()}
     assert (
         by_rule[("training_expiring_soon", "staff:S09/training:fire_safety")].facts["days_until_expiry"] == 19
@@ -143,7 +144,7 @@ def refused_home(sample: Location) -> Location:
 def test_a_refused_location_costs_only_itself(
     refused_home: Location, sample: Location, evaluator: Evaluator, as_of: dt.date
 ) -> None:
-    report = run_readiness([refused_home, sample], as_of=as_of, evaluator=evaluator, allow_incomplete=True)
+    report = Session(evaluator=evaluator).readiness([refused_home, sample], as_of=as_of, allow_incomplete=True)
     refused, fine = report.locations
     assert refused.location_id == "1-000000009" and refused.alerts == ()
     assert refused.error and "\n" not in refused.error and "xxxx" not in refused.error
@@ -159,7 +160,7 @@ def test_a_refused_location_makes_the_run_raise_unless_incomplete_is_allowed(
 ) -> None:
     """No silent all-clear: by default a run that could not evaluate a location raises, naming it."""
     with pytest.raises(EvaluationIncomplete) as info:
-        run_readiness([sample, refused_home], as_of=as_of, evaluator=evaluator)
+        Session(evaluator=evaluator).readiness([sample, refused_home], as_of=as_of)
     ((key, reason),) = info.value.failures
     assert key == "1-000000009" and "person:R04/risk_assessment:RA-R04-falls" in reason
     assert info.value.total == 2 and info.value.exit_code == 3
@@ -169,7 +170,7 @@ def test_a_refused_location_makes_the_run_raise_unless_incomplete_is_allowed(
 def test_an_incomplete_report_says_so_first_in_json_and_text(
     refused_home: Location, sample: Location, evaluator: Evaluator, as_of: dt.date
 ) -> None:
-    report = run_readiness([sample, refused_home], as_of=as_of, evaluator=evaluator, allow_incomplete=True)
+    report = Session(evaluator=evaluator).readiness([sample, refused_home], as_of=as_of, allow_incomplete=True)
     data = report.as_dict()
     assert list(data)[:3] == ["kind", "complete", "failures"]
     assert data["complete"] is False
@@ -191,7 +192,7 @@ def test_a_refused_location_names_the_record_at_fault(
     refused_home: Location, evaluator: Evaluator, as_of: dt.date
 ) -> None:
     """The message must let the manager find the record: its pseudonymous subject, not an internal fact id."""
-    (refused,) = run_readiness([refused_home], as_of=as_of, evaluator=evaluator, allow_incomplete=True).locations
+    (refused,) = Session(evaluator=evaluator).readiness([refused_home], as_of=as_of, allow_incomplete=True).locations
     assert refused.error is not None
     assert "person:R04/risk_assessment:RA-R04-falls" in refused.error, refused.error
     assert "field kind" in refused.error

@@ -305,7 +305,10 @@ def explain(
     fact_type = next(
         (ft for calc in plugins.fact_calculators(pm).values() for ft in calc.fact_types if ft.name == rule.fact), None
     )
-    example = None if no_example else example_for(ruleset, rule_id)
+    example = None
+    if not no_example:
+        with Session(pm=plugins.make_plugin_manager(), processes=1) as tests, tests.rule_tests() as runner:
+            example = example_for(ruleset, rule_id, runner)
     description = RuleDescription(ruleset, rule, params, fact_type, example)
     if fmt == "json":
         click.echo(json.dumps(description.as_dict(), indent=2, default=str))

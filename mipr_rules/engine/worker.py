@@ -189,6 +189,8 @@ class _Worker:
         self.lost = False
         """The connection failed or ended: the worker is dead or dying."""
         self.deadline = time.monotonic() + START_TIMEOUT
+        self.events = selectors.EVENT_READ
+        """What the pool's selector waits for on this worker's socket."""
 
     @property
     def pid(self) -> int:
@@ -375,8 +377,10 @@ class EnginePool:
                 break
             del worker.outbox[:sent]
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if worker.outbox and not worker.lost else 0)
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self._poller().modify(worker.sock, events, worker)
+        if events != worker.events:  # a system call: only when what the pool waits for changes
+            worker.events = events
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._poller().modify(worker.sock, events, worker)
 
     def _wait(self, done: list[JobResult]) -> None:
         busy = [w for w in self._workers if w.pending and not w.lost]

@@ -223,11 +223,13 @@ def verify(
     return PanelVerification(path, record, as_of, ruleset, dict(compiled.parameters), scores, hits, explain)
 
 
-def run_pre_check(report_path: Path, as_of: dt.date, evaluator: Evaluator, config: Config | None) -> PreCheck:
+def run_pre_check(
+    report_path: Path, as_of: dt.date, evaluator: Evaluator, catalogue: Catalogue, config: Config | None
+) -> PreCheck:
     """``mipr review`` of the report file, summarised for a panel record with the file's digest."""
     from mipr_rules.mipr.review import review_file
 
-    result = review_file(report_path, as_of=as_of, config=config, evaluator=evaluator)
+    result = review_file(report_path, as_of=as_of, config=config, evaluator=evaluator, catalogue=catalogue)
     ruleset = result.ruleset
     return PreCheck(
         file_digest(report_path),
@@ -243,27 +245,23 @@ def verify_record(
     *,
     path: str,
     as_of: dt.date,
+    evaluator: Evaluator,
+    catalogue: Catalogue,
     ruleset_id: str = DEFAULT_RULESET,
     config: Config | None = None,
-    evaluator: Evaluator | None = None,
     explain: bool = False,
     report_path: Path | None = None,
 ) -> PanelVerification:
-    """Verify ``record`` with the installed ruleset ``ruleset_id`` and ``config``'s parameter overrides.
+    """Verify ``record`` with the ruleset ``ruleset_id`` of ``catalogue`` and ``config``'s parameter overrides.
 
     With ``report_path``, the pre-check of that exact file is run first and bound to the record (its
     digest against the one the record names): a report that did not proceed is not publishable.
+    ``evaluator`` and ``catalogue`` are a session's (``mipr_rules.api.Session.panel`` is the front door).
     """
-    own = evaluator is None
-    engine = evaluator or Evaluator(processes=1)
-    try:
-        if report_path is not None:
-            record = attrs.evolve(record, pre_check=run_pre_check(report_path, as_of, engine, config))
-        ruleset = Catalogue.installed(engine.pm).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset) if config is not None else None
-        return verify(
-            record, path=path, as_of=as_of, ruleset=ruleset, evaluator=engine, overrides=overrides, explain=explain
-        )
-    finally:
-        if own:
-            engine.close()
+    if report_path is not None:
+        record = attrs.evolve(record, pre_check=run_pre_check(report_path, as_of, evaluator, catalogue, config))
+    ruleset = catalogue.get(ruleset_id, as_of)
+    overrides = config.overrides_for(ruleset) if config is not None else None
+    return verify(
+        record, path=path, as_of=as_of, ruleset=ruleset, evaluator=evaluator, overrides=overrides, explain=explain
+    )

@@ -439,24 +439,21 @@ def review_file(
     path: Path | str,
     *,
     as_of: dt.date,
+    evaluator: Evaluator,
+    catalogue: Catalogue,
     ruleset_id: str = DEFAULT_RULESET,
     config: Config | None = None,
-    evaluator: Evaluator | None = None,
-    catalogue: Catalogue | None = None,
     explain: bool = False,
 ) -> ReviewReport:
-    """Read the report at ``path`` (by extension) and review it, with ``config``'s parameter overrides."""
+    """Read the report at ``path`` (by extension) and review it, with ``config``'s parameter overrides.
+
+    ``evaluator`` and ``catalogue`` are a session's (``mipr_rules.api.Session.review`` is the front door).
+    """
     report = read_report(path)
     prose = " ".join([report.executive_summary, report.methodology, *(f.narrative for f in report.findings)])
     check_english(prose, str(path))
-    own = evaluator is None
-    engine = evaluator or Evaluator(processes=1)
-    try:
-        ruleset = (catalogue or Catalogue.installed(engine.pm)).get(ruleset_id, as_of)
-        overrides = config.overrides_for(ruleset) if config is not None else None
-        return review(
-            report, path=str(path), as_of=as_of, ruleset=ruleset, evaluator=engine, overrides=overrides, explain=explain
-        )
-    finally:
-        if own:
-            engine.close()
+    ruleset = catalogue.get(ruleset_id, as_of)
+    overrides = config.overrides_for(ruleset) if config is not None else None
+    return review(
+        report, path=str(path), as_of=as_of, ruleset=ruleset, evaluator=evaluator, overrides=overrides, explain=explain
+    )

@@ -20,13 +20,12 @@ def find_tests_file(ruleset: Ruleset) -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def example_for(ruleset: Ruleset, rule_id: str, runner: Runner | None = None) -> dict[str, Any] | None:
-    """``{case, file, subject, message, facts}`` from the first test case expecting ``rule_id`` to fire."""
+def example_for(ruleset: Ruleset, rule_id: str, runner: Runner) -> dict[str, Any] | None:
+    """``{case, file, subject, message, facts}`` from the first test case expecting ``rule_id`` to fire
+    (``runner``: a session's, ``Session.rule_tests()``)."""
     test_file = find_tests_file(ruleset)
     if test_file is None:
         return None
-    own = runner is None
-    runner = runner or Runner()
     try:
         suite = runner.load(test_file)
         for case in suite.cases:
@@ -41,6 +40,3 @@ def example_for(ruleset: Ruleset, rule_id: str, runner: Runner | None = None) ->
         return None
     except MiprRulesError:
         return None
-    finally:
-        if own:
-            runner.close()

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import pluggy
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
@@ -28,7 +27,14 @@ from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.ruletest.given import GivenFacts, ensure_registered
 from mipr_rules.ruletest.keyword import Matcher
 from mipr_rules.ruletest.schema import Expectation
-from mipr_rules.ruletest.suite import LoadedCase, Suite, load_suite, sample_location_path, subject_matches
+from mipr_rules.ruletest.suite import (
+    INSTALLED,
+    LoadedCase,
+    Suite,
+    load_suite,
+    sample_location_path,
+    subject_matches,
+)
 
 
 def result_dict(hit: RuleHit) -> dict[str, Any]:
@@ -219,14 +225,14 @@ def _partition(subject: Any, index: int) -> str:
 class Runner:
     """Runs rule-test suites in one set of engine workers. Use as a context manager."""
 
-    def __init__(
-        self, pm: pluggy.PluginManager | None = None, processes: int | None = 1, evaluator: Evaluator | None = None
-    ) -> None:
-        self.pm = evaluator.pm if evaluator is not None else pm or plugins.make_plugin_manager()
+    def __init__(self, evaluator: Evaluator, catalogue: Catalogue) -> None:
+        """``evaluator`` and ``catalogue`` (the installed rulesets) are a session's: ``Session.rule_tests()``."""
+        self.pm = evaluator.pm
         ensure_registered(self.pm)
-        self._own = evaluator is None
-        self.evaluator = evaluator if evaluator is not None else Evaluator(self.pm, processes=processes)
-        self.catalogues: dict[str, Catalogue] = {}
+        self.evaluator = evaluator
+        self.catalogue = catalogue
+        """The installed rulesets (a test file names one, unless its ruleset file is beside it)."""
+        self.catalogues: dict[str, Catalogue] = {INSTALLED: catalogue}
 
     def __enter__(self) -> Runner:
         return self
@@ -235,9 +241,7 @@ class Runner:
         self.close()
 
     def close(self) -> None:
-        """Stop the engine workers (unless the evaluator was given: its owner stops them)."""
-        if self._own:
-            self.evaluator.close()
+        """Nothing to release: the evaluator's owner (the session) stops its workers."""
 
     def load(self, path: Path | str) -> Suite:
         """Load and check a rule-test file."""

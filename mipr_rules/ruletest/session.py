@@ -12,7 +12,6 @@ from mipr_rules import plugins
 from mipr_rules.errors import RulesetError
 from mipr_rules.loading import read_text
 from mipr_rules.presentation.progress import Tracker
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruletest.coverage import CoverageCollector
 from mipr_rules.ruletest.keyword import Matcher
 from mipr_rules.ruletest.report import RunReport
@@ -63,7 +62,7 @@ def run_tests(runner: Runner, paths: Collection[Path] = (), *, ruleset_ids: Coll
     observe = coverage or threshold is not None
     collector = CoverageCollector()
     if observe and not paths:
-        for ruleset in Catalogue.installed(runner.pm).rulesets:
+        for ruleset in runner.catalogue.rulesets:
             if not ruleset_ids or ruleset.id in ruleset_ids:
                 collector.ruleset(ruleset)
     cases: list[CaseResult] = []

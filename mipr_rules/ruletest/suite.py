@@ -32,6 +32,9 @@ from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.ruletest.schema import RESULT_FIELDS, Expectation, Given, RuleTestCase, RuleTestFile
 from mipr_rules.workdays import DEFAULT_REGION, REGIONS
 
+INSTALLED = "<installed>"
+"""Key of the installed rulesets' catalogue in a runner's ``catalogues``."""
+
 SUFFIX = ".tests.yaml"
 """Rule-test files are ``<ruleset id>.tests.yaml``, beside the ruleset."""
 _BASE_FIELDS = {"type": "string", "subject": "string"}
@@ -153,8 +156,10 @@ class _Checker:
     def ruleset(self, spec: RuleTestFile, as_of: dt.date | None, where: str) -> Ruleset:
         """The ruleset in ``<id>.yaml`` beside the file if there is one, else the installed one."""
         local = self.path.parent / f"{spec.ruleset}.yaml"
-        key = str(local.resolve()) if local.exists() else "<installed>"
+        key = str(local.resolve()) if local.exists() else INSTALLED
         if key not in self.catalogues:
+            # The installed catalogue is the runner's (its session's); ``mipr rules lint``, which checks a test
+            # file without running it, loads it here.
             self.catalogues[key] = Catalogue([local]) if local.exists() else Catalogue.installed(self.pm)
         try:
             return self.catalogues[key].get(spec.ruleset, as_of, spec.version)

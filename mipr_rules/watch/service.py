@@ -1,9 +1,10 @@
 """The watch service: checks readiness again and again, keeps alerts in a store, tells news once.
 
-Usable from a vendor's own process::
+Usable from a vendor's own process, built by the front door (``mipr_rules.api.Session.watch_service``)::
 
-    from mipr_rules.watch.service import WatchService
-    service = WatchService.open(source="home.json", store="postgresql://mipr@db/alerts", notify=["webhook:https://…"])
+    from mipr_rules.api import Session
+    service = Session().watch_service(source="home.json", store="postgresql://mipr@db/alerts",
+                                      notify=["webhook:https://…"])
     service.start()            # checks in a background thread every `interval` seconds
     service.health()           # {"running": True, "checks": 3, "last_error": None, ...}
     service.stop()
@@ -36,7 +37,6 @@ from mipr_rules.alerts.notify import (
     Delivery,
     Notifier,
     Target,
-    configured,
     deliver,
     validate_target,
 )
@@ -145,63 +145,6 @@ class WatchService:
     _checks: int = 0
     _last: Cycle | None = None
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
-
-    @classmethod
-    def open(
-        cls,
-        *,
-        source: str,
-        store: str | Path = "alerts.db",
-        adapter: str = "file",
-        notify: Sequence[str] = (),
-        config: Any = None,
-        ruleset_id: str | None = None,
-        processes: int | None = None,
-        allow_http: bool = False,
-        **options: Any,
-    ) -> WatchService:
-        """A service over an installed adapter, the installed ruleset and a store URL (for the Python API).
-
-        ``config``: a ``Config`` or the path of a provider configuration. Other ``options`` are fields of
-        the service (``interval``, ``clock``, ``as_of``, ``digest``...); ``processes``: engine worker processes;
-        ``allow_http``: webhook targets over plain http:// (as ``--allow-http``).
-        Close it with ``close()``.
-        """
-        from mipr_rules import plugins
-        from mipr_rules.config import Config, load_config
-        from mipr_rules.engine.evaluate import Evaluator
-        from mipr_rules.readiness import DEFAULT_RULESET
-        from mipr_rules.ruleset.catalogue import Catalogue
-        from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
-
-        cfg = config if isinstance(config, Config) else load_config(config)
-        found = configured(plugins.notifiers(), attrs.evolve(cfg.notify, allow_http=allow_http))
-        targets = parse_targets(notify, found)
-        escalation = escalation_targets(cfg, found)
-        evaluator = Evaluator(processes=processes)
-        try:
-            alert_store = AlertStore(store)
-        except BaseException:
-            evaluator.close()
-            raise
-        reader = plugins.adapter(adapter)
-        evaluation = FullEvaluation(
-            evaluator,
-            Catalogue.installed(evaluator.pm),
-            cfg,
-            ruleset_id or DEFAULT_RULESET,
-            **source_gaps(reader, source),
-        )
-        used = {t.notifier for t in targets} | {t.notifier for _, _, t in escalation}
-        return cls(
-            AdapterSource(reader, source, cfg),
-            evaluation,
-            alert_store,
-            targets,
-            {name: found[name] for name in used},
-            escalation=escalation,
-            **options,
-        )
 
     def close(self) -> None:
         """Stop, then close the store and the evaluator (if this service opened them)."""

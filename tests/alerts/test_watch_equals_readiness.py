@@ -12,9 +12,9 @@ from alert_support import fix_care_plan_review, second_home, write_source
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.api import Session
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.watch.interfaces import AdapterSource, FullEvaluation
@@ -77,7 +77,7 @@ def test_after_every_check_the_open_alerts_are_those_of_a_full_readiness_run(
             cycle = watcher.check()
             assert cycle.error is None and cycle.failures == (), cycle.failures
             locations = FileAdapter().read(str(source), ReadContext(key=TEST_KEY))
-            full = run_readiness(locations, as_of=on, evaluator=evaluator)
+            full = Session(evaluator=evaluator).readiness(locations, as_of=on)
             assert open_alert_keys(store) == full.alert_keys(), f"as of {on}"
             assert cycle.changes is not None
             seen_changes += len(cycle.changes.new) + len(cycle.changes.resolved)

@@ -11,9 +11,10 @@ import pytest
 from rich.console import Console
 
 from mipr_rules import plugins
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.readiness import ReadinessReport, run_readiness
+from mipr_rules.readiness import ReadinessReport
 from mipr_rules.safe_text import REPLACEMENT, plain, safe
 
 LINK = "[link=https://evil.example/]x[/link]"
@@ -24,7 +25,7 @@ HOSTILE_ID = "1-[/]x[bold]"
 @pytest.fixture(scope="module")
 def hostile_report(evaluator: Evaluator, sample: Location, as_of: dt.date) -> ReadinessReport:
     home = attrs.evolve(sample, name=HOSTILE_NAME, location_id=HOSTILE_ID)
-    return run_readiness([home], as_of=as_of, evaluator=evaluator)
+    return Session(evaluator=evaluator).readiness([home], as_of=as_of)
 
 
 def render(report: ReadinessReport, fmt: str, force_colour: bool = False) -> str:

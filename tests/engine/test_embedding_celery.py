@@ -1,4 +1,4 @@
-"""``run_readiness`` inside a Celery task, run by a real ``celery worker`` (prefork pool: tasks run in daemonic
+"""``Session.readiness`` inside a Celery task, run by a real ``celery worker`` (prefork pool: tasks run in daemonic
 processes, which ``multiprocessing`` forbids to have children) with the Redis broker on localhost:6379.
 
 The queue and the Redis keys are unique to the test and removed afterwards.
@@ -55,10 +55,11 @@ def test_a_celery_task_returns_the_samples_alerts(tmp_path: Path) -> None:
                 from mipr_rules.adapters.base import ReadContext
                 from mipr_rules.privacy import default_pseudonym_key
                 from mipr_rules.adapters.file_adapter import FileAdapter
-                from mipr_rules.readiness import run_readiness
+                from mipr_rules.api import Session
 
                 locations = FileAdapter().read(path, ReadContext(key=default_pseudonym_key()))
-                report = run_readiness(locations, as_of=dt.date(2026, 11, 2))
+                with Session() as session:
+                    report = session.readiness(locations, as_of=dt.date(2026, 11, 2))
                 return [[a.rule_id, a.subject] for a in report.alerts()], [r.error for r in report.locations]
             """
         ),

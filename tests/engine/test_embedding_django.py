@@ -1,4 +1,4 @@
-"""``run_readiness`` inside a Django view and a Django management command, in a minimal real project."""
+"""``Session.readiness`` inside a Django view and a Django management command, in a minimal real project."""
 
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ import datetime as dt
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.privacy import default_pseudonym_key
 from mipr_rules.adapters.file_adapter import FileAdapter
-from mipr_rules.readiness import run_readiness
+from mipr_rules.api import Session
 
 
 def alerts(path):
     locations = FileAdapter().read(path, ReadContext(key=default_pseudonym_key()))
-    report = run_readiness(locations, as_of=dt.date(2026, 11, 2))
+    with Session() as session:
+        report = session.readiness(locations, as_of=dt.date(2026, 11, 2))
     return [[a.rule_id, a.subject] for a in report.alerts()]
 """
 

@@ -1,4 +1,4 @@
-"""``run_readiness`` inside a request to a tiny WSGI app served by a real gunicorn on a free localhost port."""
+"""``Session.readiness`` inside a request to a tiny WSGI app served by a real gunicorn on a free localhost port."""
 
 from __future__ import annotations
 
@@ -48,11 +48,12 @@ def test_a_gunicorn_request_returns_the_samples_alerts(tmp_path: Path) -> None:
             from mipr_rules.adapters.base import ReadContext
             from mipr_rules.privacy import default_pseudonym_key
             from mipr_rules.adapters.file_adapter import FileAdapter
-            from mipr_rules.readiness import run_readiness
+            from mipr_rules.api import Session
 
             def application(environ, start_response):
                 locations = FileAdapter().read({str(sample_path())!r}, ReadContext(key=default_pseudonym_key()))
-                report = run_readiness(locations, as_of=dt.date(2026, 11, 2))
+                with Session() as session:
+                    report = session.readiness(locations, as_of=dt.date(2026, 11, 2))
                 body = json.dumps([[a.rule_id, a.subject] for a in report.alerts()]).encode()
                 start_response("200 OK", [("Content-Type", "application/json")])
                 return [body]

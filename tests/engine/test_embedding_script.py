@@ -26,10 +26,11 @@ def readme_example(home: Path) -> str:
         from mipr_rules.adapters.base import ReadContext
         from mipr_rules.privacy import default_pseudonym_key
         from mipr_rules.adapters.file_adapter import FileAdapter
-        from mipr_rules.readiness import run_readiness
+        from mipr_rules.api import Session
 
         locations = FileAdapter().read({str(home)!r}, ReadContext(key=default_pseudonym_key()))
-        report = run_readiness(locations, as_of=dt.date(2026, 11, 2))
+        with Session() as session:
+            report = session.readiness(locations, as_of=dt.date(2026, 11, 2))
         for alert in report.alerts():
             print(alert.severity, alert.rule_id, alert.subject, alert.message, alert.source.title)
         """

@@ -247,12 +247,13 @@ def test_the_calling_process_never_imports_durable_rules(run_python: Callable[..
     code = textwrap.dedent(
         """
         import sys, threading
-        from mipr_rules.readiness import run_readiness
+        from mipr_rules.api import Session
         from mipr_rules.testing.contract import sample_as_of, sample_location
 
         if __name__ == "__main__":
             before = threading.active_count()
-            report = run_readiness([sample_location()], as_of=sample_as_of())
+            with Session() as session:
+                report = session.readiness([sample_location()], as_of=sample_as_of())
             print(len(report.alerts()))
             print(any(m.startswith("durable") for m in sys.modules))
             print(threading.active_count() - before)

@@ -11,7 +11,6 @@ the invariants that must hold either way: every location gets one result, at mos
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import os
 import random
@@ -23,12 +22,13 @@ from typing import Any, TypeVar
 import attrs
 import pytest
 
+from mipr_rules.api import Session
 from mipr_rules.convert import structure
 from mipr_rules.engine.evaluate import Evaluation, Evaluator
 from mipr_rules.engine.worker import EnginePool, Job, JobResult
 from mipr_rules.errors import EngineCrash
 from mipr_rules.model import Location
-from mipr_rules.readiness import ReadinessReport, run_readiness
+from mipr_rules.readiness import ReadinessReport
 from mipr_rules.samples.generate import generate_home
 
 AS_OF = dt.date(2026, 11, 2)
@@ -133,10 +133,8 @@ def test_kill_9_at_random_job_counts_costs_at_most_the_running_location(
 
 
 def _readiness(homes: Iterable[Location], evaluator: Evaluator) -> ReadinessReport:
-    # run_readiness raises EvaluationIncomplete for an incomplete run once that lands; this test reads the
-    # per-location errors, so it asks for the report when the option exists.
-    extra = {"allow_incomplete": True} if "allow_incomplete" in inspect.signature(run_readiness).parameters else {}
-    return run_readiness(homes, as_of=AS_OF, evaluator=evaluator, **extra)  # type: ignore[arg-type]
+    # This test reads the per-location errors, so it asks for the report rather than EvaluationIncomplete.
+    return Session(evaluator=evaluator).readiness(homes, as_of=AS_OF, allow_incomplete=True)
 
 
 def test_run_readiness_names_the_location_a_killed_worker_was_running(

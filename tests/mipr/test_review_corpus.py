@@ -14,8 +14,9 @@ import pytest
 from mipr_corpus_word import docx_from_markdown
 from rich.console import Console
 
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.mipr.review import ReviewReport, review_file
+from mipr_rules.mipr.review import ReviewReport
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "mipr" / "corpus"
 AS_OF = dt.date(2025, 12, 1)
@@ -28,7 +29,7 @@ def engine() -> Iterator[Evaluator]:
 
 
 def _review(engine: Evaluator, name: str) -> ReviewReport:
-    return review_file(CORPUS / name, as_of=AS_OF, evaluator=engine)
+    return Session(evaluator=engine).review(CORPUS / name, as_of=AS_OF)
 
 
 def _scores(result: ReviewReport) -> dict[str, int | None]:
@@ -96,7 +97,7 @@ def test_a_real_world_report_with_tables_bullets_an_appendix_and_consultant_spel
 
 def test_the_same_report_in_word_with_real_tables_reads_the_same(engine: Evaluator, tmp_path: Path) -> None:
     path = docx_from_markdown(CORPUS / "cedar-grove-real-world.md", tmp_path / "cedar-grove.docx")
-    word = review_file(path, as_of=AS_OF, evaluator=engine)
+    word = Session(evaluator=engine).review(path, as_of=AS_OF)
     markdown = _review(engine, "cedar-grove-real-world.md")
     assert word.report.findings == markdown.report.findings
     assert word.report.recommendations == markdown.report.recommendations
@@ -123,7 +124,7 @@ def test_a_criterion_nothing_measures_is_not_assessed_shown_first_and_stops_the_
     text = text[:cut] + text[text.index("## Effective") :]
     path = tmp_path / "no-recommendations.md"
     path.write_text(text, encoding="utf-8")
-    result = review_file(path, as_of=AS_OF, evaluator=engine)
+    result = Session(evaluator=engine).review(path, as_of=AS_OF)
     # no recommendation and no shortfall: nothing measures actionable feedback (proportionality is still
     # measured: the findings' own text describes events their scores of 3 ignore)
     assert result.not_assessed == ("methodology.actionable_feedback",)
@@ -165,7 +166,7 @@ def test_motives_and_remarks_about_nationality_are_flagged_with_their_sentence(
     )
     path = tmp_path / "remarks.md"
     path.write_text(text, encoding="utf-8")
-    result = review_file(path, as_of=AS_OF, evaluator=engine)
+    result = Session(evaluator=engine).review(path, as_of=AS_OF)
     found = {f.hit.rule_id: f for f in result.findings()}
     assert "overseas carers" in found["discriminatory_remark"].sentences[0].text
     assert "deliberately hid" in found["motive_claim"].sentences[0].text

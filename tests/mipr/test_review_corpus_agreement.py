@@ -12,10 +12,11 @@ import pytest
 import yaml
 from mipr_corpus_word import docx_from_markdown
 
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import InputError
 from mipr_rules.mipr.criteria import CRITERIA
-from mipr_rules.mipr.review import ReviewReport, review_file
+from mipr_rules.mipr.review import ReviewReport
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "mipr" / "corpus"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -46,7 +47,7 @@ def reviews(engine: Evaluator, tmp_path_factory: pytest.TempPathFactory) -> dict
         source = CORPUS / name
         for fmt, path in (("md", source), ("docx", docx_from_markdown(source, words / f"{source.stem}.docx"))):
             try:
-                out[(name, fmt)] = review_file(path, as_of=AS_OF, evaluator=engine)
+                out[(name, fmt)] = Session(evaluator=engine).review(path, as_of=AS_OF)
             except InputError as exc:
                 out[(name, fmt)] = str(exc)
     return out

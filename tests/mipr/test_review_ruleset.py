@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from mipr_rules import plugins
+from mipr_rules.api import Session
 from mipr_rules.mipr import review_plugin
 from mipr_rules.mipr.criteria import CRITERION_IDS
 from mipr_rules.mipr.review import SCORE_FACT, check_review_ruleset
@@ -34,7 +35,7 @@ def plugin_manager() -> pluggy.PluginManager:
 
 @pytest.fixture(scope="module")
 def runner() -> Iterator[Runner]:
-    with Runner(plugin_manager()) as engine:
+    with Session(pm=plugin_manager(), processes=1) as session, session.rule_tests() as engine:
         yield engine
 
 

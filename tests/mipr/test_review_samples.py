@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from mipr_rules.api import Session
 from mipr_rules.convert import unstructure
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.mipr import read_report
 from mipr_rules.mipr.criteria import CRITERION_IDS
-from mipr_rules.mipr.review import ReviewReport, review_file
+from mipr_rules.mipr.review import ReviewReport
 from mipr_rules.mipr.samples import sample_path
 
 AS_OF = dt.date(2025, 7, 1)
@@ -29,7 +30,7 @@ def engine() -> Iterator[Evaluator]:
 
 
 def _review(engine: Evaluator, path: Path) -> ReviewReport:
-    return review_file(path, as_of=AS_OF, evaluator=engine)
+    return Session(evaluator=engine).review(path, as_of=AS_OF)
 
 
 def _faults(result: ReviewReport) -> set[tuple[str, str, str]]:

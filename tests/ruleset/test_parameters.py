@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mipr_rules.api import Session
 from mipr_rules.config import Config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import ConfigError, RulesetError
@@ -21,8 +22,11 @@ from mipr_rules.ruleset.schema import Ruleset
 def test_an_api_typo_is_an_error_suggesting_the_closest_name(
     evaluator: Evaluator, sample: Location, as_of: dt.date
 ) -> None:
+    ruleset = Session(evaluator=evaluator).ruleset("cqc-readiness", as_of)
     with pytest.raises(ConfigError) as info:
-        run_readiness([sample], as_of=as_of, evaluator=evaluator, overrides={"care_plan_reveiw_days": 14})
+        run_readiness(
+            [sample], as_of=as_of, ruleset=ruleset, evaluator=evaluator, overrides={"care_plan_reveiw_days": 14}
+        )
     assert str(info.value) == (
         "overrides for ruleset cqc-readiness.care_plan_reveiw_days: ruleset cqc-readiness has no parameter "
         "'care_plan_reveiw_days'; did you mean 'care_plan_review_days'?"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from mipr_rules import plugins
+from mipr_rules.api import Session
 from mipr_rules.ruletest.runner import CaseResult, Runner
 
 BASE = """\
@@ -49,7 +51,7 @@ base:
 @pytest.fixture(scope="session")
 def runner() -> Iterator[Runner]:
     """A rule-test runner with one engine worker, shared by the session."""
-    with Runner() as shared:
+    with Session(pm=plugins.make_plugin_manager(), processes=1) as session, session.rule_tests() as shared:
         yield shared
 
 

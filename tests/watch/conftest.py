@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from watch_support import mail_server, postgres_database, receiver  # noqa: F401 - fixtures
 
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.testing.contract import sample_as_of
 
@@ -21,10 +22,9 @@ def evaluator() -> Iterator[Evaluator]:
 @pytest.fixture(scope="module")
 def sample_alerts(evaluator: Evaluator) -> int:
     """How many alerts a full readiness run gives on the sample home as of its date."""
-    from mipr_rules.readiness import run_readiness
     from mipr_rules.testing.contract import sample_location
 
-    report = run_readiness([sample_location()], as_of=sample_as_of(), evaluator=evaluator)
+    report = Session(evaluator=evaluator).readiness([sample_location()], as_of=sample_as_of())
     return len(list(report.alerts()))
 
 

@@ -26,17 +26,17 @@ from alert_support import Receiver, fix_care_plan_review, run_mipr, second_home,
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.readiness import run_readiness
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.watch.store import AlertStore
 
 WATCHER = """
 import datetime as dt, sys
-from mipr_rules.watch.service import WatchService
+from mipr_rules.api import Session
 source, store, notify, as_of, lease, config = sys.argv[1:]
-service = WatchService.open(
-    source=source, store=store, notify=[notify], config=config, processes=1, allow_http=True,
+service = Session.from_config(config, processes=1).watch_service(
+    source=source, store=store, notify=[notify], allow_http=True,
     as_of=dt.date.fromisoformat(as_of), interval=0.05, lease=dt.timedelta(seconds=float(lease)),
 )
 print("ready", flush=True)
@@ -116,8 +116,8 @@ def run(
 
     write()
     with Evaluator(processes=1) as evaluator:
-        start = run_readiness(
-            FileAdapter().read(str(source), ReadContext(key=TEST_KEY)), as_of=as_of, evaluator=evaluator
+        start = Session(evaluator=evaluator).readiness(
+            FileAdapter().read(str(source), ReadContext(key=TEST_KEY)), as_of=as_of
         )
     base = len(start.alert_keys())
     with AlertStore(pg_url):
@@ -177,6 +177,6 @@ def run(
     listed = json.loads(run_mipr("alerts", "list", "--store", pg_url, "--format", "json").output)["alerts"]
     with Evaluator(processes=1) as evaluator:
         locations = FileAdapter().read(str(source), ReadContext(key=TEST_KEY))
-        full = run_readiness(locations, as_of=as_of, evaluator=evaluator)
+        full = Session(evaluator=evaluator).readiness(locations, as_of=as_of)
     assert {(a["location_id"], a["rule"], a["subject"]) for a in listed} == full.alert_keys()
     return Outcome(kills, sum(events.values()), len(by_key), repeats, base)

@@ -9,7 +9,8 @@ from typing import Any
 
 from alert_support import write_source
 
-from mipr_rules.watch.service import Cycle, WatchService
+from mipr_rules.api import Session
+from mipr_rules.watch.service import Cycle
 
 
 def test_a_vendor_starts_the_service_in_its_process_checks_its_health_and_stops_it(
@@ -24,8 +25,8 @@ def test_a_vendor_starts_the_service_in_its_process_checks_its_health_and_stops_
         if len(cycles) >= 2:
             two.set()
 
-    service = WatchService.open(
-        source=str(source), store=tmp_path / "alerts.db", as_of=as_of, processes=1, interval=0.01, on_cycle=seen
+    service = Session(processes=1).watch_service(
+        source=str(source), store=tmp_path / "alerts.db", as_of=as_of, interval=0.01, on_cycle=seen
     )
     try:
         assert service.health()["running"] is False

@@ -18,8 +18,9 @@ from alert_support import LEGACY_SCHEMA, fix_care_plan_review, run_mipr, write_s
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.alerts.notify import AlertIdentity, Target
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
-from mipr_rules.readiness import ReadinessReport, run_readiness
+from mipr_rules.readiness import ReadinessReport
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.watch.store import SCHEMA_VERSION, STORE_KIND, AlertStore
 
@@ -30,7 +31,7 @@ HOOK = Target.parse("webhook:https://hooks.example.org/mipr")
 def report(home: dict[str, Any], as_of: dt.date, evaluator: Evaluator, tmp_path: Path) -> ReadinessReport:
     source = write_source(tmp_path / "home.json", home)
     locations = FileAdapter().read(str(source), ReadContext(key=TEST_KEY))
-    return run_readiness(locations, as_of=as_of, evaluator=evaluator, allow_incomplete=True)
+    return Session(evaluator=evaluator).readiness(locations, as_of=as_of, allow_incomplete=True)
 
 
 def test_two_watchers_store_and_queue_each_change_once(

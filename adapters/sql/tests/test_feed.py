@@ -26,9 +26,9 @@ from click.testing import CliRunner
 from sql_fixtures import SERVER_URLS, RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import sample_as_of
@@ -125,7 +125,7 @@ def test_a_committed_change_raises_its_alert_and_the_fix_resolves_it(
                 connection.execute(sa.delete(schema.care_plans).where(schema.care_plans.c.plan_id == PLAN))
             _until(follower, lambda: not any(PLAN in k for k in _open(store, home)))
             # ...and the incremental state is a full evaluation's.
-            full = run_readiness(list(follower.feed.read_all()), as_of=as_of, evaluator=evaluator)
+            full = Session(evaluator=evaluator).readiness(list(follower.feed.read_all()), as_of=as_of)
             assert follower.incremental.alert_keys() == full.alert_keys()
         finally:
             follower.feed.close()
@@ -154,8 +154,8 @@ def test_alerts_fall_due_at_local_midnight_without_a_full_sweep(
             assert [step.reason for step in steps] == ["due"]
             assert {loc.location_id for loc in steps[0].report.locations} <= {home, "1-000000002"}
             assert any(PLAN in k and RULE in k for k in _open(store, home))
-            full = run_readiness(
-                list(follower.feed.read_all()), as_of=dt.date(2026, 3, 31), evaluator=evaluator
+            full = Session(evaluator=evaluator).readiness(
+                list(follower.feed.read_all()), as_of=dt.date(2026, 3, 31)
             )
             assert follower.incremental.alert_keys() == full.alert_keys()
         finally:

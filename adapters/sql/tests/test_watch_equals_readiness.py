@@ -16,16 +16,15 @@ import pytest
 import sqlalchemy as sa
 from sql_fixtures import RunDatabase, engine
 
-from mipr_rules.adapters.informs import source_gaps
+from mipr_rules.api import Session
 from mipr_rules.config import load_config
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.readiness import run_readiness
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.service import watcher as Watcher
 from mipr_rules.watch.store import AlertStore
-from mipr_rules_adapter_sql import read_locations, schema
+from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.adapter import SqlAdapter
 
 LOADED = dt.datetime(2026, 11, 1, 9, 0)
@@ -89,9 +88,7 @@ def test_watch_through_a_cursor_ends_each_check_with_the_alerts_of_a_full_read(
             if not full_read:
                 expected = {sample_home.location_id} if plan else set()
                 assert {loc.location_id for loc in cycle.report.locations} == expected, "the cursor is used"
-            full = run_readiness(
-                read_locations(url), as_of=on, evaluator=evaluator, **source_gaps(SqlAdapter(), source)
-            )
+            full = Session(evaluator=evaluator).readiness(source=url, adapter="sql", as_of=on)
             open_alerts = {
                 (a.identity.location_id, a.identity.rule_id, a.identity.subject) for a in store.open_alerts()
             }

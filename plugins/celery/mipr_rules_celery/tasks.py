@@ -6,21 +6,22 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.readiness import ReadinessReport, run_readiness
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules_celery.app import app
 
-_evaluator: Evaluator | None = None
+_session: Session | None = None
 
 
 def evaluator() -> Evaluator:
-    """The worker process's engine, started on its first task and kept."""
-    global _evaluator
-    if _evaluator is None:
-        _evaluator = Evaluator(processes=1)
-    return _evaluator
+    """The worker process's engine (its session's), started on its first task and kept."""
+    global _session
+    if _session is None:
+        _session = Session(processes=1)
+    return _session.evaluator
 
 
 @app.task(name="mipr.evaluate_partition", acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]

@@ -23,7 +23,7 @@ import pytest
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.adapters.file_adapter import FileAdapter
-from mipr_rules.readiness import run_readiness
+from mipr_rules.api import Session
 from mipr_rules.samples.generate import generate_home
 
 AS_OF = dt.date(2026, 11, 2)
@@ -52,7 +52,8 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[tuple[str
     ]
     source = folder / "homes.json"
     source.write_text(json.dumps(data))
-    report = run_readiness(FileAdapter().read(str(source), ReadContext(key=KEY.encode())), as_of=AS_OF)
+    with Session() as session:
+        report = session.readiness(FileAdapter().read(str(source), ReadContext(key=KEY.encode())), as_of=AS_OF)
     assert report.failures == ()
     return source, report.alert_keys()
 
