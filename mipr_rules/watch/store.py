@@ -392,106 +392,123 @@ class AlertStore:
         as_of = report.as_of.isoformat()
         stamp = utc(at) if at else None
         ruleset = report.ruleset
-        new: list[int] = []
-        ongoing: list[int] = []
-        resolved: list[int] = []
+        results = {loc.location_id: loc for loc in report.locations}  # a location given twice: its last result
         with self._write() as db:
             if not self.sqlite:
                 db.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            sql = "SELECT location_id, last_checked FROM locations WHERE location_id IN :ids"
+            checked = {r["location_id"]: r["last_checked"] for r in _select_in(db, sql, list(results))}
             for loc in report.locations:
-                last = db.execute(
-                    sa.text("SELECT last_checked FROM locations WHERE location_id = :l"), {"l": loc.location_id}
-                ).scalar()
+                last = checked.get(loc.location_id)
                 if last and last > as_of:
                     raise InputError(
                         f"{self.where}: location {loc.location_id} was last checked as of {last}; a check as of "
                         f"{as_of} would rewrite its history (use another --store)"
                     )
-            for loc in report.locations:
-                if loc.error:
-                    _upsert(
-                        db,
-                        "locations",
-                        "location_id",
-                        location_id=loc.location_id,
-                        name=loc.name,
-                        last_error=loc.error,
-                        last_error_on=as_of,
-                    )
-                    continue
-                _upsert(
+            read = [loc for loc in results.values() if not loc.error]
+            failed = [loc for loc in results.values() if loc.error]
+            if failed:
+                _insert(
                     db,
-                    "locations",
-                    "location_id",
-                    location_id=loc.location_id,
-                    name=loc.name,
-                    last_checked=as_of,
-                    last_error=None,
-                    last_error_on=None,
+                    _LOCATIONS,
+                    [
+                        dict(location_id=loc.location_id, name=loc.name, last_error=loc.error, last_error_on=as_of)
+                        for loc in failed
+                    ],
+                    conflict="location_id",
                 )
+            if read:
+                _insert(
+                    db,
+                    _LOCATIONS,
+                    [
+                        {
+                            "location_id": loc.location_id,
+                            "name": loc.name,
+                            "last_checked": as_of,
+                            "last_error": None,
+                            "last_error_on": None,
+                        }
+                        for loc in read
+                    ],
+                    conflict="location_id",
+                )
+            open_rows: dict[str, dict[AlertIdentity, dict[str, Any]]] = {}
+            for r in _select_in(
+                db,
+                f"SELECT {_COLUMNS} FROM alerts WHERE resolved_on IS NULL AND ruleset_id = :r AND location_id IN :ids",
+                [loc.location_id for loc in read],
+                r=ruleset.id,
+            ):
+                open_rows.setdefault(r["location_id"], {})[_row_identity(r)] = dict(r)
+            hit_values = _HitValues()
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            ongoing: list[dict[str, Any]] = []
+            gone: list[dict[str, Any]] = []
+            for loc in read:
+                stored = open_rows.get(loc.location_id, {})
                 current: dict[AlertIdentity, RuleHit] = {}
                 for hit in loc.alerts:
                     current.setdefault(AlertIdentity(loc.location_id, hit.ruleset_id, hit.rule_id, hit.subject), hit)
-                stored = {
-                    _row_identity(r): r
-                    for r in db.execute(
-                        sa.text(
-                            "SELECT id, location_id, ruleset_id, rule_id, subject, last_seen FROM alerts "
-                            "WHERE location_id = :l AND ruleset_id = :r AND resolved_on IS NULL"
-                        ),
-                        {"l": loc.location_id, "r": ruleset.id},
-                    ).mappings()
-                }
                 for identity, hit in current.items():
-                    values = _hit_values(hit)
-                    if identity in stored:
-                        row = stored[identity]
-                        db.execute(
-                            sa.text(
-                                "UPDATE alerts SET ruleset_version = :v, severity = :s, title = :t, message = :m, "
-                                "facts = :f, detail = :d, last_seen = :seen WHERE id = :id"
-                            ),
-                            {**values, "seen": max(row["last_seen"], as_of), "id": row["id"]},
-                        )
-                        ongoing.append(row["id"])
-                    else:
-                        row_id = db.execute(
-                            sa.text(
-                                "INSERT INTO alerts (alert_id, location_id, ruleset_id, rule_id, subject, "
-                                "ruleset_version, severity, title, message, facts, detail, first_seen, last_seen, "
-                                "opened_at) VALUES (:a, :l, :r, :ru, :su, :v, :s, :t, :m, :f, :d, :o, :o, :at) "
-                                "RETURNING id"
-                            ),
+                    values = hit_values(hit)
+                    row = stored.get(identity)
+                    if row is None:
+                        inserts.append(
                             {
-                                "a": identity.alert_id,
-                                "l": identity.location_id,
-                                "r": identity.ruleset_id,
-                                "ru": identity.rule_id,
-                                "su": identity.subject,
+                                "alert_id": identity.alert_id,
+                                "location_id": identity.location_id,
+                                "ruleset_id": identity.ruleset_id,
+                                "rule_id": identity.rule_id,
+                                "subject": identity.subject,
                                 **values,
-                                "o": as_of,
-                                "at": stamp,
-                            },
-                        ).scalar_one()
-                        _event(db, identity.alert_id, row_id, "new", as_of, stamp)
-                        new.append(row_id)
-                for identity, r in stored.items():
-                    if identity not in current:
-                        db.execute(
-                            sa.text("UPDATE alerts SET resolved_on = :o WHERE id = :id"), {"o": as_of, "id": r["id"]}
+                                "first_seen": as_of,
+                                "last_seen": as_of,
+                                "opened_at": stamp,
+                            }
                         )
-                        _event(db, identity.alert_id, r["id"], "resolved", as_of, stamp)
-                        resolved.append(r["id"])
-            by_id = _occurrences(db, new + ongoing + resolved)
+                        continue
+                    seen = max(row["last_seen"], as_of)
+                    if seen != row["last_seen"] or any(row[k] != v for k, v in values.items()):
+                        row.update(values, last_seen=seen)
+                        updates.append({**values, "seen": seen, "row_id": row["id"]})
+                    ongoing.append(row)
+                gone.extend(row for identity, row in stored.items() if identity not in current)
+            new = _insert_alerts(db, inserts)
+            if updates:
+                db.execute(
+                    sa.text(
+                        "UPDATE alerts SET ruleset_version = :ruleset_version, severity = :severity, title = :title, "
+                        "message = :message, facts = :facts, detail = :detail, last_seen = :seen WHERE id = :row_id"
+                    ),
+                    updates,
+                )
+            for row in gone:
+                row["resolved_on"] = as_of
+            for start in range(0, len(gone), _CHUNK):
+                db.execute(
+                    sa.text("UPDATE alerts SET resolved_on = :o WHERE id IN :ids").bindparams(
+                        sa.bindparam("ids", expanding=True)
+                    ),
+                    {"o": as_of, "ids": [row["id"] for row in gone[start : start + _CHUNK]]},
+                )
+            events = [
+                {"alert_id": row["alert_id"], "occurrence": row["id"], "kind": kind, "at": stamp, "as_of": as_of}
+                for kind, rows in (("new", new), ("resolved", gone))
+                for row in rows
+            ]
+            if events:
+                _insert(db, _EVENTS, events)
             changes = AlertChanges(
                 id=uuid.uuid4().hex,
                 as_of=report.as_of,
                 ruleset_id=ruleset.id,
                 ruleset_version=ruleset.version,
                 locations=tuple(CheckedLocation(loc.location_id, loc.name, loc.error) for loc in report.locations),
-                new=tuple(_sorted([by_id[i] for i in new])),
-                ongoing=tuple(_sorted([by_id[i] for i in ongoing])),
-                resolved=tuple(_sorted([by_id[i] for i in resolved])),
+                new=tuple(_sorted([hit_values.stored(r) for r in new])),
+                ongoing=tuple(_sorted([hit_values.stored(r) for r in ongoing])),
+                resolved=tuple(_sorted([hit_values.stored(r) for r in gone])),
             )
             if full_read:
                 _upsert(db, "store_info", "key", key=_full_read_key(ruleset.id), value=as_of)
@@ -502,21 +519,22 @@ class AlertStore:
     def _queue(
         self, db: sa.Connection, changes: AlertChanges, targets: Iterable[Target], *, hold: bool = False
     ) -> None:
+        targets = list(targets)
+        if not targets:
+            return
         document = changes.to_json()
-        for target in {t.key: t for t in targets}.values():  # one per target, whatever its credentials
-            db.execute(
-                sa.text(
-                    "INSERT INTO outbox (target_key, target_label, changes, idempotency_key, held) "
-                    "VALUES (:k, :l, :c, :i, :h)"
-                ),
-                {
-                    "k": target.key,
-                    "l": target.label,
-                    "c": document,
-                    "i": idempotency_key(changes.id, target),
-                    "h": int(hold),
-                },
-            )
+        rows = [
+            {
+                "target_key": target.key,
+                "target_label": target.label,
+                "changes": document,
+                "idempotency_key": idempotency_key(changes.id, target),
+                "held": int(hold),
+            }
+            for target in {t.key: t for t in targets}.values()  # one per target, whatever its credentials
+        ]
+        if rows:
+            _insert(db, _OUTBOX, rows)
 
     # -- queries ----------------------------------------------------------------------------------------
 
@@ -876,6 +894,99 @@ _COLUMNS = (
 )
 
 
+_CHUNK = 5000
+"""Most values bound in one ``IN`` list."""
+_META = sa.MetaData()
+_ALERTS = sa.Table(
+    "alerts",
+    _META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.Text) for name in _COLUMNS.replace(" ", "").split(",")[1:]),
+)
+_EVENTS = sa.Table(
+    "alert_events",
+    _META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.Text) for name in ("alert_id", "kind", "at", "as_of", "by", "note")),
+    sa.Column("occurrence", sa.Integer),
+)
+_OUTBOX = sa.Table(
+    "outbox",
+    _META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.Text) for name in ("target_key", "target_label", "changes", "idempotency_key")),
+    sa.Column("held", sa.Integer),
+)
+
+
+_LOCATIONS = sa.Table(
+    "locations",
+    _META,
+    *(sa.Column(name, sa.Text) for name in ("location_id", "name", "last_checked", "last_error", "last_error_on")),
+)
+
+
+def _insert(
+    db: sa.Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    returning: Sequence[str] = (),
+    conflict: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (all with the same keys) in one statement; the ``returning`` columns of each.
+
+    ``conflict``: the key column of an upsert (the other columns are updated). PostgreSQL gets the rows as one
+    JSON document (``INSERT … SELECT … FROM json_to_recordset(…)``: one short statement, whatever the number of
+    rows, and cheaper to bind than arrays or thousands of parameters); SQLite a multi-row ``VALUES``.
+    """
+    if not rows:
+        return []
+    names = list(rows[0])
+    if db.dialect.name == "postgresql":
+        types = ", ".join(f"{n} {'integer' if isinstance(table.c[n].type, sa.Integer) else 'text'}" for n in names)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
+            f"FROM json_to_recordset(CAST(:rows AS json)) AS x({types})"
+        )
+        if conflict:
+            updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != conflict)
+            sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        result = db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        return [tuple(r) for r in result] if returning else []
+    from sqlalchemy.dialects import sqlite
+
+    statement = sqlite.insert(table)
+    if conflict:
+        statement = statement.on_conflict_do_update(
+            index_elements=[conflict], set_={n: statement.excluded[n] for n in names if n != conflict}
+        )
+    # RETURNING makes SQLAlchemy send multi-row INSERTs rather than one per row
+    result = db.execute(statement.returning(*(table.c[n] for n in returning or [names[0]])), rows)
+    return [tuple(r) for r in result] if returning else []
+
+
+def _select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[sa.RowMapping]:
+    """Rows of ``sql`` whose ``:ids`` is bound to ``ids``, ``_CHUNK`` at a time (none for no ids)."""
+    out: list[sa.RowMapping] = []
+    statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+    for start in range(0, len(ids), _CHUNK):
+        out.extend(db.execute(statement, {**args, "ids": ids[start : start + _CHUNK]}).mappings())
+    return out
+
+
+def _insert_alerts(db: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert new occurrences in one multi-row statement; the rows as stored (with their ids)."""
+    if not rows:
+        return []
+    # matched by alert id (distinct among new occurrences), not by order: SQLite cannot promise RETURNING's order
+    ids = dict(_insert(db, _ALERTS, rows, returning=("alert_id", "id")))
+    blank = dict.fromkeys(("resolved_on", "acknowledged_by", "acknowledged_on", "snoozed_until", "escalated_at"))
+    return [{**blank, **row, "id": ids[row["alert_id"]]} for row in rows]
+
+
 def _first_line(error: object) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -931,18 +1042,6 @@ def _location_name(db: sa.Connection, location_id: str) -> str:
     return str(name or "")
 
 
-def _occurrences(db: sa.Connection, ids: list[int]) -> dict[int, StoredAlert]:
-    out: dict[int, StoredAlert] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in db.execute(
-            sa.text(f"SELECT {_COLUMNS} FROM alerts WHERE id IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
-            {"ids": chunk},
-        ).mappings():
-            out[row["id"]] = _stored(row)
-    return out
-
-
 def _full_read_key(ruleset_id: str) -> str:
     """``store_info`` key of the as-of date of the last check that read every location (per ruleset)."""
     return f"full_read_as_of:{ruleset_id}"
@@ -952,24 +1051,48 @@ def _row_identity(row: Mapping[Any, Any]) -> AlertIdentity:
     return AlertIdentity(row["location_id"], row["ruleset_id"], row["rule_id"], row["subject"])
 
 
-def _hit_values(hit: RuleHit) -> dict[str, str]:
-    from mipr_rules.readiness import alert_dict  # the JSON contract of one alert; imported late (it pulls the engine)
-    from mipr_rules.saf import statement_name
+class _HitValues:
+    """The stored columns of hits, with their ``detail`` worked out once per rule (for one ``apply``).
 
-    data = alert_dict(hit)
-    data["quality_statement_name"] = statement_name(data["quality_statement"])
-    detail = {key: data[key] for key in _DETAIL_KEYS}
-    return {
-        "v": hit.ruleset_version,
-        "s": hit.severity,
-        "t": hit.title,
-        "m": hit.message,
-        "f": json.dumps(hit.facts, ensure_ascii=False, sort_keys=True, default=str),
-        "d": json.dumps(detail, ensure_ascii=False, default=str),
-    }
+    The cache is keyed by the identity of the hit's ``maps_to`` and ``source`` objects: it lives only while the
+    report that holds them does.
+    """
+
+    def __init__(self) -> None:
+        from mipr_rules.saf import statement_name
+
+        self._name = statement_name
+        self._details: dict[tuple[int, int, Any], str] = {}
+        self.parsed: dict[str, dict[str, Any]] = {}
+        """Detail documents read back (``_stored``), by text."""
+
+    def __call__(self, hit: RuleHit) -> dict[str, str]:
+        key = (id(hit.maps_to), id(hit.source), hit.emit.get("evidence_category"))
+        detail = self._details.get(key)
+        if detail is None:
+            data = hit.as_dict(only=[k for k in _DETAIL_KEYS if k != "quality_statement_name"])
+            data["quality_statement_name"] = self._name(data["quality_statement"])
+            detail = json.dumps({k: data[k] for k in _DETAIL_KEYS}, ensure_ascii=False, default=str)
+            self._details[key] = detail
+        return {
+            "ruleset_version": hit.ruleset_version,
+            "severity": hit.severity,
+            "title": hit.title,
+            "message": hit.message,
+            "facts": json.dumps(hit.facts, ensure_ascii=False, sort_keys=True, default=str),
+            "detail": detail,
+        }
+
+    def stored(self, row: Mapping[Any, Any]) -> StoredAlert:
+        """``_stored(row)``, parsing each distinct detail document once."""
+        text = row["detail"]
+        detail = self.parsed.get(text)
+        if detail is None:
+            detail = self.parsed[text] = json.loads(text)
+        return _stored(row, dict(detail))
 
 
-def _stored(row: Mapping[Any, Any]) -> StoredAlert:
+def _stored(row: Mapping[Any, Any], detail: dict[str, Any] | None = None) -> StoredAlert:
     return StoredAlert(
         identity=_row_identity(row),
         ruleset_version=row["ruleset_version"],
@@ -977,7 +1100,7 @@ def _stored(row: Mapping[Any, Any]) -> StoredAlert:
         title=row["title"],
         message=row["message"],
         facts=json.loads(row["facts"]),
-        detail=json.loads(row["detail"]),
+        detail=json.loads(row["detail"]) if detail is None else detail,
         first_seen=dt.date.fromisoformat(row["first_seen"]),
         last_seen=dt.date.fromisoformat(row["last_seen"]),
         resolved_on=dt.date.fromisoformat(row["resolved_on"]) if row["resolved_on"] else None,
