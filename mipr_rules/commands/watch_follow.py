@@ -136,7 +136,8 @@ def run_follow(
     ruleset = catalogue.get(ruleset_id, start)
     compiled = evaluator.compile(ruleset, config.overrides_for(ruleset), Location)
     context = ReadContext(lenient=lenient, key=config.pseudonym_key(), max_skipped=max_skipped)
-    feed = open_feed(adapter, source, FeedOptions(context, None, poll))
+    position = store.feed_position(source, ruleset.id)  # where the last follower of this source stopped
+    feed = open_feed(adapter, source, FeedOptions(context, position, poll))
     try:
         follower = Follower(
             feed,
@@ -146,6 +147,7 @@ def run_follow(
             fixed_as_of=as_of,
             targets=targets,
             notifiers=notifiers,
+            source=source,
         )
         show(follower.start())
         while not stopped.requested:

@@ -263,13 +263,10 @@ class WatchService:
     def _digest(self, now: dt.datetime, when: dt.date) -> int:
         if self.digest is None:
             return 0
-        last = self.store.last_digest()
-        if last is None:  # the first run: the first digest is at the next scheduled time
-            self.store.digest([], at=now, on=when)
-            return 0
-        if not self.digest.due(last, now):
-            return 0
-        return self.store.digest(self.targets, at=now, on=when)
+        # per target: another watcher's targets on the same store keep their own schedule
+        self.store.start_digests(self.targets, at=now)  # a target's first digest is at the next scheduled time
+        due = [t for t in self.targets if self.digest.due(self.store.last_digest(t), now)]
+        return self.store.digest(due, at=now, on=when) if due else 0
 
     # -- as a service -------------------------------------------------------------------------------------
 

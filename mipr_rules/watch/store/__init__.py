@@ -10,8 +10,8 @@ schema version 1 and 2 (before Alembic) are recognised by ``PRAGMA user_version`
 
 Modules: ``connection`` (URL, engine, schema and migrations, write transactions), ``recording`` (``apply``),
 ``queries`` (alerts and their history), ``lifecycle`` (acknowledge, snooze, escalate), ``digest``,
-``outbox`` (queue, claim, deliver), ``records`` (the read models), ``tables`` (shared statements) and
-``alert_store`` (``AlertStore``, all of them together).
+``outbox`` (queue, claim, deliver), ``positions`` (where change feeds stand), ``records`` (the read models),
+``tables`` (shared statements) and ``alert_store`` (``AlertStore``, all of them together).
 
 Several watchers may share one PostgreSQL store: ``apply`` is serialised by a transaction-level advisory lock
 (a change is stored and queued once), and the outbox is *claimed* (``FOR UPDATE SKIP LOCKED``) with a lease:
@@ -28,6 +28,7 @@ from mipr_rules.watch.store.alert_store import AlertStore
 from mipr_rules.watch.store.connection import HEAD, SCHEMA_VERSION, STORE_KIND, shown_url, store_url
 from mipr_rules.watch.store.lifecycle import MAX_NOTE
 from mipr_rules.watch.store.outbox import DEFAULT_LEASE, idempotency_key
+from mipr_rules.watch.store.positions import FeedPosition, source_key
 from mipr_rules.watch.store.records import AlertEvent, AlertState, OutboxItem, utc
 
 __all__ = [
@@ -39,9 +40,11 @@ __all__ = [
     "AlertEvent",
     "AlertState",
     "AlertStore",
+    "FeedPosition",
     "OutboxItem",
     "idempotency_key",
     "shown_url",
+    "source_key",
     "store_url",
     "utc",
 ]

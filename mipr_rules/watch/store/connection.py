@@ -20,8 +20,8 @@ from mipr_rules.errors import InputError
 from mipr_rules.watch.store.tables import upsert
 
 STORE_KIND = "mipr-rules alert store"
-SCHEMA_VERSION = 3
-"""Version of the store's schema: the Alembic head revision (``"0003"``); SQLite also keeps it in
+SCHEMA_VERSION = 4
+"""Version of the store's schema: the Alembic head revision (``"0004"``); SQLite also keeps it in
 ``PRAGMA user_version``."""
 HEAD = f"{SCHEMA_VERSION:04d}"
 LOCK_ID = 0x6D697072

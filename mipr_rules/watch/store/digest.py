@@ -22,7 +22,8 @@ class Digests(StoreConnection):
         """Turn the change sets held for each target into one summary; how many summaries were queued.
 
         The summary lists what is still new (first stored since the last digest and still open, not snoozed)
-        and what was resolved since, per target; a target with nothing held gets nothing.
+        and what was resolved since, per target; a target with nothing held gets nothing. Each target's last
+        digest becomes ``at`` (``last_digest(target)``), whether or not it got one.
         """
         made = 0
         with self._write() as db:
@@ -74,10 +75,28 @@ class Digests(StoreConnection):
                 if summary.has_news:
                     queue(db, summary, [target])
                     made += 1
+            for target in targets:
+                upsert(db, "digests", "target_key", target_key=target.key, last_sent=utc(at))
             upsert(db, "store_info", "key", key="last_digest", value=utc(at))
         return made
 
-    def last_digest(self) -> dt.datetime | None:
-        """The service clock of the last digest."""
-        rows = self._rows("SELECT value FROM store_info WHERE key = 'last_digest'")
+    def start_digests(self, targets: Sequence[Target], *, at: dt.datetime) -> None:
+        """Count ``at`` as the last digest of each of ``targets`` that never had one (their first is due at the
+        next scheduled time after it); the others are left alone."""
+        if not targets:
+            return
+        with self._write() as db:
+            db.execute(
+                sa.text(
+                    "INSERT INTO digests (target_key, last_sent) VALUES (:k, :at) ON CONFLICT (target_key) DO NOTHING"
+                ),
+                [{"k": key, "at": utc(at)} for key in dict.fromkeys(t.key for t in targets)],
+            )
+
+    def last_digest(self, target: Target | None = None) -> dt.datetime | None:
+        """The service clock of the last digest of ``target`` (``None``: of any target)."""
+        if target is not None:
+            rows = self._rows("SELECT last_sent AS value FROM digests WHERE target_key = :k", k=target.key)
+        else:
+            rows = self._rows("SELECT value FROM store_info WHERE key = 'last_digest'")
         return parse_at(rows[0]["value"]) if rows else None

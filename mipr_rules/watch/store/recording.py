@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
-from mipr_rules.watch.store.connection import StoreConnection
 from mipr_rules.watch.store.outbox import queue
+from mipr_rules.watch.store.positions import FeedPosition, FeedPositions, save_position
 from mipr_rules.watch.store.records import COLUMNS, by_rank, row_identity, stored_alert, utc
 from mipr_rules.watch.store.tables import ALERTS, CHUNK, EVENTS, LOCATIONS, insert_rows, select_in, upsert
 
@@ -37,7 +37,7 @@ _DETAIL_KEYS = (
 """Fields of ``alert_dict`` kept with each alert besides its identity, severity, title, message and facts."""
 
 
-class Recording(StoreConnection):
+class Recording(FeedPositions):
     """Readiness reports recorded as alerts."""
 
     def needs_full_read(self, as_of: dt.date, ruleset_id: str) -> bool:
@@ -60,6 +60,7 @@ class Recording(StoreConnection):
         full_read: bool = False,
         at: dt.datetime | None = None,
         hold: bool = False,
+        feed_position: FeedPosition | None = None,
     ) -> AlertChanges:
         """Record a readiness report; return what is new, ongoing and resolved.
 
@@ -69,6 +70,8 @@ class Recording(StoreConnection):
         same transaction (``hold``: kept for the next digest). A report older than the last check of one of
         its locations is refused. ``full_read`` says the report holds every location of the source.
         ``at``: the service clock (kept with new alerts and events; escalation counts from it).
+        ``feed_position``: where the change feed stands after the changes this report holds; saved (for the
+        report's ruleset) in the same transaction, so that it only moves once their alerts are stored.
         """
         as_of = report.as_of.isoformat()
         stamp = utc(at) if at else None
@@ -192,6 +195,8 @@ class Recording(StoreConnection):
             )
             if full_read:
                 upsert(db, "store_info", "key", key=_full_read_key(ruleset.id), value=as_of)
+            if feed_position is not None:
+                save_position(db, feed_position, ruleset.id, at)
             if changes.has_news:
                 queue(db, changes, notify, hold=hold)
         return changes
