@@ -72,7 +72,8 @@ def _review(url: str, location_id: str, on: dt.date) -> None:
 
 
 def _overdue(store: AlertStore, location_id: str) -> bool:
-    return any(a.identity.rule_id == RULE and PLAN in a.identity.subject for a in store.open_alerts(location_id))
+    alerts = store.open_alerts(location_id)
+    return any(a.identity.rule_id == RULE and PLAN in a.identity.subject for a in alerts)
 
 
 def _follower(url: str, store: AlertStore, evaluator: Evaluator, position: str | None) -> Follower:
