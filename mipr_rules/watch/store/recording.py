@@ -123,7 +123,7 @@ class Recording(FeedPositions):
                 [loc.location_id for loc in read],
                 r=ruleset.id,
             ):
-                open_rows.setdefault(r["location_id"], {})[row_identity(r)] = dict(r)
+                open_rows.setdefault(r["location_id"], {})[row_identity(r)] = r
             hit_values = _HitValues()
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []

@@ -84,12 +84,14 @@ def insert_rows(
     return [tuple(r) for r in result] if returning else []
 
 
-def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[sa.RowMapping]:
-    """Rows of ``sql`` whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
-    out: list[sa.RowMapping] = []
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[dict[str, Any]]:
+    """Rows of ``sql`` (as dicts) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
+    out: list[dict[str, Any]] = []
     statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
     for start in range(0, len(ids), CHUNK):
-        out.extend(db.execute(statement, {**args, "ids": ids[start : start + CHUNK]}).mappings())
+        result = db.execute(statement, {**args, "ids": ids[start : start + CHUNK]})
+        names = list(result.keys())
+        out.extend(dict(zip(names, row, strict=True)) for row in result)
     return out
 
 
