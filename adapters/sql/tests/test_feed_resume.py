@@ -9,6 +9,12 @@ its alerts resolved.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -145,3 +151,64 @@ def test_a_position_moves_only_with_the_alerts_it_stands_after(
             assert store.feed_position(logged, "cqc-readiness") == saved, "the refused apply saved nothing"
         finally:
             follower.feed.close()
+
+
+class Follow:
+    """``mipr watch --follow`` in a process of its own, its JSON steps read as they come."""
+
+    def __init__(self, source: str, store: Path) -> None:
+        command = [
+            str(Path(sys.executable).with_name("mipr")),
+            "watch", "--follow", "--adapter", "sql", "--source", source, "--store", str(store),
+            "--as-of", sample_as_of().isoformat(), "--format", "json", "--poll", "0.05", "--sweep-at", "off",
+        ]  # fmt: skip
+        env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": "feed test key"}
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.process.stdout or ():
+            self.lines.put(line)
+
+    def step(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.lines.get(timeout=120)))
+        except queue.Empty:
+            self.process.kill()
+            raise AssertionError("mipr watch --follow printed nothing for 120 s") from None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+
+
+def test_mipr_watch_follow_started_again_resolves_a_location_deleted_while_stopped(
+    logged: str, sample_home: Location, tmp_path: Path
+) -> None:
+    store = tmp_path / "alerts.db"
+    first = Follow(logged, store)
+    try:
+        assert first.step()["reason"] == "start"
+        _review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=200))
+        assert [a["rule"] for a in first.step()["changes"]["new"]] == [RULE]
+    finally:
+        first.stop()
+    with AlertStore(store, readonly=True) as opened:
+        stopped_at = opened.feed_position(logged, "cqc-readiness")
+        other = {a.alert_id for a in opened.open_alerts(OTHER)}
+    assert stopped_at is not None and stopped_at.startswith(("log:", "cursor:")) and other
+
+    with engine(logged).begin() as connection:
+        connection.execute(sa.delete(schema.locations).where(schema.locations.c.location_id == OTHER))
+    again = Follow(logged, store)
+    try:
+        assert again.step()["reason"] == "start"
+        replayed = again.step()
+        assert replayed["reason"] == "changes"
+        assert {a["alert_id"] for a in replayed["changes"]["resolved"]} == other
+    finally:
+        again.stop()
