@@ -264,8 +264,11 @@ class WatchService:
         if self.digest is None:
             return 0
         # per target: another watcher's targets on the same store keep their own schedule
-        self.store.start_digests(self.targets, at=now)  # a target's first digest is at the next scheduled time
-        due = [t for t in self.targets if self.digest.due(self.store.last_digest(t), now)]
+        last = {t.key: self.store.last_digest(t) for t in self.targets}
+        fresh = [t for t in self.targets if last[t.key] is None]
+        if fresh:  # a target's first digest is at the next scheduled time
+            self.store.start_digests(fresh, at=now)
+        due = [t for t in self.targets if self.digest.due(last[t.key], now)]
         return self.store.digest(due, at=now, on=when) if due else 0
 
     # -- as a service -------------------------------------------------------------------------------------
