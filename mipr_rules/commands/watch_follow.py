@@ -142,7 +142,8 @@ def run_follow(
             click.echo(f"mipr: {len(group.rules)} {group.group} rule(s) not evaluated: {group.why}", err=True)
     compiled = evaluator.compile(ruleset, config.overrides_for(ruleset), Location)
     context = ReadContext(lenient=lenient, key=config.pseudonym_key(), max_skipped=max_skipped)
-    feed = open_feed(adapter, source, FeedOptions(context, None, poll))
+    position = store.feed_position(source, ruleset.id)  # where the last follower of this source stopped
+    feed = open_feed(adapter, source, FeedOptions(context, position, poll))
     try:
         follower = Follower(
             feed,
@@ -152,6 +153,7 @@ def run_follow(
             fixed_as_of=as_of,
             targets=targets,
             notifiers=notifiers,
+            source=source,
         )
         show(follower.start())
         while not stopped.requested:

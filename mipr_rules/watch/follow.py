@@ -3,7 +3,8 @@
 ``Follower`` joins a change feed (``changes.ChangeFeed``), the incremental evaluator and an alert store:
 
 * ``start`` reads every location once (the feed's position is taken first, so nothing committed meanwhile
-  is lost), evaluates them and records the result;
+  is lost), evaluates them and records the result; a feed opened at the position saved in the store
+  (``source`` given) then replays what changed while no follower ran, deletions included;
 * ``step`` waits for changes up to the next local midnight or sweep, re-reads the locations they name,
   evaluates what changed and records it; a deleted location's alerts are resolved;
 * when the local date (``schedule.SERVICE_ZONE``) moves, exactly the locations whose next date of change
@@ -29,7 +30,7 @@ from mipr_rules.readiness import LocationReadiness, ReadinessReport, run_readine
 from mipr_rules.watch.changes import Change, ChangeFeed, changed_locations
 from mipr_rules.watch.incremental import IncrementalEvaluator, differences
 from mipr_rules.watch.schedule import SERVICE_ZONE, at_local, local_date, next_midnight
-from mipr_rules.watch.store import AlertStore
+from mipr_rules.watch.store import AlertStore, FeedPosition
 
 log = logging.getLogger("mipr_rules.watch")
 
@@ -82,6 +83,9 @@ class Follower:
     next_sweep: dt.datetime | None = None
     pending: list[Change] = attrs.field(factory=list)
     """Changes taken from the feed but not applied yet (they arrived during a sweep)."""
+    source: str | None = None
+    """The source as given: when set, the feed's position is saved with every result recorded (in the same
+    transaction), so that a follower started again resumes there (``AlertStore.feed_position``)."""
 
     @property
     def compiled(self) -> CompiledRuleset:
@@ -105,7 +109,10 @@ class Follower:
         report = ReadinessReport(
             self.as_of, compiled.ruleset, dict(compiled.parameters), tuple(locations), self.incremental.region
         )
-        changes = self.store.apply(report, notify=self.targets, full_read=full, at=self.clock())
+        # The position only moves when every change taken from the feed is in this result (none pending).
+        position = self.feed.position if self.source is not None and not self.pending else None
+        feed = FeedPosition(self.source, position) if self.source is not None and position is not None else None
+        changes = self.store.apply(report, notify=self.targets, full_read=full, at=self.clock(), feed_position=feed)
         deliveries = tuple(deliver(self.store, self.targets, self.notifiers)) if self.targets else ()
         return Step(self.as_of, reason, report, changes, records, deliveries)
 

@@ -214,13 +214,13 @@ class WatchService:
     def _digest(self, now: dt.datetime, when: dt.date) -> int:
         if self.digest is None:
             return 0
-        last = self.store.last_digest()
-        if last is None:  # the first run: the first digest is at the next scheduled time
-            self.store.digest([], at=now, on=when)
-            return 0
-        if not self.digest.due(last, now):
-            return 0
-        return self.store.digest(self.targets, at=now, on=when)
+        # per target: another watcher's targets on the same store keep their own schedule
+        last = {t.key: self.store.last_digest(t) for t in self.targets}
+        fresh = [t for t in self.targets if last[t.key] is None]
+        if fresh:  # a target's first digest is at the next scheduled time
+            self.store.start_digests(fresh, at=now)
+        due = [t for t in self.targets if self.digest.due(last[t.key], now)]
+        return self.store.digest(due, at=now, on=when) if due else 0
 
     # -- as a service -------------------------------------------------------------------------------------
 

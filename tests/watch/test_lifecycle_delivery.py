@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 import pytest
-from alert_support import MailServer, Receiver, fix_care_plan_review, run_mipr, write_source
+from alert_support import MailServer, Receiver, fix_care_plan_review, run_mipr, second_home, write_source
 from watch_support import Clock
 
 from mipr_rules import plugins
@@ -167,6 +167,43 @@ def test_a_daily_digest_sends_one_summary_per_target_instead_of_one_message_per_
         assert subjects(mail_server) == [digest]
         clock.advance(hours=1)
         assert watch.check().digests == 0 and len(receiver.requests) == 1, "one digest a day"
+
+
+def test_each_target_keeps_its_own_digest_schedule_on_a_shared_store(
+    tmp_path: Path,
+    home: dict[str, Any],
+    evaluator: Evaluator,
+    mail_server: MailServer,
+    receiver: Receiver,
+    sample_alerts: int,
+) -> None:
+    """Two watchers on one store, each with its target and schedule: one digest does not put off the other's."""
+    clock = Clock(LONDON_9AM)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_source(tmp_path / "a" / "home.json", home)
+    write_source(tmp_path / "b" / "home.json", second_home(home))
+    with AlertStore(tmp_path / "alerts.db") as store:
+        at_seven = service(
+            tmp_path / "a", evaluator, store, clock, notify=(f"webhook:{receiver.url()}",),
+            digest=DigestSchedule.parse("daily@07:00"),
+        )  # fmt: skip
+        at_half_past = service(
+            tmp_path / "b", evaluator, store, clock, notify=(f"email:{mail_server.url()}",),
+            digest=DigestSchedule.parse("daily@07:30"),
+        )  # fmt: skip
+        assert len(at_seven.check().changes.new) == sample_alerts  # type: ignore[union-attr]
+        assert len(at_half_past.check().changes.new) == sample_alerts  # type: ignore[union-attr]
+        (webhook,) = at_seven.targets
+        assert store.last_digest(webhook) == LONDON_9AM, "the first digest is at the next scheduled time"
+        clock.advance(hours=22, minutes=31)  # 07:31 the next day: the half-past-seven target's digest
+        assert at_half_past.check().digests == 1 and len(mail_server.messages) == 1 and not receiver.requests
+        clock.advance(minutes=9)  # 07:40: the seven o'clock target's digest is still due (its watcher was late)
+        assert at_seven.check().digests == 1
+        (request,) = receiver.requests
+        assert request.json()["event"] == "digest" and request.json()["summary"]["new"] == sample_alerts
+        assert at_half_past.check().digests == 0 and at_seven.check().digests == 0, "one digest a day each"
+        assert store.last_digest(webhook) == clock.now
 
 
 def test_bad_digest_and_escalation_settings_are_one_line_errors(tmp_path: Path, home: dict[str, Any]) -> None:

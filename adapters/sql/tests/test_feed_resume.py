@@ -1,0 +1,214 @@
+"""A follower started again resumes at the change-feed position saved in the alert store with the alerts.
+
+The position is saved in the transaction that records the alerts of the changes before it. A follower started
+again still reads every location once (it has no incremental state yet), then the feed replays from the saved
+position what changed while none ran: a location deleted meanwhile, which no full read can see any more, has
+its alerts resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sql_fixtures import RunDatabase, engine
+
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.errors import InputError
+from mipr_rules.model import Location
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.testing import TEST_KEY
+from mipr_rules.testing.contract import sample_as_of
+from mipr_rules.watch.changes import FeedOptions
+from mipr_rules.watch.follow import Follower
+from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules.watch.store import AlertStore, FeedPosition
+from mipr_rules_adapter_sql import schema
+from mipr_rules_adapter_sql.commands import install_triggers_command
+from mipr_rules_adapter_sql.feed import SqlChangeFeed
+from mipr_rules_adapter_sql.mapping import reference_mapping
+from mipr_rules_adapter_sql.source import make_engine, parse_source
+from mipr_rules_adapter_sql.triggers import install_triggers
+
+OTHER = "1-000000002"
+PLAN = "CP-R07"
+RULE = "care_plan_review_overdue"
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[Evaluator]:
+    with Evaluator(processes=1) as engine_:
+        yield engine_
+
+
+@pytest.fixture
+def logged(run_database: RunDatabase, sample_home: Location) -> Iterator[str]:
+    """The sample home and a second one, with the change log installed (removed afterwards)."""
+    url = run_database.load(sample_home, attrs.evolve(sample_home, location_id=OTHER, name="Moonrise Lodge"))
+    _review(url, sample_home.location_id, sample_as_of())
+    result = CliRunner().invoke(install_triggers_command, [url])
+    assert result.exit_code == 0, result.output
+    yield url
+    parsed = parse_source(url)
+    eng = make_engine(parsed)
+    install_triggers(eng, parsed.backend, reference_mapping(), drop=True)
+    eng.dispose()
+
+
+def _review(url: str, location_id: str, on: dt.date) -> None:
+    with engine(url).begin() as connection:
+        connection.execute(
+            sa.update(schema.care_plans)
+            .where(schema.care_plans.c.location_id == location_id, schema.care_plans.c.plan_id == PLAN)
+            .values(last_reviewed=on)
+        )
+
+
+def _overdue(store: AlertStore, location_id: str) -> bool:
+    alerts = store.open_alerts(location_id)
+    return any(a.identity.rule_id == RULE and PLAN in a.identity.subject for a in alerts)
+
+
+def _follower(url: str, store: AlertStore, evaluator: Evaluator, position: str | None) -> Follower:
+    as_of = sample_as_of()
+    noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.timezone.utc)
+    ruleset = Catalogue.installed(evaluator.pm).get("cqc-readiness", as_of)
+    feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), position, poll=0.05))
+    compiled = evaluator.compile(ruleset, None, Location)
+    incremental = IncrementalEvaluator(evaluator, compiled)
+    return Follower(feed, incremental, store, clock=lambda: noon, sweep_at=None, source=url)
+
+
+def _until(follower: Follower, what: Any, rounds: int = 200) -> None:
+    for _ in range(rounds):
+        follower.step(timeout=0.2)
+        if what():
+            return
+    raise AssertionError("the change never arrived")
+
+
+def test_a_follower_started_again_replays_what_changed_while_none_ran(
+    logged: str, sample_home: Location, evaluator: Evaluator, tmp_path: Path
+) -> None:
+    home = sample_home.location_id
+    with AlertStore(tmp_path / "alerts.db") as store:
+        ruleset_id = "cqc-readiness"
+        assert store.feed_position(logged, ruleset_id) is None
+        first = _follower(logged, store, evaluator, None)
+        try:
+            first.start()
+            started = store.feed_position(logged, ruleset_id)
+            assert started is not None and started == first.feed.position, "saved with the first full read"
+            assert store.open_alerts(OTHER) and not _overdue(store, home)
+            _review(logged, home, sample_as_of() - dt.timedelta(days=200))
+            _until(first, lambda: _overdue(store, home))
+            moved = store.feed_position(logged, ruleset_id)
+            assert moved == first.feed.position and moved != started, "moved with the alerts of the change"
+        finally:
+            first.feed.close()
+
+        # No follower runs: the second home is deleted, the first one's care plan reviewed.
+        with engine(logged).begin() as connection:
+            connection.execute(sa.delete(schema.locations).where(schema.locations.c.location_id == OTHER))
+        _review(logged, home, sample_as_of())
+
+        second = _follower(logged, store, evaluator, store.feed_position(logged, ruleset_id))
+        try:
+            second.start()
+            assert not _overdue(store, home), "the full read sees the review"
+            assert store.open_alerts(OTHER), "no full read can see a deleted location"
+            _until(second, lambda: not store.open_alerts(OTHER))
+            assert store.feed_position(logged, ruleset_id) == second.feed.position != moved
+        finally:
+            second.feed.close()
+
+
+def test_a_position_moves_only_with_the_alerts_it_stands_after(
+    logged: str, evaluator: Evaluator, tmp_path: Path
+) -> None:
+    with AlertStore(tmp_path / "alerts.db") as store:
+        follower = _follower(logged, store, evaluator, None)
+        try:
+            follower.start()
+            saved = store.feed_position(logged, "cqc-readiness")
+            report = follower.start().report
+            late = attrs.evolve(report, as_of=report.as_of - dt.timedelta(days=1))
+            with pytest.raises(InputError, match="would rewrite its history"):
+                store.apply(late, feed_position=FeedPosition(logged, "log:999999"))
+            assert store.feed_position(logged, "cqc-readiness") == saved, "the refused apply saved nothing"
+        finally:
+            follower.feed.close()
+
+
+class Follow:
+    """``mipr watch --follow`` in a process of its own, its JSON steps read as they come."""
+
+    def __init__(self, source: str, store: Path) -> None:
+        command = [
+            str(Path(sys.executable).with_name("mipr")),
+            "watch", "--follow", "--adapter", "sql", "--source", source, "--store", str(store),
+            "--as-of", sample_as_of().isoformat(), "--format", "json", "--poll", "0.05", "--sweep-at", "off",
+        ]  # fmt: skip
+        env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": "feed test key"}
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.process.stdout or ():
+            self.lines.put(line)
+
+    def step(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.lines.get(timeout=120)))
+        except queue.Empty:
+            self.process.kill()
+            raise AssertionError("mipr watch --follow printed nothing for 120 s") from None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+
+
+def test_mipr_watch_follow_started_again_resolves_a_location_deleted_while_stopped(
+    logged: str, sample_home: Location, tmp_path: Path
+) -> None:
+    store = tmp_path / "alerts.db"
+    first = Follow(logged, store)
+    try:
+        assert first.step()["reason"] == "start"
+        _review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=200))
+        assert [a["rule"] for a in first.step()["changes"]["new"]] == [RULE]
+    finally:
+        first.stop()
+    with AlertStore(store, readonly=True) as opened:
+        stopped_at = opened.feed_position(logged, "cqc-readiness")
+        other = {a.alert_id for a in opened.open_alerts(OTHER)}
+    assert stopped_at is not None and stopped_at.startswith(("log:", "cursor:")) and other
+
+    with engine(logged).begin() as connection:
+        connection.execute(sa.delete(schema.locations).where(schema.locations.c.location_id == OTHER))
+    again = Follow(logged, store)
+    try:
+        assert again.step()["reason"] == "start"
+        replayed = again.step()
+        assert replayed["reason"] == "changes"
+        assert {a["alert_id"] for a in replayed["changes"]["resolved"]} == other
+    finally:
+        again.stop()

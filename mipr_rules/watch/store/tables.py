@@ -1,0 +1,132 @@
+"""Table shapes and set-based statements shared by the store's parts (SQLite and PostgreSQL alike)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from mipr_rules.watch.store.records import COLUMNS
+
+CHUNK = 5000
+"""Most values bound in one ``IN`` list."""
+META = sa.MetaData()
+ALERTS = sa.Table(
+    "alerts",
+    META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.Text) for name in COLUMNS.replace(" ", "").split(",")[1:]),
+)
+EVENTS = sa.Table(
+    "alert_events",
+    META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.Text) for name in ("alert_id", "kind", "at", "as_of", "by", "note")),
+    sa.Column("occurrence", sa.Integer),
+)
+OUTBOX = sa.Table(
+    "outbox",
+    META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.Text) for name in ("target_key", "target_label", "changes", "idempotency_key")),
+    sa.Column("held", sa.Integer),
+)
+
+
+LOCATIONS = sa.Table(
+    "locations",
+    META,
+    *(sa.Column(name, sa.Text) for name in ("location_id", "name", "last_checked", "last_error", "last_error_on")),
+)
+
+
+def insert_rows(
+    db: sa.Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    returning: Sequence[str] = (),
+    conflict: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (all with the same keys) in one statement; the ``returning`` columns of each.
+
+    ``conflict``: the key column of an upsert (the other columns are updated). PostgreSQL gets the rows as one
+    JSON document (``INSERT … SELECT … FROM json_to_recordset(…)``: one short statement, whatever the number of
+    rows, and cheaper to bind than arrays or thousands of parameters); SQLite a multi-row ``VALUES``.
+    """
+    if not rows:
+        return []
+    names = list(rows[0])
+    if db.dialect.name == "postgresql":
+        types = ", ".join(f"{n} {'integer' if isinstance(table.c[n].type, sa.Integer) else 'text'}" for n in names)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
+            f"FROM json_to_recordset(CAST(:rows AS json)) AS x({types})"
+        )
+        if conflict:
+            updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != conflict)
+            sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        result = db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        return [tuple(r) for r in result] if returning else []
+    from sqlalchemy.dialects import sqlite
+
+    statement = sqlite.insert(table)
+    if conflict:
+        statement = statement.on_conflict_do_update(
+            index_elements=[conflict], set_={n: statement.excluded[n] for n in names if n != conflict}
+        )
+    # RETURNING makes SQLAlchemy send multi-row INSERTs rather than one per row
+    result = db.execute(statement.returning(*(table.c[n] for n in returning or [names[0]])), rows)
+    return [tuple(r) for r in result] if returning else []
+
+
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[dict[str, Any]]:
+    """Rows of ``sql`` (as dicts) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
+    out: list[dict[str, Any]] = []
+    statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+    for start in range(0, len(ids), CHUNK):
+        result = db.execute(statement, {**args, "ids": ids[start : start + CHUNK]})
+        names = list(result.keys())
+        out.extend(dict(zip(names, row, strict=True)) for row in result)
+    return out
+
+
+def upsert(db: sa.Connection, table: str, conflict: str, **values: Any) -> None:
+    """INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike)."""
+    names = list(values)
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != conflict)
+    db.execute(
+        sa.text(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        ),
+        values,
+    )
+
+
+def add_event(
+    db: sa.Connection,
+    alert_id: str,
+    occurrence: int,
+    kind: str,
+    as_of: str,
+    at: str | None,
+    by: str | None = None,
+    note: str | None = None,
+) -> None:
+    db.execute(
+        sa.text(
+            "INSERT INTO alert_events (alert_id, occurrence, kind, at, as_of, by, note) "
+            "VALUES (:a, :o, :k, :at, :d, :b, :n)"
+        ),
+        {"a": alert_id, "o": occurrence, "k": kind, "at": at, "d": as_of, "b": by, "n": note},
+    )
+
+
+def location_name(db: sa.Connection, location_id: str) -> str:
+    name = db.execute(sa.text("SELECT name FROM locations WHERE location_id = :l"), {"l": location_id}).scalar()
+    return str(name or "")
