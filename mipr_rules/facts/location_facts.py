@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from calendar import monthrange
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.facts.base import Fact, FactContext, FactType, documented
+from mipr_rules.facts.parts import Part
 from mipr_rules.model import Audit, Incident, Location, Person, StaffMember, TrainingRecord
 from mipr_rules.model.vocabulary import EvidenceCategory, FeedbackSource, IncidentCategory
 
@@ -356,6 +358,32 @@ def _hours(start: dt.datetime, end: dt.datetime) -> int:
     return int((end - start).total_seconds() // 3600)
 
 
+_OWN_PARTS = frozenset(
+    {
+        "people",
+        "staff",
+        "incidents",
+        "staffing_reviews",
+        "feedback",
+        "checks",
+        "policies",
+        "safeguarding",
+        "complaints",
+        "audits",
+        "manager_absences",
+        "conditions",
+        "evidence",
+    }
+)
+"""Collections of a ``Location`` that parts of their own read (listed in each part's inputs)."""
+_HEAD = tuple(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS)
+
+
+def _head(loc: Location) -> tuple[Any, ...]:
+    """Every field of ``loc`` but the collections with parts of their own: what the location fact may read."""
+    return tuple(getattr(loc, name) for name in _HEAD)
+
+
 @attrs.frozen
 class LocationFacts:
     """The built-in calculator for locations."""
@@ -365,47 +393,92 @@ class LocationFacts:
     fact_types: tuple[FactType, ...] = FACT_TYPES
 
     def calculate(self, subject: Location, context: FactContext) -> Iterator[Fact]:
-        """Yield every fact of ``subject`` as of ``context.as_of``."""
+        """Yield every fact of ``subject`` as of ``context.as_of`` (its parts' facts, in order)."""
+        for part in self.parts(subject, context):
+            yield from part.measure()
+
+    def parts(self, subject: Location, context: FactContext) -> Iterator[Part]:
+        """The parts of ``subject`` (``mipr_rules.facts.parts``): the location fact, each person in care, each
+        member of staff in post, then one part per collection of the location, each with what it reads."""
         as_of, params = context.as_of, context.parameters
-        yield self._location(subject, context)
-        for person in subject.people:
+        loc = subject
+        yield Part(
+            "location",
+            (_head(loc), loc.incidents, loc.feedback, len(loc.people), len(loc.staff)),
+            partial(self._location_facts, loc, context),
+        )
+        for person in loc.people:
             if person.discharged and person.discharged <= as_of:
                 continue
-            pid = person.person_id
-            yield from self._person(person, subject, as_of, params)
-            for plan in person.care_plans:
-                reviewed_after_change = plan.needs_changed is None or (
-                    plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
-                )
-                yield _fact(
-                    "care_plan",
-                    f"person:{pid}/care_plan:{plan.plan_id}",
-                    person=pid,
-                    active=plan.active,
-                    reviewed=plan.last_reviewed is not None,
-                    days_since_review=_days(plan.last_reviewed, as_of),
-                    days_since_created=_days(plan.created, as_of),
-                    days_since_needs_changed_unreviewed=None
-                    if reviewed_after_change
-                    else _days(plan.needs_changed, as_of),
-                    person_involved=plan.person_involved,
-                )
-            for risk in person.risk_assessments:
-                yield _fact(
-                    "risk_assessment",
-                    f"person:{pid}/risk_assessment:{risk.assessment_id}",
-                    person=pid,
-                    kind=risk.kind,
-                    days_since_review=_days(risk.last_reviewed, as_of),
-                )
-        for member in subject.staff:
+            yield Part(
+                f"person:{person.person_id}",
+                (person, loc.care_home),
+                partial(self._person_all, person, loc, as_of, params),
+            )
+        for member in loc.staff:
             if member.left and member.left <= as_of:
                 continue
-            yield self._staff(member, as_of, params)
-            yield from self._training(member, as_of, params)
-        yield from self._incidents(subject, context)
-        yield self._staffing(subject, as_of)
-        for index, feedback in enumerate(subject.feedback):
+            yield Part(f"staff:{member.staff_id}", (member,), partial(self._member, member, as_of, params))
+        # A fall's facts look at the person's falls risk assessments: read only when there are incidents.
+        falls = tuple((p.person_id, p.risk_assessments) for p in loc.people) if loc.incidents else ()
+        yield Part("incidents", (loc.incidents, falls), partial(self._incidents, loc, context))
+        yield Part("staffing", (loc.staffing_reviews,), partial(self._staffing_facts, loc, as_of))
+        yield Part("feedback", (loc.feedback,), partial(self._feedback, loc, as_of))
+        yield Part(
+            "checks",
+            (loc.checks,),
+            partial(
+                self._latest_of_kind, "check", "issues_open", loc.checks, params.get("check_kinds_expected", ()), as_of
+            ),
+        )
+        yield Part("policies", (loc.policies,), partial(self._policies, loc, as_of, params))
+        yield Part("safeguarding", (loc.safeguarding,), partial(self._safeguarding, loc, as_of))
+        yield Part("complaints", (loc.complaints,), partial(self._complaints, loc, context))
+        yield Part("audits", (loc.audits,), partial(self._audits, loc, as_of, params))
+        yield Part("manager_absences", (loc.manager_absences,), partial(self._absences, loc, context))
+        yield Part("conditions", (loc.conditions,), partial(self._conditions, loc))
+        yield Part("evidence", (loc.feedback, loc.audits, loc.evidence), partial(self._evidence, loc, as_of, params))
+
+    def _person_all(self, person: Person, loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+        pid = person.person_id
+        yield from self._person(person, loc, as_of, params)
+        for plan in person.care_plans:
+            reviewed_after_change = plan.needs_changed is None or (
+                plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
+            )
+            yield _fact(
+                "care_plan",
+                f"person:{pid}/care_plan:{plan.plan_id}",
+                person=pid,
+                active=plan.active,
+                reviewed=plan.last_reviewed is not None,
+                days_since_review=_days(plan.last_reviewed, as_of),
+                days_since_created=_days(plan.created, as_of),
+                days_since_needs_changed_unreviewed=None if reviewed_after_change else _days(plan.needs_changed, as_of),
+                person_involved=plan.person_involved,
+            )
+        for risk in person.risk_assessments:
+            yield _fact(
+                "risk_assessment",
+                f"person:{pid}/risk_assessment:{risk.assessment_id}",
+                person=pid,
+                kind=risk.kind,
+                days_since_review=_days(risk.last_reviewed, as_of),
+            )
+
+    def _member(self, member: StaffMember, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+        yield self._staff(member, as_of, params)
+        yield from self._training(member, as_of, params)
+
+    def _location_facts(self, loc: Location, context: FactContext) -> Iterator[Fact]:
+        yield self._location(loc, context)
+
+    def _staffing_facts(self, loc: Location, as_of: dt.date) -> Iterator[Fact]:
+        yield self._staffing(loc, as_of)
+
+    @staticmethod
+    def _feedback(loc: Location, as_of: dt.date) -> Iterator[Fact]:
+        for index, feedback in enumerate(loc.feedback):
             if feedback.action_required and feedback.received <= as_of:
                 yield _fact(
                     "feedback",
@@ -414,11 +487,11 @@ class LocationFacts:
                     actioned=feedback.actioned is not None and feedback.actioned <= as_of,
                     days_since_received=_days(feedback.received, as_of),
                 )
-        yield from self._latest_of_kind(
-            "check", "issues_open", subject.checks, params.get("check_kinds_expected", ()), as_of
-        )
+
+    @staticmethod
+    def _policies(loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         reviewed: dict[str, dt.date] = {}
-        for document in subject.policies:
+        for document in loc.policies:
             if document.reviewed <= as_of and document.reviewed > reviewed.get(document.kind, dt.date.min):
                 reviewed[document.kind] = document.reviewed
         for kind in sorted(set(reviewed) | set(params.get("policy_kinds_expected", ()))):
@@ -429,7 +502,10 @@ class LocationFacts:
                 held=kind in reviewed,
                 days_since_review=_days(reviewed.get(kind), as_of),
             )
-        for concern in subject.safeguarding:
+
+    @staticmethod
+    def _safeguarding(loc: Location, as_of: dt.date) -> Iterator[Fact]:
+        for concern in loc.safeguarding:
             yield _fact(
                 "safeguarding",
                 f"safeguarding:{concern.concern_id}",
@@ -438,7 +514,11 @@ class LocationFacts:
                 days_since_raised=_days(concern.raised, as_of),
                 days_to_referral=_days(concern.raised, concern.referred_to_la) if concern.referred_to_la else None,
             )
-        for complaint in subject.complaints:
+
+    @staticmethod
+    def _complaints(loc: Location, context: FactContext) -> Iterator[Fact]:
+        as_of = context.as_of
+        for complaint in loc.complaints:
             yield _fact(
                 "complaint",
                 f"complaint:{complaint.complaint_id}",
@@ -449,8 +529,11 @@ class LocationFacts:
                 ),
                 working_days_to_respond=context.calendar.between(complaint.received, complaint.responded or as_of),
             )
+
+    @staticmethod
+    def _audits(loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         latest: dict[str, Any] = {}
-        for audit in subject.audits:
+        for audit in loc.audits:
             if audit.completed <= as_of and (
                 audit.kind not in latest or audit.completed > latest[audit.kind].completed
             ):
@@ -465,7 +548,11 @@ class LocationFacts:
                 last_done=f"{_days(last.completed, as_of)} days ago" if last else "never",
                 actions_open=last.actions_open if last else None,
             )
-        for index, absence in enumerate(subject.manager_absences):
+
+    @staticmethod
+    def _absences(loc: Location, context: FactContext) -> Iterator[Fact]:
+        as_of = context.as_of
+        for index, absence in enumerate(loc.manager_absences):
             yield _fact(
                 "manager_absence",
                 f"manager_absence:{absence.start.isoformat()}#{index}",
@@ -475,14 +562,16 @@ class LocationFacts:
                 days_until_start=(absence.start - as_of).days,
                 working_days_since_start=context.calendar.between(absence.start, as_of),
             )
-        for index, condition in enumerate(subject.conditions):
+
+    @staticmethod
+    def _conditions(loc: Location) -> Iterator[Fact]:
+        for index, condition in enumerate(loc.conditions):
             yield _fact(
                 "registration_condition",
                 f"condition:{index + 1}",
                 met=condition.met,
                 reason_recorded=bool(condition.reason),
             )
-        yield from self._evidence(subject, as_of, params)
 
     def _location(self, loc: Location, context: FactContext) -> Fact:
         as_of, params = context.as_of, context.parameters
