@@ -34,7 +34,9 @@ from mipr_rules.watch.store import AlertStore
 log = logging.getLogger("mipr_rules.watch")
 
 PLAN_BATCH = 50
-"""Locations whose next date of change is worked out per step when no change is waiting."""
+"""Most locations whose next date of change is worked out per step when no change is waiting."""
+PLAN_BUDGET = 0.002
+"""Seconds of such work per step (then the feed is looked at again): a change waits at most about this long."""
 
 
 def utc_now() -> dt.datetime:
@@ -199,7 +201,7 @@ class Follower:
             limit = min(limit, max((self.next_sweep - now).total_seconds(), 0.0))
         found, self.pending = self.pending or list(self.feed.wait(0.0)), []
         if not found:
-            if self.incremental.plan(limit=PLAN_BATCH):
+            if self.incremental.plan(limit=PLAN_BATCH, budget=PLAN_BUDGET):
                 return []  # more dates to work out: look for changes first, then come back to them
             found = list(self.feed.wait(limit))
         applied = self.apply(found)

@@ -17,6 +17,7 @@ Each evaluated location also gets its next date of change (``schedule.next_chang
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -58,8 +59,9 @@ class LocationState:
     """Keys of its facts, in measuring order (a key may repeat)."""
     next_change: dt.date | None = None
     """The first later date on which its outcome can change."""
-    checked: dict[int, Any] = attrs.field(factory=dict)
-    """id → record of its records whose dates were found plausible as of ``as_of`` (not checked again)."""
+    checked: dict[Any, Any] = attrs.field(factory=dict)
+    """id → record of its records whose dates were found plausible as of ``as_of`` (not checked again), and
+    ``"head"`` → its other fields (``_check_dates``)."""
     cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
     """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
 
@@ -129,7 +131,7 @@ class IncrementalEvaluator:
         records changed since its last update are measured again, and only their new facts go to the engine.
         """
         results: dict[str, LocationReadiness] = {}
-        pending: dict[str, tuple[Location, PartCache, dict[int, Any]]] = {}
+        pending: dict[str, tuple[Location, PartCache, dict[Any, Any]]] = {}
         send: list[tuple[str, list[Fact]]] = []
         measured = evaluated = 0
         context = self._context(as_of)
@@ -186,18 +188,20 @@ class IncrementalEvaluator:
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
-    def _check_dates(self, location: Location, as_of: dt.date) -> dict[int, Any]:
+    def _check_dates(self, location: Location, as_of: dt.date) -> dict[Any, Any]:
         """``check_record_dates`` on the records not already found plausible as of ``as_of``; those checked.
 
         Each record of the location's collections is checked on its own, unless the very same object was
         checked at the last update (a source that keeps unchanged records keeps their objects); the
-        location's other fields are checked as one. Returns id → record of every record found plausible.
+        location's other fields are checked as one, unless each is the same (or equal) as last time.
+        Returns id → record of every record found plausible, and ``"head"`` → those other fields.
         """
         where = f"location {location.location_id}"
         state = self.states.get(location.location_id)
         known = state.checked if state is not None and state.as_of == as_of else {}
-        seen: dict[int, Any] = {}
+        seen: dict[Any, Any] = {}
         collections: dict[str, Any] = {}
+        head: list[Any] = []
         for field in attrs.fields(type(location)):
             value = getattr(location, field.name)
             if isinstance(value, tuple) and value and attrs.has(type(value[0])):
@@ -206,14 +210,22 @@ class IncrementalEvaluator:
                     if known.get(id(record)) is not record:
                         check_record_dates(record, as_of, f"{where}: {field.name}[{i}]")
                     seen[id(record)] = record
-        check_record_dates(attrs.evolve(location, **collections), as_of, where)
+            else:
+                head.append(value)
+        before = known.get("head")
+        same = before is not None and len(before) == len(head)
+        if not same or any(a is not b and a != b for a, b in zip(before, head, strict=True)):
+            check_record_dates(attrs.evolve(location, **collections), as_of, where)
+        seen["head"] = tuple(head)
         return seen
 
-    def plan(self, limit: int | None = None) -> int:
-        """Work out the next date of change of (up to ``limit``) locations evaluated since; how many are left.
+    def plan(self, limit: int | None = None, budget: float | None = None) -> int:
+        """Work out the next date of change of locations evaluated since; how many are left.
 
-        A follower calls it when no change is waiting; ``due`` calls it for all of them first.
+        At most ``limit`` locations, and no more once ``budget`` seconds have gone (at least one is planned).
+        A follower calls it in short turns when no change is waiting; ``due`` calls it for all of them first.
         """
+        started = time.perf_counter()
         while self._unplanned and (limit is None or limit > 0):
             key, (location, facts) = next(iter(self._unplanned.items()))
             del self._unplanned[key]
@@ -224,6 +236,8 @@ class IncrementalEvaluator:
             self.scheduler.set(key, state.next_change)
             if limit is not None:
                 limit -= 1
+            if budget is not None and time.perf_counter() - started >= budget:
+                break
         return len(self._unplanned)
 
     def due(self, as_of: dt.date) -> list[str]:

@@ -73,6 +73,8 @@ class _Row:
     """Field name -> column it was read from."""
     values: dict[str, Any]
     """Field name -> value."""
+    built: list[Any] = attrs.field(factory=list, eq=False, repr=False)
+    """The model object made from it, once made (a change feed keeps rows: unchanged ones keep their objects)."""
 
     def model_values(self, entity_map: EntityMap) -> dict[str, Any]:
         """Values of the model attributes (link fields left out)."""
@@ -439,9 +441,13 @@ class SqlReader:
 
     @staticmethod
     def _model(entity_map: EntityMap, row: _Row) -> Any:
+        if row.built:
+            return row.built[0]
         model = entity_map.entity.model
         assert model is not None
-        return model(**row.model_values(entity_map))
+        made = model(**row.model_values(entity_map))
+        row.built.append(made)
+        return made
 
     def _rating_display(self, rows: list[_Row], context: ReadContext) -> RatingDisplay | None:
         if not rows:
