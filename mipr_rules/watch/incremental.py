@@ -37,12 +37,54 @@ from mipr_rules.results import RuleHit
 from mipr_rules.watch.schedule import Scheduler, next_change, rule_fields
 from mipr_rules.workdays import DEFAULT_REGION, calendar
 
-FactKey = tuple[tuple[str, Any], ...]
+FactKey = frozenset[tuple[str, Any]]
 
 
 def fact_key(fact: Fact) -> FactKey:
-    """A fact's identity for comparison: its fields, sorted by name (the engine's ``id`` left out)."""
-    return tuple(sorted((k, v) for k, v in fact.items() if k != "id" and k != "sid"))
+    """A fact's identity for comparison: its fields and values (the engine's ``id`` and ``sid`` left out).
+
+    A frozenset: its hash is worked out once, and field order does not matter.
+    """
+    if "id" in fact or "sid" in fact:
+        return frozenset((k, v) for k, v in fact.items() if k != "id" and k != "sid")
+    return frozenset(fact.items())
+
+
+Checked = tuple[Any, dict[str, tuple["Checked", ...]]]
+"""A record whose dates were found plausible, and the same of the records in each of its collections."""
+
+
+def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str, sep: str = ": ") -> Checked:
+    """``check_record_dates`` on ``record`` and the records of its collections, but not on what ``before``
+    (the same record as last checked) shows was checked already: the very same objects, or equal fields.
+
+    A source that keeps unchanged records keeps their objects, so a changed care plan is checked, and its
+    person's own fields, but not the person's other records nor the rest of the home.
+    """
+    if before is not None and before[0] is record:
+        return before
+    earlier = before[1] if before is not None else {}
+    children: dict[str, tuple[Checked, ...]] = {}
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        if isinstance(value, tuple) and value and attrs.has(type(value[0])):
+            old = earlier.get(field.name, ())
+            children[field.name] = tuple(
+                checked_tree(item, old[i] if i < len(old) else None, as_of, f"{where}{sep}{field.name}[{i}]", ".")
+                for i, item in enumerate(value)
+            )
+    previous = before[0] if before is not None else None
+    if (
+        previous is None
+        or type(previous) is not type(record)
+        or any(
+            (a := getattr(previous, field.name)) is not (b := getattr(record, field.name)) and a != b
+            for field in attrs.fields(type(record))
+            if field.name not in children and field.name not in earlier
+        )
+    ):
+        check_record_dates(attrs.evolve(record, **dict.fromkeys(children, ())), as_of, where)
+    return (record, children)
 
 
 @attrs.define
@@ -59,9 +101,8 @@ class LocationState:
     """Keys of its facts, in measuring order (a key may repeat)."""
     next_change: dt.date | None = None
     """The first later date on which its outcome can change."""
-    checked: dict[Any, Any] = attrs.field(factory=dict)
-    """id → record of its records whose dates were found plausible as of ``as_of`` (not checked again), and
-    ``"head"`` → its other fields (``_check_dates``)."""
+    checked: Checked | None = None
+    """Its records whose dates were found plausible as of ``as_of`` (``checked_tree``): not checked again."""
     cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
     """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
 
@@ -131,7 +172,7 @@ class IncrementalEvaluator:
         records changed since its last update are measured again, and only their new facts go to the engine.
         """
         results: dict[str, LocationReadiness] = {}
-        pending: dict[str, tuple[Location, PartCache, dict[Any, Any]]] = {}
+        pending: dict[str, tuple[Location, PartCache, Checked]] = {}
         send: list[tuple[str, list[Fact]]] = []
         measured = evaluated = 0
         context = self._context(as_of)
@@ -188,36 +229,11 @@ class IncrementalEvaluator:
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
-    def _check_dates(self, location: Location, as_of: dt.date) -> dict[Any, Any]:
-        """``check_record_dates`` on the records not already found plausible as of ``as_of``; those checked.
-
-        Each record of the location's collections is checked on its own, unless the very same object was
-        checked at the last update (a source that keeps unchanged records keeps their objects); the
-        location's other fields are checked as one, unless each is the same (or equal) as last time.
-        Returns id → record of every record found plausible, and ``"head"`` → those other fields.
-        """
-        where = f"location {location.location_id}"
+    def _check_dates(self, location: Location, as_of: dt.date) -> Checked:
+        """``check_record_dates`` on what changed since the last update as of ``as_of`` (``checked_tree``)."""
         state = self.states.get(location.location_id)
-        known = state.checked if state is not None and state.as_of == as_of else {}
-        seen: dict[Any, Any] = {}
-        collections: dict[str, Any] = {}
-        head: list[Any] = []
-        for field in attrs.fields(type(location)):
-            value = getattr(location, field.name)
-            if isinstance(value, tuple) and value and attrs.has(type(value[0])):
-                collections[field.name] = ()
-                for i, record in enumerate(value):
-                    if known.get(id(record)) is not record:
-                        check_record_dates(record, as_of, f"{where}: {field.name}[{i}]")
-                    seen[id(record)] = record
-            else:
-                head.append(value)
-        before = known.get("head")
-        same = before is not None and len(before) == len(head)
-        if not same or any(a is not b and a != b for a, b in zip(before, head, strict=True)):
-            check_record_dates(attrs.evolve(location, **collections), as_of, where)
-        seen["head"] = tuple(head)
-        return seen
+        before = state.checked if state is not None and state.as_of == as_of else None
+        return checked_tree(location, before, as_of, f"location {location.location_id}")
 
     def plan(self, limit: int | None = None, budget: float | None = None) -> int:
         """Work out the next date of change of locations evaluated since; how many are left.
