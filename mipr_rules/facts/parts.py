@@ -45,18 +45,21 @@ class PartedCalculator(Protocol):
         ...
 
 
-def parts_of(calculators: Sequence[FactCalculator], subject: Any, context: FactContext) -> Iterator[Part]:
-    """Every part of ``subject`` across ``calculators`` (each serving its type), keyed ``<calculator>/<part>``."""
+def parts_of(
+    calculators: Sequence[FactCalculator], subject: Any, context: FactContext
+) -> Iterator[tuple[tuple[str, str, int], Part]]:
+    """Every part of ``subject`` across ``calculators`` (each serving its type), keyed (calculator, part, n):
+    ``n`` counts earlier parts of the same key (a source may hold two records under one key)."""
     for calc in calculators:
-        if isinstance(calc, PartedCalculator):
-            seen: dict[str, int] = {}
-            for part in calc.parts(subject, context):
-                n = seen.get(part.key, 0)
-                seen[part.key] = n + 1
-                key = f"{calc.name}/{part.key}" if n == 0 else f"{calc.name}/{part.key}#{n}"
-                yield Part(key, part.inputs, part.measure)
-        else:
-            yield Part(calc.name, (subject,), _whole(calc, subject, context))
+        parts = getattr(calc, "parts", None)
+        if parts is None:
+            yield (calc.name, "", 0), Part("", (subject,), _whole(calc, subject, context))
+            continue
+        seen: dict[str, int] = {}
+        for part in parts(subject, context):
+            n = seen.get(part.key, 0)
+            seen[part.key] = n + 1
+            yield (calc.name, part.key, n), part
 
 
 def _whole(calc: FactCalculator, subject: Any, context: FactContext) -> Callable[[], Iterable[Fact]]:
@@ -87,8 +90,8 @@ class PartCache:
     """A fact's identity (kept beside each fact, so that unchanged parts are not keyed again)."""
     context: FactContext | None = None
     """The context the parts were measured in (another context remeasures everything)."""
-    parts: Mapping[str, Measured] = attrs.field(factory=dict)
-    """Part key → its facts, in measuring order."""
+    parts: Mapping[tuple[str, str, int], Measured] = attrs.field(factory=dict)
+    """Part key (``parts_of``) → its facts, in measuring order."""
     facts: tuple[Fact, ...] = ()
     """Every fact of the subject, in measuring order."""
     keys: tuple[Any, ...] = ()
@@ -101,19 +104,19 @@ class PartCache:
     def remeasure(self, calculators: Sequence[FactCalculator], subject: Any, context: FactContext) -> PartCache:
         """The cache of ``subject`` as of ``context``; raises what a calculator raises."""
         known = self.parts if context is self.context or context == self.context else {}
-        parts: dict[str, Measured] = {}
+        parts: dict[tuple[str, str, int], Measured] = {}
         facts: list[Fact] = []
         keys: list[Any] = []
         fresh: list[tuple[Any, Fact]] = []
         remeasured = 0
-        for part in parts_of(calculators, subject, context):
-            held = known.get(part.key)
+        for key, part in parts_of(calculators, subject, context):
+            held = known.get(key)
             if held is None or held.inputs != part.inputs:
                 measured = list(part.measure())
                 held = Measured(part.inputs, measured, [self.key_of(fact) for fact in measured])
                 fresh.extend(zip(held.keys, measured, strict=True))
                 remeasured += 1
-            parts[part.key] = held
+            parts[key] = held
             facts.extend(held.facts)
             keys.extend(held.keys)
         return PartCache(self.key_of, context, parts, tuple(facts), tuple(keys), tuple(fresh), remeasured)

@@ -65,26 +65,43 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
         return before
     earlier = before[1] if before is not None else {}
     children: dict[str, tuple[Checked, ...]] = {}
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
-        if isinstance(value, tuple) and value and attrs.has(type(value[0])):
-            old = earlier.get(field.name, ())
-            children[field.name] = tuple(
-                checked_tree(item, old[i] if i < len(old) else None, as_of, f"{where}{sep}{field.name}[{i}]", ".")
-                for i, item in enumerate(value)
-            )
+    head: list[str] = []
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
+        if not (isinstance(value, tuple) and value and attrs.has(type(value[0]))):
+            head.append(name)
+            continue
+        old = earlier.get(name, ())
+        entries = []
+        for i, item in enumerate(value):
+            last = old[i] if i < len(old) else None
+            if last is not None and last[0] is item:
+                entries.append(last)
+            else:
+                entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{i}]", "."))
+        children[name] = tuple(entries)
     previous = before[0] if before is not None else None
-    if (
-        previous is None
-        or type(previous) is not type(record)
-        or any(
-            (a := getattr(previous, field.name)) is not (b := getattr(record, field.name)) and a != b
-            for field in attrs.fields(type(record))
-            if field.name not in children and field.name not in earlier
-        )
-    ):
+    changed = previous is None or type(previous) is not type(record)
+    if not changed:
+        for name in head:
+            if name not in earlier:
+                a, b = getattr(previous, name), getattr(record, name)
+                if a is not b and a != b:
+                    changed = True
+                    break
+    if changed:
         check_record_dates(attrs.evolve(record, **dict.fromkeys(children, ())), as_of, where)
     return (record, children)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
+    return names
 
 
 @attrs.define
