@@ -74,7 +74,7 @@ class _Row:
     values: dict[str, Any]
     """Field name -> value."""
     built: list[Any] = attrs.field(factory=list, eq=False, repr=False)
-    """The model object made from it, once made (a change feed keeps rows: unchanged ones keep their objects)."""
+    """Its model object, once made (a change feed keeps its rows, so unchanged records keep their objects)."""
 
     def model_values(self, entity_map: EntityMap) -> dict[str, Any]:
         """Values of the model attributes (link fields left out)."""
