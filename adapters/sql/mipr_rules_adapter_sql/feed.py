@@ -39,6 +39,13 @@ READ_BATCH = 200
 """Locations (or row keys) per ``IN (...)`` list."""
 
 
+_LOG_QUERY = sa.text(
+    f"SELECT seq, table_name, location_id, record_key, op FROM {LOG_TABLE} "
+    "WHERE seq > :low ORDER BY seq LIMIT :n"
+)
+"""The changes after ``low`` (made once: a text clause parses its parameters when made)."""
+
+
 def pooled_engine(url: sa.URL, backend: str) -> sa.Engine:
     """A long-lived engine with a small pool; SQLite reads in a real transaction, as one-off reads do."""
     engine = sa.create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True)
@@ -83,6 +90,7 @@ class SqlChangeFeed:
         for name, entity_map in mapping.entities.items():
             self._entities.setdefault(entity_map.table, []).append(name)
         self._integer_keys: dict[str, bool] = {}
+        self._queries: dict[str, Any] = {}
         self._checked = False
         if self.logged and self.parsed.backend == "postgresql":
             self._listen()
@@ -154,10 +162,7 @@ class SqlChangeFeed:
                     self._relisten()
 
     def _read_log(self) -> list[Change]:
-        query = sa.text(
-            f"SELECT seq, table_name, location_id, record_key, op FROM {LOG_TABLE} "
-            "WHERE seq > :low ORDER BY seq LIMIT :n"
-        )
+        query = _LOG_QUERY
         try:
             with self.engine.connect() as connection:
                 rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
@@ -251,6 +256,17 @@ class SqlChangeFeed:
             if location is not None:
                 yield context.count(location)
 
+    def _by_keys(self, entity: str) -> Any:
+        """Rows of ``entity`` by the keys bound to ``keys`` (built once, so its compiled form is cached)."""
+        query = self._queries.get(entity)
+        if query is None:
+            entity_map = self.reader.mapping.entities[entity]
+            table = self.reader._table(entity_map)
+            query = self._queries[entity] = sa.select(*(table.c[n] for n in entity_map.columns)).where(
+                table.c[entity_map.key].in_(sa.bindparam("keys", expanding=True))
+            )
+        return query
+
     def _snapshot(self) -> Any:
         return snapshot(self.engine, self.parsed)
 
@@ -280,13 +296,11 @@ class SqlChangeFeed:
                         self._rows.pop(location_id, None)
                 for entity, keys in by_entity.items():
                     entity_map = self.reader.mapping.entities[entity]
-                    table = self.reader._table(entity_map)
+                    query = self._by_keys(entity)
                     values = self._key_values(connection, entity, keys)
                     for start in range(0, len(values), READ_BATCH):
-                        query = sa.select(*(table.c[n] for n in entity_map.columns)).where(
-                            table.c[entity_map.key].in_(values[start : start + READ_BATCH])
-                        )
-                        for raw in connection.execute(query).mappings():
+                        chunk = {"keys": values[start : start + READ_BATCH]}
+                        for raw in connection.execute(query, chunk).mappings():
                             row = self.reader._convert(entity_map, raw, context)
                             if row is not None:
                                 location_id = str(row.values["location_id"])
