@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -35,6 +35,9 @@ GAP_GRACE = 30.0
 """Seconds a missing sequence number is waited for before it is taken as a rolled-back transaction."""
 BATCH = 20_000
 """Most log rows read at once."""
+STEP = 2_000
+"""Most changes one ``wait`` returns (the rest of a read are kept for the next): a follower that is behind
+takes short steps, so that a date crossing or a sweep is not held up and its latency stays bounded."""
 READ_BATCH = 200
 """Locations (or row keys) per ``IN (...)`` list."""
 
@@ -91,6 +94,8 @@ class SqlChangeFeed:
             self._entities.setdefault(entity_map.table, []).append(name)
         self._integer_keys: dict[str, bool] = {}
         self._queries: dict[str, Any] = {}
+        self._buffer: deque[Any] = deque()
+        """Log rows read but not returned yet (``STEP``)."""
         self._checked = False
         if self.logged and self.parsed.backend == "postgresql":
             self._listen()
@@ -162,19 +167,20 @@ class SqlChangeFeed:
                     self._relisten()
 
     def _read_log(self) -> list[Change]:
-        query = _LOG_QUERY
-        try:
-            with self.engine.connect() as connection:
-                rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
-        except sa.exc.DBAPIError as exc:
-            raise InputError(
-                f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
-            ) from None
+        if not self._buffer:
+            query = _LOG_QUERY
+            try:
+                with self.engine.connect() as connection:
+                    rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
+            except sa.exc.DBAPIError as exc:
+                raise InputError(
+                    f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
+                ) from None
+            self._buffer.extend(row for row in rows if row[0] not in self._seen)
         changes = []
-        for seq, table, location_id, key, op in rows:
-            if seq in self._seen:
-                continue
-            self._seen.add(seq)
+        while self._buffer and len(changes) < STEP:
+            seq, table, location_id, key, op = self._buffer.popleft()
+            self._seen.add(seq)  # only what is returned counts towards the position
             changes.append(Change(str(location_id), str(table), str(key), op == "D", f"log:{seq}"))
         self._advance()
         return changes
