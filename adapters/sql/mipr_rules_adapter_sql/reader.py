@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -530,10 +530,12 @@ class SqlReader:
         plans = self._children(rows, "care_plans", found, context)
         risks = self._children(rows, "risk_assessments", found, context)
         return tuple(
-            Person(
-                care_plans=tuple(plans.get(person_id, ())),
-                risk_assessments=tuple(risks.get(person_id, ())),
-                **row.model_values(people_map),
+            _kept(
+                row,
+                (tuple(plans.get(person_id, ())), tuple(risks.get(person_id, ()))),
+                lambda row, parts: Person(
+                    care_plans=parts[0], risk_assessments=parts[1], **row.model_values(people_map)
+                ),
             )
             for person_id, row in found.items()
         )
@@ -556,14 +558,42 @@ class SqlReader:
         for staff_id, row in found.items():
             dbs = max(checks.get(staff_id, ()), key=lambda check: check.issued, default=None)
             members.append(
-                StaffMember(
-                    dbs=dbs,
-                    training=tuple(training.get(staff_id, ())),
-                    supervisions=tuple(supervisions.get(staff_id, ())),
-                    **row.model_values(staff_map),
+                _kept(
+                    row,
+                    (dbs, tuple(training.get(staff_id, ())), tuple(supervisions.get(staff_id, ()))),
+                    lambda row, parts: StaffMember(
+                        dbs=parts[0], training=parts[1], supervisions=parts[2], **row.model_values(staff_map)
+                    ),
                 )
             )
         return tuple(members)
+
+
+def _kept(row: _Row, parts: tuple[Any, ...], make: Callable[[_Row, tuple[Any, ...]], Any]) -> Any:
+    """The model object of ``row`` with ``parts`` (its records), made again only if they are not the same
+    objects as last time (a change feed keeps rows: a person whose rows did not change keeps its object)."""
+    if row.built:
+        before, made = row.built[0]
+        if _same_parts(before, parts):
+            return made
+        row.built.clear()
+    made = make(row, parts)
+    row.built.append((parts, made))
+    return made
+
+
+def _same_parts(before: tuple[Any, ...], parts: tuple[Any, ...]) -> bool:
+    """Whether each part is the same object as before (a tuple: the same objects in it)."""
+    if len(before) != len(parts):
+        return False
+    for a, b in zip(before, parts, strict=True):
+        if a is b:
+            continue
+        if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+            return False
+        if any(x is not y for x, y in zip(a, b, strict=True)):
+            return False
+    return True
 
 
 def _resolve(
