@@ -34,13 +34,22 @@ FACT_TYPES = (
             "manager_recruitment_started": (B, None, "Recruitment of a registered manager is recorded as started"),
             "days_since_manager_recruitment_started": (INT, D, "Days since that recruitment started"),
             "medication_errors_in_window": (
-                INT, N, "Medication-error incidents within the last medication_error_window_days days"),
+                INT,
+                N,
+                "Medication-error incidents within the last medication_error_window_days days",
+            ),
             "days_since_person_feedback": (
-                INT, D, "Days since the latest feedback from a person using the service or a relative; "
-                "left out if there is none"),
+                INT,
+                D,
+                "Days since the latest feedback from a person using the service or a relative; "
+                "left out if there is none",
+            ),
             "days_since_staff_feedback": (INT, D, "Days since the latest feedback from staff; left out if none"),
             "days_since_partner_feedback": (
-                INT, D, "Days since the latest feedback from partners (GPs, commissioners...); left out if none"),
+                INT,
+                D,
+                "Days since the latest feedback from partners (GPs, commissioners...); left out if none",
+            ),
             "rated": (B, None, "The location has a current overall CQC rating"),
             "days_since_rating_published": (INT, D, "Days since the current rating was published on CQC's website"),
             "rating_displayed_premises": (B, None, "The rating is displayed at the premises by the as-of date"),
@@ -70,23 +79,34 @@ FACT_TYPES = (
             "nutrition_screened": (B, None, "A nutrition screening (e.g. MUST) is recorded"),
             "days_since_nutrition_screening": (INT, D, "Days since the last nutrition screening"),
             "weight_loss_percent": (
-                NUM, PC, "Loss from the highest weight in the last weight_loss_window_days days to the latest weight, "
-                "as a percentage of the highest (0 if no loss); left out with fewer than two weights in the window"),
+                NUM,
+                PC,
+                "Loss from the highest weight in the last weight_loss_window_days days to the latest weight, "
+                "as a percentage of the highest (0 if no loss); left out with fewer than two weights in the window",
+            ),
             "rescreened_since_weight_loss": (
-                B, None, "A nutrition screening is recorded on or after the latest weighing"),
+                B,
+                None,
+                "A nutrition screening is recorded on or after the latest weighing",
+            ),
             "medicines_reconciled": (B, None, "The person's medicines were reconciled on admission"),
             "has_medicines": (B, None, "The person has at least one current prescription line"),
             "medication_reviewed": (B, None, "A medication review with the GP or a pharmacist is recorded"),
             "days_since_medication_review": (INT, D, "Days since that medication review"),
             "communication_needs_recorded": (
-                B, None, "Communication needs are recorded (Accessible Information Standard)"),
+                B,
+                None,
+                "Communication needs are recorded (Accessible Information Standard)",
+            ),
             "communication_support_needed": (B, None, "The person needs information or support in another format"),
             "communication_support_in_place": (B, None, "That format or support is arranged"),
             "about_me_recorded": (B, None, "Life history, preferences and what matters to the person are recorded"),
             "care_preferences_recorded": (
-                B, None, "Privacy and dignity preferences (e.g. gender of carer) are recorded"),
-            "has_advance_care_plan": (
-                B, None, "An advance care plan (or the discussion offering one) is recorded"),
+                B,
+                None,
+                "Privacy and dignity preferences (e.g. gender of carer) are recorded",
+            ),
+            "has_advance_care_plan": (B, None, "An advance care plan (or the discussion offering one) is recorded"),
             "days_since_advance_care_plan_review": (INT, D, "Days since the advance care plan was reviewed"),
             "has_hospital_passport": (B, None, "Transfer information for a hospital stay (passport) is recorded"),
             "days_since_hospital_passport_review": (INT, D, "Days since that transfer information was reviewed"),
@@ -102,9 +122,15 @@ FACT_TYPES = (
             "days_since_review": (INT, D, "Days since the last formal review"),
             "days_since_created": (INT, D, "Days since the plan was written"),
             "days_since_needs_changed_unreviewed": (
-                INT, D, "Days since needs changed, when the plan has not been reviewed since; left out otherwise"),
+                INT,
+                D,
+                "Days since needs changed, when the plan has not been reviewed since; left out otherwise",
+            ),
             "person_involved": (
-                B, None, "The person or their representative took part in the last review; left out if not recorded"),
+                B,
+                None,
+                "The person or their representative took part in the last review; left out if not recorded",
+            ),
         },
     ),
     documented(
@@ -148,7 +174,10 @@ FACT_TYPES = (
             "best_interests_recorded": (B, None, "A best-interests decision is recorded"),
             "days_since_assessed": (INT, D, "Days since the assessment"),
             "days_past_review": (
-                INT, D, "Days since the review date the provider set passed (negative before it); left out if none"),
+                INT,
+                D,
+                "Days since the review date the provider set passed (negative before it); left out if none",
+            ),
         },
     ),
     documented(
@@ -203,7 +232,10 @@ FACT_TYPES = (
             "new_to_care": (B, None, "The worker was new to care when employed"),
             "care_certificate": (B, None, "A care_certificate course is on record"),
             "learning_disability_autism_training": (
-                B, None, "An oliver_mcgowan course (learning disability and autism) is on record"),
+                B,
+                None,
+                "An oliver_mcgowan course (learning disability and autism) is on record",
+            ),
         },
     ),
     documented(
@@ -213,8 +245,11 @@ FACT_TYPES = (
             "reviewed": (B, None, "A staffing review against a dependency tool is recorded"),
             "days_since_review": (INT, D, "Days since the latest review"),
             "shortfall_percent": (
-                NUM, PC, "Hours the tool requires but are not rostered, as a percentage of those required "
-                "(0 when fully staffed)"),
+                NUM,
+                PC,
+                "Hours the tool requires but are not rostered, as a percentage of those required "
+                "(0 when fully staffed)",
+            ),
         },
     ),
     documented(
@@ -230,7 +265,10 @@ FACT_TYPES = (
             "notifiable_safety_incident": (B, None, "It is a notifiable safety incident (duty of candour)"),
             "candour_notified": (B, None, "The person was told and given an apology under the duty of candour"),
             "falls_risk_reviewed_after": (
-                B, None, "For a fall of a known person: their falls risk assessment was reviewed on or after the fall"),
+                B,
+                None,
+                "For a fall of a known person: their falls risk assessment was reviewed on or after the fall",
+            ),
         },
     ),
     documented(
@@ -587,6 +625,7 @@ class LocationFacts:
             for f in loc.feedback
             if f.source in (FeedbackSource.PERSON, FeedbackSource.RELATIVE) and f.received <= as_of
         ]
+
         def latest(*sources: FeedbackSource) -> int | None:
             seen = [f.received for f in loc.feedback if f.source in sources and f.received <= as_of]
             return _days(max(seen), as_of) if seen else None
@@ -822,14 +861,15 @@ class LocationFacts:
         if last.required_hours > 0:
             shortfall = round(max(0.0, 100.0 * (last.required_hours - last.rostered_hours) / last.required_hours), 1)
         return _fact(
-            "staffing", "staffing", reviewed=True, days_since_review=_days(last.reviewed, as_of),
+            "staffing",
+            "staffing",
+            reviewed=True,
+            days_since_review=_days(last.reviewed, as_of),
             shortfall_percent=shortfall,
         )
 
     @staticmethod
-    def _latest_of_kind(
-        fact_type: str, open_field: str, records: Any, expected: Any, as_of: dt.date
-    ) -> Iterator[Fact]:
+    def _latest_of_kind(fact_type: str, open_field: str, records: Any, expected: Any, as_of: dt.date) -> Iterator[Fact]:
         latest: dict[str, Any] = {}
         for record in records:
             if record.completed <= as_of and (
