@@ -58,8 +58,8 @@ AS_OF = dt.date(2026, 11, 2)
 HOMES = 1000
 TICK = 0.02
 """Seconds between the writer's transactions."""
-QUICK_RATES_UNTIL = 140.0
-"""Seconds into a ``--quick`` run after which no further rate is offered (the rest takes about 35 s)."""
+QUICK_RATES_UNTIL = 125.0
+"""Seconds into a ``--quick`` run after which no further rate is offered (what follows the rates takes about 50 s)."""
 KEPT_UP_BACKLOG = 0.1
 """Seconds from the last commit to the last record persisted within which a rate counts as kept up (a
 watcher that falls behind by x% ends a run of s seconds about s * x / 100 seconds late: 0.1 s of 2.5 s
