@@ -17,6 +17,7 @@ Time comes from ``clock`` (an aware date-time); tests pass fixed instants, never
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -84,6 +85,11 @@ class Follower:
     next_sweep: dt.datetime | None = None
     pending: list[Change] = attrs.field(factory=list)
     """Changes taken from the feed but not applied yet (they arrived during a sweep)."""
+    freeze_gc: bool = True
+    """After the first read, a date crossing and a sweep: ``gc.collect()`` then ``gc.freeze()``, so that the
+    state held for every location (millions of objects, none in reference cycles) is left out of the cyclic
+    collector's full passes; without it such a pass stops the follower for about half a second every few
+    seconds under load. Set ``False`` in a process that manages the collector itself."""
 
     @property
     def compiled(self) -> CompiledRuleset:
@@ -111,6 +117,12 @@ class Follower:
         deliveries = tuple(deliver(self.store, self.targets, self.notifiers)) if self.targets else ()
         return Step(self.as_of, reason, report, changes, records, deliveries)
 
+    def _settle(self) -> None:
+        """After a step that made much of the state anew: collect, then freeze what lives (``freeze_gc``)."""
+        if self.freeze_gc:
+            gc.collect()
+            gc.freeze()
+
     def start(self) -> Step:
         """Read and evaluate every location; record them (a full read)."""
         self.as_of = self._today()
@@ -118,7 +130,9 @@ class Follower:
         everything = list(self.feed.read_all())
         known = set(self.incremental.states)
         outcome = self.incremental.update(everything, known - {loc.location_id for loc in everything}, self.as_of)
-        return self._record("start", outcome.locations, full=True)
+        step = self._record("start", outcome.locations, full=True)
+        self._settle()
+        return step
 
     def apply(self, changes: Iterable[Change]) -> Step | None:
         """Re-read and evaluate the locations ``changes`` name; ``None`` if there were none."""
@@ -142,7 +156,9 @@ class Follower:
         found = list(self.feed.read(due))
         gone = set(due) - {loc.location_id for loc in found}
         outcome = self.incremental.update(found, gone, today)
-        return self._record("due", outcome.locations, full=False)
+        step = self._record("due", outcome.locations, full=False)
+        self._settle()
+        return step
 
     def sweep(self) -> Step:
         """Evaluate every location in full; log as errors where the incremental state differed; keep the full result."""
@@ -178,6 +194,7 @@ class Follower:
             self.as_of,
         )
         step = self._record("sweep", full.locations, full=True)
+        self._settle()
         return attrs.evolve(step, differences=found)
 
     def step(self, timeout: float = 1.0) -> list[Step]:
