@@ -80,16 +80,16 @@ class Follower:
     targets: tuple[Target, ...] = ()
     notifiers: Mapping[str, Notifier] = attrs.field(factory=dict)
     zone: ZoneInfo = SERVICE_ZONE
-    as_of: dt.date | None = None
-    """The date the state is evaluated as of."""
-    next_sweep: dt.datetime | None = None
-    pending: list[Change] = attrs.field(factory=list)
-    """Changes taken from the feed but not applied yet (they arrived during a sweep)."""
     freeze_gc: bool = True
     """After the first read, a date crossing and a sweep: ``gc.collect()`` then ``gc.freeze()``, so that the
     state held for every location (millions of objects, none in reference cycles) is left out of the cyclic
     collector's full passes; without it such a pass stops the follower for about half a second every few
     seconds under load. Set ``False`` in a process that manages the collector itself."""
+    as_of: dt.date | None = None
+    """The date the state is evaluated as of."""
+    next_sweep: dt.datetime | None = None
+    pending: list[Change] = attrs.field(factory=list)
+    """Changes taken from the feed but not applied yet (they arrived during a sweep)."""
 
     @property
     def compiled(self) -> CompiledRuleset:
