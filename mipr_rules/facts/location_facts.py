@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from calendar import monthrange
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.facts.base import Fact, FactContext, FactType, documented
+from mipr_rules.facts.parts import Part
 from mipr_rules.model import Audit, Incident, Location, Person, StaffMember, TrainingRecord
 from mipr_rules.model.vocabulary import EvidenceCategory, FeedbackSource, IncidentCategory
 
@@ -32,13 +34,22 @@ FACT_TYPES = (
             "manager_recruitment_started": (B, None, "Recruitment of a registered manager is recorded as started"),
             "days_since_manager_recruitment_started": (INT, D, "Days since that recruitment started"),
             "medication_errors_in_window": (
-                INT, N, "Medication-error incidents within the last medication_error_window_days days"),
+                INT,
+                N,
+                "Medication-error incidents within the last medication_error_window_days days",
+            ),
             "days_since_person_feedback": (
-                INT, D, "Days since the latest feedback from a person using the service or a relative; "
-                "left out if there is none"),
+                INT,
+                D,
+                "Days since the latest feedback from a person using the service or a relative; "
+                "left out if there is none",
+            ),
             "days_since_staff_feedback": (INT, D, "Days since the latest feedback from staff; left out if none"),
             "days_since_partner_feedback": (
-                INT, D, "Days since the latest feedback from partners (GPs, commissioners...); left out if none"),
+                INT,
+                D,
+                "Days since the latest feedback from partners (GPs, commissioners...); left out if none",
+            ),
             "rated": (B, None, "The location has a current overall CQC rating"),
             "days_since_rating_published": (INT, D, "Days since the current rating was published on CQC's website"),
             "rating_displayed_premises": (B, None, "The rating is displayed at the premises by the as-of date"),
@@ -68,23 +79,34 @@ FACT_TYPES = (
             "nutrition_screened": (B, None, "A nutrition screening (e.g. MUST) is recorded"),
             "days_since_nutrition_screening": (INT, D, "Days since the last nutrition screening"),
             "weight_loss_percent": (
-                NUM, PC, "Loss from the highest weight in the last weight_loss_window_days days to the latest weight, "
-                "as a percentage of the highest (0 if no loss); left out with fewer than two weights in the window"),
+                NUM,
+                PC,
+                "Loss from the highest weight in the last weight_loss_window_days days to the latest weight, "
+                "as a percentage of the highest (0 if no loss); left out with fewer than two weights in the window",
+            ),
             "rescreened_since_weight_loss": (
-                B, None, "A nutrition screening is recorded on or after the latest weighing"),
+                B,
+                None,
+                "A nutrition screening is recorded on or after the latest weighing",
+            ),
             "medicines_reconciled": (B, None, "The person's medicines were reconciled on admission"),
             "has_medicines": (B, None, "The person has at least one current prescription line"),
             "medication_reviewed": (B, None, "A medication review with the GP or a pharmacist is recorded"),
             "days_since_medication_review": (INT, D, "Days since that medication review"),
             "communication_needs_recorded": (
-                B, None, "Communication needs are recorded (Accessible Information Standard)"),
+                B,
+                None,
+                "Communication needs are recorded (Accessible Information Standard)",
+            ),
             "communication_support_needed": (B, None, "The person needs information or support in another format"),
             "communication_support_in_place": (B, None, "That format or support is arranged"),
             "about_me_recorded": (B, None, "Life history, preferences and what matters to the person are recorded"),
             "care_preferences_recorded": (
-                B, None, "Privacy and dignity preferences (e.g. gender of carer) are recorded"),
-            "has_advance_care_plan": (
-                B, None, "An advance care plan (or the discussion offering one) is recorded"),
+                B,
+                None,
+                "Privacy and dignity preferences (e.g. gender of carer) are recorded",
+            ),
+            "has_advance_care_plan": (B, None, "An advance care plan (or the discussion offering one) is recorded"),
             "days_since_advance_care_plan_review": (INT, D, "Days since the advance care plan was reviewed"),
             "has_hospital_passport": (B, None, "Transfer information for a hospital stay (passport) is recorded"),
             "days_since_hospital_passport_review": (INT, D, "Days since that transfer information was reviewed"),
@@ -100,9 +122,15 @@ FACT_TYPES = (
             "days_since_review": (INT, D, "Days since the last formal review"),
             "days_since_created": (INT, D, "Days since the plan was written"),
             "days_since_needs_changed_unreviewed": (
-                INT, D, "Days since needs changed, when the plan has not been reviewed since; left out otherwise"),
+                INT,
+                D,
+                "Days since needs changed, when the plan has not been reviewed since; left out otherwise",
+            ),
             "person_involved": (
-                B, None, "The person or their representative took part in the last review; left out if not recorded"),
+                B,
+                None,
+                "The person or their representative took part in the last review; left out if not recorded",
+            ),
         },
     ),
     documented(
@@ -146,7 +174,10 @@ FACT_TYPES = (
             "best_interests_recorded": (B, None, "A best-interests decision is recorded"),
             "days_since_assessed": (INT, D, "Days since the assessment"),
             "days_past_review": (
-                INT, D, "Days since the review date the provider set passed (negative before it); left out if none"),
+                INT,
+                D,
+                "Days since the review date the provider set passed (negative before it); left out if none",
+            ),
         },
     ),
     documented(
@@ -201,7 +232,10 @@ FACT_TYPES = (
             "new_to_care": (B, None, "The worker was new to care when employed"),
             "care_certificate": (B, None, "A care_certificate course is on record"),
             "learning_disability_autism_training": (
-                B, None, "An oliver_mcgowan course (learning disability and autism) is on record"),
+                B,
+                None,
+                "An oliver_mcgowan course (learning disability and autism) is on record",
+            ),
         },
     ),
     documented(
@@ -211,8 +245,11 @@ FACT_TYPES = (
             "reviewed": (B, None, "A staffing review against a dependency tool is recorded"),
             "days_since_review": (INT, D, "Days since the latest review"),
             "shortfall_percent": (
-                NUM, PC, "Hours the tool requires but are not rostered, as a percentage of those required "
-                "(0 when fully staffed)"),
+                NUM,
+                PC,
+                "Hours the tool requires but are not rostered, as a percentage of those required "
+                "(0 when fully staffed)",
+            ),
         },
     ),
     documented(
@@ -228,7 +265,10 @@ FACT_TYPES = (
             "notifiable_safety_incident": (B, None, "It is a notifiable safety incident (duty of candour)"),
             "candour_notified": (B, None, "The person was told and given an apology under the duty of candour"),
             "falls_risk_reviewed_after": (
-                B, None, "For a fall of a known person: their falls risk assessment was reviewed on or after the fall"),
+                B,
+                None,
+                "For a fall of a known person: their falls risk assessment was reviewed on or after the fall",
+            ),
         },
     ),
     documented(
@@ -356,6 +396,32 @@ def _hours(start: dt.datetime, end: dt.datetime) -> int:
     return int((end - start).total_seconds() // 3600)
 
 
+_OWN_PARTS = frozenset(
+    {
+        "people",
+        "staff",
+        "incidents",
+        "staffing_reviews",
+        "feedback",
+        "checks",
+        "policies",
+        "safeguarding",
+        "complaints",
+        "audits",
+        "manager_absences",
+        "conditions",
+        "evidence",
+    }
+)
+"""Collections of a ``Location`` that parts of their own read (listed in each part's inputs)."""
+_HEAD = tuple(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS)
+
+
+def _head(loc: Location) -> tuple[Any, ...]:
+    """Every field of ``loc`` but the collections with parts of their own: what the location fact may read."""
+    return tuple(getattr(loc, name) for name in _HEAD)
+
+
 @attrs.frozen
 class LocationFacts:
     """The built-in calculator for locations."""
@@ -365,47 +431,92 @@ class LocationFacts:
     fact_types: tuple[FactType, ...] = FACT_TYPES
 
     def calculate(self, subject: Location, context: FactContext) -> Iterator[Fact]:
-        """Yield every fact of ``subject`` as of ``context.as_of``."""
+        """Yield every fact of ``subject`` as of ``context.as_of`` (its parts' facts, in order)."""
+        for part in self.parts(subject, context):
+            yield from part.measure()
+
+    def parts(self, subject: Location, context: FactContext) -> Iterator[Part]:
+        """The parts of ``subject`` (``mipr_rules.facts.parts``): the location fact, each person in care, each
+        member of staff in post, then one part per collection of the location, each with what it reads."""
         as_of, params = context.as_of, context.parameters
-        yield self._location(subject, context)
-        for person in subject.people:
+        loc = subject
+        yield Part(
+            "location",
+            (_head(loc), loc.incidents, loc.feedback, len(loc.people), len(loc.staff)),
+            partial(self._location_facts, loc, context),
+        )
+        for person in loc.people:
             if person.discharged and person.discharged <= as_of:
                 continue
-            pid = person.person_id
-            yield from self._person(person, subject, as_of, params)
-            for plan in person.care_plans:
-                reviewed_after_change = plan.needs_changed is None or (
-                    plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
-                )
-                yield _fact(
-                    "care_plan",
-                    f"person:{pid}/care_plan:{plan.plan_id}",
-                    person=pid,
-                    active=plan.active,
-                    reviewed=plan.last_reviewed is not None,
-                    days_since_review=_days(plan.last_reviewed, as_of),
-                    days_since_created=_days(plan.created, as_of),
-                    days_since_needs_changed_unreviewed=None
-                    if reviewed_after_change
-                    else _days(plan.needs_changed, as_of),
-                    person_involved=plan.person_involved,
-                )
-            for risk in person.risk_assessments:
-                yield _fact(
-                    "risk_assessment",
-                    f"person:{pid}/risk_assessment:{risk.assessment_id}",
-                    person=pid,
-                    kind=risk.kind,
-                    days_since_review=_days(risk.last_reviewed, as_of),
-                )
-        for member in subject.staff:
+            yield Part(
+                f"person:{person.person_id}",
+                (person, loc.care_home),
+                partial(self._person_all, person, loc, as_of, params),
+            )
+        for member in loc.staff:
             if member.left and member.left <= as_of:
                 continue
-            yield self._staff(member, as_of, params)
-            yield from self._training(member, as_of, params)
-        yield from self._incidents(subject, context)
-        yield self._staffing(subject, as_of)
-        for index, feedback in enumerate(subject.feedback):
+            yield Part(f"staff:{member.staff_id}", (member,), partial(self._member, member, as_of, params))
+        # A fall's facts look at the person's falls risk assessments: read only when there are incidents.
+        falls = tuple((p.person_id, p.risk_assessments) for p in loc.people) if loc.incidents else ()
+        yield Part("incidents", (loc.incidents, falls), partial(self._incidents, loc, context))
+        yield Part("staffing", (loc.staffing_reviews,), partial(self._staffing_facts, loc, as_of))
+        yield Part("feedback", (loc.feedback,), partial(self._feedback, loc, as_of))
+        yield Part(
+            "checks",
+            (loc.checks,),
+            partial(
+                self._latest_of_kind, "check", "issues_open", loc.checks, params.get("check_kinds_expected", ()), as_of
+            ),
+        )
+        yield Part("policies", (loc.policies,), partial(self._policies, loc, as_of, params))
+        yield Part("safeguarding", (loc.safeguarding,), partial(self._safeguarding, loc, as_of))
+        yield Part("complaints", (loc.complaints,), partial(self._complaints, loc, context))
+        yield Part("audits", (loc.audits,), partial(self._audits, loc, as_of, params))
+        yield Part("manager_absences", (loc.manager_absences,), partial(self._absences, loc, context))
+        yield Part("conditions", (loc.conditions,), partial(self._conditions, loc))
+        yield Part("evidence", (loc.feedback, loc.audits, loc.evidence), partial(self._evidence, loc, as_of, params))
+
+    def _person_all(self, person: Person, loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+        pid = person.person_id
+        yield from self._person(person, loc, as_of, params)
+        for plan in person.care_plans:
+            reviewed_after_change = plan.needs_changed is None or (
+                plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
+            )
+            yield _fact(
+                "care_plan",
+                f"person:{pid}/care_plan:{plan.plan_id}",
+                person=pid,
+                active=plan.active,
+                reviewed=plan.last_reviewed is not None,
+                days_since_review=_days(plan.last_reviewed, as_of),
+                days_since_created=_days(plan.created, as_of),
+                days_since_needs_changed_unreviewed=None if reviewed_after_change else _days(plan.needs_changed, as_of),
+                person_involved=plan.person_involved,
+            )
+        for risk in person.risk_assessments:
+            yield _fact(
+                "risk_assessment",
+                f"person:{pid}/risk_assessment:{risk.assessment_id}",
+                person=pid,
+                kind=risk.kind,
+                days_since_review=_days(risk.last_reviewed, as_of),
+            )
+
+    def _member(self, member: StaffMember, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+        yield self._staff(member, as_of, params)
+        yield from self._training(member, as_of, params)
+
+    def _location_facts(self, loc: Location, context: FactContext) -> Iterator[Fact]:
+        yield self._location(loc, context)
+
+    def _staffing_facts(self, loc: Location, as_of: dt.date) -> Iterator[Fact]:
+        yield self._staffing(loc, as_of)
+
+    @staticmethod
+    def _feedback(loc: Location, as_of: dt.date) -> Iterator[Fact]:
+        for index, feedback in enumerate(loc.feedback):
             if feedback.action_required and feedback.received <= as_of:
                 yield _fact(
                     "feedback",
@@ -414,11 +525,11 @@ class LocationFacts:
                     actioned=feedback.actioned is not None and feedback.actioned <= as_of,
                     days_since_received=_days(feedback.received, as_of),
                 )
-        yield from self._latest_of_kind(
-            "check", "issues_open", subject.checks, params.get("check_kinds_expected", ()), as_of
-        )
+
+    @staticmethod
+    def _policies(loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         reviewed: dict[str, dt.date] = {}
-        for document in subject.policies:
+        for document in loc.policies:
             if document.reviewed <= as_of and document.reviewed > reviewed.get(document.kind, dt.date.min):
                 reviewed[document.kind] = document.reviewed
         for kind in sorted(set(reviewed) | set(params.get("policy_kinds_expected", ()))):
@@ -429,7 +540,10 @@ class LocationFacts:
                 held=kind in reviewed,
                 days_since_review=_days(reviewed.get(kind), as_of),
             )
-        for concern in subject.safeguarding:
+
+    @staticmethod
+    def _safeguarding(loc: Location, as_of: dt.date) -> Iterator[Fact]:
+        for concern in loc.safeguarding:
             yield _fact(
                 "safeguarding",
                 f"safeguarding:{concern.concern_id}",
@@ -438,7 +552,11 @@ class LocationFacts:
                 days_since_raised=_days(concern.raised, as_of),
                 days_to_referral=_days(concern.raised, concern.referred_to_la) if concern.referred_to_la else None,
             )
-        for complaint in subject.complaints:
+
+    @staticmethod
+    def _complaints(loc: Location, context: FactContext) -> Iterator[Fact]:
+        as_of = context.as_of
+        for complaint in loc.complaints:
             yield _fact(
                 "complaint",
                 f"complaint:{complaint.complaint_id}",
@@ -449,8 +567,11 @@ class LocationFacts:
                 ),
                 working_days_to_respond=context.calendar.between(complaint.received, complaint.responded or as_of),
             )
+
+    @staticmethod
+    def _audits(loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         latest: dict[str, Any] = {}
-        for audit in subject.audits:
+        for audit in loc.audits:
             if audit.completed <= as_of and (
                 audit.kind not in latest or audit.completed > latest[audit.kind].completed
             ):
@@ -465,7 +586,11 @@ class LocationFacts:
                 last_done=f"{_days(last.completed, as_of)} days ago" if last else "never",
                 actions_open=last.actions_open if last else None,
             )
-        for index, absence in enumerate(subject.manager_absences):
+
+    @staticmethod
+    def _absences(loc: Location, context: FactContext) -> Iterator[Fact]:
+        as_of = context.as_of
+        for index, absence in enumerate(loc.manager_absences):
             yield _fact(
                 "manager_absence",
                 f"manager_absence:{absence.start.isoformat()}#{index}",
@@ -475,14 +600,16 @@ class LocationFacts:
                 days_until_start=(absence.start - as_of).days,
                 working_days_since_start=context.calendar.between(absence.start, as_of),
             )
-        for index, condition in enumerate(subject.conditions):
+
+    @staticmethod
+    def _conditions(loc: Location) -> Iterator[Fact]:
+        for index, condition in enumerate(loc.conditions):
             yield _fact(
                 "registration_condition",
                 f"condition:{index + 1}",
                 met=condition.met,
                 reason_recorded=bool(condition.reason),
             )
-        yield from self._evidence(subject, as_of, params)
 
     def _location(self, loc: Location, context: FactContext) -> Fact:
         as_of, params = context.as_of, context.parameters
@@ -498,6 +625,7 @@ class LocationFacts:
             for f in loc.feedback
             if f.source in (FeedbackSource.PERSON, FeedbackSource.RELATIVE) and f.received <= as_of
         ]
+
         def latest(*sources: FeedbackSource) -> int | None:
             seen = [f.received for f in loc.feedback if f.source in sources and f.received <= as_of]
             return _days(max(seen), as_of) if seen else None
@@ -733,14 +861,15 @@ class LocationFacts:
         if last.required_hours > 0:
             shortfall = round(max(0.0, 100.0 * (last.required_hours - last.rostered_hours) / last.required_hours), 1)
         return _fact(
-            "staffing", "staffing", reviewed=True, days_since_review=_days(last.reviewed, as_of),
+            "staffing",
+            "staffing",
+            reviewed=True,
+            days_since_review=_days(last.reviewed, as_of),
             shortfall_percent=shortfall,
         )
 
     @staticmethod
-    def _latest_of_kind(
-        fact_type: str, open_field: str, records: Any, expected: Any, as_of: dt.date
-    ) -> Iterator[Fact]:
+    def _latest_of_kind(fact_type: str, open_field: str, records: Any, expected: Any, as_of: dt.date) -> Iterator[Fact]:
         latest: dict[str, Any] = {}
         for record in records:
             if record.completed <= as_of and (

@@ -18,6 +18,7 @@ Time comes from ``clock`` (an aware date-time); tests pass fixed instants, never
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -35,7 +36,9 @@ from mipr_rules.watch.store import AlertStore, FeedPosition
 log = logging.getLogger("mipr_rules.watch")
 
 PLAN_BATCH = 50
-"""Locations whose next date of change is worked out per step when no change is waiting."""
+"""Most locations whose next date of change is worked out per step when no change is waiting."""
+PLAN_BUDGET = 0.002
+"""Seconds of such work per step (then the feed is looked at again): a change waits at most about this long."""
 
 
 def utc_now() -> dt.datetime:
@@ -78,6 +81,11 @@ class Follower:
     targets: tuple[Target, ...] = ()
     notifiers: Mapping[str, Notifier] = attrs.field(factory=dict)
     zone: ZoneInfo = SERVICE_ZONE
+    freeze_gc: bool = True
+    """After the first read, a date crossing and a sweep: ``gc.collect()`` then ``gc.freeze()``, so that the
+    state held for every location (millions of objects, none in reference cycles) is left out of the cyclic
+    collector's full passes; without it such a pass stops the follower for about half a second every few
+    seconds under load. Set ``False`` in a process that manages the collector itself."""
     as_of: dt.date | None = None
     """The date the state is evaluated as of."""
     next_sweep: dt.datetime | None = None
@@ -116,6 +124,12 @@ class Follower:
         deliveries = tuple(deliver(self.store, self.targets, self.notifiers)) if self.targets else ()
         return Step(self.as_of, reason, report, changes, records, deliveries)
 
+    def _settle(self) -> None:
+        """After a step that made much of the state anew: collect, then freeze what lives (``freeze_gc``)."""
+        if self.freeze_gc:
+            gc.collect()
+            gc.freeze()
+
     def start(self) -> Step:
         """Read and evaluate every location; record them (a full read)."""
         self.as_of = self._today()
@@ -123,7 +137,9 @@ class Follower:
         everything = list(self.feed.read_all())
         known = set(self.incremental.states)
         outcome = self.incremental.update(everything, known - {loc.location_id for loc in everything}, self.as_of)
-        return self._record("start", outcome.locations, full=True)
+        step = self._record("start", outcome.locations, full=True)
+        self._settle()
+        return step
 
     def apply(self, changes: Iterable[Change]) -> Step | None:
         """Re-read and evaluate the locations ``changes`` name; ``None`` if there were none."""
@@ -147,7 +163,9 @@ class Follower:
         found = list(self.feed.read(due))
         gone = set(due) - {loc.location_id for loc in found}
         outcome = self.incremental.update(found, gone, today)
-        return self._record("due", outcome.locations, full=False)
+        step = self._record("due", outcome.locations, full=False)
+        self._settle()
+        return step
 
     def sweep(self) -> Step:
         """Evaluate every location in full; log as errors where the incremental state differed; keep the full result."""
@@ -183,6 +201,7 @@ class Follower:
             self.as_of,
         )
         step = self._record("sweep", full.locations, full=True)
+        self._settle()
         return attrs.evolve(step, differences=found)
 
     def step(self, timeout: float = 1.0) -> list[Step]:
@@ -206,7 +225,7 @@ class Follower:
             limit = min(limit, max((self.next_sweep - now).total_seconds(), 0.0))
         found, self.pending = self.pending or list(self.feed.wait(0.0)), []
         if not found:
-            if self.incremental.plan(limit=PLAN_BATCH):
+            if self.incremental.plan(limit=PLAN_BATCH, budget=PLAN_BUDGET):
                 return []  # more dates to work out: look for changes first, then come back to them
             found = list(self.feed.wait(limit))
         applied = self.apply(found)

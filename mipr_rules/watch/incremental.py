@@ -1,10 +1,12 @@
 """Incremental evaluation: re-evaluate only the facts that changed, keep each location's facts and alerts.
 
 Every rule matches one fact (the condition language has no joins), so a fact's hits depend on that fact
-alone. For each location the evaluator keeps the facts it last measured and the hits of each; when records
-of a location change (or its date moves) it measures the location's facts again (Python, no engine), sends
-only the facts that are new or different to the engine, keeps the hits of the unchanged ones, and drops
-those of facts that are gone: their alerts are retracted. The open alerts are therefore those of a full
+alone. For each location the evaluator keeps the facts it last measured, by part (``mipr_rules.facts.parts``:
+each person, each member of staff, each collection of the location) and the hits of each fact. When records
+of a location change it measures again only the parts that read them (a changed care plan: that person's
+facts; the location fact only if a collection it reads changed), sends only the facts that are new or
+different to the engine, keeps the hits of the unchanged ones, and drops those of facts that are gone: their
+alerts are retracted. When its date moves every part is measured again. The open alerts are therefore those of a full
 evaluation of the same data on the same date (``tests/watch/test_incremental_equals_full.py`` checks it
 over random change sequences).
 
@@ -15,6 +17,7 @@ Each evaluated location also gets its next date of change (``schedule.next_chang
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -25,19 +28,80 @@ from mipr_rules.dates import check_record_dates
 from mipr_rules.engine.compile import CompiledRuleset
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import MiprRulesError
-from mipr_rules.facts.base import Fact, FactContext
+from mipr_rules.facts.base import Fact, FactCalculator, FactContext
+from mipr_rules.facts.deferred import serves
+from mipr_rules.facts.parts import PartCache
 from mipr_rules.model import Location
 from mipr_rules.readiness import LocationReadiness
 from mipr_rules.results import RuleHit
 from mipr_rules.watch.schedule import Scheduler, next_change, rule_fields
 from mipr_rules.workdays import DEFAULT_REGION, calendar
 
-FactKey = tuple[tuple[str, Any], ...]
+FactKey = frozenset[tuple[str, Any]]
 
 
 def fact_key(fact: Fact) -> FactKey:
-    """A fact's identity for comparison: its fields, sorted by name (the engine's ``id`` left out)."""
-    return tuple(sorted((k, v) for k, v in fact.items() if k != "id" and k != "sid"))
+    """A fact's identity for comparison: its fields and values (the engine's ``id`` and ``sid`` left out).
+
+    A frozenset: its hash is worked out once, and field order does not matter.
+    """
+    if "id" in fact or "sid" in fact:
+        return frozenset((k, v) for k, v in fact.items() if k != "id" and k != "sid")
+    return frozenset(fact.items())
+
+
+Checked = tuple[Any, dict[str, tuple["Checked", ...]]]
+"""A record whose dates were found plausible, and the same of the records in each of its collections."""
+
+
+def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str, sep: str = ": ") -> Checked:
+    """``check_record_dates`` on ``record`` and the records of its collections, but not on what ``before``
+    (the same record as last checked) shows was checked already: the very same objects, or equal fields.
+
+    A source that keeps unchanged records keeps their objects, so a changed care plan is checked, and its
+    person's own fields, but not the person's other records nor the rest of the home.
+    """
+    if before is not None and before[0] is record:
+        return before
+    earlier = before[1] if before is not None else {}
+    children: dict[str, tuple[Checked, ...]] = {}
+    head: list[str] = []
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
+        if not (isinstance(value, tuple) and value and attrs.has(type(value[0]))):
+            head.append(name)
+            continue
+        old = earlier.get(name, ())
+        entries = []
+        for i, item in enumerate(value):
+            last = old[i] if i < len(old) else None
+            if last is not None and last[0] is item:
+                entries.append(last)
+            else:
+                entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{i}]", "."))
+        children[name] = tuple(entries)
+    previous = before[0] if before is not None else None
+    changed = previous is None or type(previous) is not type(record)
+    if not changed:
+        for name in head:
+            if name not in earlier:
+                a, b = getattr(previous, name), getattr(record, name)
+                if a is not b and a != b:
+                    changed = True
+                    break
+    if changed:
+        check_record_dates(attrs.evolve(record, **dict.fromkeys(children, ())), as_of, where)
+    return (record, children)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
+    return names
 
 
 @attrs.define
@@ -54,8 +118,10 @@ class LocationState:
     """Keys of its facts, in measuring order (a key may repeat)."""
     next_change: dt.date | None = None
     """The first later date on which its outcome can change."""
-    checked: set[int] = attrs.field(factory=set)
-    """Hashes of its records whose dates were found plausible as of ``as_of`` (not checked again)."""
+    checked: Checked | None = None
+    """Its records whose dates were found plausible as of ``as_of`` (``checked_tree``): not checked again."""
+    cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
+    """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
 
     def alerts(self, as_of: dt.date) -> tuple[RuleHit, ...]:
         """Its alerts, dated ``as_of``."""
@@ -96,20 +162,37 @@ class IncrementalEvaluator:
         self.schedule = schedule
         self._fields = rule_fields(compiled)
         self._unplanned: dict[str, tuple[Location, list[Fact]]] = {}
+        self._serving: dict[type, list[FactCalculator]] = {}
+        self._last_context: FactContext | None = None
 
     def _context(self, as_of: dt.date) -> FactContext:
-        return FactContext(as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar)
+        if self._last_context is None or self._last_context.as_of != as_of:  # one object per date: cheap to compare
+            self._last_context = FactContext(as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar)
+        return self._last_context
 
     def measure(self, location: Location, as_of: dt.date) -> list[Fact]:
         """The facts of ``location`` as of ``as_of`` (Python only)."""
         return self.evaluator.facts(location, self._context(as_of))
 
+    def _calculators(self, subject_type: type) -> list[FactCalculator]:
+        found = self._serving.get(subject_type)
+        if found is None:
+            found = self._serving[subject_type] = [
+                calc for calc in self.evaluator.calculators.values() if serves(calc, subject_type)
+            ]
+        return found
+
     def update(self, locations: Iterable[Location], gone: Iterable[str], as_of: dt.date) -> Outcome:
-        """Evaluate ``locations`` (read again) as of ``as_of``; forget ``gone`` (their alerts are retracted)."""
+        """Evaluate ``locations`` (read again) as of ``as_of``; forget ``gone`` (their alerts are retracted).
+
+        Each location's facts are measured part by part (``mipr_rules.facts.parts``): only the parts whose
+        records changed since its last update are measured again, and only their new facts go to the engine.
+        """
         results: dict[str, LocationReadiness] = {}
-        pending: dict[str, tuple[Location, list[Fact], list[FactKey], set[int]]] = {}
+        pending: dict[str, tuple[Location, PartCache, Checked]] = {}
         send: list[tuple[str, list[Fact]]] = []
         measured = evaluated = 0
+        context = self._context(as_of)
         for location_id in gone:
             self._unplanned.pop(location_id, None)
             state = self.states.pop(location_id, None)
@@ -118,18 +201,21 @@ class IncrementalEvaluator:
         for location in locations:
             key = location.location_id
             results.pop(key, None)
+            state = self.states.get(key)
             try:
                 checked = self._check_dates(location, as_of)
-                facts = self.measure(location, as_of)
+                cache = (state.cache if state is not None else PartCache(fact_key)).remeasure(
+                    self._calculators(type(location)), location, context
+                )
             except MiprRulesError as exc:
                 results[key] = LocationReadiness(key, location.name, error=str(exc) or type(exc).__name__)
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
                 continue
-            measured += len(facts)
-            keys = [fact_key(fact) for fact in facts]
-            known = self.states[key].hits if key in self.states else {}
-            fresh = {k: f for k, f in zip(keys, facts, strict=True) if k not in known}
-            pending[key] = (location, facts, keys, checked)
+            measured += len(cache.fresh)
+            known = state.hits if state is not None else {}
+            # Facts of the parts not measured again were in the last state: only the others can be new.
+            fresh = {k: f for k, f in cache.fresh if k not in known}
+            pending[key] = (location, cache, checked)
             if fresh:
                 send.append((key, list(fresh.values())))
                 evaluated += len(fresh)
@@ -143,7 +229,7 @@ class IncrementalEvaluator:
             for hit in evaluation.hits:
                 by_fact.setdefault(fact_key(hit.facts), []).append(hit)
             new_hits[evaluation.key] = by_fact
-        for key, (location, facts, keys, checked) in pending.items():
+        for key, (location, cache, checked) in pending.items():
             if key in errors:
                 results[key] = LocationReadiness(key, location.name, error=errors[key])
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
@@ -151,47 +237,28 @@ class IncrementalEvaluator:
             previous = self.states[key].hits if key in self.states else {}
             evaluated_now = new_hits.get(key, {})
             hits: dict[FactKey, tuple[RuleHit, ...]] = {
-                k: previous[k] if k in previous else tuple(evaluated_now.get(k, ())) for k in dict.fromkeys(keys)
+                k: previous[k] if k in previous else tuple(evaluated_now.get(k, ())) for k in dict.fromkeys(cache.keys)
             }
-            state = LocationState(location.name, as_of, hits, keys, checked=checked)
+            state = LocationState(location.name, as_of, hits, list(cache.keys), checked=checked, cache=cache)
             if self.schedule:  # worked out later (``plan``): never in the way of a change's alert
-                self._unplanned[key] = (location, facts)
+                self._unplanned[key] = (location, list(cache.facts))
             self.states[key] = state
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
-    def _check_dates(self, location: Location, as_of: dt.date) -> set[int]:
-        """``check_record_dates`` on the records not already found plausible as of ``as_of``; their hashes.
-
-        Each record of the location's collections is checked on its own (by hash, so that an unchanged
-        care plan is not walked again at every change); the location's other fields are checked as one.
-        """
-        where = f"location {location.location_id}"
+    def _check_dates(self, location: Location, as_of: dt.date) -> Checked:
+        """``check_record_dates`` on what changed since the last update as of ``as_of`` (``checked_tree``)."""
         state = self.states.get(location.location_id)
-        known = state.checked if state is not None and state.as_of == as_of else set()
-        seen: set[int] = set()
-        collections: dict[str, Any] = {}
-        for field in attrs.fields(type(location)):
-            value = getattr(location, field.name)
-            if isinstance(value, tuple) and value and attrs.has(type(value[0])):
-                collections[field.name] = ()
-                for i, record in enumerate(value):
-                    try:
-                        digest = hash(record)
-                    except TypeError:
-                        digest = None
-                    if digest is None or digest not in known:
-                        check_record_dates(record, as_of, f"{where}: {field.name}[{i}]")
-                    if digest is not None:
-                        seen.add(digest)
-        check_record_dates(attrs.evolve(location, **collections), as_of, where)
-        return seen
+        before = state.checked if state is not None and state.as_of == as_of else None
+        return checked_tree(location, before, as_of, f"location {location.location_id}")
 
-    def plan(self, limit: int | None = None) -> int:
-        """Work out the next date of change of (up to ``limit``) locations evaluated since; how many are left.
+    def plan(self, limit: int | None = None, budget: float | None = None) -> int:
+        """Work out the next date of change of locations evaluated since; how many are left.
 
-        A follower calls it when no change is waiting; ``due`` calls it for all of them first.
+        At most ``limit`` locations, and no more once ``budget`` seconds have gone (at least one is planned).
+        A follower calls it in short turns when no change is waiting; ``due`` calls it for all of them first.
         """
+        started = time.perf_counter()
         while self._unplanned and (limit is None or limit > 0):
             key, (location, facts) = next(iter(self._unplanned.items()))
             del self._unplanned[key]
@@ -202,6 +269,8 @@ class IncrementalEvaluator:
             self.scheduler.set(key, state.next_change)
             if limit is not None:
                 limit -= 1
+            if budget is not None and time.perf_counter() - started >= budget:
+                break
         return len(self._unplanned)
 
     def due(self, as_of: dt.date) -> list[str]:

@@ -76,3 +76,16 @@ def test_the_next_change_is_the_day_a_review_falls_overdue(
     inc.update([attrs.evolve(sample, people=tuple(people))], (), as_of)
     inc.plan()
     assert inc.states[sample.location_id].next_change <= as_of + dt.timedelta(days=29)  # type: ignore[operator]
+
+
+def test_planning_in_turns_stops_at_its_budget_and_due_finishes_it(
+    evaluator: Evaluator, sample: Location, as_of: dt.date
+) -> None:
+    inc = IncrementalEvaluator(evaluator, _compiled(evaluator, as_of))
+    homes = [attrs.evolve(sample, location_id=f"1-00000000{n}") for n in range(1, 4)]
+    inc.update(homes, (), as_of)
+    assert inc.plan(budget=0.0) == 2  # one location per turn at least, then the budget is spent
+    assert inc.plan(limit=1) == 1
+    assert sum(1 for home in homes if inc.states[home.location_id].next_change is not None) == 2
+    inc.due(as_of)  # plans the rest first
+    assert all(inc.states[home.location_id].next_change is not None for home in homes)

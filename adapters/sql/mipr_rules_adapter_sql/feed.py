@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -35,8 +35,18 @@ GAP_GRACE = 30.0
 """Seconds a missing sequence number is waited for before it is taken as a rolled-back transaction."""
 BATCH = 20_000
 """Most log rows read at once."""
+STEP = 2_000
+"""Most changes one ``wait`` returns (the rest of a read are kept for the next): a follower that is behind
+takes short steps, so that a date crossing or a sweep is not held up and its latency stays bounded."""
 READ_BATCH = 200
 """Locations (or row keys) per ``IN (...)`` list."""
+
+
+_LOG_QUERY = sa.text(
+    f"SELECT seq, table_name, location_id, record_key, op FROM {LOG_TABLE} "
+    "WHERE seq > :low ORDER BY seq LIMIT :n"
+)
+"""The changes after ``low`` (made once: a text clause parses its parameters when made)."""
 
 
 def pooled_engine(url: sa.URL, backend: str) -> sa.Engine:
@@ -83,6 +93,9 @@ class SqlChangeFeed:
         for name, entity_map in mapping.entities.items():
             self._entities.setdefault(entity_map.table, []).append(name)
         self._integer_keys: dict[str, bool] = {}
+        self._queries: dict[str, Any] = {}
+        self._buffer: deque[Any] = deque()
+        """Log rows read but not returned yet (``STEP``)."""
         self._checked = False
         if self.logged and self.parsed.backend == "postgresql":
             self._listen()
@@ -154,22 +167,20 @@ class SqlChangeFeed:
                     self._relisten()
 
     def _read_log(self) -> list[Change]:
-        query = sa.text(
-            f"SELECT seq, table_name, location_id, record_key, op FROM {LOG_TABLE} "
-            "WHERE seq > :low ORDER BY seq LIMIT :n"
-        )
-        try:
-            with self.engine.connect() as connection:
-                rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
-        except sa.exc.DBAPIError as exc:
-            raise InputError(
-                f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
-            ) from None
+        if not self._buffer:
+            query = _LOG_QUERY
+            try:
+                with self.engine.connect() as connection:
+                    rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
+            except sa.exc.DBAPIError as exc:
+                raise InputError(
+                    f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
+                ) from None
+            self._buffer.extend(row for row in rows if row[0] not in self._seen)
         changes = []
-        for seq, table, location_id, key, op in rows:
-            if seq in self._seen:
-                continue
-            self._seen.add(seq)
+        while self._buffer and len(changes) < STEP:
+            seq, table, location_id, key, op = self._buffer.popleft()
+            self._seen.add(seq)  # only what is returned counts towards the position
             changes.append(Change(str(location_id), str(table), str(key), op == "D", f"log:{seq}"))
         self._advance()
         return changes
@@ -251,6 +262,17 @@ class SqlChangeFeed:
             if location is not None:
                 yield context.count(location)
 
+    def _by_keys(self, entity: str) -> Any:
+        """Rows of ``entity`` by the keys bound to ``keys`` (built once, so its compiled form is cached)."""
+        query = self._queries.get(entity)
+        if query is None:
+            entity_map = self.reader.mapping.entities[entity]
+            table = self.reader._table(entity_map)
+            query = self._queries[entity] = sa.select(*(table.c[n] for n in entity_map.columns)).where(
+                table.c[entity_map.key].in_(sa.bindparam("keys", expanding=True))
+            )
+        return query
+
     def _snapshot(self) -> Any:
         return snapshot(self.engine, self.parsed)
 
@@ -280,13 +302,11 @@ class SqlChangeFeed:
                         self._rows.pop(location_id, None)
                 for entity, keys in by_entity.items():
                     entity_map = self.reader.mapping.entities[entity]
-                    table = self.reader._table(entity_map)
+                    query = self._by_keys(entity)
                     values = self._key_values(connection, entity, keys)
                     for start in range(0, len(values), READ_BATCH):
-                        query = sa.select(*(table.c[n] for n in entity_map.columns)).where(
-                            table.c[entity_map.key].in_(values[start : start + READ_BATCH])
-                        )
-                        for raw in connection.execute(query).mappings():
+                        chunk = {"keys": values[start : start + READ_BATCH]}
+                        for raw in connection.execute(query, chunk).mappings():
                             row = self.reader._convert(entity_map, raw, context)
                             if row is not None:
                                 location_id = str(row.values["location_id"])

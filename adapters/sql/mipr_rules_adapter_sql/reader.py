@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,8 @@ class _Row:
     """Field name -> column it was read from."""
     values: dict[str, Any]
     """Field name -> value."""
+    built: list[Any] = attrs.field(factory=list, eq=False, repr=False)
+    """Its model object, once made (a change feed keeps its rows, so unchanged records keep their objects)."""
 
     def model_values(self, entity_map: EntityMap) -> dict[str, Any]:
         """Values of the model attributes (link fields left out)."""
@@ -453,9 +455,13 @@ class SqlReader:
 
     @staticmethod
     def _model(entity_map: EntityMap, row: _Row) -> Any:
+        if row.built:
+            return row.built[0]
         model = entity_map.entity.model
         assert model is not None
-        return model(**row.model_values(entity_map))
+        made = model(**row.model_values(entity_map))
+        row.built.append(made)
+        return made
 
     def _rating_display(self, rows: list[_Row], context: ReadContext) -> RatingDisplay | None:
         if not rows:
@@ -539,13 +545,17 @@ class SqlReader:
             attribute: self._children(rows, entity, found, context)
             for entity, attribute in _PERSON_COLLECTIONS.items()
         }
-        people = []
-        for person_id, row in found.items():
-            records: dict[str, Any] = {
-                attribute: tuple(by_id.get(person_id, ())) for attribute, by_id in children.items()
-            }
-            people.append(Person(**records, **row.model_values(people_map)))
-        return tuple(people)
+        attributes = tuple(children)
+        return tuple(
+            _kept(
+                row,
+                tuple(tuple(by_id.get(person_id, ())) for by_id in children.values()),
+                lambda row, parts: Person(
+                    **dict(zip(attributes, parts, strict=True)), **row.model_values(people_map)
+                ),
+            )
+            for person_id, row in found.items()
+        )
 
     def _staff(self, rows: dict[str, list[_Row]], context: ReadContext) -> tuple[StaffMember, ...]:
         staff_map = self.mapping.entities.get("staff")
@@ -572,15 +582,51 @@ class SqlReader:
                 )
                 continue
             members.append(
-                StaffMember(
-                    dbs=dbs,
-                    training=tuple(training.get(staff_id, ())),
-                    supervisions=tuple(supervisions.get(staff_id, ())),
-                    recruitment=recruited,
-                    **row.model_values(staff_map),
+                _kept(
+                    row,
+                    (
+                        dbs,
+                        tuple(training.get(staff_id, ())),
+                        tuple(supervisions.get(staff_id, ())),
+                        recruited,
+                    ),
+                    lambda row, parts: StaffMember(
+                        dbs=parts[0],
+                        training=parts[1],
+                        supervisions=parts[2],
+                        recruitment=parts[3],
+                        **row.model_values(staff_map),
+                    ),
                 )
             )
         return tuple(members)
+
+
+def _kept(row: _Row, parts: tuple[Any, ...], make: Callable[[_Row, tuple[Any, ...]], Any]) -> Any:
+    """The model object of ``row`` with ``parts`` (its records), made again only if they are not the same
+    objects as last time (a change feed keeps rows: a person whose rows did not change keeps its object)."""
+    if row.built:
+        before, made = row.built[0]
+        if _same_parts(before, parts):
+            return made
+        row.built.clear()
+    made = make(row, parts)
+    row.built.append((parts, made))
+    return made
+
+
+def _same_parts(before: tuple[Any, ...], parts: tuple[Any, ...]) -> bool:
+    """Whether each part is the same object as before (a tuple: the same objects in it)."""
+    if len(before) != len(parts):
+        return False
+    for a, b in zip(before, parts, strict=True):
+        if a is b:
+            continue
+        if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+            return False
+        if any(x is not y for x, y in zip(a, b, strict=True)):
+            return False
+    return True
 
 
 def _resolve(

@@ -308,3 +308,45 @@ def test_install_triggers_prints_a_migration_and_refuses_a_bad_url_in_one_line(t
     bad = CliRunner().invoke(install_triggers_command, [f"sqlite:///{tmp_path / 'missing.db'}"])
     assert bad.exit_code == 2
     assert bad.output.count("\n") == 1 and "database file not found" in bad.output
+
+
+def test_a_follower_behind_takes_short_steps_and_its_position_covers_only_what_it_took(
+    logged: str, sample_home: Location, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mipr_rules_adapter_sql import feed as feed_module
+
+    monkeypatch.setattr(feed_module, "STEP", 3)
+    feed = SqlChangeFeed(logged, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    try:
+        start = int(str(feed.position).removeprefix("log:"))
+        for days in range(10):
+            _review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=days))
+        taken: list[str] = []
+        while len(taken) < 10:
+            changes = feed.wait(0.5)
+            assert 0 < len(changes) <= 3
+            taken += [change.position for change in changes]
+            assert feed.position == taken[-1]  # nothing read but not yet returned is counted as handled
+        assert taken == [f"log:{start + n}" for n in range(1, 11)]
+        assert not feed.wait(0.0)
+    finally:
+        feed.close()
+
+
+def test_a_re_read_keeps_the_objects_of_unchanged_records(logged: str, sample_home: Location) -> None:
+    feed = SqlChangeFeed(logged, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    try:
+        home = sample_home.location_id
+        before = next(loc for loc in feed.read_all() if loc.location_id == home)
+        day = sample_as_of() - dt.timedelta(days=3)
+        _review(logged, home, day)
+        (after,) = feed.apply(feed.wait(1.0))
+        changed = [i for i, (a, b) in enumerate(zip(before.people, after.people, strict=True)) if a is not b]
+        assert len(changed) == 1  # the person whose care plan changed, made again; the others kept
+        plan = next(p for p in after.people[changed[0]].care_plans if p.plan_id == PLAN)
+        assert plan.last_reviewed == day
+        assert all(a is b for a, b in zip(before.staff, after.staff, strict=True))
+        assert all(a is b for a, b in zip(before.incidents, after.incidents, strict=True))
+        assert after == next(loc for loc in feed.read_all() if loc.location_id == home)  # a fresh read agrees
+    finally:
+        feed.close()

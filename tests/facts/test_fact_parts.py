@@ -1,0 +1,94 @@
+"""Per-record measurement (``mipr_rules.facts.parts``): after any one record of a home changes or goes, the
+facts measured part by part (only the parts whose inputs changed) equal the home's facts measured in full.
+
+Every record of every collection is changed in turn, the people's and staff's own records too: each date
+moved to a few days around the as-of date (so windows, falls reviews and expiries flip) and the record removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pytest
+
+from mipr_rules.facts.base import FactContext
+from mipr_rules.facts.location_facts import LocationFacts
+from mipr_rules.facts.parts import PartCache, parts_of
+from mipr_rules.model import Location
+
+SHIFTS = (-400, -29, 0)
+"""Days from the as-of date a changed date is moved to."""
+PEOPLE, STAFF = 7, 3
+"""People and staff whose own records are changed (the sample's falls and medication errors are among them)."""
+
+
+def _dated(record: Any, as_of: dt.date) -> Iterator[Any]:
+    """Copies of ``record`` with one date (or date-time) field moved."""
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        for days in SHIFTS:
+            if isinstance(value, dt.datetime):
+                yield attrs.evolve(
+                    record, **{field.name: dt.datetime.combine(as_of, value.time()) + dt.timedelta(days)}
+                )
+            elif isinstance(value, dt.date):
+                yield attrs.evolve(record, **{field.name: as_of + dt.timedelta(days)})
+
+
+def _variants(records: tuple[Any, ...], as_of: dt.date, nested: int) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The collection with one record changed or removed; for people and staff, one of their records too."""
+    for i, record in enumerate(records):
+        yield f"[{i}] removed", records[:i] + records[i + 1 :]
+        for changed in _dated(record, as_of):
+            yield f"[{i}] date moved", (*records[:i], changed, *records[i + 1 :])
+        if i < nested:
+            for name, inner in _collections(record):
+                for what, variant in _variants(inner, as_of, 0):
+                    changed = attrs.evolve(record, **{name: variant})
+                    yield f"[{i}].{name}{what}", (*records[:i], changed, *records[i + 1 :])
+
+
+def _collections(record: Any) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        if isinstance(value, tuple) and value and attrs.has(type(value[0])):
+            yield field.name, value
+
+
+@pytest.mark.parametrize("days", [0, 3])
+def test_measuring_part_by_part_equals_measuring_in_full(sample: Location, as_of: dt.date, days: int) -> None:
+    calc = LocationFacts()
+    context = FactContext(as_of=as_of + dt.timedelta(days))
+    first = PartCache(repr).remeasure([calc], sample, context)
+    assert list(first.facts) == list(calc.calculate(sample, context))
+    tried = 0
+    for name, collection in _collections(sample):
+        nested = PEOPLE if name == "people" else STAFF if name == "staff" else 0
+        for what, variant in _variants(collection, context.as_of, nested):
+            changed = attrs.evolve(sample, **{name: variant})
+            again = first.remeasure([calc], changed, context)
+            assert list(again.facts) == list(calc.calculate(changed, context)), f"{name}{what}"
+            assert {repr(f) for _, f in again.fresh} >= set(map(repr, again.facts)) - set(map(repr, first.facts))
+            tried += 1
+    assert tried > 1000
+    manager = attrs.evolve(sample, registered_manager_id=None)
+    assert list(first.remeasure([calc], manager, context).facts) == list(calc.calculate(manager, context))
+
+
+def test_unchanged_records_are_not_measured_again(sample: Location, as_of: dt.date) -> None:
+    calc = LocationFacts()
+    context = FactContext(as_of=as_of)
+    first = PartCache(repr).remeasure([calc], sample, context)
+    assert first.remeasured == len(list(parts_of([calc], sample, context)))
+    person = sample.people[0]
+    plan = attrs.evolve(person.care_plans[0], last_reviewed=as_of)
+    changed = attrs.evolve(
+        sample, people=(attrs.evolve(person, care_plans=(plan, *person.care_plans[1:])), *sample.people[1:])
+    )
+    again = first.remeasure([calc], changed, context)
+    assert again.remeasured == 1  # that person's part; no other person, no location-level part
+    assert {f["subject"] for _, f in again.fresh} == {f["subject"] for f in calc._person_all(person, sample, as_of, {})}
+    assert first.remeasure([calc], changed, FactContext(as_of=as_of + dt.timedelta(1))).remeasured == first.remeasured
