@@ -177,7 +177,7 @@ class SqlChangeFeed:
                     f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
                 ) from None
             self._buffer.extend(row for row in rows if row[0] not in self._seen)
-        changes = []
+        changes: list[Change] = []
         while self._buffer and len(changes) < STEP:
             seq, table, location_id, key, op = self._buffer.popleft()
             self._seen.add(seq)  # only what is returned counts towards the position
