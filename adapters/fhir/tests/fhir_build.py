@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mipr_rules.adapters.base import ReadContext
+from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
+from mipr_rules_adapter_fhir import FhirAdapter
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_BUNDLE = FIXTURES / "sunrise-house.bundle.json"
 
@@ -101,3 +106,26 @@ def care_plan(rid: str, patient_id: str, created: str | None = "2026-04-01") -> 
     return plan
 
 
+def read(path: str, lenient: bool = False, **adapter: Any) -> tuple[Location, ReadContext]:
+    """The location of the Bundle at ``path`` as ``FhirAdapter(**adapter)`` reads it, and the context."""
+    context = ReadContext(key=TEST_KEY, lenient=lenient)
+    (location,) = FhirAdapter(**adapter).read(path, context)
+    return location, context
+
+
+def basic(
+    rid: str,
+    record_type: str,
+    created: str,
+    *extensions: tuple[str, str, Any],
+    subject: str = "Location/home",
+) -> dict[str, Any]:
+    """A ``Basic`` of the adapter's ``record_type`` about ``subject``; extensions as (name, type, value)."""
+    return {
+        "resourceType": "Basic",
+        "id": rid,
+        "code": {"coding": [{"system": cs("record-type"), "code": record_type}]},
+        "subject": {"reference": subject},
+        "created": created,
+        "extension": [{"url": ext_url(name), f"value{kind}": value} for name, kind, value in extensions],
+    }

@@ -7,13 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import cs, entry_index, ext_url, patient, small_home
+from fhir_build import cs, entry_index, ext_url, patient, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import Location, PolicyDocument
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules.model import PolicyDocument
 
 Write = Callable[..., str]
 
@@ -35,11 +32,6 @@ def document(rid: str, kind: str, system: str | None = None, **fields: Any) -> d
 def reviewed(day: str) -> list[dict[str, Any]]:
     return [{"url": ext_url("last-reviewed"), "valueDate": day}]
 
-
-def read(path: str, lenient: bool = False, **adapter: Any) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter(**adapter).read(path, context)
-    return location, context
 
 
 def test_care_documents_give_the_latest_review_of_each_kind(write_bundle: Write) -> None:

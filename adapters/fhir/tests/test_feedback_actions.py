@@ -7,13 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import entry_index, ext_url, small_home
+from fhir_build import entry_index, ext_url, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import Location
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
 
 Write = Callable[..., str]
 NOT_USED = "Task (not an action agreed from feedback)"
@@ -43,11 +39,6 @@ def task(rid: str, focus: str, status: str = "completed", **fields: Any) -> dict
         **fields,
     }
 
-
-def read(path: str, lenient: bool = False) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter().read(path, context)
-    return location, context
 
 
 def test_feedback_is_actioned_when_every_agreed_task_is_done(write_bundle: Write) -> None:

@@ -7,32 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import cs, entry_index, ext_url, small_home
+from fhir_build import basic, entry_index, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import Location, SafetyCheck, StaffingReview
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules.model import SafetyCheck, StaffingReview
 
 Write = Callable[..., str]
 
 
-def basic(rid: str, record_type: str, created: str, *extensions: tuple[str, str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Basic",
-        "id": rid,
-        "code": {"coding": [{"system": cs("record-type"), "code": record_type}]},
-        "subject": {"reference": "Location/home"},
-        "created": created,
-        "extension": [{"url": ext_url(name), f"value{kind}": value} for name, kind, value in extensions],
-    }
-
-
-def read(path: str, lenient: bool = False) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter().read(path, context)
-    return location, context
 
 
 def test_safety_checks_and_staffing_reviews(write_bundle: Write) -> None:

@@ -4,35 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
-from fhir_build import cs, entry_index, ext_url, patient, small_home
+from fhir_build import basic as any_basic
+from fhir_build import entry_index, patient, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import CapacityAssessment, DolsAuthorisation, Location
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules.model import CapacityAssessment, DolsAuthorisation
 
 Write = Callable[..., str]
+basic = partial(any_basic, subject="Patient/p1")
+"""A Basic about the person ``p1``."""
 
 
-def basic(rid: str, record_type: str, created: str, *extensions: tuple[str, str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Basic",
-        "id": rid,
-        "code": {"coding": [{"system": cs("record-type"), "code": record_type}]},
-        "subject": {"reference": "Patient/p1"},
-        "created": created,
-        "extension": [{"url": ext_url(name), f"value{kind}": value} for name, kind, value in extensions],
-    }
-
-
-def read(path: str, lenient: bool = False) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter().read(path, context)
-    return location, context
 
 
 def test_capacity_assessments_and_dols(write_bundle: Write) -> None:

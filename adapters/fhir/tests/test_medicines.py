@@ -7,13 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import entry_index, ext_url, patient, small_home
+from fhir_build import entry_index, ext_url, patient, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import Location, MarException, Medicine
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules.model import MarException, Medicine
 
 Write = Callable[..., str]
 
@@ -51,11 +48,6 @@ def flag(name: str, kind: str, value: Any) -> dict[str, Any]:
 def mar(*parts: tuple[str, str, Any]) -> dict[str, Any]:
     return {"url": ext_url("mar-exception"), "extension": [{"url": n, f"value{k}": v} for n, k, v in parts]}
 
-
-def read(path: str, lenient: bool = False) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter().read(path, context)
-    return location, context
 
 
 def test_current_prescription_lines_and_how_they_are_given(write_bundle: Write) -> None:

@@ -7,13 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import add, entry_index, patient, small_home
+from fhir_build import add, entry_index, patient, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import Location, WeightRecord
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules.model import WeightRecord
 
 Write = Callable[..., str]
 SNOMED = "http://snomed.info/sct"
@@ -48,11 +45,6 @@ def screening(rid: str, when: str, system: str = SNOMED, code: str = "444297006"
         "valueInteger": 1,
     }
 
-
-def read(path: str, lenient: bool = False, **adapter: Any) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter(**adapter).read(path, context)
-    return location, context
 
 
 def test_weights_in_kg_g_and_pounds_are_kilograms(write_bundle: Write) -> None:

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import entry_index, patient, small_home
+from fhir_build import entry_index, patient, read, small_home
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import ConfigError, InputError
-from mipr_rules.model import Location
 from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_fhir import FhirAdapter
 
@@ -32,11 +31,6 @@ def procedure(rid: str, code: str, when: str, system: str = SNOMED, **fields: An
         **fields,
     }
 
-
-def read(path: str, lenient: bool = False, **adapter: Any) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter(**adapter).read(path, context)
-    return location, context
 
 
 def test_the_latest_medication_review_and_the_reconciliation(write_bundle: Write) -> None:

@@ -7,13 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fhir_build import cs, entry_index, ext_url, small_home
+from fhir_build import cs, entry_index, ext_url, read, small_home
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.errors import InputError
-from mipr_rules.model import Location, RecruitmentChecks
-from mipr_rules.testing import TEST_KEY
-from mipr_rules_adapter_fhir import FhirAdapter
+from mipr_rules.model import RecruitmentChecks
 
 Write = Callable[..., str]
 
@@ -49,11 +46,6 @@ def checks(rid: str, created: str | None, *extensions: tuple[str, str, Any]) -> 
         basic["created"] = created
     return basic
 
-
-def read(path: str, lenient: bool = False) -> tuple[Location, ReadContext]:
-    context = ReadContext(key=TEST_KEY, lenient=lenient)
-    (location,) = FhirAdapter().read(path, context)
-    return location, context
 
 
 def test_the_latest_recruitment_checks_and_new_to_care(write_bundle: Write) -> None:

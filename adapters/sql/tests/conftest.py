@@ -13,13 +13,21 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
+import attrs
 import pytest
+from click.testing import CliRunner
+from feed_support import OTHER, review
 from homes import HOMES
 from sql_fixtures import RunDatabase, ServerUnreachable, backend, read_canonical
 
+from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.testing.contract import sample_path
+from mipr_rules.testing.contract import sample_as_of, sample_path
 from mipr_rules_adapter_sql.adapter import SqlAdapter
+from mipr_rules_adapter_sql.commands import install_triggers_command
+from mipr_rules_adapter_sql.mapping import reference_mapping
+from mipr_rules_adapter_sql.source import make_engine, parse_source
+from mipr_rules_adapter_sql.triggers import install_triggers
 
 # Tests never read or write the user's own configuration directory, where the pseudonymisation key lives
 # (mipr_rules.privacy.default_key_path); set before anything runs, so child processes inherit it too.
@@ -74,3 +82,26 @@ def homes_database(run_database: RunDatabase) -> str:
 def adapter() -> SqlAdapter:
     """The adapter under test."""
     return SqlAdapter()
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[Evaluator]:
+    """One engine worker for a test module."""
+    with Evaluator(processes=1) as engine_:
+        yield engine_
+
+
+@pytest.fixture
+def logged(run_database: RunDatabase, sample_home: Location) -> Iterator[str]:
+    """The sample home (its care plan ``PLAN`` reviewed on the sample's date) and a second one (``OTHER``),
+    with the change log installed through ``mipr sql install-triggers`` (removed afterwards)."""
+    url = run_database.load(sample_home, attrs.evolve(sample_home, location_id=OTHER, name="Moonrise Lodge"))
+    review(url, sample_home.location_id, sample_as_of())
+    result = CliRunner().invoke(install_triggers_command, [url])
+    assert result.exit_code == 0, result.output
+    assert "Installed change-log triggers" in result.output
+    yield url
+    parsed = parse_source(url)
+    eng = make_engine(parsed)
+    install_triggers(eng, parsed.backend, reference_mapping(), drop=True)
+    eng.dispose()

@@ -19,88 +19,30 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from feed_support import PLAN, RULE, review, until
+from feed_support import follower as make_follower
 from sql_fixtures import SERVER_URLS, RunDatabase, engine
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.api import Session
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
-from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.changes import FeedOptions
-from mipr_rules.watch.follow import Follower
-from mipr_rules.watch.incremental import IncrementalEvaluator
 from mipr_rules.watch.store import AlertStore
 from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.commands import install_triggers_command
 from mipr_rules_adapter_sql.feed import SqlChangeFeed
-from mipr_rules_adapter_sql.source import make_engine, parse_source
-from mipr_rules_adapter_sql.triggers import install_triggers
 
 LONDON = dt.timezone.utc  # instants below are written in UTC; the follower turns them into London dates
-PLAN = "CP-R07"
-RULE = "care_plan_review_overdue"
-
-
-@pytest.fixture(scope="module")
-def evaluator() -> Iterator[Evaluator]:
-    with Evaluator(processes=1) as engine_:
-        yield engine_
-
-
-@pytest.fixture
-def logged(run_database: RunDatabase, sample_home: Location) -> Iterator[str]:
-    """The sample home and a second one, with the change log installed (removed afterwards)."""
-    other = attrs.evolve(sample_home, location_id="1-000000002", name="Moonrise Lodge")
-    url = run_database.load(sample_home, other)
-    _review(url, sample_home.location_id, sample_as_of())
-    result = CliRunner().invoke(install_triggers_command, [url])
-    assert result.exit_code == 0, result.output
-    assert "Installed change-log triggers" in result.output
-    yield url
-    parsed = parse_source(url)
-    eng = make_engine(parsed)
-    install_triggers(eng, parsed.backend, schema_mapping(), drop=True)
-    eng.dispose()
-
-
-def schema_mapping() -> Any:
-    from mipr_rules_adapter_sql.mapping import reference_mapping
-
-    return reference_mapping()
-
-
-def _review(url: str, location_id: str, on: dt.date) -> None:
-    with engine(url).begin() as connection:
-        connection.execute(
-            sa.update(schema.care_plans)
-            .where(schema.care_plans.c.location_id == location_id, schema.care_plans.c.plan_id == PLAN)
-            .values(last_reviewed=on)
-        )
 
 
 def _open(store: AlertStore, location_id: str) -> set[str]:
     return {f"{a.identity.rule_id} {a.identity.subject}" for a in store.open_alerts(location_id)}
-
-
-def _follower(url: str, store: AlertStore, evaluator: Evaluator, clock: Any, as_of: dt.date) -> Follower:
-    ruleset = Catalogue.installed(evaluator.pm).get("cqc-readiness", as_of)
-    feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
-    compiled = evaluator.compile(ruleset, None, Location)
-    return Follower(feed, IncrementalEvaluator(evaluator, compiled), store, clock=clock, sweep_at=None)
-
-
-def _until(follower: Follower, what: Any, rounds: int = 200) -> None:
-    for _ in range(rounds):
-        follower.step(timeout=0.2)
-        if what():
-            return
-    raise AssertionError("the change never arrived")
 
 
 def test_a_committed_change_raises_its_alert_and_the_fix_resolves_it(
@@ -109,21 +51,21 @@ def test_a_committed_change_raises_its_alert_and_the_fix_resolves_it(
     as_of = sample_as_of()
     noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=LONDON)
     with AlertStore(tmp_path / "alerts.db") as store:
-        follower = _follower(logged, store, evaluator, lambda: noon, as_of)
+        follower = make_follower(logged, store, evaluator, lambda: noon, as_of)
         try:
             follower.start()
             home = sample_home.location_id
             assert not any(PLAN in key and RULE in key for key in _open(store, home))
-            _review(logged, home, as_of - dt.timedelta(days=200))
-            _until(follower, lambda: any(PLAN in k and RULE in k for k in _open(store, home)))
-            _review(logged, home, as_of)
-            _until(follower, lambda: not any(PLAN in k and RULE in k for k in _open(store, home)))
+            review(logged, home, as_of - dt.timedelta(days=200))
+            until(follower, lambda: any(PLAN in k and RULE in k for k in _open(store, home)))
+            review(logged, home, as_of)
+            until(follower, lambda: not any(PLAN in k and RULE in k for k in _open(store, home)))
             # A deleted row is a change: the care plan's alerts go with it.
-            _review(logged, home, as_of - dt.timedelta(days=200))
-            _until(follower, lambda: any(PLAN in k and RULE in k for k in _open(store, home)))
+            review(logged, home, as_of - dt.timedelta(days=200))
+            until(follower, lambda: any(PLAN in k and RULE in k for k in _open(store, home)))
             with engine(logged).begin() as connection:
                 connection.execute(sa.delete(schema.care_plans).where(schema.care_plans.c.plan_id == PLAN))
-            _until(follower, lambda: not any(PLAN in k for k in _open(store, home)))
+            until(follower, lambda: not any(PLAN in k for k in _open(store, home)))
             # ...and the incremental state is a full evaluation's.
             full = Session(evaluator=evaluator).readiness(list(follower.feed.read_all()), as_of=as_of)
             assert follower.incremental.alert_keys() == full.alert_keys()
@@ -137,10 +79,10 @@ def test_alerts_fall_due_at_local_midnight_without_a_full_sweep(
     # Reviewed 28 days before 30 March 2026 (the clocks went forward on 29 March): overdue from the
     # 29th day, i.e. from local midnight starting 31 March, which is 23:00 UTC on 30 March (BST).
     as_of = dt.date(2026, 3, 30)
-    _review(logged, sample_home.location_id, as_of - dt.timedelta(days=28))
+    review(logged, sample_home.location_id, as_of - dt.timedelta(days=28))
     now = [dt.datetime(2026, 3, 30, 22, 30, tzinfo=dt.timezone.utc)]
     with AlertStore(tmp_path / "alerts.db") as store:
-        follower = _follower(logged, store, evaluator, lambda: now[0], as_of)
+        follower = make_follower(logged, store, evaluator, lambda: now[0], as_of)
         try:
             follower.start()
             home = sample_home.location_id
@@ -235,11 +177,11 @@ def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(
             assert first["changes"]["new"] and not any(
                 a["rule"] == "peep_missing" for a in first["changes"]["new"]
             )
-            _review(logged, sample_home.location_id, as_of - dt.timedelta(days=200))
+            review(logged, sample_home.location_id, as_of - dt.timedelta(days=200))
             raised = next_step()
             assert raised["reason"] == "changes"
             assert [a["rule"] for a in raised["changes"]["new"]] == [RULE]
-            _review(logged, sample_home.location_id, as_of)
+            review(logged, sample_home.location_id, as_of)
             fixed = next_step()
             assert [a["rule"] for a in fixed["changes"]["resolved"]] == [RULE]
         finally:
@@ -256,7 +198,7 @@ def test_the_daily_sweep_logs_differences_as_errors_and_keeps_the_full_result(
     as_of = sample_as_of()
     noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=LONDON)
     with AlertStore(tmp_path / "alerts.db") as store:
-        follower = _follower(logged, store, evaluator, lambda: noon, as_of)
+        follower = make_follower(logged, store, evaluator, lambda: noon, as_of)
         try:
             follower.start()
             assert follower.sweep().differences == {"extra": [], "missing": []}
@@ -320,7 +262,7 @@ def test_a_follower_behind_takes_short_steps_and_its_position_covers_only_what_i
     try:
         start = int(str(feed.position).removeprefix("log:"))
         for days in range(10):
-            _review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=days))
+            review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=days))
         taken: list[str] = []
         while len(taken) < 10:
             changes = feed.wait(0.5)
@@ -339,7 +281,7 @@ def test_a_re_read_keeps_the_objects_of_unchanged_records(logged: str, sample_ho
         home = sample_home.location_id
         before = next(loc for loc in feed.read_all() if loc.location_id == home)
         day = sample_as_of() - dt.timedelta(days=3)
-        _review(logged, home, day)
+        review(logged, home, day)
         (after,) = feed.apply(feed.wait(1.0))
         changed = [i for i, (a, b) in enumerate(zip(before.people, after.people, strict=True)) if a is not b]
         assert len(changed) == 1  # the person whose care plan changed, made again; the others kept

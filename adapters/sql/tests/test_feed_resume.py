@@ -15,66 +15,23 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
-from sql_fixtures import RunDatabase, engine
+from feed_support import OTHER, PLAN, RULE, review, until
+from feed_support import follower as make_follower
+from sql_fixtures import engine
 
-from mipr_rules.adapters.base import ReadContext
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
-from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import sample_as_of
-from mipr_rules.watch.changes import FeedOptions
 from mipr_rules.watch.follow import Follower
-from mipr_rules.watch.incremental import IncrementalEvaluator
 from mipr_rules.watch.store import AlertStore, FeedPosition
 from mipr_rules_adapter_sql import schema
-from mipr_rules_adapter_sql.commands import install_triggers_command
-from mipr_rules_adapter_sql.feed import SqlChangeFeed
-from mipr_rules_adapter_sql.mapping import reference_mapping
-from mipr_rules_adapter_sql.source import make_engine, parse_source
-from mipr_rules_adapter_sql.triggers import install_triggers
-
-OTHER = "1-000000002"
-PLAN = "CP-R07"
-RULE = "care_plan_review_overdue"
-
-
-@pytest.fixture(scope="module")
-def evaluator() -> Iterator[Evaluator]:
-    with Evaluator(processes=1) as engine_:
-        yield engine_
-
-
-@pytest.fixture
-def logged(run_database: RunDatabase, sample_home: Location) -> Iterator[str]:
-    """The sample home and a second one, with the change log installed (removed afterwards)."""
-    url = run_database.load(sample_home, attrs.evolve(sample_home, location_id=OTHER, name="Moonrise Lodge"))
-    _review(url, sample_home.location_id, sample_as_of())
-    result = CliRunner().invoke(install_triggers_command, [url])
-    assert result.exit_code == 0, result.output
-    yield url
-    parsed = parse_source(url)
-    eng = make_engine(parsed)
-    install_triggers(eng, parsed.backend, reference_mapping(), drop=True)
-    eng.dispose()
-
-
-def _review(url: str, location_id: str, on: dt.date) -> None:
-    with engine(url).begin() as connection:
-        connection.execute(
-            sa.update(schema.care_plans)
-            .where(schema.care_plans.c.location_id == location_id, schema.care_plans.c.plan_id == PLAN)
-            .values(last_reviewed=on)
-        )
 
 
 def _overdue(store: AlertStore, location_id: str) -> bool:
@@ -85,19 +42,7 @@ def _overdue(store: AlertStore, location_id: str) -> bool:
 def _follower(url: str, store: AlertStore, evaluator: Evaluator, position: str | None) -> Follower:
     as_of = sample_as_of()
     noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.timezone.utc)
-    ruleset = Catalogue.installed(evaluator.pm).get("cqc-readiness", as_of)
-    feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=TEST_KEY), position, poll=0.05))
-    compiled = evaluator.compile(ruleset, None, Location)
-    incremental = IncrementalEvaluator(evaluator, compiled)
-    return Follower(feed, incremental, store, clock=lambda: noon, sweep_at=None, source=url)
-
-
-def _until(follower: Follower, what: Any, rounds: int = 200) -> None:
-    for _ in range(rounds):
-        follower.step(timeout=0.2)
-        if what():
-            return
-    raise AssertionError("the change never arrived")
+    return make_follower(url, store, evaluator, lambda: noon, as_of, position, source=url)
 
 
 def test_a_follower_started_again_replays_what_changed_while_none_ran(
@@ -113,8 +58,8 @@ def test_a_follower_started_again_replays_what_changed_while_none_ran(
             started = store.feed_position(logged, ruleset_id)
             assert started is not None and started == first.feed.position, "saved with the first full read"
             assert store.open_alerts(OTHER) and not _overdue(store, home)
-            _review(logged, home, sample_as_of() - dt.timedelta(days=200))
-            _until(first, lambda: _overdue(store, home))
+            review(logged, home, sample_as_of() - dt.timedelta(days=200))
+            until(first, lambda: _overdue(store, home))
             moved = store.feed_position(logged, ruleset_id)
             assert moved == first.feed.position and moved != started, "moved with the alerts of the change"
         finally:
@@ -123,14 +68,14 @@ def test_a_follower_started_again_replays_what_changed_while_none_ran(
         # No follower runs: the second home is deleted, the first one's care plan reviewed.
         with engine(logged).begin() as connection:
             connection.execute(sa.delete(schema.locations).where(schema.locations.c.location_id == OTHER))
-        _review(logged, home, sample_as_of())
+        review(logged, home, sample_as_of())
 
         second = _follower(logged, store, evaluator, store.feed_position(logged, ruleset_id))
         try:
             second.start()
             assert not _overdue(store, home), "the full read sees the review"
             assert store.open_alerts(OTHER), "no full read can see a deleted location"
-            _until(second, lambda: not store.open_alerts(OTHER))
+            until(second, lambda: not store.open_alerts(OTHER))
             assert store.feed_position(logged, ruleset_id) == second.feed.position != moved
         finally:
             second.feed.close()
@@ -193,7 +138,7 @@ def test_mipr_watch_follow_started_again_resolves_a_location_deleted_while_stopp
     first = Follow(logged, store)
     try:
         assert first.step()["reason"] == "start"
-        _review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=200))
+        review(logged, sample_home.location_id, sample_as_of() - dt.timedelta(days=200))
         assert [a["rule"] for a in first.step()["changes"]["new"]] == [RULE]
     finally:
         first.stop()
