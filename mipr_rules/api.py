@@ -213,7 +213,7 @@ class Session:
     ) -> StreamedReadiness:
         """``readiness`` of ``source`` written to ``out`` as ``fmt`` (``text`` or ``json``) one location at a time,
         in flat memory, advancing ``tracker`` per location; returns what a caller needs for the exit code."""
-        from mipr_rules.adapters.informs import NotEvaluated, restrict
+        from mipr_rules.adapters.informs import restrict_to_source
         from mipr_rules.adapters.summary import ReadSummary
         from mipr_rules.readiness import counted, evaluate_locations
         from mipr_rules.readiness_stream import stream_readiness
@@ -222,10 +222,7 @@ class Session:
         overrides = self.overrides(ruleset)  # a bad configuration is refused before the source is read
         context = self.read_context(lenient=lenient, max_skipped=max_skipped, location=location)
         reader = self.adapter(adapter)
-        not_evaluated: tuple[NotEvaluated, ...] = ()
-        gaps = source_gaps(reader, source)
-        if gaps["informs"] is not None or gaps["unmapped"]:
-            ruleset, not_evaluated = restrict(ruleset, gaps["informs"], reader.name, gaps["unmapped"])
+        ruleset, not_evaluated = restrict_to_source(ruleset, reader, source)
         compiled = self.evaluator.compile(ruleset, overrides, Location)
         locations = context.stream(reader, source)
         results = counted(evaluate_locations(self.evaluator, compiled, locations, as_of, self.config.region), tracker)
@@ -303,11 +300,12 @@ class Session:
         if len(locations) != 1:
             raise InputError(f"{source}: predict works on one location; the source holds {len(locations)}")
         gone = set(resolved)
+        gaps = source_gaps(reader, source)  # once: the sql adapter reads its mapping file for it
 
         def alerts_on(day: dt.date) -> list[Any]:
             report = run_readiness(locations, as_of=day, ruleset=readiness, overrides=overrides,
                                    region=self.config.region, evaluator=self.evaluator, skipped=context.summary(),
-                                   allow_incomplete=False, **source_gaps(reader, source))
+                                   allow_incomplete=False, **gaps)
             return [a for a in report.alerts() if alert_key(a) not in gone]
 
         scorer = Scorer(self.evaluator, compiled, as_of, self.config.region)

@@ -425,11 +425,8 @@ def run_readiness(
     adapter's ``unmapped``) those that look at them; the report lists them in ``not_evaluated``. ``tracker``
     (``mipr_rules.presentation.progress``) counts the locations evaluated.
     """
-    not_evaluated: tuple[NotEvaluated, ...] = ()
-    unmapped = tuple(unmapped)
-    if informs is not None or unmapped:
-        adapter = read_summary.adapter if read_summary is not None else "source's"
-        ruleset, not_evaluated = restrict(ruleset, informs, adapter, unmapped)
+    adapter = read_summary.adapter if read_summary is not None else "source's"
+    ruleset, not_evaluated = restrict(ruleset, informs, adapter, unmapped)
     compiled = evaluator.compile(ruleset, overrides, Location)
     if tracker is not None and isinstance(locations, Sized):
         tracker.total(len(locations))

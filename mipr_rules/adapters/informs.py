@@ -200,6 +200,7 @@ def restrict(
     """``ruleset`` without the rules whose facts the source cannot inform, and those rules by group.
 
     ``informs``: the record types supplied (``None``: all of them); ``unmapped``: model fields not read.
+    Nothing left out: ``ruleset`` itself.
     """
     supplied = None if informs is None else set(informs)
     unmapped = tuple(unmapped)
@@ -215,11 +216,19 @@ def restrict(
         rules.append(rule.id)
         records.extend(m for m in missing if m not in records)
         fields.extend(f for f in unread if f not in fields)
+    if not left:
+        return ruleset, ()
     groups = tuple(
         NotEvaluated(group, tuple(rules), _why(adapter, records, fields))
         for group, (rules, records, fields) in left.items()
     )
     return attrs.evolve(ruleset, rules=tuple(kept)), groups
+
+
+def restrict_to_source(ruleset: Ruleset, adapter: Any, source: str) -> tuple[Ruleset, tuple[NotEvaluated, ...]]:
+    """``restrict`` by what ``adapter`` declares it leaves out of ``source`` (``source_gaps``)."""
+    gaps = source_gaps(adapter, source)
+    return restrict(ruleset, gaps["informs"], adapter.name, gaps["unmapped"])
 
 
 def _why(adapter: str, records: list[str], fields: list[str]) -> str:

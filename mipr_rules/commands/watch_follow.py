@@ -15,7 +15,7 @@ import click
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import Adapter, ReadContext
-from mipr_rules.adapters.informs import restrict, source_gaps
+from mipr_rules.adapters.informs import restrict_to_source
 from mipr_rules.alerts.notify import Notifier, Target
 from mipr_rules.completeness import completeness_json
 from mipr_rules.config import Config
@@ -135,11 +135,9 @@ def run_follow(
 
     start = as_of or local_date(utc_now())
     ruleset = catalogue.get(ruleset_id, start)
-    gaps = source_gaps(adapter, source)
-    if gaps["informs"] is not None or gaps["unmapped"]:  # rules the source cannot inform are left out, named once
-        ruleset, not_evaluated = restrict(ruleset, gaps["informs"], adapter.name, gaps["unmapped"])
-        for group in not_evaluated:
-            click.echo(f"mipr: {len(group.rules)} {group.group} rule(s) not evaluated: {group.why}", err=True)
+    ruleset, not_evaluated = restrict_to_source(ruleset, adapter, source)  # left out, named once
+    for group in not_evaluated:
+        click.echo(f"mipr: {len(group.rules)} {group.group} rule(s) not evaluated: {group.why}", err=True)
     compiled = evaluator.compile(ruleset, config.overrides_for(ruleset), Location)
     context = ReadContext(lenient=lenient, key=config.pseudonym_key(), max_skipped=max_skipped)
     position = store.feed_position(source, ruleset.id)  # where the last follower of this source stopped
