@@ -14,20 +14,6 @@ from mipr_rules.mipr.outline import OBSERVATION_MARKER
 from mipr_rules.predict.report import OBSERVATION
 
 
-def _no_caring_home(sample_json: Path, tmp_path: Path) -> Path:
-    home = json.loads(sample_json.read_text())
-    for person in home.get("people", []):
-        person.pop("about_me_recorded", None)
-        person["care_preferences_recorded"] = False
-        for plan in person.get("care_plans", []):
-            plan.pop("person_involved", None)
-    home["checks"] = [c for c in home.get("checks", []) if c["kind"] != "call_bell_response"]
-    home["feedback"] = [f for f in home.get("feedback", []) if f["source"] != "staff"]
-    path = tmp_path / "no-caring.json"
-    path.write_text(json.dumps(home))
-    return path
-
-
 def test_the_draft_marker_is_what_review_recognises() -> None:
     assert OBSERVATION == OBSERVATION_MARKER
 
@@ -50,10 +36,10 @@ def test_draft_of_the_sample_is_reviewed_without_error(sample_json: Path, as_of:
 
 @pytest.mark.parametrize("suffix", [".md", ".docx"])
 def test_statements_the_records_cannot_inform_are_not_assessed_by_review(
-        sample_json: Path, as_of: dt.date, tmp_path: Path, suffix: str) -> None:
+        no_caring_home: Path, as_of: dt.date, tmp_path: Path, suffix: str) -> None:
     runner = CliRunner()
     out = tmp_path / f"draft{suffix}"
-    made = runner.invoke(cli, ["draft-report", "--source", str(_no_caring_home(sample_json, tmp_path)),
+    made = runner.invoke(cli, ["draft-report", "--source", str(no_caring_home),
                                "--as-of", as_of.isoformat(), "--out", str(out)])
     assert made.exit_code == 0, made.output
     assert "5 to be completed from observation and conversations" in made.output
