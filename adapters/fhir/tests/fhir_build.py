@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mipr_rules.adapters.base import ReadContext
+from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.testing import TEST_KEY
 from mipr_rules_adapter_fhir import FhirAdapter
@@ -111,6 +114,13 @@ def read(path: str, lenient: bool = False, **adapter: Any) -> tuple[Location, Re
     context = ReadContext(key=TEST_KEY, lenient=lenient)
     (location,) = FhirAdapter(**adapter).read(path, context)
     return location, context
+
+
+def refused(path: str, **adapter: Any) -> str:
+    """The one-line message with which a strict read of the Bundle at ``path`` is refused."""
+    with pytest.raises(InputError) as info:
+        read(path, **adapter)
+    return str(info.value)
 
 
 def basic(
