@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
@@ -11,6 +12,7 @@ import attrs
 
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.model.paths import record_type
 from mipr_rules.privacy import pseudonymise
 
 log = logging.getLogger("mipr_rules.adapters")
@@ -82,19 +84,36 @@ def record_counts(location: Location) -> Counter[str]:
     """
     counts: Counter[str] = Counter(locations=1)
     counts["ratings"] = (location.current_rating is not None) + len(location.past_ratings)
-    for field in attrs.fields(type(location)):
-        if field.name != "past_ratings":
-            _count_records(field.name, getattr(location, field.name), counts)
+    _count_records(location, counts)
     return counts
 
 
-def _count_records(name: str, value: Any, counts: Counter[str]) -> None:
-    if not (isinstance(value, tuple) and value and attrs.has(type(value[0]))):
-        return
-    counts[name] += len(value)
-    for record in value:
-        for field in attrs.fields(type(record)):
-            _count_records(field.name, getattr(record, field.name), counts)
+def _count_records(record: Any, counts: Counter[str]) -> None:
+    for name, walk in _collections(type(record)):
+        records = getattr(record, name)
+        if not records:
+            continue
+        counts[name] += len(records)
+        if walk:
+            for item in records:
+                _count_records(item, counts)
+
+
+_COLLECTIONS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _collections(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(field name, whose records hold collections too) of each collection of records ``cls`` holds
+    (``Location.past_ratings`` left out: counted as ratings); worked out once per class."""
+    known = _COLLECTIONS.get(cls)
+    if known is None:
+        found = []
+        for field in attrs.fields(attrs.resolve_types(cls)):
+            held = record_type(field.type)
+            if typing.get_origin(field.type) is tuple and held is not None and field.name != "past_ratings":
+                found.append((field.name, bool(_collections(held))))
+        known = _COLLECTIONS[cls] = tuple(found)
+    return known
 
 
 @attrs.frozen
