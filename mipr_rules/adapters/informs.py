@@ -185,13 +185,16 @@ def reads_path(rule: Rule, path: str) -> bool:
 
 _TOP_LEVEL_RECORDS = {"current_rating": "ratings", "past_ratings": "ratings"}
 """Location fields holding records of a record type named otherwise."""
+_RECORD_TYPES = frozenset(record for records in FACT_RECORDS.values() for record in records) | frozenset(
+    FIELD_RECORDS.values()
+)
+"""Every record type a fact is measured from."""
 
 
 def _record_type_of(path: str) -> str:
     """The record type a model path belongs to: its collection (``people.x`` → ``people``), else the location."""
     head = path.split(".")[0]
-    known = {record for records in FACT_RECORDS.values() for record in records} | set(FIELD_RECORDS.values())
-    return _TOP_LEVEL_RECORDS.get(head, head if head in known else "locations")
+    return _TOP_LEVEL_RECORDS.get(head, head if head in _RECORD_TYPES else "locations")
 
 
 def restrict(
