@@ -60,6 +60,8 @@ TICK = 0.02
 """Seconds between the writer's transactions."""
 QUICK_RATES_UNTIL = 125.0
 """Seconds into a ``--quick`` run after which no further rate is offered (what follows the rates takes about 50 s)."""
+SHARDS = 2
+"""Watcher processes by default: one per core of this machine."""
 KEPT_UP_BACKLOG = 0.1
 """Seconds from the last commit to the last record persisted within which a rate counts as kept up (a
 watcher that falls behind by x% ends a run of s seconds about s * x / 100 seconds late: 0.1 s of 2.5 s
@@ -242,11 +244,13 @@ def writer(url: str, plan_ids: list[int], rate: float, seconds: float, seed: int
     out.close()
 
 
-# -- the watcher (this process) --------------------------------------------------------------------------
+# -- the watchers (one process per shard) -----------------------------------------------------------------
 
 
 class Watcher:
-    def __init__(self, url: str, store_path: Path | str, clock: Any = None) -> None:
+    """One follower (``mipr watch --follow --shard I/N`` in the library's terms), driven by the bench."""
+
+    def __init__(self, url: str, store_path: Path | str, shard: Any) -> None:
         from mipr_rules_adapter_sql.feed import SqlChangeFeed
 
         from mipr_rules.adapters.base import ReadContext
@@ -256,30 +260,48 @@ class Watcher:
         from mipr_rules.watch.changes import FeedOptions
         from mipr_rules.watch.follow import Follower
         from mipr_rules.watch.incremental import IncrementalEvaluator
+        from mipr_rules.watch.shard import ShardFeed
         from mipr_rules.watch.store import AlertStore
 
-        self.evaluator = Evaluator()
+        self.evaluator = Evaluator(processes=1)
         ruleset = Catalogue.installed(self.evaluator.pm).get("cqc-readiness", AS_OF)
         compiled = self.evaluator.compile(ruleset, None, Location)
         self.store = AlertStore(store_path)
-        self.feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=BENCH_KEY), None, poll=0.05))
-        kwargs: dict[str, Any] = {"clock": clock} if clock else {"fixed_as_of": AS_OF}
+        self.sql_feed = SqlChangeFeed(url, FeedOptions(ReadContext(key=BENCH_KEY), None, poll=0.05, owns=shard.owns))
+        self.feed: Any = ShardFeed(self.sql_feed, shard) if shard.count > 1 else self.sql_feed
         self.follower = Follower(
-            self.feed, IncrementalEvaluator(self.evaluator, compiled), self.store, sweep_at="03:00", **kwargs
+            self.feed, IncrementalEvaluator(self.evaluator, compiled), self.store, sweep_at="03:00", fixed_as_of=AS_OF
         )
         self.spent = self.timed()
+        self.reasons: list[str] = []
 
     def close(self) -> None:
         self.feed.close()
         self.store.close()
         self.evaluator.close()
 
-    def follow(self, until: float, persisted: dict[str, list[float]], drain: float) -> int:
+    def start(self) -> dict[str, Any]:
+        t0 = time.time()
+        self.follower.start()
+        read = time.time() - t0
+        self.follower.incremental.plan()
+        return {
+            "first_read_s": round(read, 2),
+            "first_plan_s": round(time.time() - t0 - read, 2),
+            "locations": len(self.follower.incremental.states),
+        }
+
+    def follow(self, until: float, drain: float) -> dict[str, Any]:
         """Run the follower's steps until no change for a second after ``until`` (at most ``drain`` s more).
 
         ``Follower.step`` is the service's own loop (changes waiting are applied; when none is, the next dates
         of change are worked out, then it waits): a record is persisted when the step applying it returns.
+        What is still waiting afterwards (a slow run's backlog) is applied, not counted in the next run.
         """
+        persisted: dict[str, list[float]] = defaultdict(list)
+        workers = _children(os.getpid())
+        cpu_before = (time.process_time(), sum(map(_cpu_s, workers)))
+        stages = dict(self.spent)
         records = 0
         quiet_since: float | None = None
         taken: list[Any] = []
@@ -290,7 +312,7 @@ class Watcher:
             taken.extend(found)
             return found
 
-        self.feed.wait = recording_wait  # type: ignore[method-assign]
+        self.feed.wait = recording_wait
         try:
             while time.time() < until + drain:
                 steps = self.follower.step(timeout=0.05)
@@ -305,10 +327,17 @@ class Watcher:
                 elif not taken and time.time() > until:
                     quiet_since = quiet_since or time.time()
                     if time.time() - quiet_since > 1.0:
-                        return records
+                        break
         finally:
-            self.feed.wait = wait  # type: ignore[method-assign]
-        return records
+            self.feed.wait = wait
+        cpu = {
+            "watcher": time.process_time() - cpu_before[0],
+            "engine_workers": sum(map(_cpu_s, workers)) - cpu_before[1],
+        }
+        spent = {stage: self.spent[stage] - stages[stage] for stage in stages}
+        while changes := self.feed.wait(0.0):
+            self.follower.apply(changes)
+        return {"persisted": dict(persisted), "records": records, "cpu": cpu, "stages": spent}
 
     def timed(self) -> dict[str, float]:
         """Wrap the stages of applying a change (re-read, evaluate, store) to add up their seconds."""
@@ -332,31 +361,102 @@ class Watcher:
         wrap(self.store, "apply", "store")
         return spent
 
+    def quiet(self, rounds: int) -> float:
+        """Mean CPU milliseconds of one step with nothing changed (nothing left to plan)."""
+        self.follower.incremental.plan()
+        self.follower.step(timeout=0.0)
+        started = time.process_time()
+        for _ in range(rounds):
+            self.follower.step(timeout=0.0)
+        return (time.process_time() - started) * 1000 / rounds
+
+    def hour(self, now: str) -> int:
+        """One simulated hour of the memory run: the clock set to ``now``, steps until settled; RSS in kB."""
+        follower = self.follower
+        instant = dt.datetime.fromisoformat(now)
+        if follower.fixed_as_of is not None:  # the first hour: from now on the clock is the bench's
+            follower.fixed_as_of = None
+            follower._plan_sweep(instant)
+        follower.clock = lambda: instant
+        for _ in range(50):
+            steps = follower.step(timeout=0.05)
+            self.reasons += [s.reason for s in steps]
+            if not steps and not follower.incremental._unplanned:
+                break
+        pid = os.getpid()
+        return _rss_kb(pid) + sum(_rss_kb(c) for c in _children(pid))
+
+
+def shard_main(url: str, store: str, number: int, count: int, connection: Any) -> None:
+    """A watcher process: builds its ``Watcher``, then runs the bench's commands until ``stop``."""
+    sys.path[:0] = [str(HERE), str(ROOT / "adapters" / "sql" / "tests")]
+    from mipr_rules.watch.shard import Shard
+
+    watcher = Watcher(url, store, Shard(number, count))
+    try:
+        while True:
+            command, *args = connection.recv()
+            if command == "stop":
+                connection.send(watcher.reasons)
+                return
+            connection.send(getattr(watcher, command)(*args))
+    finally:
+        watcher.close()
+
+
+class Shards:
+    """The watcher processes, each the follower of one shard of the locations, sharing one store."""
+
+    def __init__(self, url: str, store: str, count: int) -> None:
+        ctx = mp.get_context("spawn")
+        self.connections = []
+        self.processes = []
+        for number in range(1, count + 1):
+            mine, theirs = ctx.Pipe()
+            process = ctx.Process(target=shard_main, args=(url, store, number, count, theirs), daemon=True)
+            process.start()
+            self.connections.append(mine)
+            self.processes.append(process)
+
+    def ask(self, command: str, *args: Any) -> list[Any]:
+        """Send ``command`` to every watcher; their answers, in shard order."""
+        for connection in self.connections:
+            connection.send((command, *args))
+        return [connection.recv() for connection in self.connections]
+
+    def close(self) -> list[str]:
+        reasons = [reason for found in self.ask("stop") for reason in found]
+        for process in self.processes:
+            process.join(timeout=60)
+        return reasons
+
 
 def run_rate(
-    url: str, watcher: Watcher, plans: list[int], rate: float, seconds: float, seed: int, drain: float
+    url: str, shards: Shards, plans: list[int], rate: float, seconds: float, seed: int, drain: float
 ) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=writer, args=(url, plans, rate, seconds, seed, send))
-    persisted: dict[str, list[float]] = defaultdict(list)
-    workers = _children(os.getpid())
     postgres = _postgres_pids()
-    cpu_before = (time.process_time(), sum(map(_cpu_s, workers)), sum(map(_cpu_s, postgres)))
-    stages = {stage: -spent for stage, spent in watcher.spent.items()}
+    postgres_before = sum(map(_cpu_s, postgres))
     process.start()
     started = time.time()
-    records = watcher.follow(started + seconds, persisted, drain)
+    answers = shards.ask("follow", started + seconds, drain)
     committed, writer_cpu, backend_cpu = receive.recv()
     process.join()
+    persisted: dict[str, list[float]] = defaultdict(list)
+    for answer in answers:
+        for key, stamps in answer["persisted"].items():
+            persisted[key] += stamps
+    records = sum(answer["records"] for answer in answers)
     cpu = {
-        "watcher": time.process_time() - cpu_before[0],
-        "engine_workers": sum(map(_cpu_s, workers)) - cpu_before[1],
+        "watcher": sum(answer["cpu"]["watcher"] for answer in answers),
+        "engine_workers": sum(answer["cpu"]["engine_workers"] for answer in answers),
         "postgresql_writes": backend_cpu,
-        "postgresql_other": sum(map(_cpu_s, postgres)) - cpu_before[2],
+        "postgresql_other": sum(map(_cpu_s, postgres)) - postgres_before,
         "writer": writer_cpu,
     }
-    stages = {stage: stages[stage] + spent for stage, spent in watcher.spent.items()}
+    stages = {stage: sum(answer["stages"][stage] for answer in answers) for stage in answers[0]["stages"]}
     by_row: dict[str, list[float]] = defaultdict(list)
     for pid, stamp in committed:
         by_row[str(pid)].append(stamp)
@@ -466,31 +566,16 @@ def floor_run(homes: list[Any], plans: list[tuple[int, str, str]], count: int) -
     }
 
 
-# -- quiet check and memory -------------------------------------------------------------------------------
+# -- memory -----------------------------------------------------------------------------------------------
 
 
-def quiet_check(watcher: Watcher, rounds: int) -> float:
-    """Mean CPU milliseconds of one watcher step with nothing changed (nothing left to plan)."""
-    watcher.follower.incremental.plan()
-    watcher.follower.step(timeout=0.0)
-    started = time.process_time()
-    for _ in range(rounds):
-        watcher.follower.step(timeout=0.0)
-    return (time.process_time() - started) * 1000 / rounds
-
-
-def memory_day(watcher: Watcher, url: str, plans: list[int], hours: int, per_hour: int) -> dict[str, Any]:
+def memory_day(shards: Shards, url: str, plans: list[int], hours: int, per_hour: int) -> dict[str, Any]:
     """24 simulated hours (from noon, so midnight and the 03:00 sweep fall in them) with changes every hour."""
     import psycopg
 
-    now = [dt.datetime.combine(AS_OF, dt.time(12), tzinfo=dt.timezone.utc)]
-    follower = watcher.follower
-    follower.clock = lambda: now[0]
-    follower.fixed_as_of = None
-    follower._plan_sweep(now[0])
+    now = dt.datetime.combine(AS_OF, dt.time(12), tzinfo=dt.timezone.utc)
     rng = random.Random(11)
     samples = []
-    reasons: list[str] = []
     conninfo = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo) as connection:
         for _ in range(hours):
@@ -500,19 +585,11 @@ def memory_day(watcher: Watcher, url: str, plans: list[int], hours: int, per_hou
                     [(AS_OF - dt.timedelta(days=rng.choice((1, 200))), rng.choice(plans)) for _ in range(per_hour)],
                 )
             connection.commit()
-            now[0] += dt.timedelta(hours=1)
-            for _ in range(50):
-                steps = follower.step(timeout=0.05)
-                reasons += [s.reason for s in steps]
-                if not steps and not follower.incremental._unplanned:
-                    break
-            pid = os.getpid()
-            rss = _rss_kb(pid) + sum(_rss_kb(c) for c in _children(pid))
-            samples.append(round(rss / 1024, 1))
+            now += dt.timedelta(hours=1)
+            samples.append(round(sum(shards.ask("hour", now.isoformat())) / 1024, 1))
     return {
         "hours": hours,
         "rss_mb": samples,
-        "steps": {r: reasons.count(r) for r in sorted(set(reasons))},
         "growth_mb_after_first_hours": round(samples[-1] - samples[min(3, len(samples) - 1)], 1),
     }
 
@@ -522,9 +599,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (under 3 minutes)")
     parser.add_argument("--rates", default="50,100,250,1000,2500,5000,7500", help="offered records/s, comma separated")
     parser.add_argument(
-        "--store", choices=["sqlite", "postgresql"], default="sqlite", help="the alert store (default: sqlite)"
+        "--shards",
+        type=int,
+        default=SHARDS,
+        help=f"watcher processes, each owning a share of the homes (default {SHARDS})",
+    )
+    parser.add_argument(
+        "--store",
+        choices=["sqlite", "postgresql"],
+        default=None,
+        help="the alert store (default: postgresql, which the shards share; sqlite only with --shards 1)",
     )
     args = parser.parse_args(argv)
+    store_kind = args.store or ("postgresql" if args.shards > 1 else "sqlite")
+    if store_kind == "sqlite" and args.shards > 1:
+        parser.error("a SQLite store is for one process: --shards 1, or --store postgresql")
     seconds = 2.5 if args.quick else 10.0
     rates = [float(r) for r in args.rates.split(",")]
 
@@ -533,29 +622,29 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     homes = templates(HOMES)
     url, admin = create_database()
-    results: dict[str, Any] = {"homes": HOMES, "as_of": AS_OF.isoformat(), "seconds_per_rate": seconds}
+    results: dict[str, Any] = {
+        "homes": HOMES,
+        "as_of": AS_OF.isoformat(),
+        "seconds_per_rate": seconds,
+        "shards": args.shards,
+        "store": store_kind,
+    }
     try:
         plans = load(url, homes)
         plan_rows = [row for row, _, _ in plans]
         print(f"loaded {HOMES} homes, {len(plans)} care plans in {time.time() - started:.0f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="mipr-bench-") as tmp:
-            store = store_database(url, admin, "store") if args.store == "postgresql" else Path(tmp) / "alerts.db"
-            results["store"] = args.store
-            watcher = Watcher(url, store)
+            store = store_database(url, admin, "store") if store_kind == "postgresql" else str(Path(tmp) / "alerts.db")
+            shards = Shards(url, store, args.shards)
             try:
-                t0 = time.time()
-                watcher.follower.start()
-                results["first_read_s"] = round(time.time() - t0, 2)
-                watcher.follower.incremental.plan()
-                results["first_plan_s"] = round(time.time() - t0 - results["first_read_s"], 2)
+                results["start"] = shards.ask("start")
+                print(f"{args.shards} watcher(s), {store_kind} store: {results['start']}", flush=True)
                 runs = []
                 for i, rate in enumerate(rates):
                     if args.quick and time.time() - started > QUICK_RATES_UNTIL:
                         print(f"offered {rate:>6.0f}/s: not run (--quick keeps under 3 minutes)", flush=True)
                         continue
-                    run = run_rate(url, watcher, plan_rows, rate, seconds, seed=i, drain=seconds)
-                    while changes := watcher.feed.wait(0.0):  # a slow run's backlog, not the next run's
-                        watcher.follower.apply(changes)
+                    run = run_rate(url, shards, plan_rows, rate, seconds, seed=i, drain=seconds)
                     runs.append(run)
                     print(
                         f"offered {rate:>6.0f}/s: {run['committed_per_s']:>7.1f}/s committed, "
@@ -569,15 +658,17 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
                 results["rates"] = runs
-                results["quiet_check_cpu_ms"] = round(quiet_check(watcher, 200), 3)
-                results["memory"] = memory_day(watcher, url, plan_rows, 24, 50 if args.quick else 500)
-                print(
-                    f"memory over 24 simulated hours (MB, watcher + workers): {results['memory']['rss_mb']}; "
-                    f"steps {results['memory']['steps']}",
-                    flush=True,
-                )
+                # Each watcher's step is its own: the slowest is what one of them costs.
+                results["quiet_check_cpu_ms"] = round(max(shards.ask("quiet", 200)), 3)
+                results["memory"] = memory_day(shards, url, plan_rows, 24, 50 if args.quick else 500)
             finally:
-                watcher.close()
+                reasons = shards.close()
+            results["memory"]["steps"] = {r: reasons.count(r) for r in sorted(set(reasons))}
+            print(
+                f"memory over 24 simulated hours (MB, watchers + workers): {results['memory']['rss_mb']}; "
+                f"steps {results['memory']['steps']}",
+                flush=True,
+            )
             results["floor"] = floor_run(homes, plans, 1000)
             print(
                 f"floor (plain Python, in process): {results['floor']['records_per_s']}/s, "

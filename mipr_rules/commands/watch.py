@@ -41,6 +41,7 @@ from mipr_rules.watch.service import (
     parse_targets,
     shown_store,
 )
+from mipr_rules.watch.shard import Shard
 from mipr_rules.watch.store import AlertStore
 
 MAX_LINES = 15
@@ -205,6 +206,13 @@ def _report(cycle: Cycle, store: str, fmt: str) -> None:
     help="--follow: seconds between polls of feeds that poll (sub-second allowed).",
 )
 @click.option(
+    "--shard",
+    "shard_spec",
+    default=None,
+    metavar="I/N",
+    help="--follow: be the I-th of N followers, each owning a fixed share of the locations (one PostgreSQL store).",
+)
+@click.option(
     "--sweep-at",
     default="03:00",
     show_default=True,
@@ -252,6 +260,7 @@ def watch(
     once: bool,
     follow: bool,
     poll: float,
+    shard_spec: str | None,
     sweep_at: str,
     digest_spec: str | None,
     executor: str,
@@ -295,6 +304,8 @@ def watch(
         fail("--follow excludes --once, --interval and --executor celery")
     if broker and executor != "celery":
         fail("--broker is for --executor celery")
+    if shard_spec is not None and not follow:
+        fail("--shard is for --follow")
     session = Session.from_config(config_path)
     config = session.config
     found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
@@ -306,7 +317,11 @@ def watch(
         for warning in start_warnings(found[target.notifier], target.target):
             click.echo(f"mipr: warning: {warning}", err=True)
     store_name = shown_store(store)
+    shard = Shard.parse(shard_spec) if shard_spec else None
     alert_store = AlertStore(store)
+    if shard is not None and shard.count > 1 and alert_store.sqlite:
+        alert_store.close()
+        fail(f"--shard {shard.label}: shards share one store and a SQLite file is for one process; --store postgresql://…")
     with alert_store, session:
         evaluator, catalogue = session.evaluator, session.catalogue
         session.ruleset(ruleset_id, as_of or clock.today())
@@ -344,6 +359,7 @@ def watch(
                     lenient=lenient,
                     max_skipped=max_skipped,
                     poll=poll,
+                    shard=shard,
                     sweep_at=check_sweep_at(sweep_at),
                     fmt=fmt,
                     stopped=stopper,

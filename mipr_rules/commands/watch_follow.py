@@ -30,6 +30,7 @@ from mipr_rules.watch.incremental import IncrementalEvaluator
 from mipr_rules.watch.interfaces import shown_source
 from mipr_rules.watch.schedule import at_local
 from mipr_rules.watch.service import DEBUG_ENV
+from mipr_rules.watch.shard import Shard, ShardFeed
 from mipr_rules.watch.store import AlertStore
 
 MAX_LINES = 15
@@ -55,10 +56,11 @@ def check_sweep_at(value: str | None) -> str | None:
     return value
 
 
-def step_dict(step: Step, store: str) -> dict[str, Any]:
-    """One line of ``--format json``."""
+def step_dict(step: Step, store: str, shard: Shard | None = None) -> dict[str, Any]:
+    """One line of ``--format json`` (``shard``: ``I/N`` when one of several followers)."""
     return {
         "kind": "watch_step",
+        **({"shard": shard.label} if shard is not None and shard.count > 1 else {}),
         **completeness_json(step.report.failures),
         "reason": step.reason,
         "as_of": step.as_of.isoformat(),
@@ -71,7 +73,7 @@ def step_dict(step: Step, store: str) -> dict[str, Any]:
     }
 
 
-def step_text(step: Step, store: str) -> str:
+def step_text(step: Step, store: str, shard: Shard | None = None) -> str:
     """A few lines: what was not evaluated first, then what is new and resolved."""
     lines = []
     if step.report.failures:
@@ -81,7 +83,7 @@ def step_text(step: Step, store: str) -> str:
     lines.append(
         f"mipr watch: as of {step.as_of} · {step.reason} · {step.records} record(s), "
         f"{len(step.report.locations)} location(s) · {len(changes.new)} new, {len(changes.resolved)} resolved "
-        f"· store {store}"
+        f"· store {store}{f' · shard {shard.label}' if shard is not None and shard.count > 1 else ''}"
     )
     shown = [("new", a) for a in changes.new] + [("resolved", a) for a in changes.resolved]
     for kind, alert in shown[:MAX_LINES]:
@@ -115,6 +117,7 @@ def run_follow(
     sweep_at: str | None,
     fmt: str,
     stopped: Any,
+    shard: Shard | None = None,
 ) -> None:
     """Follow the source until ``stopped.requested``; print one report per step that changed something."""
     from mipr_rules.watch.follow import utc_now
@@ -126,9 +129,9 @@ def run_follow(
         ):
             return
         if fmt == "json":
-            click.echo(json.dumps(step_dict(step, store_name), ensure_ascii=False, separators=(",", ":")))
+            click.echo(json.dumps(step_dict(step, store_name, shard), ensure_ascii=False, separators=(",", ":")))
         else:
-            click.echo(step_text(step, store_name))
+            click.echo(step_text(step, store_name, shard))
         for key, why in step.report.failures:
             click.echo(f"mipr: error: {key}: {why}", err=True)
         sys.stdout.flush()
@@ -140,8 +143,13 @@ def run_follow(
         click.echo(f"mipr: {len(group.rules)} {group.group} rule(s) not evaluated: {group.why}", err=True)
     compiled = evaluator.compile(ruleset, config.overrides_for(ruleset), Location)
     context = ReadContext(lenient=lenient, key=config.pseudonym_key(), max_skipped=max_skipped)
-    position = store.feed_position(source, ruleset.id)  # where the last follower of this source stopped
-    feed = open_feed(adapter, source, FeedOptions(context, position, poll))
+    shard = shard or Shard(1, 1)
+    key = shard.position_key(source)
+    # Where the last follower of this source (this shard, or before the source was sharded, the only one) stopped.
+    position = store.feed_position(key, ruleset.id) or store.feed_position(source, ruleset.id)
+    feed: ChangeFeed = open_feed(adapter, source, FeedOptions(context, position, poll, shard.owns))
+    if shard.count > 1:
+        feed = ShardFeed(feed, shard)
     try:
         follower = Follower(
             feed,
@@ -151,7 +159,7 @@ def run_follow(
             fixed_as_of=as_of,
             targets=targets,
             notifiers=notifiers,
-            source=source,
+            source=key,
         )
         show(follower.start())
         while not stopped.requested:

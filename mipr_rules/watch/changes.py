@@ -7,7 +7,7 @@ through the ``mipr_change_feed`` hook (``mipr_rules.hookspecs``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -42,6 +42,9 @@ class FeedOptions:
     """Durable position to resume after (``None``: from now on; the caller reads everything once)."""
     poll: float = 1.0
     """Seconds between polls for feeds that poll (sub-second allowed)."""
+    owns: Callable[[str], bool] | None = None
+    """Which locations are followed (a shard's: ``mipr_rules.watch.shard``); a feed may leave the others
+    unread (``ShardFeed`` filters what it returns in any case). ``None``: every location."""
 
 
 @runtime_checkable

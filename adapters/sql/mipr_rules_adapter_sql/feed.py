@@ -74,6 +74,7 @@ class SqlChangeFeed:
         self.reader = SqlReader(self.parsed, mapping)
         self.context = options.context
         self.poll = options.poll
+        self.owns = options.owns
         self.engine = pooled_engine(self.parsed.url, self.parsed.backend)
         self._listener: Any = None
         try:
@@ -333,6 +334,8 @@ class SqlChangeFeed:
                     self.reader._check_tables(connection)
                     self._checked = True
                 ids = self.reader._location_ids(connection, None)
+                if self.owns is not None:  # a shard's: the other locations' rows are neither read nor kept
+                    ids = [value for value in ids if self.owns(str(value))]
                 self._rows = {}
                 self._load(connection, ids, context)
         except sa.exc.DBAPIError as exc:

@@ -1,0 +1,156 @@
+"""``mipr watch --follow --shard I/N``: N followers of one source, each owning a share of its locations,
+on one PostgreSQL store, hold together what one follower holds; each change is evaluated by its
+location's shard only, and each shard saves its own feed position."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from feed_support import OTHER, RULE, review
+from feed_support import follower as make_follower
+from sql_fixtures import SERVER_URLS, RunDatabase
+
+from mipr_rules.engine.evaluate import Evaluator
+from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
+from mipr_rules.testing.contract import sample_as_of
+from mipr_rules.watch.shard import Shard
+from mipr_rules.watch.store import AlertStore
+
+
+@pytest.fixture
+def pg_store(run_database: RunDatabase) -> Iterator[str]:
+    """A PostgreSQL alert store of its own (whatever the source's backend), dropped after."""
+    admin = sa.create_engine(
+        SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    name = f"{run_database.name}_shards"
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sa.exc.OperationalError as exc:
+        raise RuntimeError(
+            f"PostgreSQL is not reachable on localhost ({exc.orig}); start it with "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        ) from None
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+class Watcher:
+    """One ``mipr watch --follow --shard`` process and the JSON lines it prints."""
+
+    def __init__(self, source: str, store: str, shard: Shard) -> None:
+        command = [
+            str(Path(sys.executable).with_name("mipr")),
+            "watch",
+            "--follow",
+            "--adapter",
+            "sql",
+            "--source",
+            source,
+            "--store",
+            store,
+            "--shard",
+            shard.label,
+            "--as-of",
+            sample_as_of().isoformat(),
+            "--format",
+            "json",
+            "--poll",
+            "0.05",
+            "--sweep-at",
+            "off",
+        ]
+        env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": TEST_KEY.decode()}  # the reference follower's key
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.process.stdout or ():
+            self.lines.put(line)
+
+    def next_step(self, timeout: float = 120) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.lines.get(timeout=timeout)))
+        except queue.Empty:
+            raise AssertionError(f"mipr watch --follow printed nothing for {timeout:g} s") from None
+
+    def stop(self) -> str:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+        return err
+
+
+def _identities(store: AlertStore) -> set[tuple[str, str, str]]:
+    return {(a.identity.location_id, a.identity.rule_id, a.identity.subject) for a in store.open_alerts()}
+
+
+def test_shards_split_the_locations_and_together_hold_what_one_follower_holds(
+    logged: str,
+    sample_home: Location,
+    pg_store: str,
+    evaluator: Evaluator,
+    tmp_path: Path,
+) -> None:
+    homes = [sample_home.location_id, OTHER]
+    count = next(n for n in range(2, 20) if len({_owner(home, n) for home in homes}) == 2)
+    shards = [Shard(number, count) for number in range(1, count + 1)]
+    owner = {home: _owner(home, count) for home in homes}
+    watchers = [Watcher(logged, pg_store, shard) for shard in shards]
+    try:
+        started = [watcher.next_step() for watcher in watchers]
+        for shard, step in zip(shards, started, strict=True):
+            assert step["reason"] == "start" and step["complete"] is True and step["shard"] == shard.label
+            assert step["locations"] == sum(1 for home in homes if owner[home] == shard.number)
+        home = sample_home.location_id
+        as_of = sample_as_of()
+        review(logged, home, as_of - dt.timedelta(days=200))
+        raised = watchers[owner[home] - 1].next_step()
+        assert raised["reason"] == "changes" and [a["rule"] for a in raised["changes"]["new"]] == [RULE]
+        review(logged, home, as_of)
+        fixed = watchers[owner[home] - 1].next_step()
+        assert [a["rule"] for a in fixed["changes"]["resolved"]] == [RULE]
+    finally:
+        errors = [watcher.stop() for watcher in watchers]
+    for watcher in watchers:  # the other shards were told of nothing: no step of theirs had news
+        rest = []
+        while not watcher.lines.empty():
+            rest.append(json.loads(watcher.lines.get()))
+        assert rest == [], rest
+    assert all("mipr watch: stopped" in err for err in errors)
+
+    noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.timezone.utc)
+    with AlertStore(pg_store) as shared, AlertStore(tmp_path / "one.db") as alone:
+        one = make_follower(logged, alone, evaluator, lambda: noon, as_of)
+        try:
+            one.start()
+        finally:
+            one.feed.close()
+        assert _identities(shared) == _identities(alone) and _identities(alone)
+        for shard in shards:  # each resumes where it stopped
+            assert shared.feed_position(shard.position_key(logged), "cqc-readiness") is not None
+        assert shared.feed_position(logged, "cqc-readiness") is None
+
+
+def _owner(location_id: str, count: int) -> int:
+    return next(number for number in range(1, count + 1) if Shard(number, count).owns(location_id))
