@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from mipr_rules.adapters.base import ReadContext
+from mipr_rules.adapters.base import ReadContext, count_records, record_counts
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.watch.changes import Change, FeedOptions
@@ -124,6 +124,8 @@ class _Built:
     location: Location
     at: dict[tuple[str, str], tuple[int, _Row]]
     """(``people`` or ``staff``, id) → where it is in ``location.people`` or ``.staff``, and its row."""
+    counts: Counter[str]
+    """``record_counts(location)``, kept up to date as parts are made again."""
 
 
 class SqlChangeFeed:
@@ -339,20 +341,28 @@ class SqlChangeFeed:
             location = None
             if built is not None and not (changed and changed.whole):
                 location = self._update(built, rows, changed) if changed else built.location
-            if location is None:
+            if location is None or built is None:
                 reported = len(context.skips)
                 location = self.reader._location(
                     {name: list(by_key.values()) for name, by_key in rows.items()}, context
                 )
                 if location is None:
                     continue
-                built = self._built_of(location, rows) if len(context.skips) == reported else None
-            if built is not None:
+                counts = record_counts(location)
+                if len(context.skips) == reported:
+                    built = self._built_of(location, rows, counts)
+                    if built is not None:
+                        self._built[location_id] = built
+            else:
+                counts = built.counts
                 self._built[location_id] = built
-            yield context.count(location)
+            context.kept.update(counts)  # what context.count(location) does, without walking it again
+            yield location
 
     @staticmethod
-    def _built_of(location: Location, rows: dict[str, dict[str, _Row]]) -> _Built | None:
+    def _built_of(
+        location: Location, rows: dict[str, dict[str, _Row]], counts: Counter[str]
+    ) -> _Built | None:
         """The parts of a location assembled in full that reported nothing: row i of people (staff) is
         person (worker) i."""
         at: dict[tuple[str, str], tuple[int, _Row]] = {}
@@ -363,13 +373,14 @@ class SqlChangeFeed:
                 return None
             for index, row in enumerate(parent_rows.values()):
                 at[entity, str(row.values[id_field])] = (index, row)
-        return _Built(location, at)
+        return _Built(location, at, counts)
 
     def _update(self, built: _Built, rows: dict[str, dict[str, _Row]], changed: _Dirt) -> Location | None:
         """The location with only what ``changed`` made again; ``None`` if it must be assembled in full."""
         reader = self.reader
         parts: dict[str, Any] = dict(reader._collection(e, rows.get(e, {}).values()) for e in changed.simple)
         made: dict[str, list[Any]] = {}
+        replaced: list[tuple[Any, Any]] = []
         for (entity, parent_id), entities in changed.parents.items():
             found = built.at.get((entity, parent_id))
             if found is None:
@@ -386,6 +397,7 @@ class SqlChangeFeed:
                         reader._group(child, rows.get(child, {}).values(), parent_id)
                     )
                 people[index] = reader._person(row, tuple(records))
+                replaced.append((person, people[index]))
             else:
                 staff = made.setdefault("staff", list(built.location.staff))
                 member = staff[index]
@@ -406,8 +418,22 @@ class SqlChangeFeed:
                 if member_parts is None:
                     return None  # two recruitment checks: a full read reports it
                 staff[index] = reader._member(row, member_parts)
+                replaced.append((member, staff[index]))
         parts.update((name, tuple(objects)) for name, objects in made.items())
         built.location = attrs.evolve(built.location, **parts)
+        if changed.simple:
+            built.counts = record_counts(built.location)
+        else:
+            added: Counter[str] = Counter()
+            taken: Counter[str] = Counter()
+            for old, new in replaced:
+                count_records(old, taken)
+                count_records(new, added)
+            built.counts.update(added)
+            built.counts.subtract(taken)
+            for name in taken:
+                if not built.counts[name]:
+                    del built.counts[name]  # as record_counts leaves out an empty collection
         return built.location
 
     def _by_keys(self, entity: str) -> Any:

@@ -76,6 +76,10 @@ class ChangeSet:
     """The new high-water mark: pass it as ``since`` next time; ``None`` if no table has a change column."""
 
 
+_LINKS: dict[str, frozenset[str]] = {}
+"""Entity name → its link fields (worked out once: ``model_values`` runs for every record made)."""
+
+
 @attrs.frozen
 class _Row:
     """One database row read into field values."""
@@ -93,7 +97,12 @@ class _Row:
 
     def model_values(self, entity_map: EntityMap) -> dict[str, Any]:
         """Values of the model attributes (link fields left out)."""
-        return {name: value for name, value in self.values.items() if not entity_map.entity.field(name).link}
+        links = _LINKS.get(entity_map.entity.name)
+        if links is None:
+            links = _LINKS[entity_map.entity.name] = frozenset(
+                f.name for f in entity_map.entity.fields if f.link
+            )
+        return {name: value for name, value in self.values.items() if name not in links}
 
     def place(self, field: str) -> str:
         """``<table> row <key>=<value>: <column>`` of one field."""

@@ -336,13 +336,20 @@ def test_a_location_updated_in_part_equals_a_fresh_full_read(
     url = source.partition("?")[0]
     feed = SqlChangeFeed(source, FeedOptions(_lenient(), None, poll=0.05))
     contexts: list[ReadContext] = []
-    fresh_context = feed._fresh_context
-    monkeypatch.setattr(feed, "_fresh_context", lambda: contexts.append(fresh_context()) or contexts[-1])
     in_part = Counter[bool]()
-    update = feed._update
-    monkeypatch.setattr(
-        feed, "_update", lambda *a: in_part.update([(made := update(*a)) is not None]) or made
-    )
+    fresh_context, update = feed._fresh_context, feed._update
+
+    def recorded() -> ReadContext:
+        contexts.append(fresh_context())
+        return contexts[-1]
+
+    def counted(*args: Any) -> Location | None:
+        made = update(*args)
+        in_part[made is not None] += 1
+        return made
+
+    monkeypatch.setattr(feed, "_fresh_context", recorded)
+    monkeypatch.setattr(feed, "_update", counted)
     rng = random.Random(seed)
     deleted: dict[str, list[int]] = {
         name: [] for name in [*schema.metadata.tables, *(f"{t}_loose" for t in LOOSE)]
