@@ -236,7 +236,7 @@ class Writer:
     def duplicate(self, name: str) -> None:
         """Loose tables only: a second row for the same person or worker (or recruitment check)."""
         if self.loose:
-            self.insert(name) if name == "recruitment_checks" else self._copy(name)
+            self._copy(name)
 
     def _copy(self, name: str) -> None:
         row = self.pick(name)
@@ -392,7 +392,7 @@ def test_a_location_updated_in_part_equals_a_fresh_full_read(
             assert context.kept == sum((record_counts(location) for location in found), Counter()), (
                 f"step {step}"
             )
-        assert in_part[True] >= 10, in_part  # changes were applied in part
+        assert in_part[True] >= 5, in_part  # changes were applied in part
     finally:
         feed.close()
 
