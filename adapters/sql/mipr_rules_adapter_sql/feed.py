@@ -331,9 +331,10 @@ class SqlChangeFeed:
     def _assemble(
         self, location_ids: Iterable[str], dirt: dict[str, _Dirt], context: ReadContext
     ) -> Iterator[Location]:
-        for location_id in location_ids:
+        # Taken out first: one not given back (the reader stopped, a strict read failed) is assembled in full.
+        taken = {location_id: self._built.pop(location_id, None) for location_id in location_ids}
+        for location_id, built in taken.items():
             rows = self._rows.get(location_id)
-            built = self._built.pop(location_id, None)
             if not rows or not rows.get("locations"):
                 self._rows.pop(location_id, None)
                 continue  # gone (or its locations row was bad, and has been reported)
@@ -477,8 +478,17 @@ class SqlChangeFeed:
                     unordered |= self._reread(connection, entity, keys, dirt, context)
                 if unordered:
                     self._reload(connection, unordered, dirt, context)
-        except sa.exc.DBAPIError as exc:
-            raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
+        except BaseException as exc:
+            # Rows may have changed before it failed (a bad row, strict): the locations built are not to be
+            # trusted; they are assembled in full next time.
+            named = {
+                location_id for keys in by_entity.values() for held in keys.values() for location_id in held
+            }
+            for location_id in {*whole, *dirt, *named}:
+                self._built.pop(location_id, None)
+            if isinstance(exc, sa.exc.DBAPIError):
+                raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
+            raise
         ids = list(dict.fromkeys([*whole, *(c.location_id for c in changes), *dirt]))
         yield from self._assemble(ids, dirt, context)
         context.check()

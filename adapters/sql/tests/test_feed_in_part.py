@@ -448,3 +448,26 @@ def test_a_change_to_one_care_plan_keeps_every_other_object(logged_homes: str) -
         )
     finally:
         feed.close()
+
+
+def test_after_a_strict_read_failed_the_locations_it_touched_are_assembled_in_full(logged_homes: str) -> None:
+    feed = SqlChangeFeed(logged_homes, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    try:
+        list(feed.read_all())
+        home = MEADOW_VIEW.location_id
+        incidents, plans = schema.incidents, schema.care_plans
+        with engine(logged_homes).begin() as connection:
+            first = connection.execute(sa.select(sa.func.min(incidents.c.id))).scalar()
+            connection.execute(sa.delete(incidents).where(incidents.c.id == first))  # read first: taken out
+            connection.execute(sa.update(plans).where(plans.c.plan_id == "CP-1").values(created=None))
+        changes = _drain(feed)
+        with pytest.raises(InputError, match="created: required date is NULL"):
+            list(feed.apply(changes))
+        _execute(
+            logged_homes,
+            sa.update(plans).where(plans.c.plan_id == "CP-1").values(created=dt.date(2024, 1, 1)),
+        )
+        again = {loc.location_id: loc for loc in feed.apply([*changes, *_drain(feed)])}
+        assert again[home] == next(loc for loc in read_locations(logged_homes) if loc.location_id == home)
+    finally:
+        feed.close()
