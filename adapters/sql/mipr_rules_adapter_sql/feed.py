@@ -287,9 +287,13 @@ class SqlChangeFeed:
 
     # -- reading ----------------------------------------------------------------------------------------
     #
-    # The feed keeps every location's rows, converted, by entity and key. A change re-reads only the rows
-    # it names (one query per changed table), and the location is assembled again from its rows. Changes
-    # without a row key (the updated_at mode) re-read their whole locations.
+    # The feed keeps every location's rows, converted, by entity and key, in a full read's order. A change
+    # re-reads only the rows it names (one query per changed table). A location is then made again only
+    # where its rows changed (``_Dirt``): a care plan's person, with the other people, workers and records
+    # kept as they were (the very objects: what is downstream compares by identity), or one collection.
+    # Anything else (the locations row, ratings, a person added or gone) or a location whose last full
+    # assembly reported a problem is assembled in full from its rows, so that problems are reported as a
+    # full read reports them. Changes without a row key (the updated_at mode) re-read whole locations.
 
     def _fresh_context(self) -> ReadContext:
         """A context per read, so that what a lenient read skipped is counted once, not forever."""
