@@ -429,15 +429,15 @@ class SqlChangeFeed:
         if changed.simple:
             built.counts = record_counts(built.location)
         else:
-            added: Counter[str] = Counter()
             taken: Counter[str] = Counter()
             for old, new in replaced:
                 count_records(old, taken)
-                count_records(new, added)
-            built.counts.update(added)
-            built.counts.subtract(taken)
-            for name in taken:
-                if not built.counts[name]:
+                count_records(new, built.counts)
+            for name, count in taken.items():
+                left = built.counts[name] - count
+                if left:
+                    built.counts[name] = left
+                else:
                     del built.counts[name]  # as record_counts leaves out an empty collection
         return built.location
 
