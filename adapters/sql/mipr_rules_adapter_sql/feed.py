@@ -346,7 +346,10 @@ class SqlChangeFeed:
             location = None
             if built is not None and not (changed and changed.whole):
                 location = self._update(built, rows, changed) if changed else built.location
-            if location is None or built is None:
+            if location is not None and built is not None:
+                counts = built.counts
+                self._built[location_id] = built
+            else:
                 reported = len(context.skips)
                 location = self.reader._location(
                     {name: list(by_key.values()) for name, by_key in rows.items()}, context
@@ -358,9 +361,6 @@ class SqlChangeFeed:
                     built = self._built_of(location, rows, counts)
                     if built is not None:
                         self._built[location_id] = built
-            else:
-                counts = built.counts
-                self._built[location_id] = built
             context.kept.update(counts)  # what context.count(location) does, without walking it again
             yield location
 
