@@ -88,6 +88,12 @@ def record_counts(location: Location) -> Counter[str]:
     return counts
 
 
+def count_records(record: Any, counts: Counter[str]) -> None:
+    """Add to ``counts`` the records ``record`` holds in its collections, at any depth, as ``record_counts``
+    counts a location's (a reader that made one person again counts that person again, not the location)."""
+    _count_records(record, counts)
+
+
 def _count_records(record: Any, counts: Counter[str]) -> None:
     for name, walk in _collections(type(record)):
         records = getattr(record, name)

@@ -21,13 +21,19 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from mipr_rules.adapters.base import ReadContext
+from mipr_rules.adapters.base import ReadContext, count_records, record_counts
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.watch.changes import Change, FeedOptions
 from mipr_rules_adapter_sql.cursor import format_cursor, latest, parse_cursor
 from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping
-from mipr_rules_adapter_sql.reader import SqlReader
+from mipr_rules_adapter_sql.reader import (
+    _PERSON_ATTRIBUTES,
+    _PERSON_COLLECTIONS,
+    _SIMPLE_COLLECTIONS,
+    SqlReader,
+    _Row,
+)
 from mipr_rules_adapter_sql.source import first_line, parse_source, snapshot
 from mipr_rules_adapter_sql.triggers import CHANNEL, LOG_TABLE, has_log
 
@@ -65,6 +71,63 @@ def pooled_engine(url: sa.URL, backend: str) -> sa.Engine:
     return engine
 
 
+_STAFF_COLLECTIONS = ("dbs_checks", "training", "supervisions", "recruitment_checks")
+"""Entities that are records of a staff member, in the order ``SqlReader._member_parts`` takes them."""
+_PERSON_POSITION = {entity: index for index, entity in enumerate(_PERSON_COLLECTIONS)}
+_PARENTS = {"people": "person_id", "staff": "staff_id"}
+"""Parent entities whose records are re-grouped per parent: entity → its id field."""
+
+
+@attrs.define
+class _Dirt:
+    """What changed in one location's rows since it was last assembled."""
+
+    whole: bool = False
+    """Something a per-part update does not cover: assemble the location in full."""
+    simple: set[str] = attrs.field(factory=set)
+    """Simple collections (and ``service_types``) whose rows changed."""
+    parents: dict[tuple[str, str], set[str]] = attrs.field(factory=dict)
+    """(``people`` or ``staff``, id) → entities of its records that changed (the parent's own entity if
+    its row changed in place)."""
+    rows: dict[tuple[str, str], _Row] = attrs.field(factory=dict)
+    """(``people`` or ``staff``, id) → its row, changed in place."""
+
+    def note(self, entity: str, parent: str | None, old: _Row | None, new: _Row | None) -> None:
+        """A row of ``entity`` (whose parent entity is ``parent``) went from ``old`` to ``new``."""
+        if entity in _SIMPLE_COLLECTIONS or entity == "service_types":
+            self.simple.add(entity)
+        elif parent in _PARENTS and entity in (*_PERSON_COLLECTIONS, *_STAFF_COLLECTIONS):
+            link = _PARENTS[parent]
+            for row in (old, new):
+                if row is not None:
+                    self.parents.setdefault((parent, str(row.values[link])), set()).add(entity)
+        elif entity in _PARENTS and old is not None and new is not None:
+            same = old.values[_PARENTS[entity]] == new.values[_PARENTS[entity]]
+            self.whole = self.whole or not same  # a parent added, gone or renamed: the structure changed
+            group = (entity, str(new.values[_PARENTS[entity]]))
+            self.parents.setdefault(group, set()).add(entity)
+            self.rows[group] = new
+        else:
+            self.whole = True
+
+
+@attrs.define
+class _Built:
+    """A location as last assembled in full or in part, from rows a full assembly reported nothing about.
+
+    Only such a location is updated in part: then every person and worker has one row and its records
+    their parents, so a change to one person's records rebuilds that person alone, and what a full
+    assembly would report (a duplicate, an orphan...) is seen before anything is built: it is assembled
+    in full instead, and the problem reported as before.
+    """
+
+    location: Location
+    at: dict[tuple[str, str], tuple[int, _Row]]
+    """(``people`` or ``staff``, id) → where it is in ``location.people`` or ``.staff``, and its row."""
+    counts: Counter[str]
+    """``record_counts(location)``, kept up to date as parts are made again."""
+
+
 class SqlChangeFeed:
     """Follows a database: see the module docstring. Positions: ``log:SEQ`` or ``cursor:ISO-DATETIME``."""
 
@@ -88,8 +151,14 @@ class SqlChangeFeed:
         self._cursor = start if isinstance(start, dt.datetime) else None
         self._seen: set[int] = set()
         self._gap_since: tuple[int, float] | None = None
-        self._rows: dict[str, dict[str, dict[str, Any]]] = {}
-        """Location id → entity → row key → converted row (``reader._Row``)."""
+        self._rows: dict[str, dict[str, dict[str, _Row]]] = {}
+        """Location id → entity → row key → converted row, each entity's rows in the order a full read
+        gives them (by key)."""
+        self._where: dict[str, dict[str, str]] = {}
+        """Entity → row key → the location holding it: a row moved to another location is taken out of
+        the old one too (the change log of SQLite and MariaDB names only the new one)."""
+        self._built: dict[str, _Built] = {}
+        """Location id → the location as last assembled, if it can be updated in place (see ``_Built``)."""
         self._entities: dict[str, list[str]] = {}
         for name, entity_map in mapping.entities.items():
             self._entities.setdefault(entity_map.table, []).append(name)
@@ -219,9 +288,13 @@ class SqlChangeFeed:
 
     # -- reading ----------------------------------------------------------------------------------------
     #
-    # The feed keeps every location's rows, converted, by entity and key. A change re-reads only the rows
-    # it names (one query per changed table), and the location is assembled again from its rows. Changes
-    # without a row key (the updated_at mode) re-read their whole locations.
+    # The feed keeps every location's rows, converted, by entity and key, in a full read's order. A change
+    # re-reads only the rows it names (one query per changed table). A location is then made again only
+    # where its rows changed (``_Dirt``): a care plan's person, with the other people, workers and records
+    # kept as they were (the very objects: what is downstream compares by identity), or one collection.
+    # Anything else (the locations row, ratings, a person added or gone) or a location whose last full
+    # assembly reported a problem is assembled in full from its rows, so that problems are reported as a
+    # full read reports them. Changes without a row key (the updated_at mode) re-read whole locations.
 
     def _fresh_context(self) -> ReadContext:
         """A context per read, so that what a lenient read skipped is counted once, not forever."""
@@ -248,20 +321,126 @@ class SqlChangeFeed:
                 for raw in self.reader._fetch(connection, entity_map, batch):
                     row = self.reader._convert(entity_map, raw, context)
                     if row is not None:
-                        self._rows.setdefault(str(row.values["location_id"]), {}).setdefault(name, {})[
-                            row.key
-                        ] = row
+                        location_id = str(row.values["location_id"])
+                        self._rows.setdefault(location_id, {}).setdefault(name, {})[row.key] = row
+                        self._index(name, row.key, location_id)
 
-    def _assemble(self, location_ids: Iterable[str], context: ReadContext) -> Iterator[Location]:
-        for location_id in location_ids:
+    def _index(self, entity: str, key: str, location_id: str) -> None:
+        """Note that ``location_id`` holds the row; a location that holds it still keeps the note (it was
+        moved, and that location has not heard yet: the change will take it out)."""
+        where = self._where.setdefault(entity, {})
+        held = where.get(key)
+        if held is None or held == location_id or key not in self._rows.get(held, {}).get(entity, {}):
+            where[key] = location_id
+
+    def _assemble(
+        self, location_ids: Iterable[str], dirt: dict[str, _Dirt], context: ReadContext
+    ) -> Iterator[Location]:
+        # Taken out first: one not given back (the reader stopped, a strict read failed) is assembled in full.
+        taken = {location_id: self._built.pop(location_id, None) for location_id in location_ids}
+        for location_id, built in taken.items():
             rows = self._rows.get(location_id)
             if not rows or not rows.get("locations"):
                 self._rows.pop(location_id, None)
                 continue  # gone (or its locations row was bad, and has been reported)
-            grouped = {name: list(by_key.values()) for name, by_key in rows.items()}
-            location = self.reader._location(grouped, context)
-            if location is not None:
-                yield context.count(location)
+            changed = dirt.get(location_id)
+            location = None
+            if built is not None and not (changed and changed.whole):
+                location = self._update(built, rows, changed) if changed else built.location
+            if location is not None and built is not None:
+                counts = built.counts
+                self._built[location_id] = built
+            else:
+                reported = len(context.skips)
+                location = self.reader._location(
+                    {name: list(by_key.values()) for name, by_key in rows.items()}, context
+                )
+                if location is None:
+                    continue
+                counts = record_counts(location)
+                if len(context.skips) == reported:
+                    built = self._built_of(location, rows, counts)
+                    if built is not None:
+                        self._built[location_id] = built
+            context.kept.update(counts)  # what context.count(location) does, without walking it again
+            yield location
+
+    @staticmethod
+    def _built_of(
+        location: Location, rows: dict[str, dict[str, _Row]], counts: Counter[str]
+    ) -> _Built | None:
+        """The parts of a location assembled in full that reported nothing: row i of people (staff) is
+        person (worker) i."""
+        at: dict[tuple[str, str], tuple[int, _Row]] = {}
+        for entity, id_field in _PARENTS.items():
+            parent_rows = rows.get(entity, {})
+            made = location.people if entity == "people" else location.staff
+            if len(parent_rows) != len(made):
+                return None
+            for index, row in enumerate(parent_rows.values()):
+                at[entity, str(row.values[id_field])] = (index, row)
+        return _Built(location, at, counts)
+
+    def _update(self, built: _Built, rows: dict[str, dict[str, _Row]], changed: _Dirt) -> Location | None:
+        """The location with only what ``changed`` made again; ``None`` if it must be assembled in full."""
+        reader = self.reader
+        parts: dict[str, Any] = dict(reader._collection(e, rows.get(e, {}).values()) for e in changed.simple)
+        made: dict[str, list[Any]] = {}
+        replaced: list[tuple[Any, Any]] = []
+        for (entity, parent_id), entities in changed.parents.items():
+            found = built.at.get((entity, parent_id))
+            if found is None:
+                return None  # records of a parent that is not there: orphans, which a full read reports
+            index, row = found
+            row = changed.rows.get((entity, parent_id), row)
+            built.at[entity, parent_id] = (index, row)
+            if entity == "people":
+                people = made.setdefault("people", list(built.location.people))
+                person = people[index]
+                records = [getattr(person, attribute) for attribute in _PERSON_ATTRIBUTES]
+                for child in entities & _PERSON_POSITION.keys():
+                    records[_PERSON_POSITION[child]] = tuple(
+                        reader._group(child, rows.get(child, {}).values(), parent_id)
+                    )
+                people[index] = reader._person(row, tuple(records))
+                replaced.append((person, people[index]))
+            else:
+                staff = made.setdefault("staff", list(built.location.staff))
+                member = staff[index]
+                groups = {
+                    child: reader._group(child, rows.get(child, {}).values(), parent_id)
+                    for child in entities
+                    if child != "staff"
+                }
+                kept = (
+                    [member.dbs] if member.dbs is not None else [],
+                    member.training,
+                    member.supervisions,
+                    [member.recruitment] if member.recruitment is not None else [],
+                )
+                member_parts = reader._member_parts(
+                    *(groups.get(child, kept[i]) for i, child in enumerate(_STAFF_COLLECTIONS))
+                )
+                if member_parts is None:
+                    return None  # two recruitment checks: a full read reports it
+                staff[index] = reader._member(row, member_parts)
+                replaced.append((member, staff[index]))
+        parts.update((name, tuple(objects)) for name, objects in made.items())
+        built.location = attrs.evolve(built.location, **parts)
+        if changed.simple:
+            built.counts = record_counts(built.location)
+        else:
+            taken: Counter[str] = Counter()
+            for old, new in replaced:
+                count_records(old, taken)
+                count_records(new, built.counts)
+            for name, count in taken.items():
+                left = built.counts[name] - count
+                if left:
+                    built.counts[name] = left
+                else:
+                    del built.counts[name]  # as record_counts leaves out an empty collection
+        return built.location
 
     def _by_keys(self, entity: str) -> Any:
         """Rows of ``entity`` by the keys bound to ``keys`` (built once, so its compiled form is cached)."""
@@ -280,7 +459,8 @@ class SqlChangeFeed:
     def apply(self, changes: Sequence[Change]) -> Iterator[Location]:
         """The locations ``changes`` name as they are now, re-reading only the rows that changed."""
         context = self._fresh_context()
-        by_entity: dict[str, dict[str, str]] = {}
+        by_entity: dict[str, dict[str, set[str]]] = {}
+        """Entity → row key → the locations that may hold the row now."""
         whole: list[str] = []
         for change in changes:
             entities = self._entities.get(change.record_type)
@@ -288,37 +468,102 @@ class SqlChangeFeed:
                 whole.append(change.location_id)
                 continue
             for entity in entities:
-                self._rows[change.location_id].get(entity, {}).pop(change.record_key, None)
-                by_entity.setdefault(entity, {})[change.record_key] = change.location_id
+                held = by_entity.setdefault(entity, {}).setdefault(change.record_key, set())
+                held.add(change.location_id)
+                elsewhere = self._where.get(entity, {}).get(change.record_key)
+                if elsewhere is not None:
+                    held.add(elsewhere)
+        dirt: dict[str, _Dirt] = {}
         try:
             with self._snapshot() as connection:
                 if whole:
-                    wanted = set(whole)
-                    self._load(
-                        connection,
-                        [v for v in self.reader._location_ids(connection, None) if str(v) in wanted],
-                        context,
-                    )
-                    for location_id in wanted - set(self._rows):
-                        self._rows.pop(location_id, None)
+                    self._reload(connection, set(whole), dirt, context)
+                unordered: set[str] = set()
                 for entity, keys in by_entity.items():
-                    entity_map = self.reader.mapping.entities[entity]
-                    query = self._by_keys(entity)
-                    values = self._key_values(connection, entity, keys)
-                    for start in range(0, len(values), READ_BATCH):
-                        chunk = {"keys": values[start : start + READ_BATCH]}
-                        for raw in connection.execute(query, chunk).mappings():
-                            row = self.reader._convert(entity_map, raw, context)
-                            if row is not None:
-                                location_id = str(row.values["location_id"])
-                                if location_id not in self._rows and entity != "locations":
-                                    continue  # a row of a location not read yet: its locations row comes too
-                                self._rows.setdefault(location_id, {}).setdefault(entity, {})[row.key] = row
-        except sa.exc.DBAPIError as exc:
-            raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
-        ids = list(dict.fromkeys([*whole, *(c.location_id for c in changes)]))
-        yield from self._assemble(ids, context)
+                    unordered |= self._reread(connection, entity, keys, dirt, context)
+                if unordered:
+                    self._reload(connection, unordered, dirt, context)
+        except BaseException as exc:
+            # Rows may have changed before it failed (a bad row, strict): the locations built are not to be
+            # trusted; they are assembled in full next time.
+            named = {
+                location_id for keys in by_entity.values() for held in keys.values() for location_id in held
+            }
+            for location_id in {*whole, *dirt, *named}:
+                self._built.pop(location_id, None)
+            if isinstance(exc, sa.exc.DBAPIError):
+                raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
+            raise
+        ids = list(dict.fromkeys([*whole, *(c.location_id for c in changes), *dirt]))
+        yield from self._assemble(ids, dirt, context)
         context.check()
+
+    def _reload(
+        self, connection: sa.Connection, wanted: set[str], dirt: dict[str, _Dirt], context: ReadContext
+    ) -> None:
+        """Read these locations whole into the row cache; those that no longer exist are taken out."""
+        found = [value for value in self.reader._location_ids(connection, None) if str(value) in wanted]
+        self._load(connection, found, context)
+        for location_id in wanted - {str(value) for value in found}:
+            self._rows.pop(location_id, None)
+        dirt.update((location_id, _Dirt(whole=True)) for location_id in wanted)
+
+    def _reread(
+        self,
+        connection: sa.Connection,
+        entity: str,
+        keys: dict[str, set[str]],
+        dirt: dict[str, _Dirt],
+        context: ReadContext,
+    ) -> set[str]:
+        """Read the rows of ``entity`` with these keys again into the row cache; those gone are taken out.
+        Returns the locations where a row came that a full read may give before others, if the keys say
+        nothing of the order (not integers): they are to be read whole."""
+        entity_map = self.reader.mapping.entities[entity]
+        parent = entity_map.entity.parent
+        query = self._by_keys(entity)
+        values = self._key_values(connection, entity, keys)
+        placed: set[tuple[str, str]] = set()
+        unordered: set[str] = set()
+        where = self._where.setdefault(entity, {})
+        for start in range(0, len(values), READ_BATCH):
+            chunk = {"keys": values[start : start + READ_BATCH]}
+            for raw in connection.execute(query, chunk).mappings():
+                row = self.reader._convert(entity_map, raw, context)
+                if row is None:
+                    continue
+                location_id = str(row.values["location_id"])
+                if location_id not in self._rows and entity != "locations":
+                    continue  # a row of a location not read yet: its locations row comes too
+                by_key = self._rows.setdefault(location_id, {}).setdefault(entity, {})
+                old = by_key.get(row.key)
+                by_key[row.key] = row
+                placed.add((location_id, row.key))
+                where[row.key] = location_id
+                if old is None and len(by_key) > 1 and not self._last(entity, by_key, row.key):
+                    # A new row that a full read gives before others: keep the full read's order (by key).
+                    if not self._integer_keys.get(entity):
+                        unordered.add(location_id)
+                        continue
+                    self._rows[location_id][entity] = dict(sorted(by_key.items(), key=lambda i: int(i[0])))
+                dirt.setdefault(location_id, _Dirt()).note(entity, parent, old, row)
+        for key, held in keys.items():
+            for location_id in held:
+                if (location_id, key) not in placed:
+                    old = self._rows.get(location_id, {}).get(entity, {}).pop(key, None)
+                    if old is not None:
+                        dirt.setdefault(location_id, _Dirt()).note(entity, parent, old, None)
+                    if where.get(key) == location_id:
+                        del where[key]
+        return unordered
+
+    def _last(self, entity: str, by_key: dict[str, _Row], key: str) -> bool:
+        """Whether ``key``, just added last to ``by_key``, is also last in a full read's order (by key)."""
+        if not self._integer_keys.get(entity):
+            return False
+        keys = reversed(by_key)
+        next(keys)
+        return int(key) > int(next(keys))
 
     def read(self, location_ids: Iterable[str]) -> Iterator[Location]:
         """The current state of these locations, in one snapshot; deleted ones are not yielded."""
@@ -336,11 +581,11 @@ class SqlChangeFeed:
                 ids = self.reader._location_ids(connection, None)
                 if self.owns is not None:  # a shard's: the other locations' rows are neither read nor kept
                     ids = [value for value in ids if self.owns(str(value))]
-                self._rows = {}
+                self._rows, self._where, self._built = {}, {}, {}
                 self._load(connection, ids, context)
         except sa.exc.DBAPIError as exc:
             raise InputError(f"{self.parsed.shown}: query failed ({first_line(exc.orig)})") from None
-        yield from self._assemble([str(value) for value in ids], context)
+        yield from self._assemble([str(value) for value in ids], {}, context)
         context.check()
 
     def close(self) -> None:

@@ -63,6 +63,7 @@ _PERSON_COLLECTIONS = {
     "weights": "weights",
 }
 """Entities that are a tuple of model objects on a person: entity -> Person attribute."""
+_PERSON_ATTRIBUTES = tuple(_PERSON_COLLECTIONS.values())
 
 
 @attrs.frozen
@@ -73,6 +74,10 @@ class ChangeSet:
     """Every location with a row written after ``since`` (every location when ``since`` was ``None``)."""
     cursor: str | None
     """The new high-water mark: pass it as ``since`` next time; ``None`` if no table has a change column."""
+
+
+_LINKS: dict[str, frozenset[str]] = {}
+"""Entity name → its link fields (worked out once: ``model_values`` runs for every record made)."""
 
 
 @attrs.frozen
@@ -92,7 +97,12 @@ class _Row:
 
     def model_values(self, entity_map: EntityMap) -> dict[str, Any]:
         """Values of the model attributes (link fields left out)."""
-        return {name: value for name, value in self.values.items() if not entity_map.entity.field(name).link}
+        links = _LINKS.get(entity_map.entity.name)
+        if links is None:
+            links = _LINKS[entity_map.entity.name] = frozenset(
+                f.name for f in entity_map.entity.fields if f.link
+            )
+        return {name: value for name, value in self.values.items() if name not in links}
 
     def place(self, field: str) -> str:
         """``<table> row <key>=<value>: <column>`` of one field."""
@@ -439,19 +449,30 @@ class SqlReader:
             )
         values = head.model_values(maps["locations"])
         provider = Provider(head.values["provider_id"], head.values.get("provider_name"))
-        collections: dict[str, Any] = {
-            attribute: tuple(self._model(maps[entity], row) for row in rows.get(entity, ()))
-            for entity, attribute in _SIMPLE_COLLECTIONS.items()
-            if entity in maps
-        }
-        collections["service_types"] = tuple(
-            row.values["service_type"] for row in rows.get("service_types", ())
+        collections: dict[str, Any] = dict(
+            self._collection(entity, rows.get(entity, ()))
+            for entity in [*_SIMPLE_COLLECTIONS, "service_types"]
+            if entity in maps or entity == "service_types"
         )
         collections["rating_display"] = self._rating_display(rows.get("rating_displays", []), context)
         collections.update(self._ratings(rows, context))
         collections["people"] = self._people(rows, context)
         collections["staff"] = self._staff(rows, context)
         return Location(provider=provider, **values, **collections)
+
+    def _collection(self, entity: str, rows: Iterable[_Row]) -> tuple[str, tuple[Any, ...]]:
+        """The location attribute of a simple collection (or ``service_types``) and its value."""
+        if entity == "service_types":
+            return "service_types", tuple(row.values["service_type"] for row in rows)
+        entity_map = self.mapping.entities[entity]
+        return _SIMPLE_COLLECTIONS[entity], tuple(self._model(entity_map, row) for row in rows)
+
+    def _group(self, entity: str, rows: Iterable[_Row], parent: str) -> list[Any]:
+        """Model objects of the ``entity`` rows whose parent is ``parent`` (``_children`` of one parent)."""
+        entity_map = self.mapping.entities[entity]
+        link = entity_map.entity.parent_link
+        assert link is not None
+        return [self._model(entity_map, row) for row in rows if str(row.values[link]) == parent]
 
     @staticmethod
     def _model(entity_map: EntityMap, row: _Row) -> Any:
@@ -531,8 +552,7 @@ class SqlReader:
         return {"current_rating": current, "past_ratings": tuple(past)}
 
     def _people(self, rows: dict[str, list[_Row]], context: ReadContext) -> tuple[Person, ...]:
-        people_map = self.mapping.entities.get("people")
-        if people_map is None:
+        if "people" not in self.mapping.entities:
             return ()
         found: dict[str, _Row] = {}
         for row in rows.get("people", ()):
@@ -541,25 +561,26 @@ class SqlReader:
                 context.problem(row.place("person_id"), "a second people row for this person", "people")
                 continue
             found[person_id] = row
-        children = {
-            attribute: self._children(rows, entity, found, context)
-            for entity, attribute in _PERSON_COLLECTIONS.items()
-        }
-        attributes = tuple(children)
+        children = [self._children(rows, entity, found, context) for entity in _PERSON_COLLECTIONS]
         return tuple(
-            _kept(
-                row,
-                tuple(tuple(by_id.get(person_id, ())) for by_id in children.values()),
-                lambda row, parts: Person(
-                    **dict(zip(attributes, parts, strict=True)), **row.model_values(people_map)
-                ),
-            )
+            self._person(row, tuple(tuple(by_id.get(person_id, ())) for by_id in children))
             for person_id, row in found.items()
         )
 
+    def _person(self, row: _Row, parts: tuple[tuple[Any, ...], ...]) -> Person:
+        """The person of a people row with its records (``parts``: one tuple per ``_PERSON_COLLECTIONS``)."""
+        people_map = self.mapping.entities["people"]
+        person: Person = _kept(
+            row,
+            parts,
+            lambda row, parts: Person(
+                **dict(zip(_PERSON_ATTRIBUTES, parts, strict=True)), **row.model_values(people_map)
+            ),
+        )
+        return person
+
     def _staff(self, rows: dict[str, list[_Row]], context: ReadContext) -> tuple[StaffMember, ...]:
-        staff_map = self.mapping.entities.get("staff")
-        if staff_map is None:
+        if "staff" not in self.mapping.entities:
             return ()
         found: dict[str, _Row] = {}
         for row in rows.get("staff", ()):
@@ -574,32 +595,49 @@ class SqlReader:
         recruitment = self._children(rows, "recruitment_checks", found, context)
         members = []
         for staff_id, row in found.items():
-            dbs = max(checks.get(staff_id, ()), key=lambda check: check.issued, default=None)
-            recruited, *more = recruitment.get(staff_id) or [None]
-            if more:  # a view or vendor table may give several; the reference table allows one
+            parts = self._member_parts(
+                checks.get(staff_id, ()),
+                training.get(staff_id, ()),
+                supervisions.get(staff_id, ()),
+                recruitment.get(staff_id, ()),
+            )
+            if parts is None:  # a view or vendor table may give several; the reference table allows one
                 context.problem(
                     row.place("staff_id"), "more than one recruitment_checks row for this worker", "staff"
                 )
                 continue
-            members.append(
-                _kept(
-                    row,
-                    (
-                        dbs,
-                        tuple(training.get(staff_id, ())),
-                        tuple(supervisions.get(staff_id, ())),
-                        recruited,
-                    ),
-                    lambda row, parts: StaffMember(
-                        dbs=parts[0],
-                        training=parts[1],
-                        supervisions=parts[2],
-                        recruitment=parts[3],
-                        **row.model_values(staff_map),
-                    ),
-                )
-            )
+            members.append(self._member(row, parts))
         return tuple(members)
+
+    @staticmethod
+    def _member_parts(
+        checks: Iterable[Any],
+        training: Iterable[Any],
+        supervisions: Iterable[Any],
+        recruitment: Sequence[Any],
+    ) -> tuple[Any, ...] | None:
+        """A worker's records as ``_member`` takes them: the latest DBS check, training, supervisions and
+        the recruitment check; ``None`` if there is more than one recruitment check."""
+        dbs = max(checks, key=lambda check: check.issued, default=None)
+        if len(recruitment) > 1:
+            return None
+        return (dbs, tuple(training), tuple(supervisions), recruitment[0] if recruitment else None)
+
+    def _member(self, row: _Row, parts: tuple[Any, ...]) -> StaffMember:
+        """The worker of a staff row with its records (``parts`` from ``_member_parts``)."""
+        staff_map = self.mapping.entities["staff"]
+        member: StaffMember = _kept(
+            row,
+            parts,
+            lambda row, parts: StaffMember(
+                dbs=parts[0],
+                training=parts[1],
+                supervisions=parts[2],
+                recruitment=parts[3],
+                **row.model_values(staff_map),
+            ),
+        )
+        return member
 
 
 def _kept(row: _Row, parts: tuple[Any, ...], make: Callable[[_Row, tuple[Any, ...]], Any]) -> Any:
