@@ -60,7 +60,7 @@ def insert_rows(
         return []
     names = list(rows[0])
     if db.dialect.name == "postgresql":
-        types = ", ".join(f"{n} {'integer' if isinstance(table.c[n].type, sa.Integer) else 'text'}" for n in names)
+        types = ", ".join(f"{n} {_pg_type(table, n)}" for n in names)
         sql = (
             f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
             f"FROM json_to_recordset(CAST(:rows AS json)) AS x({types})"
@@ -84,14 +84,38 @@ def insert_rows(
     return [tuple(r) for r in result] if returning else []
 
 
-def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[dict[str, Any]]:
-    """Rows of ``sql`` (as dicts) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
-    out: list[dict[str, Any]] = []
+def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, key: str = "id") -> None:
+    """Update rows by ``key`` to the other values of each of ``rows`` (all with the same keys).
+
+    PostgreSQL gets one statement (``UPDATE … FROM json_to_recordset(…)``: one round trip, whatever the number of
+    rows); SQLite, in the same process, the statement once per row.
+    """
+    if not rows:
+        return
+    names = [n for n in rows[0] if n != key]
+    if db.dialect.name == "postgresql":
+        types = ", ".join(f"{n} {_pg_type(table, n)}" for n in (key, *names))
+        sets = ", ".join(f"{n} = x.{n}" for n in names)
+        sql = (
+            f"UPDATE {table.name} SET {sets} FROM json_to_recordset(CAST(:rows AS json)) AS x({types}) "
+            f"WHERE {table.name}.{key} = x.{key}"
+        )
+        db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        return
+    sets = ", ".join(f"{n} = :{n}" for n in names)
+    db.execute(sa.text(f"UPDATE {table.name} SET {sets} WHERE {key} = :{key}"), rows)
+
+
+def _pg_type(table: sa.Table, name: str) -> str:
+    return "integer" if isinstance(table.c[name].type, sa.Integer) else "text"
+
+
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[sa.Row[Any]]:
+    """Rows of ``sql`` (tuples) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
+    out: list[sa.Row[Any]] = []
     statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
     for start in range(0, len(ids), CHUNK):
-        result = db.execute(statement, {**args, "ids": ids[start : start + CHUNK]})
-        names = list(result.keys())
-        out.extend(dict(zip(names, row, strict=True)) for row in result)
+        out.extend(db.execute(statement, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
     return out
 
 
