@@ -27,6 +27,7 @@ from mipr_rules.watch.store.tables import ALERTS, CHUNK, EVENTS, LOCATIONS, inse
 
 if TYPE_CHECKING:
     from mipr_rules.readiness import ReadinessReport
+    from mipr_rules.watch.store.tables import AnyRow
 
 _OPEN = (
     "id",
@@ -115,7 +116,7 @@ class Recording(FeedPositions):
                 ],
             )
             _save_locations(db, known, [(loc.location_id, loc.name, as_of, None, None) for loc in read])
-            open_rows: dict[str, dict[tuple[str, str, str], sa.Row[Any]]] = {}
+            open_rows: dict[str, dict[tuple[str, str, str], AnyRow]] = {}
             for r in select_in(
                 db,
                 f"SELECT {', '.join(_OPEN)} FROM alerts WHERE resolved_on IS NULL AND ruleset_id = :r "

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from mipr_rules.watch.store.records import COLUMNS
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from typing_extensions import Unpack
+
+    AnyRow: TypeAlias = sa.Row[Unpack[tuple[Any, ...]]]
 
 CHUNK = 5000
 """Most values bound in one ``IN`` list."""
@@ -110,9 +117,9 @@ def _pg_type(table: sa.Table, name: str) -> str:
     return "integer" if isinstance(table.c[name].type, sa.Integer) else "text"
 
 
-def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[sa.Row[Any]]:
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
     """Rows of ``sql`` (tuples) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
-    out: list[sa.Row[Any]] = []
+    out: list[AnyRow] = []
     statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
     for start in range(0, len(ids), CHUNK):
         out.extend(db.execute(statement, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
