@@ -95,7 +95,7 @@ class Recording(FeedPositions):
         ruleset = report.ruleset
         results = {loc.location_id: loc for loc in report.locations}  # a location given twice: its last result
         with self._write() as db:
-            self._lock_writers(db)
+            self._lock_locations(db, results)
             sql = f"SELECT {', '.join(_LOCATION)} FROM locations WHERE location_id IN :ids"
             known = {r[0]: tuple(r) for r in select_in(db, sql, list(results))}
             for loc in report.locations:
