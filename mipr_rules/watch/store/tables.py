@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 CHUNK = 5000
 """Most values bound in one ``IN`` list."""
+_SQLITE_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+"""Most parameters of one SQLite statement."""
 META = sa.MetaData()
 ALERTS = sa.Table(
     "alerts",
@@ -61,7 +64,8 @@ def insert_rows(
 
     ``conflict``: the key column of an upsert (the other columns are updated). PostgreSQL gets the rows as one
     JSON document (``INSERT … SELECT … FROM json_to_recordset(…)``: one short statement, whatever the number of
-    rows, and cheaper to bind than arrays or thousands of parameters); SQLite a multi-row ``VALUES``.
+    rows, and cheaper to bind than arrays or thousands of parameters); SQLite, in the same process, the statement
+    once per row, or (``returning``) multi-row ``VALUES``.
     """
     if not rows:
         return []
@@ -79,16 +83,24 @@ def insert_rows(
             sql += f" RETURNING {', '.join(returning)}"
         result = db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
         return [tuple(r) for r in result] if returning else []
-    from sqlalchemy.dialects import sqlite
-
-    statement = sqlite.insert(table)
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+    one = f"({', '.join('?' * len(names))})"
+    tail = ""
     if conflict:
-        statement = statement.on_conflict_do_update(
-            index_elements=[conflict], set_={n: statement.excluded[n] for n in names if n != conflict}
+        tail = f" ON CONFLICT ({conflict}) DO UPDATE SET " + ", ".join(
+            f"{n} = excluded.{n}" for n in names if n != conflict
         )
-    # RETURNING makes SQLAlchemy send multi-row INSERTs rather than one per row
-    result = db.execute(statement.returning(*(table.c[n] for n in returning or [names[0]])), rows)
-    return [tuple(r) for r in result] if returning else []
+    values = [tuple(row[n] for n in names) for row in rows]
+    if not returning:
+        db.exec_driver_sql(head + one + tail, values)  # executemany: prepared once, run row by row in process
+        return []
+    out: list[tuple[Any, ...]] = []
+    step = max(1, _SQLITE_VARIABLES // len(names))
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        sql = f"{head}{', '.join([one] * len(chunk))}{tail} RETURNING {', '.join(returning)}"
+        out.extend(tuple(r) for r in db.exec_driver_sql(sql, tuple(v for row in chunk for v in row)))
+    return out
 
 
 def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, key: str = "id") -> None:
