@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -149,6 +149,10 @@ class CheckedLocation:
     """Why it could not be evaluated; its open alerts were then left as they were."""
 
 
+def _made(alerts: tuple[StoredAlert, ...] | Callable[[], tuple[StoredAlert, ...]]) -> tuple[StoredAlert, ...]:
+    return alerts if isinstance(alerts, tuple) else tuple(alerts())
+
+
 @attrs.frozen
 class AlertChanges:
     """What one check changed in the alert store: the value every notifier receives."""
@@ -165,8 +169,10 @@ class AlertChanges:
     """Every location in the checked report, evaluated or not."""
     new: tuple[StoredAlert, ...] = ()
     """Alerts reported for the first time (or again after having been resolved)."""
-    ongoing: tuple[StoredAlert, ...] = ()
-    """Alerts still reported."""
+    _ongoing: tuple[StoredAlert, ...] | Callable[[], tuple[StoredAlert, ...]] = attrs.field(
+        default=(), eq=_made, repr=lambda value: repr(_made(value))
+    )
+    """Alerts still reported (``ongoing``); given as a function, they are made when first read."""
     resolved: tuple[StoredAlert, ...] = ()
     """Open alerts this check no longer reported, for locations it evaluated."""
     event: str = "changes"
@@ -174,6 +180,15 @@ class AlertChanges:
     (open alerts nobody acknowledged in time, in ``new``)."""
     idempotency_key: str | None = None
     """The key of this notification to this target (the same on every retry); set when delivered."""
+
+    @property
+    def ongoing(self) -> tuple[StoredAlert, ...]:
+        """Alerts still reported."""
+        value = self._ongoing
+        if not isinstance(value, tuple):
+            value = _made(value)
+            object.__setattr__(self, "_ongoing", value)  # made once: the same alerts on every read
+        return value
 
     @property
     def has_news(self) -> bool:

@@ -11,10 +11,13 @@ schema version 1 and 2 (before Alembic) are recognised by ``PRAGMA user_version`
 Modules: ``connection`` (URL, engine, schema and migrations, write transactions), ``recording`` (``apply``),
 ``queries`` (alerts and their history), ``lifecycle`` (acknowledge, snooze, escalate), ``digest``,
 ``outbox`` (queue, claim, deliver), ``positions`` (where change feeds stand), ``records`` (the read models),
-``tables`` (shared statements) and ``alert_store`` (``AlertStore``, all of them together).
+``hits`` (a hit's columns, worked out once per hit object), ``tables`` (shared statements) and ``alert_store``
+(``AlertStore``, all of them together).
 
-Several watchers may share one PostgreSQL store: ``apply`` is serialised by a transaction-level advisory lock
-(a change is stored and queued once), and the outbox is *claimed* (``FOR UPDATE SKIP LOCKED``) with a lease:
+Several watchers may share one PostgreSQL store: checks (``apply``) of the same location are serialised by
+transaction-level advisory locks, one per location (a change is stored and queued once), while checks of other
+locations go on side by side; escalations, digests and migrations take a store-wide lock that waits for every
+check in progress (checks share it). The outbox is *claimed* (``FOR UPDATE SKIP LOCKED``) with a lease:
 two watchers never deliver the same queued item at once, and a killed watcher's claim is taken over when its
 lease expires. Every queued item carries an idempotency key that notifiers send (webhook header
 ``Idempotency-Key``), so a receiver can drop the one repeat a kill between delivery and bookkeeping can cause.

@@ -6,9 +6,10 @@ upgraded in place."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,13 @@ SCHEMA_VERSION = 4
 ``PRAGMA user_version``."""
 HEAD = f"{SCHEMA_VERSION:04d}"
 LOCK_ID = 0x6D697072
-"""PostgreSQL advisory lock that serialises writers of alerts (apply, escalate, digest) between watchers."""
+"""PostgreSQL advisory lock of the whole store: taken exclusively by schema migrations, escalations and digests
+(which read and write alerts of every location), and shared by checks (``apply``)."""
+LOCATION_LOCKS = 0x6D697073
+"""Namespace of the PostgreSQL advisory locks (two-key form) that serialise checks of the same location."""
+MAX_LOCATION_LOCKS = 512
+"""Most location locks one check takes; a check of more locations (a full read) takes the store-wide lock
+instead: every lock held takes a slot of the server's lock table (``max_locks_per_transaction`` times connections)."""
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 """The Alembic scripts (``mipr_rules/watch/migrations``)."""
 
@@ -233,6 +240,37 @@ class StoreConnection:
             return rows
 
     def _lock_writers(self, db: sa.Connection) -> None:
-        """Serialise this transaction with the other writers of alerts (PostgreSQL; SQLite writes one at a time)."""
+        """Serialise this transaction with every other writer of alerts (PostgreSQL; SQLite writes one at a time)."""
         if not self.sqlite:
             db.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
+
+    def _lock_locations(self, db: sa.Connection, location_ids: Iterable[str]) -> None:
+        """Serialise this transaction with the writers of any of these locations' alerts (PostgreSQL).
+
+        Checks of other locations go on at the same time; escalations and digests (``_lock_writers``) wait for
+        every check, and checks for them. The locks are taken in one order (the store-wide lock shared, then
+        sorted keys) so that two checks never wait for each other; two locations may share a key (a hash),
+        which only makes them wait. A check of more than ``MAX_LOCATION_LOCKS`` locations locks the whole store.
+        """
+        if self.sqlite:
+            return
+        keys = sorted({location_key(i) for i in location_ids})
+        if len(keys) > MAX_LOCATION_LOCKS:
+            self._lock_writers(db)
+            return
+        db.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": LOCK_ID})
+        if keys:
+            # unnest yields the array's elements in order: the locks are taken in that order
+            db.execute(
+                sa.text(
+                    "SELECT count(pg_advisory_xact_lock(CAST(:ns AS integer), k)) "
+                    "FROM unnest(CAST(:keys AS integer[])) AS k"
+                ),
+                {"ns": LOCATION_LOCKS, "keys": keys},
+            )
+
+
+def location_key(location_id: str) -> int:
+    """The advisory lock key of a location: a stable 32-bit hash of its id."""
+    digest = hashlib.blake2b(location_id.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -1,44 +1,61 @@
 """Recording a readiness report: what is new, ongoing and resolved, in a constant number of set-based statements.
 
 One row per occurrence of an alert; at most one open occurrence per identity (location, ruleset, rule,
-subject). A location missing from the report, or whose evaluation failed, is left exactly as it was."""
+subject). A location missing from the report, or whose evaluation failed, is left exactly as it was.
+
+The work is in proportion to what changed: the columns of a hit are worked out once per hit object
+(``hits.HitColumns``), rows are only written when they differ, and the ongoing alerts of a change set are
+made when first read (``AlertChanges.ongoing``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
+from mipr_rules.watch.store.hits import VALUE_COLUMNS, HitColumns, Known
 from mipr_rules.watch.store.outbox import queue
 from mipr_rules.watch.store.positions import FeedPosition, FeedPositions, save_position
-from mipr_rules.watch.store.records import COLUMNS, by_rank, row_identity, stored_alert, utc
-from mipr_rules.watch.store.tables import ALERTS, CHUNK, EVENTS, LOCATIONS, insert_rows, select_in, upsert
+from mipr_rules.watch.store.records import by_rank, stored_alert, utc
+from mipr_rules.watch.store.tables import ALERTS, CHUNK, EVENTS, LOCATIONS, insert_rows, select_in, update_rows, upsert
 
 if TYPE_CHECKING:
     from mipr_rules.readiness import ReadinessReport
-    from mipr_rules.results import RuleHit
+    from mipr_rules.watch.store.tables import AnyRow
 
-
-_DETAIL_KEYS = (
-    "key_question",
-    "quality_statement",
-    "quality_statement_name",
-    "evidence_category",
-    "regulation",
-    "limiter",
-    "source",
+_OPEN = (
+    "id",
+    "alert_id",
+    "location_id",
+    "rule_id",
+    "subject",
+    *VALUE_COLUMNS,
+    "first_seen",
+    "last_seen",
+    "acknowledged_by",
+    "acknowledged_on",
 )
-"""Fields of ``alert_dict`` kept with each alert besides its identity, severity, title, message and facts."""
+"""Columns of the open rows a check compares (``_VALUES``: its slice of ``VALUE_COLUMNS``)."""
+_LOCATION = ("location_id", "name", "last_checked", "last_error", "last_error_on")
+"""Columns of a row of ``locations``."""
+_VALUES = slice(5, 5 + len(VALUE_COLUMNS))
+_FIRST, _LAST, _BY, _ON = (_OPEN.index(c) for c in ("first_seen", "last_seen", "acknowledged_by", "acknowledged_on"))
+_Ongoing = tuple[str, Known, str, str, str | None, str | None]
+"""An ongoing alert as recorded: location id, its hit, first seen, last seen, acknowledged by and on."""
 
 
 class Recording(FeedPositions):
     """Readiness reports recorded as alerts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._hit_columns = HitColumns()
 
     def needs_full_read(self, as_of: dt.date, ruleset_id: str) -> bool:
         """Whether a check as of ``as_of`` must evaluate every location, not only those a change cursor reports.
@@ -78,11 +95,11 @@ class Recording(FeedPositions):
         ruleset = report.ruleset
         results = {loc.location_id: loc for loc in report.locations}  # a location given twice: its last result
         with self._write() as db:
-            self._lock_writers(db)
-            sql = "SELECT location_id, last_checked FROM locations WHERE location_id IN :ids"
-            checked = {r["location_id"]: r["last_checked"] for r in select_in(db, sql, list(results))}
+            self._lock_locations(db, results)
+            sql = f"SELECT {', '.join(_LOCATION)} FROM locations WHERE location_id IN :ids"
+            known = {r[0]: tuple(r) for r in select_in(db, sql, list(results))}
             for loc in report.locations:
-                last = checked.get(loc.location_id)
+                last = known.get(loc.location_id, (None,) * 5)[2]
                 if last and last > as_of:
                     raise InputError(
                         f"{self.where}: location {loc.location_id} was last checked as of {last}; a check as of "
@@ -90,85 +107,60 @@ class Recording(FeedPositions):
                     )
             read = [loc for loc in results.values() if not loc.error]
             failed = [loc for loc in results.values() if loc.error]
-            if failed:
-                insert_rows(
-                    db,
-                    LOCATIONS,
-                    [
-                        dict(location_id=loc.location_id, name=loc.name, last_error=loc.error, last_error_on=as_of)
-                        for loc in failed
-                    ],
-                    conflict="location_id",
-                )
-            if read:
-                insert_rows(
-                    db,
-                    LOCATIONS,
-                    [
-                        {
-                            "location_id": loc.location_id,
-                            "name": loc.name,
-                            "last_checked": as_of,
-                            "last_error": None,
-                            "last_error_on": None,
-                        }
-                        for loc in read
-                    ],
-                    conflict="location_id",
-                )
-            open_rows: dict[str, dict[AlertIdentity, dict[str, Any]]] = {}
+            _save_locations(
+                db,
+                known,
+                [
+                    (loc.location_id, loc.name, known.get(loc.location_id, (None,) * 5)[2], loc.error, as_of)
+                    for loc in failed
+                ],
+            )
+            _save_locations(db, known, [(loc.location_id, loc.name, as_of, None, None) for loc in read])
+            open_rows: dict[str, dict[tuple[str, str, str], AnyRow]] = {}
             for r in select_in(
                 db,
-                f"SELECT {COLUMNS} FROM alerts WHERE resolved_on IS NULL AND ruleset_id = :r AND location_id IN :ids",
+                f"SELECT {', '.join(_OPEN)} FROM alerts WHERE resolved_on IS NULL AND ruleset_id = :r "
+                "AND location_id IN :ids",
                 [loc.location_id for loc in read],
                 r=ruleset.id,
             ):
-                open_rows.setdefault(r["location_id"], {})[row_identity(r)] = r
-            hit_values = _HitValues()
+                open_rows.setdefault(r[2], {})[(ruleset.id, r[3], r[4])] = r
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
-            ongoing: list[dict[str, Any]] = []
+            ongoing: list[_Ongoing] = []
             gone: list[dict[str, Any]] = []
             for loc in read:
-                stored = open_rows.get(loc.location_id, {})
-                current: dict[AlertIdentity, RuleHit] = {}
-                for hit in loc.alerts:
-                    current.setdefault(AlertIdentity(loc.location_id, hit.ruleset_id, hit.rule_id, hit.subject), hit)
-                for identity, hit in current.items():
-                    values = hit_values(hit)
-                    row = stored.get(identity)
+                location_id = loc.location_id
+                stored = open_rows.pop(location_id, None) or {}
+                for hit in self._hit_columns.current(loc):
+                    row = stored.pop(hit.key, None)
                     if row is None:
+                        ruleset_id, rule_id, subject = hit.key
                         inserts.append(
                             {
-                                "alert_id": identity.alert_id,
-                                "location_id": identity.location_id,
-                                "ruleset_id": identity.ruleset_id,
-                                "rule_id": identity.rule_id,
-                                "subject": identity.subject,
-                                **values,
+                                "alert_id": AlertIdentity(location_id, ruleset_id, rule_id, subject).alert_id,
+                                "location_id": location_id,
+                                "ruleset_id": ruleset_id,
+                                "rule_id": rule_id,
+                                "subject": subject,
+                                **dict(zip(VALUE_COLUMNS, hit.values, strict=True)),
                                 "first_seen": as_of,
                                 "last_seen": as_of,
                                 "opened_at": stamp,
                             }
                         )
                         continue
-                    seen = max(row["last_seen"], as_of)
-                    if seen != row["last_seen"] or any(row[k] != v for k, v in values.items()):
-                        row.update(values, last_seen=seen)
-                        updates.append({**values, "seen": seen, "row_id": row["id"]})
-                    ongoing.append(row)
-                gone.extend(row for identity, row in stored.items() if identity not in current)
-            new = _insert_alerts(db, inserts)
-            if updates:
-                db.execute(
-                    sa.text(
-                        "UPDATE alerts SET ruleset_version = :ruleset_version, severity = :severity, title = :title, "
-                        "message = :message, facts = :facts, detail = :detail, last_seen = :seen WHERE id = :row_id"
-                    ),
-                    updates,
+                    seen = max(row[_LAST], as_of)
+                    if seen != row[_LAST] or row[_VALUES] != hit.values:
+                        updates.append(
+                            {**dict(zip(VALUE_COLUMNS, hit.values, strict=True)), "last_seen": seen, "id": row[0]}
+                        )
+                    ongoing.append((location_id, hit, row[_FIRST], seen, row[_BY], row[_ON]))
+                gone.extend(
+                    {**row._asdict(), "ruleset_id": ruleset.id, "resolved_on": as_of} for row in stored.values()
                 )
-            for row in gone:
-                row["resolved_on"] = as_of
+            new = _insert_alerts(db, inserts)
+            update_rows(db, ALERTS, updates)
             for start in range(0, len(gone), CHUNK):
                 db.execute(
                     sa.text("UPDATE alerts SET resolved_on = :o WHERE id IN :ids").bindparams(
@@ -189,9 +181,9 @@ class Recording(FeedPositions):
                 ruleset_id=ruleset.id,
                 ruleset_version=ruleset.version,
                 locations=tuple(CheckedLocation(loc.location_id, loc.name, loc.error) for loc in report.locations),
-                new=tuple(by_rank([hit_values.stored(r) for r in new])),
-                ongoing=tuple(by_rank([hit_values.stored(r) for r in ongoing])),
-                resolved=tuple(by_rank([hit_values.stored(r) for r in gone])),
+                new=tuple(by_rank(_stored_alerts(new))),
+                ongoing=_made_when_read(ongoing),
+                resolved=tuple(by_rank(_stored_alerts(gone))),
             )
             if full_read:
                 upsert(db, "store_info", "key", key=_full_read_key(ruleset.id), value=as_of)
@@ -200,6 +192,19 @@ class Recording(FeedPositions):
             if changes.has_news:
                 queue(db, changes, notify, hold=hold)
         return changes
+
+
+def _save_locations(
+    db: sa.Connection,
+    known: Mapping[str, tuple[Any, ...]],
+    rows: list[tuple[str, str, str | None, str | None, str | None]],
+) -> None:
+    """Upsert the rows of ``locations`` (location id, name, last checked, last error, its date) that differ from
+    what is stored (``known``)."""
+    changed = [row for row in rows if known.get(row[0]) != row]
+    if changed:
+        names = ("location_id", "name", "last_checked", "last_error", "last_error_on")
+        insert_rows(db, LOCATIONS, [dict(zip(names, row, strict=True)) for row in changed], conflict="location_id")
 
 
 def _insert_alerts(db: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -217,42 +222,54 @@ def _full_read_key(ruleset_id: str) -> str:
     return f"full_read_as_of:{ruleset_id}"
 
 
-class _HitValues:
-    """The stored columns of hits, with their ``detail`` worked out once per rule (for one ``apply``).
-
-    The cache is keyed by the identity of the hit's ``maps_to`` and ``source`` objects: it lives only while the
-    report that holds them does.
-    """
-
-    def __init__(self) -> None:
-        from mipr_rules.saf import statement_name
-
-        self._name = statement_name
-        self._details: dict[tuple[int, int, Any], str] = {}
-        self.parsed: dict[str, dict[str, Any]] = {}
-        """Detail documents read back (``stored_alert``), by text."""
-
-    def __call__(self, hit: RuleHit) -> dict[str, str]:
-        key = (id(hit.maps_to), id(hit.source), hit.emit.get("evidence_category"))
-        detail = self._details.get(key)
-        if detail is None:
-            data = hit.as_dict(only=[k for k in _DETAIL_KEYS if k != "quality_statement_name"])
-            data["quality_statement_name"] = self._name(data["quality_statement"])
-            detail = json.dumps({k: data[k] for k in _DETAIL_KEYS}, ensure_ascii=False, default=str)
-            self._details[key] = detail
-        return {
-            "ruleset_version": hit.ruleset_version,
-            "severity": hit.severity,
-            "title": hit.title,
-            "message": hit.message,
-            "facts": json.dumps(hit.facts, ensure_ascii=False, sort_keys=True, default=str),
-            "detail": detail,
-        }
-
-    def stored(self, row: Mapping[Any, Any]) -> StoredAlert:
-        """``stored_alert(row)``, parsing each distinct detail document once."""
+def _stored_alerts(rows: list[dict[str, Any]]) -> list[StoredAlert]:
+    """``stored_alert`` of each row, parsing each distinct detail document once."""
+    parsed: dict[str, dict[str, Any]] = {}
+    out = []
+    for row in rows:
         text = row["detail"]
-        detail = self.parsed.get(text)
+        detail = parsed.get(text)
         if detail is None:
-            detail = self.parsed[text] = json.loads(text)
-        return stored_alert(row, dict(detail))
+            detail = parsed[text] = json.loads(text)
+        out.append(stored_alert(row, dict(detail)))
+    return out
+
+
+def _made_when_read(ongoing: list[_Ongoing]) -> Callable[[], tuple[StoredAlert, ...]]:
+    """The ongoing alerts of a change set, made when first read: what ``stored_alert`` makes of their rows as
+    the check left them (the hit's columns, the dates and acknowledgement read in its transaction)."""
+
+    def made() -> tuple[StoredAlert, ...]:
+        parsed: dict[str, dict[str, Any]] = {}
+        dates: dict[str, dt.date] = {}
+
+        def date(text: str) -> dt.date:
+            day = dates.get(text)
+            if day is None:
+                day = dates[text] = dt.date.fromisoformat(text)
+            return day
+
+        out = []
+        for location_id, hit, first, last, by, on in ongoing:
+            version, severity, title, message, facts, text = hit.values
+            detail = parsed.get(text)
+            if detail is None:
+                detail = parsed[text] = json.loads(text)
+            out.append(
+                StoredAlert(
+                    identity=AlertIdentity(location_id, *hit.key),
+                    ruleset_version=version,
+                    severity=severity,
+                    title=title,
+                    message=message,
+                    facts=json.loads(facts),
+                    detail=dict(detail),
+                    first_seen=date(first),
+                    last_seen=date(last),
+                    acknowledged_by=by,
+                    acknowledged_on=date(on) if on else None,
+                )
+            )
+        return tuple(by_rank(out))
+
+    return made

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from mipr_rules.watch.store.records import COLUMNS
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from typing_extensions import Unpack
+
+    AnyRow: TypeAlias = sa.Row[Unpack[tuple[Any, ...]]]
+
 CHUNK = 5000
 """Most values bound in one ``IN`` list."""
+_SQLITE_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+"""Most parameters of one SQLite statement."""
 META = sa.MetaData()
 ALERTS = sa.Table(
     "alerts",
@@ -54,13 +64,14 @@ def insert_rows(
 
     ``conflict``: the key column of an upsert (the other columns are updated). PostgreSQL gets the rows as one
     JSON document (``INSERT … SELECT … FROM json_to_recordset(…)``: one short statement, whatever the number of
-    rows, and cheaper to bind than arrays or thousands of parameters); SQLite a multi-row ``VALUES``.
+    rows, and cheaper to bind than arrays or thousands of parameters); SQLite, in the same process, the statement
+    once per row, or (``returning``) multi-row ``VALUES``.
     """
     if not rows:
         return []
     names = list(rows[0])
     if db.dialect.name == "postgresql":
-        types = ", ".join(f"{n} {'integer' if isinstance(table.c[n].type, sa.Integer) else 'text'}" for n in names)
+        types = ", ".join(f"{n} {_pg_type(table, n)}" for n in names)
         sql = (
             f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
             f"FROM json_to_recordset(CAST(:rows AS json)) AS x({types})"
@@ -72,26 +83,58 @@ def insert_rows(
             sql += f" RETURNING {', '.join(returning)}"
         result = db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
         return [tuple(r) for r in result] if returning else []
-    from sqlalchemy.dialects import sqlite
-
-    statement = sqlite.insert(table)
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+    one = f"({', '.join('?' * len(names))})"
+    tail = ""
     if conflict:
-        statement = statement.on_conflict_do_update(
-            index_elements=[conflict], set_={n: statement.excluded[n] for n in names if n != conflict}
+        tail = f" ON CONFLICT ({conflict}) DO UPDATE SET " + ", ".join(
+            f"{n} = excluded.{n}" for n in names if n != conflict
         )
-    # RETURNING makes SQLAlchemy send multi-row INSERTs rather than one per row
-    result = db.execute(statement.returning(*(table.c[n] for n in returning or [names[0]])), rows)
-    return [tuple(r) for r in result] if returning else []
+    values = [tuple(row[n] for n in names) for row in rows]
+    if not returning:
+        db.exec_driver_sql(head + one + tail, values)  # executemany: prepared once, run row by row in process
+        return []
+    out: list[tuple[Any, ...]] = []
+    step = max(1, _SQLITE_VARIABLES // len(names))
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        sql = f"{head}{', '.join([one] * len(chunk))}{tail} RETURNING {', '.join(returning)}"
+        out.extend(tuple(r) for r in db.exec_driver_sql(sql, tuple(v for row in chunk for v in row)))
+    return out
 
 
-def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[dict[str, Any]]:
-    """Rows of ``sql`` (as dicts) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
-    out: list[dict[str, Any]] = []
+def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, key: str = "id") -> None:
+    """Update rows by ``key`` to the other values of each of ``rows`` (all with the same keys).
+
+    PostgreSQL gets one statement (``UPDATE … FROM json_to_recordset(…)``: one round trip, whatever the number of
+    rows); SQLite, in the same process, the statement once per row.
+    """
+    if not rows:
+        return
+    names = [n for n in rows[0] if n != key]
+    if db.dialect.name == "postgresql":
+        types = ", ".join(f"{n} {_pg_type(table, n)}" for n in (key, *names))
+        sets = ", ".join(f"{n} = x.{n}" for n in names)
+        sql = (
+            f"UPDATE {table.name} SET {sets} FROM json_to_recordset(CAST(:rows AS json)) AS x({types}) "
+            f"WHERE {table.name}.{key} = x.{key}"
+        )
+        db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        return
+    sets = ", ".join(f"{n} = :{n}" for n in names)
+    db.execute(sa.text(f"UPDATE {table.name} SET {sets} WHERE {key} = :{key}"), rows)
+
+
+def _pg_type(table: sa.Table, name: str) -> str:
+    return "integer" if isinstance(table.c[name].type, sa.Integer) else "text"
+
+
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
+    """Rows of ``sql`` (tuples) whose ``:ids`` is bound to ``ids``, ``CHUNK`` at a time (none for no ids)."""
+    out: list[AnyRow] = []
     statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
     for start in range(0, len(ids), CHUNK):
-        result = db.execute(statement, {**args, "ids": ids[start : start + CHUNK]})
-        names = list(result.keys())
-        out.extend(dict(zip(names, row, strict=True)) for row in result)
+        out.extend(db.execute(statement, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
     return out
 
 

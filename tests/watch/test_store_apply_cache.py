@@ -1,0 +1,271 @@
+"""Recording in proportion to what changed, on SQLite and PostgreSQL: a hit's columns are worked out once per hit
+object, but rows are always compared as stored now; ongoing alerts are made when first read, as the check left
+them; on PostgreSQL checks of different locations do not wait for each other, checks of one location and
+digests do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from mipr_rules.alerts.model import AlertChanges, AlertIdentity
+from mipr_rules.alerts.notify import Target
+from mipr_rules.readiness import LocationReadiness, ReadinessReport
+from mipr_rules.results import RuleHit
+from mipr_rules.ruleset.catalogue import Catalogue
+from mipr_rules.ruleset.schema import Ruleset
+from mipr_rules.testing.contract import sample_as_of
+from mipr_rules.watch.store import AlertStore, connection
+from mipr_rules.watch.store.hits import HitColumns
+
+AS_OF = sample_as_of()
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+HOLD = Target.parse("webhook:https://hooks.example.org/digest")
+
+
+@pytest.fixture(scope="module")
+def ruleset() -> Ruleset:
+    return Catalogue.installed().get("cqc-readiness", AS_OF)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "alerts.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def hit(ruleset: Ruleset, location_id: str, rule: int, subject: str, message: str, days: int = 30) -> RuleHit:
+    r = ruleset.rules[rule]
+    source = ruleset.source(r.source)
+    assert source is not None
+    return RuleHit(
+        ruleset_id=ruleset.id,
+        ruleset_version=ruleset.version,
+        rule_id=r.id,
+        title=r.title,
+        severity=r.severity,
+        subject=subject,
+        message=message,
+        maps_to=r.maps_to,
+        source=source,
+        facts={"subject": subject, "days_since_review": days},
+        parameters={},
+        partition=location_id,
+        as_of=AS_OF,
+    )
+
+
+def report(ruleset: Ruleset, *locations: tuple[str, tuple[RuleHit, ...]], as_of: dt.date = AS_OF) -> ReadinessReport:
+    return ReadinessReport(as_of, ruleset, {}, tuple(LocationReadiness(i, f"Home {i}", hits) for i, hits in locations))
+
+
+def stored_messages(store: AlertStore, location_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {a.identity.subject: (a.message, a.facts) for a in store.open_alerts(location_id)}
+
+
+def test_a_reused_hit_is_compared_with_its_row_as_stored_now(store_url: str, ruleset: Ruleset) -> None:
+    """Another writer changed the row: the same hit object (cached columns) writes it back."""
+    one = hit(ruleset, "L1", 0, "person:R01", "first message")
+    with AlertStore(store_url) as store:
+        assert len(store.apply(report(ruleset, ("L1", (one,))), at=T0).new) == 1
+        with store._engine.begin() as db:  # as another process writing the alert would
+            db.execute(sa.text("UPDATE alerts SET message = 'changed elsewhere', facts = '{}'"))
+        changes = store.apply(report(ruleset, ("L1", (one,))), at=T0)
+        assert not changes.has_news
+        (ongoing,) = changes.ongoing
+        assert (ongoing.message, ongoing.facts) == ("first message", one.facts)
+        assert stored_messages(store, "L1") == {"person:R01": ("first message", one.facts)}
+
+
+def test_a_hit_made_anew_with_another_message_rewrites_its_row(store_url: str, ruleset: Ruleset) -> None:
+    """Each check holds a new hit object (the previous one let go, its memory free for the next): the stored
+    message and facts are always those of the hit in hand, never those of an earlier object."""
+    with AlertStore(store_url) as store:
+        other = hit(ruleset, "L1", 1, "person:R02", "kept")  # the same object throughout
+        for i in range(30):
+            current = hit(ruleset, "L1", 0, "person:R01", f"message {i}", days=i)
+            changes = store.apply(report(ruleset, ("L1", (current, other))), at=T0)
+            assert {a.identity.subject: a.message for a in changes.ongoing + changes.new} == {
+                "person:R01": f"message {i}",
+                "person:R02": "kept",
+            }
+            assert stored_messages(store, "L1")["person:R01"] == (
+                f"message {i}",
+                {"subject": "person:R01", "days_since_review": i},
+            )
+            del current, changes
+
+
+def test_the_columns_of_each_hit_object_are_its_own(ruleset: Ruleset) -> None:
+    columns = HitColumns()
+    first = hit(ruleset, "L1", 0, "person:R01", "one")
+    (known,) = columns.current(LocationReadiness("L1", "Home", (first,)))
+    again = attrs.evolve(first, message="two")
+    (changed,) = columns.current(LocationReadiness("L1", "Home", (again,)))
+    assert known.values[3] == "one" and changed.values[3] == "two" and changed.hit is again
+    (same,) = columns.current(LocationReadiness("L1", "Home", (again, attrs.evolve(again, message="later"))))
+    assert same is changed, "worked out once per object; a later hit of the same alert is ignored"
+
+
+def test_the_kept_hits_are_bounded_and_only_those_of_the_last_result(ruleset: Ruleset) -> None:
+    columns = HitColumns(limit=10)
+    hits = {f"L{n}": tuple(hit(ruleset, f"L{n}", r, "person:R01", "m") for r in range(4)) for n in range(5)}
+    for location_id, alerts in hits.items():
+        columns.current(LocationReadiness(location_id, "Home", alerts))
+    assert len(columns) == 8, "the two locations recorded last"
+    columns.current(LocationReadiness("L4", "Home", hits["L4"][:1]))
+    assert len(columns) == 5, "a hit no longer reported is let go"
+    columns.current(LocationReadiness("L4", "Home", ()))
+    assert len(columns) == 4
+
+
+def test_evicted_hits_are_worked_out_again(store_url: str, ruleset: Ruleset) -> None:
+    with AlertStore(store_url) as store:
+        store._hit_columns = HitColumns(limit=2)
+        locations = [(f"L{n}", (hit(ruleset, f"L{n}", 0, "person:R01", f"m{n}"),)) for n in range(4)]
+        store.apply(report(ruleset, *locations), at=T0)
+        changed = [(i, (attrs.evolve(hits[0], message="changed"),)) for i, hits in locations]
+        changes = store.apply(report(ruleset, *changed), at=T0)
+        assert {a.message for a in changes.ongoing} == {"changed"}
+        assert {a.message for a in store.open_alerts()} == {"changed"}
+
+
+def test_ongoing_alerts_are_those_the_check_left(store_url: str, ruleset: Ruleset) -> None:
+    """Made when first read, yet as of the check: what other writers and later checks do after it is not in them."""
+    hits = (hit(ruleset, "L1", 0, "person:R01", "a"), hit(ruleset, "L1", 1, "person:R02", "b"))
+    day = dt.timedelta(days=1)
+    with AlertStore(store_url) as store, AlertStore(store_url) as other:
+        first, second = store.apply(report(ruleset, ("L1", hits)), at=T0).new
+        other.acknowledge(first.alert_id, "S01", on=AS_OF)
+        later = store.apply(report(ruleset, ("L1", hits), as_of=AS_OF + day), at=T0)
+        after_check = store.open_alerts("L1")
+        other.acknowledge(second.alert_id, "S02", on=AS_OF + day)
+        store.apply(report(ruleset, ("L1", hits[:1]), as_of=AS_OF + 2 * day), at=T0)
+        assert len(store.open_alerts("L1")) == 1
+        assert later.ongoing == tuple(after_check)
+        assert {a.alert_id: a.acknowledged_by for a in later.ongoing} == {first.alert_id: "S01", second.alert_id: None}
+        assert all(a.last_seen == AS_OF + day and a.first_seen == AS_OF for a in later.ongoing)
+        assert AlertChanges.from_json(later.to_json()) == later
+        assert later.counts() == {"new": 0, "ongoing": 2, "resolved": 0}
+
+
+def test_unchanged_locations_are_not_rewritten(store_url: str, ruleset: Ruleset) -> None:
+    one = (hit(ruleset, "L1", 0, "person:R01", "a"),)
+    with AlertStore(store_url) as store:
+        store.apply(report(ruleset, ("L1", one)), at=T0)
+        sent: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+        store.apply(report(ruleset, ("L1", one)), at=T0)
+        assert not [s for s in sent if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+        store.apply(report(ruleset, ("L1", one), as_of=AS_OF + dt.timedelta(days=1)), at=T0)
+        assert store.last_checked("L1") == AS_OF + dt.timedelta(days=1)
+        assert [a.last_seen for a in store.open_alerts("L1")] == [AS_OF + dt.timedelta(days=1)]
+
+
+# -- PostgreSQL: what the advisory locks serialise ---------------------------------------------------------
+
+
+class Paused:
+    """A check held inside its transaction (after its reads and writes of alerts, before it commits)."""
+
+    def __init__(self, store: AlertStore, rep: ReadinessReport) -> None:
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        self.error: BaseException | None = None
+
+        def pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.startswith("INSERT INTO alert_events"):
+                self.reached.set()
+                assert self.release.wait(30)
+
+        sa.event.listen(store._engine, "before_cursor_execute", pause)
+
+        def run() -> None:
+            try:
+                store.apply(rep, notify=[HOLD], hold=True, at=T0)
+            except BaseException as exc:  # reported by the test
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert self.reached.wait(30), "the check did not start"
+
+    def finish(self) -> None:
+        self.release.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive() and self.error is None, self.error
+
+
+def in_thread(call: Any) -> threading.Thread:
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def pg_stores(pg_url: str) -> Iterator[tuple[AlertStore, AlertStore]]:
+    with AlertStore(pg_url) as one, AlertStore(pg_url) as two:
+        yield one, two
+
+
+def test_checks_of_other_locations_go_on_while_one_is_in_progress(
+    pg_stores: tuple[AlertStore, AlertStore], ruleset: Ruleset
+) -> None:
+    one, two = pg_stores
+    a, b = hit(ruleset, "L1", 0, "person:R01", "a"), hit(ruleset, "L1", 1, "person:R02", "b")
+    one.apply(report(ruleset, ("L1", (a,))), at=T0)  # L1 known and unchanged: no row of it is written below
+    paused = Paused(one, report(ruleset, ("L1", (a, b))))
+    try:
+        elsewhere = in_thread(lambda: two.apply(report(ruleset, ("L2", (hit(ruleset, "L2", 0, "s", "c"),))), at=T0))
+        elsewhere.join(10)
+        assert not elsewhere.is_alive(), "a check of another location waited"
+        results: list[AlertChanges] = []
+        same = in_thread(lambda: results.append(two.apply(report(ruleset, ("L1", (a, b))), at=T0)))
+        same.join(1.0)
+        assert same.is_alive(), "a check of the same location must wait"
+    finally:
+        paused.finish()
+    same.join(10)
+    assert not same.is_alive() and results and not results[0].has_news, "it sees the first check's alert"
+    assert [a.identity.location_id for a in one.open_alerts()] == ["L1", "L1", "L2"]
+    assert [e.kind for e in one.events(AlertIdentity("L1", ruleset.id, b.rule_id, b.subject))] == ["new"], "once"
+
+
+def test_digests_and_escalations_wait_for_checks_in_progress(
+    pg_stores: tuple[AlertStore, AlertStore], ruleset: Ruleset
+) -> None:
+    one, two = pg_stores
+    paused = Paused(one, report(ruleset, ("L1", (hit(ruleset, "L1", 0, "person:R01", "a"),))))
+    made: list[int] = []
+    try:
+        digest = in_thread(lambda: made.append(two.digest([HOLD], at=T0, on=AS_OF)))
+        digest.join(1.0)
+        assert digest.is_alive(), "a digest must not miss a change set being queued"
+    finally:
+        paused.finish()
+    digest.join(10)
+    assert made == [1] and len(two.pending(HOLD.key)) == 1
+
+
+def test_a_check_of_many_locations_locks_the_whole_store(
+    pg_stores: tuple[AlertStore, AlertStore], ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = pg_stores
+    monkeypatch.setattr(connection, "MAX_LOCATION_LOCKS", 1)
+    many = [(f"L{n}", (hit(ruleset, f"L{n}", 0, "person:R01", "a"),)) for n in (1, 2)]
+    paused = Paused(one, report(ruleset, *many))
+    try:
+        other = in_thread(lambda: two.apply(report(ruleset, ("L3", (hit(ruleset, "L3", 0, "s", "c"),))), at=T0))
+        other.join(1.0)
+        assert other.is_alive(), "a full read excludes every other check"
+    finally:
+        paused.finish()
+    other.join(10)
+    assert not other.is_alive() and len(one.open_alerts()) == 3
