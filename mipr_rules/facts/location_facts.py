@@ -11,6 +11,7 @@ import datetime as dt
 from calendar import monthrange
 from collections.abc import Iterator, Mapping
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -414,12 +415,8 @@ _OWN_PARTS = frozenset(
     }
 )
 """Collections of a ``Location`` that parts of their own read (listed in each part's inputs)."""
-_HEAD = tuple(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS)
-
-
-def _head(loc: Location) -> tuple[Any, ...]:
-    """Every field of ``loc`` but the collections with parts of their own: what the location fact may read."""
-    return tuple(getattr(loc, name) for name in _HEAD)
+_head = attrgetter(*(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS))
+"""Every field of a location but the collections with parts of their own: what the location fact may read."""
 
 
 @attrs.frozen

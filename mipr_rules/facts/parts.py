@@ -15,16 +15,15 @@ A source that hands back the same objects for unchanged records makes the compar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import attrs
 
 from mipr_rules.facts.base import Fact, FactCalculator, FactContext
 
 
-@attrs.frozen(eq=False)
-class Part:
-    """One part of a subject's facts: what it reads and how it is measured."""
+class Part(NamedTuple):
+    """One part of a subject's facts: what it reads and how it is measured (a tuple: cheap to make)."""
 
     key: str
     """Its name within the subject (``person:R07``, ``incidents``...); unique per subject and calculator."""
@@ -53,17 +52,13 @@ def parts_of(
     for calc in calculators:
         parts = getattr(calc, "parts", None)
         if parts is None:
-            yield (calc.name, "", 0), Part("", (subject,), _whole(calc, subject, context))
+            yield (calc.name, "", 0), _whole(calc, subject, context)
             continue
         seen: dict[str, int] = {}
         for part in parts(subject, context):
             n = seen.get(part.key, 0)
             seen[part.key] = n + 1
             yield (calc.name, part.key, n), part
-
-
-def _whole(calc: FactCalculator, subject: Any, context: FactContext) -> Callable[[], Iterable[Fact]]:
-    return lambda: calc.calculate(subject, context)
 
 
 @attrs.define
@@ -84,6 +79,8 @@ class PartCache:
 
     ``remeasure`` gives the cache of the subject as it is now, measuring again only the parts whose inputs
     changed; this one is left as it was (so a caller can keep it when the new facts cannot be evaluated).
+    It also says which facts came and went (``fresh``, ``dropped``), so that a caller can keep what it
+    derives from the facts up to date in proportion to what changed.
     """
 
     key_of: Callable[[Fact], Any]
@@ -100,26 +97,63 @@ class PartCache:
     """(key, fact) of the facts of the parts measured by the ``remeasure`` that made this cache."""
     remeasured: int = 0
     """How many parts that ``remeasure`` measured (the others were reused)."""
+    counts: Mapping[Any, int] = attrs.field(factory=dict)
+    """Key → how many of ``facts`` have it."""
+    dropped: tuple[Any, ...] = ()
+    """Keys of the facts of the cache this one was remeasured from that it no longer holds (parts gone or
+    measured again), once per fact: with ``fresh``, the difference between the two caches' ``keys``."""
 
     def remeasure(self, calculators: Sequence[FactCalculator], subject: Any, context: FactContext) -> PartCache:
         """The cache of ``subject`` as of ``context``; raises what a calculator raises."""
-        known = self.parts if context is self.context or context == self.context else {}
+        same = context is self.context or context == self.context
+        known = self.parts if same else {}
         parts: dict[tuple[str, str, int], Measured] = {}
         facts: list[Fact] = []
         keys: list[Any] = []
         fresh: list[tuple[Any, Fact]] = []
+        dropped: list[Any] = [] if same else list(self.keys)
         remeasured = 0
-        for key, part in parts_of(calculators, subject, context):
-            held = known.get(key)
-            if held is None or held.inputs != part.inputs:
-                measured = list(part.measure())
-                held = Measured(part.inputs, measured, [self.key_of(fact) for fact in measured])
-                fresh.extend(zip(held.keys, measured, strict=True))
-                remeasured += 1
-            parts[key] = held
-            facts.extend(held.facts)
-            keys.extend(held.keys)
-        return PartCache(self.key_of, context, parts, tuple(facts), tuple(keys), tuple(fresh), remeasured)
+        for calc in calculators:
+            name = calc.name
+            split = getattr(calc, "parts", None)
+            found = split(subject, context) if split is not None else (_whole(calc, subject, context),)
+            seen: dict[str, int] = {}
+            for part in found:
+                n = seen.get(part.key, 0)
+                seen[part.key] = n + 1
+                key = (name, part.key, n)
+                held = known.get(key)
+                # Tuples compare their items by identity first: the same records are not compared field by field.
+                if held is None or (held.inputs is not part.inputs and held.inputs != part.inputs):
+                    if held is not None:
+                        dropped.extend(held.keys)
+                    measured = list(part.measure())
+                    held = Measured(part.inputs, measured, [self.key_of(fact) for fact in measured])
+                    fresh.extend(zip(held.keys, measured, strict=True))
+                    remeasured += 1
+                parts[key] = held
+                facts.extend(held.facts)
+                keys.extend(held.keys)
+        if len(parts) != len(known) or remeasured:  # else every part was found in ``known``: none is gone
+            for key in known.keys() - parts.keys():
+                dropped.extend(known[key].keys)
+        counts = dict(self.counts) if same else {}
+        for gone in dropped if same else ():
+            left = counts[gone] - 1
+            if left:
+                counts[gone] = left
+            else:
+                del counts[gone]
+        for key, _ in fresh:
+            counts[key] = counts.get(key, 0) + 1
+        return PartCache(
+            self.key_of, context, parts, tuple(facts), tuple(keys), tuple(fresh), remeasured, counts, tuple(dropped)
+        )
+
+
+def _whole(calc: FactCalculator, subject: Any, context: FactContext) -> Part:
+    """The one part of a calculator without parts: it reads the whole subject."""
+    return Part("", (subject,), lambda: calc.calculate(subject, context))
 
 
 __all__ = ["Measured", "Part", "PartCache", "PartedCalculator", "parts_of"]

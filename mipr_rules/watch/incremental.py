@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from itertools import compress, pairwise
+from operator import attrgetter, is_, is_not
 from typing import Any
 
 import attrs
@@ -50,8 +52,8 @@ def fact_key(fact: Fact) -> FactKey:
     return frozenset(fact.items())
 
 
-Checked = tuple[Any, dict[str, tuple["Checked", ...]]]
-"""A record whose dates were found plausible, and the same of the records in each of its collections."""
+Checked = tuple[Any, dict[str, tuple[tuple[Any, ...], tuple["Checked", ...]]]]
+"""A record whose dates were found plausible, and for each of its collections: its records and the same of each."""
 
 
 def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str, sep: str = ": ") -> Checked:
@@ -59,49 +61,68 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
     (the same record as last checked) shows was checked already: the very same objects, or equal fields.
 
     A source that keeps unchanged records keeps their objects, so a changed care plan is checked, and its
-    person's own fields, but not the person's other records nor the rest of the home.
+    person's own fields, but not the person's other records nor the rest of the home: a collection whose
+    records are the very same objects as before is passed over whole.
     """
     if before is not None and before[0] is record:
         return before
-    earlier = before[1] if before is not None else {}
-    children: dict[str, tuple[Checked, ...]] = {}
-    head: list[str] = []
-    for name in _field_names(type(record)):
-        value = getattr(record, name)
-        if not (isinstance(value, tuple) and value and attrs.has(type(value[0]))):
-            head.append(name)
+    kind = type(record)
+    names, values_of = _fields(kind)
+    values = values_of(record)
+    previous = before[0] if before is not None else None
+    if previous is None or type(previous) is not kind:
+        earlier: dict[str, tuple[tuple[Any, ...], tuple[Checked, ...]]] = {}
+        old_values, changed = values, True
+        differing: Iterable[int] = range(len(values))
+    else:  # fields that are the very same objects are as checked before
+        earlier = before[1]  # type: ignore[index]
+        old_values = values_of(previous)
+        changed, differing = False, compress(range(len(values)), map(is_not, values, old_values))
+    children = dict(earlier)
+    for i in differing:
+        name, value = names[i], values[i]
+        if not (isinstance(value, tuple) and value and _is_record(type(value[0]))):
+            if name in earlier:
+                del children[name]
+            elif not changed and old_values[i] != value:
+                changed = True
             continue
-        old = earlier.get(name, ())
+        held = earlier.get(name)
+        if held is not None and len(held[0]) == len(value) and all(map(is_, held[0], value)):
+            continue
+        old = held[1] if held is not None else ()
         entries = []
-        for i, item in enumerate(value):
-            last = old[i] if i < len(old) else None
+        for j, item in enumerate(value):
+            last = old[j] if j < len(old) else None
             if last is not None and last[0] is item:
                 entries.append(last)
             else:
-                entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{i}]", "."))
-        children[name] = tuple(entries)
-    previous = before[0] if before is not None else None
-    changed = previous is None or type(previous) is not type(record)
-    if not changed:
-        for name in head:
-            if name not in earlier:
-                a, b = getattr(previous, name), getattr(record, name)
-                if a is not b and a != b:
-                    changed = True
-                    break
+                entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{j}]", "."))
+        children[name] = (value, tuple(entries))
     if changed:
         check_record_dates(attrs.evolve(record, **dict.fromkeys(children, ())), as_of, where)
     return (record, children)
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+_RECORD: dict[type, bool] = {}
 
 
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
-    return names
+def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The field names of an attrs class, and a function giving a record's values of them as one tuple."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        names = tuple(field.name for field in attrs.fields(kind))
+        getter = attrgetter(*names) if len(names) > 1 else lambda record: tuple(getattr(record, n) for n in names)
+        found = _FIELDS[kind] = (names, getter)
+    return found
+
+
+def _is_record(kind: type) -> bool:
+    found = _RECORD.get(kind)
+    if found is None:
+        found = _RECORD[kind] = attrs.has(kind)
+    return found
 
 
 @attrs.define
@@ -122,12 +143,63 @@ class LocationState:
     """Its records whose dates were found plausible as of ``as_of`` (``checked_tree``): not checked again."""
     cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
     """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
+    held: tuple[RuleHit, ...] | None = None
+    """The hits of its facts, sorted as alerts are (``None``: worked out from ``facts`` when first asked for)."""
 
     def alerts(self, as_of: dt.date) -> tuple[RuleHit, ...]:
         """Its alerts, dated ``as_of``."""
-        found = [hit for key in self.facts for hit in self.hits.get(key, ())]
-        found = [hit if hit.as_of == as_of else attrs.evolve(hit, as_of=as_of) for hit in found]
-        return tuple(sorted(found, key=lambda hit: hit.sort_key))
+        if self.held is None:
+            self.held = tuple(sorted((hit for key in self.facts for hit in self.hits.get(key, ())), key=_sort_key))
+        return tuple(hit if hit.as_of == as_of else attrs.evolve(hit, as_of=as_of) for hit in self.held)
+
+    def successor(
+        self, name: str, as_of: dt.date, cache: PartCache, new_hits: Mapping[FactKey, list[RuleHit]], checked: Checked
+    ) -> LocationState:
+        """The state after ``cache`` was remeasured from this state's cache; ``new_hits``: the hits of the
+        facts that were sent to the engine (those whose keys this state did not hold).
+
+        Only the hits of the facts that came and went are looked at: the others' hits are kept, and so is
+        their place among the sorted alerts.
+        """
+        hits = dict(self.hits)
+        for key in cache.dropped:
+            if key not in cache.counts:  # none of its facts is left
+                hits.pop(key, None)
+        for key, _ in cache.fresh:
+            if key not in hits:
+                hits[key] = tuple(new_hits.get(key, ()))
+        held = self._held(cache, hits)
+        return LocationState(name, as_of, hits, list(cache.keys), checked=checked, cache=cache, held=held)
+
+    def _held(self, cache: PartCache, hits: Mapping[FactKey, tuple[RuleHit, ...]]) -> tuple[RuleHit, ...] | None:
+        """``held`` of the successor: this one's less the hits of the facts dropped, plus those of the new.
+
+        ``None`` (worked out in full) where two hits sort alike: their order is that of their facts.
+        """
+        if self.held is None:
+            return None
+        gone: dict[int, int] = {}
+        for key in cache.dropped:
+            for hit in self.hits.get(key, ()):
+                gone[id(hit)] = gone.get(id(hit), 0) + 1
+        came = [hit for key, _ in cache.fresh for hit in hits[key]]
+        if not gone and not came:
+            return self.held
+        found = came
+        for hit in self.held:
+            left = gone.get(id(hit))
+            if left:
+                gone[id(hit)] = left - 1
+            else:
+                found.append(hit)
+        found.sort(key=_sort_key)
+        if any(a.sort_key == b.sort_key for a, b in pairwise(found)):
+            return None
+        return tuple(found)
+
+
+def _sort_key(hit: RuleHit) -> tuple[int, str, str]:
+    return hit.sort_key
 
 
 @attrs.frozen
@@ -234,12 +306,8 @@ class IncrementalEvaluator:
                 results[key] = LocationReadiness(key, location.name, error=errors[key])
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
                 continue
-            previous = self.states[key].hits if key in self.states else {}
-            evaluated_now = new_hits.get(key, {})
-            hits: dict[FactKey, tuple[RuleHit, ...]] = {
-                k: previous[k] if k in previous else tuple(evaluated_now.get(k, ())) for k in dict.fromkeys(cache.keys)
-            }
-            state = LocationState(location.name, as_of, hits, list(cache.keys), checked=checked, cache=cache)
+            before = self.states.get(key) or LocationState(location.name, as_of, {}, [], held=())
+            state = before.successor(location.name, as_of, cache, new_hits.get(key, {}), checked)
             if self.schedule:  # worked out later (``plan``): never in the way of a change's alert
                 self._unplanned[key] = (location, list(cache.facts))
             self.states[key] = state

@@ -8,6 +8,7 @@ moved to a few days around the as-of date (so windows, falls reviews and expirie
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,10 +73,40 @@ def test_measuring_part_by_part_equals_measuring_in_full(sample: Location, as_of
             again = first.remeasure([calc], changed, context)
             assert list(again.facts) == list(calc.calculate(changed, context)), f"{name}{what}"
             assert {repr(f) for _, f in again.fresh} >= set(map(repr, again.facts)) - set(map(repr, first.facts))
+            _assert_keys_follow(first, again)
             tried += 1
     assert tried > 1000
     manager = attrs.evolve(sample, registered_manager_id=None)
     assert list(first.remeasure([calc], manager, context).facts) == list(calc.calculate(manager, context))
+
+
+def _assert_keys_follow(first: PartCache, again: PartCache) -> None:
+    """``dropped`` and ``fresh`` take ``first``'s keys to ``again``'s, and ``counts`` counts them."""
+    moved = Counter(first.keys)
+    moved.subtract(again.dropped)
+    moved.update(key for key, _ in again.fresh)
+    assert +moved == Counter(again.keys) == again.counts
+    assert min(moved.values(), default=0) >= 0  # nothing dropped that was not held
+
+
+def test_dropped_and_fresh_keys_follow_every_change(sample: Location, as_of: dt.date) -> None:
+    """Parts gone, parts measured again, a person twice (two parts of one key), another date: all counted."""
+    calc = LocationFacts()
+    context = FactContext(as_of=as_of)
+    twice = attrs.evolve(sample, people=(*sample.people, sample.people[0]))
+    first = PartCache(repr).remeasure([calc], twice, context)
+    assert first.counts == Counter(first.keys) and first.dropped == ()
+    for changed in (
+        sample,  # the second part of the person's key gone
+        attrs.evolve(twice, people=(attrs.evolve(sample.people[0], care_plans=()), *twice.people[1:])),
+        attrs.evolve(twice, people=twice.people[1:], incidents=()),
+        attrs.evolve(twice, people=(attrs.evolve(sample.people[0], person_id="R99"), *twice.people[1:])),  # as many
+        twice,
+    ):
+        _assert_keys_follow(first, first.remeasure([calc], changed, context))
+    later = first.remeasure([calc], twice, FactContext(as_of=as_of + dt.timedelta(1)))
+    assert Counter(later.dropped) == Counter(first.keys)
+    _assert_keys_follow(first, later)
 
 
 def test_unchanged_records_are_not_measured_again(sample: Location, as_of: dt.date) -> None:
