@@ -133,18 +133,23 @@ class LocationState:
     """The location's name."""
     as_of: dt.date
     """The date its facts were measured as of."""
-    hits: dict[FactKey, tuple[RuleHit, ...]]
-    """Fact key → hits of that fact."""
-    facts: list[FactKey]
-    """Keys of its facts, in measuring order (a key may repeat)."""
+    cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
+    """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
+    hits: dict[FactKey, tuple[RuleHit, ...]] = attrs.field(factory=dict)
+    """Fact key → hits of that fact, for every fact of ``cache``."""
+    counts: dict[FactKey, int] = attrs.field(factory=dict)
+    """Fact key → how many of its facts have it."""
+    held: tuple[RuleHit, ...] | None = None
+    """The hits of its facts, sorted as alerts are (``None``: worked out from ``facts`` when first asked for)."""
     next_change: dt.date | None = None
     """The first later date on which its outcome can change."""
     checked: Checked | None = None
     """Its records whose dates were found plausible as of ``as_of`` (``checked_tree``): not checked again."""
-    cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
-    """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
-    held: tuple[RuleHit, ...] | None = None
-    """The hits of its facts, sorted as alerts are (``None``: worked out from ``facts`` when first asked for)."""
+
+    @property
+    def facts(self) -> tuple[FactKey, ...]:
+        """Keys of its facts, in measuring order (a key may repeat)."""
+        return self.cache.keys
 
     def alerts(self, as_of: dt.date) -> tuple[RuleHit, ...]:
         """Its alerts, dated ``as_of``."""
@@ -152,39 +157,43 @@ class LocationState:
             self.held = tuple(sorted((hit for key in self.facts for hit in self.hits.get(key, ())), key=_sort_key))
         return tuple(hit if hit.as_of == as_of else attrs.evolve(hit, as_of=as_of) for hit in self.held)
 
-    def successor(
+    def advance(
         self, name: str, as_of: dt.date, cache: PartCache, new_hits: Mapping[FactKey, list[RuleHit]], checked: Checked
-    ) -> LocationState:
-        """The state after ``cache`` was remeasured from this state's cache; ``new_hits``: the hits of the
-        facts that were sent to the engine (those whose keys this state did not hold).
+    ) -> None:
+        """Move on to ``cache`` (remeasured from this state's ``cache``); ``new_hits``: the hits of the facts
+        that were sent to the engine (those whose keys this state did not hold).
 
-        Only the hits of the facts that came and went are looked at: the others' hits are kept, and so is
-        their place among the sorted alerts.
+        Only the facts that came and went are looked at: the others keep their hits, and their hits their
+        place among the sorted alerts.
         """
-        hits = dict(self.hits)
+        hits, counts = self.hits, self.counts
+        gone: dict[int, int] = {}  # id of a hit → how many times it leaves the alerts
         for key in cache.dropped:
-            if key not in cache.counts:  # none of its facts is left
-                hits.pop(key, None)
+            for hit in hits.get(key, ()):
+                gone[id(hit)] = gone.get(id(hit), 0) + 1
+            left = counts[key] - 1
+            if left:
+                counts[key] = left
+            else:
+                del counts[key]
         for key, _ in cache.fresh:
+            counts[key] = counts.get(key, 0) + 1
             if key not in hits:
                 hits[key] = tuple(new_hits.get(key, ()))
-        held = self._held(cache, hits)
-        return LocationState(name, as_of, hits, list(cache.keys), checked=checked, cache=cache, held=held)
+        for key in cache.dropped:
+            if key not in counts:  # none of its facts is left
+                hits.pop(key, None)
+        came = [hit for key, _ in cache.fresh for hit in hits[key]]
+        self.held = self._merged(gone, came) if gone or came else self.held
+        self.name, self.as_of, self.cache, self.checked = name, as_of, cache, checked
 
-    def _held(self, cache: PartCache, hits: Mapping[FactKey, tuple[RuleHit, ...]]) -> tuple[RuleHit, ...] | None:
-        """``held`` of the successor: this one's less the hits of the facts dropped, plus those of the new.
+    def _merged(self, gone: dict[int, int], came: list[RuleHit]) -> tuple[RuleHit, ...] | None:
+        """``held`` less the hits ``gone`` (by id, how many times), plus those that ``came``.
 
         ``None`` (worked out in full) where two hits sort alike: their order is that of their facts.
         """
         if self.held is None:
             return None
-        gone: dict[int, int] = {}
-        for key in cache.dropped:
-            for hit in self.hits.get(key, ()):
-                gone[id(hit)] = gone.get(id(hit), 0) + 1
-        came = [hit for key, _ in cache.fresh for hit in hits[key]]
-        if not gone and not came:
-            return self.held
         found = came
         for hit in self.held:
             left = gone.get(id(hit))
@@ -233,7 +242,7 @@ class IncrementalEvaluator:
         self.scheduler = Scheduler()
         self.schedule = schedule
         self._fields = rule_fields(compiled)
-        self._unplanned: dict[str, tuple[Location, list[Fact]]] = {}
+        self._unplanned: dict[str, tuple[Location, PartCache]] = {}
         self._serving: dict[type, list[FactCalculator]] = {}
         self._last_context: FactContext | None = None
 
@@ -306,11 +315,12 @@ class IncrementalEvaluator:
                 results[key] = LocationReadiness(key, location.name, error=errors[key])
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
                 continue
-            before = self.states.get(key) or LocationState(location.name, as_of, {}, [], held=())
-            state = before.successor(location.name, as_of, cache, new_hits.get(key, {}), checked)
+            state = self.states.get(key)
+            if state is None:
+                state = self.states[key] = LocationState(location.name, as_of, held=())
+            state.advance(location.name, as_of, cache, new_hits.get(key, {}), checked)
             if self.schedule:  # worked out later (``plan``): never in the way of a change's alert
-                self._unplanned[key] = (location, list(cache.facts))
-            self.states[key] = state
+                self._unplanned[key] = (location, cache)
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
@@ -328,12 +338,13 @@ class IncrementalEvaluator:
         """
         started = time.perf_counter()
         while self._unplanned and (limit is None or limit > 0):
-            key, (location, facts) = next(iter(self._unplanned.items()))
+            key, (location, cache) = next(iter(self._unplanned.items()))
             del self._unplanned[key]
             state = self.states.get(key)
             if state is None:
                 continue
-            state.next_change = next_change(partial(self.measure, location), state.as_of, self._fields, facts)
+            today = list(cache.facts)
+            state.next_change = next_change(partial(self.measure, location), state.as_of, self._fields, today)
             self.scheduler.set(key, state.next_change)
             if limit is not None:
                 limit -= 1

@@ -41,7 +41,7 @@ def test_alerts_kept_sorted_equal_alerts_sorted_afresh(evaluator: Evaluator, sam
     for home in steps:
         (got,) = inc.update([home], (), as_of).locations
         state = inc.states[home.location_id]
-        afresh = LocationState(state.name, state.as_of, state.hits, state.facts).alerts(as_of)
+        afresh = LocationState(state.name, state.as_of, state.cache, state.hits).alerts(as_of)
         assert got.alerts == state.alerts(as_of) == afresh
         (full,) = run_readiness([home], as_of=as_of, ruleset=compiled.ruleset, evaluator=evaluator).locations
         assert sorted((h.rule_id, h.subject, h.message) for h in got.alerts) == sorted(

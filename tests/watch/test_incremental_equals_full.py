@@ -10,6 +10,7 @@ evidence facts. After every step the facts held equal the location's facts measu
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import attrs
@@ -166,8 +167,9 @@ def test_incremental_state_equals_full_evaluation_after_every_step(
                 assert list(state.cache.facts) == inc.measure(homes[home_id], day), (action, kind, day)
             # The alerts kept sorted as facts came and went are those sorted afresh, and a full run's, as often
             # (their messages too, if evaluated today: a count of days in one moves on with the date).
-            afresh = LocationState(state.name, state.as_of, state.hits, state.facts).alerts(day)
+            afresh = LocationState(state.name, state.as_of, state.cache, state.hits).alerts(day)
             assert state.alerts(day) == afresh, (action, kind, day)
+            assert state.counts == Counter(state.facts) and state.hits.keys() == state.counts.keys()
             today = state.as_of == day
             assert sorted(_seen(hit, today) for hit in afresh) == sorted(
                 _seen(hit, today) for hit in alerts[home_id]
