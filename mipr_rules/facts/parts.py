@@ -238,10 +238,17 @@ class _Remeasure:
         if before is not None and (before.inputs is part.inputs or before.inputs == part.inputs):
             return before
         measured = list(part.measure())
-        held = Measured(part.inputs, measured, [self.cache.key_of(fact) for fact in measured])
-        self.fresh.extend(zip(held.keys, measured, strict=True))
+        keys = []
+        old_facts, old_keys = (before.facts, before.keys) if before is not None else ((), ())
+        for i, fact in enumerate(measured):
+            if i < len(old_facts) and fact == old_facts[i]:  # kept with its key: not keyed (hashed) again
+                measured[i] = old_facts[i]
+                keys.append(old_keys[i])
+            else:
+                keys.append(self.cache.key_of(fact))
+        self.fresh.extend(zip(keys, measured, strict=True))
         self.remeasured += 1
-        return held
+        return Measured(part.inputs, measured, keys)
 
     def each(self, block: Each, before: MeasuredBlock | None) -> MeasuredBlock:
         """The parts of ``block``: an item that is the very same object as before keeps its part unmade."""

@@ -82,7 +82,9 @@ def test_measuring_part_by_part_equals_measuring_in_full(sample: Location, as_of
 
 
 def _assert_keys_follow(first: PartCache, again: PartCache) -> None:
-    """``dropped`` and ``fresh`` take ``first``'s keys to ``again``'s."""
+    """``dropped`` and ``fresh`` take ``first``'s keys to ``again``'s; each fact's key is its own (a fact
+    measured again equal to the one before keeps that one's key, not keyed again)."""
+    assert list(again.keys) == [again.key_of(fact) for fact in again.facts]
     moved = Counter(first.keys)
     moved.subtract(again.dropped)
     moved.update(key for key, _ in again.fresh)
