@@ -411,6 +411,9 @@ _COLLECTION_PARTS = (
     "evidence",
 )
 """The collections the parts of the ``collections`` group read (with the people's falls risk assessments)."""
+_collections = attrgetter(*_COLLECTION_PARTS)
+_falls_read = attrgetter("person_id", "risk_assessments")
+"""What the facts of the falls read of a person: the falls risk assessments."""
 _OWN_PARTS = frozenset({"people", "staff", *_COLLECTION_PARTS})
 """Collections of a ``Location`` that parts of their own read (listed in each part's inputs)."""
 _head = attrgetter(*(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS))
@@ -459,9 +462,8 @@ class LocationFacts:
         )
         yield Each("staff", loc.staff, (), partial(_in_post, as_of), partial(self._member, as_of=as_of, params=params))
         # A fall's facts look at the person's falls risk assessments: read only when there are incidents.
-        falls = tuple((p.person_id, p.risk_assessments) for p in loc.people) if loc.incidents else ()
-        collections = tuple(getattr(loc, name) for name in _COLLECTION_PARTS)
-        yield Group("collections", (falls, *collections), partial(self._collections, loc, context, falls))
+        falls = tuple(map(_falls_read, loc.people)) if loc.incidents else ()
+        yield Group("collections", (falls, *_collections(loc)), partial(self._collections, loc, context, falls))
 
     def _collections(self, loc: Location, context: FactContext, falls: tuple[Any, ...]) -> Iterator[Part]:
         """One part per collection of the location but people and staff (the ``Group`` reads them all)."""

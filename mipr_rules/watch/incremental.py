@@ -81,14 +81,14 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
     children = dict(earlier)
     for i in differing:
         name, value = names[i], values[i]
+        held = earlier.get(name)
+        if held is not None and type(value) is tuple and len(held[0]) == len(value) and all(map(is_, held[0], value)):
+            continue  # the same records as checked, in another tuple
         if not (isinstance(value, tuple) and value and _is_record(type(value[0]))):
-            if name in earlier:
+            if held is not None:
                 del children[name]
             elif not changed and old_values[i] != value:
                 changed = True
-            continue
-        held = earlier.get(name)
-        if held is not None and len(held[0]) == len(value) and all(map(is_, held[0], value)):
             continue
         old = held[1] if held is not None else ()
         entries = []
@@ -244,12 +244,18 @@ class IncrementalEvaluator:
         self._fields = rule_fields(compiled)
         self._unplanned: dict[str, tuple[Location, PartCache]] = {}
         self._serving: dict[type, list[FactCalculator]] = {}
-        self._last_context: FactContext | None = None
+        self._contexts: dict[dt.date, FactContext] = {}
 
     def _context(self, as_of: dt.date) -> FactContext:
-        if self._last_context is None or self._last_context.as_of != as_of:  # one object per date: cheap to compare
-            self._last_context = FactContext(as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar)
-        return self._last_context
+        """One context object per date (``plan`` measures on many): a part cache compares it by identity."""
+        found = self._contexts.get(as_of)
+        if found is None:
+            if len(self._contexts) >= 1024:
+                self._contexts.clear()
+            found = self._contexts[as_of] = FactContext(
+                as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar
+            )
+        return found
 
     def measure(self, location: Location, as_of: dt.date) -> list[Fact]:
         """The facts of ``location`` as of ``as_of`` (Python only)."""
