@@ -11,13 +11,14 @@ import datetime as dt
 from calendar import monthrange
 from collections.abc import Iterator, Mapping
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.facts.base import Fact, FactContext, FactType, documented
-from mipr_rules.facts.parts import Part
+from mipr_rules.facts.parts import Block, Each, Group, Part, expand
 from mipr_rules.model import Audit, Incident, Location, Person, StaffMember, TrainingRecord
 from mipr_rules.model.vocabulary import EvidenceCategory, FeedbackSource, IncidentCategory
 
@@ -396,30 +397,37 @@ def _hours(start: dt.datetime, end: dt.datetime) -> int:
     return int((end - start).total_seconds() // 3600)
 
 
-_OWN_PARTS = frozenset(
-    {
-        "people",
-        "staff",
-        "incidents",
-        "staffing_reviews",
-        "feedback",
-        "checks",
-        "policies",
-        "safeguarding",
-        "complaints",
-        "audits",
-        "manager_absences",
-        "conditions",
-        "evidence",
-    }
+_COLLECTION_PARTS = (
+    "incidents",
+    "staffing_reviews",
+    "feedback",
+    "checks",
+    "policies",
+    "safeguarding",
+    "complaints",
+    "audits",
+    "manager_absences",
+    "conditions",
+    "evidence",
 )
+"""The collections the parts of the ``collections`` group read (with the people's falls risk assessments)."""
+_collections = attrgetter(*_COLLECTION_PARTS)
+_falls_read = attrgetter("person_id", "risk_assessments")
+"""What the facts of the falls read of a person: the falls risk assessments."""
+_OWN_PARTS = frozenset({"people", "staff", *_COLLECTION_PARTS})
 """Collections of a ``Location`` that parts of their own read (listed in each part's inputs)."""
-_HEAD = tuple(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS)
+_head = attrgetter(*(field.name for field in attrs.fields(Location) if field.name not in _OWN_PARTS))
+"""Every field of a location but the collections with parts of their own: what the location fact may read."""
 
 
-def _head(loc: Location) -> tuple[Any, ...]:
-    """Every field of ``loc`` but the collections with parts of their own: what the location fact may read."""
-    return tuple(getattr(loc, name) for name in _HEAD)
+def _in_care(as_of: dt.date, person: Person) -> str | None:
+    """The key of a person's part; ``None`` once discharged."""
+    return None if person.discharged and person.discharged <= as_of else f"person:{person.person_id}"
+
+
+def _in_post(as_of: dt.date, member: StaffMember) -> str | None:
+    """The key of a member of staff's part; ``None`` once left."""
+    return None if member.left and member.left <= as_of else f"staff:{member.staff_id}"
 
 
 @attrs.frozen
@@ -432,10 +440,10 @@ class LocationFacts:
 
     def calculate(self, subject: Location, context: FactContext) -> Iterator[Fact]:
         """Yield every fact of ``subject`` as of ``context.as_of`` (its parts' facts, in order)."""
-        for part in self.parts(subject, context):
+        for part in expand(self.parts(subject, context)):
             yield from part.measure()
 
-    def parts(self, subject: Location, context: FactContext) -> Iterator[Part]:
+    def parts(self, subject: Location, context: FactContext) -> Iterator[Block]:
         """The parts of ``subject`` (``mipr_rules.facts.parts``): the location fact, each person in care, each
         member of staff in post, then one part per collection of the location, each with what it reads."""
         as_of, params = context.as_of, context.parameters
@@ -445,20 +453,21 @@ class LocationFacts:
             (_head(loc), loc.incidents, loc.feedback, len(loc.people), len(loc.staff)),
             partial(self._location_facts, loc, context),
         )
-        for person in loc.people:
-            if person.discharged and person.discharged <= as_of:
-                continue
-            yield Part(
-                f"person:{person.person_id}",
-                (person, loc.care_home),
-                partial(self._person_all, person, loc, as_of, params),
-            )
-        for member in loc.staff:
-            if member.left and member.left <= as_of:
-                continue
-            yield Part(f"staff:{member.staff_id}", (member,), partial(self._member, member, as_of, params))
+        yield Each(
+            "people",
+            loc.people,
+            (loc.care_home,),
+            partial(_in_care, as_of),
+            partial(self._person_all, as_of=as_of, params=params),
+        )
+        yield Each("staff", loc.staff, (), partial(_in_post, as_of), partial(self._member, as_of=as_of, params=params))
         # A fall's facts look at the person's falls risk assessments: read only when there are incidents.
-        falls = tuple((p.person_id, p.risk_assessments) for p in loc.people) if loc.incidents else ()
+        falls = tuple(map(_falls_read, loc.people)) if loc.incidents else ()
+        yield Group("collections", (falls, *_collections(loc)), partial(self._collections, loc, context, falls))
+
+    def _collections(self, loc: Location, context: FactContext, falls: tuple[Any, ...]) -> Iterator[Part]:
+        """One part per collection of the location but people and staff (the ``Group`` reads them all)."""
+        as_of, params = context.as_of, context.parameters
         yield Part("incidents", (loc.incidents, falls), partial(self._incidents, loc, context))
         yield Part("staffing", (loc.staffing_reviews,), partial(self._staffing_facts, loc, as_of))
         yield Part("feedback", (loc.feedback,), partial(self._feedback, loc, as_of))
@@ -477,9 +486,11 @@ class LocationFacts:
         yield Part("conditions", (loc.conditions,), partial(self._conditions, loc))
         yield Part("evidence", (loc.feedback, loc.audits, loc.evidence), partial(self._evidence, loc, as_of, params))
 
-    def _person_all(self, person: Person, loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+    def _person_all(
+        self, person: Person, care_home: bool, *, as_of: dt.date, params: Mapping[str, Any]
+    ) -> Iterator[Fact]:
         pid = person.person_id
-        yield from self._person(person, loc, as_of, params)
+        yield from self._person(person, care_home, as_of, params)
         for plan in person.care_plans:
             reviewed_after_change = plan.needs_changed is None or (
                 plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
@@ -504,7 +515,7 @@ class LocationFacts:
                 days_since_review=_days(risk.last_reviewed, as_of),
             )
 
-    def _member(self, member: StaffMember, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+    def _member(self, member: StaffMember, *, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         yield self._staff(member, as_of, params)
         yield from self._training(member, as_of, params)
 
@@ -761,7 +772,7 @@ class LocationFacts:
             )
 
     @staticmethod
-    def _person(person: Person, loc: Location, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+    def _person(person: Person, care_home: bool, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
         pid = person.person_id
         window = int(params.get("weight_loss_window_days", 180))
         weights = sorted((w for w in person.weights if w.recorded <= as_of), key=lambda w: w.recorded)
@@ -776,7 +787,7 @@ class LocationFacts:
             "person",
             f"person:{pid}",
             person=pid,
-            in_care_home=loc.care_home,
+            in_care_home=care_home,
             days_since_admitted=_days(person.admitted, as_of),
             has_care_plan=any(p.active and p.created <= as_of for p in person.care_plans),
             pressure_risk_assessed=any(r.kind == "pressure_ulcer" for r in person.risk_assessments),

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from itertools import compress, pairwise
+from operator import attrgetter, is_, is_not
 from typing import Any
 
 import attrs
@@ -50,8 +52,8 @@ def fact_key(fact: Fact) -> FactKey:
     return frozenset(fact.items())
 
 
-Checked = tuple[Any, dict[str, tuple["Checked", ...]]]
-"""A record whose dates were found plausible, and the same of the records in each of its collections."""
+Checked = tuple[Any, dict[str, tuple[tuple[Any, ...], tuple["Checked", ...]]]]
+"""A record whose dates were found plausible, and for each of its collections: its records and the same of each."""
 
 
 def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str, sep: str = ": ") -> Checked:
@@ -59,49 +61,68 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
     (the same record as last checked) shows was checked already: the very same objects, or equal fields.
 
     A source that keeps unchanged records keeps their objects, so a changed care plan is checked, and its
-    person's own fields, but not the person's other records nor the rest of the home.
+    person's own fields, but not the person's other records nor the rest of the home: a collection whose
+    records are the very same objects as before is passed over whole.
     """
     if before is not None and before[0] is record:
         return before
-    earlier = before[1] if before is not None else {}
-    children: dict[str, tuple[Checked, ...]] = {}
-    head: list[str] = []
-    for name in _field_names(type(record)):
-        value = getattr(record, name)
-        if not (isinstance(value, tuple) and value and attrs.has(type(value[0]))):
-            head.append(name)
+    kind = type(record)
+    names, values_of = _fields(kind)
+    values = values_of(record)
+    previous = before[0] if before is not None else None
+    if previous is None or type(previous) is not kind:
+        earlier: dict[str, tuple[tuple[Any, ...], tuple[Checked, ...]]] = {}
+        old_values, changed = values, True
+        differing: Iterable[int] = range(len(values))
+    else:  # fields that are the very same objects are as checked before
+        earlier = before[1]  # type: ignore[index]
+        old_values = values_of(previous)
+        changed, differing = False, compress(range(len(values)), map(is_not, values, old_values))
+    children = dict(earlier)
+    for i in differing:
+        name, value = names[i], values[i]
+        held = earlier.get(name)
+        if held is not None and type(value) is tuple and len(held[0]) == len(value) and all(map(is_, held[0], value)):
+            continue  # the same records as checked, in another tuple
+        if not (isinstance(value, tuple) and value and _is_record(type(value[0]))):
+            if held is not None:
+                del children[name]
+            elif not changed and old_values[i] != value:
+                changed = True
             continue
-        old = earlier.get(name, ())
+        old = held[1] if held is not None else ()
         entries = []
-        for i, item in enumerate(value):
-            last = old[i] if i < len(old) else None
+        for j, item in enumerate(value):
+            last = old[j] if j < len(old) else None
             if last is not None and last[0] is item:
                 entries.append(last)
             else:
-                entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{i}]", "."))
-        children[name] = tuple(entries)
-    previous = before[0] if before is not None else None
-    changed = previous is None or type(previous) is not type(record)
-    if not changed:
-        for name in head:
-            if name not in earlier:
-                a, b = getattr(previous, name), getattr(record, name)
-                if a is not b and a != b:
-                    changed = True
-                    break
+                entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{j}]", "."))
+        children[name] = (value, tuple(entries))
     if changed:
         check_record_dates(attrs.evolve(record, **dict.fromkeys(children, ())), as_of, where)
     return (record, children)
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+_RECORD: dict[type, bool] = {}
 
 
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
-    return names
+def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The field names of an attrs class, and a function giving a record's values of them as one tuple."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        names = tuple(field.name for field in attrs.fields(kind))
+        getter = attrgetter(*names) if len(names) > 1 else lambda record: tuple(getattr(record, n) for n in names)
+        found = _FIELDS[kind] = (names, getter)
+    return found
+
+
+def _is_record(kind: type) -> bool:
+    found = _RECORD.get(kind)
+    if found is None:
+        found = _RECORD[kind] = attrs.has(kind)
+    return found
 
 
 @attrs.define
@@ -112,22 +133,82 @@ class LocationState:
     """The location's name."""
     as_of: dt.date
     """The date its facts were measured as of."""
-    hits: dict[FactKey, tuple[RuleHit, ...]]
-    """Fact key → hits of that fact."""
-    facts: list[FactKey]
-    """Keys of its facts, in measuring order (a key may repeat)."""
+    cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
+    """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
+    hits: dict[FactKey, tuple[RuleHit, ...]] = attrs.field(factory=dict)
+    """Fact key → hits of that fact, for every fact of ``cache``."""
+    counts: dict[FactKey, int] = attrs.field(factory=dict)
+    """Fact key → how many of its facts have it."""
+    held: tuple[RuleHit, ...] | None = None
+    """The hits of its facts, sorted as alerts are (``None``: worked out from ``facts`` when first asked for)."""
     next_change: dt.date | None = None
     """The first later date on which its outcome can change."""
     checked: Checked | None = None
     """Its records whose dates were found plausible as of ``as_of`` (``checked_tree``): not checked again."""
-    cache: PartCache = attrs.field(factory=lambda: PartCache(fact_key))
-    """Its facts by part, as measured as of ``as_of`` (a change measures only the parts it touched again)."""
+
+    @property
+    def facts(self) -> tuple[FactKey, ...]:
+        """Keys of its facts, in measuring order (a key may repeat)."""
+        return self.cache.keys
 
     def alerts(self, as_of: dt.date) -> tuple[RuleHit, ...]:
         """Its alerts, dated ``as_of``."""
-        found = [hit for key in self.facts for hit in self.hits.get(key, ())]
-        found = [hit if hit.as_of == as_of else attrs.evolve(hit, as_of=as_of) for hit in found]
-        return tuple(sorted(found, key=lambda hit: hit.sort_key))
+        if self.held is None:
+            self.held = tuple(sorted((hit for key in self.facts for hit in self.hits.get(key, ())), key=_sort_key))
+        return tuple(hit if hit.as_of == as_of else attrs.evolve(hit, as_of=as_of) for hit in self.held)
+
+    def advance(
+        self, name: str, as_of: dt.date, cache: PartCache, new_hits: Mapping[FactKey, list[RuleHit]], checked: Checked
+    ) -> None:
+        """Move on to ``cache`` (remeasured from this state's ``cache``); ``new_hits``: the hits of the facts
+        that were sent to the engine (those whose keys this state did not hold).
+
+        Only the facts that came and went are looked at: the others keep their hits, and their hits their
+        place among the sorted alerts.
+        """
+        hits, counts = self.hits, self.counts
+        gone: dict[int, int] = {}  # id of a hit → how many times it leaves the alerts
+        for key in cache.dropped:
+            for hit in hits.get(key, ()):
+                gone[id(hit)] = gone.get(id(hit), 0) + 1
+            left = counts[key] - 1
+            if left:
+                counts[key] = left
+            else:
+                del counts[key]
+        for key, _ in cache.fresh:
+            counts[key] = counts.get(key, 0) + 1
+            if key not in hits:
+                hits[key] = tuple(new_hits.get(key, ()))
+        for key in cache.dropped:
+            if key not in counts:  # none of its facts is left
+                hits.pop(key, None)
+        came = [hit for key, _ in cache.fresh for hit in hits[key]]
+        self.held = self._merged(gone, came) if gone or came else self.held
+        self.name, self.as_of, self.cache, self.checked = name, as_of, cache, checked
+
+    def _merged(self, gone: dict[int, int], came: list[RuleHit]) -> tuple[RuleHit, ...] | None:
+        """``held`` less the hits ``gone`` (by id, how many times), plus those that ``came``.
+
+        ``None`` (worked out in full) where two hits sort alike: their order is that of their facts.
+        """
+        if self.held is None:
+            return None
+        found = came
+        for hit in self.held:
+            left = gone.get(id(hit))
+            if left:
+                gone[id(hit)] = left - 1
+            else:
+                found.append(hit)
+        found.sort(key=_sort_key)
+        if any(a.sort_key == b.sort_key for a, b in pairwise(found)):
+            return None
+        return tuple(found)
+
+
+def _sort_key(hit: RuleHit) -> tuple[int, str, str]:
+    return hit.sort_key
 
 
 @attrs.frozen
@@ -161,14 +242,20 @@ class IncrementalEvaluator:
         self.scheduler = Scheduler()
         self.schedule = schedule
         self._fields = rule_fields(compiled)
-        self._unplanned: dict[str, tuple[Location, list[Fact]]] = {}
+        self._unplanned: dict[str, tuple[Location, PartCache]] = {}
         self._serving: dict[type, list[FactCalculator]] = {}
-        self._last_context: FactContext | None = None
+        self._contexts: dict[dt.date, FactContext] = {}
 
     def _context(self, as_of: dt.date) -> FactContext:
-        if self._last_context is None or self._last_context.as_of != as_of:  # one object per date: cheap to compare
-            self._last_context = FactContext(as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar)
-        return self._last_context
+        """One context object per date (``plan`` measures on many): a part cache compares it by identity."""
+        found = self._contexts.get(as_of)
+        if found is None:
+            if len(self._contexts) >= 1024:
+                self._contexts.clear()
+            found = self._contexts[as_of] = FactContext(
+                as_of=as_of, parameters=self.compiled.parameters, calendar=self.calendar
+            )
+        return found
 
     def measure(self, location: Location, as_of: dt.date) -> list[Fact]:
         """The facts of ``location`` as of ``as_of`` (Python only)."""
@@ -234,15 +321,12 @@ class IncrementalEvaluator:
                 results[key] = LocationReadiness(key, location.name, error=errors[key])
                 self.scheduler.set(key, as_of + dt.timedelta(days=1))
                 continue
-            previous = self.states[key].hits if key in self.states else {}
-            evaluated_now = new_hits.get(key, {})
-            hits: dict[FactKey, tuple[RuleHit, ...]] = {
-                k: previous[k] if k in previous else tuple(evaluated_now.get(k, ())) for k in dict.fromkeys(cache.keys)
-            }
-            state = LocationState(location.name, as_of, hits, list(cache.keys), checked=checked, cache=cache)
+            state = self.states.get(key)
+            if state is None:
+                state = self.states[key] = LocationState(location.name, as_of, held=())
+            state.advance(location.name, as_of, cache, new_hits.get(key, {}), checked)
             if self.schedule:  # worked out later (``plan``): never in the way of a change's alert
-                self._unplanned[key] = (location, list(cache.facts))
-            self.states[key] = state
+                self._unplanned[key] = (location, cache)
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
@@ -260,12 +344,13 @@ class IncrementalEvaluator:
         """
         started = time.perf_counter()
         while self._unplanned and (limit is None or limit > 0):
-            key, (location, facts) = next(iter(self._unplanned.items()))
+            key, (location, cache) = next(iter(self._unplanned.items()))
             del self._unplanned[key]
             state = self.states.get(key)
             if state is None:
                 continue
-            state.next_change = next_change(partial(self.measure, location), state.as_of, self._fields, facts)
+            today = list(cache.facts)
+            state.next_change = next_change(partial(self.measure, location), state.as_of, self._fields, today)
             self.scheduler.set(key, state.next_change)
             if limit is not None:
                 limit -= 1

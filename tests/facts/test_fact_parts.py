@@ -8,7 +8,9 @@ moved to a few days around the as-of date (so windows, falls reviews and expirie
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import attrs
@@ -16,7 +18,7 @@ import pytest
 
 from mipr_rules.facts.base import FactContext
 from mipr_rules.facts.location_facts import LocationFacts
-from mipr_rules.facts.parts import PartCache, parts_of
+from mipr_rules.facts.parts import Block, Each, Group, Part, PartCache, expand, parts_of
 from mipr_rules.model import Location
 
 SHIFTS = (-400, -29, 0)
@@ -72,10 +74,42 @@ def test_measuring_part_by_part_equals_measuring_in_full(sample: Location, as_of
             again = first.remeasure([calc], changed, context)
             assert list(again.facts) == list(calc.calculate(changed, context)), f"{name}{what}"
             assert {repr(f) for _, f in again.fresh} >= set(map(repr, again.facts)) - set(map(repr, first.facts))
+            _assert_keys_follow(first, again)
             tried += 1
     assert tried > 1000
     manager = attrs.evolve(sample, registered_manager_id=None)
     assert list(first.remeasure([calc], manager, context).facts) == list(calc.calculate(manager, context))
+
+
+def _assert_keys_follow(first: PartCache, again: PartCache) -> None:
+    """``dropped`` and ``fresh`` take ``first``'s keys to ``again``'s; each fact's key is its own (a fact
+    measured again equal to the one before keeps that one's key, not keyed again)."""
+    assert list(again.keys) == [again.key_of(fact) for fact in again.facts]
+    moved = Counter(first.keys)
+    moved.subtract(again.dropped)
+    moved.update(key for key, _ in again.fresh)
+    assert +moved == Counter(again.keys)
+    assert min(moved.values(), default=0) >= 0  # nothing dropped that was not held
+
+
+def test_dropped_and_fresh_keys_follow_every_change(sample: Location, as_of: dt.date) -> None:
+    """Parts gone, parts measured again, a person twice (two parts of one key), another date: all counted."""
+    calc = LocationFacts()
+    context = FactContext(as_of=as_of)
+    twice = attrs.evolve(sample, people=(*sample.people, sample.people[0]))
+    first = PartCache(repr).remeasure([calc], twice, context)
+    assert first.dropped == ()
+    for changed in (
+        sample,  # the second part of the person's key gone
+        attrs.evolve(twice, people=(attrs.evolve(sample.people[0], care_plans=()), *twice.people[1:])),
+        attrs.evolve(twice, people=twice.people[1:], incidents=()),
+        attrs.evolve(twice, people=(attrs.evolve(sample.people[0], person_id="R99"), *twice.people[1:])),  # as many
+        twice,
+    ):
+        _assert_keys_follow(first, first.remeasure([calc], changed, context))
+    later = first.remeasure([calc], twice, FactContext(as_of=as_of + dt.timedelta(1)))
+    assert Counter(later.dropped) == Counter(first.keys)
+    _assert_keys_follow(first, later)
 
 
 def test_unchanged_records_are_not_measured_again(sample: Location, as_of: dt.date) -> None:
@@ -90,5 +124,78 @@ def test_unchanged_records_are_not_measured_again(sample: Location, as_of: dt.da
     )
     again = first.remeasure([calc], changed, context)
     assert again.remeasured == 1  # that person's part; no other person, no location-level part
-    assert {f["subject"] for _, f in again.fresh} == {f["subject"] for f in calc._person_all(person, sample, as_of, {})}
+    assert {f["subject"] for _, f in again.fresh} == {
+        f["subject"] for f in calc._person_all(person, sample.care_home, as_of=as_of, params={})
+    }
     assert first.remeasure([calc], changed, FactContext(as_of=as_of + dt.timedelta(1))).remeasured == first.remeasured
+
+
+@attrs.frozen
+class _Item:
+    name: str
+    value: int
+    gone: bool = False
+
+
+@attrs.frozen
+class _Subject:
+    items: tuple[_Item, ...]
+    shared: int
+    others: tuple[int, ...]
+
+
+@attrs.define
+class _Toy:
+    """A calculator of one ``Each`` (an item's fact: its value plus ``shared``) and one ``Group`` (one part per
+    other value), counting what it is asked to make."""
+
+    name: str = "toy"
+    made: list[str] = attrs.field(factory=list)
+
+    def parts(self, subject: _Subject, context: FactContext) -> Iterator[Block]:
+        yield Each("items", subject.items, (subject.shared,), self._key, self._measure)
+        yield Group("others", (subject.others,), partial(self._others, subject.others))
+
+    def calculate(self, subject: _Subject, context: FactContext) -> Iterator[dict[str, Any]]:
+        for part in expand(self.parts(subject, context)):
+            yield from part.measure()
+
+    def _key(self, item: _Item) -> str | None:
+        self.made.append(item.name)
+        return None if item.gone else f"item:{item.name}"
+
+    @staticmethod
+    def _measure(item: _Item, shared: int) -> Iterator[dict[str, Any]]:
+        yield {"type": "item", "subject": f"item:{item.name}", "total": item.value + shared}
+
+    def _others(self, others: tuple[int, ...]) -> Iterator[Part]:
+        self.made.append("others")
+        for i, value in enumerate(others):
+            yield Part(f"other:{i}", (value,), partial(lambda v: [{"type": "other", "value": v}], value))
+
+
+def test_blocks_are_reused_by_identity_and_remade_where_they_changed(as_of: dt.date) -> None:
+    """An ``Each`` makes parts only for items that are not the very same objects as before (an equal copy is
+    compared, not measured); a changed ``shared`` value remakes all; a ``Group`` is made only when its inputs
+    differ, and then measures only its parts whose inputs differ."""
+    toy, context = _Toy(), FactContext(as_of=as_of)
+    items = (_Item("a", 1), _Item("b", 2), _Item("a", 3), _Item("c", 4, gone=True))
+    start = _Subject(items, 10, (5, 6))
+    first = PartCache(repr).remeasure([toy], start, context)
+    cases: list[tuple[_Subject, list[str], int]] = [
+        (attrs.evolve(start, items=tuple(items), others=tuple(start.others)), [], 0),  # new tuples, same objects
+        (attrs.evolve(start, items=(items[0], attrs.evolve(items[1]), *items[2:])), ["b"], 0),  # an equal copy
+        (attrs.evolve(start, items=(items[0], items[1], _Item("a", 30), items[3])), ["a"], 1),  # the second "a"
+        (attrs.evolve(start, items=(*items[:3], _Item("c", 4))), ["c"], 1),  # no part, then one
+        (attrs.evolve(start, items=items[1:]), ["b", "a", "c"], 2),  # moved up: compared by key, where it differs
+        (attrs.evolve(start, shared=11), ["a", "b", "a", "c"], 3),
+        (attrs.evolve(start, others=(5, 7)), ["others"], 1),
+        (attrs.evolve(start, others=(5,)), ["others"], 0),
+    ]
+    for subject, made, remeasured in cases:
+        toy.made.clear()
+        again = first.remeasure([toy], subject, context)
+        assert (toy.made, again.remeasured) == (made, remeasured), subject
+        assert list(again.facts) == list(toy.calculate(subject, context)), subject
+        _assert_keys_follow(first, again)
+        assert first.remeasure([toy], start, context).facts == first.facts  # the cache it came from is untouched

@@ -10,6 +10,7 @@ evidence facts. After every step the facts held equal the location's facts measu
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import attrs
@@ -20,8 +21,9 @@ from hypothesis import strategies as st
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.readiness import run_readiness
+from mipr_rules.results import RuleHit
 from mipr_rules.ruleset.catalogue import Catalogue
-from mipr_rules.watch.incremental import IncrementalEvaluator
+from mipr_rules.watch.incremental import IncrementalEvaluator, LocationState
 
 DAYS = st.integers(min_value=-400, max_value=30)
 
@@ -56,6 +58,8 @@ def _mutate(location: Location, kind: str, index: int, days: int, as_of: dt.date
             people[index % len(people)] = attrs.evolve(person, care_plans=tuple(plans))
     elif kind == "person_gone" and people:
         del people[index % len(people)]
+    elif kind == "person_twice" and people:  # a source with two records under one key: facts alike, alerts twice
+        people.append(people[index % len(people)])
     elif kind == "training" and staff:
         member = staff[index % len(staff)]
         if member.training:
@@ -108,6 +112,7 @@ STEP = st.one_of(
             [
                 "care_plan",
                 "person_gone",
+                "person_twice",
                 "training",
                 "training_gone",
                 "staff_gone",
@@ -156,6 +161,20 @@ def test_incremental_state_equals_full_evaluation_after_every_step(
             inc.update([homes[k] for k in due if k in homes], (), day)
         full = run_readiness(homes.values(), as_of=day, ruleset=compiled.ruleset, evaluator=evaluator)
         assert inc.alert_keys() == full.alert_keys(), (action, kind, day)
+        alerts = {loc.location_id: loc.alerts for loc in full.locations}
         for home_id, state in inc.states.items():
             if state.as_of == day:  # measured part by part, the facts are those of the whole home measured now
                 assert list(state.cache.facts) == inc.measure(homes[home_id], day), (action, kind, day)
+            # The alerts kept sorted as facts came and went are those sorted afresh, and a full run's, as often
+            # (their messages too, if evaluated today: a count of days in one moves on with the date).
+            afresh = LocationState(state.name, state.as_of, state.cache, state.hits).alerts(day)
+            assert state.alerts(day) == afresh, (action, kind, day)
+            assert state.counts == Counter(state.facts) and state.hits.keys() == state.counts.keys()
+            today = state.as_of == day
+            assert sorted(_seen(hit, today) for hit in afresh) == sorted(
+                _seen(hit, today) for hit in alerts[home_id]
+            ), (action, kind, day)
+
+
+def _seen(hit: RuleHit, message: bool) -> tuple[str, ...]:
+    return (hit.rule_id, hit.subject, hit.message) if message else (hit.rule_id, hit.subject)
