@@ -381,8 +381,9 @@ class Watcher:
         for _ in range(50):
             steps = follower.step(timeout=0.05)
             self.reasons += [s.reason for s in steps]
-            if not steps and not follower.incremental._unplanned:
+            if not steps:
                 break
+        follower.incremental.plan()  # what an idle watcher does once its changed locations have settled
         pid = os.getpid()
         return _rss_kb(pid) + sum(_rss_kb(c) for c in _children(pid))
 

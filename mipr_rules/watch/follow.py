@@ -39,6 +39,9 @@ PLAN_BATCH = 50
 """Most locations whose next date of change is worked out per step when no change is waiting."""
 PLAN_BUDGET = 0.002
 """Seconds of such work per step (then the feed is looked at again): a change waits at most about this long."""
+PLAN_SETTLED = 1.0
+"""Seconds after its last change before a location's next date of change is worked out: one that changes
+many times a second is not planned after each change (a date crossing plans every location left first)."""
 
 
 def utc_now() -> dt.datetime:
@@ -225,7 +228,7 @@ class Follower:
             limit = min(limit, max((self.next_sweep - now).total_seconds(), 0.0))
         found, self.pending = self.pending or list(self.feed.wait(0.0)), []
         if not found:
-            if self.incremental.plan(limit=PLAN_BATCH, budget=PLAN_BUDGET):
+            if self.incremental.plan(limit=PLAN_BATCH, budget=PLAN_BUDGET, settled=PLAN_SETTLED):
                 return []  # more dates to work out: look for changes first, then come back to them
             found = list(self.feed.wait(limit))
         applied = self.apply(found)

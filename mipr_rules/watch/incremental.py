@@ -242,7 +242,8 @@ class IncrementalEvaluator:
         self.scheduler = Scheduler()
         self.schedule = schedule
         self._fields = rule_fields(compiled)
-        self._unplanned: dict[str, tuple[Location, PartCache]] = {}
+        self._unplanned: dict[str, tuple[Location, PartCache, float]] = {}
+        """Locations evaluated but not planned since, oldest update first, with its ``time.monotonic()``."""
         self._serving: dict[type, list[FactCalculator]] = {}
         self._contexts: dict[dt.date, FactContext] = {}
 
@@ -326,7 +327,8 @@ class IncrementalEvaluator:
                 state = self.states[key] = LocationState(location.name, as_of, held=())
             state.advance(location.name, as_of, cache, new_hits.get(key, {}), checked)
             if self.schedule:  # worked out later (``plan``): never in the way of a change's alert
-                self._unplanned[key] = (location, cache)
+                self._unplanned.pop(key, None)  # to the end: the dict stays in order of last update
+                self._unplanned[key] = (location, cache, time.monotonic())
             results[key] = LocationReadiness(key, location.name, state.alerts(as_of))
         return Outcome(tuple(results.values()), measured, evaluated)
 
@@ -336,15 +338,19 @@ class IncrementalEvaluator:
         before = state.checked if state is not None and state.as_of == as_of else None
         return checked_tree(location, before, as_of, f"location {location.location_id}")
 
-    def plan(self, limit: int | None = None, budget: float | None = None) -> int:
-        """Work out the next date of change of locations evaluated since; how many are left.
+    def plan(self, limit: int | None = None, budget: float | None = None, settled: float | None = None) -> int:
+        """Work out the next date of change of locations evaluated since; how many are left to plan now.
 
         At most ``limit`` locations, and no more once ``budget`` seconds have gone (at least one is planned).
+        ``settled``: only locations last updated at least that many seconds ago; 0 is returned when none
+        of those left has (a location that keeps changing would be planned again and again for nothing).
         A follower calls it in short turns when no change is waiting; ``due`` calls it for all of them first.
         """
         started = time.perf_counter()
         while self._unplanned and (limit is None or limit > 0):
-            key, (location, cache) = next(iter(self._unplanned.items()))
+            key, (location, cache, updated) = next(iter(self._unplanned.items()))
+            if settled is not None and time.monotonic() - updated < settled:
+                return 0  # the others were updated later still
             del self._unplanned[key]
             state = self.states.get(key)
             if state is None:

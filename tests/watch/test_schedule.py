@@ -89,3 +89,19 @@ def test_planning_in_turns_stops_at_its_budget_and_due_finishes_it(
     assert sum(1 for home in homes if inc.states[home.location_id].next_change is not None) == 2
     inc.due(as_of)  # plans the rest first
     assert all(inc.states[home.location_id].next_change is not None for home in homes)
+
+
+def test_a_location_is_planned_once_it_has_settled_and_the_last_changed_comes_last(
+    evaluator: Evaluator, sample: Location, as_of: dt.date
+) -> None:
+    inc = IncrementalEvaluator(evaluator, _compiled(evaluator, as_of))
+    homes = [attrs.evolve(sample, location_id=f"1-00000000{n}") for n in range(1, 4)]
+    inc.update(homes, (), as_of)
+    assert inc.plan(settled=3600.0) == 0  # all changed just now: none planned yet
+    assert all(inc.states[home.location_id].next_change is None for home in homes)
+    inc.update([attrs.evolve(homes[0], name="Changed again")], (), as_of)
+    assert inc.plan(limit=2, settled=0.0) == 1
+    planned = [home.location_id for home in homes if inc.states[home.location_id].next_change is not None]
+    assert planned == [homes[1].location_id, homes[2].location_id]  # the one changed last waits
+    inc.due(as_of)  # a date crossing plans the rest whether settled or not
+    assert inc.states[homes[0].location_id].next_change is not None
