@@ -248,12 +248,12 @@ class Writer:
             self.connection.execute(sa.insert(table).values(row))
 
     def rename(self, name: str) -> None:
-        """Loose tables only: a person or worker given another id (an existing one, or a new one)."""
+        """Loose tables only: a person or worker given another id (one the home has, or a new one)."""
         row = self.pick(name) if self.loose else None
         if row is None:
             return
         link = "person_id" if name == "people" else "staff_id"
-        other = self.parent(name)
+        other = self.pick(name, location_id=row["location_id"])
         value = (
             other[link] if other is not None and self.rng.random() < 0.5 else f"X-{self.rng.randrange(99)}"
         )
