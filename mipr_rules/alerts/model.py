@@ -150,7 +150,7 @@ class CheckedLocation:
 
 
 def _made(alerts: tuple[StoredAlert, ...] | Callable[[], tuple[StoredAlert, ...]]) -> tuple[StoredAlert, ...]:
-    return alerts if isinstance(alerts, tuple) else tuple(alerts())
+    return tuple(alerts()) if callable(alerts) else alerts
 
 
 @attrs.frozen
@@ -185,7 +185,7 @@ class AlertChanges:
     def ongoing(self) -> tuple[StoredAlert, ...]:
         """Alerts still reported."""
         value = self._ongoing
-        if not isinstance(value, tuple):
+        if callable(value):
             value = _made(value)
             object.__setattr__(self, "_ongoing", value)  # made once: the same alerts on every read
         return value

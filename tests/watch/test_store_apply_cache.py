@@ -269,3 +269,21 @@ def test_a_check_of_many_locations_locks_the_whole_store(
         paused.finish()
     other.join(10)
     assert not other.is_alive() and len(one.open_alerts()) == 3
+
+
+def test_ongoing_given_as_a_function_is_made_once_and_compares_as_the_alerts(store_url: str, ruleset: Ruleset) -> None:
+    with AlertStore(store_url) as store:
+        store.apply(report(ruleset, ("L1", (hit(ruleset, "L1", 0, "person:R01", "a"),))), at=T0)
+        alerts = tuple(store.open_alerts())
+    calls: list[int] = []
+
+    def made() -> tuple[Any, ...]:
+        calls.append(1)
+        return alerts
+
+    lazy = AlertChanges("c-1", AS_OF, ruleset.id, ruleset.version, (), ongoing=made)
+    eager = AlertChanges("c-1", AS_OF, ruleset.id, ruleset.version, (), ongoing=alerts)
+    assert lazy == eager and repr(lazy) == repr(eager)
+    calls.clear()
+    assert lazy.ongoing == alerts and lazy.ongoing is lazy.ongoing and calls == [1]
+    assert attrs.evolve(lazy, idempotency_key="k").ongoing == alerts

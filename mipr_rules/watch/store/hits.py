@@ -4,6 +4,9 @@ A follower's reports hold every alert of each changed location, but the incremen
 very same ``RuleHit`` objects for the facts that did not change; so the columns of a hit (its facts as JSON,
 its detail document) are worked out when the object is first seen and kept while it is one of its location's
 current hits. Only hits are cached, never rows of the store: rows are read afresh in every transaction.
+
+This holds because a hit is a value: ``RuleHit`` (and the ``MapsTo`` and ``Source`` it cites) are frozen and
+nothing changes their facts in place; a hit whose facts or message change is a new object.
 """
 
 from __future__ import annotations
