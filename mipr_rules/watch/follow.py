@@ -39,9 +39,9 @@ PLAN_BATCH = 50
 """Most locations whose next date of change is worked out per step when no change is waiting."""
 PLAN_BUDGET = 0.002
 """Seconds of such work per step (then the feed is looked at again): a change waits at most about this long."""
-PLAN_SETTLED = 1.0
-"""Seconds after its last change before a location's next date of change is worked out: one that changes
-many times a second is not planned after each change (a date crossing plans every location left first)."""
+PLAN_SETTLED = 30.0
+"""Seconds after its last change before a location's next date of change is worked out: one that keeps
+changing is not planned again after each change (a date crossing plans every location left first)."""
 
 
 def utc_now() -> dt.datetime:
