@@ -8,26 +8,29 @@ PostgreSQL server (``MIPR_SQL_POSTGRESQL_URL``, default ``postgresql+psycopg://p
 
 1. loads 1,000 generated homes (``bench/readiness.py``'s templates) into the SQL adapter's reference schema
    and installs the change log (``mipr sql install-triggers``: triggers, NOTIFY);
-2. starts a watcher in this process (``Follower``: the SQL change feed listening, the incremental evaluator
-   on the real engine workers, the alert store) and reads every home once;
+2. starts the watchers: ``--shards`` processes (default 2, one per core of this machine), each a follower of
+   its share of the homes (``mipr watch --follow --shard I/N``: the SQL change feed listening, the
+   incremental evaluator on a real engine worker, the alert store shared by all: PostgreSQL, a second
+   database on the same server; SQLite only with ``--shards 1``); each reads its homes once;
 3. for each offered rate, a writer process commits care-plan reviews (each one raising or resolving an
    alert) at that rate, in a transaction every 20 ms, and records when each commit returned; the watcher
-   records when the follower's step (``Follower.step``, the service's loop) that stored each change's alert
-   returned. Commit-to-alert latency is matched per record (the i-th write of a row is the i-th change of
-   it). Each rate also reports CPU per record of the watcher, its engine workers, PostgreSQL and the writer,
-   and the watcher's wall time per record in re-reading, evaluating and storing;
+   owning the change's home records when the step of its follower (``Follower.step``, the service's loop)
+   that stored the change's alert returned. Commit-to-alert latency is matched per record (the i-th write
+   of a row is the i-th change of it). Each rate also reports CPU per record of the watchers, their engine
+   workers, PostgreSQL and the writer, and the watchers' wall time per record in re-reading, evaluating
+   and storing;
 4. the in-process floor: the same changes applied by plain Python, per record as the watcher does (the care
    plan replaced in the model, the parts of the home's facts it touched measured again, the hand-written
    rules of ``bench/floor.py`` on the new facts, the home's alerts assembled), no database, engine or store;
-5. a quiet check: CPU time of one watcher step with nothing changed (the log queried, nothing evaluated);
-6. memory over 24 simulated hours: the watcher's RSS (and its engine workers') each simulated hour, with
+5. a quiet check: CPU time of one watcher step with nothing changed (the log queried, nothing evaluated;
+   the slowest watcher's);
+6. memory over 24 simulated hours: the watchers' RSS (and their engine workers') each simulated hour, with
    changes every hour, a midnight crossing (the due homes re-evaluated) and the daily sweep.
 
 Sustained rate: the rate committed (at most the rate offered) of the highest offered rate the watcher kept
 up with (every record persisted, the last within ``KEPT_UP_BACKLOG``, 0.1 s, of the last commit); if it
 kept up with none, the highest rate at which it persisted every committed record (its pace under load,
-with the p99 of that run, backlog included). The alert store is SQLite (``mipr watch``'s default) unless
-``--store postgresql`` (a second database on the same server). The last line is the contract::
+with the p99 of that run, backlog included). The last line is the contract::
 
     streaming: N records/s sustained, p99 M ms, quiet check C ms
 

@@ -35,7 +35,9 @@ def _drop_connections(url: str) -> int:
 
 
 def _overdue(store: AlertStore, location_id: str) -> bool:
-    return any(a.identity.rule_id == RULE and PLAN in a.identity.subject for a in store.open_alerts(location_id))
+    return any(
+        a.identity.rule_id == RULE and PLAN in a.identity.subject for a in store.open_alerts(location_id)
+    )
 
 
 @pytest.mark.parametrize("rested", [True, False], ids=["rested", "in-use"])
