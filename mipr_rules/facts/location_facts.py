@@ -18,7 +18,7 @@ import attrs
 
 from mipr_rules import hookimpl
 from mipr_rules.facts.base import Fact, FactContext, FactType, documented
-from mipr_rules.facts.parts import Block, Each, Group, Part, expand
+from mipr_rules.facts.parts import Block, Each, Group, Part, measure_all
 from mipr_rules.model import Audit, Incident, Location, Person, StaffMember, TrainingRecord
 from mipr_rules.model.vocabulary import EvidenceCategory, FeedbackSource, IncidentCategory
 
@@ -440,8 +440,7 @@ class LocationFacts:
 
     def calculate(self, subject: Location, context: FactContext) -> Iterator[Fact]:
         """Yield every fact of ``subject`` as of ``context.as_of`` (its parts' facts, in order)."""
-        for part in expand(self.parts(subject, context)):
-            yield from part.measure()
+        return measure_all(self.parts(subject, context))
 
     def parts(self, subject: Location, context: FactContext) -> Iterator[Block]:
         """The parts of ``subject`` (``mipr_rules.facts.parts``): the location fact, each person in care, each

@@ -91,6 +91,20 @@ def expand(blocks: Iterable[Block]) -> Iterator[Part]:
             yield from block.parts()
 
 
+def measure_all(blocks: Iterable[Block]) -> Iterator[Fact]:
+    """The facts of ``blocks``, in order: those of the parts of ``expand(blocks)``, without making each part."""
+    for block in blocks:
+        if isinstance(block, Each):
+            for item in block.items:
+                if block.key_of(item) is not None:
+                    yield from block.measure(item, *block.shared)
+        elif isinstance(block, Group):
+            for part in block.parts():
+                yield from part.measure()
+        else:
+            yield from block.measure()
+
+
 @runtime_checkable
 class PartedCalculator(Protocol):
     """A fact calculator that can measure a subject part by part (``FactCalculator`` plus ``parts``)."""
@@ -310,5 +324,6 @@ __all__ = [
     "PartCache",
     "PartedCalculator",
     "expand",
+    "measure_all",
     "parts_of",
 ]
