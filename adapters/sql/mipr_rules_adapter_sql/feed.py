@@ -276,10 +276,12 @@ class SqlChangeFeed:
                 ) from None
             self._buffer.extend(row for row in rows if row[0] not in self._seen)
         changes: list[Change] = []
+        owns = self.owns
         while self._buffer and len(changes) < STEP:
             seq, table, location_id, key, op = self._buffer.popleft()
-            self._seen.add(seq)  # only what is returned counts towards the position
-            changes.append(Change(str(location_id), str(table), str(key), op == "D", f"log:{seq}"))
+            self._seen.add(seq)  # only what is returned (or another shard's) counts towards the position
+            if owns is None or owns(str(location_id)):
+                changes.append(Change(str(location_id), str(table), str(key), op == "D", f"log:{seq}"))
         self._advance()
         return changes
 

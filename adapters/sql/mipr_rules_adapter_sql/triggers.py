@@ -2,8 +2,8 @@
 
 ``mipr sql install-triggers URL`` installs them (idempotent; ``--drop`` removes them). One row per change:
 its sequence number (the feed's durable position), table, location id, row key and operation (``I``,
-``U``, ``D``). On PostgreSQL the trigger also sends ``NOTIFY mipr_changes`` with the sequence number, so a
-follower wakes at the commit instead of at its next poll; on MariaDB/MySQL and SQLite the follower polls
+``U``, ``D``). On PostgreSQL the trigger also sends ``NOTIFY mipr_changes`` (one per transaction, at its
+commit), so a follower wakes at the commit instead of at its next poll; on MariaDB/MySQL and SQLite the follower polls
 the table (``--poll SECONDS``). Deletions are seen too, which ``updated_at`` columns cannot show.
 
 The log grows with every write; prune what every follower has read, e.g. daily:
@@ -57,19 +57,20 @@ def _postgresql(mapping: Mapping) -> list[str]:
         CREATE OR REPLACE FUNCTION mipr_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             r jsonb;
-            n bigint;
+            o jsonb;
         BEGIN
             IF TG_OP = 'DELETE' THEN r := to_jsonb(OLD); ELSE r := to_jsonb(NEW); END IF;
             INSERT INTO {LOG_TABLE} (table_name, location_id, record_key, op)
-                VALUES (TG_TABLE_NAME, r ->> TG_ARGV[1], coalesce(r ->> TG_ARGV[0], ''), left(TG_OP, 1))
-                RETURNING seq INTO n;
-            PERFORM pg_notify('{CHANNEL}', n::text);
-            IF TG_OP = 'UPDATE' AND (to_jsonb(OLD) ->> TG_ARGV[1]) IS DISTINCT FROM (r ->> TG_ARGV[1]) THEN
-                INSERT INTO {LOG_TABLE} (table_name, location_id, record_key, op)
-                    VALUES (TG_TABLE_NAME, to_jsonb(OLD) ->> TG_ARGV[1], coalesce(r ->> TG_ARGV[0], ''), 'D')
-                    RETURNING seq INTO n;
-                PERFORM pg_notify('{CHANNEL}', n::text);
+                VALUES (TG_TABLE_NAME, r ->> TG_ARGV[1], coalesce(r ->> TG_ARGV[0], ''), left(TG_OP, 1));
+            IF TG_OP = 'UPDATE' THEN
+                o := to_jsonb(OLD);
+                IF (o ->> TG_ARGV[1]) IS DISTINCT FROM (r ->> TG_ARGV[1]) THEN
+                    INSERT INTO {LOG_TABLE} (table_name, location_id, record_key, op)
+                        VALUES (TG_TABLE_NAME, o ->> TG_ARGV[1], coalesce(r ->> TG_ARGV[0], ''), 'D');
+                END IF;
             END IF;
+            -- One payload for all: the server folds a transaction's notifications into one, sent at commit.
+            PERFORM pg_notify('{CHANNEL}', '');
             RETURN NULL;
         END $$
         """,
