@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from itertools import compress, pairwise
-from operator import attrgetter, is_, is_not
+from operator import attrgetter, is_, is_not, itemgetter
 from typing import Any
 
 import attrs
@@ -201,10 +201,10 @@ class LocationState:
                 gone[id(hit)] = left - 1
             else:
                 found.append(hit)
-        found.sort(key=_sort_key)
-        if any(a.sort_key == b.sort_key for a, b in pairwise(found)):
+        keyed = sorted(((hit.sort_key, hit) for hit in found), key=itemgetter(0))
+        if any(a[0] == b[0] for a, b in pairwise(keyed)):
             return None
-        return tuple(found)
+        return tuple(hit for _, hit in keyed)
 
 
 def _sort_key(hit: RuleHit) -> tuple[int, str, str]:
