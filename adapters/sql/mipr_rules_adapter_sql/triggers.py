@@ -4,7 +4,8 @@
 its sequence number (the feed's durable position), table, location id, row key and operation (``I``,
 ``U``, ``D``). On PostgreSQL the trigger also sends ``NOTIFY mipr_changes`` (one per transaction, at its
 commit), so a follower wakes at the commit instead of at its next poll; on MariaDB/MySQL and SQLite the
-follower polls the table (``--poll SECONDS``). Deletions are seen too, which ``updated_at`` columns cannot show.
+follower polls the table (``--poll SECONDS``). Deletions are seen too, which ``updated_at`` columns
+cannot show.
 
 The log grows with every write; prune what every follower has read, e.g. daily:
 ``DELETE FROM mipr_changes WHERE changed_at < now() - interval '7 days'``.
