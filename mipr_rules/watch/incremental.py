@@ -10,6 +10,11 @@ alerts are retracted. When its date moves every part is measured again. The open
 evaluation of the same data on the same date (``tests/watch/test_incremental_equals_full.py`` checks it
 over random change sequences).
 
+The work of an update is in proportion to what changed, not to the size of the home: a source that keeps
+the objects of unchanged records lets records, parts and collections be passed over by identity
+(``checked_tree``, ``PartCache.remeasure``), and a location's hits, fact counts and sorted alerts move on
+from the facts that came and went (``LocationState.advance``).
+
 Each evaluated location also gets its next date of change (``schedule.next_change``), kept in
 ``scheduler``: on that date it is evaluated again, though none of its records changed.
 """
