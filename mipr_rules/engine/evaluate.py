@@ -39,6 +39,24 @@ class Evaluation:
     """Set when the subject could not be evaluated (nothing else is lost)."""
 
 
+PACK_FACTS = 1_000
+"""Most facts per engine job when ``Evaluator.run_facts`` packs several subjects into one."""
+
+
+def _packs(items: Iterable[tuple[str, list[Fact]]]) -> Iterator[list[tuple[str, list[Fact]]]]:
+    """``items`` in packs of up to ``PACK_FACTS`` facts (a subject with more is a pack of its own)."""
+    pack: list[tuple[str, list[Fact]]] = []
+    count = 0
+    for key, facts in items:
+        if pack and count + len(facts) > PACK_FACTS:
+            yield pack
+            pack, count = [], 0
+        pack.append((key, facts))
+        count += len(facts)
+    if pack:
+        yield pack
+
+
 class _Template(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "(none)"
@@ -177,28 +195,67 @@ class Evaluator:
         """Evaluate facts already measured, one ``(key, facts)`` per subject; yields in completion order.
 
         The incremental evaluator (``mipr_rules.watch.incremental``) sends only the facts that changed:
-        every rule matches one fact, so the hits of the others are those they had.
+        every rule matches one fact, so the hits of the others are those they had. Subjects go to the engine
+        in packs of up to ``PACK_FACTS`` facts, one job each (a job costs a round trip to a worker whatever
+        its size; a change brings a few facts of each of many subjects); a pack the engine fails on is sent
+        again one subject a job, so that only the subject that caused it is reported not evaluated.
         """
-        prepared: dict[str, list[Fact]] = {}
+        seen: set[str] = set()
+
+        def checked() -> Iterator[tuple[str, list[Fact]]]:
+            for key, facts in items:
+                if key in seen:
+                    raise EngineError(f"{key}: evaluated twice in one run")
+                seen.add(key)
+                yield key, facts
+
+        failed: list[tuple[str, list[Fact]]] = []
+        for pack, error, evaluations in self._run_packs(compiled, _packs(checked()), as_of):
+            if error is not None and len(pack) > 1:
+                failed.extend(pack)
+                continue
+            yield from evaluations
+        if failed:
+            for _, _, evaluations in self._run_packs(compiled, ([item] for item in failed), as_of):
+                yield from evaluations
+
+    def _run_packs(
+        self, compiled: CompiledRuleset, packs: Iterable[list[tuple[str, list[Fact]]]], as_of: dt.date
+    ) -> Iterator[tuple[list[tuple[str, list[Fact]]], MiprRulesError | None, list[Evaluation]]]:
+        """Each pack as one job: (the pack, the job's error, the evaluation of each of its subjects)."""
+        prepared: dict[str, tuple[list[tuple[str, list[Fact]]], list[tuple[str, list[Fact]]]]] = {}
 
         def jobs() -> Iterator[Job]:
-            for key, facts in items:
-                if key in prepared:
-                    raise EngineError(f"{key}: evaluated twice in one run")
-                facts = [dict(fact) for fact in facts]
-                for fid, fact in zip(fact_ids(len(facts)), facts, strict=True):
-                    fact["id"] = fid
-                prepared[key] = facts
-                yield Job(key, compiled.name, compiled.definition_json, facts)
+            for number, pack in enumerate(packs):
+                ids = iter(fact_ids(sum(len(facts) for _, facts in pack)))
+                copies = []
+                for key, facts in pack:
+                    copied = [dict(fact) for fact in facts]
+                    for fact in copied:
+                        fact["id"] = next(ids)
+                    copies.append((key, copied))
+                name = pack[0][0] if len(pack) == 1 else f"{pack[0][0]} and {len(pack) - 1} more #{number}"
+                prepared[name] = (pack, copies)
+                yield Job(name, compiled.name, compiled.definition_json, [f for _, copied in copies for f in copied])
 
         explain = _Explain(compiled)
         for result in self.pool.run(jobs()):
-            facts = prepared.pop(result.key)
+            pack, copies = prepared.pop(result.key)
             if result.error is not None:
-                yield Evaluation(result.key, error=result.error)
-            else:
-                hits = self._hits(compiled, result.key, facts, result.matches, as_of, explain)
-                yield Evaluation(result.key, hits, tuple(facts))
+                yield pack, result.error, [Evaluation(key, error=result.error) for key, _ in pack]
+                continue
+            owner = {fact["id"]: index for index, (_, copied) in enumerate(copies) for fact in copied}
+            matches: list[list[tuple[str, str]]] = [[] for _ in copies]
+            for match in result.matches:
+                matches[owner[match[1]]].append(match)
+            yield (
+                pack,
+                None,
+                [
+                    Evaluation(key, self._hits(compiled, key, copied, found, as_of, explain), tuple(copied))
+                    for (key, copied), found in zip(copies, matches, strict=True)
+                ],
+            )
 
     @staticmethod
     def _hits(
