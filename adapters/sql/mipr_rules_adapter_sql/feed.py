@@ -478,9 +478,15 @@ class SqlChangeFeed:
         if query is None:
             entity_map = self.reader.mapping.entities[entity]
             table = self.reader._table(entity_map)
-            query = self._queries[entity] = sa.select(*(table.c[n] for n in entity_map.columns)).where(
-                table.c[entity_map.key].in_(sa.bindparam("keys", expanding=True))
-            )
+            key = table.c[entity_map.key]
+            if self.parsed.backend == "postgresql" and isinstance(key.type, (sa.Integer, sa.String)):
+                from sqlalchemy.dialects.postgresql import ARRAY
+
+                # One array: the same text whatever the number of keys (prepared once, not planned each time).
+                where = key == sa.any_(sa.bindparam("keys", type_=ARRAY(key.type)))
+            else:
+                where = key.in_(sa.bindparam("keys", expanding=True))
+            query = self._queries[entity] = sa.select(*(table.c[n] for n in entity_map.columns)).where(where)
         return query
 
     def _snapshot(self) -> Any:

@@ -161,13 +161,15 @@ class Recording(FeedPositions):
                 )
             new = _insert_alerts(db, inserts)
             update_rows(db, ALERTS, updates)
-            for start in range(0, len(gone), CHUNK):
-                db.execute(
-                    sa.text("UPDATE alerts SET resolved_on = :o WHERE id IN :ids").bindparams(
-                        sa.bindparam("ids", expanding=True)
-                    ),
-                    {"o": as_of, "ids": [row["id"] for row in gone[start : start + CHUNK]]},
+            resolve = (
+                sa.text("UPDATE alerts SET resolved_on = :o WHERE id = ANY(CAST(:ids AS bigint[]))")
+                if db.dialect.name == "postgresql"  # one text whatever the number: prepared once
+                else sa.text("UPDATE alerts SET resolved_on = :o WHERE id IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)
                 )
+            )
+            for start in range(0, len(gone), CHUNK):
+                db.execute(resolve, {"o": as_of, "ids": [row["id"] for row in gone[start : start + CHUNK]]})
             events = [
                 {"alert_id": row["alert_id"], "occurrence": row["id"], "kind": kind, "at": stamp, "as_of": as_of}
                 for kind, rows in (("new", new), ("resolved", gone))
