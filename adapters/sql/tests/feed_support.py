@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +21,7 @@ from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
 from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.testing import TEST_KEY
+from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.changes import FeedOptions
 from mipr_rules.watch.follow import Follower
 from mipr_rules.watch.incremental import IncrementalEvaluator
@@ -63,3 +71,41 @@ def until(follower: Follower, what: Callable[[], Any], rounds: int = 200) -> Non
         if what():
             return
     raise AssertionError("the change never arrived")
+
+
+class Follow:
+    """``mipr watch --follow`` in a process of its own (more ``options`` after the usual ones), its JSON steps
+    read as they come; ``key``: its pseudonymisation key."""
+
+    def __init__(self, source: str, store: Path | str, *options: str, key: str = "feed test key") -> None:
+        command = [
+            str(Path(sys.executable).with_name("mipr")),
+            "watch", "--follow", "--adapter", "sql", "--source", source, "--store", str(store),
+            "--as-of", sample_as_of().isoformat(), "--format", "json", "--poll", "0.05", "--sweep-at", "off",
+            *options,
+        ]  # fmt: skip
+        env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": key}
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.process.stdout or ():
+            self.lines.put(line)
+
+    def step(self) -> dict[str, Any]:
+        """The next step it printed (``AssertionError`` after 120 s of nothing)."""
+        try:
+            return dict(json.loads(self.lines.get(timeout=120)))
+        except queue.Empty:
+            self.process.kill()
+            raise AssertionError("mipr watch --follow printed nothing for 120 s") from None
+
+    def stop(self) -> str:
+        """Stop it (SIGTERM); what it wrote on standard error."""
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+        return err

@@ -9,19 +9,12 @@ its alerts resolved.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import queue
-import subprocess
-import sys
-import threading
 from pathlib import Path
-from typing import Any
 
 import attrs
 import pytest
 import sqlalchemy as sa
-from feed_support import OTHER, PLAN, RULE, review, until
+from feed_support import OTHER, PLAN, RULE, Follow, review, until
 from feed_support import follower as make_follower
 from sql_fixtures import engine
 
@@ -96,39 +89,6 @@ def test_a_position_moves_only_with_the_alerts_it_stands_after(
             assert store.feed_position(logged, "cqc-readiness") == saved, "the refused apply saved nothing"
         finally:
             follower.feed.close()
-
-
-class Follow:
-    """``mipr watch --follow`` in a process of its own, its JSON steps read as they come."""
-
-    def __init__(self, source: str, store: Path) -> None:
-        command = [
-            str(Path(sys.executable).with_name("mipr")),
-            "watch", "--follow", "--adapter", "sql", "--source", source, "--store", str(store),
-            "--as-of", sample_as_of().isoformat(), "--format", "json", "--poll", "0.05", "--sweep-at", "off",
-        ]  # fmt: skip
-        env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": "feed test key"}
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        for line in self.process.stdout or ():
-            self.lines.put(line)
-
-    def step(self) -> dict[str, Any]:
-        try:
-            return dict(json.loads(self.lines.get(timeout=120)))
-        except queue.Empty:
-            self.process.kill()
-            raise AssertionError("mipr watch --follow printed nothing for 120 s") from None
-
-    def stop(self) -> None:
-        self.process.terminate()
-        _, err = self.process.communicate(timeout=60)
-        assert self.process.returncode == 0, err
 
 
 def test_mipr_watch_follow_started_again_resolves_a_location_deleted_while_stopped(

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import queue
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from feed_support import OTHER, RULE, review
+from feed_support import OTHER, RULE, Follow, review
 from feed_support import follower as make_follower
 from sql_fixtures import SERVER_URLS, RunDatabase
 
@@ -52,55 +46,6 @@ def pg_store(run_database: RunDatabase) -> Iterator[str]:
         admin.dispose()
 
 
-class Watcher:
-    """One ``mipr watch --follow --shard`` process and the JSON lines it prints."""
-
-    def __init__(self, source: str, store: str, shard: Shard) -> None:
-        command = [
-            str(Path(sys.executable).with_name("mipr")),
-            "watch",
-            "--follow",
-            "--adapter",
-            "sql",
-            "--source",
-            source,
-            "--store",
-            store,
-            "--shard",
-            shard.label,
-            "--as-of",
-            sample_as_of().isoformat(),
-            "--format",
-            "json",
-            "--poll",
-            "0.05",
-            "--sweep-at",
-            "off",
-        ]
-        env = {**os.environ, "MIPR_RULES_PSEUDONYM_KEY": TEST_KEY.decode()}  # the reference follower's key
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        for line in self.process.stdout or ():
-            self.lines.put(line)
-
-    def next_step(self, timeout: float = 120) -> dict[str, Any]:
-        try:
-            return dict(json.loads(self.lines.get(timeout=timeout)))
-        except queue.Empty:
-            raise AssertionError(f"mipr watch --follow printed nothing for {timeout:g} s") from None
-
-    def stop(self) -> str:
-        self.process.terminate()
-        _, err = self.process.communicate(timeout=60)
-        assert self.process.returncode == 0, err
-        return err
-
-
 def _identities(store: AlertStore) -> set[tuple[str, str, str]]:
     return {(a.identity.location_id, a.identity.rule_id, a.identity.subject) for a in store.open_alerts()}
 
@@ -116,19 +61,20 @@ def test_shards_split_the_locations_and_together_hold_what_one_follower_holds(
     count = next(n for n in range(2, 20) if len({_owner(home, n) for home in homes}) == 2)
     shards = [Shard(number, count) for number in range(1, count + 1)]
     owner = {home: _owner(home, count) for home in homes}
-    watchers = [Watcher(logged, pg_store, shard) for shard in shards]
+    # The reference follower's pseudonymisation key, so that the two stores' subjects compare.
+    watchers = [Follow(logged, pg_store, "--shard", shard.label, key=TEST_KEY.decode()) for shard in shards]
     try:
-        started = [watcher.next_step() for watcher in watchers]
+        started = [watcher.step() for watcher in watchers]
         for shard, step in zip(shards, started, strict=True):
             assert step["reason"] == "start" and step["complete"] is True and step["shard"] == shard.label
             assert step["locations"] == sum(1 for home in homes if owner[home] == shard.number)
         home = sample_home.location_id
         as_of = sample_as_of()
         review(logged, home, as_of - dt.timedelta(days=200))
-        raised = watchers[owner[home] - 1].next_step()
+        raised = watchers[owner[home] - 1].step()
         assert raised["reason"] == "changes" and [a["rule"] for a in raised["changes"]["new"]] == [RULE]
         review(logged, home, as_of)
-        fixed = watchers[owner[home] - 1].next_step()
+        fixed = watchers[owner[home] - 1].step()
         assert [a["rule"] for a in fixed["changes"]["resolved"]] == [RULE]
     finally:
         errors = [watcher.stop() for watcher in watchers]
