@@ -601,7 +601,9 @@ def memory_day(shards: Shards, url: str, plans: list[int], hours: int, per_hour:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs (under 3 minutes)")
-    parser.add_argument("--rates", default="50,100,250,1000,2500,4000,5000,7500", help="offered records/s, comma separated")
+    parser.add_argument(
+        "--rates", default="50,100,250,1000,2500,4000,5000,7500", help="offered records/s, comma separated"
+    )
     parser.add_argument(
         "--shards",
         type=int,
