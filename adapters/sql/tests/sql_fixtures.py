@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,29 @@ START_COMMANDS = {
     "mariadb": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd",
 }
 """How to start each local server if it is down (see the machine notes, python-svc.md)."""
+
+
+@contextmanager
+def postgres_store(name: str) -> Iterator[str]:
+    """A PostgreSQL database ``name`` for an alert store (any backend's run): its URL; dropped after."""
+    admin = sa.create_engine(
+        SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        raise RuntimeError(
+            f"PostgreSQL is not reachable on localhost ({exc.orig}); "
+            f"start it with {START_COMMANDS['postgresql']}"
+        ) from None
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
 
 
 def backend() -> str:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from feed_support import PLAN, RULE, review, until
 from feed_support import follower as make_follower
-from sql_fixtures import SERVER_URLS, RunDatabase, engine
+from sql_fixtures import RunDatabase, engine, postgres_store
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.api import Session
@@ -114,18 +114,8 @@ def store_url(run_database: RunDatabase, tmp_path: Path) -> Iterator[str]:
     if run_database.backend != "postgresql":
         yield f"sqlite:///{tmp_path / 'alerts.db'}"
         return
-    admin = sa.create_engine(
-        SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
-    )
-    name = f"{run_database.name}_store"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    with postgres_store(f"{run_database.name}_store") as url:
+        yield url
 
 
 def test_mipr_watch_follow_reports_the_alert_of_a_commit_and_its_resolution(

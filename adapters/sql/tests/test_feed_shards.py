@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from feed_support import OTHER, RULE, Follow, review
 from feed_support import follower as make_follower
-from sql_fixtures import SERVER_URLS, RunDatabase
+from sql_fixtures import RunDatabase, postgres_store
 
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.model import Location
@@ -26,24 +25,8 @@ from mipr_rules.watch.store import AlertStore
 @pytest.fixture
 def pg_store(run_database: RunDatabase) -> Iterator[str]:
     """A PostgreSQL alert store of its own (whatever the source's backend), dropped after."""
-    admin = sa.create_engine(
-        SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
-    )
-    name = f"{run_database.name}_shards"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as exc:
-        raise RuntimeError(
-            f"PostgreSQL is not reachable on localhost ({exc.orig}); start it with "
-            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
-        ) from None
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    with postgres_store(f"{run_database.name}_shards") as url:
+        yield url
 
 
 def _identities(store: AlertStore) -> set[tuple[str, str, str]]:
