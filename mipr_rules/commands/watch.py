@@ -42,7 +42,7 @@ from mipr_rules.watch.service import (
     shown_store,
 )
 from mipr_rules.watch.shard import Shard
-from mipr_rules.watch.store import AlertStore
+from mipr_rules.watch.store import AlertStore, store_url
 
 MAX_LINES = 15
 """Most alert lines in one cycle's text summary (one screen); --format json has them all."""
@@ -306,6 +306,9 @@ def watch(
         fail("--broker is for --executor celery")
     if shard_spec is not None and not follow:
         fail("--shard is for --follow")
+    shard = Shard.parse(shard_spec) if shard_spec else None
+    if shard is not None and shard.count > 1 and store_url(store).startswith("sqlite"):
+        fail(f"--shard {shard.label}: shards share one store and a SQLite file is for one process; --store postgresql://…")
     session = Session.from_config(config_path)
     config = session.config
     found = configured(plugins.notifiers(), attrs.evolve(config.notify, allow_http=allow_http))
@@ -317,11 +320,7 @@ def watch(
         for warning in start_warnings(found[target.notifier], target.target):
             click.echo(f"mipr: warning: {warning}", err=True)
     store_name = shown_store(store)
-    shard = Shard.parse(shard_spec) if shard_spec else None
     alert_store = AlertStore(store)
-    if shard is not None and shard.count > 1 and alert_store.sqlite:
-        alert_store.close()
-        fail(f"--shard {shard.label}: shards share one store and a SQLite file is for one process; --store postgresql://…")
     with alert_store, session:
         evaluator, catalogue = session.evaluator, session.catalogue
         session.ruleset(ruleset_id, as_of or clock.today())

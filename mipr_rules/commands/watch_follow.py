@@ -56,11 +56,11 @@ def check_sweep_at(value: str | None) -> str | None:
     return value
 
 
-def step_dict(step: Step, store: str, shard: Shard | None = None) -> dict[str, Any]:
+def step_dict(step: Step, store: str, shard: str | None = None) -> dict[str, Any]:
     """One line of ``--format json`` (``shard``: ``I/N`` when one of several followers)."""
     return {
         "kind": "watch_step",
-        **({"shard": shard.label} if shard is not None and shard.count > 1 else {}),
+        **({"shard": shard} if shard else {}),
         **completeness_json(step.report.failures),
         "reason": step.reason,
         "as_of": step.as_of.isoformat(),
@@ -73,7 +73,7 @@ def step_dict(step: Step, store: str, shard: Shard | None = None) -> dict[str, A
     }
 
 
-def step_text(step: Step, store: str, shard: Shard | None = None) -> str:
+def step_text(step: Step, store: str, shard: str | None = None) -> str:
     """A few lines: what was not evaluated first, then what is new and resolved."""
     lines = []
     if step.report.failures:
@@ -83,7 +83,7 @@ def step_text(step: Step, store: str, shard: Shard | None = None) -> str:
     lines.append(
         f"mipr watch: as of {step.as_of} · {step.reason} · {step.records} record(s), "
         f"{len(step.report.locations)} location(s) · {len(changes.new)} new, {len(changes.resolved)} resolved "
-        f"· store {store}{f' · shard {shard.label}' if shard is not None and shard.count > 1 else ''}"
+        f"· store {store}{f' · shard {shard}' if shard else ''}"
     )
     shown = [("new", a) for a in changes.new] + [("resolved", a) for a in changes.resolved]
     for kind, alert in shown[:MAX_LINES]:
@@ -129,9 +129,9 @@ def run_follow(
         ):
             return
         if fmt == "json":
-            click.echo(json.dumps(step_dict(step, store_name, shard), ensure_ascii=False, separators=(",", ":")))
+            click.echo(json.dumps(step_dict(step, store_name, label), ensure_ascii=False, separators=(",", ":")))
         else:
-            click.echo(step_text(step, store_name, shard))
+            click.echo(step_text(step, store_name, label))
         for key, why in step.report.failures:
             click.echo(f"mipr: error: {key}: {why}", err=True)
         sys.stdout.flush()
@@ -144,9 +144,12 @@ def run_follow(
     compiled = evaluator.compile(ruleset, config.overrides_for(ruleset), Location)
     context = ReadContext(lenient=lenient, key=config.pseudonym_key(), max_skipped=max_skipped)
     shard = shard or Shard(1, 1)
+    label = shard.label if shard.count > 1 else None  # shown in each step's report
     key = shard.position_key(source)
-    # Where the last follower of this source (this shard, or before the source was sharded, the only one) stopped.
-    position = store.feed_position(key, ruleset.id) or store.feed_position(source, ruleset.id)
+    # Where the last follower of this source stopped: this shard, or (before the source was sharded) the only one.
+    position = store.feed_position(key, ruleset.id)
+    if position is None and key != source:
+        position = store.feed_position(source, ruleset.id)
     feed: ChangeFeed = open_feed(adapter, source, FeedOptions(context, position, poll, shard.owns))
     if shard.count > 1:
         feed = ShardFeed(feed, shard)

@@ -68,3 +68,4 @@ def test_the_command_refuses_shards_it_cannot_run(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "alerts.db").exists()  # refused before anything is made
