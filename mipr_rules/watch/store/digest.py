@@ -12,7 +12,7 @@ from mipr_rules.alerts.model import AlertChanges, CheckedLocation, StoredAlert, 
 from mipr_rules.watch.store.connection import StoreConnection
 from mipr_rules.watch.store.outbox import queue
 from mipr_rules.watch.store.records import by_rank, parse_at, utc
-from mipr_rules.watch.store.tables import upsert
+from mipr_rules.watch.store.tables import in_ids, upsert
 
 
 class Digests(StoreConnection):
@@ -69,7 +69,7 @@ class Digests(StoreConnection):
                     event="digest",
                 )
                 db.execute(
-                    sa.text("DELETE FROM outbox WHERE id IN :ids").bindparams(sa.bindparam("ids", expanding=True)),
+                    in_ids(db, "DELETE FROM outbox WHERE id IN :ids", "bigint"),
                     {"ids": [r["id"] for r in held]},
                 )
                 if summary.has_news:

@@ -23,7 +23,17 @@ from mipr_rules.watch.store.hits import VALUE_COLUMNS, HitColumns, Known
 from mipr_rules.watch.store.outbox import queue
 from mipr_rules.watch.store.positions import FeedPosition, FeedPositions, save_position
 from mipr_rules.watch.store.records import by_rank, stored_alert, utc
-from mipr_rules.watch.store.tables import ALERTS, CHUNK, EVENTS, LOCATIONS, insert_rows, select_in, update_rows, upsert
+from mipr_rules.watch.store.tables import (
+    ALERTS,
+    CHUNK,
+    EVENTS,
+    LOCATIONS,
+    in_ids,
+    insert_rows,
+    select_in,
+    update_rows,
+    upsert,
+)
 
 if TYPE_CHECKING:
     from mipr_rules.readiness import ReadinessReport
@@ -161,13 +171,7 @@ class Recording(FeedPositions):
                 )
             new = _insert_alerts(db, inserts)
             update_rows(db, ALERTS, updates)
-            resolve = (
-                sa.text("UPDATE alerts SET resolved_on = :o WHERE id = ANY(CAST(:ids AS bigint[]))")
-                if db.dialect.name == "postgresql"  # one text whatever the number: prepared once
-                else sa.text("UPDATE alerts SET resolved_on = :o WHERE id IN :ids").bindparams(
-                    sa.bindparam("ids", expanding=True)
-                )
-            )
+            resolve = in_ids(db, "UPDATE alerts SET resolved_on = :o WHERE id IN :ids", "bigint")
             for start in range(0, len(gone), CHUNK):
                 db.execute(resolve, {"o": as_of, "ids": [row["id"] for row in gone[start : start + CHUNK]]})
             events = [

@@ -129,17 +129,21 @@ def _pg_type(table: sa.Table, name: str) -> str:
     return "integer" if isinstance(table.c[name].type, sa.Integer) else "text"
 
 
-def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
-    """Rows of ``sql`` (tuples) whose ``IN :ids`` is bound to ``ids`` (text), ``CHUNK`` at a time (none for no ids).
+def in_ids(db: sa.Connection, sql: str, kind: str = "text") -> sa.TextClause:
+    """``sql`` with its ``IN :ids`` bound to a list of ids of ``kind`` (a PostgreSQL type name).
 
     On PostgreSQL ``IN :ids`` becomes ``= ANY(:ids)`` with one array: the text is the same whatever the number
     of ids, so the driver prepares it once and the server stops parsing and planning it on every check.
     """
-    out: list[AnyRow] = []
     if db.dialect.name == "postgresql":
-        statement = sa.text(sql.replace("IN :ids", "= ANY(CAST(:ids AS text[]))"))
-    else:
-        statement = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+        return sa.text(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))"))
+    return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+
+
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
+    """Rows of ``sql`` (tuples) whose ``IN :ids`` is bound to ``ids`` (text), ``CHUNK`` at a time (none for no ids)."""
+    out: list[AnyRow] = []
+    statement = in_ids(db, sql)
     for start in range(0, len(ids), CHUNK):
         out.extend(db.execute(statement, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
     return out
