@@ -22,6 +22,7 @@ import attrs
 import sqlalchemy as sa
 
 from mipr_rules.adapters.base import ReadContext, count_records, record_counts
+from mipr_rules.adapters.pooling import ping_when_rested
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.watch.changes import Change, FeedOptions
@@ -55,36 +56,12 @@ _LOG_QUERY = sa.text(
 """The changes after ``low`` (made once: a text clause parses its parameters when made)."""
 
 
-PING_AFTER = 5.0
-"""Seconds a pooled connection may rest before it is pinged when taken again (a server restart or an idle
-timeout drops connections at rest; pinging each one taken, several times a step, cost a round trip each)."""
-
-
 def pooled_engine(url: sa.URL, backend: str) -> sa.Engine:
     """A long-lived engine with a small pool; SQLite reads in a real transaction, as one-off reads do.
 
-    A connection that rested longer than ``PING_AFTER`` is pinged when taken; if the ping fails it is
-    replaced (SQLAlchemy's ``DisconnectionError`` from a checkout hook). One that breaks in use is invalidated
-    by SQLAlchemy, the step reports the error, and the next one gets a fresh connection.
+    A connection that rested longer than ``PING_AFTER`` is pinged when taken (``ping_when_rested``).
     """
-    engine = sa.create_engine(url, pool_size=2, max_overflow=2)
-
-    @sa.event.listens_for(engine, "checkin")
-    def _rested_since(_dbapi_connection: Any, record: Any) -> None:
-        if record is not None:
-            record.info["rested_since"] = time.monotonic()
-
-    @sa.event.listens_for(engine, "checkout")
-    def _ping_if_rested(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        rested = record.info.get("rested_since")
-        if rested is None or time.monotonic() - rested < PING_AFTER:
-            return
-        try:
-            alive = engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping does, for each driver
-        except Exception as exc:  # the driver's own error: the connection is gone, the pool takes another
-            raise sa.exc.DisconnectionError(first_line(exc)) from exc
-        if not alive:
-            raise sa.exc.DisconnectionError("the ping failed")
+    engine = ping_when_rested(sa.create_engine(url, pool_size=2, max_overflow=2))
 
     if backend == "sqlite":
 

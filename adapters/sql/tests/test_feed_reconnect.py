@@ -12,12 +12,12 @@ from feed_support import PLAN, RULE, review, until
 from feed_support import follower as make_follower
 from sql_fixtures import RunDatabase, engine
 
+from mipr_rules.adapters import pooling
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.store import AlertStore
-from mipr_rules_adapter_sql import feed as sql_feed
 
 
 def _drop_connections(url: str) -> int:
@@ -53,7 +53,7 @@ def test_a_follower_goes_on_after_the_server_dropped_its_connections(
     if run_database.backend != "postgresql":
         pytest.skip("dropping a client's connections is a server's doing (the PostgreSQL run)")
     # A connection that rested is pinged when taken: "rested" makes every one count as rested.
-    monkeypatch.setattr(sql_feed, "PING_AFTER", 0.0 if rested else 3600.0)
+    monkeypatch.setattr(pooling, "PING_AFTER", 0.0 if rested else 3600.0)
     as_of = sample_as_of()
     noon = dt.datetime.combine(as_of, dt.time(12), tzinfo=dt.timezone.utc)
     home = sample_home.location_id

@@ -17,12 +17,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from mipr_rules.adapters.pooling import ping_when_rested
 from mipr_rules.errors import InputError
 from mipr_rules.watch.store.tables import upsert
 
 STORE_KIND = "mipr-rules alert store"
-SCHEMA_VERSION = 4
-"""Version of the store's schema: the Alembic head revision (``"0004"``); SQLite also keeps it in
+SCHEMA_VERSION = 5
+"""Version of the store's schema: the Alembic head revision (``"0005"``); SQLite also keeps it in
 ``PRAGMA user_version``."""
 HEAD = f"{SCHEMA_VERSION:04d}"
 LOCK_ID = 0x6D697072
@@ -92,8 +93,8 @@ class StoreConnection:
             self._engine = sa.create_engine("sqlite://", creator=connect, poolclass=sa.pool.StaticPool)
         elif url.get_backend_name() == "postgresql":
             try:
-                self._engine = sa.create_engine(
-                    url, pool_pre_ping=True, connect_args={"connect_timeout": max(1, int(timeout))}
+                self._engine = ping_when_rested(
+                    sa.create_engine(url, connect_args={"connect_timeout": max(1, int(timeout))})
                 )
             except ImportError:
                 raise InputError(
@@ -258,16 +259,15 @@ class StoreConnection:
         if len(keys) > MAX_LOCATION_LOCKS:
             self._lock_writers(db)
             return
-        db.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": LOCK_ID})
-        if keys:
-            # unnest yields the array's elements in order: the locks are taken in that order
-            db.execute(
-                sa.text(
-                    "SELECT count(pg_advisory_xact_lock(CAST(:ns AS integer), k)) "
-                    "FROM unnest(CAST(:keys AS integer[])) AS k"
-                ),
-                {"ns": LOCATION_LOCKS, "keys": keys},
-            )
+        # One round trip: the one-time filter (an uncorrelated query: an init plan) takes the shared lock before the
+        # scan; unnest yields the array's elements in order, and the locks are taken in that order.
+        db.execute(_LOCK_LOCATIONS, {"id": LOCK_ID, "ns": LOCATION_LOCKS, "keys": keys})
+
+
+_LOCK_LOCATIONS = sa.text(
+    "SELECT count(pg_advisory_xact_lock(CAST(:ns AS integer), k)) FROM unnest(CAST(:keys AS integer[])) AS k "
+    "WHERE (SELECT pg_advisory_xact_lock_shared(CAST(:id AS bigint))) IS NOT NULL"
+)
 
 
 def location_key(location_id: str) -> int:

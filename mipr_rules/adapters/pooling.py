@@ -1,0 +1,47 @@
+"""Long-lived SQLAlchemy pools that ping a connection only after it rested (the SQL feed, the alert store)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+PING_AFTER = 5.0
+"""Seconds a pooled connection may rest before it is pinged when taken again (a server restart or an idle
+timeout drops connections at rest; ``pool_pre_ping`` pings every one taken, a round trip each time)."""
+
+
+def ping_when_rested(engine: sa.Engine) -> sa.Engine:
+    """Make ``engine``'s pool ping a connection taken after resting ``PING_AFTER`` seconds or more; return it.
+
+    A failed ping replaces the connection (SQLAlchemy's ``DisconnectionError`` from a checkout hook), as
+    ``pool_pre_ping`` would. One that breaks in use is invalidated by SQLAlchemy; the caller reports that
+    error, and the next checkout gets a fresh connection.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _rested_since(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["rested_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping_if_rested(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get("rested_since")
+        if rested is None or time.monotonic() - rested < PING_AFTER:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping does, for each driver
+        except Exception as exc:  # the driver's own error: the connection is gone, the pool takes another
+            raise sa.exc.DisconnectionError(_first_line(exc)) from exc
+        if not alive:
+            raise sa.exc.DisconnectionError("the ping failed")
+
+    return engine
+
+
+def _first_line(exc: BaseException) -> str:
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
