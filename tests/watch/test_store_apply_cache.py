@@ -22,7 +22,7 @@ from mipr_rules.ruleset.catalogue import Catalogue
 from mipr_rules.ruleset.schema import Ruleset
 from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.store import AlertStore, connection
-from mipr_rules.watch.store.hits import HitColumns
+from mipr_rules.watch.store.hits import VALUE_COLUMNS, HitColumns, values_digest
 
 AS_OF = sample_as_of()
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
@@ -75,13 +75,37 @@ def test_a_reused_hit_is_compared_with_its_row_as_stored_now(store_url: str, rul
     one = hit(ruleset, "L1", 0, "person:R01", "first message")
     with AlertStore(store_url) as store:
         assert len(store.apply(report(ruleset, ("L1", (one,))), at=T0).new) == 1
-        with store._engine.begin() as db:  # as another process writing the alert would
-            db.execute(sa.text("UPDATE alerts SET message = 'changed elsewhere', facts = '{}'"))
+        with store._engine.begin() as db:  # as another process writing the alert would: values and their digest
+            row = db.execute(sa.text(f"SELECT {', '.join(VALUE_COLUMNS)} FROM alerts")).one()
+            digest = values_digest((*row[:3], "changed elsewhere", "{}", row[5]))
+            db.execute(
+                sa.text("UPDATE alerts SET message = 'changed elsewhere', facts = '{}', digest = :d"), {"d": digest}
+            )
         changes = store.apply(report(ruleset, ("L1", (one,))), at=T0)
         assert not changes.has_news
         (ongoing,) = changes.ongoing
         assert (ongoing.message, ongoing.facts) == ("first message", one.facts)
         assert stored_messages(store, "L1") == {"person:R01": ("first message", one.facts)}
+
+
+def test_an_alert_stored_without_a_digest_gets_it_at_its_next_check(store_url: str, ruleset: Ruleset) -> None:
+    """Alerts stored before schema version 5 have no digest: the next check writes it (and only then)."""
+    one = hit(ruleset, "L1", 0, "person:R01", "first message")
+    with AlertStore(store_url) as store:
+        store.apply(report(ruleset, ("L1", (one,))), at=T0)
+        with store._engine.begin() as db:
+            db.execute(sa.text("UPDATE alerts SET digest = NULL, message = 'from schema 4'"))
+        writes: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *args: writes.append(args[2]))
+        for _ in range(2):
+            changes = store.apply(report(ruleset, ("L1", (one,))), at=T0)
+            assert not changes.has_news and [a.message for a in changes.ongoing] == ["first message"]
+        assert sum(sql.startswith("UPDATE alerts SET") for sql in writes) == 1, "written once"
+        assert stored_messages(store, "L1") == {"person:R01": ("first message", one.facts)}
+        with store._engine.connect() as db:
+            assert db.execute(sa.text("SELECT digest FROM alerts")).scalar() == values_digest(
+                HitColumns().current(report(ruleset, ("L1", (one,))).locations[0])[0].values
+            )
 
 
 def test_a_hit_made_anew_with_another_message_rewrites_its_row(store_url: str, ruleset: Ruleset) -> None:
@@ -269,6 +293,29 @@ def test_a_check_of_many_locations_locks_the_whole_store(
         paused.finish()
     other.join(10)
     assert not other.is_alive() and len(one.open_alerts()) == 3
+
+
+def test_a_check_holds_the_shared_store_lock_before_it_waits_for_a_location(
+    pg_stores: tuple[AlertStore, AlertStore], ruleset: Ruleset
+) -> None:
+    one, _ = pg_stores
+    lock = sa.text("SELECT pg_advisory_xact_lock(:ns, :k)")
+    with one._engine.connect() as holder:  # holds L1's location lock, as a check of L1 in progress would
+        holder.execute(lock, {"ns": connection.LOCATION_LOCKS, "k": connection.location_key("L1")})
+        waiting = in_thread(lambda: one.apply(report(ruleset, ("L1", (hit(ruleset, "L1", 0, "s", "a"),))), at=T0))
+        shared = sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND mode = 'ShareLock' "
+            "AND pid <> pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :id"
+        )
+        with one._engine.connect() as probe:
+            deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+            while not probe.execute(shared, {"id": connection.LOCK_ID}).scalar() and dt.datetime.now() < deadline:
+                probe.rollback()
+            assert probe.execute(shared, {"id": connection.LOCK_ID}).scalar() == 1, "shared lock not taken first"
+        assert waiting.is_alive(), "the check must wait for L1"
+        holder.rollback()
+    waiting.join(10)
+    assert not waiting.is_alive() and [a.identity.location_id for a in one.open_alerts()] == ["L1"]
 
 
 def test_ongoing_given_as_a_function_is_made_once_and_compares_as_the_alerts(store_url: str, ruleset: Ruleset) -> None:

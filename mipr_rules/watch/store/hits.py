@@ -11,6 +11,7 @@ nothing changes their facts in place; a hit whose facts or message change is a n
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +37,16 @@ MAX_DETAILS = 4096
 """Most detail documents kept (one per rule and evidence category of each ruleset object seen)."""
 
 
-class Known:
-    """A hit with its key and its stored columns (``VALUE_COLUMNS`` order)."""
+def values_digest(values: tuple[str, ...]) -> str:
+    """The ``digest`` column of an alert with these ``VALUE_COLUMNS`` (a check compares open alerts by it)."""
+    text = json.dumps(values, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
-    __slots__ = ("hit", "key", "values")
+
+class Known:
+    """A hit with its key, its stored columns (``VALUE_COLUMNS`` order) and their digest."""
+
+    __slots__ = ("digest", "hit", "key", "values")
 
     def __init__(self, hit: RuleHit, values: tuple[str, ...]) -> None:
         self.hit = hit
@@ -47,6 +54,7 @@ class Known:
         self.key = (hit.ruleset_id, hit.rule_id, hit.subject)
         """(ruleset id, rule id, subject): the identity of the alert within its location."""
         self.values = values
+        self.digest = values_digest(values)
 
 
 class _Location:

@@ -22,7 +22,7 @@ from mipr_rules.errors import InputError
 from mipr_rules.watch.store.hits import VALUE_COLUMNS, HitColumns, Known
 from mipr_rules.watch.store.outbox import queue
 from mipr_rules.watch.store.positions import FeedPosition, FeedPositions, save_position
-from mipr_rules.watch.store.records import by_rank, stored_alert, utc
+from mipr_rules.watch.store.records import COLUMNS, by_rank, stored_alert, utc
 from mipr_rules.watch.store.tables import (
     ALERTS,
     CHUNK,
@@ -45,17 +45,19 @@ _OPEN = (
     "location_id",
     "rule_id",
     "subject",
-    *VALUE_COLUMNS,
+    "digest",
     "first_seen",
     "last_seen",
     "acknowledged_by",
     "acknowledged_on",
 )
-"""Columns of the open rows a check compares (``_VALUES``: its slice of ``VALUE_COLUMNS``)."""
+"""Columns of the open rows a check compares: their values by ``digest``, not their text (read back only
+for the alerts it resolves)."""
 _LOCATION = ("location_id", "name", "last_checked", "last_error", "last_error_on")
 """Columns of a row of ``locations``."""
-_VALUES = slice(5, 5 + len(VALUE_COLUMNS))
-_FIRST, _LAST, _BY, _ON = (_OPEN.index(c) for c in ("first_seen", "last_seen", "acknowledged_by", "acknowledged_on"))
+_DIGEST, _FIRST, _LAST, _BY, _ON = (
+    _OPEN.index(c) for c in ("digest", "first_seen", "last_seen", "acknowledged_by", "acknowledged_on")
+)
 _Ongoing = tuple[str, Known, str, str, str | None, str | None]
 """An ongoing alert as recorded: location id, its hit, first seen, last seen, acknowledged by and on."""
 
@@ -138,7 +140,7 @@ class Recording(FeedPositions):
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             ongoing: list[_Ongoing] = []
-            gone: list[dict[str, Any]] = []
+            resolved: list[int] = []
             for loc in read:
                 location_id = loc.location_id
                 stored = open_rows.pop(location_id, None) or {}
@@ -154,6 +156,7 @@ class Recording(FeedPositions):
                                 "rule_id": rule_id,
                                 "subject": subject,
                                 **dict(zip(VALUE_COLUMNS, hit.values, strict=True)),
+                                "digest": hit.digest,
                                 "first_seen": as_of,
                                 "last_seen": as_of,
                                 "opened_at": stamp,
@@ -161,19 +164,19 @@ class Recording(FeedPositions):
                         )
                         continue
                     seen = max(row[_LAST], as_of)
-                    if seen != row[_LAST] or row[_VALUES] != hit.values:
-                        updates.append(
-                            {**dict(zip(VALUE_COLUMNS, hit.values, strict=True)), "last_seen": seen, "id": row[0]}
-                        )
+                    if seen != row[_LAST] or row[_DIGEST] != hit.digest:
+                        values = dict(zip(VALUE_COLUMNS, hit.values, strict=True))
+                        updates.append({**values, "digest": hit.digest, "last_seen": seen, "id": row[0]})
                     ongoing.append((location_id, hit, row[_FIRST], seen, row[_BY], row[_ON]))
-                gone.extend(
-                    {**row._asdict(), "ruleset_id": ruleset.id, "resolved_on": as_of} for row in stored.values()
-                )
+                resolved.extend(row[0] for row in stored.values())
             new = _insert_alerts(db, inserts)
             update_rows(db, ALERTS, updates)
-            resolve = in_ids(db, "UPDATE alerts SET resolved_on = :o WHERE id IN :ids", "bigint")
-            for start in range(0, len(gone), CHUNK):
-                db.execute(resolve, {"o": as_of, "ids": [row["id"] for row in gone[start : start + CHUNK]]})
+            resolve = in_ids(db, f"UPDATE alerts SET resolved_on = :o WHERE id IN :ids RETURNING {COLUMNS}", "bigint")
+            gone: list[dict[str, Any]] = []
+            for start in range(0, len(resolved), CHUNK):
+                found = db.execute(resolve, {"o": as_of, "ids": resolved[start : start + CHUNK]}).mappings()
+                gone.extend(map(dict, found))
+            gone.sort(key=lambda row: row["id"])  # RETURNING's order is the server's
             events = [
                 {"alert_id": row["alert_id"], "occurrence": row["id"], "kind": kind, "at": stamp, "as_of": as_of}
                 for kind, rows in (("new", new), ("resolved", gone))

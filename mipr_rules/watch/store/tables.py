@@ -28,6 +28,7 @@ ALERTS = sa.Table(
     META,
     sa.Column("id", sa.Integer, primary_key=True),
     *(sa.Column(name, sa.Text) for name in COLUMNS.replace(" ", "").split(",")[1:]),
+    sa.Column("digest", sa.Text),
 )
 EVENTS = sa.Table(
     "alert_events",
