@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -53,6 +54,14 @@ LOCATIONS = sa.Table(
 )
 
 
+@lru_cache(maxsize=512)
+def statement(sql: str, expanding: str | None = None) -> sa.TextClause:
+    """The text clause of ``sql`` (``expanding``: its bind parameter of a list), made once: making one parses
+    its text, and SQLAlchemy's cache key of it is kept with the object."""
+    clause = sa.text(sql)
+    return clause.bindparams(sa.bindparam(expanding, expanding=True)) if expanding else clause
+
+
 def insert_rows(
     db: sa.Connection,
     table: sa.Table,
@@ -82,7 +91,7 @@ def insert_rows(
             sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         if returning:
             sql += f" RETURNING {', '.join(returning)}"
-        result = db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        result = db.execute(statement(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
         return [tuple(r) for r in result] if returning else []
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     one = f"({', '.join('?' * len(names))})"
@@ -120,10 +129,10 @@ def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], 
             f"UPDATE {table.name} SET {sets} FROM json_to_recordset(CAST(:rows AS json)) AS x({types}) "
             f"WHERE {table.name}.{key} = x.{key}"
         )
-        db.execute(sa.text(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        db.execute(statement(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
         return
     sets = ", ".join(f"{n} = :{n}" for n in names)
-    db.execute(sa.text(f"UPDATE {table.name} SET {sets} WHERE {key} = :{key}"), rows)
+    db.execute(statement(f"UPDATE {table.name} SET {sets} WHERE {key} = :{key}"), rows)
 
 
 def _pg_type(table: sa.Table, name: str) -> str:
@@ -137,8 +146,8 @@ def in_ids(db: sa.Connection, sql: str, kind: str = "text") -> sa.TextClause:
     of ids, so the driver prepares it once and the server stops parsing and planning it on every check.
     """
     if db.dialect.name == "postgresql":
-        return sa.text(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))"))
-    return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+        return statement(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))"))
+    return statement(sql, "ids")
 
 
 def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
