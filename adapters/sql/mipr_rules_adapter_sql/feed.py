@@ -145,6 +145,8 @@ class SqlChangeFeed:
         self.owns = options.owns
         self.engine = pooled_engine(self.parsed.url, self.parsed.backend)
         self._listener: Any = None
+        self._quiet = False
+        """The last log read found nothing new, and the listener has heard of no commit since."""
         try:
             with self.engine.connect() as connection:
                 self.logged = has_log(connection)
@@ -207,6 +209,7 @@ class SqlChangeFeed:
         conninfo = url.render_as_string(hide_password=False)
         self._listener = psycopg.connect(conninfo, autocommit=True)
         self._listener.execute(f"LISTEN {CHANNEL}")
+        self._quiet = False  # commits made while nobody listened sent no notification: read first
 
     def _relisten(self) -> None:
         import psycopg
@@ -217,29 +220,43 @@ class SqlChangeFeed:
             self._listener = None
 
     def wait(self, timeout: float) -> Sequence[Change]:
-        """Changes that arrived; waits up to ``timeout`` seconds (a notification or a poll ends the wait)."""
+        """Changes that arrived; waits up to ``timeout`` seconds (a notification or a poll ends the wait).
+
+        A wait of no time reads the log. With a listener, a longer wait right after a read that found nothing
+        does not read again before it waits: it reads when a notification comes (every commit that writes the
+        log sends one, delivered even if it was sent before the wait began) and when it ends.
+        """
         deadline = time.monotonic() + timeout
+        read = timeout <= 0 or not (self._quiet and self._listener is not None and not self._heard(0.0))
         while True:
-            found = self._read_log() if self.logged else self._read_cursor()
+            found = (self._read_log() if self.logged else self._read_cursor()) if read else []
             left = deadline - time.monotonic()
             if found or left <= 0:
                 return found
+            read = True
             if self._listener is not None:
-                import psycopg
-
-                try:
-                    # Wake at the first notification, then drain those already queued (one log read for all).
-                    for _ in self._listener.notifies(timeout=min(left, max(self.poll, 1.0)), stop_after=1):
-                        break
-                    for _ in self._listener.notifies(timeout=0.0):
-                        pass
-                except psycopg.Error:  # the connection dropped: poll until it can listen again
-                    self._listener.close()
-                    self._listener = None
+                self._heard(min(max(left, 0.0), max(self.poll, 1.0)))
             else:
                 time.sleep(min(left, self.poll))
                 if self.logged and self.parsed.backend == "postgresql":
                     self._relisten()
+
+    def _heard(self, timeout: float) -> bool:
+        """Whether a notification came within ``timeout`` seconds (all of those queued are taken: one log read
+        for all); a dropped listener counts as one (the log is polled until it can listen again)."""
+        import psycopg
+
+        heard = False
+        try:
+            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                heard = True
+            for _ in self._listener.notifies(timeout=0.0):
+                heard = True
+        except psycopg.Error:
+            self._listener.close()
+            self._listener = None
+            return True
+        return heard
 
     def _read_log(self) -> list[Change]:
         if not self._buffer:
@@ -260,6 +277,7 @@ class SqlChangeFeed:
             if owns is None or owns(str(location_id)):
                 changes.append(Change(str(location_id), str(table), str(key), op == "D", f"log:{seq}"))
         self._advance()
+        self._quiet = not changes and not self._buffer
         return changes
 
     def _advance(self) -> None:

@@ -204,6 +204,31 @@ def test_the_daily_sweep_logs_differences_as_errors_and_keeps_the_full_result(
             follower.feed.close()
 
 
+def test_a_waiting_feed_reads_the_log_when_notified_not_before(
+    logged: str, run_database: RunDatabase, sample_home: Location
+) -> None:
+    if run_database.backend != "postgresql":
+        pytest.skip("notifications are PostgreSQL's; the other servers' logs are polled")
+    feed = SqlChangeFeed(logged, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        if "mipr_changes" in statement:
+            reads.append(statement)
+
+    sa.event.listen(feed.engine, "before_cursor_execute", count)
+    try:
+        assert feed.wait(0.0) == [] and len(reads) == 1, "a wait of no time reads the log"
+        reads.clear()
+        assert feed.wait(0.3) == [] and len(reads) == 1, "nothing committed: read once, when the wait ends"
+        review(logged, sample_home.location_id, sample_as_of())  # committed before the next wait began
+        reads.clear()
+        changes = feed.wait(30.0)
+        assert [c.location_id for c in changes] == [sample_home.location_id] and len(reads) == 1
+    finally:
+        feed.close()
+
+
 def test_without_the_change_log_the_feed_polls_updated_at(
     run_database: RunDatabase, sample_home: Location, evaluator: Evaluator, tmp_path: Path
 ) -> None:
