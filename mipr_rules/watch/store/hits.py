@@ -39,7 +39,7 @@ MAX_DETAILS = 4096
 
 def values_digest(values: tuple[str, ...]) -> str:
     """The ``digest`` column of an alert with these ``VALUE_COLUMNS`` (a check compares open alerts by it)."""
-    text = json.dumps(values, ensure_ascii=False)
+    text = "".join(f"{len(value)}:{value}" for value in values)  # each value's length first: unambiguous
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
