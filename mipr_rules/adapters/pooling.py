@@ -33,15 +33,16 @@ def ping_when_rested(engine: sa.Engine) -> sa.Engine:
         try:
             alive = engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping does, for each driver
         except Exception as exc:  # the driver's own error: the connection is gone, the pool takes another
-            raise sa.exc.DisconnectionError(_first_line(exc)) from exc
+            raise sa.exc.DisconnectionError(first_line(exc)) from exc
         if not alive:
             raise sa.exc.DisconnectionError("the ping failed")
 
     return engine
 
 
-def _first_line(exc: BaseException) -> str:
-    for line in str(exc).splitlines():
+def first_line(error: object) -> str:
+    """The first non-empty line of an error's message (drivers' messages run over several lines)."""
+    for line in str(error).splitlines():
         if line.strip():
             return line.strip()
-    return type(exc).__name__
+    return type(error).__name__

@@ -151,12 +151,9 @@ def drop_statements(backend: str, mapping: Mapping) -> list[str]:
         else:
             statements += [f"DROP TRIGGER IF EXISTS mipr_{table}_{op}"[:64] for op in "iud"]
     if backend == "postgresql":
-        statements += [
-            f"DROP FUNCTION IF EXISTS {_function(table)}()" for table, _key, _location in tracked(mapping)
-        ]
-        statements.append(
-            "DROP FUNCTION IF EXISTS mipr_record_change()"
-        )  # the one function of earlier versions
+        functions = [_function(table) for table, _key, _location in tracked(mapping)]
+        functions.append("mipr_record_change")  # the one function of earlier versions
+        statements += [f"DROP FUNCTION IF EXISTS {name}()" for name in functions]
     return statements
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from mipr_rules.adapters.pooling import ping_when_rested
+from mipr_rules.adapters.pooling import first_line, ping_when_rested
 from mipr_rules.errors import InputError
 from mipr_rules.watch.store.tables import upsert
 
@@ -56,11 +56,6 @@ def shown_url(url: str) -> str:
     except sa_exc.ArgumentError:
         return url.split("?")[0]
     return parsed.set(password=None, query={}).render_as_string(hide_password=True).replace("+psycopg", "")
-
-
-def first_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 class StoreConnection:
