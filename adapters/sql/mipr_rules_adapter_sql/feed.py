@@ -147,6 +147,8 @@ class SqlChangeFeed:
         self._listener: Any = None
         self._quiet = False
         """The last log read found nothing new, and the listener has heard of no commit since."""
+        self._more = False
+        """The last read of the log stopped at ``BATCH`` rows, new ones among them: more may be there."""
         try:
             with self.engine.connect() as connection:
                 self.logged = has_log(connection)
@@ -234,6 +236,8 @@ class SqlChangeFeed:
             if found or left <= 0:
                 return found
             read = True
+            if self._more or self._buffer:
+                continue  # the log holds more than was read (other shards' changes first): read on
             if self._listener is not None:
                 self._heard(min(max(left, 0.0), max(self.poll, 1.0)))
             else:
@@ -269,6 +273,8 @@ class SqlChangeFeed:
                     f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
                 ) from None
             self._buffer.extend(row for row in rows if row[0] not in self._seen)
+            # A full read with news may have left more; one of rows seen before (behind a gap) has not.
+            self._more = len(rows) >= BATCH and bool(self._buffer)
         changes: list[Change] = []
         owns = self.owns
         while self._buffer and len(changes) < STEP:
@@ -277,7 +283,7 @@ class SqlChangeFeed:
             if owns is None or owns(str(location_id)):
                 changes.append(Change(str(location_id), str(table), str(key), op == "D", f"log:{seq}"))
         self._advance()
-        self._quiet = not changes and not self._buffer
+        self._quiet = not changes and not self._buffer and not self._more
         return changes
 
     def _advance(self) -> None:

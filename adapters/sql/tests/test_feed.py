@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from feed_support import PLAN, RULE, review, until
+from feed_support import OTHER, PLAN, RULE, review, until
 from feed_support import follower as make_follower
 from sql_fixtures import RunDatabase, engine, postgres_store
 
@@ -34,6 +34,7 @@ from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import sample_as_of
 from mipr_rules.watch.changes import FeedOptions
 from mipr_rules.watch.store import AlertStore
+from mipr_rules_adapter_sql import feed as sql_feed
 from mipr_rules_adapter_sql import schema
 from mipr_rules_adapter_sql.commands import install_triggers_command
 from mipr_rules_adapter_sql.feed import SqlChangeFeed
@@ -225,6 +226,49 @@ def test_a_waiting_feed_reads_the_log_when_notified_not_before(
         reads.clear()
         changes = feed.wait(30.0)
         assert [c.location_id for c in changes] == [sample_home.location_id] and len(reads) == 1
+    finally:
+        feed.close()
+
+
+def test_a_shard_reads_on_without_waiting_while_the_log_holds_more_than_one_read(
+    logged: str, run_database: RunDatabase, sample_home: Location, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other shards' changes first, more of them than one read takes: the shard reads on at once, it does not
+    wait for a notification that was already taken."""
+    if run_database.backend != "postgresql":
+        pytest.skip("notifications are PostgreSQL's; the other servers' logs are polled")
+    monkeypatch.setattr(sql_feed, "BATCH", 2)
+    home = sample_home.location_id
+    feed = SqlChangeFeed(
+        logged, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05, owns=lambda loc: loc == home)
+    )
+    waits: list[tuple[float, bool]] = []  # each wait for a notification: how long, and whether more was left
+    heard = feed._heard
+
+    def recorded(timeout: float) -> bool:
+        waits.append((timeout, feed._more))
+        return heard(timeout)
+
+    monkeypatch.setattr(feed, "_heard", recorded)
+    try:
+        assert feed.wait(0.0) == []
+        with engine(logged).begin() as connection:  # one transaction: one notification for all four rows
+            for day in (1, 2, 3):
+                connection.execute(
+                    sa.update(schema.care_plans)
+                    .where(schema.care_plans.c.location_id == OTHER, schema.care_plans.c.plan_id == PLAN)
+                    .values(last_reviewed=sample_as_of() - dt.timedelta(days=day))
+                )
+            connection.execute(
+                sa.update(schema.care_plans)
+                .where(schema.care_plans.c.location_id == home, schema.care_plans.c.plan_id == PLAN)
+                .values(last_reviewed=sample_as_of())
+            )
+        changes: list[Any] = []
+        while not changes:
+            changes = list(feed.wait(30.0))
+        assert [c.location_id for c in changes] == [home]
+        assert not [t for t, more in waits if t > 0 and more], "waited for a notification already taken"
     finally:
         feed.close()
 
