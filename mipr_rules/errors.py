@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 
+def first_line(error: object) -> str:
+    """The first non-empty line of an error's message (drivers' messages run over several lines)."""
+    for line in str(error).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(error).__name__
+
+
 class MiprRulesError(Exception):
     """Base of every error mipr-rules raises on purpose; the CLI maps it to exit code 2."""
 

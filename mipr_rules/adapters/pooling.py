@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mipr_rules.errors import first_line
+
 PING_AFTER = 5.0
 """Seconds a pooled connection may rest before it is pinged when taken again (a server restart or an idle
 timeout drops connections at rest; ``pool_pre_ping`` pings every one taken, a round trip each time)."""
@@ -38,11 +40,3 @@ def ping_when_rested(engine: sa.Engine) -> sa.Engine:
             raise sa.exc.DisconnectionError("the ping failed")
 
     return engine
-
-
-def first_line(error: object) -> str:
-    """The first non-empty line of an error's message (drivers' messages run over several lines)."""
-    for line in str(error).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(error).__name__

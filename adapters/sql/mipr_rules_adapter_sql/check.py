@@ -15,7 +15,7 @@ import click
 
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.convert import unstructure
-from mipr_rules.errors import InputError
+from mipr_rules.errors import InputError, first_line
 
 FIRST_ROWS = 3
 """Rows shown per entity."""
@@ -53,7 +53,7 @@ def check_mapping(url: str, mapping_path: str, key: bytes, first: int = FIRST_RO
 
     from mipr_rules_adapter_sql.mapping import load_mapping
     from mipr_rules_adapter_sql.reader import SqlReader
-    from mipr_rules_adapter_sql.source import first_line, make_engine, parse_source, snapshot
+    from mipr_rules_adapter_sql.source import make_engine, parse_source, snapshot
 
     parsed = parse_source(url)
     reader = SqlReader(parsed, load_mapping(mapping_path))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from mipr_rules.errors import InputError, MiprRulesError
+from mipr_rules.errors import InputError, MiprRulesError, first_line
 
 
 @click.command("install-triggers")
@@ -31,7 +31,7 @@ def install_triggers_command(url: str, drop: bool, print_only: bool) -> None:
     import sqlalchemy as sa
 
     from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping
-    from mipr_rules_adapter_sql.source import first_line, make_engine, parse_source
+    from mipr_rules_adapter_sql.source import make_engine, parse_source
     from mipr_rules_adapter_sql.triggers import drop_statements, install_statements, install_triggers
 
     try:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from mipr_rules.adapters.base import ReadContext, count_records, record_counts
 from mipr_rules.adapters.pooling import ping_when_rested
-from mipr_rules.errors import InputError
+from mipr_rules.errors import InputError, first_line
 from mipr_rules.model import Location
 from mipr_rules.watch.changes import Change, FeedOptions
 from mipr_rules_adapter_sql.cursor import format_cursor, latest, parse_cursor
@@ -35,7 +35,7 @@ from mipr_rules_adapter_sql.reader import (
     SqlReader,
     _Row,
 )
-from mipr_rules_adapter_sql.source import first_line, parse_source, snapshot
+from mipr_rules_adapter_sql.source import parse_source, snapshot
 from mipr_rules_adapter_sql.triggers import CHANNEL, LOG_TABLE, has_log
 
 GAP_GRACE = 30.0

@@ -18,7 +18,7 @@ import attrs
 import sqlalchemy as sa
 
 from mipr_rules.adapters.base import ReadContext
-from mipr_rules.errors import InputError
+from mipr_rules.errors import InputError, first_line
 from mipr_rules.model import (
     KeyQuestionRating,
     Location,
@@ -32,7 +32,7 @@ from mipr_rules.privacy import default_pseudonym_key
 from mipr_rules_adapter_sql.cursor import database_time, format_cursor, latest, parse_cursor
 from mipr_rules_adapter_sql.mapping import REFERENCE, EntityMap, Mapping, load_mapping, reference_mapping
 from mipr_rules_adapter_sql.schema import TIMESTAMP
-from mipr_rules_adapter_sql.source import SqlSource, first_line, make_engine, parse_source, snapshot
+from mipr_rules_adapter_sql.source import SqlSource, make_engine, parse_source, snapshot
 from mipr_rules_adapter_sql.values import BadValue, SkipRow, field_value
 
 BATCH = 200

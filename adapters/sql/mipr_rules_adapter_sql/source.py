@@ -19,7 +19,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from mipr_rules.errors import InputError, PluginError
+from mipr_rules.errors import InputError, PluginError, first_line
 
 OPTIONS = ("mapping", "since", "cursor")
 """Query-string options the adapter reads itself."""
@@ -128,11 +128,3 @@ def snapshot(engine: sa.Engine, source: SqlSource) -> Iterator[sa.Connection]:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             yield connection
-
-
-def first_line(exc: BaseException | None) -> str:
-    """The first non-empty line of an exception's message (driver messages run over several lines)."""
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(exc).__name__

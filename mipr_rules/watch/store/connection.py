@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from mipr_rules.adapters.pooling import first_line, ping_when_rested
-from mipr_rules.errors import InputError
+from mipr_rules.adapters.pooling import ping_when_rested
+from mipr_rules.errors import InputError, first_line
 from mipr_rules.watch.store.tables import upsert
 
 STORE_KIND = "mipr-rules alert store"

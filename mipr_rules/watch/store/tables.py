@@ -153,9 +153,9 @@ def in_ids(db: sa.Connection, sql: str, kind: str = "text") -> sa.TextClause:
 def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
     """Rows of ``sql`` (tuples) whose ``IN :ids`` is bound to ``ids`` (text), ``CHUNK`` at a time (none for no ids)."""
     out: list[AnyRow] = []
-    statement = in_ids(db, sql)
+    query = in_ids(db, sql)
     for start in range(0, len(ids), CHUNK):
-        out.extend(db.execute(statement, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
+        out.extend(db.execute(query, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
     return out
 
 
