@@ -308,7 +308,7 @@ def test_a_check_holds_the_shared_store_lock_before_it_waits_for_a_location(
             "AND pid <> pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :id"
         )
         with one._engine.connect() as probe:
-            deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+            deadline = dt.datetime.now() + dt.timedelta(seconds=60)  # a bound for a failure, not a timing
             while not probe.execute(shared, {"id": connection.LOCK_ID}).scalar() and dt.datetime.now() < deadline:
                 probe.rollback()
             assert probe.execute(shared, {"id": connection.LOCK_ID}).scalar() == 1, "shared lock not taken first"
