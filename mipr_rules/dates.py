@@ -14,7 +14,7 @@ silently: a care-plan review dated 2099 would hide its overdue alert. So it is r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -47,7 +47,7 @@ def check_date(day: dt.date, what: str, error: type[MiprRulesError] = InputError
     return day
 
 
-def _values(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, dt.date | int]]:
+def _values(value: Any, path: str, depth: int = 0, skip: Collection[str] = ()) -> Iterator[tuple[str, dt.date | int]]:
     if isinstance(value, dt.date):
         yield path, value.date() if isinstance(value, dt.datetime) else value
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -56,6 +56,8 @@ def _values(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, dt.dat
         return
     elif attrs.has(type(value)):
         for field in attrs.fields(type(value)):
+            if field.name in skip:
+                continue
             yield from _values(getattr(value, field.name), f"{path}.{field.name}" if path else field.name, depth + 1)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
@@ -65,15 +67,19 @@ def _values(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, dt.dat
             yield from _values(item, f"{path}.{key}" if isinstance(key, str) and len(key) <= 60 else path, depth + 1)
 
 
-def check_record_dates(record: Any, as_of: dt.date, where: str) -> None:
+def check_record_dates(record: Any, as_of: dt.date, where: str, skip: Collection[str] = ()) -> None:
     """Refuse ``record`` (an attrs model: a location and everything in it) if a date in it is implausible
     or a number in it (beds, counts, days) is negative or above ``LARGEST_COUNT``.
 
     The error names ``where`` (a pseudonymous key such as the location id) and the field path, e.g.
     ``location L1: care_plans[3].next_review_due: date more than 5 years after the as-of date``.
+    ``skip``: fields of ``record`` itself left out (checked elsewhere).
     """
     latest = latest_record_date(as_of)
-    for path, day in _values(record, ""):
+    # A first pass without the field paths (the common case: nothing wrong); the second names the first fault.
+    if not _any_implausible(record, latest, skip, 0):
+        return
+    for path, day in _values(record, "", skip=skip):
         if isinstance(day, int):
             if not 0 <= day <= LARGEST_COUNT:
                 raise InputError(f"{where}: {path}: expected a whole number from 0 to {LARGEST_COUNT}")
@@ -85,3 +91,41 @@ def check_record_dates(record: Any, as_of: dt.date, where: str) -> None:
                 f"{where}: {path}: date more than {FUTURE_YEARS} years after the as-of date {as_of} "
                 "(refused as implausible: a date far ahead would hide what is overdue)"
             )
+
+
+_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of an attrs class (``None`` for any other type), worked out once per class."""
+    try:
+        return _NAMES[kind]
+    except KeyError:
+        names = _NAMES[kind] = tuple(f.name for f in attrs.fields(kind)) if attrs.has(kind) else None
+        return names
+
+
+def _any_implausible(value: Any, latest: dt.date, skip: Collection[str], depth: int) -> bool:
+    """Whether ``_values`` of ``value`` would yield a date or number ``check_record_dates`` refuses."""
+    kind = type(value)
+    if kind is dt.date:
+        return not EARLIEST_DATE <= value <= latest
+    if kind is str or value is None:
+        return False
+    if isinstance(value, dt.date):
+        plain = value.date() if isinstance(value, dt.datetime) else value
+        return not EARLIEST_DATE <= plain <= latest
+    if isinstance(value, int) and not isinstance(value, bool):
+        return not 0 <= value <= LARGEST_COUNT
+    if depth > 20:
+        return False
+    names = _field_names(kind)
+    if names is not None:
+        return any(_any_implausible(getattr(value, name), latest, (), depth + 1) for name in names if name not in skip)
+    if isinstance(value, (list, tuple)):
+        items: Any = value
+    elif isinstance(value, Mapping):
+        items = value.values()
+    else:
+        return False
+    return any(_any_implausible(item, latest, (), depth + 1) for item in items)

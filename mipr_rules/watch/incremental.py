@@ -105,7 +105,7 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
                 entries.append(checked_tree(item, last, as_of, f"{where}{sep}{name}[{j}]", "."))
         children[name] = (value, tuple(entries))
     if changed:
-        check_record_dates(attrs.evolve(record, **dict.fromkeys(children, ())), as_of, where)
+        check_record_dates(record, as_of, where, skip=children)
     return (record, children)
 
 
