@@ -123,7 +123,7 @@ def test_an_older_store_is_migrated_and_its_queue_kept(tmp_path: Path) -> None:
     path = tmp_path / "alerts.db"
     legacy_store(path, kept, gone)
     with AlertStore(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         assert store.pending(kept.key) == [], "not yet: a legacy key cannot be recomputed"
         assert store.pending_elsewhere([kept]) == 2, "legacy change sets are counted, never dropped"
         assert store.adopt_legacy([kept]) == 1

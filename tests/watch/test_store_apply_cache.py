@@ -75,12 +75,13 @@ def test_a_reused_hit_is_compared_with_its_row_as_stored_now(store_url: str, rul
     one = hit(ruleset, "L1", 0, "person:R01", "first message")
     with AlertStore(store_url) as store:
         assert len(store.apply(report(ruleset, ("L1", (one,))), at=T0).new) == 1
-        with store._engine.begin() as db:  # as another process writing the alert would: values and their digest
+        with store._engine.begin() as db:  # as another process writing the alert would: values, their digest, and
             row = db.execute(sa.text(f"SELECT {', '.join(VALUE_COLUMNS)} FROM alerts")).one()
             digest = values_digest((*row[:3], "changed elsewhere", "{}", row[5]))
             db.execute(
                 sa.text("UPDATE alerts SET message = 'changed elsewhere', facts = '{}', digest = :d"), {"d": digest}
             )
+            db.execute(sa.text("UPDATE locations SET revision = revision + 1"))  # the location's revision
         changes = store.apply(report(ruleset, ("L1", (one,))), at=T0)
         assert not changes.has_news
         (ongoing,) = changes.ongoing
@@ -95,6 +96,7 @@ def test_an_alert_stored_without_a_digest_gets_it_at_its_next_check(store_url: s
         store.apply(report(ruleset, ("L1", (one,))), at=T0)
         with store._engine.begin() as db:
             db.execute(sa.text("UPDATE alerts SET digest = NULL, message = 'from schema 4'"))
+    with AlertStore(store_url) as store:  # the store upgraded and opened again
         writes: list[str] = []
         sa.event.listen(store._engine, "before_cursor_execute", lambda *args: writes.append(args[2]))
         for _ in range(2):
@@ -191,6 +193,36 @@ def test_unchanged_locations_are_not_rewritten(store_url: str, ruleset: Ruleset)
         store.apply(report(ruleset, ("L1", one), as_of=AS_OF + dt.timedelta(days=1)), at=T0)
         assert store.last_checked("L1") == AS_OF + dt.timedelta(days=1)
         assert [a.last_seen for a in store.open_alerts("L1")] == [AS_OF + dt.timedelta(days=1)]
+
+
+def test_a_check_compares_with_the_rows_it_left_without_reading_them_again(store_url: str, ruleset: Ruleset) -> None:
+    a, b, c = (hit(ruleset, "L1", i, f"person:R0{i}", m) for i, m in enumerate("abc"))
+    with AlertStore(store_url) as store:
+        store.apply(report(ruleset, ("L1", (a, b))), at=T0)
+        sent: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+        for hits, new, resolved in (((b, c), {"c"}, {"a"}), ((a, b, c), {"a"}, set()), ((a,), set(), {"b", "c"})):
+            changes = store.apply(report(ruleset, ("L1", hits)), at=T0)
+            assert {x.message for x in changes.new} == new and {x.message for x in changes.resolved} == resolved
+            assert sorted(x.message for x in store.open_alerts("L1")) == sorted(h.message for h in hits)
+        assert not [s for s in sent if "FROM alerts WHERE resolved_on IS NULL AND ruleset_id" in s]
+
+
+def test_a_check_of_another_process_in_between_makes_the_rows_read_again(store_url: str, ruleset: Ruleset) -> None:
+    """Each store object keeps the rows its checks left; another's check of the same location is seen by the
+    location's revision, so no alert is left open twice nor taken for open when it was resolved."""
+    a, b, c = (hit(ruleset, "L1", i, f"person:R0{i}", m) for i, m in enumerate("abc"))
+    with AlertStore(store_url) as one, AlertStore(store_url) as other:
+        one.apply(report(ruleset, ("L1", (a, b))), at=T0)
+        other.apply(report(ruleset, ("L1", (b, c))), at=T0)
+        changes = one.apply(report(ruleset, ("L1", (a, b))), at=T0)
+        assert [x.message for x in changes.new] == ["a"] and [x.message for x in changes.resolved] == ["c"]
+        assert sorted(x.message for x in one.open_alerts("L1")) == ["a", "b"]
+        changes = other.apply(report(ruleset, ("L1", (b,))), at=T0)
+        assert [x.message for x in changes.resolved] == ["a"] and not changes.new
+        with one._engine.connect() as db:
+            assert db.execute(sa.text("SELECT count(*) FROM alerts WHERE resolved_on IS NULL")).scalar() == 1
+            assert db.execute(sa.text("SELECT count(*) FROM alerts")).scalar() == 4  # a, b, c, and a again
 
 
 # -- PostgreSQL: what the advisory locks serialise ---------------------------------------------------------

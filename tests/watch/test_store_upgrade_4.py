@@ -71,7 +71,7 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_store_of_the_previous_schema_is_upgraded_and_keeps_everything(store_location: str) -> None:
     previous_store(store_url(store_location))
     with AlertStore(store_location) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         (alert,) = store.open_alerts()
         assert alert.identity == ALERT
         assert [e.kind for e in store.events(ALERT)] == ["new"]

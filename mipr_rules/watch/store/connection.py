@@ -22,8 +22,8 @@ from mipr_rules.errors import InputError, first_line
 from mipr_rules.watch.store.tables import upsert
 
 STORE_KIND = "mipr-rules alert store"
-SCHEMA_VERSION = 5
-"""Version of the store's schema: the Alembic head revision (``"0005"``); SQLite also keeps it in
+SCHEMA_VERSION = 6
+"""Version of the store's schema: the Alembic head revision (``"0006"``); SQLite also keeps it in
 ``PRAGMA user_version``."""
 HEAD = f"{SCHEMA_VERSION:04d}"
 LOCK_ID = 0x6D697072

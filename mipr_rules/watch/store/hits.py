@@ -3,7 +3,9 @@
 A follower's reports hold every alert of each changed location, but the incremental evaluator hands over the
 very same ``RuleHit`` objects for the facts that did not change; so the columns of a hit (its facts as JSON,
 its detail document) are worked out when the object is first seen and kept while it is one of its location's
-current hits. Only hits are cached, never rows of the store: rows are read afresh in every transaction.
+current hits. The rows these are compared with are read in the check's transaction, or are those the
+same store object's last check of the location left, while the location's revision says nobody wrote it since
+(``left``).
 
 This holds because a hit is a value: ``RuleHit`` (and the ``MapsTo`` and ``Source`` it cites) are frozen and
 nothing changes their facts in place; a hit whose facts or message change is a new object.

@@ -55,6 +55,14 @@ class Lifecycle(AlertQueries):
                 ),
                 {"b": by, "o": on.isoformat(), "n": note or None, "id": row["id"]},
             )
+            # a check that left this location's rows reads them again (``left``)
+            db.execute(
+                sa.text(
+                    "UPDATE locations SET revision = revision + 1 "
+                    "WHERE location_id = (SELECT location_id FROM alerts WHERE id = :id)"
+                ),
+                {"id": row["id"]},
+            )
             add_event(
                 db, alert_id, row["id"], "acknowledged", on.isoformat(), utc(at) if at else None, by, note or None
             )

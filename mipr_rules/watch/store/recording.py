@@ -4,8 +4,9 @@ One row per occurrence of an alert; at most one open occurrence per identity (lo
 subject). A location missing from the report, or whose evaluation failed, is left exactly as it was.
 
 The work is in proportion to what changed: the columns of a hit are worked out once per hit object
-(``hits.HitColumns``), rows are only written when they differ, and the ongoing alerts of a change set are
-made when first read (``AlertChanges.ongoing``)."""
+(``hits.HitColumns``), the open rows of a location this object checked last are not read again while its
+revision is the one it wrote (``left.RowsLeft``), rows are only written when they differ, and the ongoing alerts
+of a change set are made when first read (``AlertChanges.ongoing``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from mipr_rules.alerts.model import AlertChanges, AlertIdentity, CheckedLocation, StoredAlert, Target
 from mipr_rules.errors import InputError
 from mipr_rules.watch.store.hits import VALUE_COLUMNS, HitColumns, Known
+from mipr_rules.watch.store.left import Rows, RowsLeft
 from mipr_rules.watch.store.outbox import queue
 from mipr_rules.watch.store.positions import FeedPosition, FeedPositions, save_position
 from mipr_rules.watch.store.records import COLUMNS, by_rank, stored_alert, utc
@@ -37,7 +39,6 @@ from mipr_rules.watch.store.tables import (
 
 if TYPE_CHECKING:
     from mipr_rules.readiness import ReadinessReport
-    from mipr_rules.watch.store.tables import AnyRow
 
 _OPEN = (
     "id",
@@ -54,7 +55,10 @@ _OPEN = (
 """Columns of the open rows a check compares: their values by ``digest``, not their text (read back only
 for the alerts it resolves)."""
 _LOCATION = ("location_id", "name", "last_checked", "last_error", "last_error_on")
-"""Columns of a row of ``locations``."""
+"""Columns of a row of ``locations`` (but its ``revision``)."""
+_REVISED = ", ".join((*_LOCATION, "revision"))
+_REVISE = "UPDATE locations SET revision = revision + 1 WHERE location_id IN :ids RETURNING location_id, revision"
+_RESOLVE = f"UPDATE alerts SET resolved_on = :o WHERE id IN :ids AND resolved_on IS NULL RETURNING {COLUMNS}"
 _DIGEST, _FIRST, _LAST, _BY, _ON = (
     _OPEN.index(c) for c in ("digest", "first_seen", "last_seen", "acknowledged_by", "acknowledged_on")
 )
@@ -68,6 +72,7 @@ class Recording(FeedPositions):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._hit_columns = HitColumns()
+        self._left = RowsLeft()
 
     def needs_full_read(self, as_of: dt.date, ruleset_id: str) -> bool:
         """Whether a check as of ``as_of`` must evaluate every location, not only those a change cursor reports.
@@ -106,10 +111,13 @@ class Recording(FeedPositions):
         stamp = utc(at) if at else None
         ruleset = report.ruleset
         results = {loc.location_id: loc for loc in report.locations}  # a location given twice: its last result
+        left: dict[tuple[str, str], tuple[int, Rows]] = {}
         with self._write() as db:
             self._lock_locations(db, results)
-            sql = f"SELECT {', '.join(_LOCATION)} FROM locations WHERE location_id IN :ids"
-            known = {r[0]: tuple(r) for r in select_in(db, sql, list(results))}
+            sql = f"SELECT {_REVISED} FROM locations WHERE location_id IN :ids"
+            revised = select_in(db, sql, list(results))
+            known = {r[0]: tuple(r[:-1]) for r in revised}
+            revisions = {r[0]: r[-1] for r in revised}
             for loc in report.locations:
                 last = known.get(loc.location_id, (None,) * 5)[2]
                 if last and last > as_of:
@@ -128,22 +136,33 @@ class Recording(FeedPositions):
                 ],
             )
             _save_locations(db, known, [(loc.location_id, loc.name, as_of, None, None) for loc in read])
-            open_rows: dict[str, dict[tuple[str, str, str], AnyRow]] = {}
+            open_rows: dict[str, Rows] = {}
+            unread = []
+            for loc in read:
+                rows = self._left.get(ruleset.id, loc.location_id, revisions.get(loc.location_id, 0))
+                if rows is None:
+                    unread.append(loc.location_id)
+                else:
+                    open_rows[loc.location_id] = rows
             for r in select_in(
                 db,
                 f"SELECT {', '.join(_OPEN)} FROM alerts WHERE resolved_on IS NULL AND ruleset_id = :r "
                 "AND location_id IN :ids",
-                [loc.location_id for loc in read],
+                unread,
                 r=ruleset.id,
             ):
-                open_rows.setdefault(r[2], {})[(ruleset.id, r[3], r[4])] = r
+                open_rows.setdefault(r[2], {})[(ruleset.id, r[3], r[4])] = tuple(r)
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             ongoing: list[_Ongoing] = []
             resolved: list[int] = []
+            written: list[str] = []
             for loc in read:
                 location_id = loc.location_id
                 stored = open_rows.pop(location_id, None) or {}
+                kept: Rows = {}
+                left[ruleset.id, location_id] = (revisions.get(location_id, 0), kept)
+                writes = len(inserts) + len(updates)
                 for hit in self._hit_columns.current(loc):
                     row = stored.pop(hit.key, None)
                     if row is None:
@@ -167,11 +186,19 @@ class Recording(FeedPositions):
                     if seen != row[_LAST] or row[_DIGEST] != hit.digest:
                         values = dict(zip(VALUE_COLUMNS, hit.values, strict=True))
                         updates.append({**values, "digest": hit.digest, "last_seen": seen, "id": row[0]})
+                        row = (*row[:_DIGEST], hit.digest, row[_FIRST], seen, *row[_LAST + 1 :])
+                    kept[hit.key] = row
                     ongoing.append((location_id, hit, row[_FIRST], seen, row[_BY], row[_ON]))
                 resolved.extend(row[0] for row in stored.values())
+                if stored or len(inserts) + len(updates) > writes:
+                    written.append(location_id)
             new = _insert_alerts(db, inserts)
+            for added in new:
+                rows_left = left[added["ruleset_id"], added["location_id"]][1]
+                rows_left[added["ruleset_id"], added["rule_id"], added["subject"]] = tuple(map(added.get, _OPEN))
             update_rows(db, ALERTS, updates)
-            resolve = in_ids(db, f"UPDATE alerts SET resolved_on = :o WHERE id IN :ids RETURNING {COLUMNS}", "bigint")
+            self._revise(db, written, left, ruleset.id)
+            resolve = in_ids(db, _RESOLVE, "bigint")
             gone: list[dict[str, Any]] = []
             for start in range(0, len(resolved), CHUNK):
                 found = db.execute(resolve, {"o": as_of, "ids": resolved[start : start + CHUNK]}).mappings()
@@ -200,7 +227,22 @@ class Recording(FeedPositions):
                 save_position(db, feed_position, ruleset.id, at)
             if changes.has_news:
                 queue(db, changes, notify, hold=hold)
+        self._left.keep(left)  # committed
         return changes
+
+    def _revise(
+        self, db: sa.Connection, written: list[str], left: dict[tuple[str, str], tuple[int, Rows]], ruleset_id: str
+    ) -> None:
+        """Add one to the revision of the locations whose alerts this check writes (``left``): the rows it leaves
+        are kept with the new revision, unless another writer's came in between (then they are read again)."""
+        if not written:
+            return
+        for location_id, revision in select_in(db, _REVISE, written):
+            key = (ruleset_id, location_id)
+            if left[key][0] + 1 == revision:
+                left[key] = (revision, left[key][1])
+            else:
+                del left[key]
 
 
 def _save_locations(
