@@ -14,7 +14,8 @@ silently: a care-plan review dated 2099 would hide its overdue alert. So it is r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -31,6 +32,7 @@ LARGEST_COUNT = 1_000_000
 """Largest whole number in a record (beds, open actions, expected days): counts are never negative."""
 
 
+@lru_cache(maxsize=64)
 def latest_record_date(as_of: dt.date) -> dt.date:
     """The latest plausible date in a record evaluated as of ``as_of``."""
     try:
@@ -107,25 +109,38 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
 
 def _any_implausible(value: Any, latest: dt.date, skip: Collection[str], depth: int) -> bool:
     """Whether ``_values`` of ``value`` would yield a date or number ``check_record_dates`` refuses."""
-    kind = type(value)
-    if kind is dt.date:
-        return not EARLIEST_DATE <= value <= latest
-    if kind is str or value is None:
-        return False
+    names = _field_names(type(value))
+    items: Iterable[Any]
+    if names is not None:
+        items = (
+            [getattr(value, name) for name in names if name not in skip] if skip else map(value.__getattribute__, names)
+        )
+    elif isinstance(value, (list, tuple)):
+        items = value
+    elif isinstance(value, Mapping):
+        items = value.values()
+    else:
+        return _implausible(value, latest)
+    for item in items:
+        kind = type(item)
+        if kind is str or item is None or kind is bool or kind is float:
+            continue
+        if kind is dt.date:
+            if not EARLIEST_DATE <= item <= latest:
+                return True
+        elif kind is int:
+            if not 0 <= item <= LARGEST_COUNT:
+                return True
+        elif (depth < 20 or isinstance(item, (int, dt.date))) and _any_implausible(item, latest, (), depth + 1):
+            return True  # (``_values`` looks into no more than 20 collections deep)
+    return False
+
+
+def _implausible(value: Any, latest: dt.date) -> bool:
+    """Whether a single value is a date or whole number out of range (anything else is not looked at)."""
     if isinstance(value, dt.date):
         plain = value.date() if isinstance(value, dt.datetime) else value
         return not EARLIEST_DATE <= plain <= latest
     if isinstance(value, int) and not isinstance(value, bool):
         return not 0 <= value <= LARGEST_COUNT
-    if depth > 20:
-        return False
-    names = _field_names(kind)
-    if names is not None:
-        return any(_any_implausible(getattr(value, name), latest, (), depth + 1) for name in names if name not in skip)
-    if isinstance(value, (list, tuple)):
-        items: Any = value
-    elif isinstance(value, Mapping):
-        items = value.values()
-    else:
-        return False
-    return any(_any_implausible(item, latest, (), depth + 1) for item in items)
+    return False

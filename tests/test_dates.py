@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mipr_rules.dates import LARGEST_COUNT, check_record_dates
+from mipr_rules.dates import EARLIEST_DATE, LARGEST_COUNT, _values, check_record_dates, latest_record_date
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
 
@@ -45,3 +48,55 @@ def test_skipped_fields_are_left_out_and_the_others_still_checked(sample: Locati
     check_record_dates(bad, as_of, "L1", skip=("people",))
     with pytest.raises(InputError, match=r"^L1: beds:"):
         check_record_dates(attrs.evolve(bad, beds=-1), as_of, "L1", skip=("people",))
+
+
+_LEAVES = st.one_of(
+    st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2300, 1, 1)),
+    st.datetimes(min_value=dt.datetime(1800, 1, 1), max_value=dt.datetime(2300, 1, 1)),
+    st.integers(min_value=-5, max_value=LARGEST_COUNT + 5),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.floats(allow_nan=False),
+)
+_NESTED = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@given(value=_NESTED, depth=st.integers(min_value=0, max_value=24))
+@settings(max_examples=300, deadline=None)
+def test_the_quick_pass_refuses_exactly_what_the_field_walk_names(value: object, depth: int) -> None:
+    """The pass without paths and the walk that names the fault agree, 20 collections deep and beyond."""
+    for _ in range(depth):
+        value = [value]
+    as_of = dt.date(2026, 6, 1)
+    latest = latest_record_date(as_of)
+    named = [
+        path
+        for path, day in _values(value, "")
+        if (not 0 <= day <= LARGEST_COUNT if isinstance(day, int) else not EARLIEST_DATE <= day <= latest)
+    ]
+    if named:
+        with pytest.raises(InputError, match=re.escape(f"L1: {named[0]}: ")):
+            check_record_dates(value, as_of, "L1")
+    else:
+        check_record_dates(value, as_of, "L1")
+
+
+@pytest.mark.parametrize("lists", range(17, 25))
+def test_a_date_is_looked_for_in_no_more_than_21_nested_collections(lists: int) -> None:
+    value: object = dt.date(1850, 1, 1)
+    for _ in range(lists):
+        value = [value]
+    if lists <= 21:
+        with pytest.raises(InputError, match=re.escape("L1: " + "[0]" * lists + ": date before")):
+            check_record_dates(value, dt.date(2026, 6, 1), "L1")
+    else:
+        check_record_dates(value, dt.date(2026, 6, 1), "L1")
