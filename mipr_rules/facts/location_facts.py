@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from calendar import monthrange
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -19,7 +19,7 @@ import attrs
 from mipr_rules import hookimpl
 from mipr_rules.facts.base import Fact, FactContext, FactType, documented
 from mipr_rules.facts.parts import Block, Each, Group, Part, measure_all
-from mipr_rules.model import Audit, Incident, Location, Person, StaffMember, TrainingRecord
+from mipr_rules.model import Audit, CarePlan, Incident, Location, Person, RiskAssessment, StaffMember, TrainingRecord
 from mipr_rules.model.vocabulary import EvidenceCategory, FeedbackSource, IncidentCategory
 
 INT, NUM, B, S = "integer", "number", "boolean", "string"
@@ -366,6 +366,11 @@ def _days(earlier: dt.date | None, later: dt.date) -> int | None:
     return None if earlier is None else (later - earlier).days
 
 
+def _one(make: Callable[..., Fact], *args: Any) -> Iterator[Fact]:
+    """The one fact ``make(*args)``, as a part's facts."""
+    yield make(*args)
+
+
 def _fact(type_: str, subject: str, **fields: Any) -> Fact:
     fact = {"type": type_, "subject": subject}
     for key, value in fields.items():
@@ -458,6 +463,7 @@ class LocationFacts:
             (loc.care_home,),
             partial(_in_care, as_of),
             partial(self._person_all, as_of=as_of, params=params),
+            partial(self._person_parts, as_of=as_of, params=params),
         )
         yield Each("staff", loc.staff, (), partial(_in_post, as_of), partial(self._member, as_of=as_of, params=params))
         # A fall's facts look at the person's falls risk assessments: read only when there are incidents.
@@ -488,9 +494,31 @@ class LocationFacts:
     def _person_all(
         self, person: Person, care_home: bool, *, as_of: dt.date, params: Mapping[str, Any]
     ) -> Iterator[Fact]:
+        for part in self._person_parts(person, care_home, as_of=as_of, params=params):
+            yield from part.measure()
+
+    def _person_parts(
+        self, person: Person, care_home: bool, *, as_of: dt.date, params: Mapping[str, Any]
+    ) -> Iterator[Part]:
+        """The parts of a person's facts: the person fact (it reads nearly every field), then their records
+        by collection, each part reading only its collections (a changed care plan leaves the others be)."""
         pid = person.person_id
-        yield from self._person(person, care_home, as_of, params)
-        for plan in person.care_plans:
+        yield Part("person", (person, care_home), partial(_one, self._person_fact, person, care_home, as_of, params))
+        yield Part(
+            "records",
+            (pid, person.medicines, person.mar_exceptions, person.capacity_assessments, person.dols),
+            partial(self._person_records, person, as_of),
+        )
+        yield Part("care_plans", (pid, person.care_plans), partial(self._care_plans, pid, person.care_plans, as_of))
+        yield Part(
+            "risk_assessments",
+            (pid, person.risk_assessments),
+            partial(self._risk_assessments, pid, person.risk_assessments, as_of),
+        )
+
+    @staticmethod
+    def _care_plans(pid: str, plans: tuple[CarePlan, ...], as_of: dt.date) -> Iterator[Fact]:
+        for plan in plans:
             reviewed_after_change = plan.needs_changed is None or (
                 plan.last_reviewed is not None and plan.last_reviewed >= plan.needs_changed
             )
@@ -505,7 +533,10 @@ class LocationFacts:
                 days_since_needs_changed_unreviewed=None if reviewed_after_change else _days(plan.needs_changed, as_of),
                 person_involved=plan.person_involved,
             )
-        for risk in person.risk_assessments:
+
+    @staticmethod
+    def _risk_assessments(pid: str, risks: tuple[RiskAssessment, ...], as_of: dt.date) -> Iterator[Fact]:
+        for risk in risks:
             yield _fact(
                 "risk_assessment",
                 f"person:{pid}/risk_assessment:{risk.assessment_id}",
@@ -771,7 +802,7 @@ class LocationFacts:
             )
 
     @staticmethod
-    def _person(person: Person, care_home: bool, as_of: dt.date, params: Mapping[str, Any]) -> Iterator[Fact]:
+    def _person_fact(person: Person, care_home: bool, as_of: dt.date, params: Mapping[str, Any]) -> Fact:
         pid = person.person_id
         window = int(params.get("weight_loss_window_days", 180))
         weights = sorted((w for w in person.weights if w.recorded <= as_of), key=lambda w: w.recorded)
@@ -781,8 +812,7 @@ class LocationFacts:
             highest = max(w.kg for w in recent)
             loss = round(max(0.0, 100.0 * (highest - recent[-1].kg) / highest), 1)
             rescreened = person.nutrition_screened is not None and recent[-1].recorded <= person.nutrition_screened
-        current = [m for m in person.medicines]
-        yield _fact(
+        return _fact(
             "person",
             f"person:{pid}",
             person=pid,
@@ -797,7 +827,7 @@ class LocationFacts:
             weight_loss_percent=loss,
             rescreened_since_weight_loss=rescreened,
             medicines_reconciled=person.medicines_reconciled is not None,
-            has_medicines=bool(current),
+            has_medicines=bool(person.medicines),
             medication_reviewed=person.medication_reviewed is not None,
             days_since_medication_review=_days(person.medication_reviewed, as_of),
             communication_needs_recorded=person.communication_needs_recorded is not None,
@@ -810,7 +840,12 @@ class LocationFacts:
             has_hospital_passport=person.hospital_passport_reviewed is not None,
             days_since_hospital_passport_review=_days(person.hospital_passport_reviewed, as_of),
         )
-        for medicine in current:
+
+    @staticmethod
+    def _person_records(person: Person, as_of: dt.date) -> Iterator[Fact]:
+        """The facts of a person's medicines, MAR exceptions, capacity assessments and DoLS."""
+        pid = person.person_id
+        for medicine in person.medicines:
             yield _fact(
                 "medicine",
                 f"person:{pid}/medicine:{medicine.medicine_id}",

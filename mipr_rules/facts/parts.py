@@ -9,8 +9,9 @@ made: ``Each`` (a part for each item of a collection, reading the item and a few
 ``Group`` (parts that together read no more than the group's inputs).
 
 ``PartCache`` keeps the facts of each part of one subject as of one context; measuring the subject again
-remeasures only the parts whose inputs differ (a changed care plan: that person's facts; a changed
-incident: the incident facts and the location fact that counts medication errors), and reuses the rest.
+remeasures only the parts whose inputs differ (a changed care plan: that person's own fact and care-plan
+facts, an ``Each`` splitting each person into parts; a changed incident: the incident facts and the location
+fact that counts medication errors), and reuses the rest.
 A source that hands back the same objects for unchanged records makes the comparison an identity check:
 a block whose items or inputs are the very same objects is reused whole, and within an ``Each`` an item
 that is the very same object keeps its part's facts (attrs records are frozen: same object, same fields).
@@ -58,6 +59,9 @@ class Each(NamedTuple):
     """An item's part key, or ``None`` if it has no part."""
     measure: Callable[..., Iterable[Fact]]
     """``measure(item, *shared)``: the facts of an item's part."""
+    split: Callable[..., Iterable[Part]] | None = None
+    """``split(item, *shared)``: the same facts as parts of their own (each reading less than the whole item),
+    so that a changed item remeasures only those whose inputs changed (``None``: one part per item)."""
 
     def parts(self) -> Iterator[Part]:
         """Its parts, in order."""
@@ -155,8 +159,9 @@ class MeasuredBlock:
     """The items of an ``Each``, the inputs of a ``Group``."""
     shared: tuple[Any, ...]
     """The shared inputs of an ``Each`` (``()`` for a ``Group``)."""
-    parts: tuple[tuple[str, Measured] | None, ...]
-    """Key and facts of each part (of an ``Each``: of each item, in order; ``None``: the item has none)."""
+    parts: tuple[tuple[str, Measured | MeasuredBlock] | None, ...]
+    """Key and facts of each part (of an ``Each``: of each item, in order, a block of its own if the ``Each``
+    splits its items; ``None``: the item has none)."""
 
     @property
     def facts(self) -> list[Fact]:
@@ -269,21 +274,25 @@ class _Remeasure:
         items, shared = block.items, block.shared
         if before is None or not (before.shared is shared or before.shared == shared):
             old_items: tuple[Any, ...] = ()
-            old: tuple[tuple[str, Measured] | None, ...] = ()
+            old: tuple[tuple[str, Measured | MeasuredBlock] | None, ...] = ()
         else:
             old_items, old = before.inputs, before.parts
             if len(old_items) == len(items) and all(map(is_, old_items, items)):
                 return before
-        entries: list[tuple[str, Measured] | None] = []
+        entries: list[tuple[str, Measured | MeasuredBlock] | None] = []
         for i, item in enumerate(items):
             last = old[i] if i < len(old) else None
             if not (i < len(old_items) and old_items[i] is item):
                 key = block.key_of(item)
+                prior = last[1] if last is not None and last[0] == key else None
                 if key is None:
                     last = None
+                elif block.split is not None:
+                    group = Group(key, (item, *shared), partial(block.split, item, *shared))
+                    last = (key, self.group(group, prior if isinstance(prior, MeasuredBlock) else None))
                 else:
                     part = Part(key, (item, *shared), partial(block.measure, item, *shared))
-                    last = (key, self.part(part, last[1] if last is not None and last[0] == key else None))
+                    last = (key, self.part(part, prior if isinstance(prior, Measured) else None))
             entries.append(last)
         return MeasuredBlock(Each, items, shared, tuple(entries))
 
@@ -292,10 +301,11 @@ class _Remeasure:
         if before is not None and (before.inputs is block.inputs or before.inputs == block.inputs):
             return before
         old = before.parts if before is not None else ()
-        entries: list[tuple[str, Measured] | None] = []
+        entries: list[tuple[str, Measured | MeasuredBlock] | None] = []
         for i, part in enumerate(block.parts()):
             last = old[i] if i < len(old) else None
-            entries.append((part.key, self.part(part, last[1] if last is not None and last[0] == part.key else None)))
+            prior = last[1] if last is not None and last[0] == part.key else None
+            entries.append((part.key, self.part(part, prior if isinstance(prior, Measured) else None)))
         return MeasuredBlock(Group, block.inputs, (), tuple(entries))
 
     def drop(self, before: Measured | MeasuredBlock, held: Measured | MeasuredBlock) -> None:
@@ -304,9 +314,32 @@ class _Remeasure:
             self.dropped.extend(before.keys)
             return
         kept = {id(entry[1]) for entry in held.parts if entry is not None}
-        for entry in before.parts:
-            if entry is not None and id(entry[1]) not in kept:
-                self.dropped.extend(entry[1].keys)
+        gone = [entry[1] for entry in before.parts if entry is not None and id(entry[1]) not in kept]
+        if not gone:
+            return
+        # An item split into parts and made anew (``Each.split``) carries over those of its parts that read
+        # what they read: only the others' facts are dropped.
+        had = {id(entry[1]) for entry in before.parts if entry is not None}
+        carried = {
+            id(leaf)
+            for entry in held.parts
+            if entry is not None and id(entry[1]) not in had and isinstance(entry[1], MeasuredBlock)
+            for leaf in _leaves(entry[1])
+        }
+        for old in gone:
+            for leaf in _leaves(old):
+                if id(leaf) not in carried:
+                    self.dropped.extend(leaf.keys)
+
+
+def _leaves(held: Measured | MeasuredBlock) -> Iterator[Measured]:
+    """The measured parts of ``held``, in order, however deep."""
+    if isinstance(held, Measured):
+        yield held
+        return
+    for entry in held.parts:
+        if entry is not None:
+            yield from _leaves(entry[1])
 
 
 def _whole(calc: FactCalculator, subject: Any, context: FactContext) -> Part:

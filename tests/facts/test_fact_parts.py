@@ -18,7 +18,7 @@ import pytest
 
 from mipr_rules.facts.base import FactContext
 from mipr_rules.facts.location_facts import LocationFacts
-from mipr_rules.facts.parts import Block, Each, Group, Part, PartCache, expand, parts_of
+from mipr_rules.facts.parts import Block, Each, Group, Part, PartCache, expand, measure_all, parts_of
 from mipr_rules.model import Location
 
 SHIFTS = (-400, -29, 0)
@@ -116,17 +116,22 @@ def test_unchanged_records_are_not_measured_again(sample: Location, as_of: dt.da
     calc = LocationFacts()
     context = FactContext(as_of=as_of)
     first = PartCache(repr).remeasure([calc], sample, context)
-    assert first.remeasured == len(list(parts_of([calc], sample, context)))
+    in_care = sum(1 for p in sample.people if p.discharged is None or p.discharged > as_of)
+    # every part once; a person in care is four: their own fact, their records, care plans, risk assessments
+    assert first.remeasured == len(list(parts_of([calc], sample, context))) + 3 * in_care
     person = sample.people[0]
     plan = attrs.evolve(person.care_plans[0], last_reviewed=as_of)
     changed = attrs.evolve(
         sample, people=(attrs.evolve(person, care_plans=(plan, *person.care_plans[1:])), *sample.people[1:])
     )
     again = first.remeasure([calc], changed, context)
-    assert again.remeasured == 1  # that person's part; no other person, no location-level part
-    assert {f["subject"] for _, f in again.fresh} == {
-        f["subject"] for f in calc._person_all(person, sample.care_home, as_of=as_of, params={})
+    assert again.remeasured == 2  # that person's own fact and care plans: not their medicines, no one else
+    pid = person.person_id
+    assert {f["subject"] for _, f in again.fresh} == {f"person:{pid}"} | {
+        f"person:{pid}/care_plan:{p.plan_id}" for p in person.care_plans
     }
+    assert list(again.facts) == list(calc.calculate(changed, context))
+    _assert_keys_follow(first, again)
     assert first.remeasure([calc], changed, FactContext(as_of=as_of + dt.timedelta(1))).remeasured == first.remeasured
 
 
@@ -199,3 +204,62 @@ def test_blocks_are_reused_by_identity_and_remade_where_they_changed(as_of: dt.d
         assert list(again.facts) == list(toy.calculate(subject, context)), subject
         _assert_keys_follow(first, again)
         assert first.remeasure([toy], start, context).facts == first.facts  # the cache it came from is untouched
+
+
+@attrs.frozen
+class _Whole:
+    name: str
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+
+
+@attrs.define
+class _Split:
+    """A calculator of one ``Each`` whose items are split into two parts (``a`` and ``b``), counting them."""
+
+    name: str = "split"
+    made: list[str] = attrs.field(factory=list)
+
+    def parts(self, subject: tuple[_Whole, ...], context: FactContext) -> Iterator[Block]:
+        yield Each("wholes", subject, (), lambda w: f"whole:{w.name}", self._measure, self._split)
+
+    def calculate(self, subject: tuple[_Whole, ...], context: FactContext) -> Iterator[dict[str, Any]]:
+        return measure_all(self.parts(subject, context))
+
+    def _measure(self, whole: _Whole) -> Iterator[dict[str, Any]]:
+        for part in self._split(whole, count=False):
+            yield from part.measure()
+
+    def _split(self, whole: _Whole, count: bool = True) -> Iterator[Part]:
+        for field in ("a", "b"):
+            values = getattr(whole, field)
+
+            def facts(values: tuple[int, ...] = values, field: str = field) -> Iterator[dict[str, Any]]:
+                if count:
+                    self.made.append(f"{whole.name}.{field}")
+                for i, v in enumerate(values):
+                    yield {"type": field, "subject": f"{whole.name}/{field}:{i}", "value": v}
+
+            yield Part(field, (whole.name, values), facts)
+
+
+def test_an_item_split_into_parts_remeasures_only_the_parts_that_changed(as_of: dt.date) -> None:
+    calc, context = _Split(), FactContext(as_of=as_of)
+    start = (_Whole("x", (1, 2), (3,)), _Whole("y", (4,), (5, 6)))
+    first = PartCache(repr).remeasure([calc], start, context)
+    assert calc.made == ["x.a", "x.b", "y.a", "y.b"] and first.remeasured == 4
+    cases: list[tuple[tuple[_Whole, ...], list[str]]] = [
+        ((attrs.evolve(start[0], b=(3, 7)), start[1]), ["x.b"]),  # a new item: only its changed part
+        ((start[0], attrs.evolve(start[1], a=(4,))), []),  # an equal copy: compared, not measured
+        ((attrs.evolve(start[0], name="z"), start[1]), ["z.a", "z.b"]),  # both parts read the name
+        ((start[1],), ["y.a", "y.b"]),  # moved up: compared with what stood there before
+        ((start[0],), []),  # one gone
+        ((*start, _Whole("w", (), (8,))), ["w.a", "w.b"]),  # one more
+    ]
+    for subject, made in cases:
+        calc.made.clear()
+        again = first.remeasure([calc], subject, context)
+        assert (calc.made, again.remeasured) == (made, len(made)), subject
+        assert list(again.facts) == list(calc.calculate(subject, context)), subject
+        _assert_keys_follow(first, again)
+        _assert_keys_follow(again, again.remeasure([calc], start, context))
