@@ -366,9 +366,9 @@ def _days(earlier: dt.date | None, later: dt.date) -> int | None:
     return None if earlier is None else (later - earlier).days
 
 
-def _one(make: Callable[..., Fact], *args: Any) -> Iterator[Fact]:
+def _one(make: Callable[..., Fact], *args: Any) -> tuple[Fact]:
     """The one fact ``make(*args)``, as a part's facts."""
-    yield make(*args)
+    return (make(*args),)
 
 
 def _fact(type_: str, subject: str, **fields: Any) -> Fact:
@@ -417,6 +417,8 @@ _COLLECTION_PARTS = (
 )
 """The collections the parts of the ``collections`` group read (with the people's falls risk assessments)."""
 _collections = attrgetter(*_COLLECTION_PARTS)
+_recorded = attrgetter("recorded")
+_LAST_DAY = dt.date.max.toordinal()
 _falls_read = attrgetter("person_id", "risk_assessments")
 """What the facts of the falls read of a person: the falls risk assessments."""
 _OWN_PARTS = frozenset({"people", "staff", *_COLLECTION_PARTS})
@@ -805,11 +807,11 @@ class LocationFacts:
     def _person_fact(person: Person, care_home: bool, as_of: dt.date, params: Mapping[str, Any]) -> Fact:
         pid = person.person_id
         window = int(params.get("weight_loss_window_days", 180))
-        weights = sorted((w for w in person.weights if w.recorded <= as_of), key=lambda w: w.recorded)
-        recent = [w for w in weights if (as_of - w.recorded).days <= window]
+        earliest = dt.date.fromordinal(min(max(1, as_of.toordinal() - window), _LAST_DAY))  # any window
+        recent = sorted([w for w in person.weights if earliest <= w.recorded <= as_of], key=_recorded)
         loss = rescreened = None
-        if len(recent) >= 2 and max(w.kg for w in recent) > 0:
-            highest = max(w.kg for w in recent)
+        highest = max([w.kg for w in recent]) if len(recent) >= 2 else 0
+        if highest > 0:
             loss = round(max(0.0, 100.0 * (highest - recent[-1].kg) / highest), 1)
             rescreened = person.nutrition_screened is not None and recent[-1].recorded <= person.nutrition_screened
         return _fact(

@@ -287,18 +287,18 @@ class _Remeasure:
                 prior = last[1] if last is not None and last[0] == key else None
                 if key is None:
                     last = None
-                elif block.split is not None:
+                elif block.split is not None:  # its parts compare what they read: the item itself is not compared
                     group = Group(key, (item, *shared), partial(block.split, item, *shared))
-                    last = (key, self.group(group, prior if isinstance(prior, MeasuredBlock) else None))
+                    last = (key, self.group(group, prior if isinstance(prior, MeasuredBlock) else None, compare=False))
                 else:
                     part = Part(key, (item, *shared), partial(block.measure, item, *shared))
                     last = (key, self.part(part, prior if isinstance(prior, Measured) else None))
             entries.append(last)
         return MeasuredBlock(Each, items, shared, tuple(entries))
 
-    def group(self, block: Group, before: MeasuredBlock | None) -> MeasuredBlock:
-        """The parts of ``block``, none made if it reads what it read."""
-        if before is not None and (before.inputs is block.inputs or before.inputs == block.inputs):
+    def group(self, block: Group, before: MeasuredBlock | None, *, compare: bool = True) -> MeasuredBlock:
+        """The parts of ``block``, none made if it reads what it read (``compare``; else each part compares)."""
+        if compare and before is not None and (before.inputs is block.inputs or before.inputs == block.inputs):
             return before
         old = before.parts if before is not None else ()
         entries: list[tuple[str, Measured | MeasuredBlock] | None] = []
@@ -314,32 +314,15 @@ class _Remeasure:
             self.dropped.extend(before.keys)
             return
         kept = {id(entry[1]) for entry in held.parts if entry is not None}
-        gone = [entry[1] for entry in before.parts if entry is not None and id(entry[1]) not in kept]
-        if not gone:
-            return
-        # An item split into parts and made anew (``Each.split``) carries over those of its parts that read
-        # what they read: only the others' facts are dropped.
-        had = {id(entry[1]) for entry in before.parts if entry is not None}
-        carried = {
-            id(leaf)
-            for entry in held.parts
-            if entry is not None and id(entry[1]) not in had and isinstance(entry[1], MeasuredBlock)
-            for leaf in _leaves(entry[1])
-        }
-        for old in gone:
-            for leaf in _leaves(old):
-                if id(leaf) not in carried:
-                    self.dropped.extend(leaf.keys)
-
-
-def _leaves(held: Measured | MeasuredBlock) -> Iterator[Measured]:
-    """The measured parts of ``held``, in order, however deep."""
-    if isinstance(held, Measured):
-        yield held
-        return
-    for entry in held.parts:
-        if entry is not None:
-            yield from _leaves(entry[1])
+        for i, entry in enumerate(before.parts):
+            if entry is None or id(entry[1]) in kept:
+                continue
+            now = held.parts[i] if i < len(held.parts) else None
+            if now is not None and isinstance(now[1], MeasuredBlock) and isinstance(entry[1], MeasuredBlock):
+                # an item split into parts, made again: it can only carry over parts of the item that stood here
+                self.drop(entry[1], now[1])
+            else:
+                self.dropped.extend(entry[1].keys)
 
 
 def _whole(calc: FactCalculator, subject: Any, context: FactContext) -> Part:
