@@ -19,7 +19,7 @@ from sqlalchemy import exc as sa_exc
 
 from mipr_rules.adapters.pooling import ping_when_rested
 from mipr_rules.errors import InputError, first_line
-from mipr_rules.watch.store.tables import upsert
+from mipr_rules.watch.store.tables import run, upsert
 
 STORE_KIND = "mipr-rules alert store"
 SCHEMA_VERSION = 6
@@ -256,10 +256,10 @@ class StoreConnection:
             return
         # One round trip: the one-time filter (an uncorrelated query: an init plan) takes the shared lock before the
         # scan; unnest yields the array's elements in order, and the locks are taken in that order.
-        db.execute(_LOCK_LOCATIONS, {"id": LOCK_ID, "ns": LOCATION_LOCKS, "keys": keys})
+        run(db, _LOCK_LOCATIONS, {"id": LOCK_ID, "ns": LOCATION_LOCKS, "keys": keys})
 
 
-_LOCK_LOCATIONS = sa.text(
+_LOCK_LOCATIONS = (
     "SELECT count(pg_advisory_xact_lock(CAST(:ns AS integer), k)) FROM unnest(CAST(:keys AS integer[])) AS k "
     "WHERE (SELECT pg_advisory_xact_lock_shared(CAST(:id AS bigint))) IS NOT NULL"
 )

@@ -30,8 +30,8 @@ from mipr_rules.watch.store.tables import (
     CHUNK,
     EVENTS,
     LOCATIONS,
-    in_ids,
     insert_rows,
+    run,
     select_in,
     update_rows,
     upsert,
@@ -198,10 +198,9 @@ class Recording(FeedPositions):
                 rows_left[added["ruleset_id"], added["rule_id"], added["subject"]] = tuple(map(added.get, _OPEN))
             update_rows(db, ALERTS, updates)
             self._revise(db, written, left, ruleset.id)
-            resolve = in_ids(db, _RESOLVE, "bigint")
             gone: list[dict[str, Any]] = []
             for start in range(0, len(resolved), CHUNK):
-                found = db.execute(resolve, {"o": as_of, "ids": resolved[start : start + CHUNK]}).mappings()
+                found = run(db, _RESOLVE, {"o": as_of, "ids": resolved[start : start + CHUNK]}, "bigint").mappings()
                 gone.extend(map(dict, found))
             gone.sort(key=lambda row: row["id"])  # RETURNING's order is the server's
             events = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
@@ -62,6 +63,26 @@ def statement(sql: str, expanding: str | None = None) -> sa.TextClause:
     return clause.bindparams(sa.bindparam(expanding, expanding=True)) if expanding else clause
 
 
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=512)
+def _driver_sql(sql: str) -> str:
+    """``sql`` with its ``:name`` parameters in the PostgreSQL driver's style (``%(name)s``), made once."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text") -> sa.CursorResult[Any]:
+    """Execute ``sql`` (parameters ``:name``; ``IN :ids`` bound to a list of ids of ``kind``, as ``in_ids``).
+
+    On PostgreSQL the statement goes to the driver as it is (``exec_driver_sql``): the statements a check runs
+    every time are not compiled and cached by SQLAlchemy on each call; elsewhere it is a text clause.
+    """
+    if db.dialect.name == "postgresql":
+        return db.exec_driver_sql(_driver_sql(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))")), params)
+    return db.execute(statement(sql, "ids" if "IN :ids" in sql else None), params)
+
+
 def insert_rows(
     db: sa.Connection,
     table: sa.Table,
@@ -91,7 +112,7 @@ def insert_rows(
             sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         if returning:
             sql += f" RETURNING {', '.join(returning)}"
-        result = db.execute(statement(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        result = run(db, sql, {"rows": json.dumps(rows, ensure_ascii=False)})
         return [tuple(r) for r in result] if returning else []
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     one = f"({', '.join('?' * len(names))})"
@@ -129,7 +150,7 @@ def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], 
             f"UPDATE {table.name} SET {sets} FROM json_to_recordset(CAST(:rows AS json)) AS x({types}) "
             f"WHERE {table.name}.{key} = x.{key}"
         )
-        db.execute(statement(sql), {"rows": json.dumps(rows, ensure_ascii=False)})
+        run(db, sql, {"rows": json.dumps(rows, ensure_ascii=False)})
         return
     sets = ", ".join(f"{n} = :{n}" for n in names)
     db.execute(statement(f"UPDATE {table.name} SET {sets} WHERE {key} = :{key}"), rows)
@@ -153,9 +174,8 @@ def in_ids(db: sa.Connection, sql: str, kind: str = "text") -> sa.TextClause:
 def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
     """Rows of ``sql`` (tuples) whose ``IN :ids`` is bound to ``ids`` (text), ``CHUNK`` at a time (none for no ids)."""
     out: list[AnyRow] = []
-    query = in_ids(db, sql)
     for start in range(0, len(ids), CHUNK):
-        out.extend(db.execute(query, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
+        out.extend(run(db, sql, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
     return out
 
 
