@@ -12,7 +12,7 @@ from mipr_rules.alerts.model import AlertChanges, CheckedLocation, StoredAlert, 
 from mipr_rules.watch.store.connection import StoreConnection
 from mipr_rules.watch.store.outbox import queue
 from mipr_rules.watch.store.records import by_rank, parse_at, utc
-from mipr_rules.watch.store.tables import in_ids, upsert
+from mipr_rules.watch.store.tables import run, upsert
 
 
 class Digests(StoreConnection):
@@ -68,10 +68,7 @@ class Digests(StoreConnection):
                     resolved=tuple(by_rank(list(resolved.values()))),
                     event="digest",
                 )
-                db.execute(
-                    in_ids(db, "DELETE FROM outbox WHERE id IN :ids", "bigint"),
-                    {"ids": [r["id"] for r in held]},
-                )
+                run(db, "DELETE FROM outbox WHERE id IN :ids", {"ids": [r["id"] for r in held]}, "bigint")
                 if summary.has_news:
                     queue(db, summary, [target])
                     made += 1

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from mipr_rules.alerts.model import AlertChanges, Target
 from mipr_rules.watch.store.connection import StoreConnection
 from mipr_rules.watch.store.records import OutboxItem, utc
-from mipr_rules.watch.store.tables import OUTBOX, in_ids, insert_rows
+from mipr_rules.watch.store.tables import OUTBOX, insert_rows, run
 
 DEFAULT_LEASE = dt.timedelta(seconds=60)
 """How long a claim on queued notifications holds before another watcher may take it over."""
@@ -87,9 +87,11 @@ class Outbox(StoreConnection):
                 )
             ]
             if rows:
-                db.execute(
-                    in_ids(db, "UPDATE outbox SET claimed_by = :w, lease_until = :u WHERE id IN :ids", "bigint"),
+                run(
+                    db,
+                    "UPDATE outbox SET claimed_by = :w, lease_until = :u WHERE id IN :ids",
                     {"w": worker, "u": utc(at + lease), "ids": [r[0] for r in rows]},
+                    "bigint",
                 )
         return [OutboxItem(*r) for r in rows]
 

@@ -73,10 +73,12 @@ def _driver_sql(sql: str) -> str:
 
 
 def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text") -> sa.CursorResult[Any]:
-    """Execute ``sql`` (parameters ``:name``; ``IN :ids`` bound to a list of ids of ``kind``, as ``in_ids``).
+    """Execute ``sql`` (parameters ``:name``; ``IN :ids`` bound to a list of ids of ``kind``, a PostgreSQL type).
 
-    On PostgreSQL the statement goes to the driver as it is (``exec_driver_sql``): the statements a check runs
-    every time are not compiled and cached by SQLAlchemy on each call; elsewhere it is a text clause.
+    On PostgreSQL ``IN :ids`` becomes ``= ANY(:ids)`` with one array (the text is the same whatever the number of
+    ids, so the driver prepares it once and the server stops parsing and planning it on every check), and the
+    statement goes to the driver as it is (``exec_driver_sql``): the statements a check runs every time are not
+    compiled by SQLAlchemy on each call. Elsewhere it is a text clause whose ``:ids`` expands.
     """
     if db.dialect.name == "postgresql":
         return db.exec_driver_sql(_driver_sql(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))")), params)
@@ -158,17 +160,6 @@ def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], 
 
 def _pg_type(table: sa.Table, name: str) -> str:
     return "integer" if isinstance(table.c[name].type, sa.Integer) else "text"
-
-
-def in_ids(db: sa.Connection, sql: str, kind: str = "text") -> sa.TextClause:
-    """``sql`` with its ``IN :ids`` bound to a list of ids of ``kind`` (a PostgreSQL type name).
-
-    On PostgreSQL ``IN :ids`` becomes ``= ANY(:ids)`` with one array: the text is the same whatever the number
-    of ids, so the driver prepares it once and the server stops parsing and planning it on every check.
-    """
-    if db.dialect.name == "postgresql":
-        return statement(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))"))
-    return statement(sql, "ids")
 
 
 def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
