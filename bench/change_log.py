@@ -12,7 +12,6 @@ the same run. The last line: ``change log: T us per row with triggers, B us with
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import random
 import statistics
 import sys
@@ -50,13 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                     before = streaming._cpu_s(server)
                     for _ in range(args.rows // 100):
                         with writer.cursor() as cursor:
-                            cursor.executemany(
-                                "UPDATE care_plans SET last_reviewed = %s WHERE id = %s",
-                                [
-                                    (streaming.AS_OF - dt.timedelta(days=rng.choice((1, 200))), rng.choice(plans))
-                                    for _ in range(100)
-                                ],
-                            )
+                            cursor.executemany(streaming.REVIEW, streaming.reviews(rng, lambda: rng.choice(plans), 100))
                         writer.commit()
                     spent[logged].append((streaming._cpu_s(server) - before) * 1e6 / args.rows)
         engine.dispose()

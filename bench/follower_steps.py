@@ -20,7 +20,6 @@ The last line: ``follower steps: batch B, C ms CPU per step, R ms per record, Po
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import random
 import statistics
@@ -64,13 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 def step() -> tuple[float, float]:
                     with writer.cursor() as cursor:
-                        cursor.executemany(
-                            "UPDATE care_plans SET last_reviewed = %s WHERE id = %s",
-                            [
-                                (streaming.AS_OF - dt.timedelta(days=rng.choice((1, 200))), rng.choice(mine))
-                                for _ in range(args.batch)
-                            ],
-                        )
+                        rows = streaming.reviews(rng, lambda: rng.choice(mine), args.batch)
+                        cursor.executemany(streaming.REVIEW, rows)
                     writer.commit()
                     time.sleep(0.01)  # the notification and the log rows are there before the step
                     cpu, server = time.process_time(), sum(map(streaming._cpu_s, servers))

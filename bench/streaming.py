@@ -50,6 +50,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # -- the database ----------------------------------------------------------------------------------------
+
+
+REVIEW = "UPDATE care_plans SET last_reviewed = %s WHERE id = %s"
+"""The writer's change: a care plan's last review (``reviews`` gives the rows)."""
+
+
+def reviews(rng: random.Random, pick: Callable[[], Any], count: int) -> list[tuple[dt.date, Any]]:
+    """``count`` rows of ``REVIEW`` for the care plans ``pick`` gives, each reviewed 200 days ago (overdue) or
+    yesterday: every write raises or resolves an alert."""
+    return [(AS_OF - dt.timedelta(days=rng.choice((1, 200))), pick()) for _ in range(count)]
 
 
 def create_database() -> tuple[str, Any]:
@@ -232,11 +243,7 @@ def writer(url: str, plan_ids: list[int], rate: float, seconds: float, seed: int
             if due > 0:
                 batch = [rng.choice(plan_ids) for _ in range(due)]
                 with connection.cursor() as cursor:
-                    # Overdue (200 days) or just reviewed: every write raises or resolves an alert.
-                    cursor.executemany(
-                        "UPDATE care_plans SET last_reviewed = %s WHERE id = %s",
-                        [(AS_OF - dt.timedelta(days=rng.choice((1, 200))), pid) for pid in batch],
-                    )
+                    cursor.executemany(REVIEW, reviews(rng, iter(batch).__next__, len(batch)))
                 connection.commit()
                 committed = time.time()
                 done += [(pid, committed) for pid in batch]
@@ -584,10 +591,7 @@ def memory_day(shards: Shards, url: str, plans: list[int], hours: int, per_hour:
     with psycopg.connect(conninfo) as connection:
         for _ in range(hours):
             with connection.cursor() as cursor:
-                cursor.executemany(
-                    "UPDATE care_plans SET last_reviewed = %s WHERE id = %s",
-                    [(AS_OF - dt.timedelta(days=rng.choice((1, 200))), rng.choice(plans)) for _ in range(per_hour)],
-                )
+                cursor.executemany(REVIEW, reviews(rng, lambda: rng.choice(plans), per_hour))
             connection.commit()
             now += dt.timedelta(hours=1)
             samples.append(round(sum(shards.ask("hour", now.isoformat())) / 1024, 1))
