@@ -139,7 +139,8 @@ class Recording(FeedPositions):
             open_rows: dict[str, Rows] = {}
             unread = []
             for loc in read:
-                rows = self._left.get(ruleset.id, loc.location_id, revisions.get(loc.location_id, 0))
+                revisions.setdefault(loc.location_id, 0)  # a location without a row gets one of revision 0
+                rows = self._left.get(ruleset.id, loc.location_id, revisions[loc.location_id])
                 if rows is None:
                     unread.append(loc.location_id)
                 else:
@@ -161,7 +162,7 @@ class Recording(FeedPositions):
                 location_id = loc.location_id
                 stored = open_rows.pop(location_id, None) or {}
                 kept: Rows = {}
-                left[ruleset.id, location_id] = (revisions.get(location_id, 0), kept)
+                left[ruleset.id, location_id] = (revisions[location_id], kept)
                 writes = len(inserts) + len(updates)
                 for hit in self._hit_columns.current(loc):
                     row = stored.pop(hit.key, None)

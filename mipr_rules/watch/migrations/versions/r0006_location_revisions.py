@@ -13,6 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add ``locations.revision`` (0): every check of a location and every acknowledgement adds one."""
+    """Add ``locations.revision`` (0): every check that writes the location's alerts and every acknowledgement
+    adds one."""
     with op.batch_alter_table("locations") as locations:
         locations.add_column(sa.Column("revision", sa.Integer, nullable=False, server_default="0"))
