@@ -39,3 +39,64 @@ def test_a_statement_gives_the_same_rows_on_either_database(engine: Any) -> None
             db, "UPDATE things SET name = :n WHERE id IN :ids RETURNING id", {"n": "z", "ids": [2, 3]}, "bigint"
         )
         assert sorted(r[0] for r in found) == [2, 3]
+
+
+# -- PostgreSQL: statements on the driver's cursor, in SQLAlchemy's transaction ---------------------------------
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Any:
+    made = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with made.begin() as db:
+        db.execute(sa.text("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT)"))
+    yield made
+    made.dispose()
+
+
+def names(engine: Any) -> list[str]:
+    with engine.connect() as db:
+        return [r[0] for r in db.execute(sa.text("SELECT name FROM things ORDER BY id"))]
+
+
+def test_what_runs_first_on_the_driver_is_committed_and_rolled_back_with_the_transaction(pg_engine: Any) -> None:
+    with pg_engine.connect() as db:
+        run(db, "INSERT INTO things VALUES (1, :n)", {"n": "kept"})
+        db.commit()
+        run(db, "INSERT INTO things VALUES (2, :n)", {"n": "dropped"})
+        db.rollback()
+        run(db, "INSERT INTO things VALUES (3, :n)", {"n": "closed before commit"})
+    assert names(pg_engine) == ["kept"]
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_connection_goes_on(pg_engine: Any) -> None:
+    with pg_engine.connect() as db:
+        run(db, "INSERT INTO things VALUES (1, 'a')", {})
+        with pytest.raises(sa.exc.IntegrityError, match="duplicate key"):
+            run(db, "INSERT INTO things VALUES (1, 'again')", {})
+        db.rollback()
+        run(db, "INSERT INTO things VALUES (2, 'b')", {})
+        db.commit()
+    assert names(pg_engine) == ["b"]
+
+
+def test_statements_on_the_driver_fire_the_cursor_events(pg_engine: Any) -> None:
+    seen: list[tuple[str, str]] = []
+    for when in ("before_cursor_execute", "after_cursor_execute"):
+        sa.event.listen(pg_engine, when, lambda *args, when=when: seen.append((when, args[2])))
+    with pg_engine.begin() as db:
+        run(db, "UPDATE things SET name = :n WHERE id IN :ids", {"n": "x", "ids": [1]}, "bigint")
+    statement = "UPDATE things SET name = %(n)s WHERE id = ANY(CAST(%(ids)s AS bigint[]))"
+    assert seen == [("before_cursor_execute", statement), ("after_cursor_execute", statement)]
+
+
+def test_a_lost_connection_is_not_handed_out_again(pg_engine: Any) -> None:
+    with pg_engine.connect() as db:
+        lost = run(db, "SELECT pg_backend_pid()", {}).fetchall()[0][0]
+        db.rollback()
+        with pg_engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": lost})
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            run(db, "SELECT 1", {})
+        assert raised.value.connection_invalidated
+    with pg_engine.connect() as db:
+        assert run(db, "SELECT pg_backend_pid()", {}).fetchall()[0][0] != lost

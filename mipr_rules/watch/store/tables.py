@@ -5,20 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from mipr_rules.watch.store.records import COLUMNS
-
-if TYPE_CHECKING:
-    from typing import TypeAlias
-
-    from typing_extensions import Unpack
-
-    AnyRow: TypeAlias = sa.Row[Unpack[tuple[Any, ...]]]
 
 CHUNK = 5000
 """Most values bound in one ``IN`` list."""
@@ -72,17 +65,77 @@ def _driver_sql(sql: str) -> str:
     return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
-def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text") -> sa.CursorResult[Any]:
+class Result(Protocol):
+    """What the store reads of a statement's result: its rows (tuples), all at once, or as mappings."""
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def fetchall(self) -> Sequence[Any]: ...
+
+    def mappings(self) -> Iterable[Mapping[Any, Any]]: ...
+
+
+class DriverResult:
+    """The rows of a statement run straight on the driver's cursor (``run`` on PostgreSQL), fetched at once."""
+
+    __slots__ = ("names", "rows")
+
+    def __init__(self, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        self.names, self.rows = names, rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+    def mappings(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.names, row, strict=True)) for row in self.rows]
+
+
+def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text") -> Result:
     """Execute ``sql`` (parameters ``:name``; ``IN :ids`` bound to a list of ids of ``kind``, a PostgreSQL type).
 
     On PostgreSQL ``IN :ids`` becomes ``= ANY(:ids)`` with one array (the text is the same whatever the number of
     ids, so the driver prepares it once and the server stops parsing and planning it on every check), and the
-    statement goes to the driver as it is (``exec_driver_sql``): the statements a check runs every time are not
-    compiled by SQLAlchemy on each call. Elsewhere it is a text clause whose ``:ids`` expands.
+    statement goes to the driver's cursor as it is (``_on_driver``): the statements a check runs every time skip
+    SQLAlchemy's compiling and result objects. Elsewhere it is a text clause whose ``:ids`` expands.
     """
     if db.dialect.name == "postgresql":
-        return db.exec_driver_sql(_driver_sql(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))")), params)
+        return _on_driver(db, _driver_sql(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))")), params)
     return db.execute(statement(sql, "ids" if "IN :ids" in sql else None), params)
+
+
+def _on_driver(db: sa.Connection, sql: str, params: dict[str, Any]) -> DriverResult:
+    """``sql`` on the cursor of ``db``'s driver connection, in ``db``'s transaction (begun here if it is not yet,
+    so that ``db.commit()`` and ``db.rollback()`` end it), as SQLAlchemy would run it: its cursor events are
+    fired (tests and tools count and hold statements with them) and a driver error is raised as SQLAlchemy's
+    (a lost connection is invalidated, so that the pool does not hand it out again)."""
+    if not db.in_transaction():
+        db.begin()
+    dbapi = db.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    events = db.dispatch
+    for before in events.before_cursor_execute:
+        sql, params = before(db, cursor, sql, params, None, False)
+    try:
+        cursor.execute(sql, params)
+        for after in events.after_cursor_execute:
+            after(db, cursor, sql, params, None, False)
+        names = tuple(column[0] for column in cursor.description or ())
+        rows = list(cursor.fetchall()) if names else []
+    except db.dialect.loaded_dbapi.Error as exc:
+        lost = db.dialect.is_disconnect(exc, dbapi, cursor)
+        if lost:
+            db.invalidate()
+        error = db.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(
+            sql, params, exc, error, connection_invalidated=lost, dialect=db.dialect
+        ) from exc
+    finally:
+        cursor.close()
+    return DriverResult(names, rows)
 
 
 def insert_rows(
@@ -162,9 +215,9 @@ def _pg_type(table: sa.Table, name: str) -> str:
     return "integer" if isinstance(table.c[name].type, sa.Integer) else "text"
 
 
-def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[AnyRow]:
+def select_in(db: sa.Connection, sql: str, ids: list[str], **args: Any) -> list[Sequence[Any]]:
     """Rows of ``sql`` (tuples) whose ``IN :ids`` is bound to ``ids`` (text), ``CHUNK`` at a time (none for no ids)."""
-    out: list[AnyRow] = []
+    out: list[Sequence[Any]] = []
     for start in range(0, len(ids), CHUNK):
         out.extend(run(db, sql, {**args, "ids": ids[start : start + CHUNK]}).fetchall())
     return out
