@@ -493,6 +493,8 @@ def run_rate(
         "backlog_s": round(last_persist - last_commit, 3),
         "kept_up": kept_up,
         "cpu_s": {k: round(v, 3) for k, v in cpu.items()},
+        # CPU of everything measured over the time from the first commit to the last alert stored
+        "cores_busy": round(sum(cpu.values()) / elapsed, 2) if elapsed > 0 else 0.0,
         "cpu_ms_per_record": {k: round(1000 * v / n, 3) for k, v in cpu.items()},
         "watcher_stage_ms_per_record": {k: round(1000 * v / n, 3) for k, v in stages.items()},
     }
@@ -663,7 +665,8 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
                     print(
-                        f"    CPU ms/record: {run['cpu_ms_per_record']}; watcher stages ms/record (wall): "
+                        f"    cores busy {run['cores_busy']} of {os.cpu_count()}; "
+                        f"CPU ms/record: {run['cpu_ms_per_record']}; watcher stages ms/record (wall): "
                         f"{run['watcher_stage_ms_per_record']}",
                         flush=True,
                     )
