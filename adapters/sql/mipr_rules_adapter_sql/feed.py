@@ -267,6 +267,8 @@ class SqlChangeFeed:
             query = _LOG_QUERY
             try:
                 with self.engine.connect() as connection:
+                    if self.parsed.backend != "sqlite":  # one statement: no BEGIN and ROLLBACK round trips
+                        connection.execution_options(isolation_level="AUTOCOMMIT")
                     rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
             except sa.exc.DBAPIError as exc:
                 raise InputError(
