@@ -35,7 +35,7 @@ from mipr_rules_adapter_sql.reader import (
     SqlReader,
     _Row,
 )
-from mipr_rules_adapter_sql.source import parse_source, snapshot
+from mipr_rules_adapter_sql.source import one_statement, parse_source, snapshot
 from mipr_rules_adapter_sql.triggers import CHANNEL, LOG_TABLE, has_log
 
 GAP_GRACE = 30.0
@@ -513,14 +513,19 @@ class SqlChangeFeed:
                 if elsewhere is not None:
                     held.add(elsewhere)
         dirt: dict[str, _Dirt] = {}
+        # Rows of one entity, read in one statement, need no transaction around it (``one_statement``).
+        alone = not whole and len(by_entity) == 1 and all(len(k) <= READ_BATCH for k in by_entity.values())
         try:
-            with self._snapshot() as connection:
+            with one_statement(self.engine, self.parsed) if alone else self._snapshot() as connection:
                 if whole:
                     self._reload(connection, set(whole), dirt, context)
                 unordered: set[str] = set()
                 for entity, keys in by_entity.items():
                     unordered |= self._reread(connection, entity, keys, dirt, context)
-                if unordered:
+                if unordered and not alone:
+                    self._reload(connection, unordered, dirt, context)
+            if unordered and alone:  # read whole, in a snapshot of their own
+                with self._snapshot() as connection:
                     self._reload(connection, unordered, dirt, context)
         except BaseException as exc:
             # Rows may have changed before it failed (a bad row, strict): the locations built are not to be

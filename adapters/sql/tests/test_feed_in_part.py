@@ -476,3 +476,53 @@ def test_after_a_strict_read_failed_the_locations_it_touched_are_assembled_in_fu
         assert again[home] == next(loc for loc in read_locations(logged_homes) if loc.location_id == home)
     finally:
         feed.close()
+
+
+@pytest.fixture
+def text_keyed(database: RunDatabase, tmp_path: Path) -> Iterator[str]:
+    """Two homes whose care plans are keyed by their text ``plan_id`` (the order of a full read says
+    nothing of where a new one goes), with the change log installed."""
+    url = database.load(MEADOW_VIEW, BROOKSIDE)
+    path = tmp_path / "text-keys.yaml"
+    entities = {name: ({"key": "plan_id"} if name == "care_plans" else None) for name in ENTITIES}
+    path.write_text(yaml.safe_dump({"entities": entities}))
+    mapping = load_mapping(path)
+    eng = engine(url)
+    install_triggers(eng, database.backend, mapping)
+    try:
+        yield f"{url}?mapping={path}"
+    finally:
+        install_triggers(eng, database.backend, mapping, drop=True)
+        eng.dispose()
+
+
+def test_a_new_row_whose_text_key_sorts_first_has_its_location_read_whole(text_keyed: str) -> None:
+    """Alone (one entity's rows) and with other changes (read in one snapshot), the location given is a full
+    read's, its care plans in key order."""
+    url, home = text_keyed.partition("?")[0], MEADOW_VIEW.location_id
+    feed = SqlChangeFeed(text_keyed, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    plans, incidents = schema.care_plans, schema.incidents
+
+    def copy_of_first_plan(plan_id: str) -> Any:
+        first = sa.select(plans).where(plans.c.location_id == home).order_by(plans.c.plan_id).limit(1)
+        with engine(url).begin() as connection:
+            row = dict(connection.execute(first).mappings().one())
+        row.pop("id"), row.pop("updated_at", None)
+        return sa.insert(plans).values({**row, "plan_id": plan_id})
+
+    def full_read() -> Location:
+        return next(loc for loc in read_locations(text_keyed) if loc.location_id == home)
+
+    try:
+        list(feed.read_all())
+        _execute(url, copy_of_first_plan("A-alone"))
+        (after,) = feed.apply(_drain(feed))
+        assert after == full_read()
+        assert min(plan.plan_id for person in after.people for plan in person.care_plans) == "A-alone"
+        with engine(url).begin() as connection:
+            connection.execute(copy_of_first_plan("A-0-with-others"))
+            connection.execute(sa.update(incidents).values(reported_to_police=True))
+        again = {loc.location_id: loc for loc in feed.apply(_drain(feed))}[home]
+        assert again == full_read() and again != after
+    finally:
+        feed.close()
