@@ -156,6 +156,19 @@ def create_database() -> tuple[str, Any]:
     return admin.url.set(database=name).render_as_string(hide_password=False), admin
 
 
+def vacuum(*urls: str | None) -> None:
+    """``VACUUM ANALYZE`` of these databases (``None``: skipped): what autovacuum, on by default, does as they
+    change. The bench runs it before each rate, so that a run does not measure the dead rows of the one before
+    (on a server with autovacuum off, as this machine's is, they pile up) nor plans made without statistics."""
+    import sqlalchemy as sa
+
+    for url in filter(None, urls):
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
+
+
 def store_database(url: str, admin: Any, suffix: str) -> str:
     """A second database beside the source, for an alert store (the store has a ``locations`` table too)."""
     import sqlalchemy as sa
@@ -656,6 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                     if args.quick and time.time() - started > QUICK_RATES_UNTIL:
                         print(f"offered {rate:>6.0f}/s: not run (--quick keeps under 3 minutes)", flush=True)
                         continue
+                    vacuum(url, store if store_kind == "postgresql" else None)
                     run = run_rate(url, shards, plan_rows, rate, seconds, seed=i, drain=seconds)
                     runs.append(run)
                     print(
