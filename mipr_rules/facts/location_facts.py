@@ -427,6 +427,25 @@ _head = attrgetter(*(field.name for field in attrs.fields(Location) if field.nam
 """Every field of a location but the collections with parts of their own: what the location fact may read."""
 
 
+_OUTSIDE_PERSON_FACT = ("care_plans", "risk_assessments", "medicines", "mar_exceptions", "capacity_assessments", "dols")
+"""A person's collections the person fact reads nothing of but what ``_person_reads`` derives from them."""
+_PERSON_OWN = attrgetter(*(f.name for f in attrs.fields(Person) if f.name not in _OUTSIDE_PERSON_FACT))
+PersonReads = tuple[tuple[Any, ...], bool, bool, bool, bool]
+"""The person's other fields; in a care home; a care plan in force; pressure-ulcer risk assessed; any medicine."""
+
+
+def _person_reads(person: Person, care_home: bool, as_of: dt.date) -> PersonReads:
+    """All the person fact reads (the inputs of its part): every field of the person but the collections of
+    ``_OUTSIDE_PERSON_FACT``, of which only what it derives from them."""
+    return (
+        _PERSON_OWN(person),
+        care_home,
+        any(p.active and p.created <= as_of for p in person.care_plans),
+        any(r.kind == "pressure_ulcer" for r in person.risk_assessments),
+        bool(person.medicines),
+    )
+
+
 def _in_care(as_of: dt.date, person: Person) -> str | None:
     """The key of a person's part; ``None`` once discharged."""
     return None if person.discharged and person.discharged <= as_of else f"person:{person.person_id}"
@@ -502,10 +521,12 @@ class LocationFacts:
     def _person_parts(
         self, person: Person, care_home: bool, *, as_of: dt.date, params: Mapping[str, Any]
     ) -> Iterator[Part]:
-        """The parts of a person's facts: the person fact (it reads nearly every field), then their records
-        by collection, each part reading only its collections (a changed care plan leaves the others be)."""
+        """The parts of a person's facts: the person fact (``_person_reads``: a care plan reviewed, a MAR
+        exception recorded, leave it be), then their records by collection, each part reading only its
+        collections (a changed care plan leaves the others be)."""
         pid = person.person_id
-        yield Part("person", (person, care_home), partial(_one, self._person_fact, person, care_home, as_of, params))
+        reads = _person_reads(person, care_home, as_of)
+        yield Part("person", reads, partial(_one, self._person_fact, person, reads, as_of, params))
         yield Part(
             "records",
             (pid, person.medicines, person.mar_exceptions, person.capacity_assessments, person.dols),
@@ -804,7 +825,9 @@ class LocationFacts:
             )
 
     @staticmethod
-    def _person_fact(person: Person, care_home: bool, as_of: dt.date, params: Mapping[str, Any]) -> Fact:
+    def _person_fact(person: Person, reads: PersonReads, as_of: dt.date, params: Mapping[str, Any]) -> Fact:
+        """The person fact: of ``person``, only what ``reads`` (``_person_reads``) holds."""
+        _, care_home, has_care_plan, pressure_risk_assessed, has_medicines = reads
         pid = person.person_id
         window = int(params.get("weight_loss_window_days", 180))
         earliest = dt.date.fromordinal(min(max(1, as_of.toordinal() - window), _LAST_DAY))  # any window
@@ -820,8 +843,8 @@ class LocationFacts:
             person=pid,
             in_care_home=care_home,
             days_since_admitted=_days(person.admitted, as_of),
-            has_care_plan=any(p.active and p.created <= as_of for p in person.care_plans),
-            pressure_risk_assessed=any(r.kind == "pressure_ulcer" for r in person.risk_assessments),
+            has_care_plan=has_care_plan,
+            pressure_risk_assessed=pressure_risk_assessed,
             has_peep=person.peep_reviewed is not None,
             days_since_peep_review=_days(person.peep_reviewed, as_of),
             nutrition_screened=person.nutrition_screened is not None,
@@ -829,7 +852,7 @@ class LocationFacts:
             weight_loss_percent=loss,
             rescreened_since_weight_loss=rescreened,
             medicines_reconciled=person.medicines_reconciled is not None,
-            has_medicines=bool(person.medicines),
+            has_medicines=has_medicines,
             medication_reviewed=person.medication_reviewed is not None,
             days_since_medication_review=_days(person.medication_reviewed, as_of),
             communication_needs_recorded=person.communication_needs_recorded is not None,
