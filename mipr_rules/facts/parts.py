@@ -9,9 +9,10 @@ made: ``Each`` (a part for each item of a collection, reading the item and a few
 ``Group`` (parts that together read no more than the group's inputs).
 
 ``PartCache`` keeps the facts of each part of one subject as of one context; measuring the subject again
-remeasures only the parts whose inputs differ (a changed care plan: that person's own fact and care-plan
-facts, an ``Each`` splitting each person into parts; a changed incident: the incident facts and the location
-fact that counts medication errors), and reuses the rest.
+remeasures only the parts whose inputs differ (a reviewed care plan: that person's care-plan facts, an
+``Each`` splitting each person into parts, whose own fact reads of their care plans only whether one is in
+force; a changed incident: the incident facts and the location fact that counts medication errors), and
+reuses the rest.
 A source that hands back the same objects for unchanged records makes the comparison an identity check:
 a block whose items or inputs are the very same objects is reused whole, and within an ``Each`` an item
 that is the very same object keeps its part's facts (attrs records are frozen: same object, same fields).

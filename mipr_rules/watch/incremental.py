@@ -3,8 +3,8 @@
 Every rule matches one fact (the condition language has no joins), so a fact's hits depend on that fact
 alone. For each location the evaluator keeps the facts it last measured, by part (``mipr_rules.facts.parts``:
 each person, each member of staff, each collection of the location) and the hits of each fact. When records
-of a location change it measures again only the parts that read them (a changed care plan: that person's
-own fact and care-plan facts; the location fact only if a collection it reads changed), sends only the facts
+of a location change it measures again only the parts that read them (a reviewed care plan: that person's
+care-plan facts; the location fact only if a collection it reads changed), sends only the facts
 that are new or different to the engine, keeps the hits of the unchanged ones, and drops those of facts that are
 gone: their alerts are retracted. When its date moves every part is measured again. The open alerts are therefore
 those of a full evaluation of the same data on the same date (``tests/watch/test_incremental_equals_full.py`` checks it
