@@ -35,7 +35,7 @@ from mipr_rules_adapter_sql.reader import (
     SqlReader,
     _Row,
 )
-from mipr_rules_adapter_sql.source import one_statement, parse_source, snapshot
+from mipr_rules_adapter_sql.source import one_statement, outside_transaction, parse_source, snapshot
 from mipr_rules_adapter_sql.triggers import CHANNEL, LOG_TABLE, has_log
 
 GAP_GRACE = 30.0
@@ -267,8 +267,7 @@ class SqlChangeFeed:
             query = _LOG_QUERY
             try:
                 with self.engine.connect() as connection:
-                    if self.parsed.backend != "sqlite":  # one statement: no BEGIN and ROLLBACK round trips
-                        connection.execution_options(isolation_level="AUTOCOMMIT")
+                    outside_transaction(connection, self.parsed)
                     rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
             except sa.exc.DBAPIError as exc:
                 raise InputError(

@@ -130,10 +130,18 @@ def snapshot(engine: sa.Engine, source: SqlSource) -> Iterator[sa.Connection]:
             yield connection
 
 
+def outside_transaction(connection: sa.Connection, source: SqlSource) -> sa.Connection:
+    """``connection``, its statements run outside any transaction (but on SQLite, whose reads stay in one):
+    a statement sees one state of the data by itself, and the server is spared the round trips of BEGIN and
+    its end."""
+    if source.backend != "sqlite":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 @contextmanager
 def one_statement(engine: sa.Engine, source: SqlSource) -> Iterator[sa.Connection]:
-    """A connection for a read of one statement, outside any transaction: a statement sees one state of the
-    data by itself, and the server is spared the round trips of BEGIN and its end. SQLite: ``snapshot``."""
+    """A connection for a read of one statement (``outside_transaction``). SQLite: ``snapshot``."""
     if source.backend == "sqlite":
         with snapshot(engine, source) as connection:
             yield connection
@@ -143,4 +151,4 @@ def one_statement(engine: sa.Engine, source: SqlSource) -> Iterator[sa.Connectio
     except sa.exc.DBAPIError as exc:
         raise InputError(f"{source.shown}: cannot connect ({first_line(exc.orig)})") from None
     with connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield outside_transaction(connection, source)
