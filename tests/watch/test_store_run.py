@@ -94,7 +94,8 @@ def test_a_lost_connection_is_not_handed_out_again(pg_engine: Any) -> None:
         lost = run(db, "SELECT pg_backend_pid()", {}).fetchall()[0][0]
         db.rollback()
         with pg_engine.connect() as other:
-            other.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": lost})
+            # with a timeout, it returns once that backend has ended (PostgreSQL 14+): no race with the next statement
+            assert other.execute(sa.text("SELECT pg_terminate_backend(:p, 10000)"), {"p": lost}).scalar()
         with pytest.raises(sa.exc.OperationalError) as raised:
             run(db, "SELECT 1", {})
         assert raised.value.connection_invalidated
