@@ -363,8 +363,9 @@ class Watcher:
         return {"persisted": dict(persisted), "records": records, "cpu": cpu, "stages": spent}
 
     def timed(self) -> dict[str, float]:
-        """Wrap the stages of applying a change (re-read, evaluate, store) to add up their seconds."""
-        spent = {"read": 0.0, "evaluate": 0.0, "store": 0.0}
+        """Wrap the stages of applying a change (re-read, evaluate, store) to add up their seconds, and the
+        planning of next dates of change done between changes (``plan``)."""
+        spent = {"read": 0.0, "evaluate": 0.0, "store": 0.0, "plan": 0.0}
 
         def wrap(owner: Any, name: str, stage: str) -> None:
             original = getattr(owner, name)
@@ -382,6 +383,7 @@ class Watcher:
         wrap(self.feed, "apply", "read")
         wrap(self.follower.incremental, "update", "evaluate")
         wrap(self.store, "apply", "store")
+        wrap(self.follower.incremental, "plan", "plan")
         return spent
 
     def quiet(self, rounds: int) -> float:

@@ -15,14 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
 from mipr_rules.adapters.base import ReadContext, count_records, record_counts
-from mipr_rules.adapters.pooling import ping_when_rested
+from mipr_rules.adapters.driver import DriverResult, on_driver
+from mipr_rules.adapters.pooling import HeldConnection, ping_when_rested
 from mipr_rules.errors import InputError, first_line
 from mipr_rules.model import Location
 from mipr_rules.watch.changes import Change, FeedOptions
@@ -144,6 +146,9 @@ class SqlChangeFeed:
         self.poll = options.poll
         self.owns = options.owns
         self.engine = pooled_engine(self.parsed.url, self.parsed.backend)
+        self._held = HeldConnection(self.engine, lambda held: outside_transaction(held, self.parsed))
+        """PostgreSQL: the connection of the reads of one statement (the log, the rows of one entity)."""
+        self._driver_sql: dict[int, tuple[str, tuple[Any, ...]]] = {}
         self._listener: Any = None
         self._quiet = False
         """The last log read found nothing new, and the listener has heard of no commit since."""
@@ -264,11 +269,9 @@ class SqlChangeFeed:
 
     def _read_log(self) -> list[Change]:
         if not self._buffer:
-            query = _LOG_QUERY
             try:
-                with self.engine.connect() as connection:
-                    outside_transaction(connection, self.parsed)
-                    rows = connection.execute(query, {"low": self._low, "n": BATCH}).all()
+                with self._one_statement() as connection:
+                    rows = self._execute(connection, _LOG_QUERY, {"low": self._low, "n": BATCH}).rows
             except sa.exc.DBAPIError as exc:
                 raise InputError(
                     f"{self.parsed.shown}: cannot read the change log ({first_line(exc.orig)})"
@@ -481,11 +484,10 @@ class SqlChangeFeed:
             entity_map = self.reader.mapping.entities[entity]
             table = self.reader._table(entity_map)
             key = table.c[entity_map.key]
-            if self.parsed.backend == "postgresql" and isinstance(key.type, (sa.Integer, sa.String)):
-                from sqlalchemy.dialects.postgresql import ARRAY
-
+            if self.parsed.backend == "postgresql":
                 # One array: the same text whatever the number of keys (prepared once, not planned each time).
-                where = key == sa.any_(sa.bindparam("keys", type_=ARRAY(key.type)))
+                # The driver sends a list of text as an array of unknown type: the server takes the column's.
+                where = key == sa.any_(sa.bindparam("keys"))
             else:
                 where = key.in_(sa.bindparam("keys", expanding=True))
             query = self._queries[entity] = sa.select(*(table.c[n] for n in entity_map.columns)).where(where)
@@ -493,6 +495,43 @@ class SqlChangeFeed:
 
     def _snapshot(self) -> Any:
         return snapshot(self.engine, self.parsed)
+
+    @contextmanager
+    def _one_statement(self) -> Iterator[sa.Connection]:
+        """A connection for a read of one statement, outside any transaction (``outside_transaction``): on
+        PostgreSQL the one the feed holds (no pool checkout and return per read), elsewhere one from the pool
+        (SQLite: in a transaction, as ``snapshot``)."""
+        if self.parsed.backend != "postgresql":
+            with one_statement(self.engine, self.parsed) as connection:
+                yield connection
+            return
+        yield self._held.get()
+
+    def _execute(self, connection: sa.Connection, query: Any, params: Mapping[str, Any]) -> DriverResult:
+        """The rows of ``query``: on PostgreSQL run on the driver's cursor as compiled once (``on_driver``),
+        with the result processing of the selected columns' types, if any; elsewhere by SQLAlchemy."""
+        if self.parsed.backend != "postgresql":
+            rows = connection.execute(query, params)
+            return DriverResult(tuple(rows.keys()), [tuple(row) for row in rows])
+        compiled = self._driver_sql.get(id(query))
+        if compiled is None:
+            dialect = connection.dialect
+            processors = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in getattr(query, "selected_columns", ())
+            )
+            compiled = self._driver_sql[id(query)] = (str(query.compile(dialect=dialect)), processors)
+        sql, processors = compiled
+        result = on_driver(connection, sql, params)
+        if any(processors):
+            result.rows = [
+                tuple(
+                    value if convert is None else convert(value)
+                    for convert, value in zip(processors, row, strict=True)
+                )
+                for row in result.rows
+            ]
+        return result
 
     def apply(self, changes: Sequence[Change]) -> Iterator[Location]:
         """The locations ``changes`` name as they are now, re-reading only the rows that changed."""
@@ -515,7 +554,7 @@ class SqlChangeFeed:
         # Rows of one entity, read in one statement, need no transaction around it (``one_statement``).
         alone = not whole and len(by_entity) == 1 and all(len(k) <= READ_BATCH for k in by_entity.values())
         try:
-            with one_statement(self.engine, self.parsed) if alone else self._snapshot() as connection:
+            with self._one_statement() if alone else self._snapshot() as connection:
                 if whole:
                     self._reload(connection, set(whole), dirt, context)
                 unordered: set[str] = set()
@@ -571,7 +610,7 @@ class SqlChangeFeed:
         where = self._where.setdefault(entity, {})
         for start in range(0, len(values), READ_BATCH):
             chunk = {"keys": values[start : start + READ_BATCH]}
-            for raw in connection.execute(query, chunk).mappings():
+            for raw in self._execute(connection, query, chunk).mappings():
                 row = self.reader._convert(entity_map, raw, context)
                 if row is None:
                     continue
@@ -636,4 +675,5 @@ class SqlChangeFeed:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+        self._held.close()
         self.engine.dispose()

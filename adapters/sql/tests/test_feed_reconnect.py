@@ -13,11 +13,15 @@ from feed_support import follower as make_follower
 from sql_fixtures import RunDatabase, engine
 
 from mipr_rules.adapters import pooling
+from mipr_rules.adapters.base import ReadContext
 from mipr_rules.engine.evaluate import Evaluator
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
+from mipr_rules.testing import TEST_KEY
 from mipr_rules.testing.contract import sample_as_of
+from mipr_rules.watch.changes import FeedOptions
 from mipr_rules.watch.store import AlertStore
+from mipr_rules_adapter_sql.feed import SqlChangeFeed
 
 
 def _drop_connections(url: str) -> int:
@@ -73,3 +77,33 @@ def test_a_follower_goes_on_after_the_server_dropped_its_connections(
             until(follower, lambda: not _overdue(store, home))
         finally:
             follower.feed.close()
+
+
+def test_the_feed_reads_the_log_on_one_held_connection_not_one_from_the_pool_each_time(
+    logged: str, run_database: RunDatabase, sample_home: Location
+) -> None:
+    """A follower reads the log many times a second: on PostgreSQL each read is one statement on the
+    connection the feed holds, with no checkout from the pool and return around it."""
+    if run_database.backend != "postgresql":
+        pytest.skip("the held connection is the PostgreSQL feed's")
+    assert pooling.PING_AFTER > 1.0  # no ping while the test runs: the statements counted are the reads
+    feed = SqlChangeFeed(logged, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    checkouts: list[object] = []
+    backends: set[int] = set()
+    sa.event.listen(feed.engine, "checkout", lambda *args: checkouts.append(args))
+    sa.event.listen(
+        feed.engine,
+        "before_cursor_execute",
+        lambda connection, *_: backends.add(connection.connection.dbapi_connection.info.backend_pid),
+    )
+    try:
+        feed.wait(0.0)
+        checkouts.clear()
+        for _ in range(20):
+            assert feed.wait(0.0) == []
+        review(logged, sample_home.location_id, sample_as_of())
+        changes = feed.wait(30.0)
+        assert [change.location_id for change in changes] == [sample_home.location_id]
+        assert not checkouts and len(backends) == 1
+    finally:
+        feed.close()

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from mipr_rules.adapters.driver import DriverResult, on_driver
 from mipr_rules.watch.store.records import COLUMNS
 
 CHUNK = 5000
@@ -75,24 +76,6 @@ class Result(Protocol):
     def mappings(self) -> Iterable[Mapping[Any, Any]]: ...
 
 
-class DriverResult:
-    """The rows of a statement run straight on the driver's cursor (``run`` on PostgreSQL), fetched at once."""
-
-    __slots__ = ("names", "rows")
-
-    def __init__(self, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        self.names, self.rows = names, rows
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self.rows)
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self.rows
-
-    def mappings(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.names, row, strict=True)) for row in self.rows]
-
-
 def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text") -> Result:
     """Execute ``sql`` (parameters ``:name``; ``IN :ids`` bound to a list of ids of ``kind``, a PostgreSQL type).
 
@@ -107,35 +90,11 @@ def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text")
 
 
 def _on_driver(db: sa.Connection, sql: str, params: dict[str, Any]) -> DriverResult:
-    """``sql`` on the cursor of ``db``'s driver connection, in ``db``'s transaction (begun here if it is not yet,
-    so that ``db.commit()`` and ``db.rollback()`` end it), as SQLAlchemy would run it: its cursor events are
-    fired (tests and tools count and hold statements with them) and a driver error is raised as SQLAlchemy's
-    (a lost connection is invalidated, so that the pool does not hand it out again)."""
+    """``on_driver`` in ``db``'s transaction, begun here if it is not yet (so that ``db.commit()`` and
+    ``db.rollback()`` end it)."""
     if not db.in_transaction():
         db.begin()
-    dbapi = db.connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    events = db.dispatch
-    for before in events.before_cursor_execute:
-        sql, params = before(db, cursor, sql, params, None, False)
-    try:
-        cursor.execute(sql, params)
-        for after in events.after_cursor_execute:
-            after(db, cursor, sql, params, None, False)
-        names = tuple(column[0] for column in cursor.description or ())
-        rows = list(cursor.fetchall()) if names else []
-    except db.dialect.loaded_dbapi.Error as exc:
-        lost = db.dialect.is_disconnect(exc, dbapi, cursor)
-        if lost:
-            db.invalidate()
-        error = db.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(
-            sql, params, exc, error, connection_invalidated=lost, dialect=db.dialect
-        ) from exc
-    finally:
-        cursor.close()
-    return DriverResult(names, rows)
+    return on_driver(db, sql, params)
 
 
 def insert_rows(
