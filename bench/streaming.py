@@ -18,7 +18,7 @@ PostgreSQL server (``MIPR_SQL_POSTGRESQL_URL``, default ``postgresql+psycopg://p
    that stored the change's alert returned. Commit-to-alert latency is matched per record (the i-th write
    of a row is the i-th change of it). Each rate also reports CPU per record of the watchers, their engine
    workers, PostgreSQL and the writer, and the watchers' wall time per record in re-reading, evaluating
-   and storing;
+   and storing, and in planning next dates of change between changes;
 4. the in-process floor: the same changes applied by plain Python, per record as the watcher does (the care
    plan replaced in the model, the parts of the home's facts it touched measured again, the hand-written
    rules of ``bench/floor.py`` on the new facts, the home's alerts assembled), no database, engine or store;
