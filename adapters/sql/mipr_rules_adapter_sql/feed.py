@@ -149,6 +149,8 @@ class SqlChangeFeed:
         self._held = HeldConnection(self.engine, lambda held: outside_transaction(held, self.parsed))
         """PostgreSQL: the connection of the reads of one statement (the log, the rows of one entity)."""
         self._driver_sql: dict[int, tuple[str, tuple[Any, ...]]] = {}
+        """id of a query (``_LOG_QUERY``, those of ``_queries``: kept as long as the feed) → its SQL in the
+        driver's style and the result processor of each column (``_execute``)."""
         self._listener: Any = None
         self._quiet = False
         """The last log read found nothing new, and the listener has heard of no commit since."""
