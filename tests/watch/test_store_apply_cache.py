@@ -208,6 +208,31 @@ def test_a_check_compares_with_the_rows_it_left_without_reading_them_again(store
         assert not [s for s in sent if "FROM alerts WHERE resolved_on IS NULL AND ruleset_id" in s]
 
 
+def test_a_check_writes_an_event_per_new_and_resolved_alert_new_first(store_url: str, ruleset: Ruleset) -> None:
+    """Each new and resolved alert gets its event (occurrence, service clock, as-of date), the new ones first,
+    each kind in order of occurrence; on PostgreSQL the statements that write the alerts write them too."""
+    a, b, c, d = (hit(ruleset, "L1", i, f"person:R0{i}", m) for i, m in enumerate("abcd"))
+    later = T0 + dt.timedelta(hours=1)
+    with AlertStore(store_url) as store:
+        store.apply(report(ruleset, ("L1", (a, b, c))), at=T0)
+        sent: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+        changes = store.apply(report(ruleset, ("L1", (b, d)), as_of=AS_OF + dt.timedelta(days=1)), at=later)
+        with store._engine.connect() as db:
+            rows = db.execute(sa.text("SELECT alert_id, occurrence, kind, at, as_of FROM alert_events ORDER BY id"))
+            events = [tuple(row) for row in rows]
+            occurrence = dict(db.execute(sa.text("SELECT alert_id || ':' || resolved_on, id FROM alerts")).all())
+    ids = {x.identity.subject: x.identity.alert_id for x in (*changes.new, *changes.resolved, *changes.ongoing)}
+    assert [(e[0], e[2]) for e in events[:3]] == [(ids[h.subject], "new") for h in (a, b, c)]
+    day2 = (AS_OF + dt.timedelta(days=1)).isoformat()
+    assert [(e[2], e[4]) for e in events[3:]] == [("new", day2), ("resolved", day2), ("resolved", day2)]
+    assert len({e[3] for e in events[:3]}) == len({e[3] for e in events[3:]}) == 1 and events[0][3] != events[3][3]
+    assert [e[0] for e in events[3:]] == [ids["person:R03"], ids["person:R00"], ids["person:R02"]]
+    assert [e[1] for e in events[4:]] == [occurrence[f"{ids[s]}:{day2}"] for s in ("person:R00", "person:R02")]
+    if store_url.startswith("postgresql"):
+        assert not [sql for sql in sent if sql.startswith("INSERT INTO alert_events")]
+
+
 def test_a_check_of_another_process_in_between_makes_the_rows_read_again(store_url: str, ruleset: Ruleset) -> None:
     """Each store object keeps the rows its checks left; another's check of the same location is seen by the
     location's revision, so no alert is left open twice nor taken for open when it was resolved."""
@@ -236,12 +261,11 @@ class Paused:
         self.release = threading.Event()
         self.error: BaseException | None = None
 
-        def pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement.startswith("INSERT INTO alert_events"):
-                self.reached.set()
-                assert self.release.wait(30)
+        def pause(conn: Any) -> None:
+            self.reached.set()
+            assert self.release.wait(30)
 
-        sa.event.listen(store._engine, "before_cursor_execute", pause)
+        sa.event.listen(store._engine, "commit", pause)
 
         def run() -> None:
             try:

@@ -35,6 +35,7 @@ from mipr_rules.watch.store.tables import (
     select_in,
     update_rows,
     upsert,
+    with_events,
 )
 
 if TYPE_CHECKING:
@@ -193,23 +194,28 @@ class Recording(FeedPositions):
                 resolved.extend(row[0] for row in stored.values())
                 if stored or len(inserts) + len(updates) > writes:
                     written.append(location_id)
-            new = _insert_alerts(db, inserts)
+            # PostgreSQL: the statements that write alerts write their events too (``with_events``).
+            logged = {"event_at": stamp, "event_as_of": as_of} if db.dialect.name == "postgresql" else None
+            new = _insert_alerts(db, inserts, logged)
             for added in new:
                 rows_left = left[added["ruleset_id"], added["location_id"]][1]
                 rows_left[added["ruleset_id"], added["rule_id"], added["subject"]] = tuple(map(added.get, _OPEN))
             update_rows(db, ALERTS, updates)
             self._revise(db, written, left, ruleset.id)
             gone: list[dict[str, Any]] = []
+            resolve = _RESOLVE if logged is None else with_events(_RESOLVE, "resolved")
+            resolved.sort()  # their events in order of id, chunk after chunk
             for start in range(0, len(resolved), CHUNK):
-                found = run(db, _RESOLVE, {"o": as_of, "ids": resolved[start : start + CHUNK]}, "bigint").mappings()
+                ids = resolved[start : start + CHUNK]
+                found = run(db, resolve, {"o": as_of, "ids": ids, **(logged or {})}, "bigint").mappings()
                 gone.extend(map(dict, found))
             gone.sort(key=lambda row: row["id"])  # RETURNING's order is the server's
-            events = [
-                {"alert_id": row["alert_id"], "occurrence": row["id"], "kind": kind, "at": stamp, "as_of": as_of}
-                for kind, rows in (("new", new), ("resolved", gone))
-                for row in rows
-            ]
-            if events:
+            if logged is None and (new or gone):
+                events = [
+                    {"alert_id": row["alert_id"], "occurrence": row["id"], "kind": kind, "at": stamp, "as_of": as_of}
+                    for kind, rows in (("new", new), ("resolved", gone))
+                    for row in rows
+                ]
                 insert_rows(db, EVENTS, events)
             changes = AlertChanges(
                 id=uuid.uuid4().hex,
@@ -258,12 +264,16 @@ def _save_locations(
         insert_rows(db, LOCATIONS, [dict(zip(names, row, strict=True)) for row in changed], conflict="location_id")
 
 
-def _insert_alerts(db: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert new occurrences in one multi-row statement; the rows as stored (with their ids)."""
+def _insert_alerts(
+    db: sa.Connection, rows: list[dict[str, Any]], logged: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Insert new occurrences in one multi-row statement (``logged``: with their events, ``with_events``); the rows
+    as stored (with their ids)."""
     if not rows:
         return []
     # matched by alert id (distinct among new occurrences), not by order: SQLite cannot promise RETURNING's order
-    ids = dict(insert_rows(db, ALERTS, rows, returning=("alert_id", "id")))
+    events = ("new", logged) if logged is not None else None
+    ids = dict(insert_rows(db, ALERTS, rows, returning=("alert_id", "id"), events=events))
     blank = dict.fromkeys(("resolved_on", "acknowledged_by", "acknowledged_on", "snoozed_until", "escalated_at"))
     return [{**blank, **row, "id": ids[row["alert_id"]]} for row in rows]
 

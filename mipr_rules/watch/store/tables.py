@@ -104,13 +104,15 @@ def insert_rows(
     *,
     returning: Sequence[str] = (),
     conflict: str | None = None,
+    events: tuple[str, Mapping[str, Any]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (all with the same keys) in one statement; the ``returning`` columns of each.
 
     ``conflict``: the key column of an upsert (the other columns are updated). PostgreSQL gets the rows as one
     JSON document (``INSERT … SELECT … FROM json_to_recordset(…)``: one short statement, whatever the number of
     rows, and cheaper to bind than arrays or thousands of parameters); SQLite, in the same process, the statement
-    once per row, or (``returning``) multi-row ``VALUES``.
+    once per row, or (``returning``) multi-row ``VALUES``. ``events``: (kind, ``with_events`` parameters) of the
+    events the statement also writes (PostgreSQL, new alerts: ``returning`` names their ``alert_id`` and ``id``).
     """
     if not rows:
         return []
@@ -126,7 +128,10 @@ def insert_rows(
             sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         if returning:
             sql += f" RETURNING {', '.join(returning)}"
-        result = run(db, sql, {"rows": json.dumps(rows, ensure_ascii=False)})
+        params = {"rows": json.dumps(rows, ensure_ascii=False)}
+        if events is not None:
+            sql, params = with_events(sql, events[0]), {**params, **events[1]}
+        result = run(db, sql, params)
         return [tuple(r) for r in result] if returning else []
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     one = f"({', '.join('?' * len(names))})"
@@ -146,6 +151,17 @@ def insert_rows(
         sql = f"{head}{', '.join([one] * len(chunk))}{tail} RETURNING {', '.join(returning)}"
         out.extend(tuple(r) for r in db.exec_driver_sql(sql, tuple(v for row in chunk for v in row)))
     return out
+
+
+def with_events(sql: str, kind: str) -> str:
+    """PostgreSQL: ``sql``, a statement writing alerts and returning them (their ``alert_id`` and ``id`` among the
+    columns), that also writes an event of ``kind`` for each, in order of id, at ``:event_at`` as of
+    ``:event_as_of``: a check's events cost no statement of their own. It returns what ``sql`` returns."""
+    return (
+        f"WITH written AS ({sql}), logged AS (INSERT INTO alert_events (alert_id, occurrence, kind, at, as_of) "
+        f"SELECT alert_id, id, '{kind}', CAST(:event_at AS text), CAST(:event_as_of AS text) FROM written "
+        "ORDER BY id) SELECT * FROM written"
+    )
 
 
 def update_rows(db: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], *, key: str = "id") -> None:
