@@ -133,6 +133,8 @@ def insert_rows(
             sql, params = with_events(sql, events[0]), {**params, **events[1]}
         result = run(db, sql, params)
         return [tuple(r) for r in result] if returning else []
+    if events is not None:  # never dropped unwritten: SQLite has no data-modifying WITH to write them with
+        raise ValueError("insert_rows: events are written with the rows on PostgreSQL only")
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     one = f"({', '.join('?' * len(names))})"
     tail = ""
