@@ -89,11 +89,16 @@ class Follower:
     notifiers: Mapping[str, Notifier] = attrs.field(factory=dict)
     zone: ZoneInfo = SERVICE_ZONE
     freeze_gc: bool = True
-    """After the first read, a date crossing and a sweep: ``gc.collect()`` then ``gc.freeze()``, so that the
-    state held for every location (millions of objects, none in reference cycles) is left out of the cyclic
-    collector's full passes; without it such a pass stops the follower for about half a second every few
-    seconds under load. It also makes the youngest generation's threshold ``YOUNG_COLLECTION`` if lower.
-    Both are process-wide: set ``False`` in a process that manages the collector itself."""
+    """Keep the state held for every location (millions of objects, none in reference cycles) out of the
+    cyclic collector's passes: after each step, the young generations are collected (they hold only what the
+    step made) and what lives is frozen (``gc.freeze``); after the first read, a date crossing and a sweep,
+    everything is unfrozen, collected in full and frozen again. Without it a full pass stops the follower for
+    about half a second every few seconds under load, and even a young pass walks every object made since
+    the last (the old state a change replaces was frozen: its release does not count towards a young
+    collection, so the youngest generation grows to hundreds of thousands of objects between passes, about
+    0.1 s each). It also makes the youngest generation's threshold ``YOUNG_COLLECTION`` if lower. All of this
+    is process-wide (objects of the embedding process caught in a cycle are freed at the next date crossing
+    at the latest): set ``False`` in a process that manages the collector itself."""
     as_of: dt.date | None = None
     """The date the state is evaluated as of."""
     next_sweep: dt.datetime | None = None
@@ -130,11 +135,15 @@ class Follower:
         feed = FeedPosition(self.source, position) if self.source is not None and position is not None else None
         changes = self.store.apply(report, notify=self.targets, full_read=full, at=self.clock(), feed_position=feed)
         deliveries = tuple(deliver(self.store, self.targets, self.notifiers)) if self.targets else ()
+        if self.freeze_gc:  # the young generations hold only what this step made: collect them, freeze the rest
+            gc.collect(1)
+            gc.freeze()
         return Step(self.as_of, reason, report, changes, records, deliveries)
 
     def _settle(self) -> None:
-        """After a step that made much of the state anew: collect, then freeze what lives (``freeze_gc``)."""
+        """After a step that made much of the state anew: collect everything, then freeze what lives (``freeze_gc``)."""
         if self.freeze_gc:
+            gc.unfreeze()  # cycles among what earlier steps froze are found too
             gc.collect()
             gc.freeze()
             young, *older = gc.get_threshold()
@@ -169,13 +178,13 @@ class Follower:
         """Move to ``today``: evaluate exactly the locations due by then (``None`` if none is)."""
         self.as_of = today
         due = self.incremental.due(today)
-        if not due:
-            return None
-        found = list(self.feed.read(due))
-        gone = set(due) - {loc.location_id for loc in found}
-        outcome = self.incremental.update(found, gone, today)
-        step = self._record("due", outcome.locations, full=False)
-        self._settle()
+        step = None
+        if due:
+            found = list(self.feed.read(due))
+            gone = set(due) - {loc.location_id for loc in found}
+            outcome = self.incremental.update(found, gone, today)
+            step = self._record("due", outcome.locations, full=False)
+        self._settle()  # every day, due or not
         return step
 
     def sweep(self) -> Step:
