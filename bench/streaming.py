@@ -27,10 +27,13 @@ PostgreSQL server (``MIPR_SQL_POSTGRESQL_URL``, default ``postgresql+psycopg://p
 6. memory over 24 simulated hours: the watchers' RSS (and their engine workers') each simulated hour, with
    changes every hour, a midnight crossing (the due homes re-evaluated) and the daily sweep.
 
-Sustained rate: the rate committed (at most the rate offered) of the highest offered rate the watcher kept
-up with (every record persisted, the last within ``KEPT_UP_BACKLOG``, 0.1 s, of the last commit); if it
-kept up with none, the highest rate at which it persisted every committed record (its pace under load,
-with the p99 of that run, backlog included). The last line is the contract::
+Sustained rate, as the issue states its target (records/s sustained *with* a p99 within ``P99_TARGET_MS``,
+100 ms): the rate committed (at most the rate offered) of the highest offered rate the watcher kept up with
+(every record persisted, the last within ``KEPT_UP_BACKLOG``, 0.1 s, of the last commit) at a p99 within
+the target, and that p99. If no rate kept up within the target, the highest rate kept up with and its p99
+(over the target); if it kept up with none, the highest rate at which it persisted every committed record
+(its pace under load, with the p99 of that run, backlog included). The line before the contract names the
+highest rate kept up with whatever its p99. The last line is the contract::
 
     streaming: N records/s sustained, p99 M ms, quiet check C ms
 
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -66,6 +70,8 @@ QUICK_RATES_UNTIL = 125.0
 """Seconds into a ``--quick`` run after which no further rate is offered (what follows the rates takes about 50 s)."""
 SHARDS = 2
 """Watcher processes by default: one per core of this machine."""
+P99_TARGET_MS = 100.0
+"""The issue's latency target: commit-to-alert p99 at the rate reported as sustained."""
 KEPT_UP_BACKLOG = 0.1
 """Seconds from the last commit to the last record persisted within which a rate counts as kept up (a
 watcher that falls behind by x% ends a run of s seconds about s * x / 100 seconds late: 0.1 s of 2.5 s
@@ -213,7 +219,7 @@ def load(url: str, homes: list[Any]) -> list[tuple[int, str, str]]:
 
     collected = Collect()
     for home in homes:
-        load_location(collected, home)  # type: ignore[arg-type]
+        load_location(collected, home)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as connection:
         schema.create_reference_schema(connection)
@@ -297,6 +303,16 @@ class Watcher:
         )
         self.spent = self.timed()
         self.reasons: list[str] = []
+        self.collections: list[float] = []
+        """Seconds of each pass of the cyclic collector while following."""
+        self._collecting = 0.0
+        gc.callbacks.append(self._collector)
+
+    def _collector(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.collections.append(time.perf_counter() - self._collecting)
 
     def close(self) -> None:
         self.feed.close()
@@ -328,6 +344,7 @@ class Watcher:
         records = 0
         quiet_since: float | None = None
         taken: list[Any] = []
+        self.collections.clear()
         wait = self.feed.wait
 
         def recording_wait(timeout: float) -> Any:
@@ -360,7 +377,8 @@ class Watcher:
         spent = {stage: self.spent[stage] - stages[stage] for stage in stages}
         while changes := self.feed.wait(0.0):
             self.follower.apply(changes)
-        return {"persisted": dict(persisted), "records": records, "cpu": cpu, "stages": spent}
+        collector = {"passes": len(self.collections), "longest_ms": 1000 * max(self.collections, default=0.0)}
+        return {"persisted": dict(persisted), "records": records, "cpu": cpu, "stages": spent, "collector": collector}
 
     def timed(self) -> dict[str, float]:
         """Wrap the stages of applying a change (re-read, evaluate, store) to add up their seconds, and the
@@ -512,6 +530,11 @@ def run_rate(
         "cores_busy": round(sum(cpu.values()) / elapsed, 2) if elapsed > 0 else 0.0,
         "cpu_ms_per_record": {k: round(1000 * v / n, 3) for k, v in cpu.items()},
         "watcher_stage_ms_per_record": {k: round(1000 * v / n, 3) for k, v in stages.items()},
+        # The cyclic collector in the watchers (a pass stops a follower for its time): passes, the longest
+        "collector": {
+            "passes": sum(answer["collector"]["passes"] for answer in answers),
+            "longest_ms": round(max(answer["collector"]["longest_ms"] for answer in answers), 1),
+        },
     }
 
 
@@ -544,7 +567,7 @@ def floor_run(homes: list[Any], plans: list[tuple[int, str, str]], count: int) -
     params = compiled.parameters
     keys = {rule.id: key for key, rule in compiled.rule_by_key.items()}
     floor = Floor(ruleset, params, keys, lambda rule: evaluate._rule_parameters(rule, params))
-    calculators = [LocationFacts()]
+    calculators: list[Any] = [LocationFacts()]  # a FactCalculator (its subject typed narrower)
     context = FactContext(as_of=AS_OF, parameters=params, calendar=calendar())
     by_id = {home.location_id: home for home in homes}
     caches: dict[str, PartCache] = {}
@@ -623,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs (under 3 minutes)")
     parser.add_argument(
-        "--rates", default="50,100,250,1000,2500,4000,5000,7500", help="offered records/s, comma separated"
+        "--rates", default="50,100,250,1000,2500,4000,5000,6000,7500", help="offered records/s, comma separated"
     )
     parser.add_argument(
         "--shards",
@@ -683,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"    cores busy {run['cores_busy']} of {os.cpu_count()}; "
                         f"CPU ms/record: {run['cpu_ms_per_record']}; watcher stages ms/record (wall): "
-                        f"{run['watcher_stage_ms_per_record']}",
+                        f"{run['watcher_stage_ms_per_record']}; collector {run['collector']}",
                         flush=True,
                     )
                 results["rates"] = runs
@@ -706,16 +729,36 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         drop_database(url, admin)
-    # Sustained: the highest offered rate kept up with; if none was, the highest rate at which every committed
-    # record was still persisted (the watcher's own pace under load; its p99 then shows the backlog).
+    # Sustained: the highest offered rate kept up with at a p99 within the target; else the highest kept up
+    # with; if none was, the highest rate at which every committed record was still persisted (the watcher's
+    # own pace under load; its p99 then shows the backlog).
     kept = [run for run in results["rates"] if run["kept_up"]]
+    within = [run for run in kept if run["p99_ms"] <= P99_TARGET_MS]
     drained = [run for run in results["rates"] if run["matched"] == run["committed"]] or results["rates"]
-    best = max(kept, key=lambda run: run["offered"]) if kept else max(drained, key=lambda run: run["throughput"])
+    best = (
+        max(within or kept, key=lambda run: run["offered"]) if kept else max(drained, key=lambda run: run["throughput"])
+    )
     # What the writer really committed (not what was offered: a writer or server that cannot keep the pace
     # must not count as records the watcher kept up with).
     sustained = min(best["offered"], best["committed_per_s"]) if kept else best["throughput"]
     results["kept_up_with_any_rate"] = bool(kept)
-    results["sustained"] = {"records_per_s": sustained, "p99_ms": best["p99_ms"]}
+    results["sustained"] = {
+        "records_per_s": sustained,
+        "p99_ms": best["p99_ms"],
+        "p99_target_ms": P99_TARGET_MS,
+        "within_p99_target": bool(within),
+    }
+    if kept:
+        fastest = max(kept, key=lambda run: run["offered"])
+        results["highest_kept_up"] = {"offered": fastest["offered"], "p99_ms": fastest["p99_ms"]}
+        print(
+            f"highest rate kept up with: {fastest['offered']:.0f}/s offered, p99 {fastest['p99_ms']:.0f} ms; "
+            + (
+                f"within p99 <= {P99_TARGET_MS:.0f} ms: {best['offered']:.0f}/s offered"
+                if within
+                else f"none kept up with at p99 <= {P99_TARGET_MS:.0f} ms"
+            )
+        )
     results["elapsed_s"] = round(time.time() - started, 1)
     out = HERE / "results"
     out.mkdir(exist_ok=True)
