@@ -377,7 +377,11 @@ class Watcher:
         spent = {stage: self.spent[stage] - stages[stage] for stage in stages}
         while changes := self.feed.wait(0.0):
             self.follower.apply(changes)
-        collector = {"passes": len(self.collections), "longest_ms": 1000 * max(self.collections, default=0.0)}
+        collector = {
+            "passes": len(self.collections),
+            "ms": 1000 * sum(self.collections),
+            "longest_ms": 1000 * max(self.collections, default=0.0),
+        }
         return {"persisted": dict(persisted), "records": records, "cpu": cpu, "stages": spent, "collector": collector}
 
     def timed(self) -> dict[str, float]:
@@ -530,9 +534,10 @@ def run_rate(
         "cores_busy": round(sum(cpu.values()) / elapsed, 2) if elapsed > 0 else 0.0,
         "cpu_ms_per_record": {k: round(1000 * v / n, 3) for k, v in cpu.items()},
         "watcher_stage_ms_per_record": {k: round(1000 * v / n, 3) for k, v in stages.items()},
-        # The cyclic collector in the watchers (a pass stops a follower for its time): passes, the longest
+        # The cyclic collector in the watchers (a pass stops a follower for its time): passes, their time, the longest
         "collector": {
             "passes": sum(answer["collector"]["passes"] for answer in answers),
+            "ms_per_record": round(sum(answer["collector"]["ms"] for answer in answers) / n, 4),
             "longest_ms": round(max(answer["collector"]["longest_ms"] for answer in answers), 1),
         },
     }
