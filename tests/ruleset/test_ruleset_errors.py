@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,14 +55,15 @@ def test_a_schema_error_has_its_path_and_line(write_ruleset: Callable[[str, str]
     assert raised.value.where == "$.rules[0].severity" and raised.value.line == 10
 
 
-def test_loading_every_shipped_ruleset_imports_no_engine_module() -> None:
+def test_loading_every_shipped_ruleset_imports_no_engine_module(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from mipr_rules.ruleset.catalogue import Catalogue\n"
         "assert Catalogue.installed().rulesets\n"
         "print(sorted(m for m in sys.modules if m.startswith('mipr_rules.engine') or m.startswith('durable')))\n"
     )
-    # cwd: not the source tree, whose mipr_rules/ would shadow the installed package under ``python -c``
+    # cwd: an empty directory; not the source tree, whose mipr_rules/ would shadow the installed package under
+    # ``python -c``, nor a shared one such as /tmp, whose stray modules (a types.py) would shadow the standard library
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
-                          cwd=tempfile.gettempdir())
+                          cwd=tmp_path)
     assert done.stdout.strip() == "[]"

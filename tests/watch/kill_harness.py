@@ -16,7 +16,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -68,6 +67,9 @@ class Watcher:
     """One ``WatchService`` in its own process (and process group: its engine worker dies with it)."""
 
     args: list[str]
+    cwd: Path
+    """An empty directory to run in: not the source tree, whose mipr_rules/ would shadow the installed
+    package under ``python -c``, nor a shared one such as /tmp, whose stray modules would shadow others."""
     process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -77,7 +79,7 @@ class Watcher:
             stderr=subprocess.DEVNULL,
             text=True,
             start_new_session=True,
-            cwd=tempfile.gettempdir(),  # not the source tree, which would shadow the installed package
+            cwd=self.cwd,
         )
         assert self.process.stdout is not None
         assert self.process.stdout.readline().strip() == "ready", "the watcher did not start"
@@ -123,7 +125,9 @@ def run(
     with AlertStore(pg_url):
         pass  # the schema, before two processes race to create it
     args = [str(source), pg_url, f"webhook:{receiver.url()}", as_of.isoformat(), str(LEASE), str(config)]
-    watchers = [Watcher(args), Watcher(args)]
+    empty = workdir / "cwd"
+    empty.mkdir()
+    watchers = [Watcher(args, empty), Watcher(args, empty)]
     fixed = [False, False]
     try:
         for w in watchers:
