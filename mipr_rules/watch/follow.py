@@ -90,15 +90,15 @@ class Follower:
     zone: ZoneInfo = SERVICE_ZONE
     freeze_gc: bool = True
     """Keep the state held for every location (millions of objects, none in reference cycles) out of the
-    cyclic collector's passes: after each step, the young generations are collected (they hold only what the
-    step made) and what lives is frozen (``gc.freeze``); after the first read, a date crossing and a sweep,
-    everything is unfrozen, collected in full and frozen again. Without it a full pass stops the follower for
-    about half a second every few seconds under load, and even a young pass walks every object made since
-    the last (the old state a change replaces was frozen: its release does not count towards a young
-    collection, so the youngest generation grows to hundreds of thousands of objects between passes, about
-    0.1 s each). It also makes the youngest generation's threshold ``YOUNG_COLLECTION`` if lower. All of this
-    is process-wide (objects of the embedding process caught in a cycle are freed at the next date crossing
-    at the latest): set ``False`` in a process that manages the collector itself."""
+    cyclic collector's passes: after each step of changes, the young generations are collected (they hold
+    only what the step made) and what lives is frozen (``gc.freeze``); after the first read, each date
+    crossing and each sweep, everything is unfrozen, collected in full and frozen again. Without it a full
+    pass stops the follower for about half a second every few seconds under load; freezing only now and then
+    is not enough either: the release of frozen objects (the old state a change replaces) lowers the youngest
+    generation's count, which then grows to hundreds of thousands of objects before a pass walks them all
+    (80-120 ms under load). It also makes the youngest generation's threshold ``YOUNG_COLLECTION`` if lower.
+    All of this is process-wide (objects of the embedding process caught in a cycle are freed at the next date
+    crossing at the latest): set ``False`` in a process that manages the collector itself."""
     as_of: dt.date | None = None
     """The date the state is evaluated as of."""
     next_sweep: dt.datetime | None = None
@@ -135,10 +135,14 @@ class Follower:
         feed = FeedPosition(self.source, position) if self.source is not None and position is not None else None
         changes = self.store.apply(report, notify=self.targets, full_read=full, at=self.clock(), feed_position=feed)
         deliveries = tuple(deliver(self.store, self.targets, self.notifiers)) if self.targets else ()
-        if self.freeze_gc:  # the young generations hold only what this step made: collect them, freeze the rest
+        return Step(self.as_of, reason, report, changes, records, deliveries)
+
+    def _freeze_step(self) -> None:
+        """After a step of changes (``freeze_gc``): collect the young generations, which hold only what the step
+        made (all else is frozen), then freeze what lives."""
+        if self.freeze_gc:
             gc.collect(1)
             gc.freeze()
-        return Step(self.as_of, reason, report, changes, records, deliveries)
 
     def _settle(self) -> None:
         """After a step that made much of the state anew: collect everything, then freeze what lives (``freeze_gc``)."""
@@ -172,7 +176,9 @@ class Follower:
         found = list(reread(changes) if reread else self.feed.read(ids))
         gone = set(ids) - {loc.location_id for loc in found}
         outcome = self.incremental.update(found, gone, self.as_of)
-        return self._record("changes", outcome.locations, full=False, records=len(changes))
+        step = self._record("changes", outcome.locations, full=False, records=len(changes))
+        self._freeze_step()
+        return step
 
     def cross_date(self, today: dt.date) -> Step | None:
         """Move to ``today``: evaluate exactly the locations due by then (``None`` if none is)."""

@@ -149,8 +149,9 @@ def test_without_freezing_a_step_leaves_what_it_kept_to_the_collector(
     assert _tracked() > 1000  # the home's new state: the contrast the test above relies on
 
 
+@pytest.mark.parametrize("due", [True, False], ids=["a-location-due", "nothing-due"])
 def test_cycles_frozen_alive_are_freed_at_the_next_local_midnight(
-    follow: Callable[..., tuple[Follower, Path]], as_of: dt.date
+    due: bool, follow: Callable[..., tuple[Follower, Path]], as_of: dt.date
 ) -> None:
     clock = Clock(dt.datetime.combine(as_of, dt.time(12), tzinfo=SERVICE_ZONE))
     follower, source = follow(fixed_as_of=None, clock=clock)
@@ -161,7 +162,14 @@ def test_cycles_frozen_alive_are_freed_at_the_next_local_midnight(
     _step_until_changes(follower)
     keep.clear()  # garbage now, but frozen with what the step kept
     assert knots and all(knot() is not None for knot in knots)
-    clock.now = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0, 0, 1), tzinfo=SERVICE_ZONE)
-    follower.step(timeout=0.0)  # the date crossing: everything collected in full, then frozen again
-    assert follower.as_of == as_of + dt.timedelta(days=1)
+    tomorrow = as_of + dt.timedelta(days=1)
+    incremental = follower.incremental
+    incremental.plan()
+    if not due:  # a night on which no location's outcome can change
+        for location_id in incremental.states:
+            incremental.scheduler.set(location_id, as_of + dt.timedelta(days=365))
+    assert (incremental.scheduler.next_date() == tomorrow) is due
+    clock.now = dt.datetime.combine(tomorrow, dt.time(0, 0, 1), tzinfo=SERVICE_ZONE)
+    steps = follower.step(timeout=0.0)  # the date crossing: everything collected in full, then frozen again
+    assert follower.as_of == tomorrow and [step.reason for step in steps] == (["due"] if due else [])
     assert all(knot() is None for knot in knots)
