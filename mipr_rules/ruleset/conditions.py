@@ -279,18 +279,20 @@ def parameters_used(rule: Rule, params: Mapping[str, Any]) -> list[str]:
     (only names that are parameters of ``params``). The one answer for hits (``RuleHit.parameters``) and for
     explanations; what a rule emits is shown with the hit itself."""
     names: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, str):
-            if node.startswith("$") and not node.startswith("$$"):
-                names.append(node[1:])
-        elif isinstance(node, Mapping):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                walk(value)
-
-    walk(rule.when)
+    _parameter_names(rule.when, names)
     names += [f for _, f, _, _ in string.Formatter().parse(rule.message) if f]  # loading refuses a malformed one
     return [name for name in dict.fromkeys(names) if name in params]
+
+
+def _parameter_names(node: Any, names: list[str]) -> None:
+    """Append to ``names`` the ``$name`` references in a condition tree, in order (a function of the module: a
+    nested one calling itself is a reference cycle, left for the cyclic collector on every call)."""
+    if isinstance(node, str):
+        if node.startswith("$") and not node.startswith("$$"):
+            names.append(node[1:])
+    elif isinstance(node, Mapping):
+        for value in node.values():
+            _parameter_names(value, names)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _parameter_names(value, names)
