@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from watch_support import step_until_changes
+
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
 from mipr_rules.engine.evaluate import Evaluator
@@ -50,14 +52,10 @@ def test_saving_the_file_raises_then_resolves_the_alert(
             follower.start()
             assert not any("CP-R07" in s for s in _overdue(store))
             _set_review(source, "CP-R07", as_of - dt.timedelta(days=90))
-            for _ in range(100):
-                if any(step.reason == "changes" for step in follower.step(timeout=0.2)):
-                    break
+            step_until_changes(follower)
             assert any("CP-R07" in s for s in _overdue(store))
             _set_review(source, "CP-R07", as_of)
-            for _ in range(100):
-                if any(step.reason == "changes" for step in follower.step(timeout=0.2)):
-                    break
+            step_until_changes(follower)
             assert not any("CP-R07" in s for s in _overdue(store))
         finally:
             feed.close()

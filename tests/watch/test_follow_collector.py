@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from watch_support import Clock
+from watch_support import Clock, step_until_changes
 
 from mipr_rules import plugins
 from mipr_rules.adapters.base import ReadContext
@@ -99,13 +99,6 @@ def _knotting(follower: Follower, keep: list[Knot] | None = None) -> list[weakre
     return knots
 
 
-def _step_until_changes(follower: Follower) -> None:
-    for _ in range(100):
-        if any(step.reason == "changes" for step in follower.step(timeout=0.2)):
-            return
-    raise AssertionError("the change was never applied")
-
-
 def _tracked() -> int:
     """Objects the collector's passes would walk (everything tracked but the frozen)."""
     return sum(len(gc.get_objects(generation)) for generation in range(3))
@@ -129,7 +122,7 @@ def test_a_step_frees_the_cycles_it_made_and_freezes_what_it_keeps(
     follower.start()
     knots = _knotting(follower)
     _review(source, as_of - dt.timedelta(days=400))
-    _step_until_changes(follower)
+    step_until_changes(follower)
     assert knots and all(knot() is None for knot in knots)  # freed in the step, not left for a later pass
     # The new state of the home is frozen with the rest: no pass of the collector walks it again (the old
     # state it replaced was frozen, and its release never counted towards a pass: each pass walked every
@@ -145,7 +138,7 @@ def test_without_freezing_a_step_leaves_what_it_kept_to_the_collector(
     gc.collect()
     gc.freeze()  # as if frozen before: only what the step makes is counted below
     _review(source, as_of - dt.timedelta(days=400))
-    _step_until_changes(follower)
+    step_until_changes(follower)
     assert _tracked() > 1000  # the home's new state: the contrast the test above relies on
 
 
@@ -159,7 +152,7 @@ def test_cycles_frozen_alive_are_freed_at_the_next_local_midnight(
     keep: list[Knot] = []
     knots = _knotting(follower, keep)
     _review(source, as_of - dt.timedelta(days=400))
-    _step_until_changes(follower)
+    step_until_changes(follower)
     keep.clear()  # garbage now, but frozen with what the step kept
     assert knots and all(knot() is not None for knot in knots)
     tomorrow = as_of + dt.timedelta(days=1)

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -16,7 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "alerts"))
 
 from alert_support import mail_server, receiver  # on the path just above; fixtures for conftest
 
-__all__ = ["mail_server", "postgres_database", "receiver"]
+if TYPE_CHECKING:
+    from mipr_rules.watch.follow import Follower
+
+__all__ = ["mail_server", "postgres_database", "receiver", "step_until_changes"]
 
 PG_ADMIN = "postgresql://postgres@localhost/postgres"
 START_PG = "start it (e.g. `service postgresql start`; the tests connect as user postgres, trust auth, on localhost)"
@@ -53,3 +57,11 @@ class Clock:
     def advance(self, **delta: float) -> dt.datetime:
         self.now += dt.timedelta(**delta)
         return self.now
+
+
+def step_until_changes(follower: Follower) -> None:
+    """Step ``follower`` until a step applies changes (a file feed hears of a save a little after it)."""
+    for _ in range(100):
+        if any(step.reason == "changes" for step in follower.step(timeout=0.2)):
+            return
+    raise AssertionError("the change was never applied")
