@@ -181,7 +181,8 @@ class Follower:
         return step
 
     def cross_date(self, today: dt.date) -> Step | None:
-        """Move to ``today``: evaluate exactly the locations due by then (``None`` if none is)."""
+        """Move to ``today``: evaluate exactly the locations due by then (``None`` if none is); due or not, the
+        collector then goes over everything once (``freeze_gc``)."""
         self.as_of = today
         due = self.incremental.due(today)
         step = None
