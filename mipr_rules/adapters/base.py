@@ -88,17 +88,30 @@ def record_counts(location: Location) -> Counter[str]:
     return counts
 
 
-def count_records(record: Any, counts: Counter[str]) -> None:
-    """Add to ``counts`` the records ``record`` holds in its collections, at any depth, as ``record_counts``
-    counts a location's (a reader that made one person again counts that person again, not the location)."""
-    _count_records(record, counts)
+def recount(old: Any, new: Any, counts: Counter[str]) -> None:
+    """Move ``counts`` (``record_counts`` of a location) from ``old`` to ``new``, the same record made again
+    (a reader that made one person again): only the collections that are not the very same tuple are counted."""
+    taken: Counter[str] = Counter()
+    for name, walk in _collections(type(new)):
+        before, after = getattr(old, name), getattr(new, name)
+        if before is not after:
+            _count_collection(before, name, walk, taken)
+            _count_collection(after, name, walk, counts)
+    for name, count in taken.items():
+        left = counts[name] - count
+        if left:
+            counts[name] = left
+        else:
+            del counts[name]  # as record_counts leaves out an empty collection
 
 
 def _count_records(record: Any, counts: Counter[str]) -> None:
     for name, walk in _collections(type(record)):
-        records = getattr(record, name)
-        if not records:
-            continue
+        _count_collection(getattr(record, name), name, walk, counts)
+
+
+def _count_collection(records: tuple[Any, ...], name: str, walk: bool, counts: Counter[str]) -> None:
+    if records:
         counts[name] += len(records)
         if walk:
             for item in records:

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from itertools import compress, pairwise
-from operator import attrgetter, is_, is_not, itemgetter
+from operator import is_, is_not, itemgetter
 from typing import Any
 
 import attrs
@@ -39,6 +39,7 @@ from mipr_rules.facts.base import Fact, FactCalculator, FactContext
 from mipr_rules.facts.deferred import serves
 from mipr_rules.facts.parts import PartCache
 from mipr_rules.model import Location
+from mipr_rules.model.fields import field_values
 from mipr_rules.readiness import LocationReadiness
 from mipr_rules.results import RuleHit
 from mipr_rules.watch.schedule import Scheduler, next_change, rule_fields
@@ -72,7 +73,7 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
     if before is not None and before[0] is record:
         return before
     kind = type(record)
-    names, values_of = _fields(kind)
+    names, values_of = field_values(kind)
     values = values_of(record)
     previous = before[0] if before is not None else None
     if previous is None or type(previous) is not kind:
@@ -109,18 +110,7 @@ def checked_tree(record: Any, before: Checked | None, as_of: dt.date, where: str
     return (record, children)
 
 
-_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
 _RECORD: dict[type, bool] = {}
-
-
-def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
-    """The field names of an attrs class, and a function giving a record's values of them as one tuple."""
-    found = _FIELDS.get(kind)
-    if found is None:
-        names = tuple(field.name for field in attrs.fields(kind))
-        getter = attrgetter(*names) if len(names) > 1 else lambda record: tuple(getattr(record, n) for n in names)
-        found = _FIELDS[kind] = (names, getter)
-    return found
 
 
 def _is_record(kind: type) -> bool:

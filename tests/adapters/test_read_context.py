@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import pytest
 
-from mipr_rules.adapters.base import ReadContext, SkippedRecords, record_counts
+from mipr_rules.adapters.base import ReadContext, SkippedRecords, record_counts, recount
 from mipr_rules.adapters.file_adapter import FileAdapter
 from mipr_rules.errors import InputError
 from mipr_rules.model import Location
@@ -115,3 +116,19 @@ def test_location_keeps_one_home_of_many_and_counts_the_others() -> None:
     assert ReadSummary.of(context, "two").ignored == {"locations (not the --location asked for)": 1}
     with pytest.raises(InputError, match="no location 1-000000000 among the 2 read"):
         ReadContext(key=TEST_KEY, location="1-000000000").read(TwoHomes(), "src")
+
+
+def test_recount_moves_the_counts_of_a_record_made_again(sample: Location) -> None:
+    person = next(p for p in sample.people if p.care_plans and p.medicines)
+    remade = [
+        attrs.evolve(person, care_plans=person.care_plans[1:]),  # one fewer
+        attrs.evolve(person, care_plans=(), medicines=person.medicines * 2),  # emptied, doubled
+        attrs.evolve(person, care_plans=tuple(attrs.evolve(p) for p in person.care_plans)),  # equal, not the same
+    ]
+    for new in remade:
+        counts = record_counts(sample)
+        recount(person, new, counts)
+        index = sample.people.index(person)
+        assert counts == record_counts(
+            attrs.evolve(sample, people=(*sample.people[:index], new, *sample.people[index + 1 :]))
+        )

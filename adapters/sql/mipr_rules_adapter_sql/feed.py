@@ -22,11 +22,12 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from mipr_rules.adapters.base import ReadContext, count_records, record_counts
+from mipr_rules.adapters.base import ReadContext, record_counts, recount
 from mipr_rules.adapters.driver import DriverResult, on_driver
 from mipr_rules.adapters.pooling import HeldConnection, ping_when_rested
 from mipr_rules.errors import InputError, first_line
 from mipr_rules.model import Location
+from mipr_rules.model.fields import replace
 from mipr_rules.watch.changes import Change, FeedOptions
 from mipr_rules_adapter_sql.cursor import format_cursor, latest, parse_cursor
 from mipr_rules_adapter_sql.mapping import load_mapping, reference_mapping
@@ -463,20 +464,12 @@ class SqlChangeFeed:
                 staff[index] = reader._member(row, member_parts)
                 replaced.append((member, staff[index]))
         parts.update((name, tuple(objects)) for name, objects in made.items())
-        built.location = attrs.evolve(built.location, **parts)
+        built.location = replace(built.location, **parts)
         if changed.simple:
             built.counts = record_counts(built.location)
         else:
-            taken: Counter[str] = Counter()
             for old, new in replaced:
-                count_records(old, taken)
-                count_records(new, built.counts)
-            for name, count in taken.items():
-                left = built.counts[name] - count
-                if left:
-                    built.counts[name] = left
-                else:
-                    del built.counts[name]  # as record_counts leaves out an empty collection
+                recount(old, new, built.counts)
         return built.location
 
     def _by_keys(self, entity: str) -> Any:
