@@ -41,6 +41,22 @@ def test_a_statement_gives_the_same_rows_on_either_database(engine: Any) -> None
         assert sorted(r[0] for r in found) == [2, 3]
 
 
+AWKWARD = ["1-101", "", "NULL", "a,b", "{x}", 'say "hi"', "back\\slash", "tab\tand space ", "é✓", '\\"']
+
+
+def test_ids_of_any_text_are_matched_exactly(engine: Any) -> None:
+    """``IN :ids`` matches every id given and no other, whatever characters the ids hold."""
+    with engine.begin() as db:
+        db.execute(sa.text("CREATE TEMPORARY TABLE places (location_id TEXT, n INTEGER)"))
+        for n, value in enumerate([*AWKWARD, "not asked for", "1-10"]):
+            db.execute(sa.text("INSERT INTO places VALUES (:v, :n)"), {"v": value, "n": n})
+        found = run(db, "SELECT location_id, n FROM places WHERE location_id IN :ids", {"ids": AWKWARD})
+        assert sorted(r[0] for r in found) == sorted(AWKWARD)
+        assert list(run(db, "SELECT n FROM places WHERE location_id IN :ids", {"ids": []})) == []
+        by_number = run(db, "SELECT location_id FROM places WHERE n IN :ids", {"ids": [0, 11]}, "bigint")
+        assert sorted(r[0] for r in by_number) == ["1-10", "1-101"]
+
+
 # -- PostgreSQL: statements on the driver's cursor, in SQLAlchemy's transaction ---------------------------------
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import exc as sa_exc
 
 from mipr_rules.adapters.pooling import ping_when_rested
 from mipr_rules.errors import InputError, first_line
-from mipr_rules.watch.store.tables import run, upsert
+from mipr_rules.watch.store.tables import array_literal, run, upsert
 
 STORE_KIND = "mipr-rules alert store"
 SCHEMA_VERSION = 6
@@ -256,7 +256,7 @@ class StoreConnection:
             return
         # One round trip: the one-time filter (an uncorrelated query: an init plan) takes the shared lock before the
         # scan; unnest yields the array's elements in order, and the locks are taken in that order.
-        run(db, _LOCK_LOCATIONS, {"id": LOCK_ID, "ns": LOCATION_LOCKS, "keys": keys})
+        run(db, _LOCK_LOCATIONS, {"id": LOCK_ID, "ns": LOCATION_LOCKS, "keys": array_literal(keys, text=False)})
 
 
 _LOCK_LOCATIONS = (

@@ -85,8 +85,22 @@ def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text")
     SQLAlchemy's compiling and result objects. Elsewhere it is a text clause whose ``:ids`` expands.
     """
     if db.dialect.name == "postgresql":
-        return _on_driver(db, _driver_sql(sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))")), params)
+        if "IN :ids" in sql:
+            sql = sql.replace("IN :ids", f"= ANY(CAST(:ids AS {kind}[]))")
+            params = {**params, "ids": array_literal(params["ids"], text=kind == "text")}
+        return _on_driver(db, _driver_sql(sql), params)
     return db.execute(statement(sql, "ids" if "IN :ids" in sql else None), params)
+
+
+def array_literal(values: Sequence[Any], *, text: bool = True) -> str:
+    """PostgreSQL's text form of a one-dimensional array of ``values``, to be cast to an array type: ``text``,
+    each value quoted with its ``"`` and ``\\`` escaped; else integers. (The driver dumps a list element by
+    element, with a regular expression over each: several times the cost, on every check.)"""
+    if not text:
+        return "{" + ",".join(str(int(value)) for value in values) + "}"
+    if not values:
+        return "{}"
+    return '{"' + '","'.join(value.replace("\\", "\\\\").replace('"', '\\"') for value in values) + '"}'
 
 
 def _on_driver(db: sa.Connection, sql: str, params: dict[str, Any]) -> DriverResult:
