@@ -23,7 +23,7 @@ import attrs
 import sqlalchemy as sa
 
 from mipr_rules.adapters.base import ReadContext, record_counts, recount
-from mipr_rules.adapters.driver import DriverResult, on_driver
+from mipr_rules.adapters.driver import DriverResult, array_literal, on_driver
 from mipr_rules.adapters.pooling import HeldConnection, ping_when_rested
 from mipr_rules.errors import InputError, first_line
 from mipr_rules.model import Location
@@ -480,8 +480,8 @@ class SqlChangeFeed:
             table = self.reader._table(entity_map)
             key = table.c[entity_map.key]
             if self.parsed.backend == "postgresql":
-                # One array: the same text whatever the number of keys (prepared once, not planned each time).
-                # The driver sends a list of text as an array of unknown type: the server takes the column's.
+                # One array: the same text whatever the number of keys (prepared once, not planned each time),
+                # bound as an array literal of unknown type (``_reread``): the server takes the column's.
                 where = key == sa.any_(sa.bindparam("keys"))
             else:
                 where = key.in_(sa.bindparam("keys", expanding=True))
@@ -603,8 +603,10 @@ class SqlChangeFeed:
         placed: set[tuple[str, str]] = set()
         unordered: set[str] = set()
         where = self._where.setdefault(entity, {})
+        literal = self.parsed.backend == "postgresql"
         for start in range(0, len(values), READ_BATCH):
-            chunk = {"keys": values[start : start + READ_BATCH]}
+            batch = values[start : start + READ_BATCH]
+            chunk = {"keys": array_literal(batch, text=not self._integer_keys[entity]) if literal else batch}
             for raw in self._execute(connection, query, chunk).mappings():
                 row = self.reader._convert(entity_map, raw, context)
                 if row is None:

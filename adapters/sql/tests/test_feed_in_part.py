@@ -496,6 +496,42 @@ def text_keyed(database: RunDatabase, tmp_path: Path) -> Iterator[str]:
         eng.dispose()
 
 
+TEXT_KEYS = ['CP "1"', "CP,2", "{CP3}", "CP\\4", "NULL", "cp 5 é", ""]
+
+
+def test_rows_are_found_by_text_keys_whatever_they_hold(text_keyed: str) -> None:
+    """The rows a change names are re-read by their keys (on PostgreSQL bound as one array literal): quotes,
+    commas, braces, backslashes, an empty key and the word NULL included."""
+    url = text_keyed.partition("?")[0]
+    plans = schema.care_plans
+    with engine(url).begin() as connection:
+        first = dict(connection.execute(sa.select(plans).order_by(plans.c.id).limit(1)).mappings().one())
+        first.pop("id"), first.pop("updated_at", None)
+        connection.execute(sa.insert(plans), [{**first, "plan_id": key} for key in TEXT_KEYS])
+    feed = SqlChangeFeed(text_keyed, FeedOptions(ReadContext(key=TEST_KEY), None, poll=0.05))
+    try:
+        list(feed.read_all())
+        _drain(feed)
+        day = dt.date(2026, 1, 5)
+        _execute(url, sa.update(plans).where(plans.c.plan_id.in_(TEXT_KEYS)).values(last_reviewed=day))
+        changes = _drain(feed)
+        assert sorted(change.record_key for change in changes) == sorted(TEXT_KEYS)
+        after = {loc.location_id: loc for loc in feed.apply(changes)}
+        reviewed = {p.plan_id for loc in after.values() for person in loc.people for p in person.care_plans}
+        assert set(TEXT_KEYS) <= reviewed
+        assert all(
+            p.last_reviewed == day
+            for loc in after.values()
+            for person in loc.people
+            for p in person.care_plans
+            if p.plan_id in TEXT_KEYS
+        )
+        fresh = {loc.location_id: loc for loc in read_locations(text_keyed)}
+        assert all(location == fresh[location_id] for location_id, location in after.items())
+    finally:
+        feed.close()
+
+
 def test_a_new_row_whose_text_key_sorts_first_has_its_location_read_whole(text_keyed: str) -> None:
     """Alone (one entity's rows) and with other changes (read in one snapshot), the location given is a full
     read's, its care plans in key order."""

@@ -17,9 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from mipr_rules.adapters.driver import array_literal
 from mipr_rules.adapters.pooling import ping_when_rested
 from mipr_rules.errors import InputError, first_line
-from mipr_rules.watch.store.tables import array_literal, run, upsert
+from mipr_rules.watch.store.tables import run, upsert
 
 STORE_KIND = "mipr-rules alert store"
 SCHEMA_VERSION = 6

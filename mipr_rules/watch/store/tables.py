@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from mipr_rules.adapters.driver import DriverResult, on_driver
+from mipr_rules.adapters.driver import DriverResult, array_literal, on_driver
 from mipr_rules.watch.store.records import COLUMNS
 
 CHUNK = 5000
@@ -90,17 +90,6 @@ def run(db: sa.Connection, sql: str, params: dict[str, Any], kind: str = "text")
             params = {**params, "ids": array_literal(params["ids"], text=kind == "text")}
         return _on_driver(db, _driver_sql(sql), params)
     return db.execute(statement(sql, "ids" if "IN :ids" in sql else None), params)
-
-
-def array_literal(values: Sequence[Any], *, text: bool = True) -> str:
-    """PostgreSQL's text form of a one-dimensional array of ``values``, to be cast to an array type: ``text``,
-    each value quoted with its ``"`` and ``\\`` escaped; else integers. (The driver dumps a list element by
-    element, with a regular expression over each: several times the cost, on every check.)"""
-    if not text:
-        return "{" + ",".join(str(int(value)) for value in values) + "}"
-    if not values:
-        return "{}"
-    return '{"' + '","'.join(value.replace("\\", "\\\\").replace('"', '\\"') for value in values) + '"}'
 
 
 def _on_driver(db: sa.Connection, sql: str, params: dict[str, Any]) -> DriverResult:
