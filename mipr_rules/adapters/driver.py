@@ -66,4 +66,4 @@ def array_literal(values: Sequence[Any], *, text: bool = True) -> str:
         return "{" + ",".join(str(int(value)) for value in values) + "}"
     if not values:
         return "{}"
-    return '{"' + '","'.join(value.replace("\\", "\\\\").replace('"', '\\"') for value in values) + '"}'
+    return '{"' + '","'.join(str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values) + '"}'
