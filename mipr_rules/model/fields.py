@@ -25,7 +25,8 @@ def field_values(kind: type) -> tuple[tuple[str, ...], Values]:
     """The field names of an attrs class, and a function giving a record's values of them as one tuple."""
     found = _FIELDS.get(kind)
     if found is None:
-        found = _FIELDS[kind] = _getter(kind, tuple(field.name for field in attrs.fields(kind)))
+        names = tuple(field.name for field in attrs.fields(kind))
+        found = _FIELDS[kind] = (names, _values(names))
     return found
 
 
@@ -37,17 +38,17 @@ def replace(record: T, **changes: Any) -> T:
     if found is None:
         init = [field for field in attrs.fields(kind) if field.init]
         aliases = tuple(field.alias or field.name for field in init)
-        found = _INIT[kind] = (aliases, _getter(kind, tuple(field.name for field in init))[1])
+        found = _INIT[kind] = (aliases, _values(tuple(field.name for field in init)))
     aliases, values = found
     arguments = dict(zip(aliases, values(record), strict=True))
     arguments.update(changes)
     return cast(T, kind(**arguments))
 
 
-def _getter(kind: type, names: tuple[str, ...]) -> tuple[tuple[str, ...], Values]:
+def _values(names: tuple[str, ...]) -> Values:
     if len(names) > 1:
-        return names, attrgetter(*names)
-    return names, lambda record: tuple(getattr(record, name) for name in names)
+        return attrgetter(*names)
+    return lambda record: tuple(getattr(record, name) for name in names)
 
 
 __all__ = ["Values", "field_values", "replace"]
